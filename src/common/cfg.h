@@ -1,0 +1,51 @@
+/* Table-driven configuration: each setting's flag, environment variable,
+ * type, default and help in one table, so --help, parsing and validation
+ * cannot drift apart. Flags override environment, which overrides
+ * defaults. All errors are collected and reported together. */
+#ifndef DAS_CFG_H
+#define DAS_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+enum cfg_type {
+    CFG_STR,  /* target: char ** (points into argv/environ or the default) */
+    CFG_DUR,  /* target: int64_t * milliseconds (dur_parse forms) */
+    CFG_INT,  /* target: long * within [min, max] */
+    CFG_BOOL, /* target: bool *; a flag without value; env "1/true/yes" */
+    CFG_ENUM, /* target: char **; value must be one of choices "a|b|c" */
+};
+
+struct cfg_opt {
+    const char *flag;    /* "--interval" */
+    const char *env;     /* "DAS_INTERVAL" or NULL */
+    enum cfg_type type;
+    const char *def;     /* default as text, or NULL for none */
+    const char *choices; /* CFG_ENUM: "auto|cgroup|api" */
+    long min, max;       /* CFG_INT bounds */
+    const char *help;
+    void *target;
+};
+
+/* Parses argv[first..argc). Options may come before or after positional
+ * arguments; "--" ends options. Positional arguments are stored in pos
+ * (at most maxpos, pointers into argv) and counted in *npos.
+ * Returns 0 ok, 1 when --help/-h was given, -1 on errors: errs holds one
+ * line per problem (what was wrong, what is accepted). */
+int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc,
+              char **argv, int first, char **pos, size_t maxpos, size_t *npos,
+              struct buf *errs);
+
+/* Prints the options table: flag, env, default, help. */
+void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts);
+
+/* Reads a secret (password) from path into a heap string with trailing
+ * newlines removed. NULL + err when unreadable or over 4 KiB; the message
+ * names the path, never the content. */
+char *cfg_read_secret(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,63 @@
+/* HTTP on libcurl: unix socket, TCP, TLS; bounded response bodies;
+ * parallel requests through the curl multi interface. */
+#ifndef DAS_HTTP_H
+#define DAS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct http_conf {
+    /* "unix:///path/to.sock", "http://host:port", "https://host:port" or
+     * "tcp://host:port" (→ http, or https when tls is set). */
+    const char *url;
+    bool tls;          /* use https for tcp:// */
+    bool tls_verify;   /* verify the server's certificate */
+    const char *ca;    /* PEM paths (DOCKER_CERT_PATH/{ca,cert,key}.pem) */
+    const char *cert;
+    const char *key;
+    const char *user;     /* basic auth; NULL for none */
+    const char *password; /* never logged */
+    long connect_timeout_ms; /* 0 → 3000 */
+    long timeout_ms;         /* whole request; 0 → 30000 */
+    size_t max_body;         /* cap on a response body; 0 → 16 MiB */
+};
+
+struct http;
+
+struct http_resp {
+    long status;     /* HTTP status; 0 when no response arrived */
+    struct buf body; /* NUL-terminated, bounded by max_body */
+};
+
+/* Creates a client; copies everything it needs from conf. NULL + err on a
+ * bad url. */
+struct http *http_new(const struct http_conf *conf, char *err, size_t errlen);
+void http_free(struct http *h);
+/* The base URL requests go to, for messages (no credentials in it). */
+const char *http_base(const struct http *h);
+
+void http_resp_init(struct http_resp *r);
+void http_resp_cleanup(struct http_resp *r);
+
+/* One request. path starts with '/' and is appended to the base URL.
+ * body may be NULL. Returns 0 when a response arrived (whatever its status:
+ * check resp->status), -1 on a transport failure, an over-long body or a
+ * timeout, with err saying which. */
+int http_request(struct http *h, const char *method, const char *path,
+                 const char *content_type, const char *body, size_t body_len,
+                 struct http_resp *resp, char *err, size_t errlen) WUR;
+
+/* n GET requests in parallel (at most max_parallel at once). resps[i]
+ * must be initialised; errs[i] (each errlen bytes) gets the transport error
+ * of request i, or "" when a response arrived. Returns the number of
+ * requests that got a response. */
+size_t http_get_many(struct http *h, size_t n, const char *const *paths,
+                     struct http_resp *resps, char (*errs)[256],
+                     size_t max_parallel);
+
+/* Percent-encodes s for a query string into out (bounded). */
+int http_urlencode(const char *s, struct buf *out) WUR;
+
+#endif

@@ -1,0 +1,112 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *log_comp = "das";
+static enum log_level log_min = LOG_INFO;
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_setup(const char *component, enum log_level level)
+{
+    log_comp = component;
+    log_min = level;
+}
+
+int log_level_parse(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(s, level_names[i]) == 0)
+            return i;
+    if (strcasecmp(s, "warning") == 0)
+        return LOG_WARN;
+    return -1;
+}
+
+bool log_enabled(enum log_level level)
+{
+    return level >= log_min && level < LOG_OFF;
+}
+
+char *log_quote(const char *s, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (outlen < 3) {
+        if (outlen)
+            out[0] = '\0';
+        return out;
+    }
+    out[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
+         p++) {
+        char tmp[5];
+        size_t n;
+        if (*p == '"' || *p == '\\') {
+            tmp[0] = '\\';
+            tmp[1] = (char)*p;
+            n = 2;
+        } else if (*p == '\n') {
+            memcpy(tmp, "\\n", 2);
+            n = 2;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            snprintf(tmp, sizeof tmp, "\\x%02x", *p);
+            n = 4;
+        } else {
+            tmp[0] = (char)*p;
+            n = 1;
+        }
+        if (o + n + 2 > outlen)
+            break;
+        memcpy(out + o, tmp, n);
+        o += n;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
+{
+    if (!log_enabled(level))
+        return;
+    char ts[40], qmsg[1024], fields[2048] = "";
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+    log_quote(msg, qmsg, sizeof qmsg);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(fields, sizeof fields, fmt, ap);
+        va_end(ap);
+    }
+    fprintf(stderr, "ts=%s level=%s comp=%s msg=%s%s%s\n", ts,
+            level_names[level], log_comp, qmsg, fields[0] ? " " : "", fields);
+}
+
+bool complain(struct complaint *c, const char *text)
+{
+    bool changed = !c->active || strncmp(c->last, text, sizeof c->last - 1);
+    c->active = true;
+    c->count++;
+    if (changed) {
+        snprintf(c->last, sizeof c->last, "%s", text);
+        return true;
+    }
+    return false;
+}
+
+bool complain_release(struct complaint *c)
+{
+    bool was = c->active;
+    c->active = false;
+    c->count = 0;
+    c->last[0] = '\0';
+    return was;
+}

@@ -1,0 +1,50 @@
+/* One-line logs on stderr: `ts=… level=… comp=… msg="…" key=value …`.
+ * The level check happens before any formatting. */
+#ifndef DAS_LOG_H
+#define DAS_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
+
+/* Component name shown in each line (kept by pointer: pass a literal). */
+void log_setup(const char *component, enum log_level level);
+/* Parses debug|info|warn|error; -1 when unknown. */
+int log_level_parse(const char *s);
+bool log_enabled(enum log_level level);
+
+/* Writes one line: ts, level, comp, then msg="<msg>" and the formatted
+ * key=value fields (fmt may be NULL). msg is escaped; fields are written as
+ * given: escape untrusted values with log_quote(). */
+void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_debug(msg, ...)                                                    \
+    do {                                                                       \
+        if (log_enabled(LOG_DEBUG))                                            \
+            log_msg(LOG_DEBUG, msg, __VA_ARGS__);                              \
+    } while (0)
+#define log_info(msg, ...) log_msg(LOG_INFO, msg, __VA_ARGS__)
+#define log_warn(msg, ...) log_msg(LOG_WARN, msg, __VA_ARGS__)
+#define log_error(msg, ...) log_msg(LOG_ERROR, msg, __VA_ARGS__)
+
+/* Writes s into out as a double-quoted string with quotes, backslashes and
+ * control / non-printable bytes escaped (tmux stravis); truncated to fit.
+ * Returns out. */
+char *log_quote(const char *s, char *out, size_t outlen);
+
+/* A failure that repeats every interval is reported when it starts, when
+ * its text changes and when it ends (collectd c_complain). */
+struct complaint {
+    bool active;
+    unsigned long count;
+    char last[256];
+};
+/* Returns true when this failure should be logged now (first time or the
+ * text changed); counts repeats. */
+bool complain(struct complaint *c, const char *text);
+/* Returns true when a failure was active (log the recovery); resets it. */
+bool complain_release(struct complaint *c);
+
+#endif

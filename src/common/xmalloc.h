@@ -1,0 +1,24 @@
+/* Allocation that never returns NULL: out of memory aborts (as tmux, Redis). */
+#ifndef DAS_XMALLOC_H
+#define DAS_XMALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Returns a heap copy of s (s may be NULL: returns NULL). */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Heap-allocated formatted string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define WUR __attribute__((warn_unused_result))
+
+#ifdef DAS_UNIT_TEST
+#define TESTABLE
+#else
+#define TESTABLE static
+#endif
+
+#endif
