@@ -1,0 +1,78 @@
+/* The policy store over the PostgreSQL wire protocol (libpq): CrateDB in
+ * production, PostgreSQL in tests. SQL in the dialect both share:
+ * autocommit, no transactions, no sequences, ON CONFLICT (pk) DO UPDATE,
+ * every value a bound parameter. */
+#ifndef DAS_PG_H
+#define DAS_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "xmalloc.h"
+
+struct pg;
+
+/* Connects with a libpq conninfo string or URI. NULL + err when it fails;
+ * err never contains a password. */
+struct pg *pg_open(const char *conninfo, char *err, size_t errlen);
+void pg_close(struct pg *db);
+/* Reconnects when the connection was lost; 0 when usable. */
+int pg_ensure(struct pg *db, char *err, size_t errlen) WUR;
+
+/* Creates `das` (the seed's schema, TEXT for STRING) and `das_events` when
+ * missing. */
+int pg_ensure_schema(struct pg *db, char *err, size_t errlen) WUR;
+
+/* All policy rows, raw text (validate with pol_parse), ordered by seq.
+ * rows[i].col[] point into storage owned by *set. */
+struct pg_rowset {
+    struct pol_row *rows;
+    size_t n;
+    void *priv; /* the PGresult */
+};
+int pg_policy_rows(struct pg *db, struct pg_rowset *set, char *err,
+                   size_t errlen) WUR;
+void pg_rowset_free(struct pg_rowset *set);
+
+/* Insert or replace a policy row (ON CONFLICT (seq) DO UPDATE). */
+int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
+                     size_t errlen) WUR;
+/* Deletes the row; *deleted tells whether one existed. */
+int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
+                     size_t errlen) WUR;
+/* The next free seq (max + 1, 1 for an empty table). */
+int pg_policy_next_seq(struct pg *db, long *seq, char *err,
+                       size_t errlen) WUR;
+int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
+                         size_t errlen) WUR;
+
+/* One row of das_events. */
+struct pg_event {
+    int64_t time_ms;
+    long seq;
+    char service[POL_SERVICE_MAX];
+    char action[24];  /* scale-out, scale-in, bound, synced */
+    long from_no, to_no;
+    char metric[32];
+    double observed;  /* NAN → NULL */
+    double threshold; /* NAN → NULL */
+    int64_t window_ms;
+    char reason[256];
+    bool dry_run;
+};
+int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
+                    size_t errlen) WUR;
+/* Events newest first; service NULL for all; since_ms 0 for all; at most
+ * limit rows. *out is heap (free it). */
+int pg_events(struct pg *db, const char *service, int64_t since_ms,
+              size_t limit, struct pg_event **out, size_t *n, char *err,
+              size_t errlen) WUR;
+/* The time of the last non-dry-run action per policy seq, from das_events,
+ * so a restart or a new leader keeps its windows. Fills times[i] for
+ * seqs[i] (0 when none). */
+int pg_last_actions(struct pg *db, const long *seqs, size_t n,
+                    int64_t *times, char *err, size_t errlen) WUR;
+
+#endif
