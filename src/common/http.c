@@ -1,0 +1,320 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_DEFAULT_MAX_BODY (16u * 1024 * 1024)
+
+struct http {
+    char *base;        /* http(s)://host:port, no trailing slash */
+    char *unix_path;   /* unix socket path or NULL */
+    bool tls_verify;
+    char *ca, *cert, *key;
+    char *user, *password;
+    long connect_timeout_ms;
+    long timeout_ms;
+    size_t max_body;
+    CURL *easy;        /* reused: keeps the connection alive */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
+{
+    const char *url = conf->url;
+    pthread_once(&curl_once, curl_init_once);
+    if (!url || !*url) {
+        snprintf(err, errlen, "empty URL");
+        return NULL;
+    }
+    struct http *h = xcalloc(1, sizeof *h);
+    if (strncmp(url, "unix://", 7) == 0) {
+        if (url[7] != '/') {
+            snprintf(err, errlen,
+                     "bad unix socket URL \"%.200s\": use unix:///path/to.sock",
+                     url);
+            free(h);
+            return NULL;
+        }
+        h->unix_path = xstrdup(url + 7);
+        h->base = xstrdup("http://localhost");
+    } else if (strncmp(url, "tcp://", 6) == 0) {
+        h->base = xasprintf("%s://%s", conf->tls ? "https" : "http", url + 6);
+    } else if (strncmp(url, "http://", 7) == 0 ||
+               strncmp(url, "https://", 8) == 0) {
+        h->base = xstrdup(url);
+    } else {
+        snprintf(err, errlen,
+                 "bad URL \"%.200s\": use unix:///path, tcp://host:port, "
+                 "http://host:port or https://host:port",
+                 url);
+        free(h);
+        return NULL;
+    }
+    size_t bl = strlen(h->base);
+    while (bl > 0 && h->base[bl - 1] == '/')
+        h->base[--bl] = '\0';
+    h->tls_verify = conf->tls_verify;
+    h->ca = xstrdup(conf->ca);
+    h->cert = xstrdup(conf->cert);
+    h->key = xstrdup(conf->key);
+    h->user = xstrdup(conf->user);
+    h->password = xstrdup(conf->password);
+    h->connect_timeout_ms =
+        conf->connect_timeout_ms > 0 ? conf->connect_timeout_ms : 3000;
+    h->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;
+    h->max_body = conf->max_body ? conf->max_body : HTTP_DEFAULT_MAX_BODY;
+    h->easy = curl_easy_init();
+    if (!h->easy) {
+        snprintf(err, errlen, "curl_easy_init failed");
+        http_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void http_free(struct http *h)
+{
+    if (!h)
+        return;
+    if (h->easy)
+        curl_easy_cleanup(h->easy);
+    free(h->base);
+    free(h->unix_path);
+    free(h->ca);
+    free(h->cert);
+    free(h->key);
+    free(h->user);
+    if (h->password) {
+        memset(h->password, 0, strlen(h->password));
+        free(h->password);
+    }
+    free(h);
+}
+
+const char *http_base(const struct http *h)
+{
+    return h->unix_path ? h->unix_path : h->base;
+}
+
+void http_resp_init(struct http_resp *r)
+{
+    r->status = 0;
+    buf_init(&r->body, HTTP_DEFAULT_MAX_BODY);
+}
+
+void http_resp_cleanup(struct http_resp *r)
+{
+    if (r)
+        buf_cleanup(&r->body);
+}
+
+struct sink {
+    struct buf *body;
+    bool toobig;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nmemb;
+    if (buf_append(s->body, ptr, n)) {
+        s->toobig = true;
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+/* Sets every option of one request on an easy handle. */
+static void setup_easy(struct http *h, CURL *c, const char *method,
+                       const char *url, struct curl_slist *hdrs,
+                       const char *body, size_t body_len, struct sink *sink,
+                       char *errbuf)
+{
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (h->unix_path)
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->unix_path);
+    if (h->ca)
+        curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
+    if (h->cert)
+        curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+    if (h->key)
+        curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
+    if (strncmp(h->base, "https://", 8) == 0) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->tls_verify ? 1L : 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->tls_verify ? 2L : 0L);
+    }
+    if (h->user) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, h->user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, h->password ? h->password : "");
+    }
+    if (hdrs)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(body ? body_len : 0));
+    }
+}
+
+static void describe_failure(struct http *h, CURLcode rc, const struct sink *s,
+                             const char *errbuf, char *err, size_t errlen)
+{
+    if (s->toobig)
+        snprintf(err, errlen, "%s: response body over %zu bytes, refused",
+                 http_base(h), h->max_body);
+    else
+        snprintf(err, errlen, "%s: %s", http_base(h),
+                 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+int http_request(struct http *h, const char *method, const char *path,
+                 const char *content_type, const char *body, size_t body_len,
+                 struct http_resp *resp, char *err, size_t errlen)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    char *url = xasprintf("%s%s", h->base, path);
+    struct sink sink = {&resp->body, false};
+    int rc = -1;
+
+    buf_reset(&resp->body);
+    resp->body.max = h->max_body;
+    resp->status = 0;
+    if (content_type) {
+        char *ct = xasprintf("Content-Type: %s", content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+        free(ct);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    setup_easy(h, h->easy, method, url, hdrs, body, body_len, &sink, errbuf);
+    CURLcode cc = curl_easy_perform(h->easy);
+    if (cc != CURLE_OK) {
+        describe_failure(h, cc, &sink, errbuf, err, errlen);
+        goto out;
+    }
+    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (!resp->body.ptr && buf_append(&resp->body, "", 0) != 0)
+        goto out;
+    rc = 0;
+out:
+    curl_slist_free_all(hdrs);
+    free(url);
+    return rc;
+}
+
+size_t http_get_many(struct http *h, size_t n, const char *const *paths,
+                     struct http_resp *resps, char (*errs)[256],
+                     size_t max_parallel)
+{
+    CURLM *m = curl_multi_init();
+    CURL **easy = xcalloc(n ? n : 1, sizeof *easy);
+    struct sink *sinks = xcalloc(n ? n : 1, sizeof *sinks);
+    char(*errbufs)[CURL_ERROR_SIZE] = xcalloc(n ? n : 1, sizeof *errbufs);
+    size_t next = 0, running = 0, ok = 0;
+
+    if (max_parallel == 0)
+        max_parallel = 16;
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)max_parallel);
+    while (next < n || running > 0) {
+        while (next < n && running < max_parallel) {
+            size_t i = next++;
+            char *url = xasprintf("%s%s", h->base, paths[i]);
+            buf_reset(&resps[i].body);
+            resps[i].body.max = h->max_body;
+            resps[i].status = 0;
+            errs[i][0] = '\0';
+            sinks[i].body = &resps[i].body;
+            sinks[i].toobig = false;
+            easy[i] = curl_easy_init();
+            if (!easy[i]) {
+                snprintf(errs[i], 256, "curl_easy_init failed");
+                free(url);
+                continue;
+            }
+            setup_easy(h, easy[i], "GET", url, NULL, NULL, 0, &sinks[i],
+                       errbufs[i]);
+            curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (void *)&sinks[i]);
+            /* the URL is copied by libcurl */
+            free(url);
+            curl_multi_add_handle(m, easy[i]);
+            running++;
+        }
+        int still = 0;
+        curl_multi_perform(m, &still);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *c = msg->easy_handle;
+            struct sink *sp = NULL;
+            curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&sp);
+            if (!sp)
+                continue;
+            size_t i = (size_t)(sp - sinks);
+            if (msg->data.result == CURLE_OK) {
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resps[i].status);
+                ok++;
+            } else {
+                describe_failure(h, msg->data.result, &sinks[i], errbufs[i],
+                                 errs[i], 256);
+            }
+            curl_multi_remove_handle(m, c);
+            curl_easy_cleanup(c);
+            easy[i] = NULL;
+            running--;
+        }
+        if (running > 0)
+            curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    curl_multi_cleanup(m);
+    free(easy);
+    free(sinks);
+    free(errbufs);
+    return ok;
+}
+
+int http_urlencode(const char *s, struct buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char enc[3];
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
+            *p == '~') {
+            if (buf_append(out, p, 1))
+                return -1;
+            continue;
+        }
+        enc[0] = '%';
+        enc[1] = hex[*p >> 4];
+        enc[2] = hex[*p & 15];
+        if (buf_append(out, enc, 3))
+            return -1;
+    }
+    return 0;
+}
