@@ -1,0 +1,248 @@
+#include "cfg.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dur.h"
+#include "log.h"
+
+/* Adds one line to the error list (a full list just stops growing). */
+__attribute__((format(printf, 2, 3))) static void addf(struct buf *errs,
+                                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (buf_vprintf(errs, fmt, ap)) {
+        /* over the cap: the first errors are the ones shown */
+    }
+    va_end(ap);
+}
+
+static const struct cfg_opt *find_flag(const struct cfg_opt *opts,
+                                       size_t nopts, const char *name,
+                                       size_t namelen)
+{
+    for (size_t i = 0; i < nopts; i++)
+        if (strlen(opts[i].flag) == namelen &&
+            strncmp(opts[i].flag, name, namelen) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+static bool choice_ok(const char *choices, const char *v)
+{
+    size_t vl = strlen(v);
+    const char *p = choices;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == vl && strncmp(p, v, len) == 0)
+            return true;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return false;
+}
+
+/* Stores value v of option o; `origin` names where it came from for
+ * messages ("--interval", "DAS_INTERVAL", "default"). */
+static int set_value(const struct cfg_opt *o, const char *v,
+                     const char *origin, struct buf *errs)
+{
+    char err[256];
+    char q[160];
+    switch (o->type) {
+    case CFG_STR:
+        *(const char **)o->target = v;
+        break;
+    case CFG_ENUM:
+        if (!choice_ok(o->choices, v)) {
+            log_quote(v, q, sizeof q);
+            addf(errs, "%s %s: not one of %s\n", origin, q,
+                            o->choices);
+            return -1;
+        }
+        *(const char **)o->target = v;
+        break;
+    case CFG_DUR: {
+        int64_t ms;
+        if (dur_parse(v, &ms, err, sizeof err)) {
+            addf(errs, "%s: %s\n", origin, err);
+            return -1;
+        }
+        *(int64_t *)o->target = ms;
+        break;
+    }
+    case CFG_INT: {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < o->min || n > o->max) {
+            log_quote(v, q, sizeof q);
+            addf(errs, "%s %s: expected a whole number from %ld to %ld\n",
+                            origin, q, o->min, o->max);
+            return -1;
+        }
+        *(long *)o->target = n;
+        break;
+    }
+    case CFG_BOOL:
+        if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
+            !strcmp(v, "on")) {
+            *(bool *)o->target = true;
+        } else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") ||
+                   !strcmp(v, "off") || !*v) {
+            *(bool *)o->target = false;
+        } else {
+            log_quote(v, q, sizeof q);
+            addf(errs, "%s %s: expected true or false\n", origin, q);
+            return -1;
+        }
+        break;
+    }
+    return 0;
+}
+
+int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
+              int first, char **pos, size_t maxpos, size_t *npos,
+              struct buf *errs)
+{
+    int bad = 0;
+    bool help = false;
+    bool opts_done = false;
+
+    *npos = 0;
+    /* defaults, then environment */
+    for (size_t i = 0; i < nopts; i++) {
+        const struct cfg_opt *o = &opts[i];
+        if (o->def && set_value(o, o->def, o->flag, errs))
+            bad = 1; /* a programming error, but report it */
+        if (!o->env)
+            continue;
+        const char *v = getenv(o->env);
+        if (v && *v && set_value(o, v, o->env, errs))
+            bad = 1;
+    }
+    /* flags */
+    for (int i = first; i < argc; i++) {
+        char *a = argv[i];
+        if (opts_done || a[0] != '-' || a[1] == '\0') {
+            if (*npos < maxpos) {
+                pos[(*npos)++] = a;
+            } else {
+                char q[160];
+                log_quote(a, q, sizeof q);
+                addf(errs, "unexpected argument %s\n", q);
+                bad = 1;
+            }
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            opts_done = true;
+            continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            help = true;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t namelen = eq ? (size_t)(eq - a) : strlen(a);
+        const struct cfg_opt *o = find_flag(opts, nopts, a, namelen);
+        if (!o) {
+            char q[160];
+            log_quote(a, q, sizeof q);
+            addf(errs, "unknown option %s (see --help)\n", q);
+            bad = 1;
+            continue;
+        }
+        const char *v;
+        if (o->type == CFG_BOOL && !eq) {
+            v = "true";
+        } else if (eq) {
+            v = eq + 1;
+        } else if (i + 1 < argc) {
+            v = argv[++i];
+        } else {
+            addf(errs, "%s needs a value\n", o->flag);
+            bad = 1;
+            continue;
+        }
+        if (set_value(o, v, o->flag, errs))
+            bad = 1;
+    }
+    if (help)
+        return 1;
+    return bad ? -1 : 0;
+}
+
+void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
+{
+    fprintf(f, "Options (flags override environment, which overrides "
+               "defaults):\n");
+    for (size_t i = 0; i < nopts; i++) {
+        const struct cfg_opt *o = &opts[i];
+        const char *arg = "";
+        switch (o->type) {
+        case CFG_STR: arg = " VALUE"; break;
+        case CFG_DUR: arg = " DURATION"; break;
+        case CFG_INT: arg = " N"; break;
+        case CFG_ENUM: arg = " CHOICE"; break;
+        case CFG_BOOL: arg = ""; break;
+        }
+        fprintf(f, "  %s%s\n      %s", o->flag, arg, o->help);
+        if (o->type == CFG_ENUM)
+            fprintf(f, " (%s)", o->choices);
+        if (o->type == CFG_INT)
+            fprintf(f, " (%ld..%ld)", o->min, o->max);
+        if (o->env)
+            fprintf(f, "; env %s", o->env);
+        if (o->def)
+            fprintf(f, "; default %s", o->def);
+        fputc('\n', f);
+    }
+}
+
+char *cfg_read_secret(const char *path, char *err, size_t errlen)
+{
+    char data[4097];
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read secret file %.200s: %s", path,
+                 strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        ssize_t r = read(fd, data + len, sizeof data - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(err, errlen, "cannot read secret file %.200s: %s", path,
+                     strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+        if (len == sizeof data) {
+            snprintf(err, errlen,
+                     "secret file %.200s is over 4 KiB: expected a password",
+                     path);
+            close(fd);
+            memset(data, 0, sizeof data);
+            return NULL;
+        }
+    }
+    close(fd);
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        len--;
+    char *s = xstrndup(data, len);
+    memset(data, 0, sizeof data);
+    return s;
+}
