@@ -1,0 +1,179 @@
+#include "endpoint.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct endpoint {
+    struct MHD_Daemon *mhd;
+    unsigned port;
+    pthread_mutex_t lock; /* guards the published state below */
+    char *metrics;
+    bool healthy;
+    char reason[256];
+};
+
+void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
+                const char *reason)
+{
+    if (!ep)
+        return;
+    char *copy = xstrdup(metrics ? metrics : "");
+    pthread_mutex_lock(&ep->lock);
+    free(ep->metrics);
+    ep->metrics = copy;
+    ep->healthy = healthy;
+    snprintf(ep->reason, sizeof ep->reason, "%s", reason ? reason : "");
+    pthread_mutex_unlock(&ep->lock);
+}
+
+int ep_parse_listen(const char *listen, char *addr, size_t addrlen,
+                    unsigned *port, char *err, size_t errlen)
+{
+    const char *colon = listen ? strrchr(listen, ':') : NULL;
+    char *end;
+    if (!colon) {
+        snprintf(err, errlen,
+                 "--listen \"%.100s\": expected ADDR:PORT, e.g. "
+                 "127.0.0.1:9102 or :9102",
+                 listen ? listen : "");
+        return -1;
+    }
+    size_t alen = (size_t)(colon - listen);
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || p < 0 || p > 65535) {
+        snprintf(err, errlen,
+                 "--listen \"%.100s\": the port must be a number from 0 to "
+                 "65535",
+                 listen);
+        return -1;
+    }
+    if (alen >= addrlen) {
+        snprintf(err, errlen, "--listen \"%.100s\": address too long", listen);
+        return -1;
+    }
+    memcpy(addr, listen, alen);
+    addr[alen] = '\0';
+    if (alen == 0)
+        snprintf(addr, addrlen, "0.0.0.0");
+    struct in_addr ia;
+    if (inet_pton(AF_INET, addr, &ia) != 1) {
+        snprintf(err, errlen,
+                 "--listen \"%.100s\": \"%.64s\" is not an IPv4 address",
+                 listen, addr);
+        return -1;
+    }
+    *port = (unsigned)p;
+    return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+                             const char *type, struct buf *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        body->len, body->ptr ? body->ptr : (char *)"",
+        MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct endpoint *ep = cls;
+    struct buf body;
+    enum MHD_Result rc;
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    if (*upload_size) {
+        *upload_size = 0; /* ignore any request body */
+        return MHD_YES;
+    }
+    buf_init(&body, 4u * 1024 * 1024);
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        if (buf_puts(&body, "only GET\n")) {
+        }
+        rc = reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &body);
+    } else if (!strcmp(url, "/healthz")) {
+        pthread_mutex_lock(&ep->lock);
+        bool ok = ep->healthy;
+        if (buf_printf(&body, "%s\n", ep->reason)) {
+        }
+        pthread_mutex_unlock(&ep->lock);
+        rc = reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                   "text/plain", &body);
+    } else if (!strcmp(url, "/metrics")) {
+        pthread_mutex_lock(&ep->lock);
+        if (buf_puts(&body, ep->metrics ? ep->metrics : "")) {
+        }
+        pthread_mutex_unlock(&ep->lock);
+        rc = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", &body);
+    } else {
+        if (buf_puts(&body, "not found: try /healthz or /metrics\n")) {
+        }
+        rc = reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", &body);
+    }
+    buf_cleanup(&body);
+    return rc;
+}
+
+struct endpoint *ep_start(const char *listen, char *err, size_t errlen)
+{
+    char addr[64];
+    unsigned port;
+    if (ep_parse_listen(listen, addr, sizeof addr, &port, err, errlen))
+        return NULL;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+
+    struct endpoint *ep = xcalloc(1, sizeof *ep);
+    pthread_mutex_init(&ep->lock, NULL);
+    snprintf(ep->reason, sizeof ep->reason, "starting");
+    ep->mhd = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_request, ep, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    if (!ep->mhd) {
+        snprintf(err, errlen,
+                 "cannot listen on %.100s: address in use or not local", listen);
+        pthread_mutex_destroy(&ep->lock);
+        free(ep);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(ep->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    ep->port = info ? info->port : port;
+    return ep;
+}
+
+unsigned ep_port(const struct endpoint *ep)
+{
+    return ep->port;
+}
+
+void ep_stop(struct endpoint *ep)
+{
+    if (!ep)
+        return;
+    MHD_stop_daemon(ep->mhd);
+    pthread_mutex_destroy(&ep->lock);
+    free(ep->metrics);
+    free(ep);
+}

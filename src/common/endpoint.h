@@ -1,0 +1,32 @@
+/* /healthz and /metrics (Prometheus text) on libmicrohttpd, for both
+ * programs (`--listen ADDR:PORT`). */
+#ifndef DAS_ENDPOINT_H
+#define DAS_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct endpoint;
+
+/* Parses "ADDR:PORT" ("127.0.0.1:9102", ":9102" = all addresses, port 0 =
+ * any free port) and starts serving on a thread of its own. Until the
+ * first ep_publish, /healthz answers 503 "starting". NULL + err on a bad
+ * address or a port in use. */
+struct endpoint *ep_start(const char *listen, char *err, size_t errlen);
+/* Publishes what the endpoints serve: the Prometheus text for /metrics
+ * (copied) and the health verdict with its reason for /healthz. The
+ * program's loop calls it after each round; the server thread only reads
+ * the published copy (under a mutex). */
+void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
+                const char *reason);
+/* The port actually bound (useful with port 0). */
+unsigned ep_port(const struct endpoint *ep);
+void ep_stop(struct endpoint *ep);
+
+/* Parses "ADDR:PORT" into its parts; 0 ok, -1 with a message. */
+int ep_parse_listen(const char *listen, char *addr, size_t addrlen,
+                    unsigned *port, char *err, size_t errlen) WUR;
+
+#endif

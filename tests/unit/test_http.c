@@ -1,0 +1,203 @@
+/* http.c against a real HTTP server: the endpoint module (libmicrohttpd)
+ * on a loopback port, so both sides are exercised for real. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "endpoint.h"
+#include "http.h"
+
+struct fixture {
+    struct endpoint *ep;
+    struct http *h;
+    char url[64];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256];
+    f->ep = ep_start("127.0.0.1:0", err, sizeof err);
+    if (!f->ep) {
+        fprintf(stderr, "ep_start: %s\n", err);
+        return -1;
+    }
+    snprintf(f->url, sizeof f->url, "http://127.0.0.1:%u", ep_port(f->ep));
+    struct http_conf hc = {.url = f->url};
+    f->h = http_new(&hc, err, sizeof err);
+    if (!f->h)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    http_free(f->h);
+    ep_stop(f->ep);
+    free(f);
+    return 0;
+}
+
+static void test_health_and_metrics(void **state)
+{
+    struct fixture *f = *state;
+    struct http_resp r;
+    char err[256];
+    http_resp_init(&r);
+
+    assert_int_equal(http_request(f->h, "GET", "/healthz", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 503); /* nothing published yet */
+    assert_string_equal(r.body.ptr, "starting\n");
+
+    ep_publish(f->ep, "ds_points_written_total 42\n", true, "ok");
+    assert_int_equal(http_request(f->h, "GET", "/healthz", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(http_request(f->h, "GET", "/metrics", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.ptr, "ds_points_written_total 42\n");
+
+    ep_publish(f->ep, "", false, "influxdb unreachable");
+    assert_int_equal(http_request(f->h, "GET", "/healthz", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(r.body.ptr, "influxdb unreachable\n");
+
+    assert_int_equal(http_request(f->h, "POST", "/metrics", "text/plain", "x",
+                                  1, &r, err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 405);
+    assert_int_equal(http_request(f->h, "GET", "/nope", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 404);
+    http_resp_cleanup(&r);
+}
+
+static void test_body_cap(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    struct http_resp r;
+    http_resp_init(&r);
+    char *big = malloc(100001);
+    memset(big, 'x', 100000);
+    big[100000] = '\0';
+    ep_publish(f->ep, big, true, "ok");
+    free(big);
+
+    struct http_conf hc = {.url = f->url, .max_body = 1000};
+    struct http *small = http_new(&hc, err, sizeof err);
+    assert_non_null(small);
+    assert_int_equal(http_request(small, "GET", "/metrics", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "over 1000 bytes"));
+    /* the full-size client reads it all */
+    assert_int_equal(http_request(f->h, "GET", "/metrics", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.body.len, 100000);
+    http_free(small);
+    http_resp_cleanup(&r);
+}
+
+static void test_get_many(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 40 };
+    const char *paths[N];
+    struct http_resp r[N];
+    char errs[N][256];
+    ep_publish(f->ep, "m 1\n", true, "ok");
+    for (int i = 0; i < N; i++) {
+        paths[i] = (i % 2) ? "/metrics" : "/healthz";
+        http_resp_init(&r[i]);
+    }
+    assert_int_equal(http_get_many(f->h, N, paths, r, errs, 8), N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(r[i].status, 200);
+        assert_string_equal(r[i].body.ptr, (i % 2) ? "m 1\n" : "ok\n");
+        assert_string_equal(errs[i], "");
+        http_resp_cleanup(&r[i]);
+    }
+}
+
+static void test_transport_errors(void **state)
+{
+    (void)state;
+    char err[256];
+    struct http_resp r;
+    http_resp_init(&r);
+    /* a unix socket that does not exist */
+    struct http_conf hc = {.url = "unix:///nonexistent/das-test.sock"};
+    struct http *h = http_new(&hc, err, sizeof err);
+    assert_non_null(h);
+    assert_int_equal(
+        http_request(h, "GET", "/_ping", NULL, NULL, 0, &r, err, sizeof err),
+        -1);
+    assert_non_null(strstr(err, "/nonexistent/das-test.sock"));
+    http_free(h);
+
+    struct http_conf bad = {.url = "ftp://x"};
+    assert_null(http_new(&bad, err, sizeof err));
+    assert_non_null(strstr(err, "use unix:///path"));
+    http_resp_cleanup(&r);
+}
+
+static void test_listen_parse(void **state)
+{
+    (void)state;
+    char addr[64], err[256];
+    unsigned port;
+    assert_int_equal(ep_parse_listen(":9102", addr, sizeof addr, &port, err,
+                                     sizeof err),
+                     0);
+    assert_string_equal(addr, "0.0.0.0");
+    assert_int_equal(port, 9102);
+    assert_int_equal(ep_parse_listen("127.0.0.1:70000", addr, sizeof addr,
+                                     &port, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "0 to 65535"));
+    assert_int_equal(ep_parse_listen("localhost", addr, sizeof addr, &port,
+                                     err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "expected ADDR:PORT"));
+}
+
+static void test_urlencode(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 64);
+    assert_int_equal(http_urlencode("a b&c='d'", &b), 0);
+    assert_string_equal(b.ptr, "a%20b%26c%3D%27d%27");
+    buf_cleanup(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health_and_metrics),
+        cmocka_unit_test(test_body_cap),
+        cmocka_unit_test(test_get_many),
+        cmocka_unit_test(test_transport_errors),
+        cmocka_unit_test(test_listen_parse),
+        cmocka_unit_test(test_urlencode),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
