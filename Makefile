@@ -17,16 +17,18 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+CTEST = ctest --output-on-failure
+
 unit: build
-	cd $(BUILD) && ctest -L unit --output-on-failure
+	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 
 integ: build
-	cd $(BUILD) && ctest -L integ --output-on-failure
+	cd $(BUILD) && $(CTEST) -L integ --output-junit junit-integ.xml
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_WERROR=ON -DDAS_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest -L unit --output-on-failure
+	cd $(ASAN_BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_FUZZ=ON -DDAS_SANITIZE=ON >/dev/null
@@ -36,11 +38,11 @@ fuzz: deps
 # Every test: unit, sanitizer unit, fuzz smoke, then integration on real
 # dockerd / influxd / PostgreSQL.
 test: build
-	cd $(BUILD) && ctest -L unit --output-on-failure
+	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz
-	cd $(BUILD) && ctest -L integ --output-on-failure
-	@bash scripts/summary $(BUILD) $(ASAN_BUILD)
+	cd $(BUILD) && $(CTEST) -L integ --output-junit junit-integ.xml
+	@bash scripts/summary $(BUILD)/junit-unit.xml $(ASAN_BUILD)/junit-unit.xml $(BUILD)/junit-integ.xml
 
 demo: build
 	bash scripts/demo
