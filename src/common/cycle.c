@@ -1,0 +1,144 @@
+#include "cycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dur.h"
+
+size_t cyc_pair_add(struct cyc_pair *pairs, size_t *n, size_t cap,
+                    const char *field, int64_t dur_ms)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (pairs[i].dur_ms == dur_ms && !strcmp(pairs[i].field, field))
+            return i;
+    if (*n >= cap)
+        return (size_t)-1;
+    pairs[*n].field = field;
+    pairs[*n].dur_ms = dur_ms;
+    return (*n)++;
+}
+
+void cyc_window_init(struct dec_window *w, int64_t start_ms)
+{
+    memset(w, 0, sizeof *w);
+    w->start_ms = start_ms;
+}
+
+void cyc_window_add(struct dec_window *w, double mean, long count,
+                    int64_t first_ms, int64_t last_ms, int64_t fresh_ms)
+{
+    if (count <= 0)
+        return;
+    if (!w->has_data) {
+        w->has_data = true;
+        w->mean = mean;
+        w->points = count;
+        w->first_ms = first_ms;
+        w->last_ms = last_ms;
+    } else {
+        /* running weighted mean: Σ mean·count / Σ count */
+        double total = (double)w->points + (double)count;
+        w->mean = (w->mean * (double)w->points + mean * (double)count) /
+                  total;
+        w->points += count;
+        if (first_ms < w->first_ms)
+            w->first_ms = first_ms;
+        if (last_ms > w->last_ms)
+            w->last_ms = last_ms;
+    }
+    w->containers++;
+    if (last_ms >= fresh_ms)
+        w->fresh++;
+}
+
+static const char *agg_service(const struct infl_agg *a)
+{
+    return a->service;
+}
+
+static int agg_cmp(const void *pa, const void *pb)
+{
+    const struct infl_agg *a = pa, *b = pb;
+    int c = strcmp(agg_service(a), agg_service(b));
+    if (c)
+        return c;
+    return strcmp(a->container, b->container);
+}
+
+void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n)
+{
+    ix->rows = rows;
+    ix->n = n;
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, agg_cmp);
+}
+
+void cyc_index_window(const struct cyc_index *ix, const char *service_id,
+                      int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
+                      struct dec_window *w)
+{
+    cyc_window_init(w, now_ms - dur_ms);
+    /* lower bound of service_id */
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(agg_service(&ix->rows[mid]), service_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t fresh_ms = now_ms - 2 * ds_interval_ms;
+    for (size_t i = lo;
+         i < ix->n && !strcmp(agg_service(&ix->rows[i]), service_id); i++) {
+        const struct infl_agg *a = &ix->rows[i];
+        cyc_window_add(w, a->mean, a->count, a->first_ms, a->last_ms,
+                       fresh_ms);
+    }
+}
+
+char *cyc_coverage_text(const struct dec_window *w, int64_t dur_ms,
+                        int64_t now_ms, int64_t ds_interval_ms,
+                        int64_t last_action_ms, long actual, char *out,
+                        size_t outlen)
+{
+    char d[32], s[32];
+    dur_format(dur_ms, d, sizeof d);
+    if (dec_window_covered(w, now_ms, ds_interval_ms, last_action_ms,
+                           actual)) {
+        snprintf(out, outlen, "%s/%s", d, d);
+        return out;
+    }
+    int64_t start = now_ms - dur_ms;
+    if (last_action_ms > start) {
+        int64_t since = now_ms - last_action_ms;
+        if (since < 0)
+            since = 0;
+        dur_format(since / 1000 * 1000, s, sizeof s);
+        snprintf(out, outlen, "settling: %s of %s since the last action", s,
+                 d);
+        return out;
+    }
+    if (!w->has_data) {
+        snprintf(out, outlen, "no data in %s", d);
+        return out;
+    }
+    if (w->last_ms < now_ms - 2 * ds_interval_ms) {
+        int64_t age = now_ms - w->last_ms;
+        dur_format(age / 1000 * 1000, s, sizeof s);
+        snprintf(out, outlen, "stale: last point %s ago", s);
+        return out;
+    }
+    int64_t first = w->first_ms < start ? start : w->first_ms;
+    int64_t span = now_ms - first;
+    if (span < 0)
+        span = 0;
+    dur_format(span / 1000 * 1000, s, sizeof s);
+    if (w->fresh < actual) {
+        snprintf(out, outlen, "%s of %s, %ld of %ld replicas reporting", s, d,
+                 w->fresh, actual);
+        return out;
+    }
+    snprintf(out, outlen, "%s of %s", s, d);
+    return out;
+}

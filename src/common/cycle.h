@@ -1,0 +1,60 @@
+/* The pure parts of a das cycle (DESIGN.md §4): grouping policies into the
+ * distinct (cond_item, duration) pairs that each cost one InfluxDB query,
+ * folding per-container aggregates into a service's window, and describing
+ * a window's coverage for people. No I/O, no clock reads. */
+#ifndef DAS_CYCLE_H
+#define DAS_CYCLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "influx.h"
+
+/* One InfluxDB query of a cycle: a metric field over a window length. */
+struct cyc_pair {
+    const char *field; /* points at the policy's metric table entry */
+    int64_t dur_ms;
+};
+
+/* Finds or appends (field, dur_ms) in pairs[0..*n) (capacity cap) and
+ * returns its index; (size_t)-1 when full. Order of first appearance is
+ * kept. */
+size_t cyc_pair_add(struct cyc_pair *pairs, size_t *n, size_t cap,
+                    const char *field, int64_t dur_ms);
+
+/* Starts an empty window that begins at start_ms. */
+void cyc_window_init(struct dec_window *w, int64_t start_ms);
+
+/* Adds one container's aggregate to a window: the mean is weighted by the
+ * point count (Σ mean·count / Σ count), first is the minimum, last the
+ * maximum; the container counts as fresh when its last point is at or
+ * after fresh_ms (now − 2 · ds_interval). Rows with count <= 0 are
+ * ignored. */
+void cyc_window_add(struct dec_window *w, double mean, long count,
+                    int64_t first_ms, int64_t last_ms, int64_t fresh_ms);
+
+/* Aggregates of one query, sorted by service so each policy finds its
+ * rows by binary search (a cycle over 1,000 policies stays cheap). */
+struct cyc_index {
+    struct infl_agg *rows; /* sorted in place; owned by the caller */
+    size_t n;
+};
+/* Sorts rows by service tag (then container). */
+void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n);
+/* Builds the window of service_id from the index: start = now − dur. */
+void cyc_index_window(const struct cyc_index *ix, const char *service_id,
+                      int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
+                      struct dec_window *w);
+
+/* How much of a window is covered, in words: "10m/10m" when covered (rule
+ * 6), "3m of 10m", "no data in 10m", "settling: 2m of 10m since the last
+ * action", "stale: last point 45s ago", "1 of 2 replicas reporting".
+ * Returns out. */
+char *cyc_coverage_text(const struct dec_window *w, int64_t dur_ms,
+                        int64_t now_ms, int64_t ds_interval_ms,
+                        int64_t last_action_ms, long actual, char *out,
+                        size_t outlen);
+
+#endif
