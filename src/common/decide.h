@@ -4,6 +4,7 @@
 #define DAS_DECIDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policy.h"
@@ -63,6 +64,33 @@ bool dec_window_covered(const struct dec_window *w, int64_t now_ms,
                         int64_t ds_interval_ms, int64_t last_action_ms,
                         long actual);
 
+/* Why a window is or is not covered; the first failing test in this order
+ * wins. */
+enum dec_coverage {
+    DEC_COVERED = 0,
+    DEC_NO_DATA,      /* no point, a non-finite mean, or interval <= 0 */
+    DEC_SETTLING,     /* the window starts at or before last_action_ms */
+    DEC_LATE_START,   /* first point later than start + 2 intervals */
+    DEC_STALE,        /* last point older than now - 2 intervals */
+    DEC_REPLICAS,     /* fewer fresh containers than actual replicas */
+};
+
+/* The test behind dec_window_covered, with the reason in words when
+ * reason is not NULL: "insufficient data: 3m of 10m", "insufficient
+ * data: 1 of 3 replicas reporting", "settling: 2m of 10m since the last
+ * change" (empty when covered). The window's length is now - start_ms. */
+enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
+                                   int64_t ds_interval_ms,
+                                   int64_t last_action_ms, long actual,
+                                   char *reason, size_t reasonlen);
+
+/* Applies DESIGN.md §4 rules 1-6 to one policy: fills every field of out
+ * (outcome is a string literal). Order: service-not-found, not-scalable,
+ * updating (all three before sync); sync flag; bound; then the windows.
+ * Scale-out needs the out window covered; scale-in needs BOTH windows
+ * covered, since rule 5 applies only "otherwise" (the out window must
+ * positively say "not above"): an uncovered out window blocks scale-in
+ * and the outcome is that window's insufficient-data or settling. */
 void dec_evaluate(const struct dec_input *in, struct dec_result *out);
 
 #endif

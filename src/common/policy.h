@@ -34,6 +34,12 @@ const struct pol_metric *pol_metric_find(const char *field);
 const char *pol_metric_list(void);
 
 #define POL_SERVICE_MAX 64
+/* Upper bound of max_no: a row asking for more is a typo. */
+#define POL_REPLICAS_MAX 10000
+/* Window bounds of out_duration / in_duration: shorter than one second is
+ * below any collection interval; longer than 31 days is a mistake. */
+#define POL_WINDOW_MIN_MS 1000
+#define POL_WINDOW_MAX_MS (31LL * 86400000)
 
 /* A valid policy. */
 struct policy {
@@ -48,13 +54,21 @@ struct policy {
 
 /* Validates a service reference: a Docker service name or id
  * ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 63 bytes). Anything else (quotes,
- * spaces, regex, newlines) is refused with a message. */
+ * spaces, regex, newlines) is refused with a message that starts with the
+ * quoted value, like dur_parse's. Returns 0 or -1. */
 int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
 
 /* Parses and validates a row. On failure returns -1 and err names the seq,
  * the column, the value and what is accepted, e.g.
  * `policy seq=3: out_duration "10": a bare number is not a duration; use
- * 30s, 10m, 1h30m or 2d`. */
+ * 30s, 10m, 1h30m or 2d`. Only the first problem of the row is reported,
+ * checking columns in table order (seq, min_no, max_no, cur_no, cond_item,
+ * out_cond, in_cond, then in_cond < out_cond, out_duration, in_duration,
+ * service_id). Rules: seq an int4; 1 <= min_no <= max_no <=
+ * POL_REPLICAS_MAX; cur_no NULL or -1 (both -1: unknown) or 0..2^31-1; cond_item a
+ * known metric; thresholds in its unit with in_cond < out_cond; windows
+ * POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS. On failure *p is partly filled:
+ * p->seq is meaningful only when the message is not about seq. */
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen) WUR;
 

@@ -1,0 +1,296 @@
+/* Policy rows of the seed's `das` table: parsing and validation
+ * (DESIGN.md §3). Pure: no I/O. */
+#include "policy.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const pol_col_names[POL_NCOLS] = {
+    "seq",       "min_no",  "max_no",       "cur_no",      "cond_item",
+    "out_cond",  "in_cond", "out_duration", "in_duration", "service_id",
+};
+
+/* Every field of DESIGN.md §3, in its order. */
+static const struct pol_metric pol_metrics[] = {
+    {"cpu_ratio", UNIT_RATIO},       {"cpu_limit_ratio", UNIT_RATIO},
+    {"mem_usage", UNIT_BYTES},       {"mem_limit", UNIT_BYTES},
+    {"mem_ratio", UNIT_RATIO},       {"net_read", UNIT_BYTES},
+    {"net_write", UNIT_BYTES},       {"blk_read", UNIT_BYTES},
+    {"blk_write", UNIT_BYTES},       {"net_read_rate", UNIT_RATE},
+    {"net_write_rate", UNIT_RATE},   {"blk_read_rate", UNIT_RATE},
+    {"blk_write_rate", UNIT_RATE},   {"pids", UNIT_COUNT},
+};
+#define POL_NMETRICS (sizeof pol_metrics / sizeof pol_metrics[0])
+
+static const char pol_metric_names[] =
+    "cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, mem_ratio, net_read, "
+    "net_write, blk_read, blk_write, net_read_rate, net_write_rate, "
+    "blk_read_rate, blk_write_rate, pids";
+
+#define SERVICE_FORMS                                                          \
+    "use a service name or id: letters, digits, '_', '.' and '-', starting "  \
+    "with a letter or digit, at most 63 bytes"
+
+const struct pol_metric *pol_metric_find(const char *field)
+{
+    if (!field)
+        return NULL;
+    for (size_t i = 0; i < POL_NMETRICS; i++)
+        if (strcmp(pol_metrics[i].field, field) == 0)
+            return &pol_metrics[i];
+    return NULL;
+}
+
+const char *pol_metric_list(void)
+{
+    return pol_metric_names;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static bool svc_char(char c, bool first)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9'))
+        return true;
+    return !first && (c == '_' || c == '.' || c == '-');
+}
+
+int pol_service_ref_check(const char *s, char *err, size_t errlen)
+{
+    char q[96];
+    size_t n;
+
+    if (!s) {
+        seterr(err, errlen, "no value; " SERVICE_FORMS);
+        return -1;
+    }
+    dur_quote(s, q, sizeof q);
+    n = strlen(s);
+    if (n == 0) {
+        seterr(err, errlen, "%s: empty; " SERVICE_FORMS, q);
+        return -1;
+    }
+    if (n >= POL_SERVICE_MAX) {
+        seterr(err, errlen, "%s: %zu bytes, longer than 63; " SERVICE_FORMS,
+               q, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!svc_char(s[i], i == 0)) {
+            char c[2] = {s[i], '\0'}, qc[16];
+            seterr(err, errlen, "%s: %s not allowed%s; " SERVICE_FORMS, q,
+                   dur_quote(c, qc, sizeof qc),
+                   i == 0 ? " at the start" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Strict integer: optional '-', 1..18 digits, nothing else; within
+ * [lo, hi]. Returns 0, -1 when not an integer, -2 when out of range. */
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    const char *p = s;
+    char *end;
+    long v;
+
+    if (*p == '-')
+        p++;
+    if (!*p || strspn(p, "0123456789") != strlen(p))
+        return -1;
+    if (strlen(p) > 18)
+        return -2;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno == ERANGE)
+        return -2;
+    if (*end || end == s)
+        return -1;
+    if (v < lo || v > hi)
+        return -2;
+    *out = v;
+    return 0;
+}
+
+/* The row's seq for messages: "3", or "?" when seq itself is bad. */
+struct ctx {
+    char seq[24];
+    char *err;
+    size_t errlen;
+};
+
+static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+
+static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt,
+                    ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    seterr(c->err, c->errlen, "policy seq=%s: %s %s", c->seq,
+           pol_col_names[col], what);
+    return -1;
+}
+
+/* A replica bound column: NULL, non-integer and out-of-range each get
+ * their own words. */
+static int parse_bound(const struct ctx *c, const struct pol_row *row,
+                       enum pol_col col, long *out)
+{
+    const char *s = row->col[col];
+    char q[96];
+    int rc;
+
+    if (!s)
+        return row_fail(c, col, "is NULL; use a whole number 1..%d",
+                        POL_REPLICAS_MAX);
+    dur_quote(s, q, sizeof q);
+    rc = parse_long(s, 1, POL_REPLICAS_MAX, out);
+    if (rc == -1)
+        return row_fail(c, col, "%s: not a whole number; use 1..%d", q,
+                        POL_REPLICAS_MAX);
+    if (rc == -2)
+        return row_fail(c, col, "%s: out of range; use 1..%d replicas", q,
+                        POL_REPLICAS_MAX);
+    return 0;
+}
+
+static int parse_cond(const struct ctx *c, const struct pol_row *row,
+                      enum pol_col col, const struct pol_metric *m,
+                      double *out)
+{
+    char e[320];
+    if (!row->col[col])
+        return row_fail(c, col, "is NULL; %s", unit_forms(m->kind));
+    if (unit_parse(row->col[col], m->kind, out, e, sizeof e))
+        return row_fail(c, col, "%s", e);
+    return 0;
+}
+
+static int parse_window(const struct ctx *c, const struct pol_row *row,
+                        enum pol_col col, int64_t *out)
+{
+    const char *s = row->col[col];
+    char e[320], q[96], lim[32];
+
+    if (!s)
+        return row_fail(c, col, "is NULL; use 30s, 10m, 1h30m or 2d");
+    if (dur_parse(s, out, e, sizeof e))
+        return row_fail(c, col, "%s", e);
+    dur_quote(s, q, sizeof q);
+    if (*out < POL_WINDOW_MIN_MS)
+        return row_fail(c, col, "%s: shorter than %s; use 30s, 10m, 1h30m "
+                        "or 2d", q, dur_format(POL_WINDOW_MIN_MS, lim,
+                                               sizeof lim));
+    if (*out > POL_WINDOW_MAX_MS)
+        return row_fail(c, col, "%s: longer than %s; use 30s, 10m, 1h30m "
+                        "or 2d", q, dur_format(POL_WINDOW_MAX_MS, lim,
+                                               sizeof lim));
+    return 0;
+}
+
+int pol_parse(const struct pol_row *row, struct policy *p, char *err,
+              size_t errlen)
+{
+    struct ctx c = {"?", err, errlen};
+    const char *s;
+    char q[96], q2[96], e[320];
+    int rc;
+
+    memset(p, 0, sizeof *p);
+    p->cur_no = -1;
+
+    /* seq */
+    s = row->col[POL_SEQ];
+    if (!s)
+        return row_fail(&c, POL_SEQ, "is NULL; use a whole number, e.g. 3");
+    rc = parse_long(s, INT32_MIN, INT32_MAX, &p->seq);
+    if (rc) {
+        dur_quote(s, q, sizeof q);
+        return row_fail(&c, POL_SEQ, "%s: %s; use a whole number, e.g. 3", q,
+                        rc == -1 ? "not a whole number" : "out of range");
+    }
+    snprintf(c.seq, sizeof c.seq, "%ld", p->seq);
+
+    /* min_no <= max_no */
+    if (parse_bound(&c, row, POL_MIN_NO, &p->min_no) ||
+        parse_bound(&c, row, POL_MAX_NO, &p->max_no))
+        return -1;
+    if (p->min_no > p->max_no)
+        return row_fail(&c, POL_MIN_NO,
+                        "%ld is above max_no %ld; use 1 <= min_no <= max_no",
+                        p->min_no, p->max_no);
+
+    /* cur_no: das's own bookkeeping; NULL or -1 when unknown. */
+    s = row->col[POL_CUR_NO];
+    if (s) {
+        rc = parse_long(s, -1, INT32_MAX, &p->cur_no);
+        if (rc) {
+            dur_quote(s, q, sizeof q);
+            return row_fail(&c, POL_CUR_NO,
+                            "%s: %s; use a replica count 0 or more, or NULL",
+                            q, rc == -1 ? "not a whole number"
+                                        : "out of range");
+        }
+    }
+
+    /* cond_item */
+    s = row->col[POL_COND_ITEM];
+    if (!s)
+        return row_fail(&c, POL_COND_ITEM, "is NULL; use one of %s",
+                        pol_metric_names);
+    p->metric = pol_metric_find(s);
+    if (!p->metric) {
+        dur_quote(s, q, sizeof q);
+        return row_fail(&c, POL_COND_ITEM, "%s: unknown metric; use one of %s",
+                        q, pol_metric_names);
+    }
+
+    /* thresholds, in the metric's unit; in_cond < out_cond */
+    if (parse_cond(&c, row, POL_OUT_COND, p->metric, &p->out_cond) ||
+        parse_cond(&c, row, POL_IN_COND, p->metric, &p->in_cond))
+        return -1;
+    if (!(p->in_cond < p->out_cond)) {
+        dur_quote(row->col[POL_IN_COND], q, sizeof q);
+        dur_quote(row->col[POL_OUT_COND], q2, sizeof q2);
+        return row_fail(&c, POL_IN_COND,
+                        "%s %s out_cond %s; in_cond (scale in below) must be "
+                        "below out_cond (scale out above)",
+                        q, p->in_cond == p->out_cond ? "equals" : "is above",
+                        q2);
+    }
+
+    /* windows */
+    if (parse_window(&c, row, POL_OUT_DURATION, &p->out_ms) ||
+        parse_window(&c, row, POL_IN_DURATION, &p->in_ms))
+        return -1;
+
+    /* service_id */
+    s = row->col[POL_SERVICE_ID];
+    if (!s)
+        return row_fail(&c, POL_SERVICE_ID, "is NULL; " SERVICE_FORMS);
+    if (pol_service_ref_check(s, e, sizeof e))
+        return row_fail(&c, POL_SERVICE_ID, "%s", e);
+    snprintf(p->service_id, sizeof p->service_id, "%s", s);
+    return 0;
+}
