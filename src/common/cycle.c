@@ -102,43 +102,18 @@ char *cyc_coverage_text(const struct dec_window *w, int64_t dur_ms,
                         int64_t last_action_ms, long actual, char *out,
                         size_t outlen)
 {
-    char d[32], s[32];
-    dur_format(dur_ms, d, sizeof d);
-    if (dec_window_covered(w, now_ms, ds_interval_ms, last_action_ms,
-                           actual)) {
+    static const char prefix[] = "insufficient data: ";
+    char why[200], d[32];
+    /* the engine's own test and words, so status and decisions agree */
+    if (dec_window_check(w, now_ms, ds_interval_ms, last_action_ms, actual,
+                         why, sizeof why) == DEC_COVERED) {
+        dur_format(dur_ms, d, sizeof d);
         snprintf(out, outlen, "%s/%s", d, d);
         return out;
     }
-    int64_t start = now_ms - dur_ms;
-    if (last_action_ms > start) {
-        int64_t since = now_ms - last_action_ms;
-        if (since < 0)
-            since = 0;
-        dur_format(since / 1000 * 1000, s, sizeof s);
-        snprintf(out, outlen, "settling: %s of %s since the last action", s,
-                 d);
-        return out;
-    }
-    if (!w->has_data) {
-        snprintf(out, outlen, "no data in %s", d);
-        return out;
-    }
-    if (w->last_ms < now_ms - 2 * ds_interval_ms) {
-        int64_t age = now_ms - w->last_ms;
-        dur_format(age / 1000 * 1000, s, sizeof s);
-        snprintf(out, outlen, "stale: last point %s ago", s);
-        return out;
-    }
-    int64_t first = w->first_ms < start ? start : w->first_ms;
-    int64_t span = now_ms - first;
-    if (span < 0)
-        span = 0;
-    dur_format(span / 1000 * 1000, s, sizeof s);
-    if (w->fresh < actual) {
-        snprintf(out, outlen, "%s of %s, %ld of %ld replicas reporting", s, d,
-                 w->fresh, actual);
-        return out;
-    }
-    snprintf(out, outlen, "%s of %s", s, d);
+    const char *t = why;
+    if (!strncmp(t, prefix, sizeof prefix - 1))
+        t += sizeof prefix - 1;
+    snprintf(out, outlen, "%s", t);
     return out;
 }

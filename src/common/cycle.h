@@ -49,9 +49,9 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       struct dec_window *w);
 
 /* How much of a window is covered, in words: "10m/10m" when covered (rule
- * 6), "3m of 10m", "no data in 10m", "settling: 2m of 10m since the last
- * action", "stale: last point 45s ago", "1 of 2 replicas reporting".
- * Returns out. */
+ * 6), otherwise dec_window_check()'s reason without its "insufficient data: "
+ * prefix ("3m of 10m", "no points in 10m", "1 of 2 replicas reporting",
+ * "settling: 2m of 10m since the last change"). Returns out. */
 char *cyc_coverage_text(const struct dec_window *w, int64_t dur_ms,
                         int64_t now_ms, int64_t ds_interval_ms,
                         int64_t last_action_ms, long actual, char *out,

@@ -1,0 +1,155 @@
+/* cycle: query pairs, windows folded from per-container aggregates, and
+ * coverage in words. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cycle.h"
+
+#define S 1000LL
+#define MIN (60 * S)
+
+static void test_pairs_distinct(void **state)
+{
+    (void)state;
+    struct cyc_pair p[4];
+    size_t n = 0;
+    /* 1,000 policies on two items and two durations → 3 queries */
+    for (int i = 0; i < 1000; i++) {
+        const char *f = (i % 2) ? "cpu_ratio" : "mem_ratio";
+        int64_t d = (i % 3 == 0) ? 10 * MIN : 5 * MIN;
+        if (i % 2 == 0)
+            d = 10 * MIN;
+        assert_true(cyc_pair_add(p, &n, 4, f, d) < 4);
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(cyc_pair_add(p, &n, 4, "cpu_ratio", 10 * MIN),
+                     cyc_pair_add(p, &n, 4, "cpu_ratio", 10 * MIN));
+    assert_int_equal(n, 3);
+    assert_int_equal(cyc_pair_add(p, &n, 4, "pids", 1 * MIN), 3);
+    assert_int_equal(cyc_pair_add(p, &n, 4, "pids", 2 * MIN), (size_t)-1);
+}
+
+static void test_weighted_mean(void **state)
+{
+    (void)state;
+    struct dec_window w;
+    int64_t now = 1000 * MIN;
+    cyc_window_init(&w, now - 10 * MIN);
+    assert_false(w.has_data);
+    /* container a: 10 points of mean 90; b: 30 points of mean 10 */
+    cyc_window_add(&w, 90.0, 10, now - 10 * MIN + 5 * S, now - 5 * S,
+                   now - 20 * S);
+    cyc_window_add(&w, 10.0, 30, now - 9 * MIN, now - 60 * S, now - 20 * S);
+    cyc_window_add(&w, 55.0, 0, now - 11 * MIN, now, now - 20 * S); /* none */
+    assert_true(w.has_data);
+    assert_true(w.mean > 29.999 && w.mean < 30.001); /* (900+300)/40 */
+    assert_int_equal(w.points, 40);
+    assert_int_equal(w.first_ms, now - 10 * MIN + 5 * S);
+    assert_int_equal(w.last_ms, now - 5 * S);
+    assert_int_equal(w.containers, 2);
+    assert_int_equal(w.fresh, 1); /* b's last point is 60 s old */
+}
+
+static void agg(struct infl_agg *a, const char *svc, const char *ctr,
+                double mean, long count, int64_t first, int64_t last)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->service, sizeof a->service, "%s", svc);
+    snprintf(a->container, sizeof a->container, "%s", ctr);
+    a->mean = mean;
+    a->count = count;
+    a->first_ms = first;
+    a->last_ms = last;
+}
+
+static void test_index_window(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * MIN, iv = 2 * S;
+    struct infl_agg rows[5];
+    agg(&rows[0], "svcb", "c3", 50, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[1], "svca", "c1", 80, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[2], "svcc", "c5", 1, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[3], "svca", "c2", 60, 10, now - 19 * S, now - 2 * S);
+    agg(&rows[4], "svcab", "c9", 0, 10, now - 20 * S, now - 1 * S);
+    struct cyc_index ix;
+    cyc_index_init(&ix, rows, 5);
+    struct dec_window w;
+    cyc_index_window(&ix, "svca", now, 20 * S, iv, &w);
+    assert_true(w.has_data);
+    assert_int_equal(w.start_ms, now - 20 * S);
+    assert_true(w.mean > 69.999 && w.mean < 70.001);
+    assert_int_equal(w.containers, 2); /* not svcab's */
+    assert_int_equal(w.fresh, 2);
+    assert_int_equal(w.points, 20);
+    cyc_index_window(&ix, "svcz", now, 20 * S, iv, &w);
+    assert_false(w.has_data);
+    assert_int_equal(w.containers, 0);
+    cyc_index_window(&ix, "svcc", now, 20 * S, iv, &w);
+    assert_int_equal(w.containers, 1);
+    struct cyc_index empty;
+    cyc_index_init(&empty, NULL, 0);
+    cyc_index_window(&empty, "svca", now, 20 * S, iv, &w);
+    assert_false(w.has_data);
+}
+
+static void test_coverage_text(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * MIN, iv = 10 * S, dur = 10 * MIN;
+    char out[128];
+    struct dec_window w;
+
+    cyc_window_init(&w, now - dur);
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out),
+        "no points in 10m");
+
+    /* two replicas, points across the whole window */
+    cyc_window_add(&w, 50, 60, now - dur + 3 * S, now - 4 * S, now - 2 * iv);
+    cyc_window_add(&w, 50, 60, now - dur + 6 * S, now - 7 * S, now - 2 * iv);
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out),
+        "10m/10m");
+    /* a third replica is asked for but not reporting */
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 3, out, sizeof out),
+        "2 of 3 replicas reporting");
+    /* an action 2 minutes ago */
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, now - 2 * MIN, 2, out,
+                          sizeof out),
+        "settling: 2m of 10m since the last change");
+
+    /* data only for the last 3 minutes */
+    cyc_window_init(&w, now - dur);
+    cyc_window_add(&w, 50, 18, now - 3 * MIN, now - 5 * S, now - 2 * iv);
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out),
+        "3m of 10m");
+
+    /* the agent stopped 45 s ago */
+    cyc_window_init(&w, now - dur);
+    cyc_window_add(&w, 50, 50, now - dur, now - 45 * S, now - 2 * iv);
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out),
+        "last point 45s ago, collected every 10s");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pairs_distinct),
+        cmocka_unit_test(test_weighted_mean),
+        cmocka_unit_test(test_index_window),
+        cmocka_unit_test(test_coverage_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
