@@ -17,6 +17,9 @@ struct pg;
 /* Connects with a libpq conninfo string or URI. NULL + err when it fails;
  * err never contains a password. */
 struct pg *pg_open(const char *conninfo, char *err, size_t errlen);
+/* 0 when conninfo is a libpq conninfo string or URI libpq can read (bad
+ * configuration otherwise: -1 and err, without any password). No I/O. */
+int pg_conninfo_check(const char *conninfo, char *err, size_t errlen) WUR;
 void pg_close(struct pg *db);
 /* Reconnects when the connection was lost; 0 when usable. */
 int pg_ensure(struct pg *db, char *err, size_t errlen) WUR;
@@ -39,6 +42,13 @@ void pg_rowset_free(struct pg_rowset *set);
 /* Insert or replace a policy row (ON CONFLICT (seq) DO UPDATE). */
 int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
                      size_t errlen) WUR;
+/* Writes a row as given (raw text, NULL for SQL NULL; validate it with
+ * pol_parse first), so the operator's spelling ("70%", "10m") is kept.
+ * replace: ON CONFLICT (seq) DO UPDATE; otherwise ON CONFLICT DO NOTHING
+ * and *written (may be NULL) tells whether the row went in. The table must
+ * exist (pg_ensure_schema). */
+int pg_policy_write(struct pg *db, const struct pol_row *row, bool replace,
+                    bool *written, char *err, size_t errlen) WUR;
 /* Deletes the row; *deleted tells whether one existed. */
 int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
                      size_t errlen) WUR;

@@ -1,0 +1,722 @@
+/* The policy store over libpq. SQL in the dialect CrateDB and PostgreSQL
+ * share (autocommit, no transactions, no sequences, ON CONFLICT on the
+ * primary key); every value is a bound parameter and every result is read
+ * as text. */
+#include "pg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+
+struct pg {
+    PGconn *conn;
+    bool crate;         /* CrateDB: make writes visible with REFRESH TABLE */
+    char target[200];   /* "host:port/db (user u)" for messages */
+    char secret[3][128]; /* password spellings to scrub from messages */
+    char state[6];       /* SQLSTATE of the last failed statement */
+};
+
+/* The seed's table, TEXT for STRING (both stores accept TEXT). */
+static const char sql_create_das[] =
+    "create table if not exists das (seq int primary key, min_no int, "
+    "max_no int, cur_no int, cond_item TEXT, out_cond TEXT, in_cond TEXT, "
+    "out_duration TEXT, in_duration TEXT, service_id TEXT)";
+
+/* No primary key: neither store has sequences, and two actions in the same
+ * millisecond are legal. time_ms is milliseconds since the epoch (UTC). */
+static const char sql_create_events[] =
+    "create table if not exists das_events (time_ms bigint, seq int, "
+    "service TEXT, action TEXT, from_no int, to_no int, metric TEXT, "
+    "observed double precision, threshold double precision, "
+    "window_ms bigint, reason TEXT, dry_run boolean)";
+
+#define POL_SELECT                                                             \
+    "select seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, "      \
+    "out_duration, in_duration, service_id from das"
+
+#define EV_SELECT                                                              \
+    "select time_ms, seq, service, action, from_no, to_no, metric, "          \
+    "observed, threshold, window_ms, reason, dry_run from das_events"
+
+/* ---- messages without passwords ---------------------------------------- */
+
+static void add_secret(char (*secret)[128], size_t n, const char *s,
+                       size_t len)
+{
+    if (len == 0 || len >= 128)
+        return; /* empty, or too long to be a password we can scrub */
+    for (size_t i = 0; i < n; i++) {
+        if (secret[i][0] == '\0') {
+            memcpy(secret[i], s, len);
+            secret[i][len] = '\0';
+            return;
+        }
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Finds the password in a conninfo string by hand, so that even messages
+ * about a conninfo libpq cannot parse never repeat it: the userinfo of a
+ * URI (raw and percent-decoded), a `password=` URI parameter, and the
+ * `password` keyword of the key=value form. */
+static void pg_find_secrets(const char *ci, char (*secret)[128], size_t n)
+{
+    const char *scheme = strstr(ci, "://");
+    if (scheme) {
+        const char *auth = scheme + 3;
+        size_t alen = strcspn(auth, "/?");
+        const char *at = NULL;
+        for (const char *p = auth; p < auth + alen; p++)
+            if (*p == '@')
+                at = p;
+        if (at) {
+            const char *colon = memchr(auth, ':', (size_t)(at - auth));
+            if (colon) {
+                const char *pw = colon + 1;
+                size_t len = (size_t)(at - pw);
+                add_secret(secret, n, pw, len);
+                char dec[128];
+                size_t o = 0;
+                for (size_t i = 0; i < len && o + 1 < sizeof dec; i++) {
+                    if (pw[i] == '%' && i + 2 < len && hexval(pw[i + 1]) >= 0 &&
+                        hexval(pw[i + 2]) >= 0) {
+                        dec[o++] =
+                            (char)(hexval(pw[i + 1]) * 16 + hexval(pw[i + 2]));
+                        i += 2;
+                    } else {
+                        dec[o++] = pw[i];
+                    }
+                }
+                add_secret(secret, n, dec, o);
+            }
+        }
+    }
+    /* password=VALUE (keyword form or URI parameter), possibly quoted */
+    for (const char *p = ci; (p = strstr(p, "password")) != NULL; p += 8) {
+        const char *q = p + 8;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q != '=')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        size_t len;
+        if (*q == '\'') {
+            q++;
+            len = 0;
+            while (q[len] && q[len] != '\'')
+                len++;
+        } else {
+            len = strcspn(q, " \t&");
+        }
+        add_secret(secret, n, q, len);
+    }
+}
+
+/* Copies msg into out with every secret replaced by "***", newlines and
+ * tabs folded into single spaces, and trailing space trimmed. */
+static void scrub(const char (*secret)[128], size_t n, const char *msg,
+                  char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (const char *p = msg ? msg : ""; *p && o + 1 < outlen;) {
+        bool hit = false;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(secret[i]);
+            if (len && strncmp(p, secret[i], len) == 0) {
+                for (const char *r = "***"; *r && o + 1 < outlen; r++)
+                    out[o++] = *r;
+                p += len;
+                hit = true;
+                break;
+            }
+        }
+        if (hit)
+            continue;
+        char c = *p++;
+        if (c == '\n') {
+            /* libpq's second line ("\n\tIs the server running...") */
+            while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+            if (*p && o + 3 < outlen) {
+                out[o++] = ';';
+                out[o++] = ' ';
+            }
+            continue;
+        }
+        if (c == '\t' || c == '\r') {
+            if (o > 0 && out[o - 1] != ' ')
+                out[o++] = ' ';
+            continue;
+        }
+        out[o++] = c;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+}
+
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "relation already exists, skipping" and friends */
+}
+
+static void set_target(struct pg *db)
+{
+    const char *host = PQhost(db->conn);
+    const char *port = PQport(db->conn);
+    const char *name = PQdb(db->conn);
+    const char *user = PQuser(db->conn);
+    snprintf(db->target, sizeof db->target, "%s%s%s/%s (user %s)",
+             host && *host ? host : "localhost", port && *port ? ":" : "",
+             port ? port : "", name ? name : "", user ? user : "");
+}
+
+/* err = "policy store TARGET: WHAT: libpq's message" without secrets. */
+static void fail(struct pg *db, const char *what, const char *msg, char *err,
+                 size_t errlen)
+{
+    char clean[512];
+    scrub((const char (*)[128])db->secret, 3, msg, clean, sizeof clean);
+    snprintf(err, errlen, "policy store %s: %s%s%s", db->target, what,
+             *clean ? ": " : "", clean);
+}
+
+static void after_connect(struct pg *db)
+{
+    PQsetNoticeProcessor(db->conn, quiet_notice, NULL);
+    db->crate = PQparameterStatus(db->conn, "crate_version") != NULL;
+    set_target(db);
+}
+
+/* Parses conninfo; NULL with err (scrubbed) when libpq cannot read it. */
+static PQconninfoOption *parse_conninfo(const char *conninfo,
+                                        const char (*secret)[128], char *err,
+                                        size_t errlen)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+    if (!opts) {
+        char clean[400];
+        scrub(secret, 3, perr ? perr : "out of memory", clean, sizeof clean);
+        snprintf(err, errlen,
+                 "policy store: invalid connection string (%s); use a URI "
+                 "like postgresql://crate@HOST:5432/doc or key=value pairs "
+                 "like \"host=HOST port=5432 user=crate dbname=doc\"",
+                 clean);
+        PQfreemem(perr);
+    }
+    return opts;
+}
+
+int pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
+{
+    char secret[3][128] = {{0}};
+    pg_find_secrets(conninfo, secret, 3);
+    PQconninfoOption *opts =
+        parse_conninfo(conninfo, (const char (*)[128])secret, err, errlen);
+    memset(secret, 0, sizeof secret);
+    if (!opts)
+        return -1;
+    PQconninfoFree(opts);
+    return 0;
+}
+
+struct pg *pg_open(const char *conninfo, char *err, size_t errlen)
+{
+    struct pg *db = xcalloc(1, sizeof *db);
+    bool has_timeout = getenv("PGCONNECT_TIMEOUT") != NULL;
+
+    pg_find_secrets(conninfo, db->secret, 3);
+    PQconninfoOption *opts = parse_conninfo(
+        conninfo, (const char (*)[128])db->secret, err, errlen);
+    if (!opts) {
+        memset(db->secret, 0, sizeof db->secret);
+        free(db);
+        return NULL;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (!strcmp(o->keyword, "password"))
+            add_secret(db->secret, 3, o->val, strlen(o->val));
+        if (!strcmp(o->keyword, "connect_timeout"))
+            has_timeout = true;
+    }
+    PQconninfoFree(opts);
+
+    /* Defaults first: the expanded conninfo (dbname) overrides them. A
+     * stopped store must fail fast, and a vanished peer must be noticed. */
+    const char *keys[8], *vals[8];
+    int k = 0;
+    if (!has_timeout) {
+        keys[k] = "connect_timeout";
+        vals[k++] = "5";
+    }
+    keys[k] = "keepalives_idle";
+    vals[k++] = "30";
+    keys[k] = "keepalives_interval";
+    vals[k++] = "10";
+    keys[k] = "keepalives_count";
+    vals[k++] = "3";
+    keys[k] = "dbname";
+    vals[k++] = conninfo;
+    keys[k] = NULL;
+    vals[k] = NULL;
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (!db->conn) {
+        snprintf(err, errlen, "policy store: out of memory");
+        free(db);
+        return NULL;
+    }
+    set_target(db);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        fail(db, "cannot connect", PQerrorMessage(db->conn), err, errlen);
+        pg_close(db);
+        return NULL;
+    }
+    after_connect(db);
+    return db;
+}
+
+void pg_close(struct pg *db)
+{
+    if (!db)
+        return;
+    if (db->conn)
+        PQfinish(db->conn);
+    memset(db->secret, 0, sizeof db->secret);
+    free(db);
+}
+
+int pg_ensure(struct pg *db, char *err, size_t errlen)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        fail(db, "cannot reconnect", PQerrorMessage(db->conn), err, errlen);
+        return -1;
+    }
+    after_connect(db);
+    return 0;
+}
+
+/* True when res failed because the table does not exist (42P01 on both). */
+static bool undefined_table(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state && !strcmp(state, "42P01");
+}
+
+/* Runs one statement with text parameters (NULL entries are SQL NULL).
+ * A connection found dead is reset and the statement tried once more. On
+ * failure returns NULL with err set, except that when the table is missing
+ * and *missing is non-NULL it sets *missing and returns NULL silently. */
+static PGresult *run(struct pg *db, const char *what, const char *sql,
+                     int nparams, const char *const *params, bool *missing,
+                     char *err, size_t errlen)
+{
+    if (missing)
+        *missing = false;
+    db->state[0] = '\0';
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (pg_ensure(db, err, errlen))
+            return NULL;
+        PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params,
+                                     NULL, NULL, 0);
+        ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+            return res;
+        if (missing && undefined_table(res)) {
+            *missing = true;
+            PQclear(res);
+            return NULL;
+        }
+        if (PQstatus(db->conn) != CONNECTION_OK && attempt == 0) {
+            PQclear(res);
+            continue; /* lost the connection: reconnect and retry once */
+        }
+        const char *primary =
+            res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        const char *state =
+            res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        snprintf(db->state, sizeof db->state, "%s", state ? state : "");
+        fail(db, what, primary ? primary : PQerrorMessage(db->conn), err,
+             errlen);
+        PQclear(res);
+        return NULL;
+    }
+    return NULL; /* not reached */
+}
+
+/* Runs a statement that returns no rows; 0 ok. */
+static int run_cmd(struct pg *db, const char *what, const char *sql,
+                   int nparams, const char *const *params, long *affected,
+                   char *err, size_t errlen)
+{
+    PGresult *res = run(db, what, sql, nparams, params, NULL, err, errlen);
+    if (!res)
+        return -1;
+    if (affected) {
+        const char *t = PQcmdTuples(res);
+        *affected = t && *t ? strtol(t, NULL, 10) : 0;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* CrateDB shows a write to other statements only after the table's next
+ * refresh (1 s by default): refresh now so that `das policy add` followed
+ * by `das policy list` sees the row. PostgreSQL needs nothing. */
+static void crate_refresh(struct pg *db, const char *sql)
+{
+    if (!db->crate)
+        return;
+    PGresult *res = PQexec(db->conn, sql);
+    PQclear(res);
+}
+
+int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
+{
+    const char *sqls[2] = {sql_create_das, sql_create_events};
+    for (int i = 0; i < 2; i++) {
+        PGresult *res = run(db, i ? "creating table das_events"
+                                  : "creating table das",
+                            sqls[i], 0, NULL, NULL, err, errlen);
+        if (!res) {
+            /* two das started at once may race on PostgreSQL's catalog:
+             * the loser sees a duplicate; the table is there either way */
+            if (!strcmp(db->state, "42P07") || !strcmp(db->state, "23505"))
+                continue;
+            return -1;
+        }
+        PQclear(res);
+    }
+    return 0;
+}
+
+/* ---- policies ------------------------------------------------------------ */
+
+int pg_policy_rows(struct pg *db, struct pg_rowset *set, char *err,
+                   size_t errlen)
+{
+    bool missing;
+    set->rows = NULL;
+    set->n = 0;
+    set->priv = NULL;
+    PGresult *res = run(db, "reading policies", POL_SELECT " order by seq", 0,
+                        NULL, &missing, err, errlen);
+    if (!res)
+        return missing ? 0 : -1;
+    if (PQnfields(res) != POL_NCOLS) {
+        fail(db, "reading policies", "unexpected column count", err, errlen);
+        PQclear(res);
+        return -1;
+    }
+    int n = PQntuples(res);
+    set->rows = xcalloc((size_t)(n > 0 ? n : 1), sizeof *set->rows);
+    for (int r = 0; r < n; r++)
+        for (int c = 0; c < POL_NCOLS; c++)
+            set->rows[r].col[c] =
+                PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+    set->n = (size_t)n;
+    set->priv = res;
+    return 0;
+}
+
+void pg_rowset_free(struct pg_rowset *set)
+{
+    if (!set)
+        return;
+    free(set->rows);
+    PQclear(set->priv);
+    set->rows = NULL;
+    set->priv = NULL;
+    set->n = 0;
+}
+
+static const char sql_insert_das[] =
+    "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, "
+    "in_cond, out_duration, in_duration, service_id) "
+    "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+#define SQL_REPLACE_DAS                                                        \
+    " on conflict (seq) do update set min_no = excluded.min_no, "             \
+    "max_no = excluded.max_no, cur_no = excluded.cur_no, "                     \
+    "cond_item = excluded.cond_item, out_cond = excluded.out_cond, "           \
+    "in_cond = excluded.in_cond, out_duration = excluded.out_duration, "       \
+    "in_duration = excluded.in_duration, service_id = excluded.service_id"
+#define SQL_KEEP_DAS " on conflict (seq) do nothing"
+
+int pg_policy_write(struct pg *db, const struct pol_row *row, bool replace,
+                    bool *written, char *err, size_t errlen)
+{
+    char sql[sizeof sql_insert_das + sizeof SQL_REPLACE_DAS];
+    long affected = 0;
+    snprintf(sql, sizeof sql, "%s%s", sql_insert_das,
+             replace ? SQL_REPLACE_DAS : SQL_KEEP_DAS);
+    if (run_cmd(db, "writing the policy", sql, POL_NCOLS, row->col, &affected,
+                err, errlen))
+        return -1;
+    if (written)
+        *written = affected > 0;
+    crate_refresh(db, "refresh table das");
+    return 0;
+}
+
+/* Shortest text that strtod reads back as v. */
+static void fmt_double(double v, char *out, size_t outlen)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, outlen, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            return;
+    }
+}
+
+int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
+                     size_t errlen)
+{
+    char seq[24], mn[24], mx[24], cur[24], oc[48], ic[48], od[48], id[48];
+    struct pol_row row;
+    snprintf(seq, sizeof seq, "%ld", p->seq);
+    snprintf(mn, sizeof mn, "%ld", p->min_no);
+    snprintf(mx, sizeof mx, "%ld", p->max_no);
+    snprintf(cur, sizeof cur, "%ld", p->cur_no);
+    fmt_double(p->out_cond, oc, sizeof oc - 1);
+    fmt_double(p->in_cond, ic, sizeof ic - 1);
+    if (p->metric && p->metric->kind == UNIT_RATIO) {
+        strncat(oc, "%", sizeof oc - strlen(oc) - 1);
+        strncat(ic, "%", sizeof ic - strlen(ic) - 1);
+    }
+    dur_format(p->out_ms, od, sizeof od);
+    dur_format(p->in_ms, id, sizeof id);
+    row.col[POL_SEQ] = seq;
+    row.col[POL_MIN_NO] = mn;
+    row.col[POL_MAX_NO] = mx;
+    row.col[POL_CUR_NO] = p->cur_no < 0 ? NULL : cur;
+    row.col[POL_COND_ITEM] = p->metric ? p->metric->field : NULL;
+    row.col[POL_OUT_COND] = oc;
+    row.col[POL_IN_COND] = ic;
+    row.col[POL_OUT_DURATION] = od;
+    row.col[POL_IN_DURATION] = id;
+    row.col[POL_SERVICE_ID] = p->service_id;
+    return pg_policy_write(db, &row, true, NULL, err, errlen);
+}
+
+int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
+                     size_t errlen)
+{
+    char s[24];
+    const char *params[1] = {s};
+    long affected = 0;
+    bool missing;
+    snprintf(s, sizeof s, "%ld", seq);
+    *deleted = false;
+    PGresult *res = run(db, "deleting the policy",
+                        "delete from das where seq = $1", 1, params, &missing,
+                        err, errlen);
+    if (!res)
+        return missing ? 0 : -1;
+    const char *t = PQcmdTuples(res);
+    affected = t && *t ? strtol(t, NULL, 10) : 0;
+    PQclear(res);
+    *deleted = affected > 0;
+    if (*deleted)
+        crate_refresh(db, "refresh table das");
+    return 0;
+}
+
+int pg_policy_next_seq(struct pg *db, long *seq, char *err, size_t errlen)
+{
+    bool missing;
+    *seq = 1;
+    PGresult *res = run(db, "finding the next free seq",
+                        "select max(seq) from das", 0, NULL, &missing, err,
+                        errlen);
+    if (!res)
+        return missing ? 0 : -1;
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+        *seq = strtol(PQgetvalue(res, 0, 0), NULL, 10) + 1;
+    PQclear(res);
+    return 0;
+}
+
+int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
+                         size_t errlen)
+{
+    char s[24], c[24];
+    const char *params[2] = {c, s};
+    snprintf(s, sizeof s, "%ld", seq);
+    snprintf(c, sizeof c, "%ld", cur_no);
+    return run_cmd(db, "updating cur_no",
+                   "update das set cur_no = $1 where seq = $2", 2, params,
+                   NULL, err, errlen);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
+                    size_t errlen)
+{
+    char t[24], seq[24], from[24], to[24], obs[40], thr[40], win[24];
+    snprintf(t, sizeof t, "%lld", (long long)ev->time_ms);
+    snprintf(seq, sizeof seq, "%ld", ev->seq);
+    snprintf(from, sizeof from, "%ld", ev->from_no);
+    snprintf(to, sizeof to, "%ld", ev->to_no);
+    snprintf(win, sizeof win, "%lld", (long long)ev->window_ms);
+    /* non-finite values are not numbers either store accepts */
+    if (isfinite(ev->observed))
+        fmt_double(ev->observed, obs, sizeof obs);
+    if (isfinite(ev->threshold))
+        fmt_double(ev->threshold, thr, sizeof thr);
+    const char *params[12] = {
+        t,
+        seq,
+        ev->service,
+        ev->action,
+        from,
+        to,
+        ev->metric[0] ? ev->metric : NULL,
+        isfinite(ev->observed) ? obs : NULL,
+        isfinite(ev->threshold) ? thr : NULL,
+        win,
+        ev->reason,
+        ev->dry_run ? "true" : "false",
+    };
+    if (run_cmd(db, "recording the event",
+                "insert into das_events (time_ms, seq, service, action, "
+                "from_no, to_no, metric, observed, threshold, window_ms, "
+                "reason, dry_run) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                "$10, $11, $12)",
+                12, params, NULL, err, errlen))
+        return -1;
+    crate_refresh(db, "refresh table das_events");
+    return 0;
+}
+
+static long text_long(const PGresult *res, int r, int c)
+{
+    if (PQgetisnull(res, r, c))
+        return 0;
+    return strtol(PQgetvalue(res, r, c), NULL, 10);
+}
+
+static double text_double(const PGresult *res, int r, int c)
+{
+    if (PQgetisnull(res, r, c))
+        return NAN;
+    return strtod(PQgetvalue(res, r, c), NULL);
+}
+
+static void text_copy(const PGresult *res, int r, int c, char *out,
+                      size_t outlen)
+{
+    snprintf(out, outlen, "%s",
+             PQgetisnull(res, r, c) ? "" : PQgetvalue(res, r, c));
+}
+
+int pg_events(struct pg *db, const char *service, int64_t since_ms,
+              size_t limit, struct pg_event **out, size_t *n, char *err,
+              size_t errlen)
+{
+    char since[24], lim[24];
+    const char *params[3];
+    int np = 0;
+    bool missing;
+    *out = NULL;
+    *n = 0;
+    if (limit == 0 || limit > 1000000)
+        limit = 1000000;
+    snprintf(since, sizeof since, "%lld", (long long)since_ms);
+    snprintf(lim, sizeof lim, "%zu", limit);
+    params[np++] = since;
+    if (service)
+        params[np++] = service;
+    params[np++] = lim;
+    const char *sql =
+        service ? EV_SELECT " where time_ms >= $1 and service = $2"
+                            " order by time_ms desc limit $3"
+                : EV_SELECT " where time_ms >= $1"
+                            " order by time_ms desc limit $2";
+    PGresult *res = run(db, "reading events", sql, np, params, &missing, err,
+                        errlen);
+    if (!res)
+        return missing ? 0 : -1;
+    int rows = PQntuples(res);
+    struct pg_event *ev = xcalloc((size_t)(rows > 0 ? rows : 1), sizeof *ev);
+    for (int r = 0; r < rows; r++) {
+        struct pg_event *e = &ev[r];
+        e->time_ms = PQgetisnull(res, r, 0)
+                         ? 0
+                         : (int64_t)strtoll(PQgetvalue(res, r, 0), NULL, 10);
+        e->seq = text_long(res, r, 1);
+        text_copy(res, r, 2, e->service, sizeof e->service);
+        text_copy(res, r, 3, e->action, sizeof e->action);
+        e->from_no = text_long(res, r, 4);
+        e->to_no = text_long(res, r, 5);
+        text_copy(res, r, 6, e->metric, sizeof e->metric);
+        e->observed = text_double(res, r, 7);
+        e->threshold = text_double(res, r, 8);
+        e->window_ms = PQgetisnull(res, r, 9)
+                           ? 0
+                           : (int64_t)strtoll(PQgetvalue(res, r, 9), NULL, 10);
+        text_copy(res, r, 10, e->reason, sizeof e->reason);
+        const char *b = PQgetisnull(res, r, 11) ? "" : PQgetvalue(res, r, 11);
+        e->dry_run = b[0] == 't' || b[0] == 'T' || b[0] == '1';
+    }
+    PQclear(res);
+    *out = ev;
+    *n = (size_t)rows;
+    return 0;
+}
+
+int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t *times,
+                    char *err, size_t errlen)
+{
+    bool missing;
+    for (size_t i = 0; i < n; i++)
+        times[i] = 0;
+    if (n == 0)
+        return 0;
+    /* one grouped query for all policies rather than one per policy */
+    PGresult *res = run(db, "reading the last actions",
+                        "select seq, max(time_ms) from das_events "
+                        "where dry_run = false group by seq",
+                        0, NULL, &missing, err, errlen);
+    if (!res)
+        return missing ? 0 : -1;
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows; r++) {
+        if (PQgetisnull(res, r, 0) || PQgetisnull(res, r, 1))
+            continue;
+        long seq = strtol(PQgetvalue(res, r, 0), NULL, 10);
+        int64_t t = (int64_t)strtoll(PQgetvalue(res, r, 1), NULL, 10);
+        for (size_t i = 0; i < n; i++)
+            if (seqs[i] == seq)
+                times[i] = t;
+    }
+    PQclear(res);
+    return 0;
+}

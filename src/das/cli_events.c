@@ -1,0 +1,258 @@
+/* das events [--service S] [--since DUR] [--limit N] [--json]: the scaling
+ * history from das_events, newest first. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "das.h"
+#include "dur.h"
+#include "log.h"
+#include "pg.h"
+#include "policy.h"
+
+#define ERRLEN 600
+#define NCOLS 11
+
+static void events_usage(FILE *f)
+{
+    fprintf(f, "usage: das events [--service S] [--since DUR] [--limit N] "
+               "[--json]\n"
+               "\n"
+               "The scaling actions das took (scale-out, scale-in, bound, "
+               "synced), newest first;\n"
+               "dry-run marks decisions of `das run --dry-run` that changed "
+               "nothing.\n\n");
+}
+
+/* Copies s for a terminal: control bytes become '?'; empty/NULL → "-". */
+static char *cell_dup(const char *s)
+{
+    if (!s || !*s)
+        return xstrdup("-");
+    char *out = xstrdup(s);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return out;
+}
+
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void iso_time(int64_t ms, char *out, size_t outlen)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm) ||
+        !strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, outlen, "%lld", (long long)ms);
+}
+
+/* A value in its metric's unit: measured ones as people read them
+ * ("84.2%", "512.0MiB"), thresholds as the policy spells them ("70%"). */
+static void value_text(double v, const char *metric, bool exact, char *out,
+                       size_t outlen)
+{
+    if (!isfinite(v)) {
+        snprintf(out, outlen, "-");
+        return;
+    }
+    const struct pol_metric *m = pol_metric_find(metric);
+    if (m && exact) {
+        unit_format_exact(v, m->kind, out, outlen);
+    } else if (m) {
+        unit_format(v, m->kind, out, outlen);
+    } else {
+        snprintf(out, outlen, "%g", v);
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *json_num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void print_json(const struct pg_event *ev, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct pg_event *e = &ev[i];
+        char t[40], win[40];
+        iso_time(e->time_ms, t, sizeof t);
+        dur_format(e->window_ms, win, sizeof win);
+        json_t *o = json_object();
+        json_object_set_new(o, "time", json_string(t));
+        json_object_set_new(o, "time_ms", json_integer(e->time_ms));
+        json_object_set_new(o, "seq", json_integer(e->seq));
+        json_object_set_new(o, "service", json_string(e->service));
+        json_object_set_new(o, "action", json_string(e->action));
+        json_object_set_new(o, "from", json_integer(e->from_no));
+        json_object_set_new(o, "to", json_integer(e->to_no));
+        json_object_set_new(o, "metric", e->metric[0]
+                                             ? json_string(e->metric)
+                                             : json_null());
+        json_object_set_new(o, "observed", json_num(e->observed));
+        json_object_set_new(o, "threshold", json_num(e->threshold));
+        json_object_set_new(o, "window_ms", json_integer(e->window_ms));
+        json_object_set_new(o, "window", e->window_ms > 0
+                                             ? json_string(win)
+                                             : json_null());
+        json_object_set_new(o, "reason", json_string(e->reason));
+        json_object_set_new(o, "dry_run", json_boolean(e->dry_run));
+        json_array_append_new(arr, o);
+    }
+    json_dumpf(arr, stdout,
+               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    printf("\n");
+    json_decref(arr);
+}
+
+static void print_table(const struct pg_event *ev, size_t n)
+{
+    size_t rows = n + 1;
+    char **cells = xcalloc(rows * NCOLS, sizeof *cells);
+    const char *head[NCOLS] = {"TIME (UTC)", "SEQ",       "SERVICE",
+                               "ACTION",     "FROM→TO",   "METRIC",
+                               "OBSERVED",   "THRESHOLD", "WINDOW",
+                               "DRY-RUN",    "REASON"};
+    for (size_t c = 0; c < NCOLS; c++)
+        cells[c] = xstrdup(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        const struct pg_event *e = &ev[i];
+        char t[40], seq[24], fromto[64], obs[40], thr[40], win[40];
+        iso_time(e->time_ms, t, sizeof t);
+        snprintf(seq, sizeof seq, "%ld", e->seq);
+        snprintf(fromto, sizeof fromto, "%ld→%ld", e->from_no, e->to_no);
+        value_text(e->observed, e->metric, false, obs, sizeof obs);
+        value_text(e->threshold, e->metric, true, thr, sizeof thr);
+        if (e->window_ms > 0) {
+            dur_format(e->window_ms, win, sizeof win);
+        } else {
+            snprintf(win, sizeof win, "-");
+        }
+        const char *vals[NCOLS] = {t,   seq, e->service, e->action,
+                                   fromto, e->metric, obs, thr,
+                                   win, e->dry_run ? "dry-run" : "",
+                                   e->reason};
+        for (size_t c = 0; c < NCOLS; c++)
+            cells[(i + 1) * NCOLS + c] =
+                c == 9 ? xstrdup(vals[c]) : cell_dup(vals[c]);
+    }
+    size_t w[NCOLS] = {0};
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < NCOLS; c++) {
+            size_t cw = width(cells[r * NCOLS + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < NCOLS; c++) {
+            const char *s = cells[r * NCOLS + c];
+            if (c + 1 == NCOLS) {
+                printf("%s\n", s);
+            } else {
+                printf("%s%*s", s, (int)(w[c] - width(s) + 2), "");
+            }
+        }
+    }
+    for (size_t i = 0; i < rows * NCOLS; i++)
+        free(cells[i]);
+    free(cells);
+}
+
+int das_cmd_events(int argc, char **argv)
+{
+    struct das_conf conf = {0};
+    long limit = 100;
+    struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&conf),
+        {"--service", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "only this service (as the policy names it)", &conf.service},
+        {"--since", NULL, CFG_DUR, NULL, NULL, 0, 0,
+         "only events of the last DURATION, e.g. 1h or 2d", &conf.since_ms},
+        {"--limit", NULL, CFG_INT, "100", NULL, 1, 100000,
+         "at most N events", &limit},
+        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0, "print JSON",
+         &conf.json},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char *pos[1];
+    size_t npos;
+    struct buf errs;
+    buf_init(&errs, 8192);
+    int rc = cfg_parse(opts, nopts, argc, argv, 1, pos, 0, &npos, &errs);
+    if (rc == 1) {
+        events_usage(stdout);
+        cfg_usage(stdout, opts, nopts);
+        buf_cleanup(&errs);
+        return 0;
+    }
+    if (rc < 0) {
+        const char *line = errs.ptr ? errs.ptr : "";
+        while (*line) {
+            size_t len = strcspn(line, "\n");
+            fprintf(stderr, "das events: %.*s\n", (int)len, line);
+            line += len;
+            if (*line)
+                line++;
+        }
+        fprintf(stderr, "das events: see das events --help\n");
+        buf_cleanup(&errs);
+        return 2;
+    }
+    buf_cleanup(&errs);
+    int lvl = log_level_parse(conf.log_level);
+    log_setup("das", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
+
+    char err[ERRLEN];
+    if (pg_conninfo_check(conf.policy_db, err, sizeof err)) {
+        fprintf(stderr, "das events: --policy-db / DAS_POLICY_DB: %s\n", err);
+        return 2;
+    }
+    struct pg *db = pg_open(conf.policy_db, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "das events: %s\n", err);
+        return 1;
+    }
+    int64_t since = conf.since_ms > 0 ? now_ms() - conf.since_ms : 0;
+    struct pg_event *ev = NULL;
+    size_t n = 0;
+    rc = 0;
+    if (pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
+                  sizeof err)) {
+        fprintf(stderr, "das events: %s\n", err);
+        rc = 1;
+    } else if (conf.json) {
+        print_json(ev, n);
+    } else if (n == 0) {
+        char q[100] = "";
+        if (conf.service)
+            log_quote(conf.service, q, sizeof q);
+        printf("no events%s%s%s\n", conf.service ? " for service " : "", q,
+               conf.since_ms > 0 ? " in that time" : "");
+    } else {
+        print_table(ev, n);
+    }
+    free(ev);
+    pg_close(db);
+    return rc;
+}

@@ -1,0 +1,530 @@
+/* das policy list | add | rm | check: the operator's view of the policy
+ * table. Rows are validated with pol_parse, the same rules `das run`
+ * applies; a bad row is shown with its reason, never hidden. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "das.h"
+#include "log.h"
+#include "pg.h"
+#include "policy.h"
+
+#define ERRLEN 600
+
+static void policy_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: das policy list [--json]\n"
+            "       das policy add SERVICE --min N --max N --item FIELD "
+            "--out 70%% --in 10%%\n"
+            "                      --out-for 10m --in-for 10m [--seq N] "
+            "[--replace]\n"
+            "       das policy rm SEQ\n"
+            "       das policy check\n"
+            "\n"
+            "list   every row of the policy table with its status: \"ok\" "
+            "or what is wrong\n"
+            "add    validate and write a row (seq defaults to the next free "
+            "one)\n"
+            "rm     delete the row with that seq\n"
+            "check  validate every row; exit status 1 when any is bad\n"
+            "\n"
+            "`das policy COMMAND --help` lists the command's options.\n");
+}
+
+/* ---- a plain text table ------------------------------------------------- */
+
+struct table {
+    size_t ncols, nrows, cap;
+    char **cells; /* nrows × ncols heap strings */
+};
+
+/* Copies s for a terminal: control bytes become '?'; NULL becomes "-". */
+static char *cell_dup(const char *s, size_t max)
+{
+    if (!s)
+        return xstrdup("-");
+    size_t len = strlen(s);
+    bool cut = len > max;
+    if (cut)
+        len = max;
+    char *out = xmalloc(len + 4);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (cut) {
+        memcpy(out + len, "...", 4);
+    } else {
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static void tbl_row(struct table *t, const char *const *vals, size_t max)
+{
+    if (t->nrows == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+    }
+    /* the last column (status, reason) is shown whole */
+    for (size_t c = 0; c < t->ncols; c++)
+        t->cells[t->nrows * t->ncols + c] =
+            cell_dup(vals[c], c + 1 == t->ncols ? 4096 : max);
+    t->nrows++;
+}
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void tbl_print(FILE *f, const struct table *t)
+{
+    size_t *w = xcalloc(t->ncols, sizeof *w);
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < t->ncols; c++) {
+            size_t cw = width(t->cells[r * t->ncols + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *s = t->cells[r * t->ncols + c];
+            if (c + 1 == t->ncols) {
+                fprintf(f, "%s\n", s);
+            } else {
+                fprintf(f, "%s%*s", s, (int)(w[c] - width(s) + 2), "");
+            }
+        }
+    }
+    free(w);
+}
+
+static void tbl_free(struct table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+}
+
+/* ---- options and the store ---------------------------------------------- */
+
+/* Parses options; returns -1 to go on, or the exit status. */
+static int parse(const char *sub, const struct cfg_opt *opts, size_t nopts,
+                 int argc, char **argv, char **pos, size_t maxpos,
+                 size_t *npos, const struct das_conf *conf)
+{
+    struct buf errs;
+    buf_init(&errs, 8192);
+    int rc = cfg_parse(opts, nopts, argc, argv, 2, pos, maxpos, npos, &errs);
+    if (rc == 1) {
+        policy_usage(stdout);
+        printf("\n");
+        cfg_usage(stdout, opts, nopts);
+        buf_cleanup(&errs);
+        return 0;
+    }
+    if (rc < 0) {
+        const char *line = errs.ptr ? errs.ptr : "";
+        while (*line) {
+            size_t len = strcspn(line, "\n");
+            fprintf(stderr, "das policy %s: %.*s\n", sub, (int)len, line);
+            line += len;
+            if (*line)
+                line++;
+        }
+        fprintf(stderr, "das policy %s: see das policy %s --help\n", sub, sub);
+        buf_cleanup(&errs);
+        return 2;
+    }
+    buf_cleanup(&errs);
+    int lvl = log_level_parse(conf->log_level);
+    log_setup("das", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
+    return -1;
+}
+
+/* Opens the store. NULL with the message printed and *rc set to 2 for a
+ * connection string libpq cannot read, 1 for a store that cannot be
+ * reached. */
+static struct pg *store(const char *sub, const struct das_conf *conf, int *rc)
+{
+    char err[ERRLEN];
+    if (pg_conninfo_check(conf->policy_db, err, sizeof err)) {
+        fprintf(stderr, "das policy %s: --policy-db / DAS_POLICY_DB: %s\n",
+                sub, err);
+        *rc = 2;
+        return NULL;
+    }
+    struct pg *db = pg_open(conf->policy_db, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "das policy %s: %s\n", sub, err);
+        *rc = 1;
+    }
+    return db;
+}
+
+/* pol_parse's message without its "policy seq=N: " prefix. */
+static const char *without_seq(const char *msg)
+{
+    if (strncmp(msg, "policy seq=", 11) == 0) {
+        const char *p = strstr(msg, ": ");
+        if (p)
+            return p + 2;
+    }
+    return msg;
+}
+
+/* ---- list and check ------------------------------------------------------ */
+
+static json_t *json_int_or_text(const char *s)
+{
+    if (!s)
+        return json_null();
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return json_string(s);
+    return json_integer(v);
+}
+
+static json_t *json_text(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int cmd_list(int argc, char **argv, bool check)
+{
+    const char *sub = check ? "check" : "list";
+    struct das_conf conf = {0};
+    struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&conf),
+        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "print JSON (an array of rows with their status)", &conf.json},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0] - (check ? 1 : 0);
+    char *pos[1];
+    size_t npos;
+    int rc = parse(sub, opts, nopts, argc, argv, pos, 0, &npos, &conf);
+    if (rc >= 0)
+        return rc;
+
+    struct pg *db = store(sub, &conf, &rc);
+    if (!db)
+        return rc;
+    struct pg_rowset set;
+    char err[ERRLEN];
+    if (pg_policy_rows(db, &set, err, sizeof err)) {
+        fprintf(stderr, "das policy %s: %s\n", sub, err);
+        pg_close(db);
+        return 1;
+    }
+
+    size_t bad = 0;
+    json_t *arr = conf.json ? json_array() : NULL;
+    struct table t = {.ncols = 11};
+    const char *head[11] = {"SEQ",  "SERVICE", "MIN",     "MAX",
+                            "CUR",  "ITEM",    "OUT",     "IN",
+                            "OUT-FOR", "IN-FOR", "STATUS"};
+    tbl_row(&t, head, 64);
+    for (size_t i = 0; i < set.n; i++) {
+        const struct pol_row *row = &set.rows[i];
+        struct policy p;
+        char perr[ERRLEN];
+        bool ok = pol_parse(row, &p, perr, sizeof perr) == 0;
+        if (!ok) {
+            bad++;
+            if (check)
+                printf("%s\n", perr);
+        }
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_int_or_text(row->col[POL_SEQ]));
+            json_object_set_new(o, "service_id",
+                                json_text(row->col[POL_SERVICE_ID]));
+            for (int c = POL_MIN_NO; c <= POL_CUR_NO; c++)
+                json_object_set_new(o, pol_col_names[c],
+                                    json_int_or_text(row->col[c]));
+            for (int c = POL_COND_ITEM; c <= POL_IN_DURATION; c++)
+                json_object_set_new(o, pol_col_names[c],
+                                    json_text(row->col[c]));
+            json_object_set_new(o, "ok", json_boolean(ok));
+            json_object_set_new(o, "status", json_string(ok ? "ok" : perr));
+            json_array_append_new(arr, o);
+        } else if (!check) {
+            const char *vals[11] = {
+                row->col[POL_SEQ],          row->col[POL_SERVICE_ID],
+                row->col[POL_MIN_NO],       row->col[POL_MAX_NO],
+                row->col[POL_CUR_NO],       row->col[POL_COND_ITEM],
+                row->col[POL_OUT_COND],     row->col[POL_IN_COND],
+                row->col[POL_OUT_DURATION], row->col[POL_IN_DURATION],
+                ok ? "ok" : without_seq(perr)};
+            tbl_row(&t, vals, 48);
+        }
+    }
+    if (arr) {
+        json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("\n");
+        json_decref(arr);
+    } else if (check) {
+        printf("%zu %s checked: %zu ok, %zu bad\n", set.n,
+               set.n == 1 ? "policy" : "policies", set.n - bad, bad);
+    } else if (set.n == 0) {
+        printf("no policies (add one with das policy add)\n");
+    } else {
+        tbl_print(stdout, &t);
+    }
+    tbl_free(&t);
+    pg_rowset_free(&set);
+    pg_close(db);
+    return check && bad ? 1 : 0;
+}
+
+/* ---- add ----------------------------------------------------------------- */
+
+static const char *flag_of_column(const char *msg)
+{
+    static const struct {
+        enum pol_col col;
+        const char *flag;
+    } map[] = {
+        {POL_MIN_NO, "--min"},          {POL_MAX_NO, "--max"},
+        {POL_COND_ITEM, "--item"},      {POL_OUT_COND, "--out"},
+        {POL_IN_COND, "--in"},          {POL_OUT_DURATION, "--out-for"},
+        {POL_IN_DURATION, "--in-for"},  {POL_SERVICE_ID, "SERVICE"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const char *name = pol_col_names[map[i].col];
+        size_t len = strlen(name);
+        if (strncmp(msg, name, len) == 0 &&
+            (msg[len] == ' ' || msg[len] == ':'))
+            return map[i].flag;
+    }
+    return NULL;
+}
+
+static int cmd_add(int argc, char **argv)
+{
+    struct das_conf conf = {0};
+    long min_no = -1, max_no = -1, seq = 0;
+    bool replace = false;
+    const char *item = NULL, *out = NULL, *in = NULL, *out_for = NULL,
+               *in_for = NULL;
+    struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&conf),
+        {"--min", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
+         "fewest replicas (min_no)", &min_no},
+        {"--max", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
+         "most replicas (max_no)", &max_no},
+        {"--item", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "metric field (cond_item), e.g. cpu_ratio or mem_ratio", &item},
+        {"--out", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "scale out above this mean (out_cond), e.g. 70% or 512MiB", &out},
+        {"--in", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "scale in below this mean (in_cond), e.g. 10%", &in},
+        {"--out-for", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "window of the scale-out mean (out_duration), e.g. 10m", &out_for},
+        {"--in-for", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "window of the scale-in mean (in_duration), e.g. 10m", &in_for},
+        {"--seq", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
+         "the row's seq (default: the next free one)", &seq},
+        {"--replace", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "overwrite the row when --seq is taken", &replace},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = parse("add", opts, sizeof opts / sizeof opts[0], argc, argv, pos,
+                   1, &npos, &conf);
+    if (rc >= 0)
+        return rc;
+
+    /* every missing piece at once */
+    struct {
+        bool missing;
+        const char *what;
+    } need[] = {
+        {npos == 0, "SERVICE (a service name, id or id prefix)"},
+        {min_no < 0, "--min N"},
+        {max_no < 0, "--max N"},
+        {!item, "--item FIELD"},
+        {!out, "--out THRESHOLD"},
+        {!in, "--in THRESHOLD"},
+        {!out_for, "--out-for DURATION"},
+        {!in_for, "--in-for DURATION"},
+    };
+    bool incomplete = false;
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        if (need[i].missing) {
+            fprintf(stderr, "das policy add: missing %s\n", need[i].what);
+            incomplete = true;
+        }
+    }
+    if (incomplete) {
+        fprintf(stderr,
+                "usage: das policy add SERVICE --min N --max N --item FIELD "
+                "--out 70%% --in 10%% --out-for 10m --in-for 10m [--seq N]\n");
+        return 2;
+    }
+
+    char err[ERRLEN];
+    const char *service = pos[0];
+    if (pol_service_ref_check(service, err, sizeof err)) {
+        fprintf(stderr, "das policy add: SERVICE: %s\n", err);
+        return 2;
+    }
+    char seqs[24], mins[24], maxs[24];
+    snprintf(seqs, sizeof seqs, "%ld", seq > 0 ? seq : 1L);
+    snprintf(mins, sizeof mins, "%ld", min_no);
+    snprintf(maxs, sizeof maxs, "%ld", max_no);
+    struct pol_row row;
+    row.col[POL_SEQ] = seqs;
+    row.col[POL_MIN_NO] = mins;
+    row.col[POL_MAX_NO] = maxs;
+    row.col[POL_CUR_NO] = NULL; /* das run fills it from the service */
+    row.col[POL_COND_ITEM] = item;
+    row.col[POL_OUT_COND] = out;
+    row.col[POL_IN_COND] = in;
+    row.col[POL_OUT_DURATION] = out_for;
+    row.col[POL_IN_DURATION] = in_for;
+    row.col[POL_SERVICE_ID] = service;
+    struct policy p;
+    if (pol_parse(&row, &p, err, sizeof err)) {
+        const char *msg = without_seq(err);
+        const char *flag = flag_of_column(msg);
+        fprintf(stderr, "das policy add: %s%s%s\n", flag ? flag : "",
+                flag ? ": " : "", msg);
+        return 2;
+    }
+
+    struct pg *db = store("add", &conf, &rc);
+    if (!db)
+        return rc;
+    rc = 1;
+    bool written = false;
+    if (pg_ensure_schema(db, err, sizeof err))
+        goto fail;
+    if (seq > 0) {
+        if (pg_policy_write(db, &row, replace, &written, err, sizeof err))
+            goto fail;
+        if (!written) {
+            fprintf(stderr,
+                    "das policy add: seq %ld is taken; leave --seq out for "
+                    "the next free one, or add --replace to overwrite it "
+                    "(das policy list shows it)\n",
+                    seq);
+            goto out;
+        }
+    } else {
+        /* next free seq; another writer may take it first: try again */
+        for (int attempt = 0; attempt < 5 && !written; attempt++) {
+            if (pg_policy_next_seq(db, &seq, err, sizeof err))
+                goto fail;
+            snprintf(seqs, sizeof seqs, "%ld", seq);
+            if (pg_policy_write(db, &row, false, &written, err, sizeof err))
+                goto fail;
+        }
+        if (!written) {
+            fprintf(stderr, "das policy add: could not find a free seq "
+                            "(others are adding policies); give --seq\n");
+            goto out;
+        }
+    }
+    printf("%s policy seq=%s: service %s, %s..%s replicas, %s: out above %s "
+           "for %s, in below %s for %s\n",
+           replace ? "wrote" : "added", seqs, service, mins, maxs, item, out,
+           out_for, in, in_for);
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "das policy add: %s\n", err);
+out:
+    pg_close(db);
+    return rc;
+}
+
+/* ---- rm ------------------------------------------------------------------ */
+
+static int cmd_rm(int argc, char **argv)
+{
+    struct das_conf conf = {0};
+    struct cfg_opt opts[] = {DAS_COMMON_OPTS(&conf)};
+    char *pos[1];
+    size_t npos;
+    int rc = parse("rm", opts, sizeof opts / sizeof opts[0], argc, argv, pos,
+                   1, &npos, &conf);
+    if (rc >= 0)
+        return rc;
+    if (npos != 1) {
+        fprintf(stderr, "das policy rm: missing SEQ (das policy list shows "
+                        "each row's seq)\nusage: das policy rm SEQ\n");
+        return 2;
+    }
+    char *end;
+    errno = 0;
+    long seq = strtol(pos[0], &end, 10);
+    if (errno || end == pos[0] || *end || seq < 1 || seq > INT32_MAX) {
+        char q[80];
+        fprintf(stderr,
+                "das policy rm: SEQ %s: expected a whole number from 1 to "
+                "%ld (das policy list shows each row's seq)\n",
+                log_quote(pos[0], q, sizeof q), (long)INT32_MAX);
+        return 2;
+    }
+    struct pg *db = store("rm", &conf, &rc);
+    if (!db)
+        return rc;
+    char err[ERRLEN];
+    bool deleted = false;
+    rc = 0;
+    if (pg_policy_delete(db, seq, &deleted, err, sizeof err)) {
+        fprintf(stderr, "das policy rm: %s\n", err);
+        rc = 1;
+    } else if (!deleted) {
+        fprintf(stderr, "das policy rm: no policy with seq %ld (das policy "
+                        "list shows the rows)\n", seq);
+        rc = 1;
+    } else {
+        printf("removed policy seq=%ld\n", seq);
+    }
+    pg_close(db);
+    return rc;
+}
+
+int das_cmd_policy(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    if (!sub) {
+        fprintf(stderr, "das policy: missing command: list, add, rm or "
+                        "check\n");
+        policy_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+        policy_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "list"))
+        return cmd_list(argc, argv, false);
+    if (!strcmp(sub, "check"))
+        return cmd_list(argc, argv, true);
+    if (!strcmp(sub, "add"))
+        return cmd_add(argc, argv);
+    if (!strcmp(sub, "rm"))
+        return cmd_rm(argc, argv);
+    char q[80];
+    fprintf(stderr, "das policy: unknown command %s: use list, add, rm or "
+                    "check\n", log_quote(sub, q, sizeof q));
+    return 2;
+}
