@@ -17,8 +17,8 @@
 
 struct pg {
     PGconn *conn;
-    bool crate;         /* CrateDB: make writes visible with REFRESH TABLE */
-    char target[200];   /* "host:port/db (user u)" for messages */
+    bool crate;          /* CrateDB: make writes visible with REFRESH TABLE */
+    char target[200];    /* "host:port/db (user u)" for messages */
     char secret[3][128]; /* password spellings to scrub from messages */
     char state[6];       /* SQLSTATE of the last failed statement */
 };
@@ -38,17 +38,16 @@ static const char sql_create_events[] =
     "window_ms bigint, reason TEXT, dry_run boolean)";
 
 #define POL_SELECT                                                             \
-    "select seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, "      \
+    "select seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, "       \
     "out_duration, in_duration, service_id from das"
 
 #define EV_SELECT                                                              \
-    "select time_ms, seq, service, action, from_no, to_no, metric, "          \
+    "select time_ms, seq, service, action, from_no, to_no, metric, "           \
     "observed, threshold, window_ms, reason, dry_run from das_events"
 
 /* ---- messages without passwords ---------------------------------------- */
 
-static void add_secret(char (*secret)[128], size_t n, const char *s,
-                       size_t len)
+static void add_secret(char (*secret)[128], size_t n, const char *s, size_t len)
 {
     if (len == 0 || len >= 128)
         return; /* empty, or too long to be a password we can scrub */
@@ -198,7 +197,7 @@ static void fail(struct pg *db, const char *what, const char *msg, char *err,
                  size_t errlen)
 {
     char clean[512];
-    scrub((const char (*)[128])db->secret, 3, msg, clean, sizeof clean);
+    scrub((const char(*)[128])db->secret, 3, msg, clean, sizeof clean);
     snprintf(err, errlen, "policy store %s: %s%s%s", db->target, what,
              *clean ? ": " : "", clean);
 }
@@ -235,7 +234,7 @@ int pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
     char secret[3][128] = {{0}};
     pg_find_secrets(conninfo, secret, 3);
     PQconninfoOption *opts =
-        parse_conninfo(conninfo, (const char (*)[128])secret, err, errlen);
+        parse_conninfo(conninfo, (const char(*)[128])secret, err, errlen);
     memset(secret, 0, sizeof secret);
     if (!opts)
         return -1;
@@ -249,8 +248,8 @@ struct pg *pg_open(const char *conninfo, char *err, size_t errlen)
     bool has_timeout = getenv("PGCONNECT_TIMEOUT") != NULL;
 
     pg_find_secrets(conninfo, db->secret, 3);
-    PQconninfoOption *opts = parse_conninfo(
-        conninfo, (const char (*)[128])db->secret, err, errlen);
+    PQconninfoOption *opts =
+        parse_conninfo(conninfo, (const char(*)[128])db->secret, err, errlen);
     if (!opts) {
         memset(db->secret, 0, sizeof db->secret);
         free(db);
@@ -344,8 +343,8 @@ static PGresult *run(struct pg *db, const char *what, const char *sql,
     for (int attempt = 0; attempt < 2; attempt++) {
         if (pg_ensure(db, err, errlen))
             return NULL;
-        PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params,
-                                     NULL, NULL, 0);
+        PGresult *res =
+            PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
         ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
             return res;
@@ -402,9 +401,9 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
 {
     const char *sqls[2] = {sql_create_das, sql_create_events};
     for (int i = 0; i < 2; i++) {
-        PGresult *res = run(db, i ? "creating table das_events"
-                                  : "creating table das",
-                            sqls[i], 0, NULL, NULL, err, errlen);
+        PGresult *res =
+            run(db, i ? "creating table das_events" : "creating table das",
+                sqls[i], 0, NULL, NULL, err, errlen);
         if (!res) {
             /* two das started at once may race on PostgreSQL's catalog:
              * the loser sees a duplicate; the table is there either way */
@@ -462,7 +461,7 @@ static const char sql_insert_das[] =
     "in_cond, out_duration, in_duration, service_id) "
     "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 #define SQL_REPLACE_DAS                                                        \
-    " on conflict (seq) do update set min_no = excluded.min_no, "             \
+    " on conflict (seq) do update set min_no = excluded.min_no, "              \
     "max_no = excluded.max_no, cur_no = excluded.cur_no, "                     \
     "cond_item = excluded.cond_item, out_cond = excluded.out_cond, "           \
     "in_cond = excluded.in_cond, out_duration = excluded.out_duration, "       \
@@ -534,9 +533,9 @@ int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
     bool missing;
     snprintf(s, sizeof s, "%ld", seq);
     *deleted = false;
-    PGresult *res = run(db, "deleting the policy",
-                        "delete from das where seq = $1", 1, params, &missing,
-                        err, errlen);
+    PGresult *res =
+        run(db, "deleting the policy", "delete from das where seq = $1", 1,
+            params, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;
     const char *t = PQcmdTuples(res);
@@ -552,9 +551,9 @@ int pg_policy_next_seq(struct pg *db, long *seq, char *err, size_t errlen)
 {
     bool missing;
     *seq = 1;
-    PGresult *res = run(db, "finding the next free seq",
-                        "select max(seq) from das", 0, NULL, &missing, err,
-                        errlen);
+    PGresult *res =
+        run(db, "finding the next free seq", "select max(seq) from das", 0,
+            NULL, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;
     if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
@@ -571,8 +570,8 @@ int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
     snprintf(s, sizeof s, "%ld", seq);
     snprintf(c, sizeof c, "%ld", cur_no);
     return run_cmd(db, "updating cur_no",
-                   "update das set cur_no = $1 where seq = $2", 2, params,
-                   NULL, err, errlen);
+                   "update das set cur_no = $1 where seq = $2", 2, params, NULL,
+                   err, errlen);
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -655,13 +654,13 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
     if (service)
         params[np++] = service;
     params[np++] = lim;
-    const char *sql =
-        service ? EV_SELECT " where time_ms >= $1 and service = $2"
-                            " order by time_ms desc limit $3"
-                : EV_SELECT " where time_ms >= $1"
-                            " order by time_ms desc limit $2";
-    PGresult *res = run(db, "reading events", sql, np, params, &missing, err,
-                        errlen);
+    const char *sql = service ? EV_SELECT
+                          " where time_ms >= $1 and service = $2"
+                          " order by time_ms desc limit $3"
+                              : EV_SELECT " where time_ms >= $1"
+                                          " order by time_ms desc limit $2";
+    PGresult *res =
+        run(db, "reading events", sql, np, params, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;
     int rows = PQntuples(res);

@@ -107,15 +107,13 @@ static void print_json(const struct pg_event *ev, size_t n)
         json_object_set_new(o, "action", json_string(e->action));
         json_object_set_new(o, "from", json_integer(e->from_no));
         json_object_set_new(o, "to", json_integer(e->to_no));
-        json_object_set_new(o, "metric", e->metric[0]
-                                             ? json_string(e->metric)
-                                             : json_null());
+        json_object_set_new(
+            o, "metric", e->metric[0] ? json_string(e->metric) : json_null());
         json_object_set_new(o, "observed", json_num(e->observed));
         json_object_set_new(o, "threshold", json_num(e->threshold));
         json_object_set_new(o, "window_ms", json_integer(e->window_ms));
-        json_object_set_new(o, "window", e->window_ms > 0
-                                             ? json_string(win)
-                                             : json_null());
+        json_object_set_new(o, "window",
+                            e->window_ms > 0 ? json_string(win) : json_null());
         json_object_set_new(o, "reason", json_string(e->reason));
         json_object_set_new(o, "dry_run", json_boolean(e->dry_run));
         json_array_append_new(arr, o);
@@ -130,10 +128,9 @@ static void print_table(const struct pg_event *ev, size_t n)
 {
     size_t rows = n + 1;
     char **cells = xcalloc(rows * NCOLS, sizeof *cells);
-    const char *head[NCOLS] = {"TIME (UTC)", "SEQ",       "SERVICE",
-                               "ACTION",     "FROM→TO",   "METRIC",
-                               "OBSERVED",   "THRESHOLD", "WINDOW",
-                               "DRY-RUN",    "REASON"};
+    const char *head[NCOLS] = {"TIME (UTC)", "SEQ",     "SERVICE",  "ACTION",
+                               "FROM→TO",    "METRIC",  "OBSERVED", "THRESHOLD",
+                               "WINDOW",     "DRY-RUN", "REASON"};
     for (size_t c = 0; c < NCOLS; c++)
         cells[c] = xstrdup(head[c]);
     for (size_t i = 0; i < n; i++) {
@@ -149,10 +146,10 @@ static void print_table(const struct pg_event *ev, size_t n)
         } else {
             snprintf(win, sizeof win, "-");
         }
-        const char *vals[NCOLS] = {t,   seq, e->service, e->action,
-                                   fromto, e->metric, obs, thr,
-                                   win, e->dry_run ? "dry-run" : "",
-                                   e->reason};
+        const char *vals[NCOLS] = {
+            t,         seq, e->service, e->action, fromto,
+            e->metric, obs, thr,        win,       e->dry_run ? "dry-run" : "",
+            e->reason};
         for (size_t c = 0; c < NCOLS; c++)
             cells[(i + 1) * NCOLS + c] =
                 c == 9 ? xstrdup(vals[c]) : cell_dup(vals[c]);
@@ -189,10 +186,9 @@ int das_cmd_events(int argc, char **argv)
          "only this service (as the policy names it)", &conf.service},
         {"--since", NULL, CFG_DUR, NULL, NULL, 0, 0,
          "only events of the last DURATION, e.g. 1h or 2d", &conf.since_ms},
-        {"--limit", NULL, CFG_INT, "100", NULL, 1, 100000,
-         "at most N events", &limit},
-        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0, "print JSON",
-         &conf.json},
+        {"--limit", NULL, CFG_INT, "100", NULL, 1, 100000, "at most N events",
+         &limit},
+        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0, "print JSON", &conf.json},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];

@@ -19,23 +19,22 @@
 
 static void policy_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: das policy list [--json]\n"
-            "       das policy add SERVICE --min N --max N --item FIELD "
-            "--out 70%% --in 10%%\n"
-            "                      --out-for 10m --in-for 10m [--seq N] "
-            "[--replace]\n"
-            "       das policy rm SEQ\n"
-            "       das policy check\n"
-            "\n"
-            "list   every row of the policy table with its status: \"ok\" "
-            "or what is wrong\n"
-            "add    validate and write a row (seq defaults to the next free "
-            "one)\n"
-            "rm     delete the row with that seq\n"
-            "check  validate every row; exit status 1 when any is bad\n"
-            "\n"
-            "`das policy COMMAND --help` lists the command's options.\n");
+    fprintf(f, "usage: das policy list [--json]\n"
+               "       das policy add SERVICE --min N --max N --item FIELD "
+               "--out 70%% --in 10%%\n"
+               "                      --out-for 10m --in-for 10m [--seq N] "
+               "[--replace]\n"
+               "       das policy rm SEQ\n"
+               "       das policy check\n"
+               "\n"
+               "list   every row of the policy table with its status: \"ok\" "
+               "or what is wrong\n"
+               "add    validate and write a row (seq defaults to the next free "
+               "one)\n"
+               "rm     delete the row with that seq\n"
+               "check  validate every row; exit status 1 when any is bad\n"
+               "\n"
+               "`das policy COMMAND --help` lists the command's options.\n");
 }
 
 /* ---- a plain text table ------------------------------------------------- */
@@ -123,8 +122,8 @@ static void tbl_free(struct table *t)
 
 /* Parses options; returns -1 to go on, or the exit status. */
 static int parse(const char *sub, const struct cfg_opt *opts, size_t nopts,
-                 int argc, char **argv, char **pos, size_t maxpos,
-                 size_t *npos, const struct das_conf *conf)
+                 int argc, char **argv, char **pos, size_t maxpos, size_t *npos,
+                 const struct das_conf *conf)
 {
     struct buf errs;
     buf_init(&errs, 8192);
@@ -162,8 +161,8 @@ static struct pg *store(const char *sub, const struct das_conf *conf, int *rc)
 {
     char err[ERRLEN];
     if (pg_conninfo_check(conf->policy_db, err, sizeof err)) {
-        fprintf(stderr, "das policy %s: --policy-db / DAS_POLICY_DB: %s\n",
-                sub, err);
+        fprintf(stderr, "das policy %s: --policy-db / DAS_POLICY_DB: %s\n", sub,
+                err);
         *rc = 2;
         return NULL;
     }
@@ -235,9 +234,9 @@ static int cmd_list(int argc, char **argv, bool check)
     size_t bad = 0;
     json_t *arr = conf.json ? json_array() : NULL;
     struct table t = {.ncols = 11};
-    const char *head[11] = {"SEQ",  "SERVICE", "MIN",     "MAX",
-                            "CUR",  "ITEM",    "OUT",     "IN",
-                            "OUT-FOR", "IN-FOR", "STATUS"};
+    const char *head[11] = {"SEQ",     "SERVICE", "MIN",   "MAX",
+                            "CUR",     "ITEM",    "OUT",   "IN",
+                            "OUT-FOR", "IN-FOR",  "STATUS"};
     tbl_row(&t, head, 64);
     for (size_t i = 0; i < set.n; i++) {
         const struct pol_row *row = &set.rows[i];
@@ -264,13 +263,17 @@ static int cmd_list(int argc, char **argv, bool check)
             json_object_set_new(o, "status", json_string(ok ? "ok" : perr));
             json_array_append_new(arr, o);
         } else if (!check) {
-            const char *vals[11] = {
-                row->col[POL_SEQ],          row->col[POL_SERVICE_ID],
-                row->col[POL_MIN_NO],       row->col[POL_MAX_NO],
-                row->col[POL_CUR_NO],       row->col[POL_COND_ITEM],
-                row->col[POL_OUT_COND],     row->col[POL_IN_COND],
-                row->col[POL_OUT_DURATION], row->col[POL_IN_DURATION],
-                ok ? "ok" : without_seq(perr)};
+            const char *vals[11] = {row->col[POL_SEQ],
+                                    row->col[POL_SERVICE_ID],
+                                    row->col[POL_MIN_NO],
+                                    row->col[POL_MAX_NO],
+                                    row->col[POL_CUR_NO],
+                                    row->col[POL_COND_ITEM],
+                                    row->col[POL_OUT_COND],
+                                    row->col[POL_IN_COND],
+                                    row->col[POL_OUT_DURATION],
+                                    row->col[POL_IN_DURATION],
+                                    ok ? "ok" : without_seq(perr)};
             tbl_row(&t, vals, 48);
         }
     }
@@ -300,10 +303,10 @@ static const char *flag_of_column(const char *msg)
         enum pol_col col;
         const char *flag;
     } map[] = {
-        {POL_MIN_NO, "--min"},          {POL_MAX_NO, "--max"},
-        {POL_COND_ITEM, "--item"},      {POL_OUT_COND, "--out"},
-        {POL_IN_COND, "--in"},          {POL_OUT_DURATION, "--out-for"},
-        {POL_IN_DURATION, "--in-for"},  {POL_SERVICE_ID, "SERVICE"},
+        {POL_MIN_NO, "--min"},         {POL_MAX_NO, "--max"},
+        {POL_COND_ITEM, "--item"},     {POL_OUT_COND, "--out"},
+        {POL_IN_COND, "--in"},         {POL_OUT_DURATION, "--out-for"},
+        {POL_IN_DURATION, "--in-for"}, {POL_SERVICE_ID, "SERVICE"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *name = pol_col_names[map[i].col];
@@ -462,8 +465,8 @@ static int cmd_rm(int argc, char **argv)
     struct cfg_opt opts[] = {DAS_COMMON_OPTS(&conf)};
     char *pos[1];
     size_t npos;
-    int rc = parse("rm", opts, sizeof opts / sizeof opts[0], argc, argv, pos,
-                   1, &npos, &conf);
+    int rc = parse("rm", opts, sizeof opts / sizeof opts[0], argc, argv, pos, 1,
+                   &npos, &conf);
     if (rc >= 0)
         return rc;
     if (npos != 1) {
@@ -492,8 +495,10 @@ static int cmd_rm(int argc, char **argv)
         fprintf(stderr, "das policy rm: %s\n", err);
         rc = 1;
     } else if (!deleted) {
-        fprintf(stderr, "das policy rm: no policy with seq %ld (das policy "
-                        "list shows the rows)\n", seq);
+        fprintf(stderr,
+                "das policy rm: no policy with seq %ld (das policy "
+                "list shows the rows)\n",
+                seq);
         rc = 1;
     } else {
         printf("removed policy seq=%ld\n", seq);
@@ -524,7 +529,9 @@ int das_cmd_policy(int argc, char **argv)
     if (!strcmp(sub, "rm"))
         return cmd_rm(argc, argv);
     char q[80];
-    fprintf(stderr, "das policy: unknown command %s: use list, add, rm or "
-                    "check\n", log_quote(sub, q, sizeof q));
+    fprintf(stderr,
+            "das policy: unknown command %s: use list, add, rm or "
+            "check\n",
+            log_quote(sub, q, sizeof q));
     return 2;
 }
