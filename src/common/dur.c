@@ -533,7 +533,8 @@ char *unit_format_exact(double value, enum unit_kind kind, char *out,
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         double q = value / units[i].mult, back;
         char cand[96], e[8];
-        if (q < 1.0 || q * 1000.0 != floor(q * 1000.0) || q >= 1e15)
+        /* "1.5KiB", "512MiB"; not "1048.577KB" (then plain bytes). */
+        if (q < 1.0 || q >= 10000.0 || q * 100.0 != floor(q * 100.0))
             continue;
         shortest(q, num, sizeof num);
         if (strchr(num, 'e'))

@@ -1,0 +1,504 @@
+/* Policy rows: parsing and validation (policy.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define assert_contains(hay, needle)                                           \
+    do {                                                                       \
+        if (!strstr((hay), (needle)))                                          \
+            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));       \
+    } while (0)
+
+/* A valid row; each test breaks one column. */
+static struct pol_row good_row(void)
+{
+    struct pol_row r = {{"3", "2", "10", "4", "cpu_ratio", "70%", "10%",
+                         "10m", "5m", "web"}};
+    return r;
+}
+
+/* Parses r, which must fail with exactly want (or, if prefix, a message
+ * starting with want). */
+static void expect_fail(struct pol_row r, const char *want, bool prefix)
+{
+    struct policy p;
+    char err[512] = "";
+    if (pol_parse(&r, &p, err, sizeof err) != -1)
+        fail_msg("row accepted; expected: %s", want);
+    if (prefix ? strncmp(err, want, strlen(want)) != 0
+               : strcmp(err, want) != 0)
+        fail_msg("\n got  %s\n want %s%s", err, want, prefix ? "..." : "");
+    /* every message is one printable line */
+    for (const char *c = err; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+            fail_msg("control byte 0x%02x in message %s", *c, err);
+}
+
+static void test_col_names(void **state)
+{
+    static const char *const want[POL_NCOLS] = {
+        "seq",      "min_no",  "max_no",       "cur_no",      "cond_item",
+        "out_cond", "in_cond", "out_duration", "in_duration", "service_id"};
+    (void)state;
+    for (int i = 0; i < POL_NCOLS; i++)
+        assert_string_equal(pol_col_names[i], want[i]);
+}
+
+static void test_metric_table(void **state)
+{
+    static const struct {
+        const char *field;
+        enum unit_kind kind;
+    } want[] = {
+        {"cpu_ratio", UNIT_RATIO},      {"cpu_limit_ratio", UNIT_RATIO},
+        {"mem_ratio", UNIT_RATIO},      {"mem_usage", UNIT_BYTES},
+        {"mem_limit", UNIT_BYTES},      {"net_read", UNIT_BYTES},
+        {"net_write", UNIT_BYTES},      {"blk_read", UNIT_BYTES},
+        {"blk_write", UNIT_BYTES},      {"net_read_rate", UNIT_RATE},
+        {"net_write_rate", UNIT_RATE},  {"blk_read_rate", UNIT_RATE},
+        {"blk_write_rate", UNIT_RATE},  {"pids", UNIT_COUNT},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const struct pol_metric *m = pol_metric_find(want[i].field);
+        if (!m)
+            fail_msg("%s missing", want[i].field);
+        assert_string_equal(m->field, want[i].field);
+        assert_int_equal(m->kind, want[i].kind);
+        assert_contains(pol_metric_list(), want[i].field);
+    }
+    assert_null(pol_metric_find("cpu"));
+    assert_null(pol_metric_find("CPU_RATIO"));
+    assert_null(pol_metric_find(""));
+    assert_null(pol_metric_find(NULL));
+    assert_null(pol_metric_find("cpu_ratio "));
+    assert_string_equal(pol_metric_list(),
+                        "cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, "
+                        "mem_ratio, net_read, net_write, blk_read, "
+                        "blk_write, net_read_rate, net_write_rate, "
+                        "blk_read_rate, blk_write_rate, pids");
+}
+
+static void test_parse_valid(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.seq, 3);
+    assert_int_equal(p.min_no, 2);
+    assert_int_equal(p.max_no, 10);
+    assert_int_equal(p.cur_no, 4);
+    assert_string_equal(p.metric->field, "cpu_ratio");
+    assert_true(p.out_cond == 70.0);
+    assert_true(p.in_cond == 10.0);
+    assert_int_equal(p.out_ms, 600000);
+    assert_int_equal(p.in_ms, 300000);
+    assert_string_equal(p.service_id, "web");
+}
+
+static void test_parse_valid_units(void **state)
+{
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+
+    struct pol_row mem = {{"1", "1", "1", NULL, "mem_usage", "512MiB",
+                           "1GB", "1h30m", "2d", "8e1c6g3kz1q2x0y9w8v7u6t5"}};
+    /* 1GB (1e9) is above 512MiB (536870912): inverted */
+    assert_int_equal(pol_parse(&mem, &p, err, sizeof err), -1);
+    mem.col[POL_OUT_COND] = "1GB";
+    mem.col[POL_IN_COND] = "512MiB";
+    assert_int_equal(pol_parse(&mem, &p, err, sizeof err), 0);
+    assert_true(p.out_cond == 1e9);
+    assert_true(p.in_cond == 536870912.0);
+    assert_int_equal(p.cur_no, -1); /* NULL */
+    assert_int_equal(p.min_no, 1);
+    assert_int_equal(p.max_no, 1); /* min == max is allowed */
+    assert_int_equal(p.out_ms, 5400000);
+    assert_int_equal(p.in_ms, 172800000);
+
+    struct pol_row rate = {{"2", "1", "5", "0", "net_read_rate", "10MiB/s",
+                            "1048576", "30s", "1s", "my_app.web-1"}};
+    assert_int_equal(pol_parse(&rate, &p, err, sizeof err), 0);
+    assert_true(p.out_cond == 10485760.0);
+    assert_true(p.in_cond == 1048576.0);
+    assert_int_equal(p.cur_no, 0);
+    assert_int_equal(p.in_ms, 1000);
+    assert_string_equal(p.service_id, "my_app.web-1");
+
+    struct pol_row pids = {{"-7", "1", "10000", "-1", "pids", "100", "10.5",
+                            "31d", "1m", "w"}};
+    assert_int_equal(pol_parse(&pids, &p, err, sizeof err), 0);
+    assert_int_equal(p.seq, -7);
+    assert_int_equal(p.max_no, POL_REPLICAS_MAX);
+    assert_int_equal(p.cur_no, -1); /* -1: unknown, like NULL */
+    assert_true(p.in_cond == 10.5);
+    assert_int_equal(p.out_ms, POL_WINDOW_MAX_MS);
+
+    /* a ratio without % and a cpu_ratio above 100 (multi-core) */
+    struct pol_row ratio = good_row();
+    ratio.col[POL_OUT_COND] = "350";
+    ratio.col[POL_IN_COND] = "12.5%";
+    assert_int_equal(pol_parse(&ratio, &p, err, sizeof err), 0);
+    assert_true(p.out_cond == 350.0);
+    assert_true(p.in_cond == 12.5);
+}
+
+/* ---- the cases the brief names, with their exact messages ---- */
+
+static void test_bare_number_duration(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_OUT_DURATION] = "10";
+    expect_fail(r, "policy seq=3: out_duration \"10\": a bare number is not "
+                   "a duration; use 30s, 10m, 1h30m or 2d", false);
+    r = good_row();
+    r.col[POL_IN_DURATION] = "600";
+    expect_fail(r, "policy seq=3: in_duration \"600\": a bare number is not "
+                   "a duration; use 30s, 10m, 1h30m or 2d", false);
+}
+
+static void test_bad_threshold(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_OUT_COND] = "abc%";
+    expect_fail(r, "policy seq=3: out_cond \"abc%\": not a number; use 70% "
+                   "or 70 (a percentage, 0 or more; 100 = one full core for "
+                   "cpu_ratio)", false);
+    r = good_row();
+    r.col[POL_IN_COND] = "-5%";
+    expect_fail(r, "policy seq=3: in_cond \"-5%\": cannot be negative; use "
+                   "70%", true);
+    r = good_row();
+    r.col[POL_IN_COND] = NULL;
+    expect_fail(r, "policy seq=3: in_cond is NULL; use 70% or 70", true);
+    /* a bytes threshold on a ratio metric, and the other way round */
+    r = good_row();
+    r.col[POL_OUT_COND] = "512MiB";
+    expect_fail(r, "policy seq=3: out_cond \"512MiB\": a ratio takes only a % "
+                   "sign after the number; use 70%", true);
+    r = good_row();
+    r.col[POL_COND_ITEM] = "mem_usage";
+    r.col[POL_OUT_COND] = "70%";
+    r.col[POL_IN_COND] = "1MiB";
+    expect_fail(r, "policy seq=3: out_cond \"70%\": bytes are not a "
+                   "percentage; use 512MiB", true);
+    r = good_row();
+    r.col[POL_COND_ITEM] = "net_write_rate";
+    r.col[POL_OUT_COND] = "10MiB";
+    r.col[POL_IN_COND] = "1MiB/s";
+    expect_fail(r, "policy seq=3: out_cond \"10MiB\": a rate needs /s after "
+                   "the unit, e.g. 10MiB/s; use 10MiB/s", true);
+    r = good_row();
+    r.col[POL_OUT_COND] = "NaN";
+    expect_fail(r, "policy seq=3: out_cond \"NaN\": not a number", true);
+}
+
+static void test_min_above_max(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_MIN_NO] = "5";
+    r.col[POL_MAX_NO] = "2";
+    expect_fail(r, "policy seq=3: min_no 5 is above max_no 2; use 1 <= "
+                   "min_no <= max_no", false);
+}
+
+static void test_bad_bounds(void **state)
+{
+    static const struct {
+        enum pol_col col;
+        const char *val;
+        const char *want;
+    } cases[] = {
+        {POL_MIN_NO, "0", "policy seq=3: min_no \"0\": out of range; use "
+                          "1..10000 replicas"},
+        {POL_MIN_NO, "-1", "policy seq=3: min_no \"-1\": out of range; use "
+                           "1..10000 replicas"},
+        {POL_MAX_NO, "10001", "policy seq=3: max_no \"10001\": out of "
+                              "range; use 1..10000 replicas"},
+        {POL_MAX_NO, "99999999999999999999", "policy seq=3: max_no "
+                                             "\"99999999999999999999\": out "
+                                             "of range; use 1..10000 "
+                                             "replicas"},
+        {POL_MIN_NO, "1.5", "policy seq=3: min_no \"1.5\": not a whole "
+                            "number; use 1..10000"},
+        {POL_MIN_NO, " 2", "policy seq=3: min_no \" 2\": not a whole "
+                           "number; use 1..10000"},
+        {POL_MIN_NO, "2 ", "policy seq=3: min_no \"2 \": not a whole "
+                           "number; use 1..10000"},
+        {POL_MIN_NO, "+2", "policy seq=3: min_no \"+2\": not a whole "
+                           "number; use 1..10000"},
+        {POL_MAX_NO, "", "policy seq=3: max_no \"\": not a whole number; use "
+                         "1..10000"},
+        {POL_MAX_NO, "0x10", "policy seq=3: max_no \"0x10\": not a whole "
+                             "number; use 1..10000"},
+        {POL_MIN_NO, NULL, "policy seq=3: min_no is NULL; use a whole "
+                           "number 1..10000"},
+        {POL_MAX_NO, NULL, "policy seq=3: max_no is NULL; use a whole "
+                           "number 1..10000"},
+        {POL_CUR_NO, "abc", "policy seq=3: cur_no \"abc\": not a whole "
+                            "number; use a replica count 0 or more, or "
+                            "NULL"},
+        {POL_CUR_NO, "-2", "policy seq=3: cur_no \"-2\": out of range; use a "
+                           "replica count 0 or more, or NULL"},
+        {POL_CUR_NO, "2147483648", "policy seq=3: cur_no \"2147483648\": out "
+                                   "of range"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pol_row r = good_row();
+        r.col[cases[i].col] = cases[i].val;
+        expect_fail(r, cases[i].want, true);
+    }
+}
+
+static void test_bad_seq(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_SEQ] = NULL;
+    expect_fail(r, "policy seq=?: seq is NULL; use a whole number, e.g. 3",
+                false);
+    r.col[POL_SEQ] = "abc";
+    expect_fail(r, "policy seq=?: seq \"abc\": not a whole number; use a "
+                   "whole number, e.g. 3", false);
+    r.col[POL_SEQ] = "2147483648";
+    expect_fail(r, "policy seq=?: seq \"2147483648\": out of range; use a "
+                   "whole number, e.g. 3", false);
+}
+
+static void test_thresholds_equal_or_inverted(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_IN_COND] = "70%";
+    expect_fail(r, "policy seq=3: in_cond \"70%\" equals out_cond \"70%\"; "
+                   "in_cond (scale in below) must be below out_cond (scale "
+                   "out above)", false);
+    /* equal values in different spellings are still equal */
+    r.col[POL_IN_COND] = "70";
+    expect_fail(r, "policy seq=3: in_cond \"70\" equals out_cond \"70%\"",
+                true);
+    r.col[POL_IN_COND] = "80%";
+    expect_fail(r, "policy seq=3: in_cond \"80%\" is above out_cond \"70%\"; "
+                   "in_cond (scale in below) must be below out_cond (scale "
+                   "out above)", false);
+    r = good_row();
+    r.col[POL_COND_ITEM] = "mem_usage";
+    r.col[POL_OUT_COND] = "1MiB";
+    r.col[POL_IN_COND] = "1048576";
+    expect_fail(r, "policy seq=3: in_cond \"1048576\" equals out_cond "
+                   "\"1MiB\"", true);
+    /* just below is fine */
+    r.col[POL_IN_COND] = "1048575";
+    struct policy p;
+    char err[512];
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+}
+
+static void test_unknown_cond_item(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_COND_ITEM] = "cpu";
+    expect_fail(r, "policy seq=3: cond_item \"cpu\": unknown metric; use "
+                   "one of cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, "
+                   "mem_ratio, net_read, net_write, blk_read, blk_write, "
+                   "net_read_rate, net_write_rate, blk_read_rate, "
+                   "blk_write_rate, pids", false);
+    r.col[POL_COND_ITEM] = NULL;
+    expect_fail(r, "policy seq=3: cond_item is NULL; use one of cpu_ratio, ",
+                true);
+    r.col[POL_COND_ITEM] = "cpu_ratio; drop table das";
+    expect_fail(r, "policy seq=3: cond_item \"cpu_ratio; drop table das\": "
+                   "unknown metric", true);
+}
+
+static void test_bad_durations(void **state)
+{
+    static const struct {
+        enum pol_col col;
+        const char *val;
+        const char *want;
+    } cases[] = {
+        {POL_OUT_DURATION, "500ms", "policy seq=3: out_duration \"500ms\": "
+                                    "shorter than 1s; use 30s, 10m, 1h30m "
+                                    "or 2d"},
+        {POL_IN_DURATION, "0s", "policy seq=3: in_duration \"0s\": shorter "
+                                "than 1s; use 30s, 10m, 1h30m or 2d"},
+        {POL_IN_DURATION, "32d", "policy seq=3: in_duration \"32d\": longer "
+                                 "than 31d; use 30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, NULL, "policy seq=3: out_duration is NULL; use "
+                                 "30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, "", "policy seq=3: out_duration \"\": empty; use "
+                               "30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, "10x", "policy seq=3: out_duration \"10x\": "
+                                  "unknown unit \"x\""},
+        {POL_IN_DURATION, "-5m", "policy seq=3: in_duration \"-5m\": a "
+                                 "duration cannot be negative"},
+        {POL_IN_DURATION, "5m10m", "policy seq=3: in_duration \"5m10m\": "
+                                   "unit m repeated"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pol_row r = good_row();
+        r.col[cases[i].col] = cases[i].val;
+        expect_fail(r, cases[i].want, true);
+    }
+}
+
+static void test_missing_service(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_SERVICE_ID] = NULL;
+    expect_fail(r, "policy seq=3: service_id is NULL; use a service name or "
+                   "id: letters, digits, '_', '.' and '-', starting with a "
+                   "letter or digit, at most 63 bytes", false);
+    r.col[POL_SERVICE_ID] = "";
+    expect_fail(r, "policy seq=3: service_id \"\": empty; use a service name "
+                   "or id", true);
+}
+
+static void test_hostile_service_ids(void **state)
+{
+    static const struct {
+        const char *val;
+        const char *want;
+    } cases[] = {
+        {"x' or '1'='1", "policy seq=3: service_id \"x' or '1'='1\": \"'\" "
+                         "not allowed; use a service name or id"},
+        {"a or service =~ /.*/", "policy seq=3: service_id \"a or service =~ "
+                                 "/.*/\": \" \" not allowed; use a service "
+                                 "name or id"},
+        {"web\nx", "policy seq=3: service_id \"web\\nx\": \"\\n\" not "
+                   "allowed"},
+        {"web\"", "policy seq=3: service_id \"web\\\"\": \"\\\"\" not "
+                  "allowed"},
+        {"-web", "policy seq=3: service_id \"-web\": \"-\" not allowed at "
+                 "the start"},
+        {".web", "policy seq=3: service_id \".web\": \".\" not allowed at "
+                 "the start"},
+        {"web/../x", "policy seq=3: service_id \"web/../x\": \"/\" not "
+                     "allowed"},
+        {"w\xc3\xa9", "policy seq=3: service_id \"w\\xc3\\xa9\": \"\\xc3\" "
+                      "not allowed"},
+        {"web;", "policy seq=3: service_id \"web;\": \";\" not allowed"},
+        {"web\\", "policy seq=3: service_id \"web\\\\\": \"\\\\\" not "
+                  "allowed"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pol_row r = good_row();
+        r.col[POL_SERVICE_ID] = cases[i].val;
+        expect_fail(r, cases[i].want, true);
+    }
+}
+
+static void test_service_length(void **state)
+{
+    char name[80];
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512];
+    (void)state;
+    memset(name, 'a', 63);
+    name[63] = '\0';
+    r.col[POL_SERVICE_ID] = name;
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_string_equal(p.service_id, name);
+    memset(name, 'a', 64);
+    name[64] = '\0';
+    expect_fail(r, "policy seq=3: service_id \"aaaa", true);
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), -1);
+    assert_contains(err, "64 bytes, longer than 63");
+    memset(name, 'b', 79);
+    name[79] = '\0';
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), -1);
+    assert_contains(err, "79 bytes, longer than 63");
+}
+
+static void test_service_ref_check(void **state)
+{
+    char err[256];
+    (void)state;
+    assert_int_equal(pol_service_ref_check("web", err, sizeof err), 0);
+    assert_int_equal(pol_service_ref_check("3x9", err, sizeof err), 0);
+    assert_int_equal(
+        pol_service_ref_check("8e1c6g3kz1q2x0y9w8v7u6t5", err, sizeof err), 0);
+    assert_int_equal(pol_service_ref_check("stack_web.1-a", err, sizeof err),
+                     0);
+    assert_int_equal(pol_service_ref_check(NULL, err, sizeof err), -1);
+    assert_contains(err, "no value; use a service name or id");
+    assert_int_equal(pol_service_ref_check("a b", err, sizeof err), -1);
+    assert_string_equal(err, "\"a b\": \" \" not allowed; use a service name "
+                             "or id: letters, digits, '_', '.' and '-', "
+                             "starting with a letter or digit, at most 63 "
+                             "bytes");
+    assert_int_equal(pol_service_ref_check("_x", err, sizeof err), -1);
+    assert_int_equal(pol_service_ref_check("x\r", err, sizeof err), -1);
+    assert_int_equal(pol_service_ref_check("*", err, sizeof err), -1);
+}
+
+/* Only the first problem of a row, in column order, is reported. */
+static void test_first_problem_reported(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_MIN_NO] = "0";
+    r.col[POL_OUT_DURATION] = "10";
+    r.col[POL_SERVICE_ID] = "x' or '1'='1";
+    expect_fail(r, "policy seq=3: min_no \"0\"", true);
+    r.col[POL_MIN_NO] = "1";
+    expect_fail(r, "policy seq=3: out_duration \"10\"", true);
+}
+
+static void test_small_err_buffer(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[16];
+    (void)state;
+    r.col[POL_OUT_DURATION] = "10";
+    memset(err, 'X', sizeof err);
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), -1);
+    assert_string_equal(err, "policy seq=3: o");
+    assert_int_equal(pol_parse(&r, &p, NULL, 0), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_col_names),
+        cmocka_unit_test(test_metric_table),
+        cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_valid_units),
+        cmocka_unit_test(test_bare_number_duration),
+        cmocka_unit_test(test_bad_threshold),
+        cmocka_unit_test(test_min_above_max),
+        cmocka_unit_test(test_bad_bounds),
+        cmocka_unit_test(test_bad_seq),
+        cmocka_unit_test(test_thresholds_equal_or_inverted),
+        cmocka_unit_test(test_unknown_cond_item),
+        cmocka_unit_test(test_bad_durations),
+        cmocka_unit_test(test_missing_service),
+        cmocka_unit_test(test_hostile_service_ids),
+        cmocka_unit_test(test_service_length),
+        cmocka_unit_test(test_service_ref_check),
+        cmocka_unit_test(test_first_problem_reported),
+        cmocka_unit_test(test_small_err_buffer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
