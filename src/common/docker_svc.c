@@ -1,0 +1,345 @@
+#include "docker_svc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "docker.h"
+#include "log.h"
+
+/* Copies a JSON string member into a fixed buffer; -1 when it is missing,
+ * not a string or does not fit. */
+static int copy_str(const json_t *obj, const char *key, char *out,
+                    size_t outlen)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v))
+        return -1;
+    size_t n = json_string_length(v);
+    if (n + 1 > outlen)
+        return -1;
+    memcpy(out, json_string_value(v), n);
+    out[n] = '\0';
+    return 0;
+}
+
+int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->replicas = -1;
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "service: expected a JSON object");
+        return -1;
+    }
+    if (copy_str(obj, "ID", out->id, sizeof out->id) || !out->id[0]) {
+        snprintf(err, errlen, "service: missing or over-long \"ID\"");
+        return -1;
+    }
+    const json_t *spec = json_object_get(obj, "Spec");
+    if (!json_is_object(spec) ||
+        copy_str(spec, "Name", out->name, sizeof out->name)) {
+        snprintf(err, errlen, "service %.32s: missing or over-long "
+                 "\"Spec.Name\"", out->id);
+        return -1;
+    }
+    const json_t *ver = json_object_get(json_object_get(obj, "Version"),
+                                        "Index");
+    if (!json_is_integer(ver) || json_integer_value(ver) < 0) {
+        snprintf(err, errlen, "service %.32s: missing \"Version.Index\"",
+                 out->id);
+        return -1;
+    }
+    out->version = (uint64_t)json_integer_value(ver);
+
+    const json_t *mode = json_object_get(spec, "Mode");
+    const json_t *repl = json_object_get(mode, "Replicated");
+    if (json_is_object(repl)) {
+        const json_t *r = json_object_get(repl, "Replicas");
+        /* Docker omits Replicas when it is 0 in some versions */
+        out->replicas = json_is_integer(r) ? (long)json_integer_value(r) : 0;
+        if (out->replicas < 0) {
+            snprintf(err, errlen, "service %.32s: negative replicas",
+                     out->id);
+            return -1;
+        }
+    } else if (json_object_get(mode, "Global")) {
+        out->global = true;
+    } else if (json_object_get(mode, "GlobalJob")) {
+        out->global = true;
+        out->job = true;
+    } else if (json_object_get(mode, "ReplicatedJob")) {
+        out->job = true;
+    } else {
+        snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"",
+                 out->id);
+        return -1;
+    }
+
+    const json_t *us = json_object_get(obj, "UpdateStatus");
+    if (json_is_object(us) &&
+        !copy_str(us, "State", out->update_state, sizeof out->update_state)) {
+        /* completed / rollback_completed are finished; updating,
+         * rollback_started and the paused states (a failed update waiting
+         * for the operator) are left alone. */
+        const char *s = out->update_state;
+        out->updating = !strcmp(s, "updating") ||
+                        !strcmp(s, "rollback_started") ||
+                        !strcmp(s, "paused") ||
+                        !strcmp(s, "rollback_paused");
+    } else {
+        out->update_state[0] = '\0';
+    }
+    return 0;
+}
+
+int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
+                    size_t errlen)
+{
+    out->v = NULL;
+    out->n = 0;
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "GET /services: expected a JSON array");
+        return -1;
+    }
+    size_t n = json_array_size(arr);
+    struct dsvc *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        if (dsvc_parse_service(json_array_get(arr, i), &v[i], err, errlen)) {
+            free(v);
+            return -1;
+        }
+    }
+    out->v = v;
+    out->n = n;
+    return 0;
+}
+
+void dsvc_list_free(struct dsvc_list *l)
+{
+    if (!l)
+        return;
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
+                                bool *ambiguous, char *err, size_t errlen)
+{
+    if (ambiguous)
+        *ambiguous = false;
+    if (!ref || !ref[0]) {
+        snprintf(err, errlen, "empty service reference");
+        return NULL;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].id, ref))
+            return &l->v[i];
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].name, ref))
+            return &l->v[i];
+    size_t rl = strlen(ref);
+    const struct dsvc *hit = NULL;
+    size_t nhits = 0;
+    char names[160] = "";
+    size_t nl = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (strncmp(l->v[i].id, ref, rl) != 0)
+            continue;
+        hit = &l->v[i];
+        nhits++;
+        if (nl < sizeof names) {
+            int w = snprintf(names + nl, sizeof names - nl, "%s%s",
+                             nhits > 1 ? ", " : "", l->v[i].name);
+            if (w > 0)
+                nl += (size_t)w;
+        }
+    }
+    if (nhits == 1)
+        return hit;
+    if (nhits > 1) {
+        if (ambiguous)
+            *ambiguous = true;
+        snprintf(err, errlen,
+                 "id prefix \"%.64s\" matches %zu services (%s): use the "
+                 "full id or the service name", ref, nhits, names);
+        return NULL;
+    }
+    snprintf(err, errlen, "no service with id, id prefix or name \"%.64s\"",
+             ref);
+    return NULL;
+}
+
+int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from,
+                           char *err, size_t errlen)
+{
+    json_t *repl = json_object_get(json_object_get(spec, "Mode"),
+                                   "Replicated");
+    if (!json_is_object(repl)) {
+        snprintf(err, errlen, "service is not in replicated mode: only "
+                 "replicated services can be scaled");
+        return -1;
+    }
+    if (replicas < 0) {
+        snprintf(err, errlen, "replicas %ld: must be 0 or more", replicas);
+        return -1;
+    }
+    json_t *r = json_object_get(repl, "Replicas");
+    if (from)
+        *from = json_is_integer(r) ? (long)json_integer_value(r) : 0;
+    if (json_object_set_new(repl, "Replicas", json_integer(replicas))) {
+        snprintf(err, errlen, "could not set Spec.Mode.Replicated.Replicas");
+        return -1;
+    }
+    return 0;
+}
+
+bool dsvc_parse_node_leader(const json_t *node)
+{
+    return json_is_true(
+        json_object_get(json_object_get(node, "ManagerStatus"), "Leader"));
+}
+
+int dsvc_list(struct dkr *d, struct dsvc_list *out, char *err, size_t errlen)
+{
+    json_t *root = NULL;
+    out->v = NULL;
+    out->n = 0;
+    if (dkr_json(d, "GET", "/services", NULL, &root, NULL, err, errlen))
+        return -1;
+    int rc = dsvc_parse_list(root, out, err, errlen);
+    json_decref(root);
+    return rc;
+}
+
+/* Percent-encodes an id for a path segment (ids are [a-z0-9] already; this
+ * keeps a hostile value from changing the path). */
+static int path_id(const char *id, char *out, size_t outlen, char *err,
+                   size_t errlen)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n >= DSVC_ID_MAX) {
+        snprintf(err, errlen, "bad service id (empty or too long)");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        if (!ok) {
+            char q[96];
+            snprintf(err, errlen, "bad service id %s: letters, digits, "
+                     "'_', '.' and '-' only", log_quote(id, q, sizeof q));
+            return -1;
+        }
+    }
+    snprintf(out, outlen, "%s", id);
+    return 0;
+}
+
+#define DSVC_SCALE_ATTEMPTS 3
+
+int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
+               long *from, char *err, size_t errlen)
+{
+    char sid[DSVC_ID_MAX], path[160];
+    int rc = -1;
+    if (path_id(id, sid, sizeof sid, err, errlen))
+        return -1;
+    for (int attempt = 1; attempt <= DSVC_SCALE_ATTEMPTS; attempt++) {
+        json_t *svc = NULL;
+        char *body = NULL;
+        long status = 0, before = 0;
+        snprintf(path, sizeof path, "/services/%s", sid);
+        if (dkr_json(d, "GET", path, NULL, &svc, NULL, err, errlen))
+            return -1;
+        json_t *spec = json_object_get(svc, "Spec");
+        const json_t *ver =
+            json_object_get(json_object_get(svc, "Version"), "Index");
+        if (!json_is_object(spec) || !json_is_integer(ver)) {
+            snprintf(err, errlen, "GET %s: no Spec or Version.Index", path);
+            json_decref(svc);
+            return -1;
+        }
+        json_int_t version = json_integer_value(ver);
+        if (dsvc_spec_set_replicas(spec, replicas, &before, err, errlen)) {
+            json_decref(svc);
+            return -1;
+        }
+        if (from)
+            *from = before;
+        if (expect_from >= 0 && before != expect_from) {
+            snprintf(err, errlen, "service has %ld replicas now, not %ld: "
+                     "it was scaled meanwhile; left as it is", before,
+                     expect_from);
+            json_decref(svc);
+            return -1;
+        }
+        body = json_dumps(spec, JSON_COMPACT);
+        json_decref(svc);
+        if (!body) {
+            snprintf(err, errlen, "could not encode the service spec");
+            return -1;
+        }
+        snprintf(path, sizeof path, "/services/%s/update?version=%lld", sid,
+                 (long long)version);
+        json_t *resp = NULL;
+        rc = dkr_json(d, "POST", path, body, &resp, &status, err, errlen);
+        free(body);
+        json_decref(resp);
+        if (rc == 0)
+            return 0;
+        /* someone else updated the service between our read and write */
+        if (status == 500 && strstr(err, "update out of sequence") &&
+            attempt < DSVC_SCALE_ATTEMPTS) {
+            log_debug("update out of sequence: reading the service again",
+                      "attempt=%d", attempt);
+            continue;
+        }
+        return -1;
+    }
+    return rc;
+}
+
+int dsvc_leader(struct dkr *d, bool *leader, char *why, size_t whylen,
+                char *err, size_t errlen)
+{
+    struct dkr_info info;
+    char path[160], sid[DSVC_ID_MAX];
+    *leader = false;
+    memset(&info, 0, sizeof info);
+    if (dkr_info(d, &info, err, errlen))
+        return -1;
+    int rc = 0;
+    if (!info.node_id || !info.node_id[0] || !info.local_node_state ||
+        strcmp(info.local_node_state, "active") != 0) {
+        snprintf(why, whylen, "not in a swarm (state %s)",
+                 info.local_node_state && info.local_node_state[0]
+                     ? info.local_node_state
+                     : "inactive");
+        goto out;
+    }
+    if (!info.control_available) {
+        snprintf(why, whylen, "node %.32s: worker", info.node_id);
+        goto out;
+    }
+    if (path_id(info.node_id, sid, sizeof sid, err, errlen)) {
+        rc = -1;
+        goto out;
+    }
+    snprintf(path, sizeof path, "/nodes/%s", sid);
+    json_t *node = NULL;
+    if (dkr_json(d, "GET", path, NULL, &node, NULL, err, errlen)) {
+        rc = -1;
+        goto out;
+    }
+    *leader = dsvc_parse_node_leader(node);
+    json_decref(node);
+    snprintf(why, whylen, "node %.32s: %s", info.node_id,
+             *leader ? "leader" : "manager, not the leader");
+out:
+    dkr_info_cleanup(&info);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/* Swarm services and nodes on the Docker Engine API (docker.h): the one
+ * service listing per das cycle, resolving a policy's service reference,
+ * scaling with the full spec, and the leader check.
+ *
+ * The parsers (dsvc_parse_*) take already-decoded JSON and do no I/O, so
+ * recorded fixtures test them; the rest call the engine. */
+#ifndef DAS_DOCKER_SVC_H
+#define DAS_DOCKER_SVC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xmalloc.h"
+
+struct dkr;
+
+#define DSVC_ID_MAX 72   /* swarm ids are 25 chars; room to spare */
+#define DSVC_NAME_MAX 72 /* service names are at most 63 bytes */
+
+/* One swarm service as GET /services shows it. */
+struct dsvc {
+    char id[DSVC_ID_MAX];
+    char name[DSVC_NAME_MAX];
+    bool global;          /* Spec.Mode.Global (also "GlobalJob") */
+    bool job;             /* ReplicatedJob / GlobalJob: not scalable */
+    long replicas;        /* Spec.Mode.Replicated.Replicas; -1 when global */
+    uint64_t version;     /* Version.Index */
+    bool updating;        /* an update or rollback is in progress or paused */
+    char update_state[24]; /* UpdateStatus.State, "" when none */
+};
+
+struct dsvc_list {
+    struct dsvc *v;
+    size_t n;
+};
+
+/* Parses one element of GET /services (or GET /services/{id}). -1 + err
+ * when ID, Spec.Name or Version.Index is missing or of the wrong type. */
+int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
+                       size_t errlen) WUR;
+/* Parses the array of GET /services into *out (heap; free with
+ * dsvc_list_free). A malformed element fails the whole listing. */
+int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
+                    size_t errlen) WUR;
+void dsvc_list_free(struct dsvc_list *l);
+
+/* GET /services, once per cycle. */
+int dsvc_list(struct dkr *d, struct dsvc_list *out, char *err,
+              size_t errlen) WUR;
+
+/* Resolves a policy's service reference as Docker does: full id, then
+ * exact name, then unique id prefix. Returns the service, or NULL with err
+ * saying "no service ..." (*ambiguous false) or which services an id prefix
+ * matches (*ambiguous true). ambiguous may be NULL. */
+const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
+                                bool *ambiguous, char *err, size_t errlen);
+
+/* Sets Spec.Mode.Replicated.Replicas of a service spec in place (the spec
+ * object of GET /services/{id}); everything else is kept. -1 + err when
+ * the spec is not replicated. *from gets the replicas it had. */
+int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from,
+                           char *err, size_t errlen) WUR;
+
+/* Scales service id to `replicas`: GET /services/{id} for the current spec
+ * and version, set the replicas, POST /services/{id}/update?version=N with
+ * the full spec. On "update out of sequence" re-reads and retries (at most
+ * 3 attempts). When expect_from >= 0 and the service's current replicas
+ * differ from it (someone scaled meanwhile), nothing is changed and -1 is
+ * returned with err saying so. *from (may be NULL) gets the replicas before
+ * the change. */
+int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
+               long *from, char *err, size_t errlen) WUR;
+
+/* ManagerStatus.Leader of GET /nodes/{id}; false when absent (a worker). */
+bool dsvc_parse_node_leader(const json_t *node);
+
+/* Is this engine the swarm leader? GET /info, then GET /nodes/{NodeID}.
+ * 0 with *leader set and why (≥ 128 bytes) saying in words what this
+ * engine is ("node ID: leader", "node ID: manager, not the leader",
+ * "node ID: worker", "not in a swarm (state inactive)"); -1 + err when the
+ * engine could not be asked. */
+int dsvc_leader(struct dkr *d, bool *leader, char *why, size_t whylen,
+                char *err, size_t errlen) WUR;
+
+#endif
