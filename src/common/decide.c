@@ -284,9 +284,10 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
                               sizeof other_cond);
             out->outcome = "hold";
             setreason(out->reason, sizeof out->reason,
-                      "mean %s %s < %s over %s, but %ld replicas would run "
-                      "at %s \u2265 %s: hold",
-                      field, mean_s, cond_s, win_s, actual - 1, proj_s,
+                      "mean %s %s < %s over %s, but %ld %s would run at "
+                      "%s \u2265 %s: hold",
+                      field, mean_s, cond_s, win_s, actual - 1,
+                      actual - 1 == 1 ? "replica" : "replicas", proj_s,
                       other_cond);
             return;
         }

@@ -1,0 +1,752 @@
+/* The decision engine (decide.c): every rule of DESIGN.md §4, its edges,
+ * and the coverage rule. Time is a parameter; nothing here sleeps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "decide.h"
+
+#define NOW 1700000000000LL
+#define IV 10000LL  /* ds interval: 10s */
+#define MIN_MS 60000LL
+
+#define assert_contains(hay, needle)                                           \
+    do {                                                                       \
+        if (!strstr((hay), (needle)))                                          \
+            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));       \
+    } while (0)
+
+#define assert_dbl(a, b)                                                       \
+    do {                                                                       \
+        double a_ = (a), b_ = (b);                                             \
+        if (!(a_ == b_))                                                       \
+            fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                \
+    } while (0)
+
+/* cpu_ratio, 1..10 replicas, out above 70%, in below 10%, 10m windows. */
+static struct policy make_policy(long cur_no)
+{
+    struct policy p;
+    memset(&p, 0, sizeof p);
+    p.seq = 1;
+    p.min_no = 1;
+    p.max_no = 10;
+    p.cur_no = cur_no;
+    p.metric = pol_metric_find("cpu_ratio");
+    p.out_cond = 70;
+    p.in_cond = 10;
+    p.out_ms = 10 * MIN_MS;
+    p.in_ms = 10 * MIN_MS;
+    snprintf(p.service_id, sizeof p.service_id, "web");
+    return p;
+}
+
+/* A covered window of dur_ms: points from just after its start to just
+ * before now, from `fresh` containers. */
+static struct dec_window covered(int64_t dur_ms, double mean, long fresh)
+{
+    struct dec_window w;
+    memset(&w, 0, sizeof w);
+    w.start_ms = NOW - dur_ms;
+    w.has_data = true;
+    w.mean = mean;
+    w.points = (long)(dur_ms / IV) * fresh;
+    w.first_ms = w.start_ms + IV / 2;
+    w.last_ms = NOW - IV / 2;
+    w.containers = fresh;
+    w.fresh = fresh;
+    return w;
+}
+
+static struct dec_window empty(int64_t dur_ms)
+{
+    struct dec_window w;
+    memset(&w, 0, sizeof w);
+    w.start_ms = NOW - dur_ms;
+    w.mean = NAN;
+    return w;
+}
+
+/* Both windows covered, every replica reporting. */
+static struct dec_input make_input(const struct policy *p, long actual,
+                                   double out_mean, double in_mean)
+{
+    struct dec_input in;
+    memset(&in, 0, sizeof in);
+    in.pol = p;
+    in.now_ms = NOW;
+    in.ds_interval_ms = IV;
+    in.found = true;
+    in.actual = actual;
+    in.last_action_ms = 0;
+    in.out_win = covered(p->out_ms, out_mean, actual);
+    in.in_win = covered(p->in_ms, in_mean, actual);
+    return in;
+}
+
+static void expect_none(const struct dec_result *r, long actual,
+                        const char *outcome)
+{
+    assert_int_equal(r->action, DEC_NONE);
+    assert_int_equal(r->from, actual);
+    assert_int_equal(r->to, actual);
+    assert_string_equal(r->outcome, outcome);
+}
+
+/* ---- rule 4: scale out ---- */
+
+static void test_scale_out(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 84.2, 84.2);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.from, 3);
+    assert_int_equal(r.to, 4);
+    assert_false(r.sync);
+    assert_string_equal(r.outcome, "scale-out");
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 84.2% > 70% over 10m: 3 \u2192 4");
+    assert_dbl(r.observed, 84.2);
+    assert_dbl(r.threshold, 70);
+    assert_int_equal(r.window_ms, 10 * MIN_MS);
+}
+
+/* Comparisons are strict: exactly out_cond is not above it. */
+static void test_exactly_at_out_cond(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 70.0, 50.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "steady");
+    assert_string_equal(r.reason, "mean cpu_ratio 70.0% \u2264 70% over 10m "
+                                  "and 50.0% \u2265 10% over 10m: steady at "
+                                  "3");
+    assert_dbl(r.observed, 70.0);
+    assert_dbl(r.threshold, 70);
+    /* a hair above does scale */
+    in.out_win.mean = nextafter(70.0, 100.0);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.to, 4);
+}
+
+static void test_at_max(void **state)
+{
+    struct policy p = make_policy(10);
+    struct dec_input in = make_input(&p, 10, 90.0, 5.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "at-max");
+    assert_string_equal(r.reason, "mean cpu_ratio 90.0% > 70% over 10m, but "
+                                  "at max_no 10");
+    assert_dbl(r.observed, 90.0);
+    assert_dbl(r.threshold, 70.0);
+    /* above: the low in window (5%) must not scale in either */
+    assert_int_not_equal(r.action, DEC_SCALE_IN);
+}
+
+/* Different windows: the out window above wins over an in window below. */
+static void test_scale_out_wins_over_scale_in(void **state)
+{
+    struct policy p = make_policy(4);
+    p.in_ms = 2 * MIN_MS;
+    struct dec_input in = make_input(&p, 4, 75.0, 3.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.to, 5);
+}
+
+/* ---- rule 5: scale in ---- */
+
+static void test_scale_in(void **state)
+{
+    struct policy p = make_policy(3);
+    p.in_ms = 5 * MIN_MS;
+    struct dec_input in = make_input(&p, 3, 5.0, 5.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.from, 3);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.outcome, "scale-in");
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 5.0% < 10% over 5m: 3 \u2192 2");
+    assert_dbl(r.observed, 5.0);
+    assert_dbl(r.threshold, 10.0);
+    assert_int_equal(r.window_ms, 5 * MIN_MS);
+}
+
+static void test_exactly_at_in_cond(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 10.0, 10.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "steady");
+    assert_contains(r.reason, "10.0% \u2265 10% over 10m: steady at 3");
+    in.in_win.mean = nextafter(10.0, 0.0);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 2);
+}
+
+static void test_at_min(void **state)
+{
+    struct policy p = make_policy(2);
+    p.min_no = 2;
+    struct dec_input in = make_input(&p, 2, 5.0, 5.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 2, "at-min");
+    assert_string_equal(r.reason, "mean cpu_ratio 5.0% < 10% over 10m, but at "
+                                  "min_no 2");
+    assert_dbl(r.observed, 5.0);
+    assert_dbl(r.threshold, 10.0);
+}
+
+/* One replica fewer would carry mean × actual / (actual − 1): at or above
+ * out_cond that would flap, so hold. */
+static void test_flap_hold(void **state)
+{
+    struct policy p = make_policy(2);
+    p.out_cond = 50;
+    p.in_cond = 40;
+    struct dec_input in = make_input(&p, 2, 30.0, 30.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 2, "hold");
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 30.0% < 40% over 10m, but 1 replica "
+                        "would run at 60.0% \u2265 50%: hold");
+    assert_dbl(r.observed, 30.0);
+    assert_dbl(r.threshold, 40.0);
+
+    /* exactly reaching out_cond (25 × 2 / 1 = 50) holds too */
+    in.out_win.mean = in.in_win.mean = 25.0;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 2, "hold");
+    assert_contains(r.reason, "1 replica would run at 50.0% \u2265 50%");
+
+    /* just below: 24 × 2 = 48 < 50 scales in */
+    in.out_win.mean = in.in_win.mean = 24.0;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 1);
+
+    /* more replicas spread the load: 30 × 4 / 3 = 40 < 50 */
+    p.cur_no = 4;
+    in = make_input(&p, 4, 30.0, 30.0);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 3);
+
+    /* 5 × 3 / 2 = 7.5: the brief's example shape, plural wording */
+    p = make_policy(3);
+    p.out_cond = 7;
+    p.in_cond = 6;
+    in = make_input(&p, 3, 5.0, 5.0);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "hold");
+    assert_contains(r.reason, "but 2 replicas would run at 7.5% \u2265 7%");
+}
+
+/* ---- rule 3: bounds ---- */
+
+static void test_bound_below_min_needs_no_data(void **state)
+{
+    struct policy p = make_policy(0);
+    p.min_no = 2;
+    struct dec_input in = make_input(&p, 0, NAN, NAN);
+    struct dec_result r;
+    (void)state;
+    in.out_win = empty(p.out_ms);
+    in.in_win = empty(p.in_ms);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.from, 0);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.outcome, "bound");
+    assert_string_equal(r.reason, "0 replicas below min_no 2: 0 \u2192 2");
+    assert_false(r.sync);
+    assert_true(isnan(r.observed));
+    assert_true(isnan(r.threshold));
+}
+
+static void test_bound_above_max(void **state)
+{
+    struct policy p = make_policy(12);
+    struct dec_input in = make_input(&p, 12, 95.0, 95.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.from, 12);
+    assert_int_equal(r.to, 10);
+    assert_string_equal(r.reason, "12 replicas above max_no 10: 12 \u2192 10");
+    /* no data at all: still bounded */
+    in.out_win = empty(p.out_ms);
+    in.in_win = empty(p.in_ms);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.to, 10);
+}
+
+/* At a bound is inside [min, max]: no bound action, data decides. */
+static void test_at_bounds_is_inside(void **state)
+{
+    struct policy p = make_policy(10);
+    struct dec_input in = make_input(&p, 10, 50.0, 50.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    p.cur_no = 1;
+    in = make_input(&p, 1, 50.0, 50.0);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 1, "steady");
+}
+
+/* ---- rule 6: coverage ---- */
+
+static void test_no_data_never_scales(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 0, 0);
+    struct dec_result r;
+    (void)state;
+    in.out_win = empty(p.out_ms);
+    in.in_win = empty(p.in_ms);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: no points in 10m");
+    assert_true(isnan(r.observed));
+    assert_true(isnan(r.threshold));
+    assert_int_equal(r.window_ms, 10 * MIN_MS);
+    /* has_data false with a stray high mean: still nothing */
+    in.out_win.mean = 500.0;
+    in.in_win.mean = 0.0;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+}
+
+static void test_gap_at_window_start(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    /* data only for the last 3 minutes of 10 */
+    in.out_win.first_ms = in.in_win.first_ms = NOW - 3 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 3m of 10m");
+    assert_int_equal(r.window_ms, 10 * MIN_MS);
+
+    /* tolerance: first point up to 2 intervals after the start */
+    in.out_win.first_ms = in.out_win.start_ms + 2 * IV;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    in.out_win.first_ms = in.out_win.start_ms + 2 * IV + 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 9m39s of 10m");
+
+    /* and the same for scale-in */
+    in = make_input(&p, 3, 5.0, 5.0);
+    in.in_win.first_ms = NOW - 3 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 3m of 10m");
+}
+
+static void test_stale_last_point(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    in.out_win.last_ms = in.in_win.last_ms = NOW - 5 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: last point 5m ago, "
+                                  "collected every 10s");
+    /* tolerance: 2 intervals */
+    in.out_win.last_ms = NOW - 2 * IV;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    in.out_win.last_ms = NOW - 2 * IV - 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_contains(r.reason, "last point 20s ago");
+}
+
+static void test_not_all_replicas_reporting(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    in.out_win.fresh = in.in_win.fresh = 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason,
+                        "insufficient data: 1 of 3 replicas reporting");
+    /* low load with one replica silent: no scale-in either */
+    in = make_input(&p, 3, 2.0, 2.0);
+    in.out_win.fresh = in.in_win.fresh = 2;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_contains(r.reason, "2 of 3 replicas reporting");
+    /* more fresh containers than replicas (one draining) is fine */
+    in.out_win.fresh = in.in_win.fresh = 4;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+}
+
+static void test_settling_after_action(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    in.last_action_ms = NOW - 2 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "settling");
+    assert_string_equal(r.reason,
+                        "settling: 2m of 10m since the last change");
+    assert_int_equal(r.window_ms, 10 * MIN_MS);
+    assert_true(isnan(r.observed));
+    /* a window starting exactly at the action still holds the old count */
+    in.last_action_ms = in.out_win.start_ms;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "settling");
+    /* one ms earlier: the window lies wholly after it */
+    in.last_action_ms = in.out_win.start_ms - 1;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    /* settling blocks scale-in too */
+    in = make_input(&p, 3, 2.0, 2.0);
+    in.last_action_ms = NOW - 30000;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "settling");
+    assert_string_equal(r.reason,
+                        "settling: 30s of 10m since the last change");
+}
+
+/* The safety rule: scale-in needs the out window covered and not above.
+ * Here out_duration (30m) is longer than in_duration (10m); the service
+ * scaled 15 minutes ago, so the in window is covered and says "below",
+ * but the 30m window still holds load from before. No scale-in. */
+static void test_out_uncovered_blocks_scale_in(void **state)
+{
+    struct policy p = make_policy(3);
+    p.out_ms = 30 * MIN_MS;
+    struct dec_input in = make_input(&p, 3, 2.0, 2.0);
+    struct dec_result r;
+    (void)state;
+    in.last_action_ms = NOW - 15 * MIN_MS;
+    assert_true(dec_window_covered(&in.in_win, NOW, IV, in.last_action_ms, 3));
+    assert_false(
+        dec_window_covered(&in.out_win, NOW, IV, in.last_action_ms, 3));
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "settling");
+    assert_string_equal(r.reason,
+                        "settling: 15m of 30m since the last change; "
+                        "scale-in waits until the 30m scale-out window is "
+                        "covered");
+    assert_int_equal(r.window_ms, 30 * MIN_MS);
+
+    /* the same with a data gap instead of an action: 20m of 30m */
+    in.last_action_ms = 0;
+    in.out_win.first_ms = NOW - 20 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason,
+                        "insufficient data: 20m of 30m; scale-in waits until "
+                        "the 30m scale-out window is covered");
+
+    /* once the out window is covered (and not above), scale-in goes */
+    in.out_win.first_ms = in.out_win.start_ms;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 2);
+
+    /* uncovered out window and an in window not below: plain reason */
+    in = make_input(&p, 3, 50.0, 50.0);
+    in.out_win.first_ms = NOW - 20 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 20m of 30m");
+}
+
+/* The out window covered and above scales out whatever the in window. */
+static void test_in_uncovered_does_not_block_scale_out(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    in.in_win = empty(p.in_ms);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.to, 4);
+}
+
+/* The out window covered and not above, the in window not covered: the
+ * in window's reason, and nothing moves. */
+static void test_in_uncovered_reason(void **state)
+{
+    struct policy p = make_policy(3);
+    p.in_ms = 20 * MIN_MS;
+    struct dec_input in = make_input(&p, 3, 2.0, 2.0);
+    struct dec_result r;
+    (void)state;
+    in.in_win.first_ms = NOW - 12 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 12m of 20m");
+    assert_int_equal(r.window_ms, 20 * MIN_MS);
+}
+
+static void test_nan_mean_is_no_data(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, NAN, 50.0);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason,
+                        "insufficient data: the mean is not a number");
+    in = make_input(&p, 3, INFINITY, INFINITY);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+}
+
+static void test_unknown_interval_is_no_data(void **state)
+{
+    struct policy p = make_policy(3);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+    in.ds_interval_ms = 0;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason,
+                        "insufficient data: collection interval unknown");
+}
+
+/* ---- rule 2: hand-scaled services ---- */
+
+static void test_sync_hand_scaled(void **state)
+{
+    struct policy p = make_policy(5); /* das last set 5; someone set 3 */
+    struct dec_input in = make_input(&p, 3, 84.2, 84.2);
+    struct dec_result r;
+    (void)state;
+    dec_evaluate(&in, &r);
+    assert_true(r.sync);
+    /* the decision goes on from the actual count */
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.from, 3);
+    assert_int_equal(r.to, 4);
+
+    /* sync with nothing else to do */
+    in = make_input(&p, 3, 50.0, 50.0);
+    dec_evaluate(&in, &r);
+    assert_true(r.sync);
+    expect_none(&r, 3, "steady");
+
+    /* cur_no NULL (-1): never seen, differs */
+    p.cur_no = -1;
+    dec_evaluate(&in, &r);
+    assert_true(r.sync);
+    expect_none(&r, 3, "steady");
+
+    /* in step: no sync */
+    p.cur_no = 3;
+    dec_evaluate(&in, &r);
+    assert_false(r.sync);
+
+    /* hand-scaled above max: sync and bound together */
+    p.cur_no = 10;
+    in = make_input(&p, 14, 50.0, 50.0);
+    dec_evaluate(&in, &r);
+    assert_true(r.sync);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.from, 14);
+    assert_int_equal(r.to, 10);
+}
+
+/* ---- rule 1: the service ---- */
+
+static void test_service_states(void **state)
+{
+    struct policy p = make_policy(5);
+    struct dec_input in = make_input(&p, 3, 90.0, 90.0);
+    struct dec_result r;
+    (void)state;
+
+    in.found = false;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_NONE);
+    assert_string_equal(r.outcome, "service-not-found");
+    assert_string_equal(r.reason,
+                        "service web not found (by id, id prefix or name)");
+    assert_false(r.sync);
+    assert_int_equal(r.to, r.from);
+    assert_true(isnan(r.observed));
+    assert_int_equal(r.window_ms, 0);
+
+    in.found = true;
+    in.global = true;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "not-scalable");
+    assert_contains(r.reason, "service web is in global mode");
+    assert_false(r.sync);
+
+    /* global wins over updating; updating leaves even bounds alone */
+    in.updating = true;
+    dec_evaluate(&in, &r);
+    assert_string_equal(r.outcome, "not-scalable");
+    in.global = false;
+    in.actual = 20;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 20, "updating");
+    assert_string_equal(r.reason,
+                        "service web is updating or rolling back: left alone");
+    assert_false(r.sync);
+}
+
+/* ---- reasons in the metric's unit ---- */
+
+static void test_reason_units(void **state)
+{
+    struct policy p = make_policy(2);
+    struct dec_result r;
+    (void)state;
+    p.metric = pol_metric_find("mem_usage");
+    p.out_cond = 536870912.0; /* 512MiB */
+    p.in_cond = 134217728.0;  /* 128MiB */
+    p.out_ms = 5 * MIN_MS;
+    struct dec_input in = make_input(&p, 2, 629145600.0, 629145600.0);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_string_equal(r.reason, "mean mem_usage 600.0MiB > 512MiB over 5m: "
+                                  "2 \u2192 3");
+
+    p.metric = pol_metric_find("net_read_rate");
+    p.out_cond = 10e6;
+    p.in_cond = 1048576.0;
+    p.in_ms = 90 * MIN_MS;
+    in = make_input(&p, 2, 5.0, 512.0);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_string_equal(r.reason, "mean net_read_rate 512B/s < 1MiB/s over "
+                                  "1h30m: 2 \u2192 1");
+
+    p.metric = pol_metric_find("pids");
+    p.out_cond = 100;
+    p.in_cond = 20;
+    p.in_ms = 10 * MIN_MS;
+    in = make_input(&p, 2, 150.5, 150.5);
+    dec_evaluate(&in, &r);
+    assert_string_equal(r.reason,
+                        "mean pids 150.5 > 100 over 5m: 2 \u2192 3");
+}
+
+/* ---- dec_window_check directly ---- */
+
+static void test_window_check_codes(void **state)
+{
+    struct dec_window w = covered(10 * MIN_MS, 50.0, 3);
+    char why[128];
+    (void)state;
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, why, sizeof why),
+                     DEC_COVERED);
+    assert_string_equal(why, "");
+    assert_true(dec_window_covered(&w, NOW, IV, 0, 3));
+    assert_int_equal(dec_window_check(&w, NOW, IV, NOW - 1000, 3, why,
+                                      sizeof why),
+                     DEC_SETTLING);
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 4, why, sizeof why),
+                     DEC_REPLICAS);
+    assert_string_equal(why, "insufficient data: 3 of 4 replicas reporting");
+    assert_false(dec_window_covered(&w, NOW, IV, 0, 4));
+    w.last_ms = NOW - 3 * IV;
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, NULL, 0), DEC_STALE);
+    w = covered(10 * MIN_MS, 50.0, 3);
+    w.first_ms = NOW - MIN_MS;
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, why, sizeof why),
+                     DEC_LATE_START);
+    assert_string_equal(why, "insufficient data: 1m of 10m");
+    w.has_data = false;
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, why, sizeof why),
+                     DEC_NO_DATA);
+    /* a zero-replica service has no data to be covered by */
+    w = empty(10 * MIN_MS);
+    assert_false(dec_window_covered(&w, NOW, IV, 0, 0));
+    /* hostile times saturate instead of wrapping: 2 × INT64_MAX would
+     * wrap to -2 and make the start "late" */
+    w = covered(10 * MIN_MS, 50.0, 3);
+    assert_true(dec_window_covered(&w, NOW, INT64_MAX, 0, 3));
+    w.start_ms = INT64_MIN;
+    w.first_ms = INT64_MAX;
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, why, sizeof why),
+                     DEC_LATE_START);
+    /* a tiny buffer stays terminated */
+    char small[6];
+    assert_int_equal(dec_window_check(&w, NOW, IV, 0, 3, small, sizeof small),
+                     DEC_LATE_START);
+    assert_string_equal(small, "insuf");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scale_out),
+        cmocka_unit_test(test_exactly_at_out_cond),
+        cmocka_unit_test(test_at_max),
+        cmocka_unit_test(test_scale_out_wins_over_scale_in),
+        cmocka_unit_test(test_scale_in),
+        cmocka_unit_test(test_exactly_at_in_cond),
+        cmocka_unit_test(test_at_min),
+        cmocka_unit_test(test_flap_hold),
+        cmocka_unit_test(test_bound_below_min_needs_no_data),
+        cmocka_unit_test(test_bound_above_max),
+        cmocka_unit_test(test_at_bounds_is_inside),
+        cmocka_unit_test(test_no_data_never_scales),
+        cmocka_unit_test(test_gap_at_window_start),
+        cmocka_unit_test(test_stale_last_point),
+        cmocka_unit_test(test_not_all_replicas_reporting),
+        cmocka_unit_test(test_settling_after_action),
+        cmocka_unit_test(test_out_uncovered_blocks_scale_in),
+        cmocka_unit_test(test_in_uncovered_does_not_block_scale_out),
+        cmocka_unit_test(test_in_uncovered_reason),
+        cmocka_unit_test(test_nan_mean_is_no_data),
+        cmocka_unit_test(test_unknown_interval_is_no_data),
+        cmocka_unit_test(test_sync_hand_scaled),
+        cmocka_unit_test(test_service_states),
+        cmocka_unit_test(test_reason_units),
+        cmocka_unit_test(test_window_check_codes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
