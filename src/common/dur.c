@@ -17,8 +17,10 @@
 
 /* Longest number (digits and one '.') unit_parse reads; longer is junk. */
 #define UNIT_NUM_MAX 40
-/* Bytes and rates above 2^63 are refused: no counter reaches them. */
+/* Bytes and rates above 2^63 are refused: no counter reaches them. Ratios
+ * and counts above 1e15 are typos too (and would not format back). */
 #define UNIT_BYTES_MAX 9223372036854775808.0
+#define UNIT_PLAIN_MAX 1e15
 
 static const struct {
     const char *name;
@@ -280,6 +282,8 @@ static const struct byte_unit byte_units[] = {
     {"gib", 1073741824.0},
     {"tib", 1099511627776.0},
     {"pib", 1125899906842624.0},
+    {"eb", 1e18},
+    {"eib", 1152921504606846976.0},
 };
 #define NBYTE_UNITS (sizeof byte_units / sizeof byte_units[0])
 
@@ -434,7 +438,8 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
     }
     v *= mult;
     if (!isfinite(v) ||
-        ((kind == UNIT_BYTES || kind == UNIT_RATE) && v > UNIT_BYTES_MAX))
+        v > (kind == UNIT_BYTES || kind == UNIT_RATE ? UNIT_BYTES_MAX
+                                                     : UNIT_PLAIN_MAX))
         return unit_fail(q, kind, err, errlen, "too large");
     *value = v;
     return 0;
@@ -489,7 +494,7 @@ static void shortest(double v, char *out, size_t outlen)
     }
     if (!strchr(out, 'e'))
         return;
-    for (int prec = 0; prec <= 30; prec++) {
+    for (int prec = 0; prec <= 40; prec++) {
         snprintf(out, outlen, "%.*f", prec, v);
         if (strtod(out, NULL) == v)
             return;
@@ -504,6 +509,7 @@ char *unit_format_exact(double value, enum unit_kind kind, char *out,
         const char *name;
         double mult;
     } units[] = {
+        {"EiB", 1152921504606846976.0}, {"EB", 1e18},
         {"PiB", 1125899906842624.0}, {"PB", 1e15}, {"TiB", 1099511627776.0},
         {"TB", 1e12}, {"GiB", 1073741824.0}, {"GB", 1e9},
         {"MiB", 1048576.0}, {"MB", 1e6}, {"KiB", 1024.0}, {"KB", 1e3},

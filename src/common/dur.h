@@ -37,10 +37,11 @@ enum unit_kind {
 /* Parses a threshold in the unit its metric is measured in: a plain
  * non-negative decimal number (no sign, exponent, hex, inf or nan) and a
  * suffix. UNIT_RATIO: none or "%". UNIT_BYTES: none (bytes), B, KB, MB,
- * GB, TB, PB (1000-based) or KiB, MiB, GiB, TiB, PiB (1024-based), case
- * insensitive; a lone K/M/G/T is refused as ambiguous. UNIT_RATE: a bytes
- * form followed by "/s", or a bare number (bytes/s). UNIT_COUNT: no
- * suffix. Returns -1 and a message on a bad value (the quoted value first,
+ * GB, TB, PB, EB (1000-based) or KiB, MiB, GiB, TiB, PiB, EiB
+ * (1024-based), case insensitive; a lone K/M/G/T is refused as ambiguous.
+ * UNIT_RATE: a bytes form followed by "/s", or a bare number (bytes/s).
+ * UNIT_COUNT: no suffix. Bytes and rates may reach 2^63, ratios and counts
+ * 1e15. Returns -1 and a message on a bad value (the quoted value first,
  * then what is wrong and the accepted forms of kind). */
 int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
                size_t errlen) WUR;

@@ -65,9 +65,9 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * checking columns in table order (seq, min_no, max_no, cur_no, cond_item,
  * out_cond, in_cond, then in_cond < out_cond, out_duration, in_duration,
  * service_id). Rules: seq an int4; 1 <= min_no <= max_no <=
- * POL_REPLICAS_MAX; cur_no NULL or -1 (both -1: unknown) or 0..2^31-1; cond_item a
- * known metric; thresholds in its unit with in_cond < out_cond; windows
- * POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS. On failure *p is partly filled:
+ * POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
+ * 0..2^31-1; cond_item a known metric; thresholds in its unit with
+ * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS. On failure *p is partly filled:
  * p->seq is meaningful only when the message is not about seq. */
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen) WUR;

@@ -278,6 +278,9 @@ static void test_unit_parse_valid(void **state)
         {"100", UNIT_COUNT, 100.0},
         {"0", UNIT_COUNT, 0.0},
         {"2.5", UNIT_COUNT, 2.5},
+        {"1000000000000000%", UNIT_RATIO, 1e15},
+        {"9223372036854775808", UNIT_BYTES, 9223372036854775808.0},
+        {"0.00000000000000000000000000000000000001", UNIT_COUNT, 1e-38},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -339,6 +342,9 @@ static void test_unit_parse_errors(void **state)
         {"10000000000000000000", UNIT_BYTES,
          "\"10000000000000000000\": too large"},
         {"9000PiB", UNIT_BYTES, "\"9000PiB\": too large"},
+        {"1000000000000001%", UNIT_RATIO, "\"1000000000000001%\": too large"},
+        {"1000000000000000.5", UNIT_COUNT,
+         "\"1000000000000000.5\": too large"},
         {"12345678901234567890123456789012345678901", UNIT_COUNT,
          "\"12345678901234567890123456789012345678901\": too many digits"},
         {"5\n", UNIT_COUNT, "\"5\\n\": no space allowed after the number"},
@@ -413,6 +419,9 @@ static void test_unit_format_exact(void **state)
         {12.5, UNIT_RATIO, "12.5%"},
         {0.1, UNIT_RATIO, "0.1%"},
         {0.00001, UNIT_RATIO, "0.00001%"},
+        {1e15, UNIT_RATIO, "1000000000000000%"},
+        {1e-38, UNIT_COUNT, "0.00000000000000000000000000000000000001"},
+        {9223372036854775808.0, UNIT_BYTES, "8EiB"},
         {536870912, UNIT_BYTES, "512MiB"},
         {1e9, UNIT_BYTES, "1GB"},
         {1536, UNIT_BYTES, "1.5KiB"},
