@@ -1,0 +1,499 @@
+/* das status [--watch] [--json]: what `das run` sees and decides, one row
+ * per policy. It runs the same gathering and evaluation as a run cycle
+ * (das_evaluate) and changes nothing. */
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cycle.h"
+#include "das.h"
+#include "docker_svc.h"
+#include "eval.h"
+#include "influx.h"
+#include "log.h"
+
+static volatile sig_atomic_t status_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    status_stop = 1;
+}
+
+/* What the engine itself is, asked the same way `das run` asks. */
+struct leader_info {
+    bool ok;
+    bool leader;
+    char why[160];
+    char err[256];
+};
+
+/* Display width of UTF-8 text (one column per code point). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+/* Copies s with control bytes written as \n, \t or \xNN, so a hostile
+ * value in a policy row cannot move the cursor or clear the screen. */
+static void printable(const char *s, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (!outlen)
+        return;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char tmp[8];
+        size_t n;
+        if (*p == '\n')
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\n");
+        else if (*p == '\t')
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p);
+        else {
+            tmp[0] = (char)*p;
+            n = 1;
+        }
+        if (o + n + 1 > outlen)
+            break;
+        memcpy(out + o, tmp, n);
+        o += n;
+    }
+    out[o] = '\0';
+}
+
+enum { C_SEQ, C_SVC, C_REPL, C_OUT, C_IN, C_OUTCOME, C_REASON, NCOLS };
+static const char *const col_head[NCOLS] = {
+    "SEQ", "SERVICE", "CUR/MIN/MAX", "OUT WINDOW (mean vs out_cond, coverage)",
+    "IN WINDOW (mean vs in_cond, coverage)", "OUTCOME", "REASON"};
+
+struct cell_row {
+    char c[NCOLS][600];
+};
+
+/* "84.2% > 70% 10m/10m" for one window of a policy. */
+static void window_cell(const struct das_pol_eval *pe,
+                        const struct das_eval *ev, bool out_side, char *buf,
+                        size_t len)
+{
+    const struct policy *p = &pe->pol;
+    const struct dec_window *w = out_side ? &pe->in.out_win : &pe->in.in_win;
+    double cond = out_side ? p->out_cond : p->in_cond;
+    int64_t dur = out_side ? p->out_ms : p->in_ms;
+    char mean[48], cs[48], cov[200];
+    unit_format_exact(cond, p->metric->kind, cs, sizeof cs);
+    if (!pe->evaluated || !pe->metrics_ok) {
+        char d[32];
+        snprintf(buf, len, "? vs %s over %s", cs,
+                 dur_format(dur, d, sizeof d));
+        return;
+    }
+    cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
+                      pe->in.last_action_ms, pe->in.actual, cov, sizeof cov);
+    if (!w->has_data) {
+        snprintf(buf, len, "- vs %s, %s", cs, cov);
+        return;
+    }
+    unit_format(w->mean, p->metric->kind, mean, sizeof mean);
+    const char *op;
+    if (out_side)
+        op = w->mean > cond ? ">" : "\u2264";
+    else
+        op = w->mean < cond ? "<" : "\u2265";
+    snprintf(buf, len, "%s %s %s, %s", mean, op, cs, cov);
+}
+
+static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
+                     struct cell_row *r)
+{
+    memset(r, 0, sizeof *r);
+    if (pe->seq >= 0)
+        snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "%ld", pe->seq);
+    else
+        snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "?");
+    if (!pe->valid) {
+        snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "-");
+        snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-");
+        snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "-");
+        snprintf(r->c[C_IN], sizeof r->c[C_IN], "-");
+        snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "invalid-row");
+        /* the message may hold any byte of the row: no control bytes */
+        printable(pe->error, r->c[C_REASON], sizeof r->c[C_REASON]);
+        return;
+    }
+    const struct policy *p = &pe->pol;
+    snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "%s",
+             pe->found ? pe->svc.name : p->service_id);
+    if (pe->found && !pe->svc.global) {
+        char cur[48] = "";
+        if (p->cur_no < 0)
+            snprintf(cur, sizeof cur, " (cur_no empty)");
+        else if (p->cur_no != pe->svc.replicas)
+            snprintf(cur, sizeof cur, " (cur_no %ld)", p->cur_no);
+        snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "%ld/%ld/%ld%s",
+                 pe->svc.replicas, p->min_no, p->max_no, cur);
+    } else {
+        snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-/%ld/%ld", p->min_no,
+                 p->max_no);
+    }
+    char wc[300];
+    window_cell(pe, ev, true, wc, sizeof wc);
+    snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s %s", p->metric->field, wc);
+    window_cell(pe, ev, false, wc, sizeof wc);
+    snprintf(r->c[C_IN], sizeof r->c[C_IN], "%s", wc);
+    const char *outcome = pe->res.outcome ? pe->res.outcome : "?";
+    if (pe->res.sync && pe->res.action == DEC_NONE)
+        snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "%s+sync", outcome);
+    else
+        snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "%s", outcome);
+    if (!pe->found && pe->svc_err[0])
+        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->svc_err);
+    else
+        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s",
+                 pe->res.reason);
+}
+
+static void print_header(FILE *f, const struct das_eval *ev,
+                         const struct leader_info *li, bool dry)
+{
+    char ts[40];
+    time_t t = (time_t)(ev->now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    (void)dry;
+    fprintf(f, "das status  %s  ", ts);
+    if (!li->ok) {
+        char e[300];
+        printable(li->err, e, sizeof e);
+        fprintf(f, "engine: UNREACHABLE (%s)", e);
+    } else
+        fprintf(f, "engine: %s%s", li->why,
+                li->leader ? " (acts)" : " (standby: another manager acts)");
+    fprintf(f, "\n");
+    const struct {
+        const char *name;
+        bool ok;
+        const char *err;
+    } deps[3] = {{"policy store", ev->store_ok, ev->store_err},
+                 {"docker", ev->docker_ok, ev->docker_err},
+                 {"influxdb", ev->influx_ok, ev->influx_err}};
+    for (int i = 0; i < 3; i++) {
+        char e[300];
+        printable(deps[i].err, e, sizeof e);
+        if (deps[i].ok)
+            fprintf(f, "%s%s: ok", i ? "  " : "", deps[i].name);
+        else
+            fprintf(f, "%s%s: UNAVAILABLE (%s)", i ? "  " : "",
+                    deps[i].name, e);
+    }
+    fprintf(f, "\n");
+    if (ev->store_ok) {
+        char iv[32];
+        fprintf(f, "%zu policies (%zu invalid), %zu InfluxDB queries, "
+                "agents collect every %s\n\n",
+                ev->n, ev->nbad, ev->queries,
+                dur_format(ev->ds_interval_ms, iv, sizeof iv));
+    } else {
+        fprintf(f, "\n");
+    }
+}
+
+static void print_table(FILE *f, const struct das_eval *ev)
+{
+    if (!ev->store_ok)
+        return;
+    if (ev->n == 0) {
+        fprintf(f, "no policies: add one with `das policy add`\n");
+        return;
+    }
+    struct cell_row *rows = xcalloc(ev->n, sizeof *rows);
+    size_t w[NCOLS];
+    for (int c = 0; c < NCOLS; c++)
+        w[c] = text_width(col_head[c]);
+    for (size_t i = 0; i < ev->n; i++) {
+        fill_row(&ev->pols[i], ev, &rows[i]);
+        for (int c = 0; c < NCOLS; c++) {
+            size_t tw = text_width(rows[i].c[c]);
+            if (tw > w[c])
+                w[c] = tw;
+        }
+    }
+    for (int c = 0; c < NCOLS; c++)
+        fprintf(f, "%s%*s", col_head[c],
+                c == NCOLS - 1 ? 0 : (int)(w[c] - text_width(col_head[c]) + 2),
+                "");
+    fprintf(f, "\n");
+    for (size_t i = 0; i < ev->n; i++) {
+        for (int c = 0; c < NCOLS; c++)
+            fprintf(f, "%s%*s", rows[i].c[c],
+                    c == NCOLS - 1
+                        ? 0
+                        : (int)(w[c] - text_width(rows[i].c[c]) + 2),
+                    "");
+        fprintf(f, "\n");
+    }
+    free(rows);
+}
+
+/* ---- --json ---------------------------------------------------------- */
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *window_json(const struct das_pol_eval *pe,
+                           const struct das_eval *ev, bool out_side)
+{
+    const struct policy *p = &pe->pol;
+    const struct dec_window *w = out_side ? &pe->in.out_win : &pe->in.in_win;
+    double cond = out_side ? p->out_cond : p->in_cond;
+    int64_t dur = out_side ? p->out_ms : p->in_ms;
+    char d[32], cov[200], cs[48];
+    json_t *o = json_object();
+    json_object_set_new(o, "duration", json_string(dur_format(dur, d,
+                                                              sizeof d)));
+    json_object_set_new(o, "duration_ms", json_integer(dur));
+    json_object_set_new(o, "cond", json_real(cond));
+    json_object_set_new(o, "cond_text", json_string(
+        unit_format_exact(cond, p->metric->kind, cs, sizeof cs)));
+    if (!pe->evaluated || !pe->metrics_ok) {
+        json_object_set_new(o, "mean", json_null());
+        json_object_set_new(o, "covered", json_false());
+        json_object_set_new(o, "coverage", json_null());
+        return o;
+    }
+    json_object_set_new(o, "mean",
+                        w->has_data ? num_or_null(w->mean) : json_null());
+    json_object_set_new(o, "points", json_integer(w->points));
+    json_object_set_new(o, "containers", json_integer(w->containers));
+    json_object_set_new(o, "fresh", json_integer(w->fresh));
+    if (w->has_data) {
+        json_object_set_new(o, "first_ms", json_integer(w->first_ms));
+        json_object_set_new(o, "last_ms", json_integer(w->last_ms));
+    }
+    json_object_set_new(
+        o, "covered",
+        json_boolean(dec_window_covered(w, ev->now_ms, ev->ds_interval_ms,
+                                        pe->in.last_action_ms,
+                                        pe->in.actual)));
+    cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
+                      pe->in.last_action_ms, pe->in.actual, cov, sizeof cov);
+    json_object_set_new(o, "coverage", json_string(cov));
+    return o;
+}
+
+static json_t *status_json(const struct das_eval *ev,
+                           const struct leader_info *li)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "time_ms", json_integer(ev->now_ms));
+    json_object_set_new(root, "leader", json_boolean(li->ok && li->leader));
+    json_object_set_new(root, "engine",
+                        json_string(li->ok ? li->why : li->err));
+    const struct {
+        const char *name;
+        bool ok;
+        const char *err;
+    } deps[3] = {{"policy_store", ev->store_ok, ev->store_err},
+                 {"docker", ev->docker_ok, ev->docker_err},
+                 {"influxdb", ev->influx_ok, ev->influx_err}};
+    for (int i = 0; i < 3; i++) {
+        json_t *d = json_object();
+        json_object_set_new(d, "ok", json_boolean(deps[i].ok));
+        json_object_set_new(d, "error", deps[i].ok
+                                            ? json_null()
+                                            : json_string(deps[i].err));
+        json_object_set_new(root, deps[i].name, d);
+    }
+    json_object_set_new(root, "influx_queries", json_integer(
+                                                    (json_int_t)ev->queries));
+    json_object_set_new(root, "ds_interval_ms",
+                        json_integer(ev->ds_interval_ms));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct das_pol_eval *pe = &ev->pols[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "seq", pe->seq >= 0 ? json_integer(pe->seq)
+                                                   : json_null());
+        json_object_set_new(o, "valid", json_boolean(pe->valid));
+        if (!pe->valid) {
+            json_object_set_new(o, "outcome", json_string("invalid-row"));
+            json_object_set_new(o, "error", json_string(pe->error));
+            json_array_append_new(arr, o);
+            continue;
+        }
+        const struct policy *p = &pe->pol;
+        json_object_set_new(o, "service_ref", json_string(p->service_id));
+        json_object_set_new(o, "service",
+                            pe->found ? json_string(pe->svc.name)
+                                      : json_null());
+        json_object_set_new(o, "service_id", pe->found
+                                                 ? json_string(pe->svc.id)
+                                                 : json_null());
+        json_object_set_new(o, "replicas",
+                            pe->found && !pe->svc.global
+                                ? json_integer(pe->svc.replicas)
+                                : json_null());
+        json_object_set_new(o, "cur_no", p->cur_no >= 0
+                                             ? json_integer(p->cur_no)
+                                             : json_null());
+        json_object_set_new(o, "min_no", json_integer(p->min_no));
+        json_object_set_new(o, "max_no", json_integer(p->max_no));
+        json_object_set_new(o, "cond_item", json_string(p->metric->field));
+        json_object_set_new(o, "out", window_json(pe, ev, true));
+        json_object_set_new(o, "in", window_json(pe, ev, false));
+        json_object_set_new(o, "outcome", json_string(pe->res.outcome
+                                                          ? pe->res.outcome
+                                                          : "?"));
+        json_object_set_new(o, "reason", json_string(
+                                             !pe->found && pe->svc_err[0]
+                                                 ? pe->svc_err
+                                                 : pe->res.reason));
+        json_object_set_new(o, "sync", json_boolean(pe->res.sync));
+        if (pe->res.action != DEC_NONE) {
+            json_object_set_new(o, "from", json_integer(pe->res.from));
+            json_object_set_new(o, "to", json_integer(pe->res.to));
+        }
+        json_object_set_new(o, "last_action_ms",
+                            pe->in.last_action_ms
+                                ? json_integer(pe->in.last_action_ms)
+                                : json_null());
+        json_array_append_new(arr, o);
+    }
+    json_object_set_new(root, "policies", arr);
+    return root;
+}
+
+/* One look: leader, evaluation, print. Returns the exit status. */
+static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
+{
+    struct leader_info li;
+    memset(&li, 0, sizeof li);
+    li.ok = !dsvc_leader(cl->docker, &li.leader, li.why, sizeof li.why,
+                         li.err, sizeof li.err);
+    struct das_eval ev;
+    das_evaluate(cl, das_now_ms(), &ev);
+    int rc = ev.store_ok && ev.docker_ok && ev.influx_ok ? 0 : 1;
+    if (conf->json) {
+        json_t *root = status_json(&ev, &li);
+        char *s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (s) {
+            printf("%s\n", s);
+            free(s);
+        }
+        json_decref(root);
+    } else {
+        if (clear)
+            fputs("\033[H\033[2J", stdout);
+        print_header(stdout, &ev, &li, false);
+        print_table(stdout, &ev);
+    }
+    fflush(stdout);
+    das_eval_free(&ev);
+    return rc;
+}
+
+int das_cmd_status(int argc, char **argv)
+{
+    struct das_conf conf;
+    memset(&conf, 0, sizeof conf);
+    const struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&conf),
+        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 0, 0,
+         "--watch: time between redraws", &conf.interval_ms},
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+         "the ds agents' collection interval (for the coverage rule)",
+         &conf.ds_interval_ms},
+        {"--watch", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "redraw every interval until interrupted", &conf.watch},
+        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "print JSON instead of a table", &conf.json},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    struct buf errs;
+    char *pos[4];
+    size_t npos = 0;
+    char err[512];
+    int status = 1;
+    struct das_clients cl;
+    memset(&cl, 0, sizeof cl);
+
+    buf_init(&errs, 16 * 1024);
+    int prc = cfg_parse(opts, nopts, argc, argv, 1, pos, 4, &npos, &errs);
+    if (prc == 1) {
+        printf("usage: das status [--watch] [--json] [options]\n\n");
+        cfg_usage(stdout, opts, nopts);
+        status = 0;
+        goto out;
+    }
+    if (prc == 0 && npos > 0) {
+        char q[160];
+        if (buf_printf(&errs, "das status: unexpected argument %s\n",
+                       log_quote(pos[0], q, sizeof q))) {
+        }
+        prc = -1;
+    }
+    if (prc == 0 && (conf.interval_ms < 1000 || conf.ds_interval_ms <= 0)) {
+        if (buf_printf(&errs, "--interval must be at least 1s and "
+                       "--ds-interval more than 0s\n")) {
+        }
+        prc = -1;
+    }
+    if (prc) {
+        fprintf(stderr, "das status: bad configuration:\n%s",
+                errs.ptr ? errs.ptr : "");
+        fprintf(stderr, "(das status --help lists the options)\n");
+        status = 2;
+        goto out;
+    }
+    log_setup("das", (enum log_level)log_level_parse(conf.log_level));
+    if (das_clients_open(&cl, &conf, err, sizeof err)) {
+        fprintf(stderr, "das status: bad configuration: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    cl.ensure_schema = false; /* looking changes nothing */
+
+    if (!conf.watch) {
+        status = show(&cl, &conf, false);
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!status_stop) {
+        show(&cl, &conf, true);
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            if (status_stop)
+                break;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t el = (now.tv_sec - t0.tv_sec) * 1000 +
+                         (now.tv_nsec - t0.tv_nsec) / 1000000;
+            if (el >= conf.interval_ms)
+                break;
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    status = 0;
+out:
+    das_clients_close(&cl);
+    buf_cleanup(&errs);
+    return status;
+}

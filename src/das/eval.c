@@ -1,0 +1,305 @@
+#include "eval.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cycle.h"
+#include "docker.h"
+#include "influx.h"
+#include "pg.h"
+
+int64_t das_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
+                     char *err, size_t errlen)
+{
+    memset(cl, 0, sizeof *cl);
+    cl->conf = conf;
+
+    cl->docker = dkr_new(conf->docker_host, err, errlen);
+    if (!cl->docker)
+        goto fail;
+
+    const char *pw = getenv("DAS_INFLUX_PASSWORD");
+    if (conf->influx_password_file && conf->influx_password_file[0]) {
+        cl->influx_password =
+            cfg_read_secret(conf->influx_password_file, err, errlen);
+        if (!cl->influx_password)
+            goto fail;
+    } else if (pw && pw[0]) {
+        cl->influx_password = xstrdup(pw);
+    }
+    struct http_conf hc;
+    memset(&hc, 0, sizeof hc);
+    hc.url = conf->influx_url;
+    hc.user = conf->influx_user && conf->influx_user[0] ? conf->influx_user
+                                                         : NULL;
+    hc.password = hc.user ? cl->influx_password : NULL;
+    hc.connect_timeout_ms = 3000;
+    hc.timeout_ms = 30000;
+    hc.max_body = 64u * 1024u * 1024u;
+    char ierr[256];
+    cl->influx = infl_new(&hc, conf->influx_db, ierr, sizeof ierr);
+    if (!cl->influx) {
+        snprintf(err, errlen, "--influx-url / --influx-db: %s", ierr);
+        goto fail;
+    }
+    return 0;
+fail:
+    das_clients_close(cl);
+    return -1;
+}
+
+void das_clients_close(struct das_clients *cl)
+{
+    if (!cl)
+        return;
+    dkr_free(cl->docker);
+    infl_free(cl->influx);
+    pg_close(cl->pg);
+    if (cl->influx_password) {
+        memset(cl->influx_password, 0, strlen(cl->influx_password));
+        free(cl->influx_password);
+    }
+    free(cl->extra_last);
+    memset(cl, 0, sizeof *cl);
+}
+
+/* Connects (or reconnects) the store and makes sure of the schema. */
+static int store_ready(struct das_clients *cl, char *err, size_t errlen)
+{
+    if (!cl->pg) {
+        cl->pg = pg_open(cl->conf->policy_db, err, errlen);
+        if (!cl->pg)
+            return -1;
+        cl->schema_done = false;
+    } else if (pg_ensure(cl->pg, err, errlen)) {
+        cl->schema_done = false;
+        return -1;
+    }
+    if (cl->ensure_schema && !cl->schema_done) {
+        if (pg_ensure_schema(cl->pg, err, errlen))
+            return -1;
+        cl->schema_done = true;
+    }
+    return 0;
+}
+
+static long row_seq(const struct pol_row *row)
+{
+    const char *s = row->col[POL_SEQ];
+    if (!s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    return v;
+}
+
+static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
+                            const char *what, const char *why)
+{
+    pe->evaluated = false;
+    memset(&pe->res, 0, sizeof pe->res);
+    pe->res.action = DEC_NONE;
+    pe->res.outcome = outcome;
+    pe->res.from = pe->res.to = pe->found ? pe->svc.replicas : -1;
+    pe->res.observed = NAN;
+    pe->res.threshold = NAN;
+    snprintf(pe->res.reason, sizeof pe->res.reason,
+             "%s: no decision this cycle (%.200s)", what, why);
+}
+
+void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->now_ms = now_ms;
+    ev->ds_interval_ms = cl->conf->ds_interval_ms;
+    ev->docker_ok = true;
+    ev->influx_ok = true;
+
+    struct pg_rowset rows = {0};
+    struct cyc_pair *pairs = NULL;
+    struct infl_agg **aggs = NULL;
+    size_t *naggs = NULL;
+    bool *pair_ok = NULL;
+    long *seqs = NULL;
+    int64_t *last = NULL;
+    char err[512];
+
+    /* 1. the policy rows */
+    if (store_ready(cl, err, sizeof err) ||
+        pg_policy_rows(cl->pg, &rows, err, sizeof err)) {
+        cl->schema_done = false;
+        snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
+        goto out;
+    }
+    ev->store_ok = true;
+    ev->n = rows.n;
+    ev->pols = xcalloc(rows.n ? rows.n : 1, sizeof *ev->pols);
+    for (size_t i = 0; i < rows.n; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        pe->seq = row_seq(&rows.rows[i]);
+        if (pol_parse(&rows.rows[i], &pe->pol, pe->error,
+                      sizeof pe->error)) {
+            ev->nbad++;
+            continue;
+        }
+        pe->valid = true;
+        pe->in.pol = &pe->pol;
+    }
+
+    /* 2. one service listing */
+    if (dsvc_list(cl->docker, &ev->services, err, sizeof err)) {
+        ev->docker_ok = false;
+        snprintf(ev->docker_err, sizeof ev->docker_err, "%.255s", err);
+    }
+    for (size_t i = 0; i < ev->n && ev->docker_ok; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        if (!pe->valid)
+            continue;
+        const struct dsvc *s = dsvc_resolve(&ev->services,
+                                            pe->pol.service_id, NULL,
+                                            pe->svc_err, sizeof pe->svc_err);
+        if (s) {
+            pe->found = true;
+            pe->svc = *s;
+        }
+    }
+
+    /* 3. one InfluxDB query per distinct (cond_item, duration) */
+    size_t cap = 2 * ev->n + 1, npairs = 0;
+    pairs = xcalloc(cap, sizeof *pairs);
+    size_t (*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
+    for (size_t i = 0; i < ev->n; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        pidx[i][0] = pidx[i][1] = (size_t)-1;
+        if (!pe->valid || !pe->found || pe->svc.global || pe->svc.job)
+            continue;
+        pidx[i][0] = cyc_pair_add(pairs, &npairs, cap, pe->pol.metric->field,
+                                  pe->pol.out_ms);
+        pidx[i][1] = cyc_pair_add(pairs, &npairs, cap, pe->pol.metric->field,
+                                  pe->pol.in_ms);
+    }
+    aggs = xcalloc(npairs ? npairs : 1, sizeof *aggs);
+    naggs = xcalloc(npairs ? npairs : 1, sizeof *naggs);
+    pair_ok = xcalloc(npairs ? npairs : 1, sizeof *pair_ok);
+    struct cyc_index *ix = xcalloc(npairs ? npairs : 1, sizeof *ix);
+    for (size_t p = 0; p < npairs; p++) {
+        ev->queries++;
+        if (infl_query_windows(cl->influx, pairs[p].field,
+                               now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
+                               &naggs[p], err, sizeof err)) {
+            if (ev->influx_ok)
+                snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
+            ev->influx_ok = false;
+            aggs[p] = NULL;
+            naggs[p] = 0;
+            /* the server is most likely down: don't wait on it again */
+            for (size_t q = p + 1; q < npairs; q++)
+                pair_ok[q] = false;
+            break;
+        }
+        pair_ok[p] = true;
+        cyc_index_init(&ix[p], aggs[p], naggs[p]);
+    }
+
+    /* 4. the last action per policy (so restarts keep their windows) */
+    seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
+    last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
+    size_t nseq = 0;
+    for (size_t i = 0; i < ev->n; i++)
+        if (ev->pols[i].valid)
+            seqs[nseq++] = ev->pols[i].pol.seq;
+    if (pg_last_actions(cl->pg, seqs, nseq, last, err, sizeof err)) {
+        ev->store_ok = false;
+        cl->schema_done = false;
+        snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
+    }
+
+    /* 5. decide */
+    size_t k = 0;
+    for (size_t i = 0; i < ev->n; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        if (!pe->valid)
+            continue;
+        int64_t last_ms = last[k++];
+        for (size_t e = 0; e < cl->nextra; e++)
+            if (cl->extra_last[e].seq == pe->pol.seq &&
+                cl->extra_last[e].ms > last_ms)
+                last_ms = cl->extra_last[e].ms;
+        struct dec_input *in = &pe->in;
+        in->pol = &pe->pol;
+        in->now_ms = now_ms;
+        in->ds_interval_ms = ev->ds_interval_ms;
+        in->found = pe->found;
+        in->global = pe->found && (pe->svc.global || pe->svc.job);
+        in->updating = pe->found && pe->svc.updating;
+        in->actual = pe->found ? pe->svc.replicas : 0;
+        in->last_action_ms = last_ms;
+        cyc_window_init(&in->out_win, now_ms - pe->pol.out_ms);
+        cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
+
+        if (!ev->store_ok) {
+            set_unavailable(pe, "store-unavailable", "policy store",
+                            ev->store_err);
+            continue;
+        }
+        if (!ev->docker_ok) {
+            set_unavailable(pe, "docker-unavailable", "Docker engine",
+                            ev->docker_err);
+            continue;
+        }
+        size_t po = pidx[i][0], pi = pidx[i][1];
+        if (po != (size_t)-1) {
+            pe->metrics_ok = pair_ok[po] && pair_ok[pi];
+            if (pair_ok[po])
+                cyc_index_window(&ix[po], pe->svc.id, now_ms, pe->pol.out_ms,
+                                 ev->ds_interval_ms, &in->out_win);
+            if (pair_ok[pi])
+                cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
+                                 ev->ds_interval_ms, &in->in_win);
+            if (!pe->metrics_ok) {
+                set_unavailable(pe, "metrics-unavailable", "InfluxDB",
+                                ev->influx_err);
+                continue;
+            }
+        }
+        dec_evaluate(in, &pe->res);
+        pe->evaluated = true;
+    }
+    free(pidx);
+    for (size_t p = 0; p < npairs; p++)
+        free(aggs[p]);
+    free(ix);
+out:
+    /* the rows' text is no longer needed: policies were copied */
+    pg_rowset_free(&rows);
+    free(pairs);
+    free(aggs);
+    free(naggs);
+    free(pair_ok);
+    free(seqs);
+    free(last);
+}
+
+void das_eval_free(struct das_eval *ev)
+{
+    if (!ev)
+        return;
+    dsvc_list_free(&ev->services);
+    free(ev->pols);
+    ev->pols = NULL;
+    ev->n = 0;
+}

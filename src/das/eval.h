@@ -1,0 +1,91 @@
+/* One evaluation of every policy: gather the inputs (policy rows, the one
+ * service listing, one InfluxDB query per distinct (cond_item, duration),
+ * the last action times) and run the decision engine on each policy.
+ *
+ * `das run` acts on the result; `das status` prints it. Both go through
+ * das_evaluate(), so what status shows is what run decides. das_evaluate()
+ * itself changes nothing anywhere (with ensure_schema it may create the
+ * tables when they are missing). */
+#ifndef DAS_EVAL_H
+#define DAS_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "das.h"
+#include "decide.h"
+#include "docker_svc.h"
+#include "log.h"
+#include "policy.h"
+
+/* A time kept in memory per policy (dry-run actions, which are not in the
+ * store's "last action" on purpose). */
+struct das_seq_time {
+    long seq;
+    int64_t ms;
+};
+
+/* The long-lived clients of a command. */
+struct das_clients {
+    const struct das_conf *conf;
+    struct dkr *docker;
+    struct infl *influx;
+    struct pg *pg;          /* NULL until the store first answers */
+    char *influx_password;  /* heap; never logged */
+    bool ensure_schema;     /* create das / das_events when missing */
+    bool schema_done;       /* per connection: reset on a store failure */
+    /* Extra last-action times consulted as well as the store's (dry run). */
+    struct das_seq_time *extra_last;
+    size_t nextra;
+};
+
+/* Creates the clients from the configuration. A bad Docker host or
+ * InfluxDB URL, or an unreadable password file, is a configuration error:
+ * -1 + err (exit 2). The store is connected on first use. */
+int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
+                     char *err, size_t errlen) WUR;
+void das_clients_close(struct das_clients *cl);
+
+/* The evaluation of one policy row. */
+struct das_pol_eval {
+    long seq;             /* -1 when the seq column itself is bad */
+    bool valid;           /* the row parsed */
+    char error[512];      /* why the row is skipped (pol_parse message) */
+    struct policy pol;
+    bool found;           /* service resolved */
+    struct dsvc svc;      /* when found */
+    char svc_err[256];    /* when not found: missing or ambiguous */
+    bool metrics_ok;      /* InfluxDB answered for both windows */
+    struct dec_input in;  /* in.pol points at pol: do not copy the struct */
+    struct dec_result res;
+    bool evaluated;       /* res is a decision (inputs were available) */
+};
+
+struct das_eval {
+    int64_t now_ms;
+    int64_t ds_interval_ms;
+    bool store_ok;
+    char store_err[256];
+    bool docker_ok;
+    char docker_err[256];
+    bool influx_ok;        /* every query of this cycle answered */
+    char influx_err[256];
+    struct dsvc_list services;
+    struct das_pol_eval *pols; /* one per row, by seq */
+    size_t n;
+    size_t nbad;
+    size_t queries;        /* InfluxDB requests made */
+};
+
+/* Gathers and evaluates. Never fails as a whole: what could not be read is
+ * recorded in store_ok / docker_ok / influx_ok with its message, and the
+ * policies it concerns get an outcome saying so and no action. */
+void das_evaluate(struct das_clients *cl, int64_t now_ms,
+                  struct das_eval *ev);
+void das_eval_free(struct das_eval *ev);
+
+/* Wall clock in Unix milliseconds. */
+int64_t das_now_ms(void);
+
+#endif

@@ -1,0 +1,593 @@
+/* das run: the autoscaler daemon (DESIGN.md §4, §5).
+ *
+ * Each cycle: leader check (standby when this engine is not the swarm
+ * leader, re-checked every cycle) → das_evaluate() (the same gathering and
+ * decisions `das status` shows) → for each decision: scale the service,
+ * write cur_no and an event row, and a point in InfluxDB measurement `das`.
+ * What cannot be reached (store, engine, InfluxDB) means no action; it is
+ * logged when it starts failing, when the failure changes and when it ends,
+ * and the next cycle tries again without a restart. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "das.h"
+#include "docker_svc.h"
+#include "endpoint.h"
+#include "eval.h"
+#include "influx.h"
+#include "log.h"
+#include "pg.h"
+
+static volatile sig_atomic_t run_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    run_stop = 1;
+}
+
+/* A bad policy row already reported: (seq, message). */
+struct bad_row {
+    long seq;
+    char msg[512];
+};
+
+/* A dry-run sync already recorded, so it is not written every cycle. */
+struct dry_sync {
+    long seq;
+    long from, to;
+};
+
+/* What /metrics and /healthz show, published after each cycle. */
+struct run_pub {
+    unsigned long cycles;
+    unsigned long actions[4]; /* scale-out, scale-in, bound, synced */
+    unsigned long action_failures;
+    unsigned long influx_queries;
+    unsigned long policies, bad_policies;
+    double last_cycle_s;
+    bool leader, store_ok, docker_ok, influx_ok;
+    char unhealthy[256];
+};
+
+struct run_state {
+    struct das_conf *conf;
+    struct das_clients cl;
+    struct complaint c_docker, c_store, c_influx, c_write;
+    bool leader_known, leader;
+    struct bad_row *bad;
+    size_t nbad;
+    struct dry_sync *dsync;
+    size_t ndsync;
+    unsigned long actions, failures;
+    struct run_pub pub;
+    struct endpoint *ep;
+};
+
+static const char *action_name(enum dec_action a)
+{
+    switch (a) {
+    case DEC_SCALE_OUT: return "scale-out";
+    case DEC_SCALE_IN: return "scale-in";
+    case DEC_BOUND: return "bound";
+    default: return "none";
+    }
+}
+
+/* ---- /healthz and /metrics ------------------------------------------- */
+
+static void publish(struct run_state *st)
+{
+    const struct run_pub *p = &st->pub;
+    if (!st->ep)
+        return;
+    struct buf out;
+    buf_init(&out, 64 * 1024);
+    int rc = buf_printf(
+        &out,
+        "# HELP das_cycles_total Evaluation cycles run.\n"
+        "# TYPE das_cycles_total counter\n"
+        "das_cycles_total %lu\n"
+        "# HELP das_leader 1 when this engine is the swarm leader (acting).\n"
+        "# TYPE das_leader gauge\n"
+        "das_leader %d\n"
+        "# HELP das_up Whether each dependency answered in the last cycle.\n"
+        "# TYPE das_up gauge\n"
+        "das_up{dependency=\"policy_store\"} %d\n"
+        "das_up{dependency=\"docker\"} %d\n"
+        "das_up{dependency=\"influxdb\"} %d\n"
+        "# HELP das_policies Policy rows by state in the last cycle.\n"
+        "# TYPE das_policies gauge\n"
+        "das_policies{state=\"valid\"} %lu\n"
+        "das_policies{state=\"invalid\"} %lu\n"
+        "# HELP das_actions_total Actions taken (dry runs included).\n"
+        "# TYPE das_actions_total counter\n"
+        "das_actions_total{action=\"scale-out\"} %lu\n"
+        "das_actions_total{action=\"scale-in\"} %lu\n"
+        "das_actions_total{action=\"bound\"} %lu\n"
+        "das_actions_total{action=\"synced\"} %lu\n"
+        "# HELP das_action_failures_total Actions that failed.\n"
+        "# TYPE das_action_failures_total counter\n"
+        "das_action_failures_total %lu\n"
+        "# HELP das_influx_queries_total InfluxDB queries sent.\n"
+        "# TYPE das_influx_queries_total counter\n"
+        "das_influx_queries_total %lu\n"
+        "# HELP das_cycle_seconds Duration of the last cycle.\n"
+        "# TYPE das_cycle_seconds gauge\n"
+        "das_cycle_seconds %.6f\n",
+        p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0,
+        p->docker_ok ? 1 : 0, p->influx_ok ? 1 : 0,
+        p->policies - p->bad_policies, p->bad_policies, p->actions[0],
+        p->actions[1], p->actions[2], p->actions[3], p->action_failures,
+        p->influx_queries, p->last_cycle_s);
+    (void)rc; /* a full buffer serves what fitted */
+    ep_publish(st->ep, out.ptr ? out.ptr : "", p->unhealthy[0] == '\0',
+               p->unhealthy[0] ? p->unhealthy : "ok");
+    buf_cleanup(&out);
+}
+
+/* ---- bad rows: reported when first seen and when the message changes -- */
+
+static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
+{
+    struct bad_row *now = xcalloc(ev->nbad ? ev->nbad : 1, sizeof *now);
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct das_pol_eval *pe = &ev->pols[i];
+        if (pe->valid)
+            continue;
+        now[n].seq = pe->seq;
+        snprintf(now[n].msg, sizeof now[n].msg, "%s", pe->error);
+        bool known = false;
+        for (size_t j = 0; j < st->nbad && !known; j++)
+            known = st->bad[j].seq == pe->seq &&
+                    !strcmp(st->bad[j].msg, pe->error);
+        if (!known) {
+            char q[600];
+            log_warn("policy row skipped", "seq=%ld error=%s", pe->seq,
+                     log_quote(pe->error, q, sizeof q));
+        }
+        n++;
+    }
+    /* rows that were bad and now parse */
+    for (size_t j = 0; j < st->nbad; j++) {
+        for (size_t i = 0; i < ev->n; i++)
+            if (ev->pols[i].valid && ev->pols[i].seq == st->bad[j].seq)
+                log_info("policy row valid again", "seq=%ld",
+                         st->bad[j].seq);
+    }
+    free(st->bad);
+    st->bad = now;
+    st->nbad = n;
+}
+
+/* ---- dependencies: complain when failing starts, changes and ends ----- */
+
+static void watch_dep(struct complaint *c, bool ok, const char *what,
+                      const char *err)
+{
+    char q[300];
+    if (!ok) {
+        if (complain(c, err))
+            log_error("unavailable: no action until it answers",
+                      "dependency=%s error=%s", what,
+                      log_quote(err, q, sizeof q));
+    } else if (complain_release(c)) {
+        log_info("available again", "dependency=%s", what);
+    }
+}
+
+/* ---- actions --------------------------------------------------------- */
+
+static void set_last(struct das_clients *cl, long seq, int64_t ms)
+{
+    for (size_t i = 0; i < cl->nextra; i++)
+        if (cl->extra_last[i].seq == seq) {
+            cl->extra_last[i].ms = ms;
+            return;
+        }
+    cl->extra_last =
+        xrealloc(cl->extra_last, (cl->nextra + 1) * sizeof *cl->extra_last);
+    cl->extra_last[cl->nextra].seq = seq;
+    cl->extra_last[cl->nextra].ms = ms;
+    cl->nextra++;
+}
+
+/* True when this dry-run sync was recorded already (else remembers it). */
+static bool dry_sync_seen(struct run_state *st, long seq, long from, long to)
+{
+    for (size_t i = 0; i < st->ndsync; i++)
+        if (st->dsync[i].seq == seq) {
+            if (st->dsync[i].from == from && st->dsync[i].to == to)
+                return true;
+            st->dsync[i].from = from;
+            st->dsync[i].to = to;
+            return false;
+        }
+    st->dsync = xrealloc(st->dsync, (st->ndsync + 1) * sizeof *st->dsync);
+    st->dsync[st->ndsync].seq = seq;
+    st->dsync[st->ndsync].from = from;
+    st->dsync[st->ndsync].to = to;
+    st->ndsync++;
+    return false;
+}
+
+static void write_point(struct run_state *st, const struct pg_event *e)
+{
+    struct infl_point p;
+    char seq[24], err[256];
+    snprintf(seq, sizeof seq, "%ld", e->seq);
+    infl_point_init(&p, "das", e->time_ms * 1000000);
+    infl_point_tag(&p, "service", e->service);
+    infl_point_tag(&p, "seq", seq);
+    infl_point_tag(&p, "action", e->action);
+    infl_point_int(&p, "from", e->from_no);
+    infl_point_int(&p, "to", e->to_no);
+    infl_point_float(&p, "observed", e->observed);
+    infl_point_float(&p, "threshold", e->threshold);
+    infl_point_int(&p, "window_ms", e->window_ms);
+    infl_point_bool(&p, "dry_run", e->dry_run);
+    infl_point_string(&p, "reason", e->reason);
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    int rc = infl_point_encode(&p, &b, err, sizeof err);
+    if (!rc && infl_write(st->cl.influx, b.ptr, b.len, err, sizeof err) !=
+                   INFL_OK)
+        rc = -1;
+    buf_cleanup(&b);
+    char q[300];
+    if (rc) {
+        if (complain(&st->c_write, err))
+            log_warn("could not write the decision to InfluxDB",
+                     "measurement=das error=%s", log_quote(err, q, sizeof q));
+    } else if (complain_release(&st->c_write)) {
+        log_info("decisions written to InfluxDB again", "measurement=das");
+    }
+}
+
+/* Records one event: das_events row (and the InfluxDB point). */
+static void record(struct run_state *st, const struct das_pol_eval *pe,
+                   const char *action, long from, long to,
+                   const char *reason, bool dry)
+{
+    struct pg_event e;
+    char err[512], q[600], q2[300];
+    memset(&e, 0, sizeof e);
+    e.time_ms = das_now_ms();
+    e.seq = pe->pol.seq;
+    snprintf(e.service, sizeof e.service, "%.63s",
+             pe->found ? pe->svc.name : pe->pol.service_id);
+    snprintf(e.action, sizeof e.action, "%s", action);
+    e.from_no = from;
+    e.to_no = to;
+    snprintf(e.metric, sizeof e.metric, "%s", pe->pol.metric->field);
+    bool is_sync = !strcmp(action, "synced");
+    e.observed = is_sync ? NAN : pe->res.observed;
+    e.threshold = is_sync ? NAN : pe->res.threshold;
+    e.window_ms = is_sync ? 0 : pe->res.window_ms;
+    snprintf(e.reason, sizeof e.reason, "%s", reason);
+    e.dry_run = dry;
+    if (pg_event_insert(st->cl.pg, &e, err, sizeof err)) {
+        log_error("could not record the event", "seq=%ld action=%s error=%s",
+                  e.seq, action, log_quote(err, q, sizeof q));
+        st->failures++;
+    }
+    log_info(dry ? "dry run: would act" : "acted",
+             "seq=%ld service=%s action=%s from=%ld to=%ld reason=%s", e.seq,
+             log_quote(e.service, q2, sizeof q2), action, from, to,
+             log_quote(reason, q, sizeof q));
+    write_point(st, &e);
+    int k = !strcmp(action, "scale-out")  ? 0
+            : !strcmp(action, "scale-in") ? 1
+            : !strcmp(action, "bound")    ? 2
+                                          : 3;
+    st->pub.actions[k]++;
+}
+
+static void act(struct run_state *st, struct das_pol_eval *pe)
+{
+    const struct dec_result *r = &pe->res;
+    bool dry = st->conf->dry_run;
+    char err[512], q[600];
+    long seq = pe->pol.seq;
+
+    if (!pe->valid || !pe->evaluated)
+        return;
+    if (r->sync) {
+        long from = pe->pol.cur_no, to = pe->svc.replicas;
+        char why[256];
+        if (from < 0)
+            snprintf(why, sizeof why, "cur_no was empty: follows the "
+                     "service's %ld replicas", to);
+        else
+            snprintf(why, sizeof why, "service scaled outside das: cur_no "
+                     "%ld follows the service's %ld replicas", from, to);
+        if (dry) {
+            if (!dry_sync_seen(st, seq, from, to))
+                record(st, pe, "synced", from, to, why, true);
+        } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err,
+                                        sizeof err)) {
+            log_error("could not write cur_no", "seq=%ld error=%s", seq,
+                      log_quote(err, q, sizeof q));
+            st->failures++;
+            return; /* the store is failing: act next cycle */
+        } else {
+            record(st, pe, "synced", from, to, why, false);
+        }
+    }
+    if (r->action == DEC_NONE)
+        return;
+    const char *name = action_name(r->action);
+    if (dry) {
+        record(st, pe, name, r->from, r->to, r->reason, true);
+        set_last(&st->cl, seq, das_now_ms()); /* settle as if it acted */
+        return;
+    }
+    long before = -1;
+    if (dsvc_scale(st->cl.docker, pe->svc.id, r->to, r->from, &before, err,
+                   sizeof err)) {
+        char q2[300];
+        log_error("scaling failed", "seq=%ld service=%s from=%ld to=%ld "
+                  "error=%s", seq, log_quote(pe->svc.name, q2, sizeof q2),
+                  r->from, r->to, log_quote(err, q, sizeof q));
+        st->failures++;
+        st->pub.action_failures++;
+        return;
+    }
+    st->actions++;
+    if (pg_policy_set_cur_no(st->cl.pg, seq, r->to, err, sizeof err)) {
+        log_error("scaled, but could not write cur_no (it will be synced)",
+                  "seq=%ld error=%s", seq, log_quote(err, q, sizeof q));
+        st->failures++;
+    }
+    record(st, pe, name, r->from, r->to, r->reason, false);
+}
+
+/* ---- the cycle ------------------------------------------------------- */
+
+/* One cycle. Returns 0 when every dependency answered, 1 otherwise. */
+static int cycle(struct run_state *st)
+{
+    int64_t t0 = das_now_ms();
+    bool leader = false;
+    char why[160], err[512], q[600];
+    int rc = 0;
+
+    if (dsvc_leader(st->cl.docker, &leader, why, sizeof why, err,
+                    sizeof err)) {
+        watch_dep(&st->c_docker, false, "docker", err);
+        st->pub.docker_ok = false;
+        st->pub.leader = false;
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "Docker engine: %.200s", err);
+        st->pub.cycles++;
+        publish(st);
+        return 1;
+    }
+    if (!st->leader_known || leader != st->leader) {
+        if (leader)
+            log_info("acting: this engine is the swarm leader", "engine=%s",
+                     log_quote(why, q, sizeof q));
+        else
+            log_info("standby: this engine is not the swarm leader",
+                     "engine=%s", log_quote(why, q, sizeof q));
+        st->leader_known = true;
+        st->leader = leader;
+    }
+    if (!leader) {
+        watch_dep(&st->c_docker, true, "docker", "");
+        st->pub.leader = false;
+        st->pub.docker_ok = true;
+        st->pub.unhealthy[0] = '\0';
+        st->pub.cycles++;
+        publish(st);
+        return 0;
+    }
+
+    struct das_eval ev;
+    das_evaluate(&st->cl, t0, &ev);
+    watch_dep(&st->c_store, ev.store_ok, "policy_store", ev.store_err);
+    watch_dep(&st->c_docker, ev.docker_ok, "docker", ev.docker_err);
+    watch_dep(&st->c_influx, ev.influx_ok, "influxdb", ev.influx_err);
+    if (!ev.store_ok || !ev.docker_ok || !ev.influx_ok)
+        rc = 1;
+    report_bad_rows(st, &ev);
+
+    for (size_t i = 0; i < ev.n; i++) {
+        if (run_stop)
+            break; /* the action in flight was finished; stop here */
+        struct das_pol_eval *pe = &ev.pols[i];
+        if (pe->valid && pe->evaluated && !pe->res.sync &&
+            pe->res.action == DEC_NONE) {
+            char q2[300];
+            log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
+                      pe->pol.seq,
+                      log_quote(pe->pol.service_id, q2, sizeof q2),
+                      pe->res.outcome,
+                      log_quote(pe->res.reason, q, sizeof q));
+        }
+        act(st, pe);
+    }
+
+    int64_t t1 = das_now_ms();
+    st->pub.cycles++;
+    st->pub.leader = true;
+    st->pub.store_ok = ev.store_ok;
+    st->pub.docker_ok = ev.docker_ok;
+    st->pub.influx_ok = ev.influx_ok;
+    st->pub.policies = ev.n;
+    st->pub.bad_policies = ev.nbad;
+    st->pub.influx_queries = infl_query_count(st->cl.influx);
+    st->pub.last_cycle_s = (double)(t1 - t0) / 1000.0;
+    st->pub.unhealthy[0] = '\0';
+    if (!ev.store_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "policy store: %.200s", ev.store_err);
+    else if (!ev.docker_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "Docker engine: %.200s", ev.docker_err);
+    else if (!ev.influx_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "InfluxDB: %.200s", ev.influx_err);
+    publish(st);
+
+    log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
+              ev.n, ev.nbad, ev.queries, (long long)(t1 - t0));
+    das_eval_free(&ev);
+    return rc;
+}
+
+/* Sleeps until the monotonic deadline or a stop signal. */
+static void sleep_until(const struct timespec *deadline)
+{
+    while (!run_stop) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t left = (deadline->tv_sec - now.tv_sec) * 1000 +
+                       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        if (left <= 0)
+            return;
+        if (left > 200)
+            left = 200; /* wake often enough to see the flag */
+        struct timespec ts = {left / 1000, (left % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int das_cmd_run(int argc, char **argv)
+{
+    struct das_conf conf;
+    memset(&conf, 0, sizeof conf);
+    const struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&conf),
+        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 0, 0,
+         "time between cycles", &conf.interval_ms},
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+         "the ds agents' collection interval (for the coverage rule)",
+         &conf.ds_interval_ms},
+        {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "run one cycle, then exit", &conf.once},
+        {"--dry-run", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "decide and record events as dry runs; change no service",
+         &conf.dry_run},
+        {"--listen", "DAS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
+         "serve /healthz and /metrics on ADDR:PORT", &conf.listen},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    struct buf errs;
+    char *pos[4];
+    size_t npos = 0;
+    char err[512];
+    int status = 1;
+    struct run_state st;
+
+    memset(&st, 0, sizeof st);
+    buf_init(&errs, 16 * 1024);
+    int prc = cfg_parse(opts, nopts, argc, argv, 1, pos, 4, &npos, &errs);
+    if (prc == 1) {
+        printf("usage: das run [options]\n\n");
+        cfg_usage(stdout, opts, nopts);
+        status = 0;
+        goto out;
+    }
+    if (prc == 0 && npos > 0) {
+        char q[160];
+        if (buf_printf(&errs, "das run: unexpected argument %s\n",
+                       log_quote(pos[0], q, sizeof q))) {
+            /* the list is full: the first errors are shown */
+        }
+        prc = -1;
+    }
+    if (prc == 0 && conf.interval_ms < 1000) {
+        if (buf_printf(&errs, "--interval: must be at least 1s\n")) {
+        }
+        prc = -1;
+    }
+    if (prc == 0 && conf.ds_interval_ms <= 0) {
+        if (buf_printf(&errs, "--ds-interval: must be more than 0s\n")) {
+        }
+        prc = -1;
+    }
+    if (prc) {
+        fprintf(stderr, "das run: bad configuration:\n%s",
+                errs.ptr ? errs.ptr : "");
+        fprintf(stderr, "(das run --help lists the options)\n");
+        status = 2;
+        goto out;
+    }
+    log_setup("das", (enum log_level)log_level_parse(conf.log_level));
+    st.conf = &conf;
+    if (das_clients_open(&st.cl, &conf, err, sizeof err)) {
+        fprintf(stderr, "das run: bad configuration: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    st.cl.ensure_schema = true;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (conf.listen && conf.listen[0]) {
+        st.ep = ep_start(conf.listen, err, sizeof err);
+        if (!st.ep) {
+            fprintf(stderr, "das run: --listen: %s\n", err);
+            status = 2;
+            goto out;
+        }
+    }
+
+    {
+        char iv[32], dsiv[32], q1[300], q2[300];
+        dur_format(conf.interval_ms, iv, sizeof iv);
+        dur_format(conf.ds_interval_ms, dsiv, sizeof dsiv);
+        log_info("starting", "interval=%s ds_interval=%s dry_run=%s once=%s "
+                 "docker=%s influxdb=%s", iv, dsiv,
+                 conf.dry_run ? "true" : "false",
+                 conf.once ? "true" : "false",
+                 log_quote(conf.docker_host, q1, sizeof q1),
+                 log_quote(infl_where(st.cl.influx), q2, sizeof q2));
+    }
+
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    status = 0;
+    while (!run_stop) {
+        int crc = cycle(&st);
+        if (conf.once) {
+            status = crc || st.failures ? 1 : 0;
+            break;
+        }
+        next.tv_sec += (time_t)(conf.interval_ms / 1000);
+        next.tv_nsec += (long)(conf.interval_ms % 1000) * 1000000;
+        if (next.tv_nsec >= 1000000000) {
+            next.tv_sec++;
+            next.tv_nsec -= 1000000000;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec ||
+            (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now; /* a cycle ran over its interval: start again now */
+        sleep_until(&next);
+    }
+    if (run_stop)
+        log_info("stopping on signal", "actions=%lu", st.actions);
+
+out:
+    ep_stop(st.ep);
+    das_clients_close(&st.cl);
+    free(st.bad);
+    free(st.dsync);
+    buf_cleanup(&errs);
+    return status;
+}
