@@ -736,6 +736,7 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
                struct infl_flush_result *res)
 {
     size_t max_lines = INFL_BATCH_LINES;
+    bool learning = false; /* splitting after a 413 */
     char err[512], q[600], key[256];
 
     memset(res, 0, sizeof *res);
@@ -757,6 +758,11 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
             infl_buffer_pop(b, n);
             res->written += n;
             c->stats.points_written += n;
+            /* The first body taken after a 413 is a size the server takes:
+             * later batches stay below it instead of meeting 413 again. */
+            if (learning && bytes < c->max_bytes)
+                c->max_bytes = bytes;
+            learning = false;
             max_lines = INFL_BATCH_LINES;
             break;
         case INFL_DROP:
@@ -767,17 +773,20 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
         case INFL_SPLIT: {
             size_t half = infl_split_lines(n);
             if (half == 0) {
+                /* That one point was the trouble, not the batch size. */
                 note_rejected(c, "HTTP 413: a single point is larger than "
                                  "InfluxDB's max-body-size",
                               1);
                 infl_buffer_pop(b, 1);
                 res->rejected += 1;
+                learning = false;
+                max_lines = INFL_BATCH_LINES;
                 break;
             }
             max_lines = half;
-            if (bytes / 2 < c->max_bytes)
-                c->max_bytes = bytes / 2 ? bytes / 2 : 1;
-            log_info("InfluxDB said 413 (body too large); halving the batch",
+            learning = true;
+            log_info("InfluxDB answered 413 (body too large): halving the "
+                     "batch",
                      "url=%s lines=%zu bytes=%zu next_lines=%zu", c->where,
                      n, bytes, half);
             break;
@@ -1086,8 +1095,11 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
     *out = NULL;
     *n = 0;
     if (!json_is_array(results) || json_array_size(results) != 3) {
+        /* max-row-limit counts rows over all statements: reached exactly,
+         * the later statements are left out without a "partial" mark. */
         snprintf(err, errlen,
-                 "InfluxDB answer has %zu statement results, expected 3",
+                 "InfluxDB answered %zu of the 3 statements (is [http] "
+                 "max-row-limit below 3 rows per container?)",
                  json_array_size(results));
         return -1;
     }

@@ -193,7 +193,9 @@ enum infl_verdict infl_write(struct infl *c, const char *body, size_t len,
 
 struct infl_flush_result {
     size_t written;     /* points InfluxDB took */
-    size_t rejected;    /* points dropped: DROP or single-point 413 */
+    size_t rejected;    /* points of batches InfluxDB refused (DROP; with
+                           a 400 "partial write" some of them were stored)
+                           and single points too large (413) */
     size_t requests;    /* POSTs made */
     bool deferred;      /* nothing sent: still inside the backoff delay */
     bool retry;         /* stopped at a RETRY: the rest stays buffered */
@@ -267,5 +269,8 @@ int infl_windows_statement(const char *field, int64_t start_ms,
  * skipped. 0 → *out heap (free), *n entries; -1 → err. */
 int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen) WUR;
+/* Note: InfluxDB's [http] max-row-limit (0 = none, the 1.6 default) counts
+ * the rows of all three statements: it must be at least 3 × the containers
+ * reporting in a window, or the query fails (never silently short). */
 
 #endif

@@ -1,0 +1,1575 @@
+/* influx: line protocol escaping and formatting, the point buffer, the
+ * write policy (classify, backoff, 413 split) and flush through a scripted
+ * server, InfluxQL quoting, and response parsing on responses recorded from
+ * influxd 1.6.7 (tests/fixtures/influx).
+ *
+ * The test_live_* cases run against a real influxd when DAS_INFLUX_URL is
+ * set (DAS_INFLUX_USER / DAS_INFLUX_PASSWORD for auth; DAS_INFLUX_URL_413
+ * for a server started with a small [http] max-body-size); otherwise they
+ * are skipped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+
+#include "buf.h"
+#include "influx.h"
+#include "log.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static char line_out[4096];
+
+/* The encoded line of p without its '\n', or NULL with the error kept in
+ * line_out. */
+static const char *encode(const struct infl_point *p)
+{
+    struct buf b;
+    char err[256];
+    buf_init(&b, 1 << 16);
+    if (infl_point_encode(p, &b, err, sizeof err)) {
+        snprintf(line_out, sizeof line_out, "%s", err);
+        buf_cleanup(&b);
+        return NULL;
+    }
+    assert_true(b.len > 0 && b.ptr[b.len - 1] == '\n');
+    snprintf(line_out, sizeof line_out, "%.*s", (int)(b.len - 1), b.ptr);
+    buf_cleanup(&b);
+    return line_out;
+}
+
+static char tok_out[1024];
+
+static const char *tok(enum infl_token kind, const char *s)
+{
+    struct buf b;
+    buf_init(&b, 1 << 12);
+    assert_int_equal(infl_escape_token(kind, s, &b), 0);
+    snprintf(tok_out, sizeof tok_out, "%s", b.ptr ? b.ptr : "");
+    buf_cleanup(&b);
+    return tok_out;
+}
+
+static const char *strfield(const char *s)
+{
+    struct buf b;
+    buf_init(&b, 1 << 12);
+    assert_int_equal(infl_escape_string_field(s, &b), 0);
+    snprintf(tok_out, sizeof tok_out, "%s", b.ptr ? b.ptr : "");
+    buf_cleanup(&b);
+    return tok_out;
+}
+
+static char *read_fixture(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/influx/%s", FIXTURES, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    struct buf b;
+    buf_init(&b, 1 << 22);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(buf_append(&b, chunk, n), 0);
+    fclose(f);
+    *len = b.len;
+    return buf_take(&b);
+}
+
+static struct infl *new_client(const char *url)
+{
+    struct http_conf conf = {0};
+    char err[256];
+    conf.url = url;
+    struct infl *c = infl_new(&conf, "docker", err, sizeof err);
+    assert_non_null(c);
+    return c;
+}
+
+/* ---- line protocol ----------------------------------------------------- */
+
+static void test_encode_basic(void **state)
+{
+    (void)state;
+    struct infl_point p;
+    infl_point_init(&p, "docker", 1700000000123456789LL);
+    infl_point_tag(&p, "service", "k3x9q2w8e7r6t5y4u3i2o1p0a");
+    infl_point_tag(&p, "container", "aaaaaaaaaaaa");
+    infl_point_tag(&p, "node", "node1");
+    infl_point_float(&p, "cpu_ratio", 12.5);
+    infl_point_int(&p, "mem_usage", 1048576);
+    infl_point_string(&p, "note", "hi");
+    infl_point_bool(&p, "ok", true);
+    infl_point_bool(&p, "bad", false);
+    assert_string_equal(encode(&p),
+                        "docker,container=aaaaaaaaaaaa,node=node1,"
+                        "service=k3x9q2w8e7r6t5y4u3i2o1p0a cpu_ratio=12.5,"
+                        "mem_usage=1048576i,note=\"hi\",ok=true,bad=false "
+                        "1700000000123456789");
+}
+
+static void test_encode_tags_sorted_empty_omitted(void **state)
+{
+    (void)state;
+    struct infl_point p;
+    infl_point_init(&p, "m", 1);
+    infl_point_tag(&p, "zz", "1");
+    infl_point_tag(&p, "service", "");  /* non-swarm container */
+    infl_point_tag(&p, "Upper", "2");   /* 'U' < 'a' bytewise */
+    infl_point_tag(&p, "aa", NULL);
+    infl_point_tag(&p, "b", "3");
+    infl_point_int(&p, "v", -5);
+    assert_string_equal(encode(&p), "m,Upper=2,b=3,zz=1 v=-5i 1");
+}
+
+static void test_escape_measurement(void **state)
+{
+    (void)state;
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "cpu load,x=1"),
+                        "cpu\\ load\\,x=1"); /* '=' stays in measurements */
+    struct infl_point p;
+    infl_point_init(&p, "my meas,1", 5);
+    infl_point_float(&p, "v", 1);
+    assert_string_equal(encode(&p), "my\\ meas\\,1 v=1 5");
+}
+
+static void test_escape_tags_and_field_keys(void **state)
+{
+    (void)state;
+    assert_string_equal(tok(INFL_TOK_TAG, "a b,c=d"), "a\\ b\\,c\\=d");
+    assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a b,c=d"), "a\\ b\\,c\\=d");
+    struct infl_point p;
+    infl_point_init(&p, "m", 7);
+    infl_point_tag(&p, "k ey", "v,al=ue");
+    infl_point_float(&p, "f=1,x y", 2.5);
+    assert_string_equal(encode(&p), "m,k\\ ey=v\\,al\\=ue f\\=1\\,x\\ y=2.5 7");
+}
+
+static void test_escape_string_field(void **state)
+{
+    (void)state;
+    assert_string_equal(strfield("say \"hi\""), "say \\\"hi\\\"");
+    assert_string_equal(strfield("C:\\dir\\"), "C:\\\\dir\\\\");
+    assert_string_equal(strfield("a,b c=d"), "a,b c=d"); /* inside quotes */
+    struct infl_point p;
+    infl_point_init(&p, "das", 1);
+    infl_point_string(&p, "reason", "mean 84.2% > 70%: 3 → 4 \"x\"\\");
+    assert_string_equal(encode(&p), "das reason=\"mean 84.2% > 70%: 3 → 4 "
+                                    "\\\"x\\\"\\\\\" 1");
+}
+
+static void test_escape_newline_no_injection(void **state)
+{
+    (void)state;
+    /* A label value trying to smuggle in a second point. */
+    const char *evil = "web\ndocker,service=victim cpu_ratio=1000 1";
+    struct infl_point p;
+    infl_point_init(&p, "docker", 2);
+    infl_point_tag(&p, "service_name", evil);
+    infl_point_string(&p, "s", "x\r\ny");
+    infl_point_float(&p, "cpu_ratio", 1);
+    const char *l = encode(&p);
+    assert_non_null(l);
+    assert_null(strchr(l, '\n'));
+    assert_null(strchr(l, '\r'));
+    assert_string_equal(l, "docker,service_name=web\\ndocker\\,service\\=victim"
+                           "\\ cpu_ratio\\=1000\\ 1 s=\"x\\r\\ny\","
+                           "cpu_ratio=1 2");
+    /* Tab as \t, other control bytes as '?'. */
+    assert_string_equal(tok(INFL_TOK_TAG, "a\tb\x01" "c\x7f"), "a\\tb?c?");
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "m\n"), "m\\n");
+    assert_string_equal(strfield("a\tb\x02"), "a\\tb?");
+}
+
+static void test_escape_backslash_edges(void **state)
+{
+    (void)state;
+    /* Kept where the 1.x parser reads it back unchanged. */
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\b"), "a\\b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\ b"), "a\\\\ b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\,b"), "a\\\\,b");
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\\\b"), "a\\\\b");
+    /* A trailing one would escape the separator: '_'. */
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\"), "a_");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\\\"), "a\\_");
+    assert_string_equal(tok(INFL_TOK_TAG, "\\"), "_");
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "m\\"), "m_");
+    assert_string_equal(tok(INFL_TOK_FIELD_KEY, "f\\"), "f_");
+    /* In measurements and field keys also before an escaped byte. */
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\ b"), "a_\\ b");
+    assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a\\,b"), "a_\\,b");
+    assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a\\=b"), "a_\\=b");
+    struct infl_point p;
+    infl_point_init(&p, "m", 1);
+    infl_point_tag(&p, "t", "x\\");
+    infl_point_int(&p, "v", 1);
+    assert_string_equal(encode(&p), "m,t=x_ v=1i 1");
+}
+
+static void test_escape_utf8(void **state)
+{
+    (void)state;
+    struct infl_point p;
+    infl_point_init(&p, "métriques", 3);
+    infl_point_tag(&p, "service_name", "服务 web-é");
+    infl_point_string(&p, "note", "日本語 ü");
+    infl_point_float(&p, "été", 1.5);
+    assert_string_equal(encode(&p), "métriques,service_name=服务\\ web-é "
+                                    "note=\"日本語 ü\",été=1.5 3");
+}
+
+static void test_encode_errors(void **state)
+{
+    (void)state;
+    struct infl_point p;
+
+    infl_point_init(&p, "", 1);
+    infl_point_float(&p, "v", 1);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "measurement"));
+
+    infl_point_init(&p, "#comment", 1);
+    infl_point_float(&p, "v", 1);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "'#'"));
+
+    infl_point_init(&p, "m", 1);
+    assert_null(encode(&p)); /* no field */
+    assert_non_null(strstr(line_out, "no field"));
+
+    infl_point_init(&p, "m", 1);
+    infl_point_tag(&p, "a", "1");
+    infl_point_tag(&p, "a", "2");
+    infl_point_float(&p, "v", 1);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "duplicate tag"));
+
+    infl_point_init(&p, "m", 1);
+    infl_point_tag(&p, "a", "1");
+    infl_point_tag(&p, "a", ""); /* omitted: no duplicate */
+    infl_point_float(&p, "v", 1);
+    assert_string_equal(encode(&p), "m,a=1 v=1 1");
+
+    infl_point_init(&p, "m", 1);
+    infl_point_float(&p, "v", 1);
+    infl_point_int(&p, "v", 1);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "duplicate field"));
+
+    infl_point_init(&p, "m", 1);
+    infl_point_tag(&p, "", "x");
+    infl_point_float(&p, "v", 1);
+    assert_null(encode(&p));
+
+    infl_point_init(&p, "m", 1);
+    infl_point_float(&p, "", 1);
+    assert_null(encode(&p));
+
+    infl_point_init(&p, "m", 1);
+    for (int i = 0; i < INFL_MAX_TAGS + 1; i++)
+        infl_point_tag(&p, "k", "v");
+    infl_point_float(&p, "v", 1);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "more than"));
+
+    infl_point_init(&p, "m", 1);
+    for (int i = 0; i < INFL_MAX_FIELDS + 1; i++)
+        infl_point_float(&p, "f", 1);
+    assert_null(encode(&p));
+
+    /* A full output buffer is left as it was. */
+    struct buf b;
+    char err[128];
+    buf_init(&b, 10);
+    assert_int_equal(buf_puts(&b, "abc"), 0);
+    infl_point_init(&p, "measurement", 1);
+    infl_point_float(&p, "v", 1);
+    assert_int_equal(infl_point_encode(&p, &b, err, sizeof err), -1);
+    assert_int_equal(b.len, 3);
+    assert_string_equal(b.ptr, "abc");
+    buf_cleanup(&b);
+}
+
+static void roundtrip_float(double v)
+{
+    char s[40];
+    assert_int_equal(infl_format_float(v, s, sizeof s), 0);
+    assert_true(strtod(s, NULL) == v);
+    assert_null(strpbrk(s, "ni")); /* no nan / inf, no 'i' suffix */
+}
+
+static void test_float_format(void **state)
+{
+    (void)state;
+    char s[40];
+    assert_int_equal(infl_format_float(0.1, s, sizeof s), 0);
+    assert_string_equal(s, "0.1");
+    assert_int_equal(infl_format_float(12.5, s, sizeof s), 0);
+    assert_string_equal(s, "12.5");
+    assert_int_equal(infl_format_float(100, s, sizeof s), 0);
+    assert_string_equal(s, "100"); /* no 'i': read as a float */
+    assert_int_equal(infl_format_float(0.1 + 0.2, s, sizeof s), 0);
+    assert_string_equal(s, "0.30000000000000004");
+    assert_int_equal(infl_format_float(1e300, s, sizeof s), 0);
+    assert_string_equal(s, "1e+300");
+    roundtrip_float(1.0 / 3.0);
+    roundtrip_float(-2.0 / 3.0);
+    roundtrip_float(DBL_MAX);
+    roundtrip_float(-DBL_MAX);
+    roundtrip_float(DBL_MIN);
+    roundtrip_float(5e-324);
+    roundtrip_float(123456789.123456789);
+    roundtrip_float(-0.0);
+    roundtrip_float(84.19999999999999);
+    assert_int_equal(infl_format_float(NAN, s, sizeof s), -1);
+    assert_int_equal(infl_format_float(INFINITY, s, sizeof s), -1);
+    assert_int_equal(infl_format_float(-INFINITY, s, sizeof s), -1);
+    assert_int_equal(infl_format_float(1.0 / 3.0, s, 5), -1); /* too small */
+}
+
+static void test_int_bool_format(void **state)
+{
+    (void)state;
+    struct infl_point p;
+    infl_point_init(&p, "m", -1);
+    infl_point_int(&p, "max", INT64_MAX);
+    infl_point_int(&p, "min", INT64_MIN);
+    infl_point_int(&p, "zero", 0);
+    assert_string_equal(encode(&p), "m max=9223372036854775807i,"
+                                    "min=-9223372036854775808i,zero=0i -1");
+}
+
+static void test_encode_nan_inf_skipped(void **state)
+{
+    (void)state;
+    struct infl_point p;
+    infl_point_init(&p, "m", 9);
+    infl_point_float(&p, "a", NAN);
+    infl_point_float(&p, "b", 2);
+    infl_point_float(&p, "c", INFINITY);
+    infl_point_float(&p, "d", -INFINITY);
+    assert_string_equal(encode(&p), "m b=2 9");
+    infl_point_init(&p, "m", 9);
+    infl_point_float(&p, "a", NAN);
+    assert_null(encode(&p));
+    assert_non_null(strstr(line_out, "NaN"));
+    /* A skipped NaN doesn't count as a duplicate either. */
+    infl_point_init(&p, "m", 9);
+    infl_point_float(&p, "a", NAN);
+    infl_point_float(&p, "a", 1);
+    assert_string_equal(encode(&p), "m a=1 9");
+}
+
+/* ---- point buffer ------------------------------------------------------ */
+
+static void push_str(struct infl_buffer *b, const char *s)
+{
+    infl_buffer_push(b, s, strlen(s));
+}
+
+static void test_buffer_fifo_drops_oldest(void **state)
+{
+    (void)state;
+    struct infl_buffer *b = infl_buffer_new(3);
+    size_t len;
+    assert_int_equal(infl_buffer_capacity(b), 3);
+    push_str(b, "m v=1 1\n"); /* newline stripped */
+    push_str(b, "m v=2 2");
+    push_str(b, "m v=3 3");
+    assert_int_equal(infl_buffer_take_dropped(b), 0);
+    push_str(b, "m v=4 4");
+    push_str(b, "m v=5 5");
+    assert_int_equal(infl_buffer_len(b), 3);
+    assert_string_equal(infl_buffer_line(b, 0, &len), "m v=3 3");
+    assert_int_equal(len, 7);
+    assert_string_equal(infl_buffer_line(b, 1, NULL), "m v=4 4");
+    assert_string_equal(infl_buffer_line(b, 2, NULL), "m v=5 5");
+    assert_null(infl_buffer_line(b, 3, NULL));
+    assert_int_equal(infl_buffer_bytes(b), 21);
+    assert_int_equal(infl_buffer_take_dropped(b), 2);
+    assert_int_equal(infl_buffer_take_dropped(b), 0); /* reset */
+    infl_buffer_pop(b, 2);
+    assert_int_equal(infl_buffer_len(b), 1);
+    assert_string_equal(infl_buffer_line(b, 0, NULL), "m v=5 5");
+    push_str(b, "m v=6 6");
+    push_str(b, "m v=7 7");
+    push_str(b, "m v=8 8"); /* wraps around the ring */
+    assert_int_equal(infl_buffer_take_dropped(b), 1);
+    assert_string_equal(infl_buffer_line(b, 0, NULL), "m v=6 6");
+    assert_string_equal(infl_buffer_line(b, 2, NULL), "m v=8 8");
+    infl_buffer_pop(b, 100);
+    assert_int_equal(infl_buffer_len(b), 0);
+    assert_int_equal(infl_buffer_bytes(b), 0);
+    infl_buffer_free(b);
+    infl_buffer_free(NULL);
+
+    b = infl_buffer_new(0); /* taken as 1 */
+    push_str(b, "a v=1 1");
+    push_str(b, "b v=1 1");
+    assert_int_equal(infl_buffer_len(b), 1);
+    assert_string_equal(infl_buffer_line(b, 0, NULL), "b v=1 1");
+    infl_buffer_free(b);
+}
+
+static void test_buffer_push_point(void **state)
+{
+    (void)state;
+    struct infl_buffer *b = infl_buffer_new(10);
+    struct infl_point p;
+    char err[128];
+    infl_point_init(&p, "docker", 42);
+    infl_point_tag(&p, "container", "abc");
+    infl_point_float(&p, "cpu_ratio", 3.25);
+    assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+    assert_string_equal(infl_buffer_line(b, 0, NULL),
+                        "docker,container=abc cpu_ratio=3.25 42");
+    infl_point_init(&p, "docker", 43);
+    assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), -1);
+    assert_int_equal(infl_buffer_len(b), 1);
+    infl_buffer_free(b);
+}
+
+/* ---- write policy ------------------------------------------------------ */
+
+static void test_classify(void **state)
+{
+    (void)state;
+    assert_int_equal(infl_classify(204, false), INFL_OK);
+    assert_int_equal(infl_classify(200, false), INFL_OK);
+    assert_int_equal(infl_classify(0, true), INFL_RETRY);
+    assert_int_equal(infl_classify(204, true), INFL_RETRY); /* transport */
+    assert_int_equal(infl_classify(0, false), INFL_RETRY);
+    assert_int_equal(infl_classify(500, false), INFL_RETRY);
+    assert_int_equal(infl_classify(502, false), INFL_RETRY);
+    assert_int_equal(infl_classify(503, false), INFL_RETRY);
+    assert_int_equal(infl_classify(429, false), INFL_RETRY);
+    assert_int_equal(infl_classify(408, false), INFL_RETRY);
+    assert_int_equal(infl_classify(401, false), INFL_RETRY);
+    assert_int_equal(infl_classify(403, false), INFL_RETRY);
+    assert_int_equal(infl_classify(404, false), INFL_RETRY);
+    assert_int_equal(infl_classify(413, false), INFL_SPLIT);
+    assert_int_equal(infl_classify(400, false), INFL_DROP);
+    assert_int_equal(infl_classify(422, false), INFL_DROP);
+    assert_int_equal(infl_classify(415, false), INFL_DROP);
+    assert_int_equal(infl_classify(301, false), INFL_RETRY);
+    assert_string_equal(infl_verdict_name(INFL_OK), "ok");
+    assert_string_equal(infl_verdict_name(INFL_RETRY), "retry");
+    assert_string_equal(infl_verdict_name(INFL_DROP), "drop");
+    assert_string_equal(infl_verdict_name(INFL_SPLIT), "split");
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000,
+                            60000};
+    for (unsigned i = 0; i < sizeof want / sizeof *want; i++)
+        assert_int_equal(infl_backoff_ms(i, 0), want[i]);
+    assert_int_equal(infl_backoff_ms(1000, 0), INFL_BACKOFF_MAX_MS);
+    assert_int_equal(infl_backoff_ms(~0u, 0), INFL_BACKOFF_MAX_MS);
+    assert_int_equal(infl_backoff_ms(0, 1), 500);
+    assert_int_equal(infl_backoff_ms(3, 0.5), 6000);
+    assert_int_equal(infl_backoff_ms(20, 1), 30000);
+    assert_int_equal(infl_backoff_ms(2, 7), 2000);  /* clamped to 1 */
+    assert_int_equal(infl_backoff_ms(2, -1), 4000); /* ≤ 0: none */
+    assert_int_equal(infl_backoff_ms(2, NAN), 4000);
+}
+
+static void test_batch_count_and_split(void **state)
+{
+    (void)state;
+    struct infl_buffer *b = infl_buffer_new(100);
+    assert_int_equal(infl_batch_count(b, 10, 1000), 0);
+    for (int i = 0; i < 10; i++)
+        push_str(b, "123456789"); /* 9 bytes + '\n' = 10 */
+    assert_int_equal(infl_batch_count(b, 100, 1000), 10);
+    assert_int_equal(infl_batch_count(b, 4, 1000), 4);
+    assert_int_equal(infl_batch_count(b, 100, 35), 3);
+    assert_int_equal(infl_batch_count(b, 100, 30), 3);
+    assert_int_equal(infl_batch_count(b, 100, 29), 2);
+    assert_int_equal(infl_batch_count(b, 100, 1), 1); /* always one */
+    assert_int_equal(infl_batch_count(b, 0, 1000), 1);
+    infl_buffer_free(b);
+
+    assert_int_equal(infl_split_lines(0), 0);
+    assert_int_equal(infl_split_lines(1), 0); /* drop that point */
+    assert_int_equal(infl_split_lines(2), 1);
+    assert_int_equal(infl_split_lines(3), 2);
+    assert_int_equal(infl_split_lines(5000), 2500);
+    /* Halving always reaches one line. */
+    size_t n = 5000, steps = 0;
+    while (n > 1) {
+        n = infl_split_lines(n);
+        steps++;
+    }
+    assert_int_equal(n, 1);
+    assert_true(steps <= 13);
+}
+
+/* ---- flush through a scripted server ----------------------------------- */
+
+struct fake {
+    long script[16]; /* statuses to answer first; -1 = transport error */
+    size_t nscript, next;
+    size_t max_body;  /* > 0: bigger bodies get 413 */
+    const char *body_400;
+    struct buf accepted; /* bodies answered 204, in order */
+    size_t calls;
+    size_t n413;
+    size_t lines[64]; /* lines per call */
+};
+
+static int fake_post(void *ctx, const char *body, size_t len,
+                     struct http_resp *resp, char *err, size_t errlen)
+{
+    struct fake *f = ctx;
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += body[i] == '\n';
+    assert_true(len > 0 && body[len - 1] == '\n');
+    if (f->calls < 64)
+        f->lines[f->calls] = lines;
+    f->calls++;
+    long status = 204;
+    if (f->next < f->nscript)
+        status = f->script[f->next++];
+    else if (f->max_body && len > f->max_body)
+        status = 413;
+    if (status == 413)
+        f->n413++;
+    if (status < 0) {
+        snprintf(err, errlen, "http://127.0.0.1:9: Connection refused");
+        return -1;
+    }
+    resp->status = status;
+    if (status == 204)
+        assert_int_equal(buf_append(&f->accepted, body, len), 0);
+    else if (status == 400)
+        assert_int_equal(buf_puts(&resp->body, f->body_400 ? f->body_400 :
+                                  "{\"error\":\"bad\"}"), 0);
+    else if (status == 413)
+        assert_int_equal(
+            buf_puts(&resp->body, "{\"error\":\"Request Entity Too Large\"}"),
+            0);
+    else if (status >= 500)
+        assert_int_equal(buf_puts(&resp->body, "{\"error\":\"timeout\"}"), 0);
+    return 0;
+}
+
+static void fake_init(struct fake *f)
+{
+    memset(f, 0, sizeof *f);
+    buf_init(&f->accepted, (size_t)1 << 30);
+}
+
+/* Fills b with n numbered points, "m v=<i>i <i>". */
+static void fill(struct infl_buffer *b, size_t from, size_t n)
+{
+    char line[64];
+    for (size_t i = from; i < from + n; i++) {
+        int k = snprintf(line, sizeof line, "m v=%zui %zu", i, i);
+        infl_buffer_push(b, line, (size_t)k);
+    }
+}
+
+/* The accepted bodies are exactly points [from, to), in order. */
+static void assert_accepted_range(const struct fake *f, size_t from, size_t to)
+{
+    struct buf want;
+    buf_init(&want, (size_t)1 << 30);
+    for (size_t i = from; i < to; i++)
+        assert_int_equal(buf_printf(&want, "m v=%zui %zu\n", i, i), 0);
+    assert_int_equal(f->accepted.len, want.len);
+    if (want.len)
+        assert_memory_equal(f->accepted.ptr, want.ptr, want.len);
+    buf_cleanup(&want);
+}
+
+static void test_flush_batches(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(20000);
+    struct infl_flush_result r;
+    struct fake f;
+    fake_init(&f);
+    infl_set_post_hook(c, fake_post, &f);
+
+    assert_int_equal(infl_flush(c, b, 0, &r), 0); /* empty: nothing sent */
+    assert_int_equal(f.calls, 0);
+
+    fill(b, 0, 12000);
+    assert_int_equal(infl_flush(c, b, 1000, &r), 0);
+    assert_int_equal(r.written, 12000);
+    assert_int_equal(r.requests, 3);
+    assert_int_equal(f.lines[0], INFL_BATCH_LINES);
+    assert_int_equal(f.lines[1], INFL_BATCH_LINES);
+    assert_int_equal(f.lines[2], 2000);
+    assert_false(r.retry);
+    assert_int_equal(infl_buffer_len(b), 0);
+    assert_accepted_range(&f, 0, 12000);
+
+    struct infl_stats st;
+    infl_get_stats(c, &st);
+    assert_int_equal(st.writes, 3);
+    assert_int_equal(st.points_written, 12000);
+    assert_int_equal(st.queries, 0);
+    assert_int_equal(infl_query_count(c), 0);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+static void test_flush_retry_keeps_order(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(20000);
+    struct infl_flush_result r;
+    struct fake f;
+    fake_init(&f);
+    f.script[0] = 204;
+    f.script[1] = 503;
+    f.script[2] = -1; /* then the server is gone */
+    f.nscript = 3;
+    infl_set_post_hook(c, fake_post, &f);
+
+    fill(b, 0, 7000);
+    assert_int_equal(infl_flush(c, b, 10000, &r), -1);
+    assert_true(r.retry);
+    assert_int_equal(r.written, 5000);
+    assert_int_equal(r.requests, 2);
+    assert_true(r.retry_at_ms >= 10500 && r.retry_at_ms <= 11000);
+    assert_int_equal(infl_buffer_len(b), 2000);
+    assert_string_equal(infl_buffer_line(b, 0, NULL), "m v=5000i 5000");
+
+    /* Points arriving meanwhile queue behind; inside the backoff delay
+     * nothing is sent. */
+    fill(b, 7000, 10);
+    int64_t at = r.retry_at_ms;
+    assert_int_equal(infl_flush(c, b, at - 1, &r), -1);
+    assert_true(r.deferred);
+    assert_int_equal(r.requests, 0);
+    assert_int_equal(f.calls, 2);
+
+    /* Second failure (transport): longer delay. */
+    assert_int_equal(infl_flush(c, b, at, &r), -1);
+    assert_true(r.retry);
+    assert_true(r.retry_at_ms - at >= 1000 && r.retry_at_ms - at <= 2000);
+    assert_int_equal(infl_buffer_len(b), 2010);
+
+    /* Back: everything goes, in order, nothing lost or duplicated. */
+    assert_int_equal(infl_flush(c, b, r.retry_at_ms, &r), 0);
+    assert_int_equal(r.written, 2010);
+    assert_int_equal(infl_buffer_len(b), 0);
+    assert_accepted_range(&f, 0, 7010);
+
+    struct infl_stats st;
+    infl_get_stats(c, &st);
+    assert_int_equal(st.write_failures, 2);
+    assert_int_equal(st.points_rejected, 0);
+
+    /* After a success the backoff starts over. */
+    f.script[3] = 500;
+    f.nscript = 4;
+    fill(b, 7010, 1);
+    assert_int_equal(infl_flush(c, b, 100000, &r), -1);
+    assert_true(r.retry_at_ms - 100000 <= 1000);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+static void test_flush_split_413(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(20000);
+    struct infl_flush_result r;
+    struct fake f;
+    fake_init(&f);
+    f.max_body = 20000; /* like [http] max-body-size: about 1000 lines */
+    infl_set_post_hook(c, fake_post, &f);
+
+    fill(b, 0, 6000);
+    assert_int_equal(infl_flush(c, b, 0, &r), 0);
+    assert_int_equal(r.written, 6000);
+    assert_int_equal(r.rejected, 0);
+    assert_accepted_range(&f, 0, 6000);
+    /* 5000 → 413 → 2500 → 413 → 1250 taken; the rest below that size. */
+    assert_int_equal(f.lines[0], 5000);
+    assert_int_equal(f.lines[1], 2500);
+    assert_int_equal(f.lines[2], 1250);
+    assert_int_equal(f.n413, 2);
+    for (size_t i = 3; i < f.calls && i < 64; i++)
+        assert_true(f.lines[i] <= 1250);
+
+    /* The size is remembered: no 413 on the next flush either. */
+    fill(b, 6000, 3000);
+    assert_int_equal(infl_flush(c, b, 0, &r), 0);
+    assert_int_equal(f.n413, 2);
+    assert_accepted_range(&f, 0, 9000);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+static void test_flush_single_point_413_dropped(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(100);
+    struct infl_flush_result r;
+    struct fake f;
+    fake_init(&f);
+    f.script[0] = 413; /* 3 lines */
+    f.script[1] = 413; /* 2 lines */
+    f.script[2] = 413; /* 1 line: dropped */
+    f.nscript = 3;
+    infl_set_post_hook(c, fake_post, &f);
+
+    fill(b, 0, 3);
+    assert_int_equal(infl_flush(c, b, 0, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.written, 2);
+    assert_int_equal(f.lines[0], 3);
+    assert_int_equal(f.lines[1], 2);
+    assert_int_equal(f.lines[2], 1);
+    assert_int_equal(f.lines[3], 2); /* no size learnt from that point */
+    assert_accepted_range(&f, 1, 3);
+    struct infl_stats st;
+    infl_get_stats(c, &st);
+    assert_int_equal(st.points_rejected, 1);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+static void test_flush_drop_400(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(20000);
+    struct infl_flush_result r;
+    struct fake f;
+    size_t len;
+    char *body = read_fixture("write_partial_400.json", &len);
+    fake_init(&f);
+    f.script[0] = 400;
+    f.nscript = 1;
+    f.body_400 = body;
+    infl_set_post_hook(c, fake_post, &f);
+
+    fill(b, 0, 5500);
+    assert_int_equal(infl_flush(c, b, 0, &r), 0);
+    assert_int_equal(r.rejected, 5000); /* that batch is gone for good */
+    assert_int_equal(r.written, 500);
+    assert_false(r.retry);
+    assert_accepted_range(&f, 5000, 5500);
+
+    /* The verdict and InfluxDB's own words. */
+    char err[512];
+    f.script[1] = 400;
+    f.nscript = 2;
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err),
+                     INFL_DROP);
+    assert_non_null(strstr(err, "HTTP 400: partial write: field type "
+                                "conflict"));
+    free(body);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+static void test_write_verdicts(void **state)
+{
+    (void)state;
+    struct infl *c = new_client("http://127.0.0.1:9");
+    struct fake f;
+    char err[512];
+    fake_init(&f);
+    f.script[0] = -1;
+    f.script[1] = 413;
+    f.script[2] = 503;
+    f.script[3] = 204;
+    f.nscript = 4;
+    infl_set_post_hook(c, fake_post, &f);
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err),
+                     INFL_RETRY);
+    assert_non_null(strstr(err, "Connection refused"));
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err),
+                     INFL_SPLIT);
+    assert_string_equal(err, "HTTP 413: Request Entity Too Large");
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err),
+                     INFL_RETRY);
+    assert_string_equal(err, "HTTP 503: timeout");
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err), INFL_OK);
+    assert_string_equal(err, "");
+    buf_cleanup(&f.accepted);
+    infl_free(c);
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+static void test_new_where(void **state)
+{
+    (void)state;
+    struct http_conf conf = {0};
+    char err[256];
+    conf.url = "http://admin:s3cr3t@127.0.0.1:8086/";
+    struct infl *c = infl_new(&conf, "docker", err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(infl_where(c), "http://127.0.0.1:8086/");
+    assert_null(strstr(infl_where(c), "s3cr3t"));
+    infl_free(c);
+    conf.url = "https://influx.example:8086";
+    c = infl_new(&conf, "my db", err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(infl_where(c), "https://influx.example:8086");
+    infl_free(c);
+    assert_null(infl_new(&conf, "", err, sizeof err));
+    assert_non_null(strstr(err, "database"));
+    conf.url = "ftp://x";
+    assert_null(infl_new(&conf, "docker", err, sizeof err));
+    infl_free(NULL);
+}
+
+/* ---- InfluxQL ---------------------------------------------------------- */
+
+static char q_out[1024];
+
+static const char *qs(const char *s, bool ident)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    assert_int_equal(buf_puts(&b, "<"), 0);
+    int rc = ident ? infl_quote_ident(s, &b) : infl_quote_string(s, &b);
+    if (rc) {
+        assert_string_equal(b.ptr, "<"); /* left as it was */
+        buf_cleanup(&b);
+        return NULL;
+    }
+    snprintf(q_out, sizeof q_out, "%s", b.ptr + 1);
+    buf_cleanup(&b);
+    return q_out;
+}
+
+static void test_quote_string(void **state)
+{
+    (void)state;
+    assert_string_equal(qs("web", false), "'web'");
+    assert_string_equal(qs("", false), "''");
+    assert_string_equal(qs("x' or service =~ /.*/ or '", false),
+                        "'x\\' or service =~ /.*/ or \\''");
+    assert_string_equal(qs("a\\b", false), "'a\\\\b'");
+    assert_string_equal(qs("a\\'", false), "'a\\\\\\''");
+    assert_string_equal(qs("trailing\\", false), "'trailing\\\\'");
+    assert_string_equal(qs("two\nlines", false), "'two\\nlines'");
+    assert_string_equal(qs("say \"hi\"", false), "'say \"hi\"'");
+    assert_string_equal(qs("服务", false), "'服务'");
+    assert_null(qs("tab\there", false));
+    assert_null(qs("cr\r", false));
+    assert_null(qs("esc\x1b[0m", false));
+    assert_null(qs("del\x7f", false));
+    /* A full buffer is left as it was. */
+    struct buf b;
+    buf_init(&b, 4);
+    assert_int_equal(infl_quote_string("abcdef", &b), -1);
+    assert_int_equal(b.len, 0);
+    buf_cleanup(&b);
+}
+
+static void test_quote_ident(void **state)
+{
+    (void)state;
+    assert_string_equal(qs("cpu_ratio", true), "\"cpu_ratio\"");
+    assert_string_equal(qs("a\"b", true), "\"a\\\"b\"");
+    assert_string_equal(qs("a\\b", true), "\"a\\\\b\"");
+    assert_string_equal(qs("it's", true), "\"it's\"");
+    assert_string_equal(qs("x\" FROM y; DROP DATABASE docker; --", true),
+                        "\"x\\\" FROM y; DROP DATABASE docker; --\"");
+    assert_null(qs("", true));
+    assert_null(qs("a\tb", true));
+}
+
+static void test_windows_statement(void **state)
+{
+    (void)state;
+    struct buf b;
+    char err[256];
+    buf_init(&b, 1 << 16);
+    assert_int_equal(infl_windows_statement("cpu_ratio", 1700000000000LL,
+                                            1700000600000LL, &b, err,
+                                            sizeof err),
+                     0);
+    const char *where = " FROM \"docker\" WHERE \"service\" != '' AND time >= "
+                        "1700000000000ms AND time < 1700000600000ms GROUP BY "
+                        "\"service\", \"container\"";
+    char want[2048];
+    snprintf(want, sizeof want,
+             "SELECT mean(\"cpu_ratio\"), count(\"cpu_ratio\")%s; "
+             "SELECT first(\"cpu_ratio\")%s; SELECT last(\"cpu_ratio\")%s",
+             where, where, where);
+    assert_string_equal(b.ptr, want);
+
+    const char *bad[] = {"", "CPU", "cpu ratio", "cpu\"", "x; DROP",
+                         "cpu_ratio\n", "ré", "a1",
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                         "aaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        buf_reset(&b);
+        assert_int_equal(infl_windows_statement(bad[i], 0, 1, &b, err,
+                                                sizeof err),
+                         -1);
+        assert_non_null(strstr(err, "[a-z_]+"));
+    }
+    assert_int_equal(infl_windows_statement(NULL, 0, 1, &b, err, sizeof err),
+                     -1);
+    assert_int_equal(infl_windows_statement("x", 5, 5, &b, err, sizeof err),
+                     -1);
+    assert_int_equal(infl_windows_statement("x", -5, 5, &b, err, sizeof err),
+                     -1);
+    buf_cleanup(&b);
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+/* Parses fixture name as an answer with status; returns the rc and leaves
+ * the message in err. */
+static int parse_fixture(const char *name, long status, json_t **root,
+                         char *err, size_t errlen)
+{
+    size_t len;
+    char *body = read_fixture(name, &len);
+    int rc = infl_resp_parse(status, body, len, root, err, errlen);
+    free(body);
+    return rc;
+}
+
+static void test_resp_parse_errors(void **state)
+{
+    (void)state;
+    json_t *root = (json_t *)1;
+    char err[512];
+
+    assert_int_equal(parse_fixture("db_not_found.json", 200, &root, err,
+                                   sizeof err),
+                     -1);
+    assert_null(root);
+    assert_string_equal(err, "statement 0: database not found: nosuch");
+
+    assert_int_equal(parse_fixture("db_not_found_multi.json", 200, &root, err,
+                                   sizeof err),
+                     -1);
+    assert_string_equal(err, "statement 0: not executed (does the database "
+                             "exist?)");
+
+    assert_int_equal(parse_fixture("parse_error_400.json", 400, &root, err,
+                                   sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "HTTP 400: error parsing query: found SELEC"));
+
+    assert_int_equal(parse_fixture("auth_failed_401.json", 401, &root, err,
+                                   sizeof err),
+                     -1);
+    assert_string_equal(err, "HTTP 401: authorization failed");
+
+    assert_int_equal(parse_fixture("partial_max_row_limit.json", 200, &root,
+                                   err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "partial"));
+    assert_int_equal(parse_fixture("partial_series.json", 200, &root, err,
+                                   sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "max-row-limit"));
+
+    /* Not InfluxDB's JSON. */
+    assert_int_equal(infl_resp_parse(502, "<html>Bad Gateway</html>", 24,
+                                     &root, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "HTTP 502 (body is not InfluxDB JSON)");
+    assert_int_equal(infl_resp_parse(503, "", 0, &root, err, sizeof err), -1);
+    assert_string_equal(err, "HTTP 503");
+    assert_int_equal(infl_resp_parse(200, "{\"results\":[", 12, &root, err,
+                                     sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "bad JSON"));
+    assert_int_equal(infl_resp_parse(200, "[]", 2, &root, err, sizeof err),
+                     -1);
+    assert_int_equal(infl_resp_parse(200, "{}", 2, &root, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "results"));
+    assert_int_equal(infl_resp_parse(200, "{\"results\":[1]}", 15, &root, err,
+                                     sizeof err),
+                     -1);
+    assert_int_equal(infl_resp_parse(500, "{\"results\":[]}", 14, &root, err,
+                                     sizeof err),
+                     -1);
+    assert_string_equal(err, "HTTP 500");
+    /* Control bytes in InfluxDB's message don't reach the caller raw. */
+    const char *evil = "{\"error\":\"bad\\nline\\u001b[31m\"}";
+    assert_int_equal(infl_resp_parse(400, evil, strlen(evil), &root, err,
+                                     sizeof err),
+                     -1);
+    assert_string_equal(err, "HTTP 400: bad?line?[31m");
+    /* A NUL inside the body. */
+    assert_int_equal(infl_resp_parse(200, "{\"results\":[]}\0x", 16, &root,
+                                     err, sizeof err),
+                     -1);
+
+    assert_int_equal(parse_fixture("windows_empty.json", 200, &root, err,
+                                   sizeof err),
+                     0);
+    assert_non_null(root);
+    json_decref(root);
+}
+
+static void test_windows_parse_cpu(void **state)
+{
+    (void)state;
+    json_t *root;
+    char err[256];
+    struct infl_agg *a;
+    size_t n;
+    assert_int_equal(parse_fixture("windows_cpu.json", 200, &root, err,
+                                   sizeof err),
+                     0);
+    assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
+    json_decref(root);
+    assert_int_equal(n, 3);
+    assert_string_equal(a[0].service, "k3x9q2w8e7r6t5y4u3i2o1p0a");
+    assert_string_equal(a[0].container, "aaaaaaaaaaaa");
+    assert_true(a[0].mean == 13.0);
+    assert_int_equal(a[0].count, 6);
+    assert_int_equal(a[0].first_ms, 1700000000000LL);
+    assert_int_equal(a[0].last_ms, 1700000050000LL);
+    assert_string_equal(a[1].container, "bbbbbbbbbbbb");
+    assert_true(a[1].mean == 22.75);
+    assert_int_equal(a[1].first_ms, 1700000000001LL);
+    assert_int_equal(a[1].last_ms, 1700000050001LL);
+    assert_string_equal(a[2].service, "zq8n4m2v6b1c9x7l5k3j0h2g4");
+    assert_string_equal(a[2].container, "cccccccccccc");
+    assert_true(fabs(a[2].mean - 0.1) < 1e-12);
+    assert_int_equal(a[2].count, 3);
+    assert_int_equal(a[2].first_ms, 1700000030002LL);
+    assert_int_equal(a[2].last_ms, 1700000050002LL);
+    free(a);
+}
+
+static void test_windows_parse_mem(void **state)
+{
+    (void)state;
+    json_t *root;
+    char err[256];
+    struct infl_agg *a;
+    size_t n;
+    assert_int_equal(parse_fixture("windows_mem.json", 200, &root, err,
+                                   sizeof err),
+                     0);
+    assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
+    json_decref(root);
+    assert_int_equal(n, 3);
+    assert_true(a[0].mean == 1002500.0); /* JSON integer */
+    assert_true(a[1].mean == 2000002.5);
+    assert_true(a[2].mean == 3000004.0);
+    assert_int_equal(a[2].count, 3);
+    free(a);
+
+    assert_int_equal(parse_fixture("windows_empty.json", 200, &root, err,
+                                   sizeof err),
+                     0);
+    a = (struct infl_agg *)1;
+    assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_null(a);
+    json_decref(root);
+}
+
+static int parse_windows_text(const char *text, struct infl_agg **a,
+                              size_t *n)
+{
+    json_error_t jerr;
+    char err[256];
+    json_t *root = json_loads(text, 0, &jerr);
+    assert_non_null(root);
+    int rc = infl_windows_parse(root, a, n, err, sizeof err);
+    json_decref(root);
+    return rc;
+}
+
+#define SER(svc, ctr, cols, vals)                                              \
+    "{\"name\":\"docker\",\"tags\":{\"service\":" svc ",\"container\":" ctr    \
+    "},\"columns\":" cols ",\"values\":" vals "}"
+
+static void test_windows_parse_hostile(void **state)
+{
+    (void)state;
+    struct infl_agg *a;
+    size_t n;
+    /* Wrong number of statements. */
+    assert_int_equal(parse_windows_text("{\"results\":[{},{}]}", &a, &n), -1);
+    /* Recorded: max-row-limit reached exactly drops statements silently. */
+    json_t *root;
+    char err[256];
+    assert_int_equal(parse_fixture("windows_row_limit_exact.json", 200, &root,
+                                   err, sizeof err),
+                     0);
+    assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "answered 1 of the 3 statements"));
+    assert_non_null(strstr(err, "max-row-limit"));
+    json_decref(root);
+    assert_int_equal(parse_windows_text("{\"results\":{}}", &a, &n), -1);
+    assert_int_equal(parse_windows_text("{}", &a, &n), -1);
+    /* Garbage series are skipped, good ones kept; columns found by name;
+     * a container without first/last is left out. */
+    const char *text =
+        "{\"results\":[{\"series\":["
+        SER("\"s1\"", "\"c1\"", "[\"time\",\"count\",\"mean\"]",
+            "[[0,4,2.5]]") ","
+        SER("\"s1\"", "\"c2\"", "[\"time\",\"mean\",\"count\"]",
+            "[[0,1.5,2]]") ","
+        SER("\"\"", "\"c3\"", "[\"time\",\"mean\",\"count\"]",
+            "[[0,1,1]]") ","
+        SER("\"s1\"", "\"c4\"", "[\"time\",\"mean\",\"count\"]",
+            "[[0,\"x\",1]]") ","
+        SER("\"s1\"", "\"c5\"", "[\"time\",\"mean\",\"count\"]",
+            "[[0,1,-1]]") ","
+        SER("\"s1\"", "\"c6\"", "[\"time\",\"mean\"]", "[[0,1]]") ","
+        SER("\"s1\"", "\"c7\"", "[\"time\",\"mean\",\"count\"]", "[]") ","
+        SER("\"s1\"", "\"c8\"", "[\"time\",\"mean\",\"count\"]", "7") ","
+        SER("null", "\"c9\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
+        SER("\"svc-name-far-too-long-for-a-swarm-id-and-then-some-more-text-"
+            "abcdefgh\"",
+            "\"c10\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
+        SER("\"s1\"", "\"container-id-too-long\"",
+            "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
+        SER("\"s0\"", "\"c0\"", "[\"time\",\"mean\",\"count\"]",
+            "[[0,9,1]]") ","
+        "42, null, {\"tags\":5}"
+        "]},{\"series\":["
+        SER("\"s1\"", "\"c1\"", "[\"time\",\"first\"]", "[[100,1]]") ","
+        SER("\"s1\"", "\"c2\"", "[\"first\",\"time\"]", "[[1,101.0]]") ","
+        SER("\"s0\"", "\"c0\"", "[\"time\",\"first\"]", "[[\"x\",1]]") ","
+        SER("\"s9\"", "\"c9\"", "[\"time\",\"first\"]", "[[5,1]]") ","
+        "{\"tags\":{}}"
+        "]},{\"series\":["
+        SER("\"s1\"", "\"c1\"", "[\"time\",\"last\"]", "[[200,1]]") ","
+        SER("\"s1\"", "\"c2\"", "[\"time\",\"last\"]", "[[201,1]]") ","
+        SER("\"s0\"", "\"c0\"", "[\"time\",\"last\"]", "[[202,1]]")
+        "]}]}";
+    assert_int_equal(parse_windows_text(text, &a, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(a[0].container, "c1");
+    assert_true(a[0].mean == 2.5);
+    assert_int_equal(a[0].count, 4);
+    assert_int_equal(a[0].first_ms, 100);
+    assert_int_equal(a[0].last_ms, 200);
+    assert_string_equal(a[1].container, "c2");
+    assert_int_equal(a[1].first_ms, 101);
+    assert_int_equal(a[1].last_ms, 201);
+    free(a);
+    /* Statements that aren't objects, series that aren't arrays. */
+    assert_int_equal(parse_windows_text("{\"results\":[1,\"x\",null]}", &a,
+                                        &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(parse_windows_text("{\"results\":[{\"series\":{}},{},{}]}",
+                                        &a, &n),
+                     0);
+    assert_int_equal(n, 0);
+}
+
+/* ---- live: a real influxd ---------------------------------------------- */
+
+struct live {
+    struct http_conf conf;
+    struct infl *admin; /* no database of its own: for CREATE / DROP */
+    struct infl *c;
+    char db[64];
+};
+
+static int live_setup(void **state)
+{
+    const char *url = getenv("DAS_INFLUX_URL");
+    if (!url || !*url) {
+        *state = NULL;
+        return 0;
+    }
+    struct live *l = calloc(1, sizeof *l);
+    char err[512];
+    json_t *res = NULL;
+    struct buf q;
+    l->conf.url = url;
+    l->conf.user = getenv("DAS_INFLUX_USER");
+    l->conf.password = getenv("DAS_INFLUX_PASSWORD");
+    snprintf(l->db, sizeof l->db, "das_unit_%ld", (long)getpid());
+    l->admin = infl_new(&l->conf, "_internal", err, sizeof err);
+    if (!l->admin)
+        fail_msg("%s", err);
+    buf_init(&q, 1024);
+    assert_int_equal(buf_puts(&q, "CREATE DATABASE "), 0);
+    assert_int_equal(infl_quote_ident(l->db, &q), 0);
+    if (infl_query(l->admin, q.ptr, &res, err, sizeof err))
+        fail_msg("%s", err);
+    json_decref(res);
+    buf_cleanup(&q);
+    l->c = infl_new(&l->conf, l->db, err, sizeof err);
+    assert_non_null(l->c);
+    *state = l;
+    return 0;
+}
+
+static int live_teardown(void **state)
+{
+    struct live *l = *state;
+    if (!l)
+        return 0;
+    char err[512];
+    json_t *res = NULL;
+    struct buf q;
+    buf_init(&q, 1024);
+    if (buf_puts(&q, "DROP DATABASE ") == 0 && infl_quote_ident(l->db, &q) == 0
+        && infl_query(l->admin, q.ptr, &res, err, sizeof err) == 0)
+        json_decref(res);
+    buf_cleanup(&q);
+    infl_free(l->c);
+    infl_free(l->admin);
+    free(l);
+    return 0;
+}
+
+#define LIVE_OR_SKIP(l)                                                        \
+    struct live *l = *state;                                                   \
+    if (!l) {                                                                  \
+        skip();                                                                \
+        return;                                                                \
+    }
+
+static void flush_all(struct infl *c, struct infl_buffer *b)
+{
+    struct infl_flush_result r;
+    if (infl_flush(c, b, 0, &r) != 0)
+        fail_msg("flush left %zu points (retry=%d)", infl_buffer_len(b),
+                 (int)r.retry);
+    assert_int_equal(r.rejected, 0);
+}
+
+static void test_live_windows(void **state)
+{
+    LIVE_OR_SKIP(l);
+    char err[512];
+    struct infl_buffer *b = infl_buffer_new(1000);
+    struct infl_point p;
+    const int64_t base = 1700000000000LL; /* ms */
+    assert_int_equal(infl_ping(l->c, err, sizeof err), 0);
+    for (int i = 0; i < 6; i++) {
+        int64_t t = (base + i * 10000) * 1000000;
+        infl_point_init(&p, "docker", t);
+        infl_point_tag(&p, "service", "svcA");
+        infl_point_tag(&p, "service_name", "web é");
+        infl_point_tag(&p, "container", "aaaaaaaaaaaa");
+        infl_point_float(&p, "cpu_ratio", 10.0 + i);
+        infl_point_int(&p, "mem_usage", 1000 + i);
+        assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+        infl_point_init(&p, "docker", t + 2000000);
+        infl_point_tag(&p, "service", "svcA");
+        infl_point_tag(&p, "container", "bbbbbbbbbbbb");
+        infl_point_float(&p, "cpu_ratio", 20.0);
+        infl_point_int(&p, "mem_usage", 2000);
+        assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+        infl_point_init(&p, "docker", t + 3000000);
+        infl_point_tag(&p, "service", ""); /* non-swarm: tag left out */
+        infl_point_tag(&p, "container", "cccccccccccc");
+        infl_point_float(&p, "cpu_ratio", 50.0);
+        assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+    }
+    /* Outside [base, base + 60000): before the start and at the end. */
+    infl_point_init(&p, "docker", (base - 1) * 1000000);
+    infl_point_tag(&p, "service", "svcA");
+    infl_point_tag(&p, "container", "aaaaaaaaaaaa");
+    infl_point_float(&p, "cpu_ratio", 99);
+    assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+    infl_point_init(&p, "docker", (base + 60000) * 1000000);
+    infl_point_tag(&p, "service", "svcA");
+    infl_point_tag(&p, "container", "aaaaaaaaaaaa");
+    infl_point_float(&p, "cpu_ratio", 99);
+    assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+    flush_all(l->c, b);
+
+    unsigned long q0 = infl_query_count(l->c);
+    struct infl_agg *a = NULL;
+    size_t n = 0;
+    if (infl_query_windows(l->c, "cpu_ratio", base, base + 60000, &a, &n, err,
+                           sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(infl_query_count(l->c), q0 + 1); /* one request */
+    assert_int_equal(n, 2);
+    assert_string_equal(a[0].service, "svcA");
+    assert_string_equal(a[0].container, "aaaaaaaaaaaa");
+    assert_true(a[0].mean == 12.5);
+    assert_int_equal(a[0].count, 6);
+    assert_int_equal(a[0].first_ms, base);
+    assert_int_equal(a[0].last_ms, base + 50000);
+    assert_string_equal(a[1].container, "bbbbbbbbbbbb");
+    assert_int_equal(a[1].first_ms, base + 2);
+    assert_int_equal(a[1].last_ms, base + 50002);
+    free(a);
+
+    /* An integer field; a window with nothing in it. */
+    if (infl_query_windows(l->c, "mem_usage", base, base + 60000, &a, &n, err,
+                           sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(n, 2);
+    assert_true(a[0].mean == 1002.5);
+    free(a);
+    if (infl_query_windows(l->c, "cpu_ratio", base + 3600000, base + 7200000,
+                           &a, &n, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(n, 0);
+    assert_null(a);
+    /* A field that doesn't exist: no rows, no error. */
+    if (infl_query_windows(l->c, "no_such_field", base, base + 60000, &a, &n,
+                           err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(n, 0);
+    infl_buffer_free(b);
+}
+
+/* Hostile names written with the escaping rules and read back. */
+static void test_live_roundtrip(void **state)
+{
+    LIVE_OR_SKIP(l);
+    static const struct {
+        const char *in, *tag, *str;
+    } cases[] = {
+        {"a b", "a b", "a b"},
+        {"a,b", "a,b", "a,b"},
+        {"a=b", "a=b", "a=b"},
+        {"a\\b", "a\\b", "a\\b"},
+        {"a\\", "a_", "a\\"},
+        {"a\\ b", "a\\ b", "a\\ b"},
+        {"a\\,b", "a\\,b", "a\\,b"},
+        {"a\\=b", "a\\=b", "a\\=b"},
+        {"a\"b", "a\"b", "a\"b"},
+        {"it's", "it's", "it's"},
+        {"two\nlines", "two\\nlines", "two\\nlines"},
+        {"tab\there", "tab\\there", "tab\\there"},
+        {"x' or service =~ /.*/ or '", "x' or service =~ /.*/ or '",
+         "x' or service =~ /.*/ or '"},
+        {"服务 é", "服务 é", "服务 é"},
+        {" lead", " lead", " lead"},
+        {"trail ", "trail ", "trail "},
+        {"#hash", "#hash", "#hash"},
+    };
+    size_t ncases = sizeof cases / sizeof *cases;
+    char err[512], idx[16];
+    struct infl_buffer *b = infl_buffer_new(100);
+    struct infl_point p;
+    for (size_t i = 0; i < ncases; i++) {
+        snprintf(idx, sizeof idx, "%02zu", i);
+        infl_point_init(&p, "rt", 1000000000LL + (int64_t)i);
+        infl_point_tag(&p, "i", idx);
+        infl_point_tag(&p, "t", cases[i].in);
+        infl_point_string(&p, "s", cases[i].in);
+        assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+    }
+    flush_all(l->c, b);
+    json_t *res;
+    if (infl_query(l->c, "SELECT \"i\", \"t\", \"s\" FROM \"rt\"", &res, err,
+                   sizeof err))
+        fail_msg("%s", err);
+    json_t *rows = json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(res, "results"), 0),
+                            "series"),
+            0),
+        "values");
+    assert_int_equal(json_array_size(rows), ncases);
+    for (size_t i = 0; i < ncases; i++) {
+        json_t *row = json_array_get(rows, i);
+        const char *t = json_string_value(json_array_get(row, 2));
+        const char *s = json_string_value(json_array_get(row, 3));
+        assert_non_null(t);
+        assert_non_null(s);
+        if (strcmp(t, cases[i].tag) || strcmp(s, cases[i].str))
+            fail_msg("case %zu: tag \"%s\" string \"%s\"", i, t, s);
+    }
+    json_decref(res);
+
+    /* The hostile literal matches nothing, the plain one its row. */
+    struct buf q;
+    buf_init(&q, 4096);
+    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "), 0);
+    assert_int_equal(infl_quote_string("x' or t =~ /.*/ or '", &q), 0);
+    if (infl_query(l->c, q.ptr, &res, err, sizeof err))
+        fail_msg("%s", err);
+    assert_null(json_object_get(
+        json_array_get(json_object_get(res, "results"), 0), "series"));
+    json_decref(res);
+    buf_reset(&q);
+    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "), 0);
+    assert_int_equal(infl_quote_string("a\\ b", &q), 0);
+    assert_int_equal(buf_puts(&q, " OR \"t\" = "), 0);
+    assert_int_equal(infl_quote_string("x' or service =~ /.*/ or '", &q), 0);
+    if (infl_query(l->c, q.ptr, &res, err, sizeof err))
+        fail_msg("%s", err);
+    json_t *vals = json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(res, "results"), 0),
+                            "series"),
+            0),
+        "values");
+    assert_int_equal(json_array_size(vals), 2);
+    json_decref(res);
+    buf_cleanup(&q);
+    infl_buffer_free(b);
+}
+
+static void test_live_errors(void **state)
+{
+    LIVE_OR_SKIP(l);
+    char err[512];
+    json_t *res;
+    struct infl_agg *a;
+    size_t n;
+    assert_int_equal(infl_query(l->c, "SELEC x", &res, err, sizeof err), -1);
+    assert_null(res);
+    assert_non_null(strstr(err, "HTTP 400: error parsing query"));
+    /* A database that isn't there: the window query says so. */
+    struct infl *none = infl_new(&l->conf, "das_no_such_db", err, sizeof err);
+    assert_non_null(none);
+    assert_int_equal(infl_query_windows(none, "cpu_ratio", 0, 1000, &a, &n,
+                                        err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "does the database exist?"));
+    /* A write there is kept for retry (404), not dropped. */
+    struct infl_buffer *b = infl_buffer_new(10);
+    struct infl_flush_result r;
+    push_str(b, "m v=1 1");
+    assert_int_equal(infl_flush(none, b, 0, &r), -1);
+    assert_true(r.retry);
+    assert_int_equal(infl_buffer_len(b), 1);
+    infl_buffer_free(b);
+    infl_free(none);
+    /* A bad point among good ones: the batch is dropped (400), counted. */
+    b = infl_buffer_new(10);
+    push_str(b, "typed v=1i 1");
+    flush_all(l->c, b);
+    push_str(b, "typed v=2i 2");
+    push_str(b, "typed v=2.5 3"); /* type conflict */
+    assert_int_equal(infl_flush(l->c, b, 0, &r), 0);
+    assert_int_equal(r.rejected, 2);
+    infl_buffer_free(b);
+}
+
+/* A server with a small [http] max-body-size: the 413 split, for real. */
+static void test_live_413(void **state)
+{
+    (void)state;
+    const char *url = getenv("DAS_INFLUX_URL_413");
+    if (!url || !*url) {
+        skip();
+        return;
+    }
+    struct http_conf conf = {0};
+    char err[512];
+    json_t *res;
+    conf.url = url;
+    struct infl *c = infl_new(&conf, "das_unit_413", err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(infl_query(c, "CREATE DATABASE das_unit_413", &res, err,
+                                sizeof err),
+                     0);
+    json_decref(res);
+    struct infl_buffer *b = infl_buffer_new(1000);
+    fill(b, 0, 300);
+    /* One point far larger than any small max-body-size. */
+    char big[8192];
+    memset(big, 'x', sizeof big);
+    memcpy(big, "m s=\"", 5);
+    memcpy(big + sizeof big - 10, "\" 1000000", 9);
+    big[sizeof big - 1] = '\0';
+    push_str(b, big);
+    fill(b, 300, 10);
+    struct infl_flush_result r;
+    assert_int_equal(infl_flush(c, b, 0, &r), 0);
+    assert_int_equal(r.written, 310);
+    assert_int_equal(r.rejected, 1);
+    assert_true(r.requests > 2);
+    assert_int_equal(infl_query(c, "SELECT count(\"v\") FROM \"m\"", &res, err,
+                                sizeof err),
+                     0);
+    json_t *row = json_array_get(
+        json_object_get(
+            json_array_get(
+                json_object_get(
+                    json_array_get(json_object_get(res, "results"), 0),
+                    "series"),
+                0),
+            "values"),
+        0);
+    assert_int_equal(json_integer_value(json_array_get(row, 1)), 310);
+    json_decref(res);
+    assert_int_equal(infl_query(c, "DROP DATABASE das_unit_413", &res, err,
+                                sizeof err),
+                     0);
+    json_decref(res);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
+int main(void)
+{
+    log_setup("test", LOG_OFF);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_basic),
+        cmocka_unit_test(test_encode_tags_sorted_empty_omitted),
+        cmocka_unit_test(test_escape_measurement),
+        cmocka_unit_test(test_escape_tags_and_field_keys),
+        cmocka_unit_test(test_escape_string_field),
+        cmocka_unit_test(test_escape_newline_no_injection),
+        cmocka_unit_test(test_escape_backslash_edges),
+        cmocka_unit_test(test_escape_utf8),
+        cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_float_format),
+        cmocka_unit_test(test_int_bool_format),
+        cmocka_unit_test(test_encode_nan_inf_skipped),
+        cmocka_unit_test(test_buffer_fifo_drops_oldest),
+        cmocka_unit_test(test_buffer_push_point),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_batch_count_and_split),
+        cmocka_unit_test(test_flush_batches),
+        cmocka_unit_test(test_flush_retry_keeps_order),
+        cmocka_unit_test(test_flush_split_413),
+        cmocka_unit_test(test_flush_single_point_413_dropped),
+        cmocka_unit_test(test_flush_drop_400),
+        cmocka_unit_test(test_write_verdicts),
+        cmocka_unit_test(test_new_where),
+        cmocka_unit_test(test_quote_string),
+        cmocka_unit_test(test_quote_ident),
+        cmocka_unit_test(test_windows_statement),
+        cmocka_unit_test(test_resp_parse_errors),
+        cmocka_unit_test(test_windows_parse_cpu),
+        cmocka_unit_test(test_windows_parse_mem),
+        cmocka_unit_test(test_windows_parse_hostile),
+        cmocka_unit_test_setup_teardown(test_live_windows, live_setup,
+                                        live_teardown),
+        cmocka_unit_test_setup_teardown(test_live_roundtrip, live_setup,
+                                        live_teardown),
+        cmocka_unit_test_setup_teardown(test_live_errors, live_setup,
+                                        live_teardown),
+        cmocka_unit_test(test_live_413),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
