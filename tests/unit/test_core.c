@@ -1,0 +1,177 @@
+/* buf, log quoting, complaints and cfg parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "log.h"
+
+static void test_buf_cap(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 8);
+    assert_int_equal(buf_puts(&b, "abcd"), 0);
+    assert_int_equal(buf_puts(&b, "efgh"), 0);
+    assert_int_equal(b.len, 8);
+    assert_int_equal(buf_puts(&b, "i"), -1); /* over the cap */
+    assert_string_equal(b.ptr, "abcdefgh");  /* left unchanged */
+    buf_reset(&b);
+    assert_int_equal(buf_printf(&b, "%d-%s", 42, "x"), 0);
+    assert_string_equal(b.ptr, "42-x");
+    assert_int_equal(buf_printf(&b, "%s", "123456"), -1);
+    char *p = buf_take(&b);
+    assert_string_equal(p, "42-x");
+    assert_null(b.ptr);
+    free(p);
+    buf_cleanup(&b);
+}
+
+static void test_log_quote(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_string_equal(log_quote("a\"b\\c\nd\x01", out, sizeof out),
+                        "\"a\\\"b\\\\c\\nd\\x01\"");
+    /* truncation keeps the closing quote */
+    char small[8];
+    log_quote("abcdefghijkl", small, sizeof small);
+    assert_int_equal(small[0], '"');
+    assert_int_equal(small[strlen(small) - 1], '"');
+    assert_true(strlen(small) < sizeof small);
+}
+
+static void test_complain(void **state)
+{
+    (void)state;
+    struct complaint c = {0};
+    assert_true(complain(&c, "influx down"));
+    assert_false(complain(&c, "influx down"));
+    assert_false(complain(&c, "influx down"));
+    assert_int_equal(c.count, 3);
+    assert_true(complain(&c, "influx 500")); /* changed */
+    assert_true(complain_release(&c));
+    assert_false(complain_release(&c));
+    assert_true(complain(&c, "influx down"));
+}
+
+struct conf {
+    char *host;
+    long buffer;
+    bool once;
+    char *source;
+};
+
+static const struct cfg_opt *table(struct conf *c, size_t *n)
+{
+    static struct cfg_opt opts[4];
+    struct cfg_opt t[] = {
+        {"--docker-host", "T_DOCKER_HOST", CFG_STR, "unix:///d.sock", NULL, 0,
+         0, "engine", &c->host},
+        {"--buffer", "T_BUFFER", CFG_INT, "100", NULL, 1, 1000, "points",
+         &c->buffer},
+        {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0, "one round", &c->once},
+        {"--source", NULL, CFG_ENUM, "auto", "auto|cgroup|api", 0, 0, "src",
+         &c->source},
+    };
+    memcpy(opts, t, sizeof t);
+    *n = 4;
+    return opts;
+}
+
+static void test_cfg_precedence(void **state)
+{
+    (void)state;
+    struct conf c = {0};
+    size_t n, npos;
+    char *pos[4];
+    struct buf errs;
+    buf_init(&errs, 4096);
+    const struct cfg_opt *t = table(&c, &n);
+
+    unsetenv("T_DOCKER_HOST");
+    char *a1[] = {"x", NULL};
+    assert_int_equal(cfg_parse(t, n, 1, a1, 1, pos, 4, &npos, &errs), 0);
+    assert_string_equal(c.host, "unix:///d.sock");
+    assert_int_equal(c.buffer, 100);
+
+    setenv("T_DOCKER_HOST", "tcp://env:2375", 1);
+    assert_int_equal(cfg_parse(t, n, 1, a1, 1, pos, 4, &npos, &errs), 0);
+    assert_string_equal(c.host, "tcp://env:2375");
+
+    char *a2[] = {"x", "add", "--docker-host", "tcp://flag:1", "--once",
+                  "--buffer=7", "web", NULL};
+    assert_int_equal(cfg_parse(t, n, 7, a2, 1, pos, 4, &npos, &errs), 0);
+    assert_string_equal(c.host, "tcp://flag:1");
+    assert_true(c.once);
+    assert_int_equal(c.buffer, 7);
+    assert_int_equal(npos, 2);
+    assert_string_equal(pos[0], "add");
+    assert_string_equal(pos[1], "web");
+    unsetenv("T_DOCKER_HOST");
+    buf_cleanup(&errs);
+}
+
+static void test_cfg_errors_collected(void **state)
+{
+    (void)state;
+    struct conf c = {0};
+    size_t n, npos;
+    char *pos[1];
+    struct buf errs;
+    buf_init(&errs, 4096);
+    const struct cfg_opt *t = table(&c, &n);
+    setenv("T_BUFFER", "lots", 1);
+    char *a[] = {"x", "--bogus", "--source", "magic", "--buffer", NULL};
+    assert_int_equal(cfg_parse(t, n, 5, a, 1, pos, 1, &npos, &errs), -1);
+    assert_non_null(strstr(errs.ptr, "T_BUFFER \"lots\": expected a whole "
+                                     "number from 1 to 1000"));
+    assert_non_null(strstr(errs.ptr, "unknown option \"--bogus\""));
+    assert_non_null(strstr(errs.ptr, "\"magic\": not one of auto|cgroup|api"));
+    assert_non_null(strstr(errs.ptr, "--buffer needs a value"));
+    unsetenv("T_BUFFER");
+
+    buf_reset(&errs);
+    char *h[] = {"x", "--help", NULL};
+    assert_int_equal(cfg_parse(t, n, 2, h, 1, pos, 1, &npos, &errs), 1);
+    buf_cleanup(&errs);
+}
+
+static void test_cfg_secret(void **state)
+{
+    (void)state;
+    char err[256];
+    char path[] = "/tmp/das-secret-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret\n", 7), 7);
+    close(fd);
+    char *s = cfg_read_secret(path, err, sizeof err);
+    assert_non_null(s);
+    assert_string_equal(s, "s3cret");
+    free(s);
+    unlink(path);
+    assert_null(cfg_read_secret(path, err, sizeof err));
+    assert_non_null(strstr(err, "cannot read secret file"));
+    assert_null(strstr(err, "s3cret"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_log_quote),
+        cmocka_unit_test(test_complain),
+        cmocka_unit_test(test_cfg_precedence),
+        cmocka_unit_test(test_cfg_errors_collected),
+        cmocka_unit_test(test_cfg_secret),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
