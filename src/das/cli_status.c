@@ -198,9 +198,10 @@ static void print_header(FILE *f, const struct das_eval *ev,
     fprintf(f, "\n");
     if (ev->store_ok) {
         char iv[32];
-        fprintf(f, "%zu policies (%zu invalid), %zu InfluxDB queries, "
+        fprintf(f, "%zu %s (%zu invalid), %zu InfluxDB %s, "
                 "agents collect every %s\n\n",
-                ev->n, ev->nbad, ev->queries,
+                ev->n, ev->n == 1 ? "policy" : "policies", ev->nbad,
+                ev->queries, ev->queries == 1 ? "query" : "queries",
                 dur_format(ev->ds_interval_ms, iv, sizeof iv));
     } else {
         fprintf(f, "\n");

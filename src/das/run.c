@@ -544,6 +544,8 @@ int das_cmd_run(int argc, char **argv)
             status = 2;
             goto out;
         }
+        log_info("serving /healthz and /metrics", "listen=%s port=%u",
+                 conf.listen, ep_port(st.ep));
     }
 
     {
