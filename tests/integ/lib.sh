@@ -1,0 +1,284 @@
+# shellcheck shell=bash
+# Helpers for the integration tests (tests/integ/t_*.sh), which ctest runs
+# with DAS_BUILD=<cmake build dir> and DAS_SRC=<source dir>. Source it:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   tb_up [--engines N --managers M]     # private servers, env loaded
+#   assert_eq "$(dk info --format '{{.Swarm.LocalNodeState}}')" active "swarm up"
+#   finish                               # "N passed, 0 failed"
+#
+# Test bed (scripts/testbed; its env file is sourced by tb_up):
+#   tb_up [ARGS]        bed under a fresh mktemp -d in /tmp; EXIT trap takes
+#                       it down. Sets TB_ROOT, TB_TMP (scratch folder) and
+#                       everything scripts/testbed env exports (DOCKER,
+#                       DOCKER_HOST, DAS_INFLUX_URL, DAS_POLICY_DB, ...).
+#   tb_down             stop background jobs, take the bed down (idempotent).
+#   testbed CMD [ARGS]  scripts/testbed CMD --dir <this bed> ARGS, e.g.
+#                       `testbed influx-stop`, `testbed engine-stop 1`.
+# Results:
+#   ok MSG, fail MSG, finish
+#   assert_eq ACTUAL EXPECTED MSG, assert_ne ACTUAL OTHER MSG
+#   assert_le A B MSG, assert_ge A B MSG, assert_lt, assert_gt (numbers,
+#   floats fine), assert_contains HAYSTACK NEEDLE MSG
+# Waiting (conditions only; never use it to time things):
+#   wait_until SECONDS CMD...   run CMD every 1 s until it succeeds (output
+#                               discarded); returns 1 at the deadline.
+# Servers:
+#   dk ARGS             $DOCKER against engine 1; dkn K ARGS for engine K
+#   influx_q QUERY [k=v...]  POST /query?db=docker, prints the JSON
+#   influx_write LINES [precision]  POST /write?db=docker (LINES or stdin)
+#   psql_doc SQL        psql -At against $DAS_POLICY_DB (crate@.../doc)
+# Programs and processes:
+#   $bin_ds, $bin_das   $DAS_BUILD/ds, $DAS_BUILD/das; need_bin PATH fails
+#                       clearly when one is not built.
+#   bg_run LOG CMD...   start CMD in the background, output to LOG; sets
+#                       BG_PID; tb_down stops it. bg_stop PID stops one now.
+#   pid_alive PID       running and not a zombie.
+#
+# DAS_TB_KEEP=1 leaves the bed running after the test (for a look around);
+# take it down with scripts/testbed down --dir "$DAS_TESTBED_DIR".
+
+set -eEuo pipefail
+
+DAS_SRC=${DAS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DAS_BUILD=${DAS_BUILD:-$DAS_SRC/build}
+export DAS_SRC DAS_BUILD
+# shellcheck disable=SC2034  # for the tests that source this file
+bin_ds=$DAS_BUILD/ds
+# shellcheck disable=SC2034
+bin_das=$DAS_BUILD/das
+TB_SCRIPT=$DAS_SRC/scripts/testbed
+TB_NAME=$(basename "${0%.sh}")
+TB_PASSED=0
+TB_ROOT=
+TB_TMP=
+TB_BG_PIDS=()
+BG_PID=
+# Loopback servers only: never through a proxy.
+export NO_PROXY='*' no_proxy='*'
+
+# --- results --------------------------------------------------------------
+
+_tb_show_logs() {
+  local f
+  [[ -n "${DAS_TESTBED_DIR:-}" && -d "${DAS_TESTBED_DIR:-}" ]] || return 0
+  for f in "$DAS_TESTBED_DIR"/engine*/dockerd.log "$DAS_TESTBED_DIR/influx/influxd.log" \
+    "$DAS_TESTBED_DIR/pg/postgres.log"; do
+    [[ -s "$f" ]] || continue
+    echo "--- last lines of $f" >&2
+    tail -n 8 "$f" >&2
+  done
+}
+
+fail() {
+  trap - ERR
+  echo "FAIL: $TB_NAME: $*" >&2
+  _tb_show_logs
+  echo "$TB_PASSED passed, 1 failed"
+  exit 1
+}
+
+ok() {
+  TB_PASSED=$((TB_PASSED + 1))
+  echo "ok: $*"
+}
+
+finish() {
+  echo "$TB_PASSED passed, 0 failed"
+  exit 0
+}
+
+# A command that fails outside a condition ends the test with its line.
+_tb_on_err() {
+  local rc=$? line=$1 cmd=$2
+  fail "line $line: '$cmd' exited $rc"
+}
+trap '_tb_on_err "$LINENO" "$BASH_COMMAND"' ERR
+
+assert_eq() {
+  [[ "$1" == "$2" ]] || fail "$3: got '$1', expected '$2'"
+  ok "$3"
+}
+
+assert_ne() {
+  [[ "$1" != "$2" ]] || fail "$3: got '$1', expected something else"
+  ok "$3"
+}
+
+assert_contains() {
+  [[ "$1" == *"$2"* ]] || fail "$3: '$2' not found in: $1"
+  ok "$3"
+}
+
+_tb_num() { [[ "$1" =~ ^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
+
+# _tb_cmp A OP B MSG: numeric comparison with awk, floats allowed.
+_tb_cmp() {
+  local a=$1 op=$2 b=$3 msg=$4
+  _tb_num "$a" || fail "$msg: '$a' is not a number"
+  _tb_num "$b" || fail "$msg: '$b' is not a number"
+  awk -v a="$a" -v b="$b" -v op="$op" 'BEGIN {
+    a += 0; b += 0
+    if (op == "<=") r = a <= b; else if (op == ">=") r = a >= b
+    else if (op == "<") r = a < b; else r = a > b
+    exit !r }' || fail "$msg: expected $a $op $b"
+  ok "$msg"
+}
+
+assert_le() { _tb_cmp "$1" "<=" "$2" "$3"; }
+assert_ge() { _tb_cmp "$1" ">=" "$2" "$3"; }
+assert_lt() { _tb_cmp "$1" "<" "$2" "$3"; }
+assert_gt() { _tb_cmp "$1" ">" "$2" "$3"; }
+
+# wait_until SECONDS CMD...: 0 as soon as CMD succeeds, 1 at the deadline.
+wait_until() {
+  local limit=$1 deadline
+  shift
+  deadline=$((SECONDS + limit))
+  while :; do
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    ((SECONDS < deadline)) || return 1
+    sleep 1
+  done
+}
+
+# --- processes ------------------------------------------------------------
+
+pid_alive() {
+  local state
+  [[ "$1" =~ ^[0-9]+$ && -r /proc/$1/stat ]] || return 1
+  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+bg_run() {
+  local logf=$1
+  shift
+  "$@" >"$logf" 2>&1 </dev/null &
+  BG_PID=$!
+  TB_BG_PIDS+=("$BG_PID")
+}
+
+bg_stop() {
+  local pid=$1 i
+  pid_alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    pid_alive "$pid" || break
+    sleep 0.1
+  done
+  if pid_alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+need_bin() {
+  [[ -x "$1" ]] || fail "$1 is not built (DAS_BUILD=$DAS_BUILD): build first (make build)"
+}
+
+# --- the test bed ---------------------------------------------------------
+
+testbed() {
+  local cmd=$1
+  shift
+  [[ -n "$TB_ROOT" ]] || fail "testbed $cmd: no test bed (call tb_up first)"
+  case "$cmd" in
+    engine-stop|engine-start) bash "$TB_SCRIPT" "$cmd" "$1" --dir "$TB_ROOT/bed" "${@:2}" ;;
+    *) bash "$TB_SCRIPT" "$cmd" --dir "$TB_ROOT/bed" "$@" ;;
+  esac
+}
+
+_tb_on_exit() {
+  local rc=$?
+  trap - ERR
+  tb_down || rc=1
+  exit "$rc"
+}
+
+tb_up() {
+  [[ -z "$TB_ROOT" ]] || fail "tb_up: a test bed is up already ($TB_ROOT)"
+  TB_ROOT=$(mktemp -d /tmp/das-integ.XXXXXX)
+  # The bed's PostgreSQL runs as user postgres and must reach its folder.
+  chmod 711 "$TB_ROOT"
+  TB_TMP=$TB_ROOT/tmp
+  mkdir -p "$TB_TMP"
+  trap _tb_on_exit EXIT
+  trap 'exit 130' INT TERM
+  bash "$TB_SCRIPT" up --dir "$TB_ROOT/bed" "$@" ||
+    fail "scripts/testbed up $* failed (its messages are above)"
+  # shellcheck disable=SC1091
+  . "$TB_ROOT/bed/env"
+}
+
+tb_down() {
+  local pid rc=0
+  for pid in "${TB_BG_PIDS[@]}"; do
+    bg_stop "$pid"
+  done
+  TB_BG_PIDS=()
+  [[ -n "$TB_ROOT" ]] || return 0
+  if [[ "${DAS_TB_KEEP:-0}" == 1 ]]; then
+    echo "DAS_TB_KEEP=1: test bed left running: eval \"\$($TB_SCRIPT env --dir $TB_ROOT/bed)\";" \
+      "take it down with: $TB_SCRIPT down --dir $TB_ROOT/bed" >&2
+    TB_ROOT=
+    return 0
+  fi
+  if [[ -e "$TB_ROOT/bed" ]]; then
+    bash "$TB_SCRIPT" down --dir "$TB_ROOT/bed" || rc=1
+  fi
+  if ((rc == 0)) && ! grep -qF " $TB_ROOT/" /proc/mounts; then
+    rm -rf "$TB_ROOT"
+  else
+    echo "tb_down: left $TB_ROOT in place (see messages above)" >&2
+  fi
+  TB_ROOT=
+  TB_TMP=
+  return "$rc"
+}
+
+# --- servers --------------------------------------------------------------
+
+dk() { "$DOCKER" -H "$TESTBED_ENGINE_1_HOST" "$@"; }
+
+dkn() {
+  local k=$1 var
+  shift
+  var=TESTBED_ENGINE_${k}_HOST
+  [[ -n "${!var:-}" ]] || fail "dkn: no engine $k in this bed"
+  "$DOCKER" -H "${!var}" "$@"
+}
+
+# influx_q QUERY [name=value...]: extra pairs become query parameters
+# (epoch=s, ...). Prints InfluxDB's JSON; fails on a transport error.
+influx_q() {
+  local q=$1 p args=()
+  shift
+  for p in "$@"; do
+    args+=(--data-urlencode "$p")
+  done
+  curl -sS --fail --max-time 30 -XPOST \
+    "$DAS_INFLUX_URL/query?db=${DAS_INFLUX_DB:-docker}" \
+    --data-urlencode "q=$q" "${args[@]}"
+}
+
+# influx_write [LINES [PRECISION]]: line protocol from LINES or stdin.
+influx_write() {
+  local prec=${2:-ns} code
+  if (($# >= 1)) && [[ -n "$1" ]]; then
+    code=$(printf '%s\n' "$1" | curl -sS -o /dev/stderr -w '%{http_code}' --max-time 30 \
+      -XPOST "$DAS_INFLUX_URL/write?db=${DAS_INFLUX_DB:-docker}&precision=$prec" \
+      --data-binary @-)
+  else
+    code=$(curl -sS -o /dev/stderr -w '%{http_code}' --max-time 30 \
+      -XPOST "$DAS_INFLUX_URL/write?db=${DAS_INFLUX_DB:-docker}&precision=$prec" \
+      --data-binary @-)
+  fi
+  [[ "$code" == 204 ]]
+}
+
+psql_doc() {
+  "$TESTBED_PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 "$DAS_POLICY_DB" -c "$1"
+}
