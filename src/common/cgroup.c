@@ -973,7 +973,11 @@ int cg_read(struct cg *cg, const struct cg_container *c, int64_t time_ns,
     if (cg->host_mem > 0 && out->mem_limit > cg->host_mem)
         out->mem_limit = cg->host_mem; /* as dockerd: unlimited → host */
 
-    if (!c->no_net) {
+    if (c->no_net) {
+        /* host network: docker shows 0B / 0B (no endpoint of its own) */
+        out->net_rx = out->net_tx = 0;
+        out->have |= STATS_HAVE_NET;
+    } else {
         long n = read_small(cg, c->net_dev, e2, sizeof e2);
         if (n == CG_GONE) {
             /* the init process exited: the container stopped or restarted */

@@ -28,7 +28,8 @@
  * except lo is summed: with only lo, net_read = net_write = 0, as docker
  * shows. Containers on the host network show 0B / 0B in docker (no endpoint
  * of their own) while /proc/<pid>/net/dev would show the host's traffic: set
- * cg_container.no_net for them (NetworkMode "host") and no net is reported.
+ * cg_container.no_net for them (NetworkMode "host"): 0 / 0 is reported, as
+ * docker shows, and the file is not read.
  *
  * Memory limit: an unlimited cgroup (v1 9223372036854771712, v2 "max") and
  * any limit above the host's memory report the host's MemTotal, as dockerd
@@ -88,7 +89,7 @@ struct cg_container {
     bool blkio_recursive; /* v1: read blkio.io_service_bytes_recursive */
     /* Set by the caller (from dkr_inspect); copied into every sample. */
     double cpu_limit_cores;
-    bool no_net; /* host network: report no net counters */
+    bool no_net; /* host network: net counters 0, as docker shows */
 };
 
 struct cg;
