@@ -1,0 +1,248 @@
+/* The container set and its stats sources. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ds.h"
+#include "log.h"
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
+                       struct cg *cg, enum ds_source source, const char *node)
+{
+    memset(col, 0, sizeof *col);
+    col->dkr = dkr;
+    col->cg = cg;
+    col->source = source;
+    col->node = node;
+}
+
+static void ctr_cleanup(struct ds_ctr *c)
+{
+    free(c->name);
+    free(c->service_id);
+    free(c->service_name);
+    cg_container_cleanup(&c->cg);
+}
+
+void ds_collector_cleanup(struct ds_collector *col)
+{
+    for (size_t i = 0; i < col->n; i++)
+        ctr_cleanup(&col->v[i]);
+    free(col->v);
+    col->v = NULL;
+    col->n = col->cap = 0;
+}
+
+static struct ds_ctr *find(struct ds_collector *col, const char *id)
+{
+    for (size_t i = 0; i < col->n; i++)
+        if (!strcmp(col->v[i].id, id))
+            return &col->v[i];
+    return NULL;
+}
+
+/* Inspects a container (pid, CPU limit) and finds its cgroup when the
+ * cgroup source is in use. A failure leaves it for the next round. */
+static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
+{
+    char err[512];
+    int rc = dkr_inspect(col->dkr, c->id, &c->insp, err, sizeof err);
+    if (rc) {
+        if (rc != DKR_GONE && complain(&col->c_read, err))
+            log_warn("cannot inspect container", "container=%s err=%s",
+                     c->short_id, err);
+        return;
+    }
+    c->inspected = true;
+    c->use_cgroup = false;
+    c->has_prev = false;
+    if (!col->cg || col->source == DS_SRC_API || c->insp.pid <= 0)
+        return;
+    c->cg.cpu_limit_cores = c->insp.cpu_limit_cores;
+    c->cg.no_net = c->insp.host_network;
+    rc = cg_resolve(col->cg, c->id, c->insp.pid, &c->cg, err, sizeof err);
+    if (rc == 0) {
+        c->use_cgroup = true;
+    } else if (rc != CG_GONE) {
+        char q[600];
+        log_warn("cgroup not found; using the Docker stats API for it",
+                 "container=%s err=%s", c->short_id,
+                 log_quote(err, q, sizeof q));
+    }
+}
+
+/* Replaces the container list with the engine's, keeping what ds knows of
+ * containers that are still there. */
+static int follow(struct ds_collector *col, char *err, size_t errlen)
+{
+    struct dkr_container_list l = {0};
+    if (dkr_containers(col->dkr, &l, err, errlen))
+        return -1;
+    for (size_t i = 0; i < col->n; i++)
+        col->v[i].seen = false;
+    for (size_t i = 0; i < l.n; i++) {
+        struct ds_ctr *c = find(col, l.v[i].id);
+        if (!c) {
+            if (col->n == col->cap) {
+                col->cap = col->cap ? col->cap * 2 : 32;
+                col->v = xrealloc(col->v, col->cap * sizeof *col->v);
+            }
+            c = &col->v[col->n++];
+            memset(c, 0, sizeof *c);
+            cg_container_init(&c->cg);
+            snprintf(c->id, sizeof c->id, "%s", l.v[i].id);
+            snprintf(c->short_id, sizeof c->short_id, "%.12s", l.v[i].id);
+            c->name = xstrdup(l.v[i].name);
+            c->service_id = xstrdup(l.v[i].service_id);
+            c->service_name = xstrdup(l.v[i].service_name);
+        }
+        c->seen = true;
+    }
+    dkr_container_list_cleanup(&l);
+    /* forget the containers that are gone (order is not kept) */
+    for (size_t i = 0; i < col->n;) {
+        if (col->v[i].seen) {
+            i++;
+            continue;
+        }
+        ctr_cleanup(&col->v[i]);
+        col->v[i] = col->v[--col->n];
+    }
+    for (size_t i = 0; i < col->n; i++)
+        if (!col->v[i].inspected)
+            ctr_setup(col, &col->v[i]);
+    return 0;
+}
+
+static void sample_done(struct ds_collector *col, struct ds_ctr *c,
+                        const struct stats_sample *cur, ds_emit_fn emit,
+                        void *ud, int *points)
+{
+    struct stats_point p;
+    (void)col;
+    stats_compute(c->has_prev ? &c->prev : NULL, cur, &p);
+    c->prev = *cur;
+    c->has_prev = true;
+    emit(c, &p, ud);
+    (*points)++;
+}
+
+int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
+               size_t errlen)
+{
+    int points = 0;
+    char rerr[512];
+    if (follow(col, err, errlen))
+        return -1;
+
+    /* cgroupfs: read each container's files directly */
+    size_t napi = 0;
+    for (size_t i = 0; i < col->n; i++) {
+        struct ds_ctr *c = &col->v[i];
+        if (!c->inspected)
+            continue;
+        if (!c->use_cgroup) {
+            napi++;
+            continue;
+        }
+        struct stats_sample s;
+        int rc = cg_read(col->cg, &c->cg, now_ns(), &s, rerr, sizeof rerr);
+        if (rc == CG_GONE) {
+            c->inspected = false; /* stopped or restarted: look again */
+            continue;
+        }
+        if (rc) {
+            if (complain(&col->c_read, rerr))
+                log_warn("cannot read container stats", "container=%s err=%s",
+                         c->short_id, rerr);
+            col->read_errors++;
+            continue;
+        }
+        sample_done(col, c, &s, emit, ud, &points);
+    }
+
+    /* the Docker stats API, in parallel, for the others */
+    if (napi) {
+        const char **ids = xcalloc(napi, sizeof *ids);
+        struct ds_ctr **who = xcalloc(napi, sizeof *who);
+        struct dkr_stats *st = xcalloc(napi, sizeof *st);
+        size_t k = 0;
+        for (size_t i = 0; i < col->n; i++) {
+            struct ds_ctr *c = &col->v[i];
+            if (c->inspected && !c->use_cgroup) {
+                ids[k] = c->id;
+                who[k++] = c;
+            }
+        }
+        dkr_stats_many(col->dkr, ids, napi, st, 16);
+        for (size_t j = 0; j < napi; j++) {
+            if (st[j].rc == DKR_GONE) {
+                who[j]->inspected = false;
+                continue;
+            }
+            if (st[j].rc) {
+                if (complain(&col->c_read, st[j].err))
+                    log_warn("cannot read container stats",
+                             "container=%s err=%s", who[j]->short_id,
+                             st[j].err);
+                col->read_errors++;
+                continue;
+            }
+            st[j].cur.cpu_limit_cores = who[j]->insp.cpu_limit_cores;
+            sample_done(col, who[j], &st[j].cur, emit, ud, &points);
+        }
+        free(ids);
+        free(who);
+        free(st);
+    }
+    if (points > 0 && col->read_errors == 0 && complain_release(&col->c_read))
+        log_info("container stats readable again", NULL);
+    col->read_errors = 0;
+    return points;
+}
+
+void ds_point_build(const struct ds_ctr *c, const char *node,
+                    const struct stats_point *sp, struct infl_point *out)
+{
+    infl_point_init(out, "docker", sp->time_ns);
+    infl_point_tag(out, "node", node);
+    infl_point_tag(out, "container", c->short_id);
+    infl_point_tag(out, "service", c->service_id);
+    infl_point_tag(out, "service_name", c->service_name);
+    if (sp->have & STATS_F_CPU_RATIO)
+        infl_point_float(out, "cpu_ratio", sp->cpu_ratio);
+    if (sp->have & STATS_F_CPU_LIMIT_RATIO)
+        infl_point_float(out, "cpu_limit_ratio", sp->cpu_limit_ratio);
+    if (sp->have & STATS_F_MEM_USAGE)
+        infl_point_int(out, "mem_usage", sp->mem_usage);
+    if (sp->have & STATS_F_MEM_LIMIT)
+        infl_point_int(out, "mem_limit", sp->mem_limit);
+    if (sp->have & STATS_F_MEM_RATIO)
+        infl_point_float(out, "mem_ratio", sp->mem_ratio);
+    if (sp->have & STATS_F_NET) {
+        infl_point_int(out, "net_read", sp->net_read);
+        infl_point_int(out, "net_write", sp->net_write);
+    }
+    if (sp->have & STATS_F_BLK) {
+        infl_point_int(out, "blk_read", sp->blk_read);
+        infl_point_int(out, "blk_write", sp->blk_write);
+    }
+    if (sp->have & STATS_F_NET_READ_RATE)
+        infl_point_float(out, "net_read_rate", sp->net_read_rate);
+    if (sp->have & STATS_F_NET_WRITE_RATE)
+        infl_point_float(out, "net_write_rate", sp->net_write_rate);
+    if (sp->have & STATS_F_BLK_READ_RATE)
+        infl_point_float(out, "blk_read_rate", sp->blk_read_rate);
+    if (sp->have & STATS_F_BLK_WRITE_RATE)
+        infl_point_float(out, "blk_write_rate", sp->blk_write_rate);
+    if (sp->have & STATS_F_PIDS)
+        infl_point_int(out, "pids", sp->pids);
+}

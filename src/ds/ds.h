@@ -1,0 +1,67 @@
+/* ds: the stats agent. One module for the container set and its sources
+ * (collect.c), one for the program (main.c). */
+#ifndef DAS_DS_H
+#define DAS_DS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cgroup.h"
+#include "docker.h"
+#include "influx.h"
+#include "log.h"
+#include "stats.h"
+
+enum ds_source { DS_SRC_AUTO = 0, DS_SRC_CGROUP, DS_SRC_API };
+
+/* One container ds follows. */
+struct ds_ctr {
+    char id[65];
+    char short_id[13];
+    char *name;
+    char *service_id;   /* NULL for non-swarm containers */
+    char *service_name;
+    bool seen;          /* in this round's listing */
+    bool inspected;
+    struct dkr_inspect insp;
+    bool use_cgroup;    /* resolved in cgroupfs; else the stats API */
+    struct cg_container cg;
+    bool has_prev;
+    struct stats_sample prev;
+};
+
+struct ds_collector {
+    struct dkr *dkr;
+    struct cg *cg;        /* NULL when cgroupfs is not used */
+    enum ds_source source;
+    const char *node;
+    struct ds_ctr *v;
+    size_t n, cap;
+    struct complaint c_list, c_read;
+    unsigned long read_errors;
+};
+
+/* Sets up the collector; cg may be NULL (API only). Takes no ownership. */
+void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
+                       struct cg *cg, enum ds_source source,
+                       const char *node);
+void ds_collector_cleanup(struct ds_collector *col);
+
+/* One round: follows the running containers (new ones inspected and
+ * resolved, gone ones forgotten), reads a sample of each and computes its
+ * point against the previous one. emit is called for each point with its
+ * container. Returns the number of points, or -1 when the engine could
+ * not be asked for its containers (err says why). */
+typedef void (*ds_emit_fn)(const struct ds_ctr *c, const struct stats_point *p,
+                           void *ud);
+int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud,
+               char *err, size_t errlen);
+
+/* Builds the line-protocol point of DESIGN §3 (measurement "docker") for a
+ * container's stats. Strings are borrowed from c and node. */
+void ds_point_build(const struct ds_ctr *c, const char *node,
+                    const struct stats_point *sp, struct infl_point *out);
+
+#endif

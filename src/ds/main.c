@@ -1,0 +1,431 @@
+/* ds: on every node, each interval, every running container's stats,
+ * tagged with node, container and swarm service, into InfluxDB
+ * (DESIGN.md §1, §3, §5). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "ds.h"
+#include "dur.h"
+#include "endpoint.h"
+#include "log.h"
+
+struct ds_conf {
+    bool once;
+    bool to_stdout;
+    int64_t interval_ms;
+    char *node;
+    char *source;
+    long buffer;
+    char *docker_host;
+    char *influx_url;
+    char *influx_db;
+    char *influx_user;
+    char *influx_password_file;
+    char *proc_root;
+    char *cgroup_root;
+    char *listen;
+    char *log_level;
+};
+
+static volatile sig_atomic_t ds_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    ds_stop = 1;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleeps until the monotonic deadline or a stop signal. */
+static void sleep_until(int64_t deadline_ms)
+{
+    while (!ds_stop) {
+        int64_t left = deadline_ms - mono_ms();
+        if (left <= 0)
+            return;
+        if (left > 500)
+            left = 500;
+        struct timespec ts = {(time_t)(left / 1000),
+                              (long)(left % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Where the points of a round go. */
+struct sink {
+    const char *node;
+    bool to_stdout;
+    struct buf line;            /* --stdout: reused per point */
+    struct infl_buffer *buffer; /* InfluxDB: points wait here */
+    unsigned long points, encode_errors;
+};
+
+static void emit(const struct ds_ctr *c, const struct stats_point *sp,
+                 void *ud)
+{
+    struct sink *s = ud;
+    struct infl_point p;
+    char err[256];
+    ds_point_build(c, s->node, sp, &p);
+    if (log_enabled(LOG_DEBUG)) {
+        char q[160];
+        log_debug("point", "container=%s service_name=%s cpu_ratio=%.1f "
+                  "mem_usage=%lld pids=%lld",
+                  c->short_id,
+                  log_quote(c->service_name ? c->service_name : "", q,
+                            sizeof q),
+                  (sp->have & STATS_F_CPU_RATIO) ? sp->cpu_ratio : -1.0,
+                  (long long)sp->mem_usage, (long long)sp->pids);
+    }
+    if (s->to_stdout) {
+        buf_reset(&s->line);
+        if (infl_point_encode(&p, &s->line, err, sizeof err)) {
+            s->encode_errors++;
+            log_warn("point not encodable", "container=%s err=%s",
+                     c->short_id, err);
+            return;
+        }
+        fwrite(s->line.ptr, 1, s->line.len, stdout);
+    } else if (infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
+        s->encode_errors++;
+        log_warn("point not encodable", "container=%s err=%s", c->short_id,
+                 err);
+        return;
+    }
+    s->points++;
+}
+
+static void discard(const struct ds_ctr *c, const struct stats_point *sp,
+                    void *ud)
+{
+    (void)c;
+    (void)sp;
+    (void)ud;
+}
+
+static void publish(struct endpoint *ep, const struct infl *infl,
+                    const struct sink *s, size_t containers, double round_s,
+                    bool engine_ok, unsigned long rounds)
+{
+    if (!ep)
+        return;
+    struct infl_stats st = {0};
+    struct buf m;
+    buf_init(&m, 64 * 1024);
+    if (infl)
+        infl_get_stats(infl, &st);
+    if (buf_printf(&m,
+                   "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
+                   "# TYPE ds_points_total counter\nds_points_total %lu\n"
+                   "# TYPE ds_points_written_total counter\n"
+                   "ds_points_written_total %lu\n"
+                   "# TYPE ds_points_rejected_total counter\n"
+                   "ds_points_rejected_total %lu\n"
+                   "# TYPE ds_points_buffered gauge\nds_points_buffered %zu\n"
+                   "# TYPE ds_write_failures_total counter\n"
+                   "ds_write_failures_total %lu\n"
+                   "# TYPE ds_containers gauge\nds_containers %zu\n"
+                   "# TYPE ds_round_duration_seconds gauge\n"
+                   "ds_round_duration_seconds %.6f\n"
+                   "# TYPE ds_engine_up gauge\nds_engine_up %d\n",
+                   rounds, s->points, st.points_written, st.points_rejected,
+                   s->buffer ? infl_buffer_len(s->buffer) : 0,
+                   st.write_failures, containers, round_s,
+                   engine_ok ? 1 : 0)) {
+        /* 64 KiB is far more than these lines */
+    }
+    ep_publish(ep, m.ptr, engine_ok,
+               engine_ok ? "ok" : "docker engine unreachable");
+    buf_cleanup(&m);
+}
+
+static enum ds_source parse_source(const char *s)
+{
+    if (!strcmp(s, "cgroup"))
+        return DS_SRC_CGROUP;
+    if (!strcmp(s, "api"))
+        return DS_SRC_API;
+    return DS_SRC_AUTO;
+}
+
+static void usage(const struct cfg_opt *opts, size_t n)
+{
+    printf("usage: ds [options]\n\n"
+           "Every interval, each running container's stats (CPU, memory, "
+           "network,\nblock I/O) tagged with node, container and swarm "
+           "service, into InfluxDB.\n\n");
+    cfg_usage(stdout, opts, n);
+}
+
+int main(int argc, char **argv)
+{
+    struct ds_conf conf = {0};
+    const struct cfg_opt opts[] = {
+        {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "one round (two samples one second apart), then exit", &conf.once},
+        {"--stdout", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "print line protocol instead of writing to InfluxDB",
+         &conf.to_stdout},
+        {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+         "collection interval", &conf.interval_ms},
+        {"--node", "DS_NODE", CFG_STR, NULL, NULL, 0, 0,
+         "node tag (default: the engine's name from GET /info)", &conf.node},
+        {"--source", "DS_SOURCE", CFG_ENUM, "auto", "auto|cgroup|api", 0, 0,
+         "cgroupfs when readable, else the Docker stats API", &conf.source},
+        {"--buffer", "DS_BUFFER", CFG_INT, "100000", NULL, 1, 100000000,
+         "points held while InfluxDB is unreachable (oldest dropped)",
+         &conf.buffer},
+        {"--docker-host", "DOCKER_HOST", CFG_STR,
+         "unix:///var/run/docker.sock", NULL, 0, 0,
+         "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
+         "DOCKER_CERT_PATH)",
+         &conf.docker_host},
+        {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
+         NULL, 0, 0, "InfluxDB 1.x HTTP API", &conf.influx_url},
+        {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
+         "InfluxDB database", &conf.influx_db},
+        {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,
+         "InfluxDB user", &conf.influx_user},
+        {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,
+         NULL, 0, 0,
+         "file holding the InfluxDB password (or env DAS_INFLUX_PASSWORD)",
+         &conf.influx_password_file},
+        {"--proc-root", "DS_PROC_ROOT", CFG_STR, "/proc", NULL, 0, 0,
+         "the host's /proc (e.g. /host/proc when ds runs in a container)",
+         &conf.proc_root},
+        {"--cgroup-root", "DS_CGROUP_ROOT", CFG_STR, "/sys/fs/cgroup", NULL, 0,
+         0, "the host's cgroupfs", &conf.cgroup_root},
+        {"--listen", "DS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
+         "serve /healthz and /metrics on ADDR:PORT", &conf.listen},
+        {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",
+         "debug|info|warn|error", 0, 0, "log level", &conf.log_level},
+    };
+    const size_t nopts = sizeof opts / sizeof opts[0];
+    struct buf errs;
+    char *pos[1];
+    size_t npos;
+    char err[512];
+    int status = 1;
+    struct dkr *dkr = NULL;
+    struct cg *cg = NULL;
+    struct infl *infl = NULL;
+    struct endpoint *ep = NULL;
+    char *password = NULL;
+    struct dkr_info info = {0};
+    bool have_info = false;
+    struct ds_collector col;
+    bool col_init = false;
+    struct sink sink = {0};
+
+    signal(SIGPIPE, SIG_IGN);
+    buf_init(&errs, 16 * 1024);
+    buf_init(&sink.line, 64 * 1024);
+    int rc = cfg_parse(opts, nopts, argc, argv, 1, pos, 0, &npos, &errs);
+    if (rc == 1) {
+        usage(opts, nopts);
+        status = 0;
+        goto out;
+    }
+    if (rc == 0 && conf.interval_ms < 1000) {
+        if (buf_puts(&errs, "--interval: at least 1s\n")) {
+        }
+        rc = -1;
+    }
+    if (rc) {
+        fprintf(stderr, "ds: bad configuration:\n%s", errs.ptr);
+        fprintf(stderr, "see ds --help\n");
+        status = 2;
+        goto out;
+    }
+    log_setup("ds", (enum log_level)log_level_parse(conf.log_level));
+
+    /* credentials: a file (Docker secret) or the environment, never argv */
+    if (conf.influx_password_file) {
+        password = cfg_read_secret(conf.influx_password_file, err, sizeof err);
+        if (!password) {
+            fprintf(stderr, "ds: bad configuration: %s\n", err);
+            status = 2;
+            goto out;
+        }
+    } else if (getenv("DAS_INFLUX_PASSWORD")) {
+        password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
+    }
+
+    dkr = dkr_new(conf.docker_host, err, sizeof err);
+    if (!dkr) {
+        fprintf(stderr, "ds: bad configuration: --docker-host: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    if (dkr_info(dkr, &info, err, sizeof err)) {
+        fprintf(stderr, "ds: %s\n", err);
+        status = 1;
+        goto out;
+    }
+    have_info = true;
+    const char *node = conf.node && *conf.node ? conf.node : info.name;
+
+    enum ds_source source = parse_source(conf.source);
+    if (source != DS_SRC_API) {
+        cg = cg_new(conf.proc_root, conf.cgroup_root, err, sizeof err);
+        if (!cg && source == DS_SRC_CGROUP) {
+            fprintf(stderr, "ds: --source cgroup: %s\n", err);
+            status = 1;
+            goto out;
+        }
+        if (!cg)
+            log_warn("cgroupfs not readable; using the Docker stats API",
+                     "err=%s", err);
+    }
+
+    if (!conf.to_stdout) {
+        struct http_conf hc = {.url = conf.influx_url,
+                               .user = conf.influx_user,
+                               .password = conf.influx_user ? password : NULL,
+                               .timeout_ms = 10000};
+        infl = infl_new(&hc, conf.influx_db, err, sizeof err);
+        if (!infl) {
+            fprintf(stderr, "ds: bad configuration: --influx-url: %s\n", err);
+            status = 2;
+            goto out;
+        }
+        sink.buffer = infl_buffer_new((size_t)conf.buffer);
+    }
+    if (conf.listen) {
+        ep = ep_start(conf.listen, err, sizeof err);
+        if (!ep) {
+            fprintf(stderr, "ds: bad configuration: %s\n", err);
+            status = 2;
+            goto out;
+        }
+    }
+    sink.node = node;
+    sink.to_stdout = conf.to_stdout;
+    ds_collector_init(&col, dkr, cg, source, node);
+    col_init = true;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    char qnode[160];
+    log_info("ds started", "node=%s engine=%s api=%s source=%s interval=%lldms "
+             "sink=%s",
+             log_quote(node, qnode, sizeof qnode), dkr_host(dkr),
+             dkr_api_version(dkr) ? dkr_api_version(dkr) : "?",
+             cg ? (source == DS_SRC_API ? "api" : "cgroup") : "api",
+             (long long)conf.interval_ms,
+             conf.to_stdout ? "stdout" : infl_where(infl));
+
+    struct complaint c_engine = {0};
+    unsigned long rounds = 0;
+    int64_t next = mono_ms();
+    bool engine_ok = true;
+    status = 0;
+    if (conf.once) {
+        /* CPU and rates need two samples: a silent first, one second
+         * before the round that is printed or written */
+        if (ds_collect(&col, discard, NULL, err, sizeof err) < 0) {
+            fprintf(stderr, "ds: cannot list containers: %s\n", err);
+            status = 1;
+            goto out;
+        }
+        sleep_until(mono_ms() + 1000);
+    }
+    while (!ds_stop) {
+        int64_t t0 = mono_ms();
+        double c0 = cpu_seconds();
+        int n = ds_collect(&col, emit, &sink, err, sizeof err);
+        if (n < 0) {
+            engine_ok = false;
+            if (complain(&c_engine, err))
+                log_error("docker engine unreachable", "host=%s err=%s",
+                          dkr_host(dkr), err);
+            if (conf.once) {
+                fprintf(stderr, "ds: %s\n", err);
+                status = 1;
+                break;
+            }
+        } else {
+            engine_ok = true;
+            if (complain_release(&c_engine))
+                log_info("docker engine reachable again", "host=%s",
+                         dkr_host(dkr));
+        }
+        if (sink.buffer) {
+            unsigned long dropped = infl_buffer_take_dropped(sink.buffer);
+            if (dropped)
+                log_warn("buffer full: dropped oldest points",
+                         "dropped=%lu buffer=%ld", dropped, conf.buffer);
+            struct infl_flush_result fr;
+            infl_flush(infl, sink.buffer, mono_ms(), &fr);
+        }
+        if (conf.to_stdout)
+            fflush(stdout);
+        rounds++;
+        double round_s = (double)(mono_ms() - t0) / 1000.0;
+        log_debug("round", "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+                  "buffered=%zu",
+                  col.n, n, round_s, cpu_seconds() - c0,
+                  sink.buffer ? infl_buffer_len(sink.buffer) : 0);
+        publish(ep, infl, &sink, col.n, round_s, engine_ok, rounds);
+        if (conf.once)
+            break;
+        next += conf.interval_ms;
+        if (next < mono_ms())
+            next = mono_ms(); /* a round took longer than the interval */
+        sleep_until(next);
+    }
+
+    /* SIGTERM (or --once): flush what InfluxDB takes, then exit 0 */
+    if (sink.buffer && infl_buffer_len(sink.buffer) > 0) {
+        struct infl_flush_result fr;
+        infl_flush(infl, sink.buffer, INT64_MAX / 2, &fr);
+        if (infl_buffer_len(sink.buffer) > 0) {
+            log_warn("exiting with points InfluxDB did not take",
+                     "unsent=%zu", infl_buffer_len(sink.buffer));
+            if (conf.once)
+                status = 1;
+        }
+    }
+    if (ds_stop)
+        log_info("ds stopping on signal", "rounds=%lu", rounds);
+
+out:
+    if (col_init)
+        ds_collector_cleanup(&col);
+    ep_stop(ep);
+    infl_buffer_free(sink.buffer);
+    infl_free(infl);
+    cg_free(cg);
+    if (have_info)
+        dkr_info_cleanup(&info);
+    dkr_free(dkr);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    buf_cleanup(&sink.line);
+    buf_cleanup(&errs);
+    return status;
+}
