@@ -90,6 +90,10 @@ static void window_cell(const struct das_pol_eval *pe,
     int64_t dur = out_side ? p->out_ms : p->in_ms;
     char mean[48], cs[48], cov[200];
     unit_format_exact(cond, p->metric->kind, cs, sizeof cs);
+    if (!pe->found || pe->svc.global || pe->svc.job) {
+        snprintf(buf, len, "-");
+        return;
+    }
     if (!pe->evaluated || !pe->metrics_ok) {
         char d[32];
         snprintf(buf, len, "? vs %s over %s", cs,

@@ -108,7 +108,7 @@ static long row_seq(const struct pol_row *row)
 }
 
 static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
-                            const char *what, const char *why)
+                            const char *what)
 {
     pe->evaluated = false;
     memset(&pe->res, 0, sizeof pe->res);
@@ -117,8 +117,9 @@ static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
     pe->res.from = pe->res.to = pe->found ? pe->svc.replicas : -1;
     pe->res.observed = NAN;
     pe->res.threshold = NAN;
+    /* the evaluation carries the error itself once, not per policy */
     snprintf(pe->res.reason, sizeof pe->res.reason,
-             "%s: no decision this cycle (%.200s)", what, why);
+             "no decision this cycle: %s unavailable", what);
 }
 
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
@@ -252,13 +253,11 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
 
         if (!ev->store_ok) {
-            set_unavailable(pe, "store-unavailable", "policy store",
-                            ev->store_err);
+            set_unavailable(pe, "store-unavailable", "policy store");
             continue;
         }
         if (!ev->docker_ok) {
-            set_unavailable(pe, "docker-unavailable", "Docker engine",
-                            ev->docker_err);
+            set_unavailable(pe, "docker-unavailable", "Docker engine");
             continue;
         }
         size_t po = pidx[i][0], pi = pidx[i][1];
@@ -271,8 +270,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
                                  ev->ds_interval_ms, &in->in_win);
             if (!pe->metrics_ok) {
-                set_unavailable(pe, "metrics-unavailable", "InfluxDB",
-                                ev->influx_err);
+                set_unavailable(pe, "metrics-unavailable", "InfluxDB");
                 continue;
             }
         }
