@@ -727,13 +727,14 @@ static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
         snprintf(out->id, sizeof out->id, "%s", id);
     const char *read = jstr(j, "read");
     int64_t t;
-    if (!read || dkr_parse_time(read, &t) != 0) {
-        snprintf(err, errlen, "stats: \"read\" is missing or not a time");
-        return -1;
-    }
-    if (t <= 0) { /* 0001-01-01T00:00:00Z: the container is not running */
+    /* Go's zero time: the daemon had no sample (container not running) */
+    if (read && strncmp(read, "0001-01-01T00:00:00", 19) == 0) {
         snprintf(err, errlen, "stats: container not running");
         return DKR_GONE;
+    }
+    if (!read || dkr_parse_time(read, &t) != 0 || t <= 0) {
+        snprintf(err, errlen, "stats: \"read\" is missing or not a time");
+        return -1;
     }
     s->time_ns = t;
 
