@@ -819,6 +819,81 @@ static void test_write_verdicts(void **state)
     infl_free(c);
 }
 
+/* Counts the lines of text containing needle. */
+static int count_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A failing InfluxDB is logged when it starts failing, when the failure
+ * changes and when it recovers, not every round; rejections likewise. */
+static void test_flush_logs_changes_only(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_influx_log_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, 2), 2);
+    log_setup("test", LOG_INFO);
+
+    struct infl *c = new_client("http://admin:s3cr3t@127.0.0.1:9");
+    struct infl_buffer *b = infl_buffer_new(100);
+    struct infl_flush_result r;
+    struct fake f;
+    fake_init(&f);
+    long script[] = {500, 500, 500, -1, -1, 204, 400, 204, 400, 400};
+    memcpy(f.script, script, sizeof script);
+    f.nscript = sizeof script / sizeof *script;
+    infl_set_post_hook(c, fake_post, &f);
+    fill(b, 0, 1);
+    int64_t now = 0;
+    for (int round = 0; round < 5; round++) { /* 500 ×3, refused ×2 */
+        assert_int_equal(infl_flush(c, b, now, &r), -1);
+        now = r.retry_at_ms;
+    }
+    assert_int_equal(infl_flush(c, b, now, &r), 0); /* 204: recovered */
+    fill(b, 1, 1);
+    assert_int_equal(infl_flush(c, b, now, &r), 0); /* 400 */
+    fill(b, 2, 1);
+    assert_int_equal(infl_flush(c, b, now, &r), 0); /* 204 */
+    fill(b, 3, 1);
+    assert_int_equal(infl_flush(c, b, now, &r), 0); /* 400 */
+    fill(b, 4, 1);
+    assert_int_equal(infl_flush(c, b, now, &r), 0); /* 400 again: quiet */
+
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    log_setup("test", LOG_OFF);
+    size_t len;
+    FILE *lf = fopen(path, "rb");
+    assert_non_null(lf);
+    char text[8192];
+    len = fread(text, 1, sizeof text - 1, lf);
+    text[len] = '\0';
+    fclose(lf);
+    close(fd);
+    unlink(path);
+
+    assert_int_equal(count_lines(text, "InfluxDB write failed"), 2);
+    assert_int_equal(count_lines(text, "HTTP 500"), 1);
+    assert_int_equal(count_lines(text, "Connection refused"), 1);
+    assert_int_equal(count_lines(text, "InfluxDB writes work again"), 1);
+    assert_int_equal(count_lines(text, "InfluxDB refused points"), 2);
+    assert_int_equal(count_lines(text, "InfluxDB accepts points again"), 1);
+    assert_null(strstr(text, "s3cr3t")); /* never the password */
+    assert_int_equal(count_lines(text, "url=http://127.0.0.1:9"), 6);
+    buf_cleanup(&f.accepted);
+    infl_buffer_free(b);
+    infl_free(c);
+}
+
 /* ---- client ------------------------------------------------------------ */
 
 static void test_new_where(void **state)
@@ -1349,27 +1424,29 @@ static void test_live_windows(void **state)
 static void test_live_roundtrip(void **state)
 {
     LIVE_OR_SKIP(l);
+    /* in → as stored: tag value, string field, measurement and field key
+     * (those two follow the same rules). */
     static const struct {
-        const char *in, *tag, *str;
+        const char *in, *tag, *str, *name;
     } cases[] = {
-        {"a b", "a b", "a b"},
-        {"a,b", "a,b", "a,b"},
-        {"a=b", "a=b", "a=b"},
-        {"a\\b", "a\\b", "a\\b"},
-        {"a\\", "a_", "a\\"},
-        {"a\\ b", "a\\ b", "a\\ b"},
-        {"a\\,b", "a\\,b", "a\\,b"},
-        {"a\\=b", "a\\=b", "a\\=b"},
-        {"a\"b", "a\"b", "a\"b"},
-        {"it's", "it's", "it's"},
-        {"two\nlines", "two\\nlines", "two\\nlines"},
-        {"tab\there", "tab\\there", "tab\\there"},
+        {"a b", "a b", "a b", "a b"},
+        {"a,b", "a,b", "a,b", "a,b"},
+        {"a=b", "a=b", "a=b", "a=b"},
+        {"a\\b", "a\\b", "a\\b", "a\\b"},
+        {"a\\", "a_", "a\\", "a_"},
+        {"a\\ b", "a\\ b", "a\\ b", "a_ b"},
+        {"a\\,b", "a\\,b", "a\\,b", "a_,b"},
+        {"a\\=b", "a\\=b", "a\\=b", "a_=b"},
+        {"a\"b", "a\"b", "a\"b", "a\"b"},
+        {"it's", "it's", "it's", "it's"},
+        {"two\nlines", "two\\nlines", "two\\nlines", "two\\nlines"},
+        {"tab\there", "tab\\there", "tab\\there", "tab\\there"},
         {"x' or service =~ /.*/ or '", "x' or service =~ /.*/ or '",
-         "x' or service =~ /.*/ or '"},
-        {"服务 é", "服务 é", "服务 é"},
-        {" lead", " lead", " lead"},
-        {"trail ", "trail ", "trail "},
-        {"#hash", "#hash", "#hash"},
+         "x' or service =~ /.*/ or '", "x' or service =~ /.*/ or '"},
+        {"服务 é", "服务 é", "服务 é", "服务 é"},
+        {" lead", " lead", " lead", " lead"},
+        {"trail ", "trail ", "trail ", "trail "},
+        {"#hash", "#hash", "#hash", NULL}, /* no such measurement */
     };
     size_t ncases = sizeof cases / sizeof *cases;
     char err[512], idx[16];
@@ -1381,6 +1458,12 @@ static void test_live_roundtrip(void **state)
         infl_point_tag(&p, "i", idx);
         infl_point_tag(&p, "t", cases[i].in);
         infl_point_string(&p, "s", cases[i].in);
+        assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
+        if (!cases[i].name)
+            continue;
+        infl_point_init(&p, cases[i].in, 1000000000LL + (int64_t)i);
+        infl_point_tag(&p, "i", idx);
+        infl_point_float(&p, cases[i].in, 1.0);
         assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err), 0);
     }
     flush_all(l->c, b);
@@ -1403,6 +1486,31 @@ static void test_live_roundtrip(void **state)
         assert_non_null(s);
         if (strcmp(t, cases[i].tag) || strcmp(s, cases[i].str))
             fail_msg("case %zu: tag \"%s\" string \"%s\"", i, t, s);
+    }
+    json_decref(res);
+
+    /* Each measurement holds its one field key, both named as expected. */
+    if (infl_query(l->c, "SHOW FIELD KEYS", &res, err, sizeof err))
+        fail_msg("%s", err);
+    json_t *series = json_object_get(
+        json_array_get(json_object_get(res, "results"), 0), "series");
+    for (size_t i = 0; i < ncases; i++) {
+        bool found = false;
+        if (!cases[i].name)
+            continue;
+        for (size_t j = 0; j < json_array_size(series); j++) {
+            json_t *sr = json_array_get(series, j);
+            json_t *keys = json_object_get(sr, "values");
+            const char *name = json_string_value(json_object_get(sr, "name"));
+            const char *key =
+                json_string_value(json_array_get(json_array_get(keys, 0), 0));
+            if (name && key && strcmp(name, cases[i].name) == 0 &&
+                strcmp(key, cases[i].name) == 0 && json_array_size(keys) == 1)
+                found = true;
+        }
+        if (!found)
+            fail_msg("case %zu: no measurement / field key \"%s\"", i,
+                     cases[i].name);
     }
     json_decref(res);
 
@@ -1555,6 +1663,7 @@ int main(void)
         cmocka_unit_test(test_flush_single_point_413_dropped),
         cmocka_unit_test(test_flush_drop_400),
         cmocka_unit_test(test_write_verdicts),
+        cmocka_unit_test(test_flush_logs_changes_only),
         cmocka_unit_test(test_new_where),
         cmocka_unit_test(test_quote_string),
         cmocka_unit_test(test_quote_ident),
