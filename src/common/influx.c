@@ -208,9 +208,8 @@ static int encode_field_value(const struct infl_field *f, struct buf *out)
     return -1;
 }
 
-static int check_point(const struct infl_point *p,
-                       const struct infl_tag **tags, size_t *ntags,
-                       char *err, size_t errlen)
+static int check_point(const struct infl_point *p, const struct infl_tag **tags,
+                       size_t *ntags, char *err, size_t errlen)
 {
     if (p->overflow) {
         snprintf(err, errlen, "point has more than %d tags or %d fields",
@@ -382,8 +381,7 @@ size_t infl_buffer_bytes(const struct infl_buffer *b)
     return b->bytes;
 }
 
-const char *infl_buffer_line(const struct infl_buffer *b, size_t i,
-                             size_t *len)
+const char *infl_buffer_line(const struct infl_buffer *b, size_t i, size_t *len)
 {
     if (i >= b->n)
         return NULL;
@@ -498,20 +496,20 @@ size_t infl_split_lines(size_t n)
 struct infl {
     struct http *http;
     char *db;
-    char *where;       /* URL without userinfo, for messages */
-    char *write_path;  /* /write?db=…&precision=ns */
-    char *query_path;  /* /query?db=…&epoch=ms */
+    char *where;      /* URL without userinfo, for messages */
+    char *write_path; /* /write?db=…&precision=ns */
+    char *query_path; /* /query?db=…&epoch=ms */
     struct infl_stats stats;
     /* writer state */
-    unsigned attempt;  /* consecutive RETRY outcomes */
+    unsigned attempt; /* consecutive RETRY outcomes */
     int64_t retry_at_ms;
-    size_t max_bytes;  /* lowered by 413s, kept for the client's life */
+    size_t max_bytes; /* lowered by 413s, kept for the client's life */
     uint64_t rng;
     struct complaint fail_cx;   /* RETRY: InfluxDB unreachable / failing */
     struct complaint reject_cx; /* DROP: InfluxDB refuses points */
     struct buf body;
-    int (*post)(void *ctx, const char *body, size_t len,
-                struct http_resp *resp, char *err, size_t errlen);
+    int (*post)(void *ctx, const char *body, size_t len, struct http_resp *resp,
+                char *err, size_t errlen);
     void *post_ctx;
 };
 
@@ -629,8 +627,8 @@ static void server_message(const struct http_resp *resp, char *out,
     if (msg)
         copy_text(out, outlen, msg, strlen(msg));
     else
-        copy_text(out, outlen, body, resp->body.len > 300 ? 300 :
-                                                            resp->body.len);
+        copy_text(out, outlen, body,
+                  resp->body.len > 300 ? 300 : resp->body.len);
     json_decref(root);
 }
 
@@ -718,15 +716,13 @@ static void note_rejected(struct infl *c, const char *why, size_t points)
                   log_quote(why, q, sizeof q));
 }
 
-static size_t build_body(struct infl *c, const struct infl_buffer *b,
-                         size_t n)
+static size_t build_body(struct infl *c, const struct infl_buffer *b, size_t n)
 {
     buf_reset(&c->body);
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const char *line = infl_buffer_line(b, i, &len);
-        if (buf_append(&c->body, line, len) ||
-            buf_append(&c->body, "\n", 1))
+        if (buf_append(&c->body, line, len) || buf_append(&c->body, "\n", 1))
             abort(); /* the cap is half the address space */
     }
     return c->body.len;
@@ -750,8 +746,8 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
     while (infl_buffer_len(b) > 0) {
         size_t n = infl_batch_count(b, max_lines, c->max_bytes);
         size_t bytes = build_body(c, b, n);
-        enum infl_verdict v = infl_write(c, c->body.ptr, bytes, err,
-                                         sizeof err);
+        enum infl_verdict v =
+            infl_write(c, c->body.ptr, bytes, err, sizeof err);
         res->requests++;
         switch (v) {
         case INFL_OK:
@@ -774,8 +770,9 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
             size_t half = infl_split_lines(n);
             if (half == 0) {
                 /* That one point was the trouble, not the batch size. */
-                note_rejected(c, "HTTP 413: a single point is larger than "
-                                 "InfluxDB's max-body-size",
+                note_rejected(c,
+                              "HTTP 413: a single point is larger than "
+                              "InfluxDB's max-body-size",
                               1);
                 infl_buffer_pop(b, 1);
                 res->rejected += 1;
@@ -787,8 +784,8 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
             learning = true;
             log_info("InfluxDB answered 413 (body too large): halving the "
                      "batch",
-                     "url=%s lines=%zu bytes=%zu next_lines=%zu", c->where,
-                     n, bytes, half);
+                     "url=%s lines=%zu bytes=%zu next_lines=%zu", c->where, n,
+                     bytes, half);
             break;
         }
         case INFL_RETRY: {
@@ -810,8 +807,8 @@ int infl_flush(struct infl *c, struct infl_buffer *b, int64_t now_ms,
     }
     c->attempt = 0;
     if (complain_release(&c->fail_cx))
-        log_info("InfluxDB writes work again", "url=%s written=%zu",
-                 c->where, res->written);
+        log_info("InfluxDB writes work again", "url=%s written=%zu", c->where,
+                 res->written);
     if (res->rejected == 0 && res->written > 0 &&
         complain_release(&c->reject_cx))
         log_info("InfluxDB accepts points again", "url=%s", c->where);
@@ -973,9 +970,8 @@ static bool field_name_ok(const char *f)
     return n > 0 && n <= INFL_MAX_FIELD_NAME;
 }
 
-int infl_windows_statement(const char *field, int64_t start_ms,
-                           int64_t end_ms, struct buf *out, char *err,
-                           size_t errlen)
+int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
+                           struct buf *out, char *err, size_t errlen)
 {
     struct buf id, sel;
     int rc = -1;

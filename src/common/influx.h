@@ -172,8 +172,8 @@ void infl_free(struct infl *c);
 const char *infl_where(const struct infl *c);
 
 struct infl_stats {
-    unsigned long queries;       /* /query requests sent */
-    unsigned long writes;        /* /write requests sent */
+    unsigned long queries; /* /query requests sent */
+    unsigned long writes;  /* /write requests sent */
     unsigned long points_written;
     unsigned long points_rejected; /* dropped on DROP / single-point 413 */
     unsigned long write_failures;  /* RETRY outcomes */
@@ -192,13 +192,13 @@ enum infl_verdict infl_write(struct infl *c, const char *body, size_t len,
                              char *err, size_t errlen);
 
 struct infl_flush_result {
-    size_t written;     /* points InfluxDB took */
-    size_t rejected;    /* points of batches InfluxDB refused (DROP; with
-                           a 400 "partial write" some of them were stored)
-                           and single points too large (413) */
-    size_t requests;    /* POSTs made */
-    bool deferred;      /* nothing sent: still inside the backoff delay */
-    bool retry;         /* stopped at a RETRY: the rest stays buffered */
+    size_t written;      /* points InfluxDB took */
+    size_t rejected;     /* points of batches InfluxDB refused (DROP; with
+                            a 400 "partial write" some of them were stored)
+                            and single points too large (413) */
+    size_t requests;     /* POSTs made */
+    bool deferred;       /* nothing sent: still inside the backoff delay */
+    bool retry;          /* stopped at a RETRY: the rest stays buffered */
     int64_t retry_at_ms; /* when retry/deferred: the earliest next attempt */
 };
 
@@ -261,9 +261,8 @@ int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
 
 /* The InfluxQL infl_query_windows() sends (three statements). 0 / -1 with
  * err on a bad field name. */
-int infl_windows_statement(const char *field, int64_t start_ms,
-                           int64_t end_ms, struct buf *out, char *err,
-                           size_t errlen) WUR;
+int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
+                           struct buf *out, char *err, size_t errlen) WUR;
 /* Merges a parsed response of that statement into aggregates sorted by
  * (service, container). Series it can't use (tags too long, no numbers) are
  * skipped. 0 → *out heap (free), *n entries; -1 → err. */

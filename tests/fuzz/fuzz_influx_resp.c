@@ -51,7 +51,8 @@ static void check_line(const char *s)
     if (infl_point_encode(&p, &out, err, sizeof err) == 0) {
         /* One line: the only newline is the last byte. */
         char *nl = memchr(out.ptr, '\n', out.len);
-        if (!nl || nl != out.ptr + out.len - 1 || memchr(out.ptr, '\r', out.len))
+        if (!nl || nl != out.ptr + out.len - 1 ||
+            memchr(out.ptr, '\r', out.len))
             abort();
     }
     buf_cleanup(&out);

@@ -124,8 +124,8 @@ static void test_encode_tags_sorted_empty_omitted(void **state)
     struct infl_point p;
     infl_point_init(&p, "m", 1);
     infl_point_tag(&p, "zz", "1");
-    infl_point_tag(&p, "service", "");  /* non-swarm container */
-    infl_point_tag(&p, "Upper", "2");   /* 'U' < 'a' bytewise */
+    infl_point_tag(&p, "service", ""); /* non-swarm container */
+    infl_point_tag(&p, "Upper", "2");  /* 'U' < 'a' bytewise */
     infl_point_tag(&p, "aa", NULL);
     infl_point_tag(&p, "b", "3");
     infl_point_int(&p, "v", -5);
@@ -186,7 +186,9 @@ static void test_escape_newline_no_injection(void **state)
                            "\\ cpu_ratio\\=1000\\ 1 s=\"x\\r\\ny\","
                            "cpu_ratio=1 2");
     /* Tab as \t, other control bytes as '?'. */
-    assert_string_equal(tok(INFL_TOK_TAG, "a\tb\x01" "c\x7f"), "a\\tb?c?");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\tb\x01"
+                                          "c\x7f"),
+                        "a\\tb?c?");
     assert_string_equal(tok(INFL_TOK_MEASUREMENT, "m\n"), "m\\n");
     assert_string_equal(strfield("a\tb\x02"), "a\\tb?");
 }
@@ -471,8 +473,7 @@ static void test_classify(void **state)
 static void test_backoff(void **state)
 {
     (void)state;
-    const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000,
-                            60000};
+    const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
     for (unsigned i = 0; i < sizeof want / sizeof *want; i++)
         assert_int_equal(infl_backoff_ms(i, 0), want[i]);
     assert_int_equal(infl_backoff_ms(1000, 0), INFL_BACKOFF_MAX_MS);
@@ -521,7 +522,7 @@ static void test_batch_count_and_split(void **state)
 struct fake {
     long script[16]; /* statuses to answer first; -1 = transport error */
     size_t nscript, next;
-    size_t max_body;  /* > 0: bigger bodies get 413 */
+    size_t max_body; /* > 0: bigger bodies get 413 */
     const char *body_400;
     struct buf accepted; /* bodies answered 204, in order */
     size_t calls;
@@ -555,8 +556,10 @@ static int fake_post(void *ctx, const char *body, size_t len,
     if (status == 204)
         assert_int_equal(buf_append(&f->accepted, body, len), 0);
     else if (status == 400)
-        assert_int_equal(buf_puts(&resp->body, f->body_400 ? f->body_400 :
-                                  "{\"error\":\"bad\"}"), 0);
+        assert_int_equal(buf_puts(&resp->body, f->body_400
+                                                   ? f->body_400
+                                                   : "{\"error\":\"bad\"}"),
+                         0);
     else if (status == 413)
         assert_int_equal(
             buf_puts(&resp->body, "{\"error\":\"Request Entity Too Large\"}"),
@@ -781,8 +784,7 @@ static void test_flush_drop_400(void **state)
     char err[512];
     f.script[1] = 400;
     f.nscript = 2;
-    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err),
-                     INFL_DROP);
+    assert_int_equal(infl_write(c, "m v=1 1\n", 8, err, sizeof err), INFL_DROP);
     assert_non_null(strstr(err, "HTTP 400: partial write: field type "
                                 "conflict"));
     free(body);
@@ -997,15 +999,20 @@ static void test_windows_statement(void **state)
              where, where, where);
     assert_string_equal(b.ptr, want);
 
-    const char *bad[] = {"", "CPU", "cpu ratio", "cpu\"", "x; DROP",
-                         "cpu_ratio\n", "ré", "a1",
+    const char *bad[] = {"",
+                         "CPU",
+                         "cpu ratio",
+                         "cpu\"",
+                         "x; DROP",
+                         "cpu_ratio\n",
+                         "ré",
+                         "a1",
                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                          "aaaaaaaaaaaaaaaaa"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         buf_reset(&b);
-        assert_int_equal(infl_windows_statement(bad[i], 0, 1, &b, err,
-                                                sizeof err),
-                         -1);
+        assert_int_equal(
+            infl_windows_statement(bad[i], 0, 1, &b, err, sizeof err), -1);
         assert_non_null(strstr(err, "[a-z_]+"));
     }
     assert_int_equal(infl_windows_statement(NULL, 0, 1, &b, err, sizeof err),
@@ -1037,74 +1044,65 @@ static void test_resp_parse_errors(void **state)
     json_t *root = (json_t *)1;
     char err[512];
 
-    assert_int_equal(parse_fixture("db_not_found.json", 200, &root, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        parse_fixture("db_not_found.json", 200, &root, err, sizeof err), -1);
     assert_null(root);
     assert_string_equal(err, "statement 0: database not found: nosuch");
 
-    assert_int_equal(parse_fixture("db_not_found_multi.json", 200, &root, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        parse_fixture("db_not_found_multi.json", 200, &root, err, sizeof err),
+        -1);
     assert_string_equal(err, "statement 0: not executed (does the database "
                              "exist?)");
 
-    assert_int_equal(parse_fixture("parse_error_400.json", 400, &root, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        parse_fixture("parse_error_400.json", 400, &root, err, sizeof err), -1);
     assert_non_null(strstr(err, "HTTP 400: error parsing query: found SELEC"));
 
-    assert_int_equal(parse_fixture("auth_failed_401.json", 401, &root, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        parse_fixture("auth_failed_401.json", 401, &root, err, sizeof err), -1);
     assert_string_equal(err, "HTTP 401: authorization failed");
 
     assert_int_equal(parse_fixture("partial_max_row_limit.json", 200, &root,
                                    err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "partial"));
-    assert_int_equal(parse_fixture("partial_series.json", 200, &root, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        parse_fixture("partial_series.json", 200, &root, err, sizeof err), -1);
     assert_non_null(strstr(err, "max-row-limit"));
 
     /* Not InfluxDB's JSON. */
-    assert_int_equal(infl_resp_parse(502, "<html>Bad Gateway</html>", 24,
-                                     &root, err, sizeof err),
+    assert_int_equal(infl_resp_parse(502, "<html>Bad Gateway</html>", 24, &root,
+                                     err, sizeof err),
                      -1);
     assert_string_equal(err, "HTTP 502 (body is not InfluxDB JSON)");
     assert_int_equal(infl_resp_parse(503, "", 0, &root, err, sizeof err), -1);
     assert_string_equal(err, "HTTP 503");
-    assert_int_equal(infl_resp_parse(200, "{\"results\":[", 12, &root, err,
-                                     sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_resp_parse(200, "{\"results\":[", 12, &root, err, sizeof err), -1);
     assert_non_null(strstr(err, "bad JSON"));
-    assert_int_equal(infl_resp_parse(200, "[]", 2, &root, err, sizeof err),
-                     -1);
-    assert_int_equal(infl_resp_parse(200, "{}", 2, &root, err, sizeof err),
-                     -1);
+    assert_int_equal(infl_resp_parse(200, "[]", 2, &root, err, sizeof err), -1);
+    assert_int_equal(infl_resp_parse(200, "{}", 2, &root, err, sizeof err), -1);
     assert_non_null(strstr(err, "results"));
-    assert_int_equal(infl_resp_parse(200, "{\"results\":[1]}", 15, &root, err,
-                                     sizeof err),
-                     -1);
-    assert_int_equal(infl_resp_parse(500, "{\"results\":[]}", 14, &root, err,
-                                     sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_resp_parse(200, "{\"results\":[1]}", 15, &root, err, sizeof err),
+        -1);
+    assert_int_equal(
+        infl_resp_parse(500, "{\"results\":[]}", 14, &root, err, sizeof err),
+        -1);
     assert_string_equal(err, "HTTP 500");
     /* Control bytes in InfluxDB's message don't reach the caller raw. */
     const char *evil = "{\"error\":\"bad\\nline\\u001b[31m\"}";
-    assert_int_equal(infl_resp_parse(400, evil, strlen(evil), &root, err,
-                                     sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_resp_parse(400, evil, strlen(evil), &root, err, sizeof err), -1);
     assert_string_equal(err, "HTTP 400: bad?line?[31m");
     /* A NUL inside the body. */
-    assert_int_equal(infl_resp_parse(200, "{\"results\":[]}\0x", 16, &root,
-                                     err, sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_resp_parse(200, "{\"results\":[]}\0x", 16, &root, err, sizeof err),
+        -1);
 
-    assert_int_equal(parse_fixture("windows_empty.json", 200, &root, err,
-                                   sizeof err),
-                     0);
+    assert_int_equal(
+        parse_fixture("windows_empty.json", 200, &root, err, sizeof err), 0);
     assert_non_null(root);
     json_decref(root);
 }
@@ -1116,9 +1114,8 @@ static void test_windows_parse_cpu(void **state)
     char err[256];
     struct infl_agg *a;
     size_t n;
-    assert_int_equal(parse_fixture("windows_cpu.json", 200, &root, err,
-                                   sizeof err),
-                     0);
+    assert_int_equal(
+        parse_fixture("windows_cpu.json", 200, &root, err, sizeof err), 0);
     assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
     json_decref(root);
     assert_int_equal(n, 3);
@@ -1148,9 +1145,8 @@ static void test_windows_parse_mem(void **state)
     char err[256];
     struct infl_agg *a;
     size_t n;
-    assert_int_equal(parse_fixture("windows_mem.json", 200, &root, err,
-                                   sizeof err),
-                     0);
+    assert_int_equal(
+        parse_fixture("windows_mem.json", 200, &root, err, sizeof err), 0);
     assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
     json_decref(root);
     assert_int_equal(n, 3);
@@ -1160,9 +1156,8 @@ static void test_windows_parse_mem(void **state)
     assert_int_equal(a[2].count, 3);
     free(a);
 
-    assert_int_equal(parse_fixture("windows_empty.json", 200, &root, err,
-                                   sizeof err),
-                     0);
+    assert_int_equal(
+        parse_fixture("windows_empty.json", 200, &root, err, sizeof err), 0);
     a = (struct infl_agg *)1;
     assert_int_equal(infl_windows_parse(root, &a, &n, err, sizeof err), 0);
     assert_int_equal(n, 0);
@@ -1170,8 +1165,7 @@ static void test_windows_parse_mem(void **state)
     json_decref(root);
 }
 
-static int parse_windows_text(const char *text, struct infl_agg **a,
-                              size_t *n)
+static int parse_windows_text(const char *text, struct infl_agg **a, size_t *n)
 {
     json_error_t jerr;
     char err[256];
@@ -1208,40 +1202,38 @@ static void test_windows_parse_hostile(void **state)
     /* Garbage series are skipped, good ones kept; columns found by name;
      * a container without first/last is left out. */
     const char *text =
-        "{\"results\":[{\"series\":["
-        SER("\"s1\"", "\"c1\"", "[\"time\",\"count\",\"mean\"]",
-            "[[0,4,2.5]]") ","
-        SER("\"s1\"", "\"c2\"", "[\"time\",\"mean\",\"count\"]",
-            "[[0,1.5,2]]") ","
-        SER("\"\"", "\"c3\"", "[\"time\",\"mean\",\"count\"]",
-            "[[0,1,1]]") ","
-        SER("\"s1\"", "\"c4\"", "[\"time\",\"mean\",\"count\"]",
-            "[[0,\"x\",1]]") ","
-        SER("\"s1\"", "\"c5\"", "[\"time\",\"mean\",\"count\"]",
-            "[[0,1,-1]]") ","
-        SER("\"s1\"", "\"c6\"", "[\"time\",\"mean\"]", "[[0,1]]") ","
-        SER("\"s1\"", "\"c7\"", "[\"time\",\"mean\",\"count\"]", "[]") ","
-        SER("\"s1\"", "\"c8\"", "[\"time\",\"mean\",\"count\"]", "7") ","
-        SER("null", "\"c9\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
-        SER("\"svc-name-far-too-long-for-a-swarm-id-and-then-some-more-text-"
-            "abcdefgh\"",
-            "\"c10\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
-        SER("\"s1\"", "\"container-id-too-long\"",
-            "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") ","
-        SER("\"s0\"", "\"c0\"", "[\"time\",\"mean\",\"count\"]",
-            "[[0,9,1]]") ","
-        "42, null, {\"tags\":5}"
-        "]},{\"series\":["
-        SER("\"s1\"", "\"c1\"", "[\"time\",\"first\"]", "[[100,1]]") ","
-        SER("\"s1\"", "\"c2\"", "[\"first\",\"time\"]", "[[1,101.0]]") ","
-        SER("\"s0\"", "\"c0\"", "[\"time\",\"first\"]", "[[\"x\",1]]") ","
-        SER("\"s9\"", "\"c9\"", "[\"time\",\"first\"]", "[[5,1]]") ","
-        "{\"tags\":{}}"
-        "]},{\"series\":["
-        SER("\"s1\"", "\"c1\"", "[\"time\",\"last\"]", "[[200,1]]") ","
-        SER("\"s1\"", "\"c2\"", "[\"time\",\"last\"]", "[[201,1]]") ","
-        SER("\"s0\"", "\"c0\"", "[\"time\",\"last\"]", "[[202,1]]")
-        "]}]}";
+        "{\"results\":[{\"series\":[" SER("\"s1\"", "\"c1\"",
+                                          "[\"time\",\"count\",\"mean\"]",
+                                          "[[0,4,2.5]]") "," SER("\"s1\"",
+                                                                 "\"c2\"", "[\"time\",\"mean\",\"count\"]", "[[0,1.5,2]]") "," SER("\"\"", "\"c3\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") "," SER("\"s1\"", "\"c4\"", "[\"time\",\"mean\",\"count\"]", "[[0,\"x\",1]]") "," SER("\"s1\"", "\"c5\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,-1]]") "," SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                    "\"c6\"", "[\"time\",\"mean\"]", "[[0,1]]") "," SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                        "\"c7\"", "[\"time\",\"mean\",\"count\"]", "[]") "," SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 "\"c8\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 "[\"time\",\"mean\",\"count\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 "7") "," SER("null", "\"c9\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") "," SER("\"svc-name-far-too-long-for-a-swarm-id-and-then-some-more-text-"
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                      "abcdefgh\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                      "\"c10\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                      "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") "," SER("\"s1\"", "\"container-id-too-long\"", "[\"time\",\"mean\",\"count\"]", "[[0,1,1]]") "," SER("\"s0\"", "\"c0\"", "[\"time\",\"mean\",\"count\"]", "[[0,9,1]]") ","
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                           "42, null, {\"tags\":5}"
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                           "]},{\"series\":[" SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                  "\"c1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                  "[\"time\",\"first\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                  "[[100,1]]") "," SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                       "\"c2\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                       "[\"first\",\"time\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                       "[[1,101.0]]") "," SER("\"s0\"", "\"c0\"", "[\"time\",\"first\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                              "[[\"x\",1]]") "," SER("\"s9\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                     "\"c9\"", "[\"time\",\"first\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                     "[[5,1]]") ","
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                "{\"tags\":{}}"
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                "]},{\"series\":[" SER(
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                    "\"s1\"", "\"c1\"", "[\"time\",\"last\"]", "[[200,1]]") "," SER("\"s1\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                    "\"c2\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                    "[\"time\",\"last\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                    "[[201,1]]") "," SER("\"s0\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "\"c0\"",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "[\"time\",\"last\"]",
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "[[202,1]]") "]}]}";
     assert_int_equal(parse_windows_text(text, &a, &n), 0);
     assert_int_equal(n, 2);
     assert_string_equal(a[0].container, "c1");
@@ -1254,13 +1246,11 @@ static void test_windows_parse_hostile(void **state)
     assert_int_equal(a[1].last_ms, 201);
     free(a);
     /* Statements that aren't objects, series that aren't arrays. */
-    assert_int_equal(parse_windows_text("{\"results\":[1,\"x\",null]}", &a,
-                                        &n),
+    assert_int_equal(parse_windows_text("{\"results\":[1,\"x\",null]}", &a, &n),
                      0);
     assert_int_equal(n, 0);
-    assert_int_equal(parse_windows_text("{\"results\":[{\"series\":{}},{},{}]}",
-                                        &a, &n),
-                     0);
+    assert_int_equal(
+        parse_windows_text("{\"results\":[{\"series\":{}},{},{}]}", &a, &n), 0);
     assert_int_equal(n, 0);
 }
 
@@ -1313,8 +1303,9 @@ static int live_teardown(void **state)
     json_t *res = NULL;
     struct buf q;
     buf_init(&q, 1024);
-    if (buf_puts(&q, "DROP DATABASE ") == 0 && infl_quote_ident(l->db, &q) == 0
-        && infl_query(l->admin, q.ptr, &res, err, sizeof err) == 0)
+    if (buf_puts(&q, "DROP DATABASE ") == 0 &&
+        infl_quote_ident(l->db, &q) == 0 &&
+        infl_query(l->admin, q.ptr, &res, err, sizeof err) == 0)
         json_decref(res);
     buf_cleanup(&q);
     infl_free(l->c);
@@ -1517,7 +1508,8 @@ static void test_live_roundtrip(void **state)
     /* The hostile literal matches nothing, the plain one its row. */
     struct buf q;
     buf_init(&q, 4096);
-    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "), 0);
+    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "),
+                     0);
     assert_int_equal(infl_quote_string("x' or t =~ /.*/ or '", &q), 0);
     if (infl_query(l->c, q.ptr, &res, err, sizeof err))
         fail_msg("%s", err);
@@ -1525,7 +1517,8 @@ static void test_live_roundtrip(void **state)
         json_array_get(json_object_get(res, "results"), 0), "series"));
     json_decref(res);
     buf_reset(&q);
-    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "), 0);
+    assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "),
+                     0);
     assert_int_equal(infl_quote_string("a\\ b", &q), 0);
     assert_int_equal(buf_puts(&q, " OR \"t\" = "), 0);
     assert_int_equal(infl_quote_string("x' or service =~ /.*/ or '", &q), 0);
@@ -1556,9 +1549,9 @@ static void test_live_errors(void **state)
     /* A database that isn't there: the window query says so. */
     struct infl *none = infl_new(&l->conf, "das_no_such_db", err, sizeof err);
     assert_non_null(none);
-    assert_int_equal(infl_query_windows(none, "cpu_ratio", 0, 1000, &a, &n,
-                                        err, sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_query_windows(none, "cpu_ratio", 0, 1000, &a, &n, err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "does the database exist?"));
     /* A write there is kept for retry (404), not dropped. */
     struct infl_buffer *b = infl_buffer_new(10);
@@ -1595,9 +1588,9 @@ static void test_live_413(void **state)
     conf.url = url;
     struct infl *c = infl_new(&conf, "das_unit_413", err, sizeof err);
     assert_non_null(c);
-    assert_int_equal(infl_query(c, "CREATE DATABASE das_unit_413", &res, err,
-                                sizeof err),
-                     0);
+    assert_int_equal(
+        infl_query(c, "CREATE DATABASE das_unit_413", &res, err, sizeof err),
+        0);
     json_decref(res);
     struct infl_buffer *b = infl_buffer_new(1000);
     fill(b, 0, 300);
@@ -1614,9 +1607,9 @@ static void test_live_413(void **state)
     assert_int_equal(r.written, 310);
     assert_int_equal(r.rejected, 1);
     assert_true(r.requests > 2);
-    assert_int_equal(infl_query(c, "SELECT count(\"v\") FROM \"m\"", &res, err,
-                                sizeof err),
-                     0);
+    assert_int_equal(
+        infl_query(c, "SELECT count(\"v\") FROM \"m\"", &res, err, sizeof err),
+        0);
     json_t *row = json_array_get(
         json_object_get(
             json_array_get(
@@ -1628,9 +1621,8 @@ static void test_live_413(void **state)
         0);
     assert_int_equal(json_integer_value(json_array_get(row, 1)), 310);
     json_decref(res);
-    assert_int_equal(infl_query(c, "DROP DATABASE das_unit_413", &res, err,
-                                sizeof err),
-                     0);
+    assert_int_equal(
+        infl_query(c, "DROP DATABASE das_unit_413", &res, err, sizeof err), 0);
     json_decref(res);
     infl_buffer_free(b);
     infl_free(c);
