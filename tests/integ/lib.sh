@@ -205,8 +205,6 @@ tb_up() {
   chmod 711 "$TB_ROOT"
   TB_TMP=$TB_ROOT/tmp
   mkdir -p "$TB_TMP"
-  trap _tb_on_exit EXIT
-  trap 'exit 130' INT TERM
   bash "$TB_SCRIPT" up --dir "$TB_ROOT/bed" "$@" ||
     fail "scripts/testbed up $* failed (its messages are above)"
   # shellcheck disable=SC1091
@@ -238,6 +236,10 @@ tb_down() {
   TB_TMP=
   return "$rc"
 }
+
+# Background jobs and the bed go away however the test ends.
+trap _tb_on_exit EXIT
+trap 'exit 130' INT TERM
 
 # --- servers --------------------------------------------------------------
 
