@@ -967,8 +967,9 @@ int dkr_parse_events(const char *text, size_t len, struct dkr_event_list *out,
             snprintf(ev->id, sizeof ev->id, "%s", id);
             snprintf(ev->action, sizeof ev->action, "%s", action);
             ev->time_ns = ji64(j, "timeNano");
-            if (ev->time_ns == 0)
-                ev->time_ns = ji64(j, "time") * 1000000000LL;
+            int64_t sec = ji64(j, "time");
+            if (ev->time_ns == 0 && sec > 0 && sec < INT64_MAX / 1000000000)
+                ev->time_ns = sec * 1000000000;
         }
         json_decref(j);
     }
