@@ -254,14 +254,15 @@ dkn() {
 }
 
 # influx_q QUERY [name=value...]: extra pairs become query parameters
-# (epoch=s, ...). Prints InfluxDB's JSON; fails on a transport error.
+# (epoch=s, ...). Prints InfluxDB's JSON, also its error body; returns
+# non-zero on a transport error or an HTTP error status.
 influx_q() {
   local q=$1 p args=()
   shift
   for p in "$@"; do
     args+=(--data-urlencode "$p")
   done
-  curl -sS --fail --max-time 30 -XPOST \
+  curl -sS --fail-with-body --max-time 30 -XPOST \
     "$DAS_INFLUX_URL/query?db=${DAS_INFLUX_DB:-docker}" \
     --data-urlencode "q=$q" "${args[@]}"
 }
