@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# ds --once --stdout on a real swarm: one point per running container, the
+# values `docker stats` shows, tags from the swarm task labels, both sources.
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_ds"
+tb_up
+
+dk service create --detach --name burn --replicas 2 --limit-cpu 0.2 \
+  "$TESTBED_IMAGE" sh -c 'while :; do :; done' >/dev/null
+dk service create --detach --name idle --replicas 2 "$TESTBED_IMAGE" \
+  sleep 100000 >/dev/null
+dk run -d --name lone "$TESTBED_IMAGE" sleep 100000 >/dev/null
+
+running() { [[ $(dk ps -q | wc -l) -eq "$1" ]]; }
+wait_until 120 running 5 || fail "5 containers did not start"
+ok "2 burning, 2 idle service replicas and a non-swarm container running"
+sleep 3 # let the burners reach their CPU limit
+
+# "321.5KiB" / "1.2MiB" / "0B" → bytes
+to_bytes() {
+  awk -v s="$1" 'BEGIN {
+    n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
+    m = 1
+    if (u == "KiB") m = 1024; else if (u == "MiB") m = 1048576
+    else if (u == "GiB") m = 1073741824; else if (u == "kB") m = 1000
+    else if (u == "MB") m = 1000000; else if (u == "GB") m = 1000000000
+    printf "%.0f\n", n * m }'
+}
+# tag or field value of one line-protocol point: lp_get LINE KEY
+lp_get() {
+  awk -v key="$2" '{
+    split($1, tags, ","); for (i in tags) { split(tags[i], kv, "="); if (kv[1] == key) { print kv[2]; exit } }
+    n = split($2, fields, ","); for (i = 1; i <= n; i++) { split(fields[i], kv, "="); if (kv[1] == key) { v = kv[2]; sub(/i$/, "", v); print v; exit } }
+  }' <<<"$1"
+}
+
+for source in cgroup api; do
+  out=$TB_TMP/ds-$source.lp
+  "$bin_ds" --once --stdout --source "$source" --log-level warn >"$out" 2>"$TB_TMP/ds-$source.err" ||
+    fail "ds --once --stdout --source $source exited $?: $(cat "$TB_TMP/ds-$source.err")"
+  stats=$(dk stats --no-stream --format '{{.ID}} {{.CPUPerc}} {{.MemUsage}}')
+  assert_eq "$(wc -l <"$out")" 5 "$source: one point per running container"
+  assert_eq "$(cut -d' ' -f1 "$out" | cut -d, -f1 | sort -u)" docker "$source: measurement docker"
+
+  while read -r id cpu mem _; do
+    line=$(grep -E "(^|,)container=$id(,| )" "$out") || fail "$source: no point for container $id"
+    name=$(dk inspect --format '{{.Name}}' "$id")
+    ds_cpu=$(lp_get "$line" cpu_ratio)
+    ds_mem=$(lp_get "$line" mem_usage)
+    d_cpu=${cpu%\%}
+    d_mem=$(to_bytes "$mem")
+    diff=$(awk -v a="$ds_cpu" -v b="$d_cpu" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')
+    assert_le "$diff" 10 "$source $name: cpu_ratio $ds_cpu vs docker stats $d_cpu (within 10 points)"
+    rel=$(awk -v a="$ds_mem" -v b="$d_mem" 'BEGIN { d = a - b; if (d < 0) d = -d; print (b > 0 ? d / b : d) }')
+    assert_le "$rel" 0.10 "$source $name: mem_usage $ds_mem vs docker stats $d_mem (within 10%)"
+
+    svc_id=$(dk inspect --format '{{index .Config.Labels "com.docker.swarm.service.id"}}' "$id")
+    svc_name=$(dk inspect --format '{{index .Config.Labels "com.docker.swarm.service.name"}}' "$id")
+    assert_eq "$(lp_get "$line" service)" "$svc_id" "$source $name: service tag is the task label"
+    assert_eq "$(lp_get "$line" service_name)" "$svc_name" "$source $name: service_name tag is the task label"
+    if [[ $name == *burn* ]]; then
+      assert_gt "$(lp_get "$line" cpu_limit_ratio)" 50 "$source $name: cpu_limit_ratio near 100% of its 0.2 CPU"
+    fi
+    for f in mem_limit mem_ratio net_read net_write blk_read blk_write pids; do
+      [[ -n "$(lp_get "$line" $f)" ]] || fail "$source $name: field $f missing"
+    done
+    ok "$source $name: every field present"
+  done <<<"$stats"
+done
+
+# every integer field carries the i suffix, every float does not
+grep -qE 'mem_usage=[0-9]+i' "$TB_TMP/ds-cgroup.lp" || fail "mem_usage is not an integer field"
+grep -qE 'cpu_ratio=[0-9.e+-]+(,| )' "$TB_TMP/ds-cgroup.lp" || fail "cpu_ratio is not a float field"
+ok "field types as DESIGN §3"
+
+# the container set follows containers stopping
+dk rm -f lone >/dev/null
+"$bin_ds" --once --stdout --log-level warn >"$TB_TMP/after.lp"
+assert_eq "$(wc -l <"$TB_TMP/after.lp")" 4 "a stopped container is no longer reported"
+
+# bad input: clear errors and exit status 2 / 1
+rc=0
+"$bin_ds" --interval 10 --once --stdout 2>"$TB_TMP/err" || rc=$?
+assert_eq "$rc" 2 "a bare number as --interval is bad configuration"
+assert_contains "$(cat "$TB_TMP/err")" "a bare number is not a duration" "the message says what is accepted"
+rc=0
+DOCKER_HOST=unix://$TB_TMP/nothing.sock "$bin_ds" --once --stdout 2>"$TB_TMP/err" || rc=$?
+assert_eq "$rc" 1 "an unreachable engine is a runtime failure"
+assert_contains "$(cat "$TB_TMP/err")" "nothing.sock" "the message names the engine"
+finish
