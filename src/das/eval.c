@@ -71,6 +71,7 @@ void das_clients_close(struct das_clients *cl)
         free(cl->influx_password);
     }
     free(cl->extra_last);
+    free(cl->sync_seen);
     memset(cl, 0, sizeof *cl);
 }
 
@@ -105,6 +106,30 @@ static long row_seq(const struct pol_row *row)
     if (errno || end == s || *end)
         return -1;
     return v;
+}
+
+/* When cur_no != replicas was first seen for this policy (now, the first
+ * time; a different pair starts again). */
+static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
+                               long replicas, int64_t now_ms)
+{
+    for (size_t i = 0; i < cl->nsync_seen; i++) {
+        struct das_sync_seen *s = &cl->sync_seen[i];
+        if (s->seq != seq)
+            continue;
+        if (s->cur_no != cur_no || s->replicas != replicas) {
+            s->cur_no = cur_no;
+            s->replicas = replicas;
+            s->ms = now_ms;
+        }
+        return s->ms;
+    }
+    cl->sync_seen = xrealloc(cl->sync_seen,
+                             (cl->nsync_seen + 1) * sizeof *cl->sync_seen);
+    cl->sync_seen[cl->nsync_seen] =
+        (struct das_sync_seen){seq, cur_no, replicas, now_ms};
+    cl->nsync_seen++;
+    return now_ms;
 }
 
 static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
@@ -240,6 +265,16 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             if (cl->extra_last[e].seq == pe->pol.seq &&
                 cl->extra_last[e].ms > last_ms)
                 last_ms = cl->extra_last[e].ms;
+        /* Scaled outside das (or never seen): the windows so far measured
+         * another replica count, so they start again from when the change
+         * was first seen, as after one of das's own actions. */
+        if (pe->found && !pe->svc.global && !pe->svc.job &&
+            pe->pol.cur_no != pe->svc.replicas) {
+            int64_t seen = sync_first_seen(cl, pe->pol.seq, pe->pol.cur_no,
+                                           pe->svc.replicas, now_ms);
+            if (seen > last_ms)
+                last_ms = seen;
+        }
         struct dec_input *in = &pe->in;
         in->pol = &pe->pol;
         in->now_ms = now_ms;

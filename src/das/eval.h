@@ -26,6 +26,16 @@ struct das_seq_time {
     int64_t ms;
 };
 
+/* A difference between cur_no and the service's replicas, and when it was
+ * first seen: the replica count changed outside das then, so the windows
+ * must start after it (rule 6), in dry runs too, where cur_no is not
+ * written. */
+struct das_sync_seen {
+    long seq;
+    long cur_no, replicas;
+    int64_t ms;
+};
+
 /* The long-lived clients of a command. */
 struct das_clients {
     const struct das_conf *conf;
@@ -38,6 +48,8 @@ struct das_clients {
     /* Extra last-action times consulted as well as the store's (dry run). */
     struct das_seq_time *extra_last;
     size_t nextra;
+    struct das_sync_seen *sync_seen;
+    size_t nsync_seen;
 };
 
 /* Creates the clients from the configuration. A bad Docker host or

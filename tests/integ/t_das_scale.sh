@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# das run scales a real swarm service (DESIGN.md §4), against a real dockerd
+# in swarm mode, influxd and PostgreSQL from scripts/testbed:
+#  * load above out_cond: one step per covered window up to max_no, never
+#    beyond; below in_cond: down to min_no, never below;
+#  * every change has a das_events row with its reason; cur_no follows;
+#  * a hand-scaled service: cur_no follows (synced); outside the bounds:
+#    the nearest bound;
+#  * --dry-run records the decision as a dry run and leaves the service;
+#  * one InfluxDB query per distinct (cond_item, duration), not per policy.
+# Metrics are synthetic points written like ds writes them (measurement
+# docker, tags service/container/service_name) for the service's real
+# containers, once a second, so 10 s windows with --ds-interval 1s make the
+# test take about two minutes.
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_das"
+tb_up
+
+LOG=$TB_TMP/das.log
+LOAD=$TB_TMP/load
+
+das_once() {
+  "$bin_das" run --once --ds-interval 1s "$@" >>"$LOG" 2>&1
+}
+replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
+cur_no() { psql_doc "select coalesce(cur_no::text, 'null') from das where seq = $1"; }
+# outcome SEQ: the outcome `das status --json` shows for a policy
+outcome() {
+  "$bin_das" status --json --ds-interval 1s 2>/dev/null |
+    python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(next(p["outcome"] for p in d["policies"] if p["seq"] == int(sys.argv[1])))' "$1"
+}
+outcome_is() { [[ "$(outcome "$1")" == "$2" ]]; }
+
+# feed SERVICE_ID NAME: every second, one point per running container of the
+# service with cpu_ratio = the number in $LOAD (a stand-in for ds).
+feed() {
+  local sid=$1 name=$2 c ts body load
+  trap - ERR
+  set +e
+  while :; do
+    load=$(cat "$LOAD" 2>/dev/null)
+    ts=$(date +%s%N)
+    body=
+    for c in $(dk ps -q --filter "label=com.docker.swarm.service.id=$sid"); do
+      body+="docker,container=$c,service=$sid,service_name=$name cpu_ratio=${load:-0} $ts"$'\n'
+    done
+    if [[ -n "$body" ]]; then
+      curl -s -o /dev/null --max-time 5 -XPOST \
+        "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" --data-binary "$body"
+    fi
+    sleep 1
+  done
+}
+
+# run_until SECS MAX MIN SERVICE CONDITION...: das run --once every second
+# until CONDITION holds; every replica count seen must stay in [MIN, MAX].
+run_until() {
+  local limit=$1 max=$2 min=$3 svc=$4 deadline r
+  shift 4
+  deadline=$((SECONDS + limit))
+  while :; do
+    das_once || true
+    r=$(replicas "$svc")
+    ((r <= max)) || fail "$svc has $r replicas, above max_no $max"
+    ((r >= min)) || fail "$svc has $r replicas, below min_no $min"
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    ((SECONDS < deadline)) || return 1
+    sleep 1
+  done
+}
+replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
+
+echo 0 >"$LOAD"
+dk service create --detach --name web --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name api --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+WEB=$(dk service inspect -f '{{.ID}}' web)
+API=$(dk service inspect -f '{{.ID}}' api)
+
+# the first cycle creates the tables
+das_once
+assert_eq "$(psql_doc "select count(*) from das")" 0 "das creates its tables"
+psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond,
+  in_cond, out_duration, in_duration, service_id) values
+  (1, 1, 3, null, 'cpu_ratio', '70%', '20%', '10s', '10s', 'web'),
+  (2, 1, 2, null, 'cpu_ratio', '70', '20', '10s', '10s', '${API:0:6}')" >/dev/null
+
+# --- one query per distinct (cond_item, duration) -------------------------
+q=$("$bin_das" status --json --ds-interval 1s |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["influx_queries"])')
+assert_eq "$q" 1 "two policies on (cpu_ratio, 10s): one InfluxDB query"
+
+# --- no data yet: nothing moves, cur_no follows the service ----------------
+das_once
+assert_eq "$(replicas web)" 1 "no metrics: web unchanged"
+assert_eq "$(cur_no 1)" 1 "cur_no follows the service (was empty)"
+assert_eq "$(psql_doc "select count(*) from das_events where seq = 1 and action = 'synced'")" 1 \
+  "the sync has an event row"
+
+# --- scale out, one step per covered window, up to max_no ------------------
+echo 90 >"$LOAD"
+bg_run "$TB_TMP/feed.log" feed "$WEB" web
+run_until 150 3 1 web replicas_is web 3 || fail "web did not reach max_no 3"
+ok "load 90% > 70%: web scaled out to max_no 3"
+run_until 60 3 1 web outcome_is 1 at-max || fail "status does not say at-max"
+assert_eq "$(replicas web)" 3 "at max_no: web stays at 3"
+ev=$(psql_doc "select from_no || '>' || to_no from das_events
+  where seq = 1 and action = 'scale-out' and not dry_run order by time_ms")
+assert_eq "$(echo $ev)" "1>2 2>3" "scale-out events: one step each"
+reason=$(psql_doc "select reason from das_events where seq = 1 and action = 'scale-out' order by time_ms limit 1")
+assert_contains "$reason" "mean cpu_ratio 90.0% > 70% over 10s: 1" "the event says why"
+gap=$(psql_doc "select max(time_ms) - min(time_ms) from das_events where seq = 1 and action = 'scale-out'")
+assert_ge "$gap" 10000 "the second step waited for a whole window after the first"
+assert_eq "$(cur_no 1)" 3 "cur_no = 3"
+obs=$(psql_doc "select observed || ' ' || threshold || ' ' || window_ms || ' ' || metric from das_events
+  where seq = 1 and action = 'scale-out' order by time_ms limit 1")
+assert_eq "$obs" "90 70 10000 cpu_ratio" "event row: observed, threshold, window, metric"
+n=$(influx_q "select count(\"to\") from das where action = 'scale-out'" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["results"][0]["series"][0]["values"][0][1])')
+assert_eq "$n" 2 "decisions also in InfluxDB measurement das"
+
+# --- scale in, down to min_no ----------------------------------------------
+echo 5 >"$LOAD"
+run_until 150 3 1 web replicas_is web 1 || fail "web did not reach min_no 1"
+ok "load 5% < 20%: web scaled in to min_no 1"
+run_until 60 3 1 web outcome_is 1 at-min || fail "status does not say at-min"
+assert_eq "$(replicas web)" 1 "at min_no: web stays at 1"
+ev=$(psql_doc "select from_no || '>' || to_no from das_events
+  where seq = 1 and action = 'scale-in' and not dry_run order by time_ms")
+assert_eq "$(echo $ev)" "3>2 2>1" "scale-in events: one step each"
+assert_eq "$(cur_no 1)" 1 "cur_no = 1"
+
+# --- scaled by hand: cur_no follows ----------------------------------------
+dk service scale --detach web=2 >/dev/null 2>&1
+das_once
+assert_eq "$(cur_no 1)" 2 "hand-scaled to 2: cur_no follows"
+assert_eq "$(psql_doc "select from_no || '>' || to_no from das_events
+  where seq = 1 and action = 'synced' order by time_ms desc limit 1")" "1>2" "synced event 1>2"
+assert_eq "$(replicas web)" 2 "right after a hand scale: no action (settling)"
+
+# --- outside the bounds: the nearest bound ---------------------------------
+dk service scale --detach web=4 >/dev/null 2>&1
+das_once
+assert_eq "$(replicas web)" 3 "4 replicas > max_no 3: brought to 3"
+assert_eq "$(psql_doc "select from_no || '>' || to_no || ' ' || reason from das_events
+  where seq = 1 and action = 'bound' order by time_ms desc limit 1")" \
+  "4>3 4 replicas above max_no 3: 4 → 3" "bound event with its reason"
+assert_eq "$(cur_no 1)" 3 "cur_no = 3"
+dk service scale --detach web=0 >/dev/null 2>&1
+das_once
+assert_eq "$(replicas web)" 1 "0 replicas < min_no 1: brought to 1"
+assert_eq "$(cur_no 1)" 1 "cur_no = 1"
+
+# --- dry run: recorded, nothing changed ------------------------------------
+echo 90 >"$LOAD"
+wait_until 60 outcome_is 1 scale-out || fail "status never proposed scale-out"
+ok "status proposes scale-out"
+das_once --dry-run
+assert_eq "$(replicas web)" 1 "--dry-run: web unchanged"
+assert_eq "$(cur_no 1)" 1 "--dry-run: cur_no unchanged"
+assert_eq "$(psql_doc "select action || ' ' || from_no || '>' || to_no || ' ' ||
+  case when dry_run then 'dry-run' else 'real' end from das_events
+  where seq = 1 order by time_ms desc limit 1")" "scale-out 1>2 dry-run" "--dry-run: event recorded as dry run"
+assert_contains "$(cat "$LOG")" 'msg="dry run: would act" seq=1' "--dry-run: logged as a dry run"
+# a real run afterwards acts (dry runs don't count as actions)
+das_once
+assert_eq "$(replicas web)" 2 "a real run after the dry run scales out"
+
+# --- the second policy: never fed, never moved ----------------------------
+assert_eq "$(replicas api)" 1 "api (no metrics) unchanged"
+assert_eq "$(psql_doc "select count(*) from das_events where seq = 2 and action <> 'synced'")" 0 \
+  "api: no scaling events"
+
+finish
