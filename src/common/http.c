@@ -149,8 +149,13 @@ static void setup_easy(struct http *h, CURL *c, const char *method,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (h->unix_path)
+    if (h->unix_path) {
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->unix_path);
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
+    } else if (!getenv("NO_PROXY") && !getenv("no_proxy")) {
+        /* an http_proxy from the environment never carries loopback */
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+    }
     if (h->ca)
         curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
     if (h->cert)
