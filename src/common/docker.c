@@ -235,6 +235,9 @@ static bool valid_id(const char *id)
 
 /* ---- calls ---- */
 
+static void error_text(const struct http_resp *resp, char *out,
+                       size_t outlen);
+
 static int parse_version(const char *s, int *major, int *minor)
 {
     char *end;
@@ -267,10 +270,16 @@ int dkr_negotiate(struct dkr *d, char *err, size_t errlen)
         goto out;
     }
     if (resp.status != 200) {
+        char body[160];
+        error_text(&resp, body, sizeof body);
         snprintf(err, errlen,
-                 "Docker at %s: GET /_ping answered %ld: is this a Docker "
-                 "engine?",
-                 d->host, resp.status);
+                 "Docker at %s: GET /_ping answered %ld (%s): is this a "
+                 "Docker engine%s?",
+                 d->host, resp.status, body,
+                 resp.status == 400 && strncmp(d->host, "tcp://", 6) == 0
+                     ? ", or a TLS port (set DOCKER_TLS_VERIFY=1 and "
+                       "DOCKER_CERT_PATH)"
+                     : "");
         goto out;
     }
     if (http_request(d->http, "GET", "/version", NULL, NULL, 0, &resp, e2,
@@ -361,6 +370,9 @@ static void error_text(const struct http_resp *resp, char *out, size_t outlen)
     for (char *p = out; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == ' ')
+        out[--n] = '\0';
 }
 
 int dkr_json(struct dkr *d, const char *method, const char *path,
