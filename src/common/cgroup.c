@@ -169,8 +169,8 @@ int cg_parse_proc_cgroup(const char *text, size_t len, struct cg_proc *out,
         struct span path = {c2 + 1, line.n - (size_t)(c2 + 1 - line.p)};
         uint64_t id;
         if (!span_u64(hid, &id)) {
-            snprintf(err, errlen, "line %u: bad hierarchy id in \"%s\"",
-                     lineno, show(line, q, sizeof q));
+            snprintf(err, errlen, "line %u: bad hierarchy id in \"%s\"", lineno,
+                     show(line, q, sizeof q));
             return -1;
         }
         if (path.n == 0 || path.p[0] != '/') {
@@ -207,8 +207,9 @@ int cg_parse_proc_cgroup(const char *text, size_t len, struct cg_proc *out,
     else if (out->has_unified)
         out->version = CG_V2;
     else {
-        snprintf(err, errlen,
-                 "no cpuacct or memory hierarchy (v1) and no \"0::\" line (v2)");
+        snprintf(
+            err, errlen,
+            "no cpuacct or memory hierarchy (v1) and no \"0::\" line (v2)");
         return -1;
     }
     return 0;
@@ -292,9 +293,8 @@ int cg_parse_blkio_v1(const char *text, size_t len, uint64_t *read_bytes,
             continue; /* the grand total line: "Total N" */
         if (!memchr(w1.p, ':', w1.n) || !next_word(&words, &w2) ||
             !next_word(&words, &w3) || next_word(&words, &extra)) {
-            snprintf(err, errlen,
-                     "line %u: \"%s\" is not \"MAJ:MIN Op bytes\"", lineno,
-                     show(line, q, sizeof q));
+            snprintf(err, errlen, "line %u: \"%s\" is not \"MAJ:MIN Op bytes\"",
+                     lineno, show(line, q, sizeof q));
             return -1;
         }
         uint64_t v;
@@ -645,10 +645,10 @@ static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
         for (size_t j = 0; j < nmounts; j++) {
             if (!mounts[j])
                 continue;
-            char *dir = mounts[j][0]
-                            ? xasprintf("%s/%s%s", cg->cgroup_root, mounts[j],
-                                        paths[i])
-                            : xasprintf("%s%s", cg->cgroup_root, paths[i]);
+            char *dir =
+                mounts[j][0]
+                    ? xasprintf("%s/%s%s", cg->cgroup_root, mounts[j], paths[i])
+                    : xasprintf("%s%s", cg->cgroup_root, paths[i]);
             char *file = xasprintf("%s/%s", dir, sentinel);
             bool ok = exists(file);
             if (!ok) {
@@ -681,8 +681,7 @@ int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
     c->version = CG_VUNKNOWN;
     c->blkio_recursive = false;
     size_t idlen = strlen(id);
-    if (idlen == 0 || idlen >= sizeof c->id || strchr(id, '/') ||
-        pid <= 0) {
+    if (idlen == 0 || idlen >= sizeof c->id || strchr(id, '/') || pid <= 0) {
         snprintf(err, errlen, "bad container id or pid (%d)", pid);
         return -1;
     }
@@ -716,9 +715,9 @@ int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
                 cut_at_container(own, id);
             }
             const char *paths[] = {own, docker_path, systemd_path};
-            const char *mounts[] = {
-                proc->ctrl[i].found ? proc->ctrl[i].mount : NULL,
-                ctrl_names[i]};
+            const char *mounts[] = {proc->ctrl[i].found ? proc->ctrl[i].mount
+                                                        : NULL,
+                                    ctrl_names[i]};
             if (mounts[0] && strcmp(mounts[0], ctrl_names[i]) == 0)
                 mounts[1] = NULL;
             if (i == CG_BLKIO) {
@@ -754,8 +753,8 @@ int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
         }
         const char *paths[] = {own, systemd_path, docker_path};
         const char *mounts[] = {""};
-        c->unified = find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried,
-                              sizeof tried);
+        c->unified =
+            find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried, sizeof tried);
         free(own);
         if (!c->unified) {
             snprintf(err, errlen,
@@ -782,8 +781,8 @@ out:
 
 /* Reads dir/name into cg->buf. Returns length, CG_GONE or -1 (err set,
  * naming the file). */
-static long read_in(struct cg *cg, const char *dir, const char *name,
-                    char *err, size_t errlen)
+static long read_in(struct cg *cg, const char *dir, const char *name, char *err,
+                    size_t errlen)
 {
     char path[PATH_MAX];
     int w = snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -875,8 +874,8 @@ static int read_v1(struct cg *cg, const struct cg_container *c,
         out->have |= STATS_HAVE_BLK;
     }
     if (c->dir[CG_PIDS]) {
-        rc = read_u64_in(cg, c->dir[CG_PIDS], "pids.current", false,
-                         &out->pids, err, errlen);
+        rc = read_u64_in(cg, c->dir[CG_PIDS], "pids.current", false, &out->pids,
+                         err, errlen);
         if (rc)
             return rc;
         out->have |= STATS_HAVE_PIDS;
@@ -914,8 +913,7 @@ static int read_v2(struct cg *cg, const struct cg_container *c,
                      errlen);
     if (rc)
         return rc;
-    rc = read_u64_in(cg, dir, "memory.max", true, &out->mem_limit, err,
-                     errlen);
+    rc = read_u64_in(cg, dir, "memory.max", true, &out->mem_limit, err, errlen);
     if (rc)
         return rc;
     n = read_in(cg, dir, "memory.stat", err, errlen);
@@ -988,8 +986,8 @@ int cg_read(struct cg *cg, const struct cg_container *c, int64_t time_ns,
             snprintf(err, errlen, "%s", e2);
             return -1;
         }
-        if (cg_parse_net_dev(cg->buf, (size_t)n, &out->net_rx, &out->net_tx,
-                             e2, sizeof e2) != 0) {
+        if (cg_parse_net_dev(cg->buf, (size_t)n, &out->net_rx, &out->net_tx, e2,
+                             sizeof e2) != 0) {
             snprintf(err, errlen, "%s: %s", c->net_dev, e2);
             return -1;
         }

@@ -68,7 +68,7 @@ struct cg_proc {
                               * line exists */
     struct {
         bool found;
-        char mount[64];        /* hierarchy's controller list: "cpu,cpuacct" */
+        char mount[64]; /* hierarchy's controller list: "cpu,cpuacct" */
         char path[CG_PATH_MAX];
     } ctrl[CG_NCTRL];
     bool has_unified;
@@ -83,9 +83,9 @@ struct cg_container {
     char id[65];
     int pid;
     enum cg_version version;
-    char *dir[CG_NCTRL]; /* v1: absolute dirs; blkio/pids may be NULL */
-    char *unified;       /* v2: absolute dir */
-    char *net_dev;       /* <proc>/<pid>/net/dev */
+    char *dir[CG_NCTRL];  /* v1: absolute dirs; blkio/pids may be NULL */
+    char *unified;        /* v2: absolute dir */
+    char *net_dev;        /* <proc>/<pid>/net/dev */
     bool blkio_recursive; /* v1: read blkio.io_service_bytes_recursive */
     /* Set by the caller (from dkr_inspect); copied into every sample. */
     double cpu_limit_cores;

@@ -33,7 +33,8 @@ static char *tcp_url(const char *host, bool tls)
     const char *slash = strchr(hp, '/');
     size_t hlen = slash ? (size_t)(slash - hp) : strlen(hp);
     const char *rb = memchr(hp, ']', hlen); /* [::1]:2376 */
-    const char *colon = memchr(rb ? rb : hp, ':', hlen - (size_t)((rb ? rb : hp) - hp));
+    const char *colon =
+        memchr(rb ? rb : hp, ':', hlen - (size_t)((rb ? rb : hp) - hp));
     if (colon)
         return xasprintf("tcp://%.*s", (int)hlen, hp);
     return xasprintf("tcp://%.*s:%d", (int)hlen, hp, tls ? 2376 : 2375);
@@ -84,9 +85,8 @@ struct dkr *dkr_new_tls(const char *docker_host, const struct dkr_tls *tls,
     }
 
     if (use_tls) {
-        const char *cp = tls && tls->cert_path && *tls->cert_path
-                             ? tls->cert_path
-                             : NULL;
+        const char *cp =
+            tls && tls->cert_path && *tls->cert_path ? tls->cert_path : NULL;
         if (!cp) {
             const char *home = getenv("HOME");
             dir = xasprintf("%s/.docker", home && *home ? home : "/root");
@@ -107,8 +107,8 @@ struct dkr *dkr_new_tls(const char *docker_host, const struct dkr_tls *tls,
             goto out;
         }
         if (has_cert != has_key) {
-            snprintf(err, errlen,
-                     "TLS client certificate needs both %s and %s", cert, key);
+            snprintf(err, errlen, "TLS client certificate needs both %s and %s",
+                     cert, key);
             goto out;
         }
         conf.tls = true;
@@ -169,8 +169,7 @@ const char *dkr_api_version(const struct dkr *d)
 
 /* Loads JSON; on an integer beyond int64 retries with integers as reals.
  * NULL + err with the position. */
-static json_t *load_json(const char *text, size_t len, char *err,
-                         size_t errlen)
+static json_t *load_json(const char *text, size_t len, char *err, size_t errlen)
 {
     json_error_t je;
     json_t *j = json_loadb(text, len, 0, &je);
@@ -235,8 +234,7 @@ static bool valid_id(const char *id)
 
 /* ---- calls ---- */
 
-static void error_text(const struct http_resp *resp, char *out,
-                       size_t outlen);
+static void error_text(const struct http_resp *resp, char *out, size_t outlen);
 
 static int parse_version(const char *s, int *major, int *minor)
 {
@@ -338,10 +336,9 @@ int dkr_call(struct dkr *d, const char *method, const char *path_and_query,
         return -1;
     }
     char *path = xasprintf("%s%s", d->prefix, path_and_query);
-    int rc = http_request(d->http, method, path,
-                          json_body ? "application/json" : NULL, json_body,
-                          json_body ? strlen(json_body) : 0, resp, e2,
-                          sizeof e2);
+    int rc = http_request(
+        d->http, method, path, json_body ? "application/json" : NULL, json_body,
+        json_body ? strlen(json_body) : 0, resp, e2, sizeof e2);
     free(path);
     if (rc != 0) {
         snprintf(err, errlen, "%s %s: %s", method, path_and_query, e2);
@@ -355,9 +352,9 @@ int dkr_call(struct dkr *d, const char *method, const char *path_and_query,
 static void error_text(const struct http_resp *resp, char *out, size_t outlen)
 {
     char e2[64];
-    json_t *j = resp->body.len ? load_json(resp->body.ptr, resp->body.len, e2,
-                                           sizeof e2)
-                               : NULL;
+    json_t *j = resp->body.len
+                    ? load_json(resp->body.ptr, resp->body.len, e2, sizeof e2)
+                    : NULL;
     const char *m = j ? jstr(j, "message") : NULL;
     if (m)
         snprintf(out, outlen, "%s", m);
@@ -441,8 +438,8 @@ static int info_from_json(const json_t *j, struct dkr_info *out, char *err,
     const json_t *sw = json_object_get(j, "Swarm");
     out->name = xstrdup(name);
     out->node_id = xstrdup(jstr(sw, "NodeID") ? jstr(sw, "NodeID") : "");
-    out->local_node_state = xstrdup(
-        jstr(sw, "LocalNodeState") ? jstr(sw, "LocalNodeState") : "");
+    out->local_node_state =
+        xstrdup(jstr(sw, "LocalNodeState") ? jstr(sw, "LocalNodeState") : "");
     out->control_available =
         json_is_true(json_object_get(sw, "ControlAvailable"));
     out->ncpu = (long)ji64(j, "NCPU");
@@ -516,8 +513,8 @@ static int containers_from_json(const json_t *j, struct dkr_container_list *out,
             continue;
         struct dkr_container *dc = &out->v[out->n++];
         memcpy(dc->id, id, 65);
-        const char *name = json_string_value(
-            json_array_get(json_object_get(c, "Names"), 0));
+        const char *name =
+            json_string_value(json_array_get(json_object_get(c, "Names"), 0));
         if (name && name[0] == '/')
             name++;
         dc->name = xstrdup(name ? name : "");
@@ -656,9 +653,10 @@ int dkr_parse_time(const char *s, int64_t *ns)
     if (!s || strlen(s) < 20)
         return -1;
     if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
-        s[16] != ':' || !digits(s + 17, 2, &sec))
+        s[7] != '-' || !digits(s + 8, 2, &d) ||
+        (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+        s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &sec))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return -1;
@@ -693,8 +691,8 @@ int dkr_parse_time(const char *s, int64_t *ns)
     }
     if (*p != '\0')
         return -1;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-                   sec - off;
+    int64_t secs =
+        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
     /* int64 ns covers 1677..2262 */
     if (secs < -9223372036LL || secs > 9223372035LL)
         return -1;
@@ -780,7 +778,8 @@ static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
     const json_t *nets = json_object_get(j, "networks");
     const char *ifname;
     const json_t *nif;
-    json_object_foreach((json_t *)nets, ifname, nif) {
+    json_object_foreach((json_t *)nets, ifname, nif)
+    {
         if (ju64(json_object_get(nif, "rx_bytes"), &v))
             s->net_rx += v;
         if (ju64(json_object_get(nif, "tx_bytes"), &v))
@@ -792,7 +791,8 @@ static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
                                         "io_service_bytes_recursive");
     size_t i;
     const json_t *e;
-    json_array_foreach(blk, i, e) {
+    json_array_foreach(blk, i, e)
+    {
         const char *op = jstr(e, "op");
         if (!op || !ju64(json_object_get(e, "value"), &v))
             continue;
@@ -882,8 +882,9 @@ size_t dkr_stats_many(struct dkr *d, const char *const *ids, size_t n,
             continue;
         }
         snprintf(out[i].id, sizeof out[i].id, "%s", ids[i]);
-        paths[m] = xasprintf("%s/containers/%s/stats?stream=false&one-shot=true",
-                             d->prefix, ids[i]);
+        paths[m] =
+            xasprintf("%s/containers/%s/stats?stream=false&one-shot=true",
+                      d->prefix, ids[i]);
         http_resp_init(&resps[m]);
         map[m++] = i;
     }
@@ -910,8 +911,8 @@ size_t dkr_stats_many(struct dkr *d, const char *const *ids, size_t n,
         } else {
             char id[65];
             memcpy(id, o->id, sizeof id);
-            int rc = dkr_parse_stats(r->body.ptr, r->body.len, o, e2,
-                                     sizeof e2);
+            int rc =
+                dkr_parse_stats(r->body.ptr, r->body.len, o, e2, sizeof e2);
             if (!o->id[0])
                 memcpy(o->id, id, sizeof id);
             if (rc != 0)
@@ -953,8 +954,8 @@ int dkr_parse_events(const char *text, size_t len, struct dkr_event_list *out,
         if (pos >= len)
             break;
         json_error_t je;
-        json_t *j = json_loadb(text + pos, len - pos, JSON_DISABLE_EOF_CHECK,
-                               &je);
+        json_t *j =
+            json_loadb(text + pos, len - pos, JSON_DISABLE_EOF_CHECK, &je);
         if (!j) {
             snprintf(err, errlen, "events: bad JSON at byte %zu: %s",
                      pos + (size_t)(je.position > 0 ? je.position : 0),

@@ -87,12 +87,11 @@ struct dkr_info {
     long ncpu;
     int64_t mem_total;
     char *server_version;
-    char *cgroup_driver;  /* "cgroupfs", "systemd" */
-    int cgroup_version;   /* 1 or 2 (0 when the daemon doesn't say) */
+    char *cgroup_driver; /* "cgroupfs", "systemd" */
+    int cgroup_version;  /* 1 or 2 (0 when the daemon doesn't say) */
 };
 void dkr_info_cleanup(struct dkr_info *info);
-int dkr_info(struct dkr *d, struct dkr_info *out, char *err,
-             size_t errlen) WUR;
+int dkr_info(struct dkr *d, struct dkr_info *out, char *err, size_t errlen) WUR;
 /* Pure: parses a GET /info body into out (cleanup on success only). */
 int dkr_parse_info(const char *json, size_t len, struct dkr_info *out,
                    char *err, size_t errlen) WUR;
@@ -122,14 +121,14 @@ int dkr_parse_containers(const char *json, size_t len,
 struct dkr_inspect {
     char id[65];
     bool running;
-    int pid;            /* State.Pid (host pid namespace); 0 when stopped */
-    char started_at[40]; /* State.StartedAt: changes when it restarts */
-    int64_t nano_cpus;  /* HostConfig.NanoCpus */
-    int64_t cpu_quota;  /* HostConfig.CpuQuota (us) */
-    int64_t cpu_period; /* HostConfig.CpuPeriod (us) */
-    int64_t memory;     /* HostConfig.Memory (bytes; 0 = none) */
+    int pid;                /* State.Pid (host pid namespace); 0 when stopped */
+    char started_at[40];    /* State.StartedAt: changes when it restarts */
+    int64_t nano_cpus;      /* HostConfig.NanoCpus */
+    int64_t cpu_quota;      /* HostConfig.CpuQuota (us) */
+    int64_t cpu_period;     /* HostConfig.CpuPeriod (us) */
+    int64_t memory;         /* HostConfig.Memory (bytes; 0 = none) */
     double cpu_limit_cores; /* stats_limit_cores of the above; 0 = none */
-    bool host_network;  /* HostConfig.NetworkMode == "host" */
+    bool host_network;      /* HostConfig.NetworkMode == "host" */
 };
 /* 0 ok, DKR_GONE when there is no such container, -1 + err. */
 int dkr_inspect(struct dkr *d, const char *id, struct dkr_inspect *out,
@@ -139,7 +138,7 @@ int dkr_parse_inspect(const char *json, size_t len, struct dkr_inspect *out,
 
 /* One container's GET /containers/{id}/stats?stream=false reply. */
 struct dkr_stats {
-    int rc;        /* 0 ok, DKR_GONE (404, or not running), -1 (see err) */
+    int rc; /* 0 ok, DKR_GONE (404, or not running), -1 (see err) */
     char err[256];
     char id[65];
     struct stats_sample cur; /* source STATS_SRC_API; cpu_limit_cores 0:
@@ -186,8 +185,7 @@ struct dkr_event_list {
 };
 void dkr_event_list_cleanup(struct dkr_event_list *l);
 int dkr_events_since(struct dkr *d, int64_t since_ns, int64_t until_ns,
-                     struct dkr_event_list *out, char *err,
-                     size_t errlen) WUR;
+                     struct dkr_event_list *out, char *err, size_t errlen) WUR;
 /* Pure: parses the concatenated JSON objects GET /events sends. */
 int dkr_parse_events(const char *text, size_t len, struct dkr_event_list *out,
                      char *err, size_t errlen) WUR;

@@ -32,7 +32,8 @@ bool stats_cpu_ratio(const struct stats_sample *prev,
             return false;
         if (cur->system_cpu_ns <= prev->system_cpu_ns || cur->online_cpus == 0)
             return false;
-        double system_delta = (double)(cur->system_cpu_ns - prev->system_cpu_ns);
+        double system_delta =
+            (double)(cur->system_cpu_ns - prev->system_cpu_ns);
         /* docker/cli calculateCPUPercentUnix */
         *out = cpu_delta / system_delta * (double)cur->online_cpus * 100.0;
         return true;

@@ -42,20 +42,20 @@ enum {
 /* One raw reading of one container. Counters are cumulative. */
 struct stats_sample {
     enum stats_source source;
-    unsigned have;       /* STATS_HAVE_* bits */
-    int64_t time_ns;     /* when it was read (Unix epoch ns) */
-    uint64_t cpu_usage_ns;   /* container CPU time used */
-    uint64_t system_cpu_ns;  /* API: host CPU time (system_cpu_usage) */
-    uint32_t online_cpus;    /* API: online_cpus (or len(percpu_usage)) */
-    uint64_t mem_usage;      /* raw: usage_in_bytes / memory.current */
+    unsigned have;          /* STATS_HAVE_* bits */
+    int64_t time_ns;        /* when it was read (Unix epoch ns) */
+    uint64_t cpu_usage_ns;  /* container CPU time used */
+    uint64_t system_cpu_ns; /* API: host CPU time (system_cpu_usage) */
+    uint32_t online_cpus;   /* API: online_cpus (or len(percpu_usage)) */
+    uint64_t mem_usage;     /* raw: usage_in_bytes / memory.current */
     uint64_t mem_total_inactive_file; /* v1 memory.stat */
     uint64_t mem_inactive_file;       /* memory.stat inactive_file */
-    uint64_t mem_cache; /* v1 total_cache / v2 file: for reference only,
-                         * docker >= 19.03's cli no longer subtracts it */
-    uint64_t mem_limit; /* bytes; already min(cgroup limit, host memory)
-                         * as dockerd reports it; 0 = unknown */
-    uint64_t net_rx, net_tx;       /* summed over interfaces except lo */
-    uint64_t blk_read, blk_write;  /* summed over devices */
+    uint64_t mem_cache;      /* v1 total_cache / v2 file: for reference only,
+                              * docker >= 19.03's cli no longer subtracts it */
+    uint64_t mem_limit;      /* bytes; already min(cgroup limit, host memory)
+                              * as dockerd reports it; 0 = unknown */
+    uint64_t net_rx, net_tx; /* summed over interfaces except lo */
+    uint64_t blk_read, blk_write; /* summed over devices */
     uint64_t pids;
     double cpu_limit_cores; /* from NanoCpus or CpuQuota/CpuPeriod; 0 = none */
 };
@@ -67,8 +67,8 @@ enum {
     STATS_F_MEM_USAGE = 1u << 2,
     STATS_F_MEM_LIMIT = 1u << 3,
     STATS_F_MEM_RATIO = 1u << 4,
-    STATS_F_NET = 1u << 5,      /* net_read, net_write */
-    STATS_F_BLK = 1u << 6,      /* blk_read, blk_write */
+    STATS_F_NET = 1u << 5, /* net_read, net_write */
+    STATS_F_BLK = 1u << 6, /* blk_read, blk_write */
     STATS_F_NET_READ_RATE = 1u << 7,
     STATS_F_NET_WRITE_RATE = 1u << 8,
     STATS_F_BLK_READ_RATE = 1u << 9,

@@ -72,8 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         }
         struct stats_point p;
         stats_compute(NULL, &st.cur, &p);
-        if (p.have & (STATS_F_CPU_RATIO | STATS_F_NET_READ_RATE |
-                      STATS_F_BLK_READ_RATE))
+        if (p.have &
+            (STATS_F_CPU_RATIO | STATS_F_NET_READ_RATE | STATS_F_BLK_READ_RATE))
             abort(); /* a first sample has no CPU ratio and no rates */
         check_point(&p);
         st.cur.cpu_limit_cores = 0.25;

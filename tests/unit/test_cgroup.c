@@ -140,11 +140,11 @@ static void test_u64_and_limit(void **state)
     char err[256];
     assert_int_equal(cg_parse_u64(P("17744468600\n"), &v, err, sizeof err), 0);
     assert_true(v == 17744468600ull);
-    assert_int_equal(cg_parse_u64(P("18446744073709551615"), &v, err,
-                                  sizeof err), 0);
+    assert_int_equal(
+        cg_parse_u64(P("18446744073709551615"), &v, err, sizeof err), 0);
     assert_true(v == UINT64_MAX);
-    assert_int_equal(cg_parse_u64(P("18446744073709551616\n"), &v, err,
-                                  sizeof err), -1);
+    assert_int_equal(
+        cg_parse_u64(P("18446744073709551616\n"), &v, err, sizeof err), -1);
     assert_int_equal(cg_parse_u64(P(""), &v, err, sizeof err), -1);
     assert_non_null(strstr(err, "expected a number"));
     assert_int_equal(cg_parse_u64(P("-1\n"), &v, err, sizeof err), -1);
@@ -155,8 +155,8 @@ static void test_u64_and_limit(void **state)
     assert_true(v == UINT64_MAX);
     assert_int_equal(cg_parse_limit(P("67108864\n"), &v, err, sizeof err), 0);
     assert_true(v == 67108864);
-    assert_int_equal(cg_parse_limit(P("9223372036854771712\n"), &v, err,
-                                    sizeof err), 0);
+    assert_int_equal(
+        cg_parse_limit(P("9223372036854771712\n"), &v, err, sizeof err), 0);
     assert_true(v == 9223372036854771712ull);
     assert_int_equal(cg_parse_limit(P("maxi\n"), &v, err, sizeof err), -1);
 }
@@ -228,8 +228,8 @@ static void test_blkio_v1(void **state)
     uint64_t rd = 1, wr = 1;
     char err[256];
     /* recorded on this host: no block accounting, "Total 0" only */
-    assert_int_equal(cg_parse_blkio_v1(P("Total 0\n"), &rd, &wr, err,
-                                       sizeof err), 0);
+    assert_int_equal(
+        cg_parse_blkio_v1(P("Total 0\n"), &rd, &wr, err, sizeof err), 0);
     assert_true(rd == 0 && wr == 0);
     /* two devices, the per-device and grand Total lines ignored */
     const char t[] = "8:0 Read 1048576\n8:0 Write 4194304\n8:0 Sync 5242880\n"
@@ -244,8 +244,9 @@ static void test_blkio_v1(void **state)
     assert_int_equal(
         cg_parse_blkio_v1(P("8:0 Read\n"), &rd, &wr, err, sizeof err), -1);
     assert_non_null(strstr(err, "line 1"));
-    assert_int_equal(cg_parse_blkio_v1(P("8:0 Read 1\n8:0 Write x\n"), &rd,
-                                       &wr, err, sizeof err), -1);
+    assert_int_equal(cg_parse_blkio_v1(P("8:0 Read 1\n8:0 Write x\n"), &rd, &wr,
+                                       err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "line 2: bad number"));
     assert_int_equal(
         cg_parse_blkio_v1(P("garbage here now\n"), &rd, &wr, err, sizeof err),
@@ -327,11 +328,9 @@ static void test_meminfo(void **state)
         cg_parse_meminfo_total(P("MemFree: 1 kB\n"), &b, err, sizeof err), -1);
     assert_non_null(strstr(err, "no MemTotal"));
     assert_int_equal(
-        cg_parse_meminfo_total(P("MemTotal: x kB\n"), &b, err, sizeof err),
-        -1);
+        cg_parse_meminfo_total(P("MemTotal: x kB\n"), &b, err, sizeof err), -1);
     assert_int_equal(
-        cg_parse_meminfo_total(P("MemTotal: 1 MB\n"), &b, err, sizeof err),
-        -1);
+        cg_parse_meminfo_total(P("MemTotal: 1 MB\n"), &b, err, sizeof err), -1);
 }
 
 /* ---- the reader over fixture trees ---- */
@@ -433,9 +432,8 @@ static void test_read_v1_systemd_and_ns(void **state)
     struct cg_container c;
     cg_container_init(&c);
     read_one(FIXTURES "/cgroup/v1-systemd", V1ID, V1PID, 5, &s, &c);
-    assert_non_null(
-        strstr(c.dir[CG_CPUACCT],
-               "/cpu,cpuacct/system.slice/docker-" V1ID ".scope"));
+    assert_non_null(strstr(c.dir[CG_CPUACCT],
+                           "/cpu,cpuacct/system.slice/docker-" V1ID ".scope"));
     assert_non_null(strstr(c.dir[CG_MEMORY], "/memory/system.slice/"));
     assert_true(s.cpu_usage_ns == 17744468600ull);
     assert_true(s.mem_usage == 348160);
@@ -456,12 +454,12 @@ static void test_read_v2_systemd_two_samples(void **state)
     struct cg_container c;
     cg_container_init(&c);
     c.cpu_limit_cores = 0.2;
-    read_one(FIXTURES "/cgroup/v2-systemd/t0", V2ID, V2PID,
-             1795808339000000000, &a, &c);
+    read_one(FIXTURES "/cgroup/v2-systemd/t0", V2ID, V2PID, 1795808339000000000,
+             &a, &c);
     assert_int_equal(c.version, CG_V2);
     assert_non_null(strstr(c.unified, "/system.slice/docker-" V2ID ".scope"));
-    read_one(FIXTURES "/cgroup/v2-systemd/t1", V2ID, V2PID,
-             1795808341000000000, &b, &c);
+    read_one(FIXTURES "/cgroup/v2-systemd/t1", V2ID, V2PID, 1795808341000000000,
+             &b, &c);
     assert_true(b.cpu_usage_ns == 1683104000ull);
     assert_true(b.mem_limit == V2_HOST_MEM); /* memory.max "max" */
     assert_false(b.have & STATS_HAVE_TOTAL_INACTIVE_FILE);
@@ -535,8 +533,8 @@ static void test_missing_roots_and_pids(void **state)
                        sizeof err));
     assert_non_null(strstr(err, "/sys/fs/cgroup"));
     /* proc root without meminfo */
-    assert_null(cg_new(FIXTURES "/cgroup", FIXTURES "/cgroup", err,
-                       sizeof err));
+    assert_null(
+        cg_new(FIXTURES "/cgroup", FIXTURES "/cgroup", err, sizeof err));
     assert_non_null(strstr(err, "meminfo"));
 
     struct cg *cg = reader(FIXTURES "/cgroup/v2-ns");
@@ -548,8 +546,9 @@ static void test_missing_roots_and_pids(void **state)
     assert_non_null(strstr(err, "no such process"));
     /* a process whose cgroup is not a container of that id */
     assert_int_equal(
-        cg_resolve(cg, "0123456789abcdef0123456789abcdef0123456789abcdef"
-                       "0123456789abcdef",
+        cg_resolve(cg,
+                   "0123456789abcdef0123456789abcdef0123456789abcdef"
+                   "0123456789abcdef",
                    V2PID, &c, err, sizeof err),
         -1);
     assert_non_null(strstr(err, "tried"));
@@ -626,8 +625,8 @@ static void test_scratch_tree(void **state)
     assert_false(s.have & STATS_HAVE_PIDS);
     assert_false(s.have & STATS_HAVE_INACTIVE_FILE);
     assert_true(s.have & STATS_HAVE_NET);
-    assert_true(s.net_rx == 0);            /* lo only */
-    assert_true(s.mem_limit == 1024000);   /* above the host: host memory */
+    assert_true(s.net_rx == 0);          /* lo only */
+    assert_true(s.mem_limit == 1024000); /* above the host: host memory */
     assert_true(s.cpu_usage_ns == 10000);
     /* host network: no /proc/<pid>/net/dev read, 0 as docker shows */
     c.no_net = true;

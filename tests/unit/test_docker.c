@@ -24,7 +24,8 @@
 #define GONE "0000000000000000000000000000000000000000000000000000000000000000"
 #define STOPPED                                                                \
     "5555555555555555555555555555555555555555555555555555555555555555"
-#define BADJSON "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb"
+#define BADJSON                                                                \
+    "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb"
 #define BOOM "b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b"
 
 static char *slurp(const char *name, size_t *len)
@@ -149,9 +150,9 @@ static void test_parse_stats_bad(void **state)
         "{\"read\":\"2026-11-27T19:43:23Z\",\"cpu_stats\":[]}",
     };
     const char *want[] = {
-        "bad JSON at line", "bad JSON at line 1", "bad JSON at line 1",
-        "not a JSON object", "\"read\"", "\"read\"", "no cpu_stats",
-        "no cpu_stats",
+        "bad JSON at line",  "bad JSON at line 1", "bad JSON at line 1",
+        "not a JSON object", "\"read\"",           "\"read\"",
+        "no cpu_stats",      "no cpu_stats",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(
@@ -179,8 +180,8 @@ static void test_parse_stats_bad(void **state)
     assert_true(st.cur.pids == 0);
     /* the parser stops at len */
     char cut[] = "{\"read\":\"2026-11-27T19:43:23Z\",\"cpu_stats\":{}}GARBAGE";
-    assert_int_equal(dkr_parse_stats(cut, strlen(cut) - 7, &st, err,
-                                     sizeof err), 0);
+    assert_int_equal(
+        dkr_parse_stats(cut, strlen(cut) - 7, &st, err, sizeof err), 0);
 }
 
 static void test_parse_time(void **state)
@@ -194,8 +195,7 @@ static void test_parse_time(void **state)
     assert_int_equal(dkr_parse_time("2026-11-27T19:39:00.5Z", &ns), 0);
     assert_true(ns == 1795808340500000000LL);
     /* more than 9 digits: truncated to ns */
-    assert_int_equal(dkr_parse_time("2026-11-27T19:39:00.1234567891Z", &ns),
-                     0);
+    assert_int_equal(dkr_parse_time("2026-11-27T19:39:00.1234567891Z", &ns), 0);
     assert_true(ns == 1795808340123456789LL);
     assert_int_equal(dkr_parse_time("2026-11-27T21:39:00+02:00", &ns), 0);
     assert_true(ns == 1795808340000000000LL);
@@ -204,10 +204,15 @@ static void test_parse_time(void **state)
     assert_int_equal(dkr_parse_time("2000-02-29T00:00:00Z", &ns), 0);
     assert_true(ns == 951782400000000000LL);
     assert_int_equal(dkr_parse_time("0001-01-01T00:00:00Z", &ns), -1);
-    const char *bad[] = {"", "2026-11-27", "2026-11-27T19:39:00",
-                         "2026-13-27T19:39:00Z", "2026-11-27T19:39:00.Z",
-                         "2026-11-27T19:39:00Zjunk", "2026-11-27 19:39:00Z",
-                         "2026-11-27T19:39:00+0200", "x026-11-27T19:39:00Z"};
+    const char *bad[] = {"",
+                         "2026-11-27",
+                         "2026-11-27T19:39:00",
+                         "2026-13-27T19:39:00Z",
+                         "2026-11-27T19:39:00.Z",
+                         "2026-11-27T19:39:00Zjunk",
+                         "2026-11-27 19:39:00Z",
+                         "2026-11-27T19:39:00+0200",
+                         "x026-11-27T19:39:00Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (dkr_parse_time(bad[i], &ns) == 0)
             fail_msg("accepted \"%s\"", bad[i]);
@@ -234,7 +239,8 @@ static void test_parse_containers(void **state)
     free(t);
     const char odd[] = "[{\"Id\":\"short\"},{\"Names\":[]},3,{\"Id\":\"" BURN
                        "\",\"Names\":null,\"Labels\":null}]";
-    assert_int_equal(dkr_parse_containers(odd, sizeof odd - 1, &l, err, sizeof err), 0);
+    assert_int_equal(
+        dkr_parse_containers(odd, sizeof odd - 1, &l, err, sizeof err), 0);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.v[0].name, "");
     dkr_container_list_cleanup(&l);
@@ -270,8 +276,8 @@ static void test_parse_inspect_and_info(void **state)
     const char host[] = "{\"Id\":\"" BURN "\",\"State\":{\"Running\":false,"
                         "\"Pid\":0},\"HostConfig\":{\"NetworkMode\":\"host\","
                         "\"CpuQuota\":50000,\"CpuPeriod\":100000}}";
-    assert_int_equal(dkr_parse_inspect(host, strlen(host), &in, err,
-                                       sizeof err), 0);
+    assert_int_equal(
+        dkr_parse_inspect(host, strlen(host), &in, err, sizeof err), 0);
     assert_true(in.host_network);
     assert_false(in.running);
     assert_true(in.cpu_limit_cores == 0.5);
@@ -291,8 +297,8 @@ static void test_parse_inspect_and_info(void **state)
     dkr_info_cleanup(&info);
     free(t);
     const char nosw[] = "{\"Name\":\"n\"}";
-    assert_int_equal(dkr_parse_info(nosw, strlen(nosw), &info, err,
-                                    sizeof err), 0);
+    assert_int_equal(dkr_parse_info(nosw, strlen(nosw), &info, err, sizeof err),
+                     0);
     assert_string_equal(info.node_id, "");
     assert_false(info.control_available);
     dkr_info_cleanup(&info);
@@ -322,7 +328,8 @@ static void test_parse_events(void **state)
     assert_int_equal(dkr_parse_events("", 0, &l, err, sizeof err), 0);
     assert_int_equal(l.n, 0);
     const char bad[] = "{\"Type\":\"container\"}\n{\"Type\":";
-    assert_int_equal(dkr_parse_events(bad, sizeof bad - 1, &l, err, sizeof err), -1);
+    assert_int_equal(dkr_parse_events(bad, sizeof bad - 1, &l, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "events: bad JSON"));
     assert_null(l.v);
 }
@@ -332,9 +339,12 @@ static void test_new_hosts(void **state)
     (void)state;
     char err[512];
     struct dkr *d;
-    const char *bad[] = {"unix://relative.sock", "ssh://user@host",
-                         "npipe:////./pipe/docker_engine", "tcp://",
-                         "tcp://:2375", "/var/run/docker.sock"};
+    const char *bad[] = {"unix://relative.sock",
+                         "ssh://user@host",
+                         "npipe:////./pipe/docker_engine",
+                         "tcp://",
+                         "tcp://:2375",
+                         "/var/run/docker.sock"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         d = dkr_new(bad[i], err, sizeof err);
         if (d)
@@ -571,14 +581,12 @@ static void test_negotiation(void **state)
 
     fk.api = "1.43"; /* newer than us: we speak 1.41 */
     struct dkr *d = fake_client();
-    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err),
-                     0);
+    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err), 0);
     assert_string_equal(dkr_api_version(d), "1.41");
     assert_string_equal(fk.last_url, "/v1.41/info");
     assert_int_equal(r.status, 200);
     int before = fk.requests;
-    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err),
-                     0);
+    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err), 0);
     assert_int_equal(fk.requests, before + 1); /* negotiated once */
     dkr_free(d);
 
@@ -586,8 +594,7 @@ static void test_negotiation(void **state)
     d = fake_client();
     assert_int_equal(dkr_negotiate(d, err, sizeof err), 0);
     assert_string_equal(dkr_api_version(d), "1.30");
-    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err),
-                     0);
+    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err), 0);
     assert_string_equal(fk.last_url, "/v1.30/info");
     dkr_free(d);
 
@@ -600,10 +607,8 @@ static void test_negotiation(void **state)
                      -1);
     assert_non_null(strstr(err, "no ApiVersion"));
     fk.api = "1.41"; /* the next call negotiates again */
-    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err),
-                     0);
-    assert_int_equal(dkr_call(d, "GET", "info", NULL, &r, err, sizeof err),
-                     -1);
+    assert_int_equal(dkr_call(d, "GET", "/info", NULL, &r, err, sizeof err), 0);
+    assert_int_equal(dkr_call(d, "GET", "info", NULL, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "must start with '/'"));
     dkr_free(d);
     http_resp_cleanup(&r);
@@ -620,7 +625,8 @@ static void test_json_calls(void **state)
 
     /* a body is sent as application/json */
     assert_int_equal(dkr_json(d, "POST", "/echo", "{\"Replicas\":3}", &j,
-                              &status, err, sizeof err), 0);
+                              &status, err, sizeof err),
+                     0);
     assert_int_equal(status, 201);
     assert_string_equal(fk.last_ctype, "application/json");
     assert_int_equal(json_integer_value(json_object_get(j, "Replicas")), 3);
@@ -632,14 +638,16 @@ static void test_json_calls(void **state)
     assert_int_equal(status, 204);
     /* Docker's {"message"} becomes the error text, with method and path */
     assert_int_equal(dkr_json(d, "GET", "/containers/" GONE "/json", NULL, &j,
-                              &status, err, sizeof err), -1);
+                              &status, err, sizeof err),
+                     -1);
     assert_int_equal(status, 404);
     assert_non_null(strstr(err, "GET /containers/" GONE "/json: 404 No such "
                                 "container: " GONE));
     assert_null(strchr(err, '\n'));
     /* a non-JSON error body is shown as text */
-    assert_int_equal(dkr_json(d, "GET", "/plain-error", NULL, &j, NULL, err,
-                              sizeof err), -1);
+    assert_int_equal(
+        dkr_json(d, "GET", "/plain-error", NULL, &j, NULL, err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "500 page not found"));
 
     struct dkr_info info;
@@ -661,7 +669,8 @@ static void test_json_calls(void **state)
     struct dkr_event_list ev;
     assert_int_equal(dkr_events_since(d, 1795808000000000000LL,
                                       1795808700123456789LL, &ev, err,
-                                      sizeof err), 0);
+                                      sizeof err),
+                     0);
     assert_int_equal(ev.n, 6);
     dkr_event_list_cleanup(&ev);
     assert_int_equal(dkr_events_since(d, 5, 4, &ev, err, sizeof err), -1);
@@ -728,8 +737,8 @@ int main(void)
         cmocka_unit_test(test_json_calls),
         cmocka_unit_test(test_stats_many),
     };
-    int failed = cmocka_run_group_tests_name("docker parsers", pure, NULL,
-                                             NULL);
+    int failed =
+        cmocka_run_group_tests_name("docker parsers", pure, NULL, NULL);
     failed += cmocka_run_group_tests_name("docker client", engine, fake_start,
                                           fake_stop);
     return failed;

@@ -234,10 +234,10 @@ static struct stats_sample full_cg(int64_t t, uint64_t cpu, uint64_t rx,
 static void test_compute_two_samples(void **state)
 {
     (void)state;
-    struct stats_sample a = full_cg(1795808339000000000, 1283104000, 1000,
-                                    500, 5402624, 16777216);
-    struct stats_sample b = full_cg(1795808341000000000, 1683104000, 3000,
-                                    1500, 6451200, 20971520);
+    struct stats_sample a =
+        full_cg(1795808339000000000, 1283104000, 1000, 500, 5402624, 16777216);
+    struct stats_sample b =
+        full_cg(1795808341000000000, 1683104000, 3000, 1500, 6451200, 20971520);
     struct stats_point p;
     stats_compute(&a, &b, &p);
     unsigned all = STATS_F_CPU_RATIO | STATS_F_CPU_LIMIT_RATIO |
@@ -266,13 +266,13 @@ static void test_compute_two_samples(void **state)
 static void test_compute_first_sample(void **state)
 {
     (void)state;
-    struct stats_sample b = full_cg(1795808341000000000, 1683104000, 3000,
-                                    1500, 6451200, 20971520);
+    struct stats_sample b =
+        full_cg(1795808341000000000, 1683104000, 3000, 1500, 6451200, 20971520);
     struct stats_point p;
     stats_compute(NULL, &b, &p);
     assert_int_equal(p.have, STATS_F_MEM_USAGE | STATS_F_MEM_LIMIT |
-                                 STATS_F_MEM_RATIO | STATS_F_NET |
-                                 STATS_F_BLK | STATS_F_PIDS);
+                                 STATS_F_MEM_RATIO | STATS_F_NET | STATS_F_BLK |
+                                 STATS_F_PIDS);
     assert_int_equal(p.net_read, 3000);
     assert_int_equal(p.blk_write, 20971520);
 }
@@ -281,10 +281,10 @@ static void test_compute_counter_reset(void **state)
 {
     (void)state;
     /* the container restarted: every counter started again */
-    struct stats_sample a = full_cg(1000000000, 9000000000, 5000, 5000,
-                                    9000, 9000);
-    struct stats_sample b = full_cg(3000000000, 100000000, 100, 6000, 100,
-                                    10000);
+    struct stats_sample a =
+        full_cg(1000000000, 9000000000, 5000, 5000, 9000, 9000);
+    struct stats_sample b =
+        full_cg(3000000000, 100000000, 100, 6000, 100, 10000);
     struct stats_point p;
     stats_compute(&a, &b, &p);
     assert_false(p.have & STATS_F_CPU_RATIO);
