@@ -182,7 +182,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                 who[k++] = c;
             }
         }
-        dkr_stats_many(col->dkr, ids, napi, st, 16);
+        dkr_stats_many(col->dkr, ids, napi, st, 0); /* 0: the default, 64 at once */
         for (size_t j = 0; j < napi; j++) {
             if (st[j].rc == DKR_GONE) {
                 who[j]->inspected = false;
