@@ -135,6 +135,8 @@ static void publish(struct run_state *st)
 
 static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
 {
+    if (!ev->store_ok)
+        return; /* rows unknown this cycle: keep what was reported */
     struct bad_row *now = xcalloc(ev->nbad ? ev->nbad : 1, sizeof *now);
     size_t n = 0;
     for (size_t i = 0; i < ev->n; i++) {
