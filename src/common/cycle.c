@@ -39,8 +39,7 @@ void cyc_window_add(struct dec_window *w, double mean, long count,
     } else {
         /* running weighted mean: Σ mean·count / Σ count */
         double total = (double)w->points + (double)count;
-        w->mean = (w->mean * (double)w->points + mean * (double)count) /
-                  total;
+        w->mean = (w->mean * (double)w->points + mean * (double)count) / total;
         w->points += count;
         if (first_ms < w->first_ms)
             w->first_ms = first_ms;
@@ -92,8 +91,7 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
     for (size_t i = lo;
          i < ix->n && !strcmp(agg_service(&ix->rows[i]), service_id); i++) {
         const struct infl_agg *a = &ix->rows[i];
-        cyc_window_add(w, a->mean, a->count, a->first_ms, a->last_ms,
-                       fresh_ms);
+        cyc_window_add(w, a->mean, a->count, a->first_ms, a->last_ms, fresh_ms);
     }
 }
 
@@ -105,8 +103,8 @@ char *cyc_coverage_text(const struct dec_window *w, int64_t dur_ms,
     static const char prefix[] = "insufficient data: ";
     char why[200], d[32];
     /* the engine's own test and words, so status and decisions agree */
-    if (dec_window_check(w, now_ms, ds_interval_ms, last_action_ms, actual,
-                         why, sizeof why) == DEC_COVERED) {
+    if (dec_window_check(w, now_ms, ds_interval_ms, last_action_ms, actual, why,
+                         sizeof why) == DEC_COVERED) {
         dur_format(dur_ms, d, sizeof d);
         snprintf(out, outlen, "%s/%s", d, d);
         return out;

@@ -40,12 +40,14 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     const json_t *spec = json_object_get(obj, "Spec");
     if (!json_is_object(spec) ||
         copy_str(spec, "Name", out->name, sizeof out->name)) {
-        snprintf(err, errlen, "service %.32s: missing or over-long "
-                 "\"Spec.Name\"", out->id);
+        snprintf(err, errlen,
+                 "service %.32s: missing or over-long "
+                 "\"Spec.Name\"",
+                 out->id);
         return -1;
     }
-    const json_t *ver = json_object_get(json_object_get(obj, "Version"),
-                                        "Index");
+    const json_t *ver =
+        json_object_get(json_object_get(obj, "Version"), "Index");
     if (!json_is_integer(ver) || json_integer_value(ver) < 0) {
         snprintf(err, errlen, "service %.32s: missing \"Version.Index\"",
                  out->id);
@@ -60,8 +62,7 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
         /* Docker omits Replicas when it is 0 in some versions */
         out->replicas = json_is_integer(r) ? (long)json_integer_value(r) : 0;
         if (out->replicas < 0) {
-            snprintf(err, errlen, "service %.32s: negative replicas",
-                     out->id);
+            snprintf(err, errlen, "service %.32s: negative replicas", out->id);
             return -1;
         }
     } else if (json_object_get(mode, "Global")) {
@@ -72,8 +73,7 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     } else if (json_object_get(mode, "ReplicatedJob")) {
         out->job = true;
     } else {
-        snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"",
-                 out->id);
+        snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"", out->id);
         return -1;
     }
 
@@ -86,8 +86,7 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
         const char *s = out->update_state;
         out->updating = !strcmp(s, "updating") ||
                         !strcmp(s, "rollback_started") ||
-                        !strcmp(s, "paused") ||
-                        !strcmp(s, "rollback_paused");
+                        !strcmp(s, "paused") || !strcmp(s, "rollback_paused");
     } else {
         out->update_state[0] = '\0';
     }
@@ -164,7 +163,8 @@ const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
             *ambiguous = true;
         snprintf(err, errlen,
                  "id prefix \"%.64s\" matches %zu services (%s): use the "
-                 "full id or the service name", ref, nhits, names);
+                 "full id or the service name",
+                 ref, nhits, names);
         return NULL;
     }
     snprintf(err, errlen, "no service with id, id prefix or name \"%.64s\"",
@@ -172,13 +172,13 @@ const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
     return NULL;
 }
 
-int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from,
-                           char *err, size_t errlen)
+int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from, char *err,
+                           size_t errlen)
 {
-    json_t *repl = json_object_get(json_object_get(spec, "Mode"),
-                                   "Replicated");
+    json_t *repl = json_object_get(json_object_get(spec, "Mode"), "Replicated");
     if (!json_is_object(repl)) {
-        snprintf(err, errlen, "service is not in replicated mode: only "
+        snprintf(err, errlen,
+                 "service is not in replicated mode: only "
                  "replicated services can be scaled");
         return -1;
     }
@@ -230,8 +230,10 @@ static int path_id(const char *id, char *out, size_t outlen, char *err,
                   (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
         if (!ok) {
             char q[96];
-            snprintf(err, errlen, "bad service id %s: letters, digits, "
-                     "'_', '.' and '-' only", log_quote(id, q, sizeof q));
+            snprintf(err, errlen,
+                     "bad service id %s: letters, digits, "
+                     "'_', '.' and '-' only",
+                     log_quote(id, q, sizeof q));
             return -1;
         }
     }
@@ -271,9 +273,10 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
         if (from)
             *from = before;
         if (expect_from >= 0 && before != expect_from) {
-            snprintf(err, errlen, "service has %ld replicas now, not %ld: "
-                     "it was scaled meanwhile; left as it is", before,
-                     expect_from);
+            snprintf(err, errlen,
+                     "service has %ld replicas now, not %ld: "
+                     "it was scaled meanwhile; left as it is",
+                     before, expect_from);
             json_decref(svc);
             return -1;
         }

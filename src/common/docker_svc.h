@@ -23,11 +23,11 @@ struct dkr;
 struct dsvc {
     char id[DSVC_ID_MAX];
     char name[DSVC_NAME_MAX];
-    bool global;          /* Spec.Mode.Global (also "GlobalJob") */
-    bool job;             /* ReplicatedJob / GlobalJob: not scalable */
-    long replicas;        /* Spec.Mode.Replicated.Replicas; -1 when global */
-    uint64_t version;     /* Version.Index */
-    bool updating;        /* an update or rollback is in progress or paused */
+    bool global;           /* Spec.Mode.Global (also "GlobalJob") */
+    bool job;              /* ReplicatedJob / GlobalJob: not scalable */
+    long replicas;         /* Spec.Mode.Replicated.Replicas; -1 when global */
+    uint64_t version;      /* Version.Index */
+    bool updating;         /* an update or rollback is in progress or paused */
     char update_state[24]; /* UpdateStatus.State, "" when none */
 };
 
@@ -60,8 +60,8 @@ const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
 /* Sets Spec.Mode.Replicated.Replicas of a service spec in place (the spec
  * object of GET /services/{id}); everything else is kept. -1 + err when
  * the spec is not replicated. *from gets the replicas it had. */
-int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from,
-                           char *err, size_t errlen) WUR;
+int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from, char *err,
+                           size_t errlen) WUR;
 
 /* Scales service id to `replicas`: GET /services/{id} for the current spec
  * and version, set the replicas, POST /services/{id}/update?version=N with

@@ -72,8 +72,13 @@ static void printable(const char *s, char *out, size_t outlen)
 
 enum { C_SEQ, C_SVC, C_REPL, C_OUT, C_IN, C_OUTCOME, C_REASON, NCOLS };
 static const char *const col_head[NCOLS] = {
-    "SEQ", "SERVICE", "CUR/MIN/MAX", "OUT WINDOW (mean vs out_cond, coverage)",
-    "IN WINDOW (mean vs in_cond, coverage)", "OUTCOME", "REASON"};
+    "SEQ",
+    "SERVICE",
+    "CUR/MIN/MAX",
+    "OUT WINDOW (mean vs out_cond, coverage)",
+    "IN WINDOW (mean vs in_cond, coverage)",
+    "OUTCOME",
+    "REASON"};
 
 struct cell_row {
     char c[NCOLS][600];
@@ -96,8 +101,7 @@ static void window_cell(const struct das_pol_eval *pe,
     }
     if (!pe->evaluated || !pe->metrics_ok) {
         char d[32];
-        snprintf(buf, len, "? vs %s over %s", cs,
-                 dur_format(dur, d, sizeof d));
+        snprintf(buf, len, "? vs %s over %s", cs, dur_format(dur, d, sizeof d));
         return;
     }
     cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
@@ -161,8 +165,7 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
     if (!pe->found && pe->svc_err[0])
         snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->svc_err);
     else
-        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s",
-                 pe->res.reason);
+        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->res.reason);
 }
 
 static void print_header(FILE *f, const struct das_eval *ev,
@@ -196,13 +199,14 @@ static void print_header(FILE *f, const struct das_eval *ev,
         if (deps[i].ok)
             fprintf(f, "%s%s: ok", i ? "  " : "", deps[i].name);
         else
-            fprintf(f, "%s%s: UNAVAILABLE (%s)", i ? "  " : "",
-                    deps[i].name, e);
+            fprintf(f, "%s%s: UNAVAILABLE (%s)", i ? "  " : "", deps[i].name,
+                    e);
     }
     fprintf(f, "\n");
     if (ev->store_ok) {
         char iv[32];
-        fprintf(f, "%zu %s (%zu invalid), %zu InfluxDB %s, "
+        fprintf(f,
+                "%zu %s (%zu invalid), %zu InfluxDB %s, "
                 "agents collect every %s\n\n",
                 ev->n, ev->n == 1 ? "policy" : "policies", ev->nbad,
                 ev->queries, ev->queries == 1 ? "query" : "queries",
@@ -240,9 +244,8 @@ static void print_table(FILE *f, const struct das_eval *ev)
     for (size_t i = 0; i < ev->n; i++) {
         for (int c = 0; c < NCOLS; c++)
             fprintf(f, "%s%*s", rows[i].c[c],
-                    c == NCOLS - 1
-                        ? 0
-                        : (int)(w[c] - text_width(rows[i].c[c]) + 2),
+                    c == NCOLS - 1 ? 0
+                                   : (int)(w[c] - text_width(rows[i].c[c]) + 2),
                     "");
         fprintf(f, "\n");
     }
@@ -265,12 +268,13 @@ static json_t *window_json(const struct das_pol_eval *pe,
     int64_t dur = out_side ? p->out_ms : p->in_ms;
     char d[32], cov[200], cs[48];
     json_t *o = json_object();
-    json_object_set_new(o, "duration", json_string(dur_format(dur, d,
-                                                              sizeof d)));
+    json_object_set_new(o, "duration",
+                        json_string(dur_format(dur, d, sizeof d)));
     json_object_set_new(o, "duration_ms", json_integer(dur));
     json_object_set_new(o, "cond", json_real(cond));
-    json_object_set_new(o, "cond_text", json_string(
-        unit_format_exact(cond, p->metric->kind, cs, sizeof cs)));
+    json_object_set_new(
+        o, "cond_text",
+        json_string(unit_format_exact(cond, p->metric->kind, cs, sizeof cs)));
     if (!pe->evaluated || !pe->metrics_ok) {
         json_object_set_new(o, "mean", json_null());
         json_object_set_new(o, "covered", json_false());
@@ -289,8 +293,7 @@ static json_t *window_json(const struct das_pol_eval *pe,
     json_object_set_new(
         o, "covered",
         json_boolean(dec_window_covered(w, ev->now_ms, ev->ds_interval_ms,
-                                        pe->in.last_action_ms,
-                                        pe->in.actual)));
+                                        pe->in.last_action_ms, pe->in.actual)));
     cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
                       pe->in.last_action_ms, pe->in.actual, cov, sizeof cov);
     json_object_set_new(o, "coverage", json_string(cov));
@@ -315,21 +318,20 @@ static json_t *status_json(const struct das_eval *ev,
     for (int i = 0; i < 3; i++) {
         json_t *d = json_object();
         json_object_set_new(d, "ok", json_boolean(deps[i].ok));
-        json_object_set_new(d, "error", deps[i].ok
-                                            ? json_null()
-                                            : json_string(deps[i].err));
+        json_object_set_new(
+            d, "error", deps[i].ok ? json_null() : json_string(deps[i].err));
         json_object_set_new(root, deps[i].name, d);
     }
-    json_object_set_new(root, "influx_queries", json_integer(
-                                                    (json_int_t)ev->queries));
+    json_object_set_new(root, "influx_queries",
+                        json_integer((json_int_t)ev->queries));
     json_object_set_new(root, "ds_interval_ms",
                         json_integer(ev->ds_interval_ms));
     json_t *arr = json_array();
     for (size_t i = 0; i < ev->n; i++) {
         const struct das_pol_eval *pe = &ev->pols[i];
         json_t *o = json_object();
-        json_object_set_new(o, "seq", pe->seq >= 0 ? json_integer(pe->seq)
-                                                   : json_null());
+        json_object_set_new(o, "seq",
+                            pe->seq >= 0 ? json_integer(pe->seq) : json_null());
         json_object_set_new(o, "valid", json_boolean(pe->valid));
         if (!pe->valid) {
             json_object_set_new(o, "outcome", json_string("invalid-row"));
@@ -339,31 +341,28 @@ static json_t *status_json(const struct das_eval *ev,
         }
         const struct policy *p = &pe->pol;
         json_object_set_new(o, "service_ref", json_string(p->service_id));
-        json_object_set_new(o, "service",
-                            pe->found ? json_string(pe->svc.name)
-                                      : json_null());
-        json_object_set_new(o, "service_id", pe->found
-                                                 ? json_string(pe->svc.id)
-                                                 : json_null());
+        json_object_set_new(
+            o, "service", pe->found ? json_string(pe->svc.name) : json_null());
+        json_object_set_new(o, "service_id",
+                            pe->found ? json_string(pe->svc.id) : json_null());
         json_object_set_new(o, "replicas",
                             pe->found && !pe->svc.global
                                 ? json_integer(pe->svc.replicas)
                                 : json_null());
-        json_object_set_new(o, "cur_no", p->cur_no >= 0
-                                             ? json_integer(p->cur_no)
-                                             : json_null());
+        json_object_set_new(o, "cur_no",
+                            p->cur_no >= 0 ? json_integer(p->cur_no)
+                                           : json_null());
         json_object_set_new(o, "min_no", json_integer(p->min_no));
         json_object_set_new(o, "max_no", json_integer(p->max_no));
         json_object_set_new(o, "cond_item", json_string(p->metric->field));
         json_object_set_new(o, "out", window_json(pe, ev, true));
         json_object_set_new(o, "in", window_json(pe, ev, false));
-        json_object_set_new(o, "outcome", json_string(pe->res.outcome
-                                                          ? pe->res.outcome
-                                                          : "?"));
-        json_object_set_new(o, "reason", json_string(
-                                             !pe->found && pe->svc_err[0]
-                                                 ? pe->svc_err
-                                                 : pe->res.reason));
+        json_object_set_new(
+            o, "outcome", json_string(pe->res.outcome ? pe->res.outcome : "?"));
+        json_object_set_new(o, "reason",
+                            json_string(!pe->found && pe->svc_err[0]
+                                            ? pe->svc_err
+                                            : pe->res.reason));
         json_object_set_new(o, "sync", json_boolean(pe->res.sync));
         if (pe->res.action != DEC_NONE) {
             json_object_set_new(o, "from", json_integer(pe->res.from));
@@ -384,8 +383,8 @@ static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
 {
     struct leader_info li;
     memset(&li, 0, sizeof li);
-    li.ok = !dsvc_leader(cl->docker, &li.leader, li.why, sizeof li.why,
-                         li.err, sizeof li.err);
+    li.ok = !dsvc_leader(cl->docker, &li.leader, li.why, sizeof li.why, li.err,
+                         sizeof li.err);
     struct das_eval ev;
     das_evaluate(cl, das_now_ms(), &ev);
     int rc = ev.store_ok && ev.docker_ok && ev.influx_ok ? 0 : 1;
@@ -450,7 +449,7 @@ int das_cmd_status(int argc, char **argv)
     }
     if (prc == 0 && (conf.interval_ms < 1000 || conf.ds_interval_ms <= 0)) {
         if (buf_printf(&errs, "--interval must be at least 1s and "
-                       "--ds-interval more than 0s\n")) {
+                              "--ds-interval more than 0s\n")) {
         }
         prc = -1;
     }

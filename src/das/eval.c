@@ -41,8 +41,8 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     struct http_conf hc;
     memset(&hc, 0, sizeof hc);
     hc.url = conf->influx_url;
-    hc.user = conf->influx_user && conf->influx_user[0] ? conf->influx_user
-                                                         : NULL;
+    hc.user =
+        conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
     hc.password = hc.user ? cl->influx_password : NULL;
     hc.connect_timeout_ms = 3000;
     hc.timeout_ms = 30000;
@@ -124,8 +124,8 @@ static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
         }
         return s->ms;
     }
-    cl->sync_seen = xrealloc(cl->sync_seen,
-                             (cl->nsync_seen + 1) * sizeof *cl->sync_seen);
+    cl->sync_seen =
+        xrealloc(cl->sync_seen, (cl->nsync_seen + 1) * sizeof *cl->sync_seen);
     cl->sync_seen[cl->nsync_seen] =
         (struct das_sync_seen){seq, cur_no, replicas, now_ms};
     cl->nsync_seen++;
@@ -177,8 +177,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     for (size_t i = 0; i < rows.n; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
         pe->seq = row_seq(&rows.rows[i]);
-        if (pol_parse(&rows.rows[i], &pe->pol, pe->error,
-                      sizeof pe->error)) {
+        if (pol_parse(&rows.rows[i], &pe->pol, pe->error, sizeof pe->error)) {
             ev->nbad++;
             continue;
         }
@@ -195,9 +194,9 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         struct das_pol_eval *pe = &ev->pols[i];
         if (!pe->valid)
             continue;
-        const struct dsvc *s = dsvc_resolve(&ev->services,
-                                            pe->pol.service_id, NULL,
-                                            pe->svc_err, sizeof pe->svc_err);
+        const struct dsvc *s =
+            dsvc_resolve(&ev->services, pe->pol.service_id, NULL, pe->svc_err,
+                         sizeof pe->svc_err);
         if (s) {
             pe->found = true;
             pe->svc = *s;
@@ -207,7 +206,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     /* 3. one InfluxDB query per distinct (cond_item, duration) */
     size_t cap = 2 * ev->n + 1, npairs = 0;
     pairs = xcalloc(cap, sizeof *pairs);
-    size_t (*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
+    size_t(*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
     for (size_t i = 0; i < ev->n; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
         pidx[i][0] = pidx[i][1] = (size_t)-1;

@@ -41,10 +41,10 @@ struct das_clients {
     const struct das_conf *conf;
     struct dkr *docker;
     struct infl *influx;
-    struct pg *pg;          /* NULL until the store first answers */
-    char *influx_password;  /* heap; never logged */
-    bool ensure_schema;     /* create das / das_events when missing */
-    bool schema_done;       /* per connection: reset on a store failure */
+    struct pg *pg;         /* NULL until the store first answers */
+    char *influx_password; /* heap; never logged */
+    bool ensure_schema;    /* create das / das_events when missing */
+    bool schema_done;      /* per connection: reset on a store failure */
     /* Extra last-action times consulted as well as the store's (dry run). */
     struct das_seq_time *extra_last;
     size_t nextra;
@@ -61,17 +61,17 @@ void das_clients_close(struct das_clients *cl);
 
 /* The evaluation of one policy row. */
 struct das_pol_eval {
-    long seq;             /* -1 when the seq column itself is bad */
-    bool valid;           /* the row parsed */
-    char error[512];      /* why the row is skipped (pol_parse message) */
+    long seq;        /* -1 when the seq column itself is bad */
+    bool valid;      /* the row parsed */
+    char error[512]; /* why the row is skipped (pol_parse message) */
     struct policy pol;
-    bool found;           /* service resolved */
-    struct dsvc svc;      /* when found */
-    char svc_err[256];    /* when not found: missing or ambiguous */
-    bool metrics_ok;      /* InfluxDB answered for both windows */
-    struct dec_input in;  /* in.pol points at pol: do not copy the struct */
+    bool found;          /* service resolved */
+    struct dsvc svc;     /* when found */
+    char svc_err[256];   /* when not found: missing or ambiguous */
+    bool metrics_ok;     /* InfluxDB answered for both windows */
+    struct dec_input in; /* in.pol points at pol: do not copy the struct */
     struct dec_result res;
-    bool evaluated;       /* res is a decision (inputs were available) */
+    bool evaluated; /* res is a decision (inputs were available) */
 };
 
 struct das_eval {
@@ -81,20 +81,19 @@ struct das_eval {
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
-    bool influx_ok;        /* every query of this cycle answered */
+    bool influx_ok; /* every query of this cycle answered */
     char influx_err[256];
     struct dsvc_list services;
     struct das_pol_eval *pols; /* one per row, by seq */
     size_t n;
     size_t nbad;
-    size_t queries;        /* InfluxDB requests made */
+    size_t queries; /* InfluxDB requests made */
 };
 
 /* Gathers and evaluates. Never fails as a whole: what could not be read is
  * recorded in store_ok / docker_ok / influx_ok with its message, and the
  * policies it concerns get an outcome saying so and no action. */
-void das_evaluate(struct das_clients *cl, int64_t now_ms,
-                  struct das_eval *ev);
+void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev);
 void das_eval_free(struct das_eval *ev);
 
 /* Wall clock in Unix milliseconds. */

@@ -72,10 +72,14 @@ struct run_state {
 static const char *action_name(enum dec_action a)
 {
     switch (a) {
-    case DEC_SCALE_OUT: return "scale-out";
-    case DEC_SCALE_IN: return "scale-in";
-    case DEC_BOUND: return "bound";
-    default: return "none";
+    case DEC_SCALE_OUT:
+        return "scale-out";
+    case DEC_SCALE_IN:
+        return "scale-in";
+    case DEC_BOUND:
+        return "bound";
+    default:
+        return "none";
     }
 }
 
@@ -120,11 +124,10 @@ static void publish(struct run_state *st)
         "# HELP das_cycle_seconds Duration of the last cycle.\n"
         "# TYPE das_cycle_seconds gauge\n"
         "das_cycle_seconds %.6f\n",
-        p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0,
-        p->docker_ok ? 1 : 0, p->influx_ok ? 1 : 0,
-        p->policies - p->bad_policies, p->bad_policies, p->actions[0],
-        p->actions[1], p->actions[2], p->actions[3], p->action_failures,
-        p->influx_queries, p->last_cycle_s);
+        p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0, p->docker_ok ? 1 : 0,
+        p->influx_ok ? 1 : 0, p->policies - p->bad_policies, p->bad_policies,
+        p->actions[0], p->actions[1], p->actions[2], p->actions[3],
+        p->action_failures, p->influx_queries, p->last_cycle_s);
     (void)rc; /* a full buffer serves what fitted */
     ep_publish(st->ep, out.ptr ? out.ptr : "", p->unhealthy[0] == '\0',
                p->unhealthy[0] ? p->unhealthy : "ok");
@@ -147,8 +150,8 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
         snprintf(now[n].msg, sizeof now[n].msg, "%s", pe->error);
         bool known = false;
         for (size_t j = 0; j < st->nbad && !known; j++)
-            known = st->bad[j].seq == pe->seq &&
-                    !strcmp(st->bad[j].msg, pe->error);
+            known =
+                st->bad[j].seq == pe->seq && !strcmp(st->bad[j].msg, pe->error);
         if (!known) {
             char q[600];
             log_warn("policy row skipped", "seq=%ld error=%s", pe->seq,
@@ -160,8 +163,7 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
     for (size_t j = 0; j < st->nbad; j++) {
         for (size_t i = 0; i < ev->n; i++)
             if (ev->pols[i].valid && ev->pols[i].seq == st->bad[j].seq)
-                log_info("policy row valid again", "seq=%ld",
-                         st->bad[j].seq);
+                log_info("policy row valid again", "seq=%ld", st->bad[j].seq);
     }
     free(st->bad);
     st->bad = now;
@@ -238,8 +240,8 @@ static void write_point(struct run_state *st, const struct pg_event *e)
     struct buf b;
     buf_init(&b, 64 * 1024);
     int rc = infl_point_encode(&p, &b, err, sizeof err);
-    if (!rc && infl_write(st->cl.influx, b.ptr, b.len, err, sizeof err) !=
-                   INFL_OK)
+    if (!rc &&
+        infl_write(st->cl.influx, b.ptr, b.len, err, sizeof err) != INFL_OK)
         rc = -1;
     buf_cleanup(&b);
     char q[300];
@@ -254,8 +256,8 @@ static void write_point(struct run_state *st, const struct pg_event *e)
 
 /* Records one event: das_events row (and the InfluxDB point). */
 static void record(struct run_state *st, const struct das_pol_eval *pe,
-                   const char *action, long from, long to,
-                   const char *reason, bool dry)
+                   const char *action, long from, long to, const char *reason,
+                   bool dry)
 {
     struct pg_event e;
     char err[512], q[600], q2[300];
@@ -304,16 +306,19 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
         long from = pe->pol.cur_no, to = pe->svc.replicas;
         char why[256];
         if (from < 0)
-            snprintf(why, sizeof why, "cur_no was empty: follows the "
-                     "service's %ld replicas", to);
+            snprintf(why, sizeof why,
+                     "cur_no was empty: follows the "
+                     "service's %ld replicas",
+                     to);
         else
-            snprintf(why, sizeof why, "service scaled outside das: cur_no "
-                     "%ld follows the service's %ld replicas", from, to);
+            snprintf(why, sizeof why,
+                     "service scaled outside das: cur_no "
+                     "%ld follows the service's %ld replicas",
+                     from, to);
         if (dry) {
             if (!dry_sync_seen(st, seq, from, to))
                 record(st, pe, "synced", from, to, why, true);
-        } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err,
-                                        sizeof err)) {
+        } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err, sizeof err)) {
             log_error("could not write cur_no", "seq=%ld error=%s", seq,
                       log_quote(err, q, sizeof q));
             st->failures++;
@@ -334,9 +339,11 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     if (dsvc_scale(st->cl.docker, pe->svc.id, r->to, r->from, &before, err,
                    sizeof err)) {
         char q2[300];
-        log_error("scaling failed", "seq=%ld service=%s from=%ld to=%ld "
-                  "error=%s", seq, log_quote(pe->svc.name, q2, sizeof q2),
-                  r->from, r->to, log_quote(err, q, sizeof q));
+        log_error("scaling failed",
+                  "seq=%ld service=%s from=%ld to=%ld "
+                  "error=%s",
+                  seq, log_quote(pe->svc.name, q2, sizeof q2), r->from, r->to,
+                  log_quote(err, q, sizeof q));
         st->failures++;
         st->pub.action_failures++;
         return;
@@ -360,8 +367,7 @@ static int cycle(struct run_state *st)
     char why[160], err[512], q[600];
     int rc = 0;
 
-    if (dsvc_leader(st->cl.docker, &leader, why, sizeof why, err,
-                    sizeof err)) {
+    if (dsvc_leader(st->cl.docker, &leader, why, sizeof why, err, sizeof err)) {
         watch_dep(&st->c_docker, false, "docker", err);
         st->pub.docker_ok = false;
         st->pub.leader = false;
@@ -408,10 +414,8 @@ static int cycle(struct run_state *st)
             pe->res.action == DEC_NONE) {
             char q2[300];
             log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
-                      pe->pol.seq,
-                      log_quote(pe->pol.service_id, q2, sizeof q2),
-                      pe->res.outcome,
-                      log_quote(pe->res.reason, q, sizeof q));
+                      pe->pol.seq, log_quote(pe->pol.service_id, q2, sizeof q2),
+                      pe->res.outcome, log_quote(pe->res.reason, q, sizeof q));
         }
         act(st, pe);
     }
@@ -472,8 +476,8 @@ int das_cmd_run(int argc, char **argv)
         {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
          "the ds agents' collection interval (for the coverage rule)",
          &conf.ds_interval_ms},
-        {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "run one cycle, then exit", &conf.once},
+        {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0, "run one cycle, then exit",
+         &conf.once},
         {"--dry-run", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "decide and record events as dry runs; change no service",
          &conf.dry_run},
@@ -554,9 +558,10 @@ int das_cmd_run(int argc, char **argv)
         char iv[32], dsiv[32], q1[300], q2[300];
         dur_format(conf.interval_ms, iv, sizeof iv);
         dur_format(conf.ds_interval_ms, dsiv, sizeof dsiv);
-        log_info("starting", "interval=%s ds_interval=%s dry_run=%s once=%s "
-                 "docker=%s influxdb=%s", iv, dsiv,
-                 conf.dry_run ? "true" : "false",
+        log_info("starting",
+                 "interval=%s ds_interval=%s dry_run=%s once=%s "
+                 "docker=%s influxdb=%s",
+                 iv, dsiv, conf.dry_run ? "true" : "false",
                  conf.once ? "true" : "false",
                  log_quote(conf.docker_host, q1, sizeof q1),
                  log_quote(infl_where(st.cl.influx), q2, sizeof q2));

@@ -116,16 +116,14 @@ static void test_coverage_text(void **state)
     cyc_window_add(&w, 50, 60, now - dur + 3 * S, now - 4 * S, now - 2 * iv);
     cyc_window_add(&w, 50, 60, now - dur + 6 * S, now - 7 * S, now - 2 * iv);
     assert_string_equal(
-        cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out),
-        "10m/10m");
+        cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out), "10m/10m");
     /* a third replica is asked for but not reporting */
     assert_string_equal(
         cyc_coverage_text(&w, dur, now, iv, 0, 3, out, sizeof out),
         "2 of 3 replicas reporting");
     /* an action 2 minutes ago */
     assert_string_equal(
-        cyc_coverage_text(&w, dur, now, iv, now - 2 * MIN, 2, out,
-                          sizeof out),
+        cyc_coverage_text(&w, dur, now, iv, now - 2 * MIN, 2, out, sizeof out),
         "settling: 2m of 10m since the last change");
 
     /* data only for the last 3 minutes */

@@ -69,9 +69,9 @@ static void test_parse_services(void **state)
 static void test_update_states(void **state)
 {
     (void)state;
-    const char *states[] = {"updating", "paused", "completed",
-                            "rollback_started", "rollback_paused",
-                            "rollback_completed"};
+    const char *states[] = {"updating",        "paused",
+                            "completed",       "rollback_started",
+                            "rollback_paused", "rollback_completed"};
     const bool want[] = {true, true, false, true, true, false};
     for (size_t i = 0; i < 6; i++) {
         json_t *j = load("service_web.json");
@@ -183,11 +183,11 @@ static void test_set_replicas(void **state)
     assert_int_equal(dsvc_spec_set_replicas(spec, 5, &from, err, sizeof err),
                      0);
     assert_int_equal(from, 2);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_object_get(spec, "Mode"),
-                                         "Replicated"),
-                         "Replicas")),
-                     5);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(spec, "Mode"), "Replicated"),
+            "Replicas")),
+        5);
     /* everything else is kept: setting it back gives the same spec */
     assert_int_equal(dsvc_spec_set_replicas(spec, 2, &from, err, sizeof err),
                      0);
@@ -202,8 +202,7 @@ static void test_set_replicas(void **state)
 
     /* global mode is refused */
     j = json_loads("{\"Mode\":{\"Global\":{}}}", 0, NULL);
-    assert_int_equal(dsvc_spec_set_replicas(j, 3, &from, err, sizeof err),
-                     -1);
+    assert_int_equal(dsvc_spec_set_replicas(j, 3, &from, err, sizeof err), -1);
     assert_non_null(strstr(err, "replicated"));
     json_decref(j);
 }
