@@ -720,7 +720,7 @@ static size_t build_body(struct infl *c, const struct infl_buffer *b, size_t n)
 {
     buf_reset(&c->body);
     for (size_t i = 0; i < n; i++) {
-        size_t len;
+        size_t len = 0;
         const char *line = infl_buffer_line(b, i, &len);
         if (buf_append(&c->body, line, len) || buf_append(&c->body, "\n", 1))
             abort(); /* the cap is half the address space */
