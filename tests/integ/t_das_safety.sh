@@ -7,12 +7,13 @@
 #  * hostile service_id values are refused: no query altered, table intact;
 #  * the policy store stopped under a running daemon: no action, clear logs;
 #    started again: das recovers without a restart;
-#  * InfluxDB stopped: no action; SIGTERM: exit 0.
+#  * InfluxDB stopped: no action; SIGTERM: exit 0;
+#  * on a manager that is not the swarm leader das stands by.
 # Metrics are synthetic points written like ds writes them, once a second,
 # with 10 s windows and --ds-interval 1s.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
-tb_up
+tb_up --engines 2 --managers 2
 
 LOG=$TB_TMP/das.log
 LOAD=$TB_TMP/load
@@ -58,8 +59,10 @@ feed() {
 }
 
 echo 90 >"$LOAD"
-dk service create --detach --name quiet --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
-dk service create --detach --name busy --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+# tasks on engine 1, whose containers the feeder sees
+ON1=(--constraint "node.id==$TESTBED_ENGINE_1_NODE_ID")
+dk service create --detach --name quiet --replicas 1 "${ON1[@]}" "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name busy --replicas 1 "${ON1[@]}" "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 BUSY=$(dk service inspect -f '{{.ID}}' busy)
 das_once # creates the tables
 
@@ -79,6 +82,14 @@ psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond,
   (21, 1, 3, null, 'cpu_ratio', '70%', '20%', '10s', '10s', 'a or service =~ /.*/'),
   (22, 1, 3, null, 'cpu_ratio', '70%', '20%', '10s', '10s', E'web\nbusy')" >/dev/null
 psql_doc "create table das_before as select * from das where seq >= 10" >/dev/null
+
+# --- a manager that is not the leader stands by -----------------------------
+"$bin_das" run --once --ds-interval 1s --docker-host "$TESTBED_ENGINE_2_HOST" \
+  >"$TB_TMP/standby.log" 2>&1
+assert_contains "$(cat "$TB_TMP/standby.log")" 'msg="standby: this engine is not the swarm leader"' \
+  "engine 2 (a manager, not the leader): das stands by"
+assert_eq "$(psql_doc "select count(*) from das_events")" 0 "standby: no event, not even a sync"
+assert_eq "$(psql_doc "select count(*) from das where cur_no is not null")" 0 "standby: cur_no untouched"
 
 # --- no metrics at all: nothing moves ---------------------------------------
 for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
