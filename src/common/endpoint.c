@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct endpoint {
     struct MHD_Daemon *mhd;
@@ -16,7 +17,25 @@ struct endpoint {
     char *metrics;
     bool healthy;
     char reason[256];
+    int64_t published_ms; /* monotonic time of the last ep_publish */
+    int64_t stale_ms;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ep_set_stale_after(struct endpoint *ep, int64_t stale_ms)
+{
+    if (!ep)
+        return;
+    pthread_mutex_lock(&ep->lock);
+    ep->stale_ms = stale_ms;
+    pthread_mutex_unlock(&ep->lock);
+}
 
 void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
                 const char *reason)
@@ -28,6 +47,7 @@ void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
     free(ep->metrics);
     ep->metrics = copy;
     ep->healthy = healthy;
+    ep->published_ms = mono_ms();
     snprintf(ep->reason, sizeof ep->reason, "%s", reason ? reason : "");
     pthread_mutex_unlock(&ep->lock);
 }
@@ -110,7 +130,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     } else if (!strcmp(url, "/healthz")) {
         pthread_mutex_lock(&ep->lock);
         bool ok = ep->healthy;
-        if (buf_printf(&body, "%s\n", ep->reason)) {
+        int64_t age = mono_ms() - ep->published_ms;
+        if (ok && ep->stale_ms > 0 && ep->published_ms > 0 &&
+            age > ep->stale_ms) {
+            ok = false;
+            if (buf_printf(&body, "stalled: no round finished for %llds\n",
+                           (long long)(age / 1000))) {
+            }
+        } else if (buf_printf(&body, "%s\n", ep->reason)) {
         }
         pthread_mutex_unlock(&ep->lock);
         rc = reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,

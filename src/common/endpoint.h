@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -21,6 +22,12 @@ struct endpoint *ep_start(const char *listen, char *err, size_t errlen);
  * the published copy (under a mutex). */
 void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
                 const char *reason);
+/* /healthz answers 503 "stalled" when nothing was published for stale_ms
+ * (a loop that hangs), whatever the last verdict was. 0 turns it off. A
+ * dependency being down is not a reason to restart the program, so the
+ * programs publish healthy with a "degraded: …" reason for that, and only
+ * a stalled loop fails the health check. */
+void ep_set_stale_after(struct endpoint *ep, int64_t stale_ms);
 /* The port actually bound (useful with port 0). */
 unsigned ep_port(const struct endpoint *ep);
 void ep_stop(struct endpoint *ep);

@@ -129,8 +129,12 @@ static void publish(struct run_state *st)
         p->actions[0], p->actions[1], p->actions[2], p->actions[3],
         p->action_failures, p->influx_queries, p->last_cycle_s);
     (void)rc; /* a full buffer serves what fitted */
-    ep_publish(st->ep, out.ptr ? out.ptr : "", p->unhealthy[0] == '\0',
-               p->unhealthy[0] ? p->unhealthy : "ok");
+    /* A dependency that is down is reported, not a reason to be
+     * restarted: only a stalled loop fails /healthz (ep_set_stale_after). */
+    char reason[300];
+    snprintf(reason, sizeof reason, "%s%s%s", p->leader ? "leader" : "standby",
+             p->unhealthy[0] ? "; degraded: " : "; ok", p->unhealthy);
+    ep_publish(st->ep, out.ptr ? out.ptr : "", true, reason);
     buf_cleanup(&out);
 }
 
@@ -550,6 +554,8 @@ int das_cmd_run(int argc, char **argv)
             status = 2;
             goto out;
         }
+        int64_t stale = 4 * conf.interval_ms;
+        ep_set_stale_after(st.ep, stale > 60000 ? stale : 60000);
         log_info("serving /healthz and /metrics", "listen=%s port=%u",
                  conf.listen, ep_port(st.ep));
     }

@@ -152,8 +152,15 @@ static void publish(struct endpoint *ep, const struct infl *infl,
                    engine_ok ? 1 : 0)) {
         /* 64 KiB is far more than these lines */
     }
-    ep_publish(ep, m.ptr, engine_ok,
-               engine_ok ? "ok" : "docker engine unreachable");
+    /* an unreachable engine or InfluxDB is reported, not a reason to be
+     * restarted: only a stalled loop fails /healthz */
+    char reason[160];
+    snprintf(reason, sizeof reason, "%s%s",
+             engine_ok ? "ok" : "degraded: docker engine unreachable",
+             s->buffer && infl_buffer_len(s->buffer) > 0
+                 ? "; points waiting for InfluxDB"
+                 : "");
+    ep_publish(ep, m.ptr, true, reason);
     buf_cleanup(&m);
 }
 
@@ -316,6 +323,8 @@ int main(int argc, char **argv)
             status = 2;
             goto out;
         }
+        int64_t stale = 4 * conf.interval_ms;
+        ep_set_stale_after(ep, stale > 60000 ? stale : 60000);
     }
     sink.node = node;
     sink.to_stdout = conf.to_stdout;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -76,6 +77,18 @@ static void test_health_and_metrics(void **state)
                      0);
     assert_int_equal(r.status, 503);
     assert_string_equal(r.body.ptr, "influxdb unreachable\n");
+
+    /* a loop that stops publishing is reported as stalled */
+    ep_publish(f->ep, "", true, "ok");
+    ep_set_stale_after(f->ep, 1);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(http_request(f->h, "GET", "/healthz", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body.ptr, "stalled: no round finished"));
+    ep_set_stale_after(f->ep, 0);
 
     assert_int_equal(http_request(f->h, "POST", "/metrics", "text/plain", "x",
                                   1, &r, err, sizeof err),
