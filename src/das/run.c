@@ -53,7 +53,24 @@ struct run_pub {
     double last_cycle_s;
     bool leader, store_ok, docker_ok, influx_ok;
     char unhealthy[256];
+    unsigned long outcomes[16]; /* by outcome_names[], last cycle */
 };
+
+/* Outcomes counted in das_policy_outcomes (the last is the catch-all). */
+static const char *const outcome_names[] = {
+    "scale-out", "scale-in", "bound", "steady", "at-max", "at-min", "hold",
+    "insufficient-data", "settling", "service-not-found", "not-scalable",
+    "updating", "store-unavailable", "docker-unavailable",
+    "metrics-unavailable", "other"};
+#define N_OUTCOMES (sizeof outcome_names / sizeof outcome_names[0])
+
+static void count_outcome(struct run_pub *p, const char *outcome)
+{
+    size_t i = 0;
+    while (i < N_OUTCOMES - 1 && (!outcome || strcmp(outcome, outcome_names[i])))
+        i++;
+    p->outcomes[i]++;
+}
 
 struct run_state {
     struct das_conf *conf;
@@ -128,6 +145,14 @@ static void publish(struct run_state *st)
         p->influx_ok ? 1 : 0, p->policies - p->bad_policies, p->bad_policies,
         p->actions[0], p->actions[1], p->actions[2], p->actions[3],
         p->action_failures, p->influx_queries, p->last_cycle_s);
+    if (buf_puts(&out, "# HELP das_policy_outcomes Valid policies by the "
+                       "outcome of the last cycle.\n"
+                       "# TYPE das_policy_outcomes gauge\n"))
+        rc = -1;
+    for (size_t i = 0; i < N_OUTCOMES; i++)
+        if (buf_printf(&out, "das_policy_outcomes{outcome=\"%s\"} %lu\n",
+                       outcome_names[i], p->outcomes[i]))
+            rc = -1;
     (void)rc; /* a full buffer serves what fitted */
     /* A dependency that is down is reported, not a reason to be
      * restarted: only a stalled loop fails /healthz (ep_set_stale_after). */
@@ -410,6 +435,10 @@ static int cycle(struct run_state *st)
         rc = 1;
     report_bad_rows(st, &ev);
 
+    memset(st->pub.outcomes, 0, sizeof st->pub.outcomes);
+    for (size_t i = 0; i < ev.n; i++)
+        if (ev.pols[i].valid)
+            count_outcome(&st->pub, ev.pols[i].res.outcome);
     for (size_t i = 0; i < ev.n; i++) {
         if (run_stop)
             break; /* the action in flight was finished; stop here */
