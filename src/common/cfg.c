@@ -75,6 +75,13 @@ static int set_value(const struct cfg_opt *o, const char *v,
             addf(errs, "%s: %s\n", origin, err);
             return -1;
         }
+        if (o->min > 0 && ms < o->min) {
+            char least[32];
+            log_quote(v, q, sizeof q);
+            addf(errs, "%s %s: must be at least %s\n", origin, q,
+                 dur_format(o->min, least, sizeof least));
+            return -1;
+        }
         *(int64_t *)o->target = ms;
         break;
     }

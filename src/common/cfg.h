@@ -26,7 +26,7 @@ struct cfg_opt {
     enum cfg_type type;
     const char *def;     /* default as text, or NULL for none */
     const char *choices; /* CFG_ENUM: "auto|cgroup|api" */
-    long min, max;       /* CFG_INT bounds */
+    long min, max;       /* CFG_INT bounds; CFG_DUR: min in ms (0: none) */
     const char *help;
     void *target;
 };

@@ -193,42 +193,15 @@ int das_cmd_events(int argc, char **argv)
     size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];
     size_t npos;
-    struct buf errs;
-    buf_init(&errs, 8192);
-    int rc = cfg_parse(opts, nopts, argc, argv, 1, pos, 0, &npos, &errs);
-    if (rc == 1) {
-        events_usage(stdout);
-        cfg_usage(stdout, opts, nopts);
-        buf_cleanup(&errs);
-        return 0;
-    }
-    if (rc < 0) {
-        const char *line = errs.ptr ? errs.ptr : "";
-        while (*line) {
-            size_t len = strcspn(line, "\n");
-            fprintf(stderr, "das events: %.*s\n", (int)len, line);
-            line += len;
-            if (*line)
-                line++;
-        }
-        fprintf(stderr, "das events: see das events --help\n");
-        buf_cleanup(&errs);
-        return 2;
-    }
-    buf_cleanup(&errs);
-    int lvl = log_level_parse(conf.log_level);
-    log_setup("das", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
-
+    int rc = das_parse_opts("das events", events_usage, opts, nopts, argc,
+                            argv, 1, pos, 0, &npos,
+                            (const char *const *)&conf.log_level);
+    if (rc >= 0)
+        return rc;
     char err[ERRLEN];
-    if (pg_conninfo_check(conf.policy_db, err, sizeof err)) {
-        fprintf(stderr, "das events: --policy-db / DAS_POLICY_DB: %s\n", err);
-        return 2;
-    }
-    struct pg *db = pg_open(conf.policy_db, err, sizeof err);
-    if (!db) {
-        fprintf(stderr, "das events: %s\n", err);
-        return 1;
-    }
+    struct pg *db = das_store_open("das events", conf.policy_db, &rc);
+    if (!db)
+        return rc;
     int64_t since = conf.since_ms > 0 ? now_ms() - conf.since_ms : 0;
     struct pg_event *ev = NULL;
     size_t n = 0;

@@ -125,53 +125,18 @@ static int parse(const char *sub, const struct cfg_opt *opts, size_t nopts,
                  int argc, char **argv, char **pos, size_t maxpos, size_t *npos,
                  const struct das_conf *conf)
 {
-    struct buf errs;
-    buf_init(&errs, 8192);
-    int rc = cfg_parse(opts, nopts, argc, argv, 2, pos, maxpos, npos, &errs);
-    if (rc == 1) {
-        policy_usage(stdout);
-        printf("\n");
-        cfg_usage(stdout, opts, nopts);
-        buf_cleanup(&errs);
-        return 0;
-    }
-    if (rc < 0) {
-        const char *line = errs.ptr ? errs.ptr : "";
-        while (*line) {
-            size_t len = strcspn(line, "\n");
-            fprintf(stderr, "das policy %s: %.*s\n", sub, (int)len, line);
-            line += len;
-            if (*line)
-                line++;
-        }
-        fprintf(stderr, "das policy %s: see das policy %s --help\n", sub, sub);
-        buf_cleanup(&errs);
-        return 2;
-    }
-    buf_cleanup(&errs);
-    int lvl = log_level_parse(conf->log_level);
-    log_setup("das", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
-    return -1;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "das policy %s", sub);
+    return das_parse_opts(cmd, policy_usage, opts, nopts, argc, argv, 2, pos,
+                          maxpos, npos, (const char *const *)&conf->log_level);
 }
 
-/* Opens the store. NULL with the message printed and *rc set to 2 for a
- * connection string libpq cannot read, 1 for a store that cannot be
- * reached. */
+/* Opens the store (das_store_open with this subcommand's name). */
 static struct pg *store(const char *sub, const struct das_conf *conf, int *rc)
 {
-    char err[ERRLEN];
-    if (pg_conninfo_check(conf->policy_db, err, sizeof err)) {
-        fprintf(stderr, "das policy %s: --policy-db / DAS_POLICY_DB: %s\n", sub,
-                err);
-        *rc = 2;
-        return NULL;
-    }
-    struct pg *db = pg_open(conf->policy_db, err, sizeof err);
-    if (!db) {
-        fprintf(stderr, "das policy %s: %s\n", sub, err);
-        *rc = 1;
-    }
-    return db;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "das policy %s", sub);
+    return das_store_open(cmd, conf->policy_db, rc);
 }
 
 /* pol_parse's message without its "policy seq=N: " prefix. */

@@ -407,15 +407,20 @@ static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
     return rc;
 }
 
+static void status_usage(FILE *f)
+{
+    fprintf(f, "usage: das status [--watch] [--json] [options]\n");
+}
+
 int das_cmd_status(int argc, char **argv)
 {
     struct das_conf conf;
     memset(&conf, 0, sizeof conf);
     const struct cfg_opt opts[] = {
         DAS_COMMON_OPTS(&conf),
-        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 0, 0,
+        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 1000, 0,
          "--watch: time between redraws", &conf.interval_ms},
-        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
          "the ds agents' collection interval (for the coverage rule)",
          &conf.ds_interval_ms},
         {"--watch", NULL, CFG_BOOL, NULL, NULL, 0, 0,
@@ -424,43 +429,19 @@ int das_cmd_status(int argc, char **argv)
          "print JSON instead of a table", &conf.json},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
-    struct buf errs;
-    char *pos[4];
+    char *pos[1];
     size_t npos = 0;
     char err[512];
     int status = 1;
     struct das_clients cl;
     memset(&cl, 0, sizeof cl);
 
-    buf_init(&errs, 16 * 1024);
-    int prc = cfg_parse(opts, nopts, argc, argv, 1, pos, 4, &npos, &errs);
-    if (prc == 1) {
-        printf("usage: das status [--watch] [--json] [options]\n\n");
-        cfg_usage(stdout, opts, nopts);
-        status = 0;
+    int prc = das_parse_opts("das status", status_usage, opts, nopts, argc, argv, 1, pos, 0,
+                             &npos, (const char *const *)&conf.log_level);
+    if (prc >= 0) {
+        status = prc;
         goto out;
     }
-    if (prc == 0 && npos > 0) {
-        char q[160];
-        if (buf_printf(&errs, "das status: unexpected argument %s\n",
-                       log_quote(pos[0], q, sizeof q))) {
-        }
-        prc = -1;
-    }
-    if (prc == 0 && (conf.interval_ms < 1000 || conf.ds_interval_ms <= 0)) {
-        if (buf_printf(&errs, "--interval must be at least 1s and "
-                              "--ds-interval more than 0s\n")) {
-        }
-        prc = -1;
-    }
-    if (prc) {
-        fprintf(stderr, "das status: bad configuration:\n%s",
-                errs.ptr ? errs.ptr : "");
-        fprintf(stderr, "(das status --help lists the options)\n");
-        status = 2;
-        goto out;
-    }
-    log_setup("das", (enum log_level)log_level_parse(conf.log_level));
     if (das_clients_open(&cl, &conf, err, sizeof err)) {
         fprintf(stderr, "das status: bad configuration: %s\n", err);
         status = 2;
@@ -498,6 +479,5 @@ int das_cmd_status(int argc, char **argv)
     status = 0;
 out:
     das_clients_close(&cl);
-    buf_cleanup(&errs);
     return status;
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "cfg.h"
 
 /* Settings shared by every das command (DESIGN.md §5). */
@@ -46,6 +48,23 @@ struct das_conf {
      &(c)->policy_db},                                                         \
     {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
      "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}
+
+/* Parses a command's options (cfg_parse from argv[first]) and sets up
+ * logging from *log_level. Returns -1 to go on, or the exit status to
+ * return at once: 0 after --help (usage, then the options table), 2 after
+ * bad configuration (every problem on its own line, prefixed with cmd,
+ * e.g. "das policy add"). Positional arguments beyond maxpos are errors. */
+int das_parse_opts(const char *cmd, void (*usage)(FILE *),
+                   const struct cfg_opt *opts, size_t nopts, int argc,
+                   char **argv, int first, char **pos, size_t maxpos,
+                   size_t *npos, const char *const *log_level);
+
+struct pg;
+/* Opens the policy store. NULL with the message printed and *status set:
+ * 2 for a connection string libpq cannot read, 1 for a store that cannot
+ * be reached. */
+struct pg *das_store_open(const char *cmd, const char *policy_db,
+                          int *status);
 
 /* Subcommands; each returns the process exit status (0, 1 or 2). */
 int das_cmd_run(int argc, char **argv);

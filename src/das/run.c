@@ -498,15 +498,20 @@ static void sleep_until(const struct timespec *deadline)
     }
 }
 
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: das run [options]\n");
+}
+
 int das_cmd_run(int argc, char **argv)
 {
     struct das_conf conf;
     memset(&conf, 0, sizeof conf);
     const struct cfg_opt opts[] = {
         DAS_COMMON_OPTS(&conf),
-        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 0, 0,
+        {"--interval", "DAS_INTERVAL", CFG_DUR, "15s", NULL, 1000, 0,
          "time between cycles", &conf.interval_ms},
-        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
          "the ds agents' collection interval (for the coverage rule)",
          &conf.ds_interval_ms},
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0, "run one cycle, then exit",
@@ -518,48 +523,19 @@ int das_cmd_run(int argc, char **argv)
          "serve /healthz and /metrics on ADDR:PORT", &conf.listen},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
-    struct buf errs;
-    char *pos[4];
+    char *pos[1];
     size_t npos = 0;
     char err[512];
     int status = 1;
     struct run_state st;
 
     memset(&st, 0, sizeof st);
-    buf_init(&errs, 16 * 1024);
-    int prc = cfg_parse(opts, nopts, argc, argv, 1, pos, 4, &npos, &errs);
-    if (prc == 1) {
-        printf("usage: das run [options]\n\n");
-        cfg_usage(stdout, opts, nopts);
-        status = 0;
+    int prc = das_parse_opts("das run", run_usage, opts, nopts, argc, argv, 1, pos, 0,
+                             &npos, (const char *const *)&conf.log_level);
+    if (prc >= 0) {
+        status = prc;
         goto out;
     }
-    if (prc == 0 && npos > 0) {
-        char q[160];
-        if (buf_printf(&errs, "das run: unexpected argument %s\n",
-                       log_quote(pos[0], q, sizeof q))) {
-            /* the list is full: the first errors are shown */
-        }
-        prc = -1;
-    }
-    if (prc == 0 && conf.interval_ms < 1000) {
-        if (buf_printf(&errs, "--interval: must be at least 1s\n")) {
-        }
-        prc = -1;
-    }
-    if (prc == 0 && conf.ds_interval_ms <= 0) {
-        if (buf_printf(&errs, "--ds-interval: must be more than 0s\n")) {
-        }
-        prc = -1;
-    }
-    if (prc) {
-        fprintf(stderr, "das run: bad configuration:\n%s",
-                errs.ptr ? errs.ptr : "");
-        fprintf(stderr, "(das run --help lists the options)\n");
-        status = 2;
-        goto out;
-    }
-    log_setup("das", (enum log_level)log_level_parse(conf.log_level));
     st.conf = &conf;
     if (das_clients_open(&st.cl, &conf, err, sizeof err)) {
         fprintf(stderr, "das run: bad configuration: %s\n", err);
@@ -632,6 +608,5 @@ out:
     das_clients_close(&st.cl);
     free(st.bad);
     free(st.dsync);
-    buf_cleanup(&errs);
     return status;
 }

@@ -164,6 +164,25 @@ static void publish(struct endpoint *ep, const struct infl *infl,
     buf_cleanup(&m);
 }
 
+/* CREATE DATABASE is idempotent in InfluxDB 1.x: ask once at start, so a
+ * fresh InfluxDB needs no manual step. A refusal (no admin rights, or
+ * InfluxDB not up yet) is only logged: writes show the real state. */
+static void ensure_database(struct infl *infl, const char *db)
+{
+    struct buf q;
+    char err[512];
+    json_t *res = NULL;
+    buf_init(&q, 1024);
+    if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
+        log_warn("database name not usable in InfluxQL", "db=%s", db);
+    } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
+        log_warn("could not make sure the InfluxDB database exists",
+                 "err=%s", err);
+    }
+    json_decref(res);
+    buf_cleanup(&q);
+}
+
 static enum ds_source parse_source(const char *s)
 {
     if (!strcmp(s, "cgroup"))
@@ -191,7 +210,7 @@ int main(int argc, char **argv)
         {"--stdout", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "print line protocol instead of writing to InfluxDB",
          &conf.to_stdout},
-        {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 0, 0,
+        {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
          "collection interval", &conf.interval_ms},
         {"--node", "DS_NODE", CFG_STR, NULL, NULL, 0, 0,
          "node tag (default: the engine's name from GET /info)", &conf.node},
@@ -250,11 +269,6 @@ int main(int argc, char **argv)
         usage(opts, nopts);
         status = 0;
         goto out;
-    }
-    if (rc == 0 && conf.interval_ms < 1000) {
-        if (buf_puts(&errs, "--interval: at least 1s\n")) {
-        }
-        rc = -1;
     }
     if (rc) {
         fprintf(stderr, "ds: bad configuration:\n%s", errs.ptr);
@@ -315,6 +329,7 @@ int main(int argc, char **argv)
             goto out;
         }
         sink.buffer = infl_buffer_new((size_t)conf.buffer);
+        ensure_database(infl, conf.influx_db);
     }
     if (conf.listen) {
         ep = ep_start(conf.listen, err, sizeof err);
