@@ -691,10 +691,13 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
     return 0;
 }
 
-int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t *times,
-                    char *err, size_t errlen)
+int pg_last_actions(struct pg *db, const long *seqs, size_t n,
+                    int64_t since_ms, int64_t *times, char *err, size_t errlen)
 {
     bool missing;
+    char since[32];
+    const char *params[1] = {since};
+    snprintf(since, sizeof since, "%lld", (long long)since_ms);
     for (size_t i = 0; i < n; i++)
         times[i] = 0;
     if (n == 0)
@@ -702,8 +705,9 @@ int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t *times,
     /* one grouped query for all policies rather than one per policy */
     PGresult *res = run(db, "reading the last actions",
                         "select seq, max(time_ms) from das_events "
-                        "where dry_run = false group by seq",
-                        0, NULL, &missing, err, errlen);
+                        "where dry_run = false and time_ms >= $1 "
+                        "group by seq",
+                        1, params, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;
     int rows = PQntuples(res);

@@ -81,8 +81,11 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
               size_t errlen) WUR;
 /* The time of the last non-dry-run action per policy seq, from das_events,
  * so a restart or a new leader keeps its windows. Fills times[i] for
- * seqs[i] (0 when none). */
+ * seqs[i] (0 when none since since_ms). Only actions at or after since_ms
+ * are read: an older one cannot reach into any window, and the table only
+ * grows. */
 int pg_last_actions(struct pg *db, const long *seqs, size_t n,
-                    int64_t *times, char *err, size_t errlen) WUR;
+                    int64_t since_ms, int64_t *times, char *err,
+                    size_t errlen) WUR;
 
 #endif

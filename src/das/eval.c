@@ -244,10 +244,18 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
     last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
     size_t nseq = 0;
+    int64_t longest = 0; /* an action before now - longest is in no window */
     for (size_t i = 0; i < ev->n; i++)
-        if (ev->pols[i].valid)
-            seqs[nseq++] = ev->pols[i].pol.seq;
-    if (pg_last_actions(cl->pg, seqs, nseq, last, err, sizeof err)) {
+        if (ev->pols[i].valid) {
+            const struct policy *pol = &ev->pols[i].pol;
+            seqs[nseq++] = pol->seq;
+            if (pol->out_ms > longest)
+                longest = pol->out_ms;
+            if (pol->in_ms > longest)
+                longest = pol->in_ms;
+        }
+    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last,
+                        err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);

@@ -37,9 +37,13 @@ struct bad_row {
     char msg[512];
 };
 
-/* A dry-run sync already recorded, so it is not written every cycle. */
-struct dry_sync {
+/* The last dry-run decision recorded for a policy, per kind (sync, or a
+ * scale/bound action), so a --dry-run daemon records a decision once, not
+ * every cycle (the service never changes, so the decision repeats). */
+struct dry_seen {
     long seq;
+    bool sync;
+    const char *action; /* a literal: "synced", "scale-out", … */
     long from, to;
 };
 
@@ -79,8 +83,8 @@ struct run_state {
     bool leader_known, leader;
     struct bad_row *bad;
     size_t nbad;
-    struct dry_sync *dsync;
-    size_t ndsync;
+    struct dry_seen *dry;
+    size_t ndry;
     unsigned long actions, failures;
     struct run_pub pub;
     struct endpoint *ep;
@@ -231,22 +235,26 @@ static void set_last(struct das_clients *cl, long seq, int64_t ms)
     cl->nextra++;
 }
 
-/* True when this dry-run sync was recorded already (else remembers it). */
-static bool dry_sync_seen(struct run_state *st, long seq, long from, long to)
+/* True when this dry-run decision was recorded already (else remembers
+ * it as the policy's latest of its kind). */
+static bool dry_seen(struct run_state *st, long seq, const char *action,
+                     long from, long to)
 {
-    for (size_t i = 0; i < st->ndsync; i++)
-        if (st->dsync[i].seq == seq) {
-            if (st->dsync[i].from == from && st->dsync[i].to == to)
-                return true;
-            st->dsync[i].from = from;
-            st->dsync[i].to = to;
-            return false;
-        }
-    st->dsync = xrealloc(st->dsync, (st->ndsync + 1) * sizeof *st->dsync);
-    st->dsync[st->ndsync].seq = seq;
-    st->dsync[st->ndsync].from = from;
-    st->dsync[st->ndsync].to = to;
-    st->ndsync++;
+    bool sync = !strcmp(action, "synced");
+    for (size_t i = 0; i < st->ndry; i++) {
+        struct dry_seen *d = &st->dry[i];
+        if (d->seq != seq || d->sync != sync)
+            continue;
+        if (!strcmp(d->action, action) && d->from == from && d->to == to)
+            return true;
+        d->action = action;
+        d->from = from;
+        d->to = to;
+        return false;
+    }
+    st->dry = xrealloc(st->dry, (st->ndry + 1) * sizeof *st->dry);
+    st->dry[st->ndry] = (struct dry_seen){seq, sync, action, from, to};
+    st->ndry++;
     return false;
 }
 
@@ -345,7 +353,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                      "%ld follows the service's %ld replicas",
                      from, to);
         if (dry) {
-            if (!dry_sync_seen(st, seq, from, to))
+            if (!dry_seen(st, seq, "synced", from, to))
                 record(st, pe, "synced", from, to, why, true);
         } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err, sizeof err)) {
             log_error("could not write cur_no", "seq=%ld error=%s", seq,
@@ -360,8 +368,10 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
         return;
     const char *name = action_name(r->action);
     if (dry) {
-        record(st, pe, name, r->from, r->to, r->reason, true);
-        set_last(&st->cl, seq, das_now_ms()); /* settle as if it acted */
+        if (!dry_seen(st, seq, name, r->from, r->to)) {
+            record(st, pe, name, r->from, r->to, r->reason, true);
+            set_last(&st->cl, seq, das_now_ms()); /* settle as if it acted */
+        }
         return;
     }
     long before = -1;
@@ -607,6 +617,6 @@ out:
     ep_stop(st.ep);
     das_clients_close(&st.cl);
     free(st.bad);
-    free(st.dsync);
+    free(st.dry);
     return status;
 }
