@@ -437,7 +437,9 @@ static int cycle(struct run_state *st)
     }
 
     struct das_eval ev;
-    das_evaluate(&st->cl, t0, &ev);
+    /* the time of the evaluation itself: the leader check may have waited
+     * out an election (its calls block until a leader exists) */
+    das_evaluate(&st->cl, das_now_ms(), &ev);
     watch_dep(&st->c_store, ev.store_ok, "policy_store", ev.store_err);
     watch_dep(&st->c_docker, ev.docker_ok, "docker", ev.docker_err);
     watch_dep(&st->c_influx, ev.influx_ok, "influxdb", ev.influx_err);
