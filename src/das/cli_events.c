@@ -138,7 +138,10 @@ static void print_table(const struct pg_event *ev, size_t n)
         char t[40], seq[24], fromto[64], obs[40], thr[40], win[40];
         iso_time(e->time_ms, t, sizeof t);
         snprintf(seq, sizeof seq, "%ld", e->seq);
-        snprintf(fromto, sizeof fromto, "%ld→%ld", e->from_no, e->to_no);
+        if (e->from_no < 0) /* a sync of an empty cur_no */
+            snprintf(fromto, sizeof fromto, "-→%ld", e->to_no);
+        else
+            snprintf(fromto, sizeof fromto, "%ld→%ld", e->from_no, e->to_no);
         value_text(e->observed, e->metric, false, obs, sizeof obs);
         value_text(e->threshold, e->metric, true, thr, sizeof thr);
         if (e->window_ms > 0) {
