@@ -79,13 +79,46 @@ static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
     }
 }
 
+/* True when the container set may have changed since the last look: a
+ * start or die event, an events call that failed, or a listing due. */
+static bool set_changed(struct ds_collector *col)
+{
+    char err[256];
+    if (!col->listed || ++col->rounds_since_list >= DS_RELIST_ROUNDS)
+        return true;
+    struct dkr_event_list ev = {0};
+    int64_t until = now_ns();
+    col->event_polls++;
+    if (dkr_events_since(col->dkr, col->events_since_ns, until, &ev, err,
+                         sizeof err)) {
+        log_debug("events unavailable; listing containers", "err=%s", err);
+        return true;
+    }
+    bool changed = ev.n > 0;
+    dkr_event_list_cleanup(&ev);
+    col->events_since_ns = until;
+    return changed;
+}
+
 /* Replaces the container list with the engine's, keeping what ds knows of
  * containers that are still there. */
 static int follow(struct ds_collector *col, char *err, size_t errlen)
 {
     struct dkr_container_list l = {0};
+    bool retry_setup = false;
+    for (size_t i = 0; i < col->n; i++)
+        if (!col->v[i].inspected)
+            retry_setup = true;
+    if (!set_changed(col) && !retry_setup)
+        return 0;
+    /* events from this moment on are seen by the next look */
+    int64_t since = now_ns();
     if (dkr_containers(col->dkr, &l, err, errlen))
         return -1;
+    col->listed = true;
+    col->rounds_since_list = 0;
+    col->events_since_ns = since;
+    col->listings++;
     for (size_t i = 0; i < col->n; i++)
         col->v[i].seen = false;
     for (size_t i = 0; i < l.n; i++) {

@@ -41,7 +41,17 @@ struct ds_collector {
     size_t n, cap;
     struct complaint c_list, c_read;
     unsigned long read_errors;
+    /* Following the container set: a full listing at start, then only the
+     * engine's start/die events since the last look (about 16x cheaper for
+     * dockerd than GET /containers/json), with a full listing again on any
+     * such event, on an events error and every DS_RELIST_ROUNDS rounds. */
+    bool listed;
+    unsigned rounds_since_list;
+    int64_t events_since_ns;
+    unsigned long listings, event_polls;
 };
+
+#define DS_RELIST_ROUNDS 30
 
 /* Sets up the collector; cg may be NULL (API only). Takes no ownership. */
 void ds_collector_init(struct ds_collector *col, struct dkr *dkr,

@@ -122,8 +122,8 @@ static void discard(const struct ds_ctr *c, const struct stats_point *sp,
 }
 
 static void publish(struct endpoint *ep, const struct infl *infl,
-                    const struct sink *s, size_t containers, double round_s,
-                    bool engine_ok, unsigned long rounds)
+                    const struct sink *s, const struct ds_collector *col,
+                    double round_s, bool engine_ok, unsigned long rounds)
 {
     if (!ep)
         return;
@@ -145,11 +145,15 @@ static void publish(struct endpoint *ep, const struct infl *infl,
                    "# TYPE ds_containers gauge\nds_containers %zu\n"
                    "# TYPE ds_round_duration_seconds gauge\n"
                    "ds_round_duration_seconds %.6f\n"
-                   "# TYPE ds_engine_up gauge\nds_engine_up %d\n",
+                   "# TYPE ds_engine_up gauge\nds_engine_up %d\n"
+                   "# TYPE ds_container_listings_total counter\n"
+                   "ds_container_listings_total %lu\n"
+                   "# TYPE ds_event_polls_total counter\n"
+                   "ds_event_polls_total %lu\n",
                    rounds, s->points, st.points_written, st.points_rejected,
                    s->buffer ? infl_buffer_len(s->buffer) : 0,
-                   st.write_failures, containers, round_s,
-                   engine_ok ? 1 : 0)) {
+                   st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
+                   col->listings, col->event_polls)) {
         /* 64 KiB is far more than these lines */
     }
     /* an unreachable engine or InfluxDB is reported, not a reason to be
@@ -412,7 +416,7 @@ int main(int argc, char **argv)
                   "buffered=%zu",
                   col.n, n, round_s, cpu_seconds() - c0,
                   sink.buffer ? infl_buffer_len(sink.buffer) : 0);
-        publish(ep, infl, &sink, col.n, round_s, engine_ok, rounds);
+        publish(ep, infl, &sink, &col, round_s, engine_ok, rounds);
         if (conf.once)
             break;
         next += conf.interval_ms;

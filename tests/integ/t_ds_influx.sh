@@ -65,6 +65,24 @@ for c in $(dk ps -q); do
   assert_le "$gap" 5000 "container $c: longest gap ${gap} ms ≤ 2.5 intervals"
 done
 
+# the container set follows containers starting and stopping (engine
+# events between listings)
+metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+containers_are() { [[ "$(metric ds_containers)" == "$1" ]]; }
+assert_eq "$(metric ds_containers)" 3 "ds follows 3 containers"
+new=$(dk run -d --name late "$TESTBED_IMAGE" sleep 100000 | cut -c1-12)
+wait_until 30 containers_are 4 || fail "ds did not pick up a started container"
+ok "a started container is followed"
+arrived() { [[ -n "$(influx_q "select count(mem_usage) from docker where container = '$new'" | jq -r '.results[0].series[0].values[0][1] // empty')" ]]; }
+wait_until 30 arrived || fail "no points for the started container $new"
+ok "its points arrive"
+dk rm -f late >/dev/null
+wait_until 30 containers_are 3 || fail "ds still follows a removed container"
+ok "a removed container is dropped"
+polls=$(metric ds_event_polls_total)
+lists=$(metric ds_container_listings_total)
+assert_gt "$polls" "$lists" "most rounds ask the engine for events, not for the full list ($polls polls, $lists listings)"
+
 # SIGTERM: flush and exit 0
 kill -TERM "$ds_pid"
 rc=0
