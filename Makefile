@@ -47,8 +47,10 @@ test: build
 demo: build
 	bash scripts/demo
 
+# Benchmarks print numbers (BENCHMARKS.md records them); not part of test.
 bench: build
-	bash bench/ds-round.sh
+	BUILD=$(BUILD) bash bench/ds-round.sh
+	BUILD=$(BUILD) bash bench/das-cycle.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
