@@ -46,19 +46,6 @@ static bool is_space(char c)
            c == '\f';
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 char *dur_quote(const char *s, char *out, size_t outlen)
 {
     static const char ell[] = "...\"";
@@ -109,7 +96,7 @@ char *dur_quote(const char *s, char *out, size_t outlen)
 /* The error for a value that is not a duration at all. */
 static int dur_fail(const char *q, char *err, size_t errlen, const char *what)
 {
-    seterr(err, errlen, "%s: %s; " DUR_FORMS, q, what);
+    errf(err, errlen, "%s: %s; " DUR_FORMS, q, what);
     return -1;
 }
 
@@ -122,7 +109,7 @@ int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
     bool all_space = true;
 
     if (!s) {
-        seterr(err, errlen, "no value; " DUR_FORMS);
+        errf(err, errlen, "no value; " DUR_FORMS);
         return -1;
     }
     dur_quote(s, q, sizeof q);
@@ -308,7 +295,7 @@ const char *unit_forms(enum unit_kind kind)
 static int unit_fail(const char *q, enum unit_kind kind, char *err,
                      size_t errlen, const char *what)
 {
-    seterr(err, errlen, "%s: %s; %s", q, what, unit_forms(kind));
+    errf(err, errlen, "%s: %s; %s", q, what, unit_forms(kind));
     return -1;
 }
 
@@ -333,7 +320,7 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
     bool all_space = true;
 
     if (!s) {
-        seterr(err, errlen, "no value; %s", unit_forms(kind));
+        errf(err, errlen, "no value; %s", unit_forms(kind));
         return -1;
     }
     dur_quote(s, q, sizeof q);

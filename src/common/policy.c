@@ -50,19 +50,6 @@ const char *pol_metric_list(void)
     return pol_metric_names;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static bool svc_char(char c, bool first)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -77,24 +64,24 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen)
     size_t n;
 
     if (!s) {
-        seterr(err, errlen, "no value; " SERVICE_FORMS);
+        errf(err, errlen, "no value; " SERVICE_FORMS);
         return -1;
     }
     dur_quote(s, q, sizeof q);
     n = strlen(s);
     if (n == 0) {
-        seterr(err, errlen, "%s: empty; " SERVICE_FORMS, q);
+        errf(err, errlen, "%s: empty; " SERVICE_FORMS, q);
         return -1;
     }
     if (n >= POL_SERVICE_MAX) {
-        seterr(err, errlen, "%s: %zu bytes, longer than 63; " SERVICE_FORMS,
+        errf(err, errlen, "%s: %zu bytes, longer than 63; " SERVICE_FORMS,
                q, n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!svc_char(s[i], i == 0)) {
             char c[2] = {s[i], '\0'}, qc[16];
-            seterr(err, errlen, "%s: %s not allowed%s; " SERVICE_FORMS, q,
+            errf(err, errlen, "%s: %s not allowed%s; " SERVICE_FORMS, q,
                    dur_quote(c, qc, sizeof qc),
                    i == 0 ? " at the start" : "");
             return -1;
@@ -147,7 +134,7 @@ static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    seterr(c->err, c->errlen, "policy seq=%s: %s %s", c->seq,
+    errf(c->err, c->errlen, "policy seq=%s: %s %s", c->seq,
            pol_col_names[col], what);
     return -1;
 }

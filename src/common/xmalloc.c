@@ -65,3 +65,13 @@ char *xasprintf(const char *fmt, ...)
     va_end(ap);
     return p;
 }
+
+void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

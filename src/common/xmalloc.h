@@ -13,6 +13,11 @@ char *xstrndup(const char *s, size_t n);
 /* Heap-allocated formatted string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Formats a message into a caller's error buffer (err may be NULL or
+ * errlen 0: nothing is written). */
+void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #define WUR __attribute__((warn_unused_result))
 
 #ifdef DAS_UNIT_TEST

@@ -37,27 +37,6 @@ print(v)' "$1" "$2"
 outcome_is() { [[ "$(pol "$1" outcome)" == "$2" ]]; }
 replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
 
-# feed SERVICE_ID NAME: one point a second per running container of the
-# service, cpu_ratio = the number in $LOAD (a stand-in for ds).
-feed() {
-  local sid=$1 name=$2 c ts body load
-  trap - ERR
-  set +e
-  while :; do
-    load=$(cat "$LOAD" 2>/dev/null)
-    ts=$(date +%s%N)
-    body=
-    for c in $(dk ps -q --filter "label=com.docker.swarm.service.id=$sid"); do
-      body+="docker,container=$c,service=$sid,service_name=$name cpu_ratio=${load:-0} $ts"$'\n'
-    done
-    if [[ -n "$body" ]]; then
-      curl -s -o /dev/null --max-time 5 -XPOST \
-        "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" --data-binary "$body"
-    fi
-    sleep 1
-  done
-}
-
 echo 90 >"$LOAD"
 # tasks on engine 1, whose containers the feeder sees
 ON1=(--constraint "node.id==$TESTBED_ENGINE_1_NODE_ID")

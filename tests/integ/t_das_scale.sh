@@ -33,27 +33,6 @@ print(next(p["outcome"] for p in d["policies"] if p["seq"] == int(sys.argv[1])))
 }
 outcome_is() { [[ "$(outcome "$1")" == "$2" ]]; }
 
-# feed SERVICE_ID NAME: every second, one point per running container of the
-# service with cpu_ratio = the number in $LOAD (a stand-in for ds).
-feed() {
-  local sid=$1 name=$2 c ts body load
-  trap - ERR
-  set +e
-  while :; do
-    load=$(cat "$LOAD" 2>/dev/null)
-    ts=$(date +%s%N)
-    body=
-    for c in $(dk ps -q --filter "label=com.docker.swarm.service.id=$sid"); do
-      body+="docker,container=$c,service=$sid,service_name=$name cpu_ratio=${load:-0} $ts"$'\n'
-    done
-    if [[ -n "$body" ]]; then
-      curl -s -o /dev/null --max-time 5 -XPOST \
-        "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" --data-binary "$body"
-    fi
-    sleep 1
-  done
-}
-
 # run_until SECS MAX MIN SERVICE CONDITION...: das run --once every second
 # until CONDITION holds; every replica count seen must stay in [MIN, MAX].
 run_until() {
