@@ -1,4 +1,5 @@
 #include "docker.h"
+#include "log.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -177,7 +178,7 @@ static json_t *load_json(const char *text, size_t len, char *err, size_t errlen)
         j = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
     if (!j)
         snprintf(err, errlen, "bad JSON at line %d column %d: %s", je.line,
-                 je.column, je.text);
+                 je.column, log_oneline(je.text));
     return j;
 }
 
@@ -959,7 +960,7 @@ int dkr_parse_events(const char *text, size_t len, struct dkr_event_list *out,
         if (!j) {
             snprintf(err, errlen, "events: bad JSON at byte %zu: %s",
                      pos + (size_t)(je.position > 0 ? je.position : 0),
-                     je.text);
+                     log_oneline(je.text));
             dkr_event_list_cleanup(out);
             return -1;
         }

@@ -868,7 +868,7 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
                      len ? " (body is not InfluxDB JSON)" : "");
         else if (!r && len)
             snprintf(err, errlen, "bad JSON from InfluxDB: %.200s (line %d)",
-                     jerr.text, jerr.line);
+                     log_oneline(jerr.text), jerr.line);
         else
             snprintf(err, errlen, "InfluxDB answer is not a JSON object");
         goto fail;

@@ -90,6 +90,14 @@ void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
             level_names[level], log_comp, qmsg, fields[0] ? " " : "", fields);
 }
 
+char *log_oneline(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return s;
+}
+
 bool complain(struct complaint *c, const char *text)
 {
     bool changed = !c->active || strncmp(c->last, text, sizeof c->last - 1);

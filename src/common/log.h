@@ -34,6 +34,11 @@ void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
  * Returns out. */
 char *log_quote(const char *s, char *out, size_t outlen);
 
+/* Replaces control bytes (newline included) in s with '?', in place, so
+ * text from outside (a parser's error that quotes its input) stays one
+ * line in a message. Returns s. */
+char *log_oneline(char *s);
+
 /* A failure that repeats every interval is reported when it starts, when
  * its text changes and when it ends (collectd c_complain). */
 struct complaint {

@@ -48,6 +48,13 @@ static void test_log_quote(void **state)
     assert_true(strlen(small) < sizeof small);
 }
 
+static void test_log_oneline(void **state)
+{
+    (void)state;
+    char s[] = "near \"timeNano\n\x7f\t end";
+    assert_string_equal(log_oneline(s), "near \"timeNano\x3f\x3f\x3f end");
+}
+
 static void test_complain(void **state)
 {
     (void)state;
@@ -168,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_log_quote),
+        cmocka_unit_test(test_log_oneline),
         cmocka_unit_test(test_complain),
         cmocka_unit_test(test_cfg_precedence),
         cmocka_unit_test(test_cfg_errors_collected),
