@@ -15,13 +15,12 @@ static int64_t now_ns(void)
 }
 
 void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
-                       struct cg *cg, enum ds_source source, const char *node)
+                       struct cg *cg, enum ds_source source)
 {
     memset(col, 0, sizeof *col);
     col->dkr = dkr;
     col->cg = cg;
     col->source = source;
-    col->node = node;
 }
 
 static void ctr_cleanup(struct ds_ctr *c)
@@ -155,12 +154,11 @@ static int follow(struct ds_collector *col, char *err, size_t errlen)
     return 0;
 }
 
-static void sample_done(struct ds_collector *col, struct ds_ctr *c,
+static void sample_done(struct ds_ctr *c,
                         const struct stats_sample *cur, ds_emit_fn emit,
                         void *ud, int *points)
 {
     struct stats_point p;
-    (void)col;
     stats_compute(c->has_prev ? &c->prev : NULL, cur, &p);
     c->prev = *cur;
     c->has_prev = true;
@@ -199,7 +197,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
             col->read_errors++;
             continue;
         }
-        sample_done(col, c, &s, emit, ud, &points);
+        sample_done(c, &s, emit, ud, &points);
     }
 
     /* the Docker stats API, in parallel, for the others */
@@ -230,7 +228,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                 continue;
             }
             st[j].cur.cpu_limit_cores = who[j]->insp.cpu_limit_cores;
-            sample_done(col, who[j], &st[j].cur, emit, ud, &points);
+            sample_done(who[j], &st[j].cur, emit, ud, &points);
         }
         free(ids);
         free(who);

@@ -36,10 +36,9 @@ struct ds_collector {
     struct dkr *dkr;
     struct cg *cg;        /* NULL when cgroupfs is not used */
     enum ds_source source;
-    const char *node;
     struct ds_ctr *v;
     size_t n, cap;
-    struct complaint c_list, c_read;
+    struct complaint c_read;
     unsigned long read_errors;
     /* Following the container set: a full listing at start, then only the
      * engine's start/die events since the last look (about 16x cheaper for
@@ -55,8 +54,7 @@ struct ds_collector {
 
 /* Sets up the collector; cg may be NULL (API only). Takes no ownership. */
 void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
-                       struct cg *cg, enum ds_source source,
-                       const char *node);
+                       struct cg *cg, enum ds_source source);
 void ds_collector_cleanup(struct ds_collector *col);
 
 /* One round: follows the running containers (new ones inspected and

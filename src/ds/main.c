@@ -347,7 +347,7 @@ int main(int argc, char **argv)
     }
     sink.node = node;
     sink.to_stdout = conf.to_stdout;
-    ds_collector_init(&col, dkr, cg, source, node);
+    ds_collector_init(&col, dkr, cg, source);
     col_init = true;
 
     struct sigaction sa;
