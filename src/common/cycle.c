@@ -1,5 +1,6 @@
 #include "cycle.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,13 @@ void cyc_window_init(struct dec_window *w, int64_t start_ms)
     w->start_ms = start_ms;
 }
 
-void cyc_window_add(struct dec_window *w, double mean, long count,
-                    int64_t first_ms, int64_t last_ms, int64_t fresh_ms)
+void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
+                    int64_t fresh_ms)
 {
+    double mean = c->mean;
+    long count = c->count;
+    int64_t first_ms = c->first_ms, last_ms = c->last_ms;
+
     if (count <= 0)
         return;
     if (!w->has_data) {
@@ -49,6 +54,8 @@ void cyc_window_add(struct dec_window *w, double mean, long count,
     w->containers++;
     if (last_ms >= fresh_ms)
         w->fresh++;
+    w->last_sum += isfinite(c->last) ? c->last : mean;
+    w->max_sum += isfinite(c->max) ? c->max : mean;
 }
 
 static const char *agg_service(const struct infl_agg *a)
@@ -75,7 +82,9 @@ void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n)
 
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      struct dec_window *w)
+                      bool (*young)(const char *container,
+                                                  void *arg),
+                      void *young_arg, struct dec_window *w)
 {
     cyc_window_init(w, now_ms - dur_ms);
     /* lower bound of service_id */
@@ -91,7 +100,13 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
     for (size_t i = lo;
          i < ix->n && !strcmp(agg_service(&ix->rows[i]), service_id); i++) {
         const struct infl_agg *a = &ix->rows[i];
-        cyc_window_add(w, a->mean, a->count, a->first_ms, a->last_ms, fresh_ms);
+        if (young && young(a->container, young_arg)) {
+            w->warming++;
+            continue;
+        }
+        struct cyc_ctr c = {a->mean, a->count, a->first_ms, a->last_ms,
+                            a->last, a->max};
+        cyc_window_add(w, &c, fresh_ms);
     }
 }
 

@@ -27,13 +27,23 @@ size_t cyc_pair_add(struct cyc_pair *pairs, size_t *n, size_t cap,
 /* Starts an empty window that begins at start_ms. */
 void cyc_window_init(struct dec_window *w, int64_t start_ms);
 
+/* One container's points in a window, as the metric store sums them up. */
+struct cyc_ctr {
+    double mean;
+    long count;
+    int64_t first_ms, last_ms; /* times of its earliest and latest point */
+    double last;               /* its latest point's value */
+    double max;                /* its highest point's value */
+};
+
 /* Adds one container's aggregate to a window: the mean is weighted by the
  * point count (Σ mean·count / Σ count), first is the minimum, last the
  * maximum; the container counts as fresh when its last point is at or
- * after fresh_ms (now − 2 · ds_interval). Rows with count <= 0 are
- * ignored. */
-void cyc_window_add(struct dec_window *w, double mean, long count,
-                    int64_t first_ms, int64_t last_ms, int64_t fresh_ms);
+ * after fresh_ms (now − 2 · ds_interval); its latest and highest points
+ * add to last_sum and max_sum.
+ * Rows with count <= 0 are ignored. */
+void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
+                    int64_t fresh_ms);
 
 /* Aggregates of one query, sorted by service so each policy finds its
  * rows by binary search (a cycle over 1,000 policies stays cheap). */
@@ -43,10 +53,14 @@ struct cyc_index {
 };
 /* Sorts rows by service tag (then container). */
 void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n);
-/* Builds the window of service_id from the index: start = now − dur. */
+/* Builds the window of service_id from the index: start = now − dur.
+ * Containers that young() says are younger than the policy's warm-up are
+ * left out and counted in w->warming (young NULL: none are). */
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      struct dec_window *w);
+                      bool (*young)(const char *container,
+                                                  void *arg),
+                      void *young_arg, struct dec_window *w);
 
 /* How much of a window is covered, in words: "10m/10m" when covered (rule
  * 6), otherwise dec_window_check()'s reason without its "insufficient data: "

@@ -16,6 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#define DEC_O_NAME(id, name) name,
+const char *const dec_outcome_names[DEC_NOUTCOMES] = {DEC_OUTCOMES(DEC_O_NAME)};
+#undef DEC_O_NAME
+
 /* How many collection intervals late the first point, and how old the last
  * point, may be while a window still counts as covered. */
 #define DEC_TOLERANCE_INTERVALS 2
@@ -117,10 +121,12 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
                   dur_format(ds_interval_ms, iv, sizeof iv));
         return DEC_STALE;
     }
-    if (w->fresh < actual) {
+    /* replicas left out as warming need not report yet */
+    long need = actual - (w->warming > 0 ? w->warming : 0);
+    if (w->fresh < need) {
         setreason(reason, reasonlen,
                   "insufficient data: %ld of %ld replicas reporting",
-                  w->fresh < 0 ? 0 : w->fresh, actual);
+                  w->fresh < 0 ? 0 : w->fresh, need);
         return DEC_REPLICAS;
     }
     return DEC_COVERED;
@@ -134,183 +140,338 @@ bool dec_window_covered(const struct dec_window *w, int64_t now_ms,
                             NULL, 0) == DEC_COVERED;
 }
 
-static const char *coverage_outcome(enum dec_coverage c)
+static enum dec_outcome coverage_outcome(enum dec_coverage c)
 {
-    return c == DEC_SETTLING ? "settling" : "insufficient-data";
+    return c == DEC_SETTLING ? DEC_O_SETTLING : DEC_O_INSUFFICIENT;
+}
+
+/* What a decision says in numbers and words, kept together while the rule
+ * runs its steps. */
+struct ctx {
+    const struct dec_input *in;
+    const struct policy *pol;
+    struct dec_result *out;
+    const char *field;
+    enum unit_kind kind;
+    long actual;
+};
+
+static void result(struct ctx *c, enum dec_outcome o, enum dec_action a,
+                   long to, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void result(struct ctx *c, enum dec_outcome o, enum dec_action a,
+                   long to, const char *fmt, ...)
+{
+    va_list ap;
+    c->out->outcome = o;
+    c->out->action = a;
+    c->out->to = to;
+    va_start(ap, fmt);
+    vsnprintf(c->out->reason, sizeof c->out->reason, fmt, ap);
+    va_end(ap);
+}
+
+/* Rule 1: the service itself. Nothing else is looked at until it is
+ * there, replicated and at rest. True when that decided. */
+static bool rule_service(struct ctx *c)
+{
+    const char *svc = c->pol->service_id;
+    if (!c->in->found) {
+        c->out->from = 0;
+        result(c, DEC_O_NOT_FOUND, DEC_NONE, 0,
+               "service %s not found (by id, id prefix or name)", svc);
+        return true;
+    }
+    if (c->in->global) {
+        result(c, DEC_O_NOT_SCALABLE, DEC_NONE, c->actual,
+               "service %s is in global mode: one task per node, not "
+               "scalable",
+               svc);
+        return true;
+    }
+    if (c->in->updating) {
+        result(c, DEC_O_UPDATING, DEC_NONE, c->actual,
+               "service %s is updating or rolling back: left alone", svc);
+        return true;
+    }
+    return false;
+}
+
+/* Rule 3: bounds need no data. */
+static bool rule_bounds(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    long actual = c->actual;
+    if (actual >= pol->min_no && actual <= pol->max_no)
+        return false;
+    bool low = actual < pol->min_no;
+    long to = low ? pol->min_no : pol->max_no;
+    result(c, DEC_O_BOUND, DEC_BOUND, to,
+           "%ld replicas %s %s %ld: %ld \u2192 %ld", actual,
+           low ? "below" : "above", low ? "min_no" : "max_no", to, actual, to);
+    return true;
+}
+
+/* The load the replicas served over a window, in the metric's unit summed
+ * over replicas ("300%" = three cores): Σ points / points per replica. A
+ * replica still warming up serves nothing and adds nothing. */
+static double served(const struct dec_window *w, int64_t dur_ms,
+                     int64_t interval_ms)
+{
+    if (dur_ms <= 0 || interval_ms <= 0 || w->points <= 0)
+        return 0;
+    double per_replica = (double)dur_ms / (double)interval_ms;
+    return w->mean * (double)w->points / per_replica;
+}
+
+static long ceil_count(double x)
+{
+    if (!(x < 1e9))
+        return 1000000000L;
+    if (x <= 0)
+        return 0;
+    return (long)ceil(x - 1e-9);
+}
+
+/* Rule 4: scale out on a covered out window above out_cond.
+ *
+ * The auto rule sizes the step: as many replicas as carry the load the
+ * window saw at out_cond each. When the replicas' latest points sit at
+ * their limit the load above it is unknown: then at least as many as
+ * would carry n replicas' full limit at in_cond each — the largest step
+ * that the ordinary scale-in undoes if the load was no more than seen. */
+static void rule_out(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    const struct dec_input *in = c->in;
+    const struct dec_window *w = &in->out_win;
+    char mean_s[48], cond_s[48], win_s[32], load_s[48], last_s[48], in_s[48];
+    c->out->observed = w->mean;
+    c->out->threshold = pol->out_cond;
+    c->out->window_ms = pol->out_ms;
+    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
+    unit_format_exact(pol->out_cond, c->kind, cond_s, sizeof cond_s);
+    dur_format(pol->out_ms, win_s, sizeof win_s);
+    if (c->actual >= pol->max_no) {
+        result(c, DEC_O_AT_MAX, DEC_NONE, c->actual,
+               "mean %s %s > %s over %s, but at max_no %ld", c->field, mean_s,
+               cond_s, win_s, pol->max_no);
+        return;
+    }
+    /* Tasks that no node can run: more replicas would only wait too. */
+    if (in->pending > 0) {
+        const char *why = in->pending_why;
+        result(c, DEC_O_CAPACITY, DEC_NONE, c->actual,
+               "capacity-bound: %ld of %ld tasks pending%s%s; mean %s %s > %s "
+               "over %s, no replicas added",
+               in->pending, c->actual, why && why[0] ? ": " : "",
+               why ? why : "", c->field, mean_s, cond_s, win_s);
+        return;
+    }
+    if (pol->mode == POL_MODE_STEP) {
+        result(c, DEC_O_SCALE_OUT, DEC_SCALE_OUT, c->actual + 1,
+               "mean %s %s > %s over %s: %ld \u2192 %ld", c->field, mean_s,
+               cond_s, win_s, c->actual, c->actual + 1);
+        return;
+    }
+    /* what the replicas served over the window, or now when more (the
+     * load still rising, or replicas that were warming up) */
+    double load = served(w, pol->out_ms, in->ds_interval_ms);
+    if (w->last_sum > load)
+        load = w->last_sum;
+    long want = ceil_count(load / pol->out_cond);
+    double last = w->containers > 0 ? w->last_sum / (double)w->containers : NAN;
+    /* At the limit now, and either pinned there all window or just
+     * arrived (a surge): the load above is unknown. Latest points at the
+     * limit in a window that hovered near it say the load is near the
+     * limit: sized from what was seen. */
+    bool saturated = isfinite(in->limit) && in->limit > 0 && isfinite(last) &&
+                     last >= DEC_SATURATED * in->limit &&
+                     (w->mean >= DEC_PINNED * in->limit ||
+                      last - w->mean >= DEC_SURGE * in->limit);
+    unit_format(load, c->kind, load_s, sizeof load_s);
+    if (saturated) {
+        long jump = ceil_count((double)c->actual * in->limit / pol->in_cond);
+        if (jump > want)
+            want = jump;
+    }
+    if (want <= c->actual) {
+        /* the window's mean is above, but what it saw fits n: the points
+         * above were older (a change under way) */
+        result(c, DEC_O_HOLD, DEC_NONE, c->actual,
+               "mean %s %s > %s over %s, but its load %s fits %ld at %s: hold",
+               c->field, mean_s, cond_s, win_s, load_s, c->actual, cond_s);
+        return;
+    }
+    long to = want > pol->max_no ? pol->max_no : want;
+    if (saturated) {
+        unit_format(last, c->kind, last_s, sizeof last_s);
+        unit_format_exact(pol->in_cond, c->kind, in_s, sizeof in_s);
+        result(c, DEC_O_SCALE_OUT, DEC_SCALE_OUT, to,
+               "mean %s %s > %s over %s, latest %s at the limit (load unknown "
+               "above it): enough for %ld at %s: %ld \u2192 %ld",
+               c->field, mean_s, cond_s, win_s, last_s, c->actual, in_s,
+               c->actual, to);
+        return;
+    }
+    result(c, DEC_O_SCALE_OUT, DEC_SCALE_OUT, to,
+           "mean %s %s > %s over %s, load %s needs %ld at %s: %ld \u2192 %ld",
+           c->field, mean_s, cond_s, win_s, load_s, want, cond_s, c->actual,
+           to);
+}
+
+/* Rule 5: both windows covered, the out window not above out_cond.
+ *
+ * The auto rule scales in to the fewest replicas that carry the window's
+ * peak load below out_cond by HPA's tolerance (out_cond / 1.1), so the
+ * next window does not want them back. */
+static void rule_in(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    const struct dec_window *w = &c->in->in_win;
+    char mean_s[48], cond_s[48], win_s[32], proj_s[48], other_s[48], peak_s[48],
+        tgt_s[48];
+    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
+    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
+    unit_format_exact(pol->out_cond, c->kind, other_s, sizeof other_s);
+    dur_format(pol->in_ms, win_s, sizeof win_s);
+    c->out->observed = w->mean;
+    c->out->threshold = pol->in_cond;
+    c->out->window_ms = pol->in_ms;
+    if (c->actual <= pol->min_no) {
+        result(c, DEC_O_AT_MIN, DEC_NONE, c->actual,
+               "mean %s %s < %s over %s, but at min_no %ld", c->field, mean_s,
+               cond_s, win_s, pol->min_no);
+        return;
+    }
+    if (pol->mode == POL_MODE_STEP) {
+        /* actual > min_no >= 1, so actual - 1 >= 1 */
+        long to = c->actual - 1;
+        double projected = w->mean * (double)c->actual / (double)to;
+        if (projected >= pol->out_cond) {
+            unit_format(projected, c->kind, proj_s, sizeof proj_s);
+            result(c, DEC_O_HOLD, DEC_NONE, c->actual,
+                   "mean %s %s < %s over %s, but %ld %s would run at %s "
+                   "\u2265 %s: hold",
+                   c->field, mean_s, cond_s, win_s, to,
+                   to == 1 ? "replica" : "replicas", proj_s, other_s);
+            return;
+        }
+        result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, to,
+               "mean %s %s < %s over %s: %ld \u2192 %ld", c->field, mean_s,
+               cond_s, win_s, c->actual, to);
+        return;
+    }
+    double target = pol->out_cond / DEC_TOLERANCE;
+    double peak = w->max_sum; /* Σ of each replica's highest point */
+    long want = ceil_count(peak / target);
+    if (want < pol->min_no)
+        want = pol->min_no;
+    unit_format(peak, c->kind, peak_s, sizeof peak_s);
+    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    if (want >= c->actual) {
+        result(c, DEC_O_HOLD, DEC_NONE, c->actual,
+               "mean %s %s < %s over %s, but its peak load %s needs %ld at "
+               "%s: hold",
+               c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s);
+        return;
+    }
+    result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
+           "mean %s %s < %s over %s, peak load %s fits %ld at %s: %ld \u2192 "
+           "%ld",
+           c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s, c->actual,
+           want);
+}
+
+/* Neither: report the scale-out side first, it is the one that acts. */
+static void rule_steady(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    char mean_s[48], cond_s[48], win_s[32], other_s[48], other_cond[48],
+        other_win[32];
+    unit_format(c->in->in_win.mean, c->kind, mean_s, sizeof mean_s);
+    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
+    dur_format(pol->in_ms, win_s, sizeof win_s);
+    unit_format(c->in->out_win.mean, c->kind, other_s, sizeof other_s);
+    unit_format_exact(pol->out_cond, c->kind, other_cond, sizeof other_cond);
+    dur_format(pol->out_ms, other_win, sizeof other_win);
+    c->out->observed = c->in->out_win.mean;
+    c->out->threshold = pol->out_cond;
+    c->out->window_ms = pol->out_ms;
+    result(
+        c, DEC_O_STEADY, DEC_NONE, c->actual,
+        "mean %s %s \u2264 %s over %s and %s \u2265 %s over %s: steady at %ld",
+        c->field, other_s, other_cond, other_win, mean_s, cond_s, win_s,
+        c->actual);
 }
 
 void dec_evaluate(const struct dec_input *in, struct dec_result *out)
 {
     const struct policy *pol = in->pol;
-    char mean_s[48], cond_s[48], win_s[32], proj_s[48], other_s[48],
-        other_cond[48], other_win[32];
-    char out_why[200], in_why[200];
-    enum dec_coverage out_cov, in_cov;
-    const char *field;
-    enum unit_kind kind;
-    long actual = in->actual;
+    struct ctx c = {in, pol, out, "?", UNIT_COUNT, in->actual};
+    char out_why[200], in_why[200], win_s[32];
 
     memset(out, 0, sizeof *out);
     out->action = DEC_NONE;
-    out->from = out->to = actual;
+    out->from = out->to = in->actual;
     out->observed = NAN;
     out->threshold = NAN;
     out->window_ms = 0;
 
     if (!pol) {
-        out->outcome = "insufficient-data";
-        setreason(out->reason, sizeof out->reason, "no valid policy");
+        result(&c, DEC_O_INSUFFICIENT, DEC_NONE, in->actual, "no valid policy");
         return;
     }
-    /* Rule 1: the service itself. Nothing else is looked at until it is
-     * there, replicated and at rest. */
-    if (!in->found) {
-        out->from = out->to = 0;
-        out->outcome = "service-not-found";
-        setreason(out->reason, sizeof out->reason,
-                  "service %s not found (by id, id prefix or name)",
-                  pol->service_id);
+    if (rule_service(&c))
         return;
-    }
-    if (in->global) {
-        out->outcome = "not-scalable";
-        setreason(out->reason, sizeof out->reason,
-                  "service %s is in global mode: one task per node, not "
-                  "scalable", pol->service_id);
-        return;
-    }
-    if (in->updating) {
-        out->outcome = "updating";
-        setreason(out->reason, sizeof out->reason,
-                  "service %s is updating or rolling back: left alone",
-                  pol->service_id);
-        return;
-    }
-
     /* Rule 2: scaled by hand (or never seen): cur_no follows the service,
      * and the decision goes on from the actual count. */
-    out->sync = pol->cur_no != actual;
-
-    /* Rule 3: bounds need no data. */
-    if (actual < pol->min_no || actual > pol->max_no) {
-        long to = actual < pol->min_no ? pol->min_no : pol->max_no;
-        out->action = DEC_BOUND;
-        out->to = to;
-        out->outcome = "bound";
-        setreason(out->reason, sizeof out->reason,
-                  "%ld replicas %s %s %ld: %ld \u2192 %ld", actual,
-                  actual < pol->min_no ? "below" : "above",
-                  actual < pol->min_no ? "min_no" : "max_no", to, actual, to);
+    out->sync = pol->cur_no != in->actual;
+    if (rule_bounds(&c))
         return;
-    }
 
-    field = pol->metric ? pol->metric->field : "?";
-    kind = pol->metric ? pol->metric->kind : UNIT_COUNT;
-    out_cov = dec_window_check(&in->out_win, in->now_ms, in->ds_interval_ms,
-                               in->last_action_ms, actual, out_why,
-                               sizeof out_why);
-    in_cov = dec_window_check(&in->in_win, in->now_ms, in->ds_interval_ms,
-                              in->last_action_ms, actual, in_why,
-                              sizeof in_why);
+    c.field = pol->metric ? pol->metric->field : "?";
+    c.kind = pol->metric ? pol->metric->kind : UNIT_COUNT;
+    /* the replicas expected to report: those running, when known */
+    long expect = in->running >= 0 ? in->running : in->actual;
+    int64_t settle = in->last_action_ms;
+    enum dec_coverage out_cov =
+        dec_window_check(&in->out_win, in->now_ms, in->ds_interval_ms, settle,
+                         expect, out_why, sizeof out_why);
+    enum dec_coverage in_cov =
+        dec_window_check(&in->in_win, in->now_ms, in->ds_interval_ms, settle,
+                         expect, in_why, sizeof in_why);
 
-    /* Rule 4: scale out on a covered out window above out_cond. */
     if (out_cov == DEC_COVERED && in->out_win.mean > pol->out_cond) {
-        out->observed = in->out_win.mean;
-        out->threshold = pol->out_cond;
-        out->window_ms = pol->out_ms;
-        unit_format(in->out_win.mean, kind, mean_s, sizeof mean_s);
-        unit_format_exact(pol->out_cond, kind, cond_s, sizeof cond_s);
-        dur_format(pol->out_ms, win_s, sizeof win_s);
-        if (actual < pol->max_no) {
-            out->action = DEC_SCALE_OUT;
-            out->to = actual + 1;
-            out->outcome = "scale-out";
-            setreason(out->reason, sizeof out->reason,
-                      "mean %s %s > %s over %s: %ld \u2192 %ld", field,
-                      mean_s, cond_s, win_s, actual, actual + 1);
-        } else {
-            out->outcome = "at-max";
-            setreason(out->reason, sizeof out->reason,
-                      "mean %s %s > %s over %s, but at max_no %ld", field,
-                      mean_s, cond_s, win_s, pol->max_no);
-        }
+        rule_out(&c);
         return;
     }
-
     /* Not known to be below the scale-out line: nothing moves (see the
      * safety rule at the top). */
     if (out_cov != DEC_COVERED) {
-        out->outcome = coverage_outcome(out_cov);
         out->window_ms = pol->out_ms;
         if (in_cov == DEC_COVERED && in->in_win.mean < pol->in_cond &&
-            actual > pol->min_no) {
+            in->actual > pol->min_no) {
             dur_format(pol->out_ms, win_s, sizeof win_s);
-            setreason(out->reason, sizeof out->reason,
-                      "%s; scale-in waits until the %s scale-out window is "
-                      "covered", out_why, win_s);
+            result(&c, coverage_outcome(out_cov), DEC_NONE, in->actual,
+                   "%s; scale-in waits until the %s scale-out window is "
+                   "covered",
+                   out_why, win_s);
         } else {
-            setreason(out->reason, sizeof out->reason, "%s", out_why);
+            result(&c, coverage_outcome(out_cov), DEC_NONE, in->actual, "%s",
+                   out_why);
         }
         return;
     }
     if (in_cov != DEC_COVERED) {
-        out->outcome = coverage_outcome(in_cov);
         out->window_ms = pol->in_ms;
-        setreason(out->reason, sizeof out->reason, "%s", in_why);
+        result(&c, coverage_outcome(in_cov), DEC_NONE, in->actual, "%s",
+               in_why);
         return;
     }
-
-    /* Rule 5: both windows covered, the out window not above. */
-    unit_format(in->in_win.mean, kind, mean_s, sizeof mean_s);
-    unit_format_exact(pol->in_cond, kind, cond_s, sizeof cond_s);
-    dur_format(pol->in_ms, win_s, sizeof win_s);
-    out->observed = in->in_win.mean;
-    out->threshold = pol->in_cond;
-    out->window_ms = pol->in_ms;
-    if (in->in_win.mean < pol->in_cond) {
-        if (actual <= pol->min_no) {
-            out->outcome = "at-min";
-            setreason(out->reason, sizeof out->reason,
-                      "mean %s %s < %s over %s, but at min_no %ld", field,
-                      mean_s, cond_s, win_s, pol->min_no);
-            return;
-        }
-        /* actual > min_no >= 1, so actual - 1 >= 1. */
-        double projected =
-            in->in_win.mean * (double)actual / (double)(actual - 1);
-        if (projected >= pol->out_cond) {
-            unit_format(projected, kind, proj_s, sizeof proj_s);
-            unit_format_exact(pol->out_cond, kind, other_cond,
-                              sizeof other_cond);
-            out->outcome = "hold";
-            setreason(out->reason, sizeof out->reason,
-                      "mean %s %s < %s over %s, but %ld %s would run at "
-                      "%s \u2265 %s: hold",
-                      field, mean_s, cond_s, win_s, actual - 1,
-                      actual - 1 == 1 ? "replica" : "replicas", proj_s,
-                      other_cond);
-            return;
-        }
-        out->action = DEC_SCALE_IN;
-        out->to = actual - 1;
-        out->outcome = "scale-in";
-        setreason(out->reason, sizeof out->reason,
-                  "mean %s %s < %s over %s: %ld \u2192 %ld", field, mean_s,
-                  cond_s, win_s, actual, actual - 1);
-        return;
-    }
-
-    /* Neither: report the scale-out side first, it is the one that acts. */
-    unit_format(in->out_win.mean, kind, other_s, sizeof other_s);
-    unit_format_exact(pol->out_cond, kind, other_cond, sizeof other_cond);
-    dur_format(pol->out_ms, other_win, sizeof other_win);
-    out->observed = in->out_win.mean;
-    out->threshold = pol->out_cond;
-    out->window_ms = pol->out_ms;
-    out->outcome = "steady";
-    setreason(out->reason, sizeof out->reason,
-              "mean %s %s \u2264 %s over %s and %s \u2265 %s over %s: "
-              "steady at %ld",
-              field, other_s, other_cond, other_win, mean_s, cond_s, win_s,
-              actual);
+    if (in->in_win.mean < pol->in_cond)
+        rule_in(&c);
+    else
+        rule_steady(&c);
 }

@@ -19,6 +19,9 @@ struct dec_window {
     int64_t last_ms;    /* time of the latest point */
     long containers;    /* containers with points in the window */
     long fresh;         /* containers whose last point is fresh */
+    long warming;       /* containers left out: younger than the warm-up */
+    double last_sum;    /* Σ of each container's latest point */
+    double max_sum;     /* Σ of each container's highest point */
 };
 
 struct dec_input {
@@ -30,8 +33,54 @@ struct dec_input {
     bool updating;           /* UpdateStatus updating / rollback */
     long actual;             /* the service's desired replicas */
     int64_t last_action_ms;  /* last scale/sync/bound action; 0 = none */
+    double limit;            /* a replica's ceiling in the metric's unit
+                                (cpu_ratio: its CPU limit); NAN: none */
+    long running;            /* tasks running; -1 when unknown (then
+                                `actual` replicas are expected to report) */
+    long pending;            /* tasks that should run but wait */
+    const char *pending_why; /* why the first one waits ("" / NULL) */
     struct dec_window out_win, in_win;
 };
+
+/* The auto rule's constants (README, "How das decides").
+ * - Replicas whose latest points average at least DEC_SATURATED × their
+ *   limit are saturated: the load above the limit is unknown. das then
+ *   bets big only when the window was pinned at the limit throughout
+ *   (mean >= DEC_PINNED × limit) or the latest points rose DEC_SURGE ×
+ *   limit above the window's mean (a surge); a window that hovered near
+ *   the limit says the load is near it.
+ * - Scale-in aims at out_cond / DEC_TOLERANCE (HPA's 10% tolerance), so
+ *   the next window does not want the replicas back. */
+#define DEC_SATURATED 0.95
+#define DEC_PINNED 0.99
+#define DEC_SURGE 0.10
+#define DEC_TOLERANCE 1.1
+
+/* Every outcome of an evaluation, one names table (dec_outcome_names):
+ * logs, status, events and /metrics all print through it. The last three
+ * are set by the caller when an input could not be read. */
+#define DEC_OUTCOMES(X)                                                        \
+    X(DEC_O_SCALE_OUT, "scale-out")                                            \
+    X(DEC_O_SCALE_IN, "scale-in")                                              \
+    X(DEC_O_BOUND, "bound")                                                    \
+    X(DEC_O_STEADY, "steady")                                                  \
+    X(DEC_O_AT_MAX, "at-max")                                                  \
+    X(DEC_O_AT_MIN, "at-min")                                                  \
+    X(DEC_O_HOLD, "hold")                                                      \
+    X(DEC_O_INSUFFICIENT, "insufficient-data")                                 \
+    X(DEC_O_SETTLING, "settling")                                              \
+    X(DEC_O_NOT_FOUND, "service-not-found")                                    \
+    X(DEC_O_NOT_SCALABLE, "not-scalable")                                      \
+    X(DEC_O_UPDATING, "updating")                                              \
+    X(DEC_O_CAPACITY, "capacity-bound")                                        \
+    X(DEC_O_STORE_DOWN, "store-unavailable")                                   \
+    X(DEC_O_DOCKER_DOWN, "docker-unavailable")                                 \
+    X(DEC_O_METRICS_DOWN, "metrics-unavailable")
+
+#define DEC_O_ENUM(id, name) id,
+enum dec_outcome { DEC_OUTCOMES(DEC_O_ENUM) DEC_NOUTCOMES };
+#undef DEC_O_ENUM
+extern const char *const dec_outcome_names[DEC_NOUTCOMES];
 
 enum dec_action {
     DEC_NONE = 0,
@@ -44,11 +93,7 @@ struct dec_result {
     enum dec_action action;
     long from, to;          /* replicas before/after (to == from: none) */
     bool sync;              /* cur_no differs from actual: cur_no follows */
-    const char *outcome;    /* short code: "scale-out", "scale-in",
-                               "bound", "steady", "at-max", "at-min",
-                               "hold", "insufficient-data", "settling",
-                               "service-not-found", "not-scalable",
-                               "updating" */
+    enum dec_outcome outcome; /* its name: dec_outcome_names[] */
     char reason[256];       /* in words: `mean cpu_ratio 84.2% > 70% over
                                10m: 3 → 4`, `insufficient data: 3m of 10m` */
     double observed;        /* the mean that decided (NAN when none) */

@@ -1,5 +1,6 @@
 #include "docker_svc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,16 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
         snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"", out->id);
         return -1;
     }
+
+    const json_t *nano = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(spec, "TaskTemplate"),
+                            "Resources"),
+            "Limits"),
+        "NanoCPUs");
+    out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
+                         ? (double)json_integer_value(nano) / 1e7
+                         : NAN;
 
     const json_t *us = json_object_get(obj, "UpdateStatus");
     if (json_is_object(us) &&

@@ -29,6 +29,9 @@ struct dsvc {
     uint64_t version;      /* Version.Index */
     bool updating;         /* an update or rollback is in progress or paused */
     char update_state[24]; /* UpdateStatus.State, "" when none */
+    double cpu_limit;      /* Spec.TaskTemplate.Resources.Limits.NanoCPUs
+                              in percent of one core (cpu_ratio's unit);
+                              NAN when the service sets none */
 };
 
 struct dsvc_list {

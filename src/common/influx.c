@@ -998,7 +998,8 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
         int r;
         buf_reset(&sel);
         if (i == 0)
-            r = buf_printf(&sel, "mean(%s), count(%s)", id.ptr, id.ptr);
+            r = buf_printf(&sel, "mean(%s), count(%s), max(%s)", id.ptr,
+                           id.ptr, id.ptr);
         else if (i == 1)
             r = buf_printf(&sel, "first(%s)", id.ptr);
         else
@@ -1114,6 +1115,11 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
             continue;
         a.count = (long)cnt;
         a.first_ms = a.last_ms = 0;
+        a.last = a.mean;
+        json_t *mx = series_value(s, "max");
+        a.max = json_is_number(mx) ? json_number_value(mx) : a.mean;
+        if (!isfinite(a.max) || a.max < a.mean)
+            a.max = a.mean;
         if (nv == cap) {
             cap = cap ? cap * 2 : 16;
             v = xrealloc(v, cap * sizeof *v);
@@ -1138,10 +1144,14 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
             if (!hit)
                 continue;
             size_t k = (size_t)(hit - v);
-            if (st == 1)
+            if (st == 1) {
                 hit->first_ms = t;
-            else
+            } else {
                 hit->last_ms = t;
+                hit->last = json_number_value(series_value(s, col));
+                if (!isfinite(hit->last))
+                    hit->last = hit->mean;
+            }
             seen[k] |= (unsigned char)st;
         }
     }

@@ -250,10 +250,13 @@ struct infl_agg {
     double mean;
     long count;
     int64_t first_ms, last_ms; /* times of the earliest and latest point */
+    double last;               /* the latest point's value */
+    double max;                /* the highest point's value */
 };
 
 /* One HTTP request for a metric field over [start_ms, end_ms): per (service,
- * container): mean, count, first and last point time. *out heap (free).
+ * container): mean, count, highest value, first and last point time and
+ * the last point's value. *out heap (free).
  * Points without a service tag are left out. field must match [a-z_]+. */
 int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
                        int64_t end_ms, struct infl_agg **out, size_t *n,

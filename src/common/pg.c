@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "log.h"
 
 struct pg {
@@ -21,13 +22,60 @@ struct pg {
     char target[200];    /* "host:port/db (user u)" for messages */
     char secret[3][128]; /* password spellings to scrub from messages */
     char state[6];       /* SQLSTATE of the last failed statement */
+    bool probed;         /* has_col[] known for this connection */
+    bool has_col[POL_NCOLS]; /* the column is in table das */
 };
 
-/* The seed's table, TEXT for STRING (both stores accept TEXT). */
-static const char sql_create_das[] =
-    "create table if not exists das (seq int primary key, min_no int, "
-    "max_no int, cur_no int, cond_item TEXT, out_cond TEXT, in_cond TEXT, "
-    "out_duration TEXT, in_duration TEXT, service_id TEXT)";
+/* SQL of table das, from its column list (policy.h): the seed's table,
+ * TEXT for STRING (both stores accept TEXT), and das's optional columns.
+ * what: 'c' create table, 's' select list, 'i' insert, 'u' on conflict
+ * update. Only columns in `has` (NULL: all) are named; a select puts NULL
+ * in place of a missing one, so rows always have POL_NCOLS columns. */
+static int das_sql(struct buf *b, char what, const bool *has)
+{
+    bool first = true;
+    int nparam = 0, bad = 0;
+    if (what == 'c')
+        bad |= buf_puts(b, "create table if not exists das (");
+    else if (what == 's')
+        bad |= buf_puts(b, "select ");
+    else if (what == 'i')
+        bad |= buf_puts(b, "insert into das (");
+    else
+        bad |= buf_puts(b, " on conflict (seq) do update set ");
+    for (int c = 0; c < POL_NCOLS; c++) {
+        bool present = !has || has[c];
+        const char *name = pol_col_names[c];
+        if (!present && what != 's')
+            continue;
+        if (what == 'u' && c == POL_SEQ)
+            continue;
+        bad |= buf_puts(b, first ? "" : ", ");
+        first = false;
+        if (what == 'c')
+            bad |= buf_printf(b, "%s %s", name, pol_col_types[c]);
+        else if (what == 's')
+            bad |= buf_puts(b, present ? name : "null");
+        else if (what == 'i')
+            bad |= buf_puts(b, name);
+        else
+            bad |= buf_printf(b, "%s = excluded.%s", name, name);
+    }
+    if (what == 'c')
+        bad |= buf_puts(b, ")");
+    else if (what == 's')
+        bad |= buf_puts(b, " from das order by seq");
+    else if (what == 'i') {
+        bad |= buf_puts(b, ") values (");
+        for (int c = 0; c < POL_NCOLS; c++)
+            if (!has || has[c]) {
+                nparam++;
+                bad |= buf_printf(b, "%s$%d", nparam > 1 ? ", " : "", nparam);
+            }
+        bad |= buf_puts(b, ")");
+    }
+    return bad ? -1 : 0;
+}
 
 /* No primary key: neither store has sequences, and two actions in the same
  * millisecond are legal. time_ms is milliseconds since the epoch (UTC). */
@@ -36,10 +84,6 @@ static const char sql_create_events[] =
     "service TEXT, action TEXT, from_no int, to_no int, metric TEXT, "
     "observed double precision, threshold double precision, "
     "window_ms bigint, reason TEXT, dry_run boolean)";
-
-#define POL_SELECT                                                             \
-    "select seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, "       \
-    "out_duration, in_duration, service_id from das"
 
 #define EV_SELECT                                                              \
     "select time_ms, seq, service, action, from_no, to_no, metric, "           \
@@ -397,9 +441,35 @@ static void crate_refresh(struct pg *db, const char *sql)
     PQclear(res);
 }
 
+/* Which of das's columns table das has (a table made by the seed's SQL
+ * has none of the optional ones). 0, or -1 + err; a missing table has all
+ * (it will be created with them). */
+static int probe_cols(struct pg *db, char *err, size_t errlen)
+{
+    bool missing;
+    PGresult *res =
+        run(db, "reading the columns of das", "select * from das limit 0", 0,
+            NULL, &missing, err, errlen);
+    for (int c = 0; c < POL_NCOLS; c++)
+        db->has_col[c] = !res || PQfnumber(res, pol_col_names[c]) >= 0;
+    if (!res)
+        return missing ? 0 : -1;
+    PQclear(res);
+    db->probed = true;
+    return 0;
+}
+
 int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
 {
-    const char *sqls[2] = {sql_create_das, sql_create_events};
+    struct buf create;
+    buf_init(&create, 4096);
+    if (das_sql(&create, 'c', NULL)) {
+        errf(err, errlen, "table das: statement too long");
+        buf_cleanup(&create);
+        return -1;
+    }
+    const char *sqls[2] = {create.ptr, sql_create_events};
+    int rc = -1;
     for (int i = 0; i < 2; i++) {
         PGresult *res =
             run(db, i ? "creating table das_events" : "creating table das",
@@ -409,11 +479,40 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
              * the loser sees a duplicate; the table is there either way */
             if (!strcmp(db->state, "42P07") || !strcmp(db->state, "23505"))
                 continue;
-            return -1;
+            goto out;
         }
         PQclear(res);
     }
-    return 0;
+    /* A table made by the seed's SQL: add das's optional columns (ALTER
+     * TABLE ... ADD COLUMN works on PostgreSQL and CrateDB). Without the
+     * right to, das works without them: their defaults apply. */
+    if (probe_cols(db, err, errlen))
+        goto out;
+    for (int c = 0; c < POL_NCOLS; c++) {
+        if (db->has_col[c] || !pol_col_optional[c])
+            continue;
+        char sql[128], what[64];
+        snprintf(sql, sizeof sql, "alter table das add column %s %s",
+                 pol_col_names[c], pol_col_types[c]);
+        snprintf(what, sizeof what, "adding column %s to das",
+                 pol_col_names[c]);
+        PGresult *res = run(db, what, sql, 0, NULL, NULL, err, errlen);
+        if (res) {
+            PQclear(res);
+            log_info("added a column to the policy table", "column=%s",
+                     pol_col_names[c]);
+        } else if (strcmp(db->state, "42701")) { /* not: already there */
+            log_warn("could not add a column to the policy table; its "
+                     "default applies",
+                     "column=%s error=%s", pol_col_names[c], err);
+        }
+    }
+    if (probe_cols(db, err, errlen))
+        goto out;
+    rc = 0;
+out:
+    buf_cleanup(&create);
+    return rc;
 }
 
 /* ---- policies ------------------------------------------------------------ */
@@ -425,10 +524,23 @@ int pg_policy_rows(struct pg *db, struct pg_rowset *set, char *err,
     set->rows = NULL;
     set->n = 0;
     set->priv = NULL;
-    PGresult *res = run(db, "reading policies", POL_SELECT " order by seq", 0,
-                        NULL, &missing, err, errlen);
-    if (!res)
+    if (!db->probed && probe_cols(db, err, errlen))
+        return -1;
+    struct buf sel;
+    buf_init(&sel, 4096);
+    if (das_sql(&sel, 's', db->has_col)) {
+        errf(err, errlen, "reading policies: statement too long");
+        buf_cleanup(&sel);
+        return -1;
+    }
+    PGresult *res =
+        run(db, "reading policies", sel.ptr, 0, NULL, &missing, err, errlen);
+    buf_cleanup(&sel);
+    if (!res) {
+        /* a column went away (or came) under us: look again next time */
+        db->probed = false;
         return missing ? 0 : -1;
+    }
     if (PQnfields(res) != POL_NCOLS) {
         fail(db, "reading policies", "unexpected column count", err, errlen);
         PQclear(res);
@@ -456,32 +568,47 @@ void pg_rowset_free(struct pg_rowset *set)
     set->n = 0;
 }
 
-static const char sql_insert_das[] =
-    "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, "
-    "in_cond, out_duration, in_duration, service_id) "
-    "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-#define SQL_REPLACE_DAS                                                        \
-    " on conflict (seq) do update set min_no = excluded.min_no, "              \
-    "max_no = excluded.max_no, cur_no = excluded.cur_no, "                     \
-    "cond_item = excluded.cond_item, out_cond = excluded.out_cond, "           \
-    "in_cond = excluded.in_cond, out_duration = excluded.out_duration, "       \
-    "in_duration = excluded.in_duration, service_id = excluded.service_id"
-#define SQL_KEEP_DAS " on conflict (seq) do nothing"
-
 int pg_policy_write(struct pg *db, const struct pol_row *row, bool replace,
                     bool *written, char *err, size_t errlen)
 {
-    char sql[sizeof sql_insert_das + sizeof SQL_REPLACE_DAS];
+    const char *params[POL_NCOLS];
+    int np = 0, rc = -1;
     long affected = 0;
-    snprintf(sql, sizeof sql, "%s%s", sql_insert_das,
-             replace ? SQL_REPLACE_DAS : SQL_KEEP_DAS);
-    if (run_cmd(db, "writing the policy", sql, POL_NCOLS, row->col, &affected,
-                err, errlen))
+    struct buf sql;
+
+    if (!db->probed && probe_cols(db, err, errlen))
         return -1;
+    for (int c = 0; c < POL_NCOLS; c++) {
+        if (db->has_col[c]) {
+            params[np++] = row->col[c];
+        } else if (row->col[c]) {
+            errf(err, errlen,
+                 "table das has no column %s (it was made by the seed's "
+                 "SQL): let das run add it, or add it yourself: alter table "
+                 "das add column %s %s",
+                 pol_col_names[c], pol_col_names[c], pol_col_types[c]);
+            return -1;
+        }
+    }
+    buf_init(&sql, 8192);
+    if (das_sql(&sql, 'i', db->has_col) ||
+        (replace ? das_sql(&sql, 'u', db->has_col)
+                 : buf_puts(&sql, " on conflict (seq) do nothing"))) {
+        errf(err, errlen, "writing the policy: statement too long");
+        goto out;
+    }
+    if (run_cmd(db, "writing the policy", sql.ptr, np, params, &affected, err,
+                errlen)) {
+        db->probed = false;
+        goto out;
+    }
     if (written)
         *written = affected > 0;
     crate_refresh(db, "refresh table das");
-    return 0;
+    rc = 0;
+out:
+    buf_cleanup(&sql);
+    return rc;
 }
 
 /* Shortest text that strtod reads back as v. */
@@ -521,6 +648,12 @@ int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
     row.col[POL_OUT_DURATION] = od;
     row.col[POL_IN_DURATION] = id;
     row.col[POL_SERVICE_ID] = p->service_id;
+    row.col[POL_SCALE_MODE] =
+        p->mode == POL_MODE_AUTO ? NULL : pol_mode_names[p->mode];
+    char wu[32];
+    row.col[POL_WARMUP] = p->warmup_ms == POL_WARMUP_DEFAULT_MS
+                              ? NULL
+                              : dur_format(p->warmup_ms, wu, sizeof wu);
     return pg_policy_write(db, &row, true, NULL, err, errlen);
 }
 
@@ -691,8 +824,8 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
     return 0;
 }
 
-int pg_last_actions(struct pg *db, const long *seqs, size_t n,
-                    int64_t since_ms, int64_t *times, char *err, size_t errlen)
+int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
+                    int64_t *times, char *err, size_t errlen)
 {
     bool missing;
     char since[32];

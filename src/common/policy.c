@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const pol_col_names[POL_NCOLS] = {
-    "seq",       "min_no",  "max_no",       "cur_no",      "cond_item",
-    "out_cond",  "in_cond", "out_duration", "in_duration", "service_id",
-};
+#define POL_COL_NAME(id, name, type, opt) name,
+#define POL_COL_TYPE(id, name, type, opt) type,
+#define POL_COL_OPT(id, name, type, opt) opt,
+const char *const pol_col_names[POL_NCOLS] = {POL_COLUMNS(POL_COL_NAME)};
+const char *const pol_col_types[POL_NCOLS] = {POL_COLUMNS(POL_COL_TYPE)};
+const bool pol_col_optional[POL_NCOLS] = {POL_COLUMNS(POL_COL_OPT)};
+const char *const pol_mode_names[2] = {"auto", "step"};
 
 /* Every field of DESIGN.md §3, in its order. */
 static const struct pol_metric pol_metrics[] = {
@@ -279,5 +282,32 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
     if (pol_service_ref_check(s, e, sizeof e))
         return row_fail(&c, POL_SERVICE_ID, "%s", e);
     snprintf(p->service_id, sizeof p->service_id, "%s", s);
+
+    /* the optional columns: NULL (or missing from an older table) is the
+     * default */
+    s = row->col[POL_SCALE_MODE];
+    p->mode = POL_MODE_AUTO;
+    if (s && strcmp(s, "auto") != 0) {
+        if (strcmp(s, "step") != 0) {
+            dur_quote(s, q, sizeof q);
+            return row_fail(&c, POL_SCALE_MODE,
+                            "%s: unknown; use auto (sized to the load, the "
+                            "default) or step (the seed's +1/-1)", q);
+        }
+        p->mode = POL_MODE_STEP;
+    }
+    s = row->col[POL_WARMUP];
+    p->warmup_ms = POL_WARMUP_DEFAULT_MS;
+    if (s) {
+        char lim[32];
+        if (dur_parse(s, &p->warmup_ms, e, sizeof e))
+            return row_fail(&c, POL_WARMUP, "%s", e);
+        if (p->warmup_ms > POL_WARMUP_MAX_MS) {
+            dur_quote(s, q, sizeof q);
+            return row_fail(&c, POL_WARMUP, "%s: longer than %s; use 0s to %s",
+                            q, dur_format(POL_WARMUP_MAX_MS, lim, sizeof lim),
+                            lim);
+        }
+    }
     return 0;
 }

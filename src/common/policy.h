@@ -9,14 +9,45 @@
 
 #include "dur.h"
 
-/* Column order of the seed schema. */
-enum pol_col {
-    POL_SEQ = 0, POL_MIN_NO, POL_MAX_NO, POL_CUR_NO, POL_COND_ITEM,
-    POL_OUT_COND, POL_IN_COND, POL_OUT_DURATION, POL_IN_DURATION,
-    POL_SERVICE_ID, POL_NCOLS
-};
-/* Column names, indexed by enum pol_col. */
+/* The columns of the `das` table: the seed's ten, in the seed's order,
+ * then the optional ones das adds (NULL or missing: the default). One
+ * list: the names table, the store's SQL (pg.c) and the command line
+ * (cli_policy.c) are all derived from it.
+ * X(id, name, sql type, optional) */
+#define POL_COLUMNS(X)                                                         \
+    X(POL_SEQ, "seq", "int primary key", 0)                                    \
+    X(POL_MIN_NO, "min_no", "int", 0)                                          \
+    X(POL_MAX_NO, "max_no", "int", 0)                                          \
+    X(POL_CUR_NO, "cur_no", "int", 0)                                          \
+    X(POL_COND_ITEM, "cond_item", "TEXT", 0)                                   \
+    X(POL_OUT_COND, "out_cond", "TEXT", 0)                                     \
+    X(POL_IN_COND, "in_cond", "TEXT", 0)                                       \
+    X(POL_OUT_DURATION, "out_duration", "TEXT", 0)                             \
+    X(POL_IN_DURATION, "in_duration", "TEXT", 0)                               \
+    X(POL_SERVICE_ID, "service_id", "TEXT", 0)                                 \
+    X(POL_SCALE_MODE, "scale_mode", "TEXT", 1)                                 \
+    X(POL_WARMUP, "warmup", "TEXT", 1)
+
+#define POL_COL_ENUM(id, name, type, opt) id,
+enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
+#undef POL_COL_ENUM
+/* The seed's columns come first: POL_SEED_NCOLS of them. */
+#define POL_SEED_NCOLS (POL_SERVICE_ID + 1)
+/* Column names, SQL types and whether optional, indexed by enum pol_col. */
 extern const char *const pol_col_names[POL_NCOLS];
+extern const char *const pol_col_types[POL_NCOLS];
+extern const bool pol_col_optional[POL_NCOLS];
+
+/* How a policy sizes its step (column scale_mode). */
+enum pol_mode {
+    POL_MODE_AUTO = 0, /* the default: proportional to the load (README) */
+    POL_MODE_STEP,     /* the seed's literal +1 / -1 per window */
+};
+extern const char *const pol_mode_names[2];
+/* The default warm-up (column warmup): replicas younger than this are left
+ * out of the means. */
+#define POL_WARMUP_DEFAULT_MS 30000
+#define POL_WARMUP_MAX_MS (3600LL * 1000)
 
 /* A row as the store returns it: text of each column, NULL for SQL NULL. */
 struct pol_row {
@@ -49,6 +80,8 @@ struct policy {
     const struct pol_metric *metric;
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */
+    enum pol_mode mode;       /* scale_mode; NULL → auto */
+    int64_t warmup_ms;        /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
     char service_id[POL_SERVICE_MAX]; /* id, id prefix or name */
 };
 
@@ -64,10 +97,11 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * 30s, 10m, 1h30m or 2d`. Only the first problem of the row is reported,
  * checking columns in table order (seq, min_no, max_no, cur_no, cond_item,
  * out_cond, in_cond, then in_cond < out_cond, out_duration, in_duration,
- * service_id). Rules: seq an int4; 1 <= min_no <= max_no <=
+ * service_id, scale_mode, warmup). Rules: seq an int4; 1 <= min_no <= max_no <=
  * POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
  * 0..2^31-1; cond_item a known metric; thresholds in its unit with
- * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS. On failure *p is partly filled:
+ * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode NULL, "auto" or "step";
+ * warmup NULL or a duration 0s..1h. On failure *p is partly filled:
  * p->seq is meaningful only when the message is not about seq. */
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen) WUR;

@@ -272,6 +272,7 @@ static const char *flag_of_column(const char *msg)
         {POL_COND_ITEM, "--item"},     {POL_OUT_COND, "--out"},
         {POL_IN_COND, "--in"},         {POL_OUT_DURATION, "--out-for"},
         {POL_IN_DURATION, "--in-for"}, {POL_SERVICE_ID, "SERVICE"},
+        {POL_SCALE_MODE, "--mode"},    {POL_WARMUP, "--warmup"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *name = pol_col_names[map[i].col];
@@ -283,29 +284,73 @@ static const char *flag_of_column(const char *msg)
     return NULL;
 }
 
+int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
+                          const char *service, const char *seq_text,
+                          char *min_text, char *max_text, size_t textlen,
+                          struct pol_row *row, struct policy *p)
+{
+    /* every missing piece at once */
+    struct {
+        bool missing;
+        const char *what;
+    } need[] = {
+        {!service, "SERVICE (a service name, id or id prefix)"},
+        {f->min_no < 0, "--min N"},
+        {f->max_no < 0, "--max N"},
+        {!f->item, "--item FIELD"},
+        {!f->out, "--out THRESHOLD"},
+        {!f->in, "--in THRESHOLD"},
+        {!f->out_for, "--out-for DURATION"},
+        {!f->in_for, "--in-for DURATION"},
+    };
+    bool incomplete = false;
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        if (need[i].missing) {
+            fprintf(stderr, "%s: missing %s\n", cmd, need[i].what);
+            incomplete = true;
+        }
+    }
+    if (incomplete)
+        return 2;
+
+    char err[ERRLEN];
+    if (pol_service_ref_check(service, err, sizeof err)) {
+        fprintf(stderr, "%s: SERVICE: %s\n", cmd, err);
+        return 2;
+    }
+    snprintf(min_text, textlen, "%ld", f->min_no);
+    snprintf(max_text, textlen, "%ld", f->max_no);
+    row->col[POL_SEQ] = seq_text;
+    row->col[POL_MIN_NO] = min_text;
+    row->col[POL_MAX_NO] = max_text;
+    row->col[POL_CUR_NO] = NULL; /* das run fills it from the service */
+    row->col[POL_COND_ITEM] = f->item;
+    row->col[POL_OUT_COND] = f->out;
+    row->col[POL_IN_COND] = f->in;
+    row->col[POL_OUT_DURATION] = f->out_for;
+    row->col[POL_IN_DURATION] = f->in_for;
+    row->col[POL_SERVICE_ID] = service;
+    row->col[POL_SCALE_MODE] = f->mode;
+    row->col[POL_WARMUP] = f->warmup;
+    if (pol_parse(row, p, err, sizeof err)) {
+        const char *msg = without_seq(err);
+        const char *flag = flag_of_column(msg);
+        fprintf(stderr, "%s: %s%s%s\n", cmd, flag ? flag : "",
+                flag ? ": " : "", msg);
+        return 2;
+    }
+    return 0;
+}
+
 static int cmd_add(int argc, char **argv)
 {
     struct das_conf conf = {0};
-    long min_no = -1, max_no = -1, seq = 0;
+    struct das_pol_flags f = {.min_no = -1, .max_no = -1};
+    long seq = 0;
     bool replace = false;
-    const char *item = NULL, *out = NULL, *in = NULL, *out_for = NULL,
-               *in_for = NULL;
     struct cfg_opt opts[] = {
         DAS_COMMON_OPTS(&conf),
-        {"--min", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
-         "fewest replicas (min_no)", &min_no},
-        {"--max", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
-         "most replicas (max_no)", &max_no},
-        {"--item", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "metric field (cond_item), e.g. cpu_ratio or mem_ratio", &item},
-        {"--out", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "scale out above this mean (out_cond), e.g. 70% or 512MiB", &out},
-        {"--in", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "scale in below this mean (in_cond), e.g. 10%", &in},
-        {"--out-for", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "window of the scale-out mean (out_duration), e.g. 10m", &out_for},
-        {"--in-for", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "window of the scale-in mean (in_duration), e.g. 10m", &in_for},
+        DAS_POLICY_FLAG_OPTS(&f),
         {"--seq", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
          "the row's seq (default: the next free one)", &seq},
         {"--replace", NULL, CFG_BOOL, NULL, NULL, 0, 0,
@@ -318,62 +363,22 @@ static int cmd_add(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    /* every missing piece at once */
-    struct {
-        bool missing;
-        const char *what;
-    } need[] = {
-        {npos == 0, "SERVICE (a service name, id or id prefix)"},
-        {min_no < 0, "--min N"},
-        {max_no < 0, "--max N"},
-        {!item, "--item FIELD"},
-        {!out, "--out THRESHOLD"},
-        {!in, "--in THRESHOLD"},
-        {!out_for, "--out-for DURATION"},
-        {!in_for, "--in-for DURATION"},
-    };
-    bool incomplete = false;
-    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
-        if (need[i].missing) {
-            fprintf(stderr, "das policy add: missing %s\n", need[i].what);
-            incomplete = true;
-        }
-    }
-    if (incomplete) {
-        fprintf(stderr,
-                "usage: das policy add SERVICE --min N --max N --item FIELD "
-                "--out 70%% --in 10%% --out-for 10m --in-for 10m [--seq N]\n");
-        return 2;
-    }
-
     char err[ERRLEN];
-    const char *service = pos[0];
-    if (pol_service_ref_check(service, err, sizeof err)) {
-        fprintf(stderr, "das policy add: SERVICE: %s\n", err);
-        return 2;
-    }
+    const char *service = npos ? pos[0] : NULL;
     char seqs[24], mins[24], maxs[24];
     snprintf(seqs, sizeof seqs, "%ld", seq > 0 ? seq : 1L);
-    snprintf(mins, sizeof mins, "%ld", min_no);
-    snprintf(maxs, sizeof maxs, "%ld", max_no);
     struct pol_row row;
-    row.col[POL_SEQ] = seqs;
-    row.col[POL_MIN_NO] = mins;
-    row.col[POL_MAX_NO] = maxs;
-    row.col[POL_CUR_NO] = NULL; /* das run fills it from the service */
-    row.col[POL_COND_ITEM] = item;
-    row.col[POL_OUT_COND] = out;
-    row.col[POL_IN_COND] = in;
-    row.col[POL_OUT_DURATION] = out_for;
-    row.col[POL_IN_DURATION] = in_for;
-    row.col[POL_SERVICE_ID] = service;
     struct policy p;
-    if (pol_parse(&row, &p, err, sizeof err)) {
-        const char *msg = without_seq(err);
-        const char *flag = flag_of_column(msg);
-        fprintf(stderr, "das policy add: %s%s%s\n", flag ? flag : "",
-                flag ? ": " : "", msg);
-        return 2;
+    rc = das_policy_from_flags("das policy add", &f, service, seqs, mins, maxs,
+                               sizeof mins, &row, &p);
+    if (rc) {
+        if (!service || f.min_no < 0 || f.max_no < 0 || !f.item || !f.out ||
+            !f.in || !f.out_for || !f.in_for)
+            fprintf(stderr,
+                    "usage: das policy add SERVICE --min N --max N --item "
+                    "FIELD --out 70%% --in 10%% --out-for 10m --in-for 10m "
+                    "[--mode auto|step] [--warmup 30s] [--seq N]\n");
+        return rc;
     }
 
     struct pg *db = store("add", &conf, &rc);
@@ -411,8 +416,8 @@ static int cmd_add(int argc, char **argv)
     }
     printf("%s policy seq=%s: service %s, %s..%s replicas, %s: out above %s "
            "for %s, in below %s for %s\n",
-           replace ? "wrote" : "added", seqs, service, mins, maxs, item, out,
-           out_for, in, in_for);
+           replace ? "wrote" : "added", seqs, service, mins, maxs, f.item,
+           f.out, f.out_for, f.in, f.in_for);
     rc = 0;
     goto out;
 fail:

@@ -157,7 +157,7 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
     snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s %s", p->metric->field, wc);
     window_cell(pe, ev, false, wc, sizeof wc);
     snprintf(r->c[C_IN], sizeof r->c[C_IN], "%s", wc);
-    const char *outcome = pe->res.outcome ? pe->res.outcome : "?";
+    const char *outcome = dec_outcome_names[pe->res.outcome];
     if (pe->res.sync && pe->res.action == DEC_NONE)
         snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "%s+sync", outcome);
     else
@@ -358,7 +358,7 @@ static json_t *status_json(const struct das_eval *ev,
         json_object_set_new(o, "out", window_json(pe, ev, true));
         json_object_set_new(o, "in", window_json(pe, ev, false));
         json_object_set_new(
-            o, "outcome", json_string(pe->res.outcome ? pe->res.outcome : "?"));
+            o, "outcome", json_string(dec_outcome_names[pe->res.outcome]));
         json_object_set_new(o, "reason",
                             json_string(!pe->found && pe->svc_err[0]
                                             ? pe->svc_err

@@ -66,10 +66,51 @@ struct pg;
 struct pg *das_store_open(const char *cmd, const char *policy_db,
                           int *status);
 
+/* The policy flags of `das policy add` and `das simulate`, one per column:
+ * the values as given (NULL when not given). */
+struct das_pol_flags {
+    long min_no, max_no; /* -1 when not given */
+    const char *item, *out, *in, *out_for, *in_for, *mode, *warmup;
+};
+#define DAS_POLICY_FLAG_OPTS(f)                                                \
+    {"--min", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
+     "fewest replicas (min_no)", &(f)->min_no},                                \
+    {"--max", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
+     "most replicas (max_no)", &(f)->max_no},                                  \
+    {"--item", NULL, CFG_STR, NULL, NULL, 0, 0,                                \
+     "metric field (cond_item), e.g. cpu_ratio or mem_ratio", &(f)->item},     \
+    {"--out", NULL, CFG_STR, NULL, NULL, 0, 0,                                 \
+     "scale out above this mean (out_cond), e.g. 70% or 512MiB", &(f)->out},   \
+    {"--in", NULL, CFG_STR, NULL, NULL, 0, 0,                                  \
+     "scale in below this mean (in_cond), e.g. 10%", &(f)->in},                \
+    {"--out-for", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
+     "window of the scale-out mean (out_duration), e.g. 10m", &(f)->out_for},  \
+    {"--in-for", NULL, CFG_STR, NULL, NULL, 0, 0,                              \
+     "window of the scale-in mean (in_duration), e.g. 10m", &(f)->in_for},     \
+    {"--mode", NULL, CFG_STR, NULL, NULL, 0, 0,                                \
+     "scale_mode: auto (sized to the load, the default) or step (+1/-1)",     \
+     &(f)->mode},                                                              \
+    {"--warmup", NULL, CFG_STR, NULL, NULL, 0, 0,                              \
+     "warmup: replicas younger than this are left out of the means "          \
+     "(default 30s)", &(f)->warmup}
+
+/* The row the flags describe for service (seq_text its seq): every
+ * missing required flag and a row pol_parse refuses are reported on
+ * stderr, prefixed with cmd and naming the flag, then 2 is returned; 0
+ * when *p holds the valid policy. row's strings point into f, service and
+ * seq_text. */
+struct pol_row;
+struct policy;
+int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
+                          const char *service, const char *seq_text,
+                          char *min_text, char *max_text, size_t textlen,
+                          struct pol_row *row, struct policy *p);
+
 /* Subcommands; each returns the process exit status (0, 1 or 2). */
 int das_cmd_run(int argc, char **argv);
 int das_cmd_policy(int argc, char **argv);
 int das_cmd_status(int argc, char **argv);
 int das_cmd_events(int argc, char **argv);
+int das_cmd_simulate(int argc, char **argv);
 
 #endif

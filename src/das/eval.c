@@ -132,7 +132,7 @@ static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
     return now_ms;
 }
 
-static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
+static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
                             const char *what)
 {
     pe->evaluated = false;
@@ -145,6 +145,37 @@ static void set_unavailable(struct das_pol_eval *pe, const char *outcome,
     /* the evaluation carries the error itself once, not per policy */
     snprintf(pe->res.reason, sizeof pe->res.reason,
              "no decision this cycle: %s unavailable", what);
+}
+
+/* The level at which a replica of the service is saturated, in the
+ * policy's metric: its CPU limit for cpu_ratio, 100% for cpu_limit_ratio;
+ * none for the other metrics. */
+static double metric_limit(const struct policy *pol, const struct dsvc *svc)
+{
+    const char *f = pol->metric->field;
+    if (!strcmp(f, "cpu_ratio"))
+        return svc->cpu_limit;
+    if (!strcmp(f, "cpu_limit_ratio"))
+        return 100.0;
+    return NAN;
+}
+
+/* Is a container of the service younger than the policy's warm-up? From
+ * its task's start time; a container no running task names counts as
+ * old (it reports, so it counts). */
+struct young_arg {
+    const struct stask_list *tasks;
+    const char *service;
+    int64_t now_ms, warmup_ms;
+};
+
+static bool young(const char *container, void *arg)
+{
+    const struct young_arg *a = arg;
+    if (!a->tasks || a->warmup_ms <= 0)
+        return false;
+    int64_t since = stask_started(a->tasks, a->service, container);
+    return since > 0 && a->now_ms - since < a->warmup_ms;
 }
 
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
@@ -201,6 +232,13 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             pe->found = true;
             pe->svc = *s;
         }
+    }
+
+    /* 2b. one task listing: replica ages (warm-up) and waiting tasks */
+    if (ev->docker_ok) {
+        ev->tasks_ok = !stask_list(cl->docker, &ev->tasks, err, sizeof err);
+        if (!ev->tasks_ok)
+            snprintf(ev->tasks_err, sizeof ev->tasks_err, "%.255s", err);
     }
 
     /* 3. one InfluxDB query per distinct (cond_item, duration) */
@@ -291,15 +329,25 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         in->updating = pe->found && pe->svc.updating;
         in->actual = pe->found ? pe->svc.replicas : 0;
         in->last_action_ms = last_ms;
+        in->limit = pe->found ? metric_limit(&pe->pol, &pe->svc) : NAN;
+        in->running = -1;
+        if (pe->found && ev->tasks_ok) {
+            stask_count(&ev->tasks, pe->svc.id, &pe->tasks);
+            in->running = pe->tasks.running;
+            in->pending = pe->tasks.pending;
+            in->pending_why = pe->tasks.why;
+        }
+        struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id,
+                               now_ms, pe->pol.warmup_ms};
         cyc_window_init(&in->out_win, now_ms - pe->pol.out_ms);
         cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
 
         if (!ev->store_ok) {
-            set_unavailable(pe, "store-unavailable", "policy store");
+            set_unavailable(pe, DEC_O_STORE_DOWN, "policy store");
             continue;
         }
         if (!ev->docker_ok) {
-            set_unavailable(pe, "docker-unavailable", "Docker engine");
+            set_unavailable(pe, DEC_O_DOCKER_DOWN, "Docker engine");
             continue;
         }
         size_t po = pidx[i][0], pi = pidx[i][1];
@@ -307,12 +355,14 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             pe->metrics_ok = pair_ok[po] && pair_ok[pi];
             if (pair_ok[po])
                 cyc_index_window(&ix[po], pe->svc.id, now_ms, pe->pol.out_ms,
-                                 ev->ds_interval_ms, &in->out_win);
+                                 ev->ds_interval_ms, young, &ya,
+                                 &in->out_win);
             if (pair_ok[pi])
                 cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
-                                 ev->ds_interval_ms, &in->in_win);
+                                 ev->ds_interval_ms, young, &ya,
+                                 &in->in_win);
             if (!pe->metrics_ok) {
-                set_unavailable(pe, "metrics-unavailable", "InfluxDB");
+                set_unavailable(pe, DEC_O_METRICS_DOWN, "InfluxDB");
                 continue;
             }
         }
@@ -339,6 +389,7 @@ void das_eval_free(struct das_eval *ev)
     if (!ev)
         return;
     dsvc_list_free(&ev->services);
+    stask_list_free(&ev->tasks);
     free(ev->pols);
     ev->pols = NULL;
     ev->n = 0;

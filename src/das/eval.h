@@ -18,6 +18,7 @@
 #include "docker_svc.h"
 #include "log.h"
 #include "policy.h"
+#include "swarm_tasks.h"
 
 /* A time kept in memory per policy (dry-run actions, which are not in the
  * store's "last action" on purpose). */
@@ -70,6 +71,7 @@ struct das_pol_eval {
     char svc_err[256];   /* when not found: missing or ambiguous */
     bool metrics_ok;     /* InfluxDB answered for both windows */
     struct dec_input in; /* in.pol points at pol: do not copy the struct */
+    struct stask_count tasks; /* the service's running and pending tasks */
     struct dec_result res;
     bool evaluated; /* res is a decision (inputs were available) */
 };
@@ -84,6 +86,9 @@ struct das_eval {
     bool influx_ok; /* every query of this cycle answered */
     char influx_err[256];
     struct dsvc_list services;
+    bool tasks_ok; /* GET /tasks answered (warm-up, capacity-bound) */
+    char tasks_err[256];
+    struct stask_list tasks;
     struct das_pol_eval *pols; /* one per row, by seq */
     size_t n;
     size_t nbad;

@@ -57,24 +57,8 @@ struct run_pub {
     double last_cycle_s;
     bool leader, store_ok, docker_ok, influx_ok;
     char unhealthy[256];
-    unsigned long outcomes[16]; /* by outcome_names[], last cycle */
+    unsigned long outcomes[DEC_NOUTCOMES]; /* last cycle */
 };
-
-/* Outcomes counted in das_policy_outcomes (the last is the catch-all). */
-static const char *const outcome_names[] = {
-    "scale-out", "scale-in", "bound", "steady", "at-max", "at-min", "hold",
-    "insufficient-data", "settling", "service-not-found", "not-scalable",
-    "updating", "store-unavailable", "docker-unavailable",
-    "metrics-unavailable", "other"};
-#define N_OUTCOMES (sizeof outcome_names / sizeof outcome_names[0])
-
-static void count_outcome(struct run_pub *p, const char *outcome)
-{
-    size_t i = 0;
-    while (i < N_OUTCOMES - 1 && (!outcome || strcmp(outcome, outcome_names[i])))
-        i++;
-    p->outcomes[i]++;
-}
 
 struct run_state {
     struct das_conf *conf;
@@ -153,9 +137,9 @@ static void publish(struct run_state *st)
                        "outcome of the last cycle.\n"
                        "# TYPE das_policy_outcomes gauge\n"))
         rc = -1;
-    for (size_t i = 0; i < N_OUTCOMES; i++)
+    for (size_t i = 0; i < DEC_NOUTCOMES; i++)
         if (buf_printf(&out, "das_policy_outcomes{outcome=\"%s\"} %lu\n",
-                       outcome_names[i], p->outcomes[i]))
+                       dec_outcome_names[i], p->outcomes[i]))
             rc = -1;
     (void)rc; /* a full buffer serves what fitted */
     /* A dependency that is down is reported, not a reason to be
@@ -450,7 +434,7 @@ static int cycle(struct run_state *st)
     memset(st->pub.outcomes, 0, sizeof st->pub.outcomes);
     for (size_t i = 0; i < ev.n; i++)
         if (ev.pols[i].valid)
-            count_outcome(&st->pub, ev.pols[i].res.outcome);
+            st->pub.outcomes[ev.pols[i].res.outcome]++;
     for (size_t i = 0; i < ev.n; i++) {
         if (run_stop)
             break; /* the action in flight was finished; stop here */
@@ -460,7 +444,7 @@ static int cycle(struct run_state *st)
             char q2[300];
             log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
                       pe->pol.seq, log_quote(pe->pol.service_id, q2, sizeof q2),
-                      pe->res.outcome, log_quote(pe->res.reason, q, sizeof q));
+                      dec_outcome_names[pe->res.outcome], log_quote(pe->res.reason, q, sizeof q));
         }
         act(st, pe);
     }

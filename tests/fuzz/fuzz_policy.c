@@ -132,6 +132,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     in.updating = (flags & 4) != 0;
     in.actual = (long)take(&t) % (p.max_no + 3);
     in.last_action_ms = (flags & 8) ? now - (int64_t)take(&t) * 60000 : 0;
+    in.limit = (flags & 32) ? (double)take(&t) : NAN;
+    in.running = (flags & 64) ? (long)take(&t) % (p.max_no + 3) : -1;
+    in.pending = (flags & 128) ? (long)(take(&t) % 4) : 0;
+    in.pending_why = "insufficient resources on 3 nodes";
     double lo = p.in_cond * 0.5, hi = p.out_cond * 1.5 + 1;
     make_window(&t, now, p.out_ms, in.ds_interval_ms, in.actual, lo, hi,
                 &in.out_win);
@@ -141,12 +145,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         in.actual = (long)take64(&t);
     dec_evaluate(&in, &r);
 
-    if (!r.outcome || strnlen(r.reason, sizeof r.reason) == sizeof r.reason)
+    if (r.outcome >= DEC_NOUTCOMES ||
+        strnlen(r.reason, sizeof r.reason) == sizeof r.reason)
         abort();
+    long expect = in.running >= 0 ? in.running : in.actual;
     bool out_cov = dec_window_covered(&in.out_win, now, in.ds_interval_ms,
-                                      in.last_action_ms, in.actual);
+                                      in.last_action_ms, expect);
     bool in_cov = dec_window_covered(&in.in_win, now, in.ds_interval_ms,
-                                     in.last_action_ms, in.actual);
+                                     in.last_action_ms, expect);
+    bool step = p.mode == POL_MODE_STEP;
     switch (r.action) {
     case DEC_NONE:
         if (r.to != r.from)
@@ -155,13 +162,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     case DEC_SCALE_OUT:
         if (!in.found || in.global || in.updating || !out_cov ||
             !(in.out_win.mean > p.out_cond) || r.from != in.actual ||
-            r.to != r.from + 1 || r.to > p.max_no)
+            in.pending > 0 || (step ? r.to != r.from + 1 : r.to <= r.from) ||
+            r.to > p.max_no)
             abort();
         break;
     case DEC_SCALE_IN:
         if (!in.found || in.global || in.updating || !out_cov || !in_cov ||
             !(in.in_win.mean < p.in_cond) || in.out_win.mean > p.out_cond ||
-            r.from != in.actual || r.to != r.from - 1 || r.to < p.min_no ||
+            r.from != in.actual ||
+            (step ? r.to != r.from - 1 : r.to >= r.from) || r.to < p.min_no ||
             in.in_win.mean * (double)r.from / (double)r.to >= p.out_cond)
             abort();
         break;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #include <cmocka.h>
 
@@ -14,6 +15,14 @@
 
 #define S 1000LL
 #define MIN (60 * S)
+
+/* One container's aggregate, its latest point equal to its mean. */
+static void add(struct dec_window *w, double mean, long count,
+                int64_t first_ms, int64_t last_ms, int64_t fresh_ms)
+{
+    struct cyc_ctr c = {mean, count, first_ms, last_ms, mean, mean};
+    cyc_window_add(w, &c, fresh_ms);
+}
 
 static void test_pairs_distinct(void **state)
 {
@@ -44,10 +53,10 @@ static void test_weighted_mean(void **state)
     cyc_window_init(&w, now - 10 * MIN);
     assert_false(w.has_data);
     /* container a: 10 points of mean 90; b: 30 points of mean 10 */
-    cyc_window_add(&w, 90.0, 10, now - 10 * MIN + 5 * S, now - 5 * S,
+    add(&w, 90.0, 10, now - 10 * MIN + 5 * S, now - 5 * S,
                    now - 20 * S);
-    cyc_window_add(&w, 10.0, 30, now - 9 * MIN, now - 60 * S, now - 20 * S);
-    cyc_window_add(&w, 55.0, 0, now - 11 * MIN, now, now - 20 * S); /* none */
+    add(&w, 10.0, 30, now - 9 * MIN, now - 60 * S, now - 20 * S);
+    add(&w, 55.0, 0, now - 11 * MIN, now, now - 20 * S); /* none */
     assert_true(w.has_data);
     assert_true(w.mean > 29.999 && w.mean < 30.001); /* (900+300)/40 */
     assert_int_equal(w.points, 40);
@@ -82,21 +91,21 @@ static void test_index_window(void **state)
     struct cyc_index ix;
     cyc_index_init(&ix, rows, 5);
     struct dec_window w;
-    cyc_index_window(&ix, "svca", now, 20 * S, iv, &w);
+    cyc_index_window(&ix, "svca", now, 20 * S, iv, NULL, NULL, &w);
     assert_true(w.has_data);
     assert_int_equal(w.start_ms, now - 20 * S);
     assert_true(w.mean > 69.999 && w.mean < 70.001);
     assert_int_equal(w.containers, 2); /* not svcab's */
     assert_int_equal(w.fresh, 2);
     assert_int_equal(w.points, 20);
-    cyc_index_window(&ix, "svcz", now, 20 * S, iv, &w);
+    cyc_index_window(&ix, "svcz", now, 20 * S, iv, NULL, NULL, &w);
     assert_false(w.has_data);
     assert_int_equal(w.containers, 0);
-    cyc_index_window(&ix, "svcc", now, 20 * S, iv, &w);
+    cyc_index_window(&ix, "svcc", now, 20 * S, iv, NULL, NULL, &w);
     assert_int_equal(w.containers, 1);
     struct cyc_index empty;
     cyc_index_init(&empty, NULL, 0);
-    cyc_index_window(&empty, "svca", now, 20 * S, iv, &w);
+    cyc_index_window(&empty, "svca", now, 20 * S, iv, NULL, NULL, &w);
     assert_false(w.has_data);
 }
 
@@ -113,8 +122,8 @@ static void test_coverage_text(void **state)
         "no points in 10m");
 
     /* two replicas, points across the whole window */
-    cyc_window_add(&w, 50, 60, now - dur + 3 * S, now - 4 * S, now - 2 * iv);
-    cyc_window_add(&w, 50, 60, now - dur + 6 * S, now - 7 * S, now - 2 * iv);
+    add(&w, 50, 60, now - dur + 3 * S, now - 4 * S, now - 2 * iv);
+    add(&w, 50, 60, now - dur + 6 * S, now - 7 * S, now - 2 * iv);
     assert_string_equal(
         cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out), "10m/10m");
     /* a third replica is asked for but not reporting */
@@ -128,14 +137,14 @@ static void test_coverage_text(void **state)
 
     /* data only for the last 3 minutes */
     cyc_window_init(&w, now - dur);
-    cyc_window_add(&w, 50, 18, now - 3 * MIN, now - 5 * S, now - 2 * iv);
+    add(&w, 50, 18, now - 3 * MIN, now - 5 * S, now - 2 * iv);
     assert_string_equal(
         cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out),
         "3m of 10m");
 
     /* the agent stopped 45 s ago */
     cyc_window_init(&w, now - dur);
-    cyc_window_add(&w, 50, 50, now - dur, now - 45 * S, now - 2 * iv);
+    add(&w, 50, 50, now - dur, now - 45 * S, now - 2 * iv);
     assert_string_equal(
         cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out),
         "last point 45s ago, collected every 10s");

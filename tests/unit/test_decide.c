@@ -29,7 +29,9 @@
             fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                \
     } while (0)
 
-/* cpu_ratio, 1..10 replicas, out above 70%, in below 10%, 10m windows. */
+/* cpu_ratio, 1..10 replicas, out above 70%, in below 10%, 10m windows;
+ * scale_mode step: the seed's rule, which the rules' tests below pin down
+ * (the auto rule's sizing has tests of its own). */
 static struct policy make_policy(long cur_no)
 {
     struct policy p;
@@ -43,6 +45,7 @@ static struct policy make_policy(long cur_no)
     p.in_cond = 10;
     p.out_ms = 10 * MIN_MS;
     p.in_ms = 10 * MIN_MS;
+    p.mode = POL_MODE_STEP;
     snprintf(p.service_id, sizeof p.service_id, "web");
     return p;
 }
@@ -85,6 +88,8 @@ static struct dec_input make_input(const struct policy *p, long actual,
     in.found = true;
     in.actual = actual;
     in.last_action_ms = 0;
+    in.limit = NAN;
+    in.running = -1;
     in.out_win = covered(p->out_ms, out_mean, actual);
     in.in_win = covered(p->in_ms, in_mean, actual);
     return in;
@@ -96,7 +101,7 @@ static void expect_none(const struct dec_result *r, long actual,
     assert_int_equal(r->action, DEC_NONE);
     assert_int_equal(r->from, actual);
     assert_int_equal(r->to, actual);
-    assert_string_equal(r->outcome, outcome);
+    assert_string_equal(dec_outcome_names[r->outcome], outcome);
 }
 
 /* ---- rule 4: scale out ---- */
@@ -112,7 +117,7 @@ static void test_scale_out(void **state)
     assert_int_equal(r.from, 3);
     assert_int_equal(r.to, 4);
     assert_false(r.sync);
-    assert_string_equal(r.outcome, "scale-out");
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-out");
     assert_string_equal(r.reason,
                         "mean cpu_ratio 84.2% > 70% over 10m: 3 \u2192 4");
     assert_dbl(r.observed, 84.2);
@@ -153,8 +158,8 @@ static void test_at_max(void **state)
                                   "at max_no 10");
     assert_dbl(r.observed, 90.0);
     assert_dbl(r.threshold, 70.0);
-    /* above: the low in window (5%) must not scale in either */
-    assert_int_not_equal(r.action, DEC_SCALE_IN);
+    /* the low in window (5%) is not what decided: the out window's */
+    assert_int_equal(r.window_ms, p.out_ms);
 }
 
 /* Different windows: the out window above wins over an in window below. */
@@ -183,7 +188,7 @@ static void test_scale_in(void **state)
     assert_int_equal(r.action, DEC_SCALE_IN);
     assert_int_equal(r.from, 3);
     assert_int_equal(r.to, 2);
-    assert_string_equal(r.outcome, "scale-in");
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-in");
     assert_string_equal(r.reason,
                         "mean cpu_ratio 5.0% < 10% over 5m: 3 \u2192 2");
     assert_dbl(r.observed, 5.0);
@@ -283,7 +288,7 @@ static void test_bound_below_min_needs_no_data(void **state)
     assert_int_equal(r.action, DEC_BOUND);
     assert_int_equal(r.from, 0);
     assert_int_equal(r.to, 2);
-    assert_string_equal(r.outcome, "bound");
+    assert_string_equal(dec_outcome_names[r.outcome], "bound");
     assert_string_equal(r.reason, "0 replicas below min_no 2: 0 \u2192 2");
     assert_false(r.sync);
     assert_true(isnan(r.observed));
@@ -608,7 +613,7 @@ static void test_service_states(void **state)
     in.found = false;
     dec_evaluate(&in, &r);
     assert_int_equal(r.action, DEC_NONE);
-    assert_string_equal(r.outcome, "service-not-found");
+    assert_string_equal(dec_outcome_names[r.outcome], "service-not-found");
     assert_string_equal(r.reason,
                         "service web not found (by id, id prefix or name)");
     assert_false(r.sync);
@@ -626,7 +631,7 @@ static void test_service_states(void **state)
     /* global wins over updating; updating leaves even bounds alone */
     in.updating = true;
     dec_evaluate(&in, &r);
-    assert_string_equal(r.outcome, "not-scalable");
+    assert_string_equal(dec_outcome_names[r.outcome], "not-scalable");
     in.global = false;
     in.actual = 20;
     dec_evaluate(&in, &r);
@@ -719,6 +724,215 @@ static void test_window_check_codes(void **state)
     assert_string_equal(small, "insuf");
 }
 
+/* ---- the auto rule (scale_mode auto, the default) ---- */
+
+/* Policy A of DECISIONS.md in auto mode: out 70% for 2m, in 30% for 5m. */
+static struct policy auto_policy(long cur_no)
+{
+    struct policy p = make_policy(cur_no);
+    p.mode = POL_MODE_AUTO;
+    p.in_cond = 30;
+    p.out_ms = 2 * MIN_MS;
+    p.in_ms = 5 * MIN_MS;
+    p.warmup_ms = 30000;
+    return p;
+}
+
+/* A window whose replicas' latest and highest points are given per
+ * replica. */
+static void set_points(struct dec_window *w, double last, double max)
+{
+    w->last_sum = last * (double)w->containers;
+    w->max_sum = max * (double)w->containers;
+}
+
+static void test_auto_proportional(void **state)
+{
+    struct policy p = auto_policy(3);
+    struct dec_input in = make_input(&p, 3, 84.2, 84.2);
+    struct dec_result r;
+    (void)state;
+    in.limit = 100;
+    set_points(&in.out_win, 80, 90);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-out");
+    /* 3 × 84.2% = 252.6% of load, at 70% each: 4 */
+    assert_int_equal(r.to, 4);
+    assert_string_equal(r.reason, "mean cpu_ratio 84.2% > 70% over 2m, load "
+                                  "252.6% needs 4 at 70%: 3 \u2192 4");
+    /* the latest points say more (the load still rising): 3 × 94% */
+    set_points(&in.out_win, 94, 94);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 5);
+    assert_string_equal(r.reason, "mean cpu_ratio 84.2% > 70% over 2m, load "
+                                  "282.0% needs 5 at 70%: 3 \u2192 5");
+    /* no CPU limit: cpu_ratio may pass 100%; 3 × 180% needs 8 */
+    in = make_input(&p, 3, 180, 180);
+    in.limit = NAN;
+    set_points(&in.out_win, 180, 180);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 8);
+    /* never above max_no */
+    p.max_no = 6;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 6);
+}
+
+static void test_auto_saturated(void **state)
+{
+    struct policy p = auto_policy(2);
+    struct dec_result r;
+    (void)state;
+    /* a surge: the latest points at the limit, 25 above the mean */
+    struct dec_input in = make_input(&p, 2, 75, 40);
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    /* enough for 2 × 100% at in_cond 30%: 7 */
+    assert_int_equal(r.to, 7);
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 75.0% > 70% over 2m, latest 100.0% "
+                        "at the limit (load unknown above it): enough for 2 "
+                        "at 30%: 2 \u2192 7");
+    /* pinned at the limit all window: the same bet */
+    in = make_input(&p, 2, 99.5, 99.5);
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 7);
+    /* hovering near the limit (mean 93%): the load is near it, sized from
+     * what was seen: 2 × 93% at 70% each */
+    in = make_input(&p, 2, 93, 93);
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 3);
+    /* the limit is the service's: at 50% of a core a replica at 48% is
+     * saturated */
+    in = make_input(&p, 2, 75, 40);
+    in.limit = 50;
+    set_points(&in.out_win, 48, 50);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 4); /* ceil(2 × 50 / 30) */
+}
+
+/* The window's mean is above out_cond but the load it served fits the
+ * replicas (fewer points: replicas that joined late). */
+static void test_auto_hold_when_load_fits(void **state)
+{
+    struct policy p = auto_policy(3);
+    struct dec_input in = make_input(&p, 3, 71, 50);
+    struct dec_result r;
+    (void)state;
+    in.out_win.points /= 2;
+    set_points(&in.out_win, 35, 75); /* and now less */
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "hold");
+    assert_string_equal(r.reason, "mean cpu_ratio 71.0% > 70% over 2m, but "
+                                  "its load 106.5% fits 3 at 70%: hold");
+}
+
+static void test_auto_scale_in(void **state)
+{
+    struct policy p = auto_policy(6);
+    struct dec_input in = make_input(&p, 6, 12, 10);
+    struct dec_result r;
+    (void)state;
+    set_points(&in.in_win, 10, 15);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    /* peak 6 × 15% = 90%, at 70% / 1.1 = 63.6% each: 2 */
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, peak "
+                                  "load 90.0% fits 2 at 63.6%: 6 \u2192 2");
+    /* never below min_no */
+    p.min_no = 3;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 3);
+    /* a peak that needs them all: hold */
+    p.min_no = 1;
+    set_points(&in.in_win, 10, 60);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 6, "hold");
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, but "
+                                  "its peak load 360.0% needs 6 at 63.6%: "
+                                  "hold");
+}
+
+static void test_capacity_bound(void **state)
+{
+    struct policy p = auto_policy(6);
+    struct dec_input in = make_input(&p, 6, 90, 90);
+    struct dec_result r;
+    (void)state;
+    in.running = 4;
+    in.out_win.fresh = in.in_win.fresh = 4;
+    in.out_win.containers = in.in_win.containers = 4;
+    in.pending = 2;
+    in.pending_why = "insufficient resources on 3 nodes";
+    dec_evaluate(&in, &r);
+    expect_none(&r, 6, "capacity-bound");
+    assert_string_equal(r.reason, "capacity-bound: 2 of 6 tasks pending: "
+                                  "insufficient resources on 3 nodes; mean "
+                                  "cpu_ratio 90.0% > 70% over 2m, no replicas "
+                                  "added");
+    /* the seed's step obeys it too */
+    p.mode = POL_MODE_STEP;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 6, "capacity-bound");
+    /* low load on a capacity-bound service still scales in */
+    p.mode = POL_MODE_AUTO;
+    in = make_input(&p, 6, 10, 10);
+    in.running = 4;
+    in.pending = 2;
+    in.out_win.fresh = in.in_win.fresh = 4;
+    in.out_win.containers = in.in_win.containers = 4;
+    set_points(&in.in_win, 10, 12);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+}
+
+/* The replicas expected to report: the running ones when the engine says
+ * how many, less those left out as warming up. */
+static void test_coverage_running_and_warming(void **state)
+{
+    struct policy p = auto_policy(3);
+    struct dec_input in = make_input(&p, 3, 50, 50);
+    struct dec_result r;
+    (void)state;
+    in.out_win.fresh = in.in_win.fresh = 2;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 2 of 3 replicas "
+                                  "reporting");
+    in.running = 2; /* one task is not running: 2 of 2 */
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "steady");
+    in.running = -1;
+    in.out_win.warming = in.in_win.warming = 1; /* one is warming up */
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "steady");
+    in.out_win.warming = 0;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+}
+
+static void test_outcome_names(void **state)
+{
+    (void)state;
+    assert_int_equal(DEC_NOUTCOMES, 16);
+    assert_string_equal(dec_outcome_names[DEC_O_SCALE_OUT], "scale-out");
+    assert_string_equal(dec_outcome_names[DEC_O_CAPACITY], "capacity-bound");
+    assert_string_equal(dec_outcome_names[DEC_O_METRICS_DOWN],
+                        "metrics-unavailable");
+    for (int i = 0; i < DEC_NOUTCOMES; i++)
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(dec_outcome_names[i],
+                                    dec_outcome_names[j]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +961,13 @@ int main(void)
         cmocka_unit_test(test_service_states),
         cmocka_unit_test(test_reason_units),
         cmocka_unit_test(test_window_check_codes),
+        cmocka_unit_test(test_auto_proportional),
+        cmocka_unit_test(test_auto_saturated),
+        cmocka_unit_test(test_auto_hold_when_load_fits),
+        cmocka_unit_test(test_auto_scale_in),
+        cmocka_unit_test(test_capacity_bound),
+        cmocka_unit_test(test_coverage_running_and_warming),
+        cmocka_unit_test(test_outcome_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

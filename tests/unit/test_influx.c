@@ -994,7 +994,8 @@ static void test_windows_statement(void **state)
                         "\"service\", \"container\"";
     char want[2048];
     snprintf(want, sizeof want,
-             "SELECT mean(\"cpu_ratio\"), count(\"cpu_ratio\")%s; "
+             "SELECT mean(\"cpu_ratio\"), count(\"cpu_ratio\"), "
+             "max(\"cpu_ratio\")%s; "
              "SELECT first(\"cpu_ratio\")%s; SELECT last(\"cpu_ratio\")%s",
              where, where, where);
     assert_string_equal(b.ptr, want);
@@ -1125,8 +1126,11 @@ static void test_windows_parse_cpu(void **state)
     assert_int_equal(a[0].count, 6);
     assert_int_equal(a[0].first_ms, 1700000000000LL);
     assert_int_equal(a[0].last_ms, 1700000050000LL);
+    assert_true(a[0].max == 15.5);
+    assert_true(a[0].last == 15.5);
     assert_string_equal(a[1].container, "bbbbbbbbbbbb");
     assert_true(a[1].mean == 22.75);
+    assert_true(a[1].max == 25.25);
     assert_int_equal(a[1].first_ms, 1700000000001LL);
     assert_int_equal(a[1].last_ms, 1700000050001LL);
     assert_string_equal(a[2].service, "zq8n4m2v6b1c9x7l5k3j0h2g4");
@@ -1135,6 +1139,10 @@ static void test_windows_parse_cpu(void **state)
     assert_int_equal(a[2].count, 3);
     assert_int_equal(a[2].first_ms, 1700000030002LL);
     assert_int_equal(a[2].last_ms, 1700000050002LL);
+    /* InfluxDB's mean 0.10000000000000002 is above its max 0.1: the
+     * highest point is never below the mean */
+    assert_true(a[2].max == a[2].mean);
+    assert_true(a[2].last == 0.1);
     free(a);
 }
 

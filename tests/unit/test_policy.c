@@ -45,10 +45,56 @@ static void test_col_names(void **state)
 {
     static const char *const want[POL_NCOLS] = {
         "seq",      "min_no",  "max_no",       "cur_no",      "cond_item",
-        "out_cond", "in_cond", "out_duration", "in_duration", "service_id"};
+        "out_cond", "in_cond", "out_duration", "in_duration", "service_id",
+        "scale_mode", "warmup"};
     (void)state;
     for (int i = 0; i < POL_NCOLS; i++)
         assert_string_equal(pol_col_names[i], want[i]);
+}
+
+/* The optional columns: absent (NULL) is the default; the seed's rows
+ * never name them. */
+static void test_optional_columns(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512];
+    (void)state;
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.mode, POL_MODE_AUTO);
+    assert_int_equal(p.warmup_ms, POL_WARMUP_DEFAULT_MS);
+    r.col[POL_SCALE_MODE] = "step";
+    r.col[POL_WARMUP] = "1m30s";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.mode, POL_MODE_STEP);
+    assert_int_equal(p.warmup_ms, 90000);
+    r.col[POL_SCALE_MODE] = "auto";
+    r.col[POL_WARMUP] = "0s";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.mode, POL_MODE_AUTO);
+    assert_int_equal(p.warmup_ms, 0);
+    /* the seed's columns come first and only the new ones are optional */
+    for (int c = 0; c < POL_NCOLS; c++)
+        assert_int_equal(pol_col_optional[c], c >= POL_SEED_NCOLS);
+    assert_string_equal(pol_col_types[POL_SEQ], "int primary key");
+    assert_string_equal(pol_col_types[POL_WARMUP], "TEXT");
+}
+
+static void test_optional_columns_bad(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_SCALE_MODE] = "Step";
+    expect_fail(r, "policy seq=3: scale_mode \"Step\": unknown; use auto "
+                   "(sized to the load, the default) or step (the seed's "
+                   "+1/-1)", false);
+    r.col[POL_SCALE_MODE] = NULL;
+    r.col[POL_WARMUP] = "30";
+    expect_fail(r, "policy seq=3: warmup \"30\": a bare number is not a "
+                   "duration; use 30s, 10m, 1h30m or 2d", false);
+    r.col[POL_WARMUP] = "2h";
+    expect_fail(r, "policy seq=3: warmup \"2h\": longer than 1h; use 0s to "
+                   "1h", false);
 }
 
 static void test_metric_table(void **state)
@@ -482,6 +528,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_col_names),
+        cmocka_unit_test(test_optional_columns),
+        cmocka_unit_test(test_optional_columns_bad),
         cmocka_unit_test(test_metric_table),
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_valid_units),

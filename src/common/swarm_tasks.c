@@ -1,0 +1,222 @@
+#include "swarm_tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "docker.h"
+
+static int two(const char *s, int *v)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    *v = (s[0] - '0') * 10 + (s[1] - '0');
+    return 0;
+}
+
+int stask_parse_time(const char *s, int64_t *ms)
+{
+    int y1, y2, mo, d, h, mi, sec, frac_ms = 0, off = 0;
+    if (!s || strlen(s) < 20 || two(s, &y1) || two(s + 2, &y2) || s[4] != '-' ||
+        two(s + 5, &mo) || s[7] != '-' || two(s + 8, &d) ||
+        (s[10] != 'T' && s[10] != 't') || two(s + 11, &h) || s[13] != ':' ||
+        two(s + 14, &mi) || s[16] != ':' || two(s + 17, &sec))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    const char *p = s + 19;
+    if (*p == '.') {
+        int digits = 0;
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            if (digits < 3)
+                frac_ms = frac_ms * 10 + (*p - '0');
+            digits++;
+            p++;
+        }
+        if (digits == 0 || digits > 9)
+            return -1;
+        for (int i = digits; i < 3; i++)
+            frac_ms *= 10;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (two(p + 1, &oh) || p[3] != ':' || two(p + 4, &om) || oh > 23 ||
+            om > 59)
+            return -1;
+        off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y1 * 100 + y2 - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1 && !(y1 == 19 && y2 == 69))
+        return -1;
+    *ms = ((int64_t)t - off) * 1000 + frac_ms;
+    return 0;
+}
+
+static void copy_trunc(const json_t *v, char *out, size_t outlen)
+{
+    const char *s = json_string_value(v);
+    size_t n = 0;
+    if (s)
+        for (; s[n] && n + 1 < outlen; n++)
+            out[n] = (s[n] >= 0x20 && s[n] != 0x7f) ? s[n] : '?';
+    out[n] = '\0';
+}
+
+static int cmp_task(const void *pa, const void *pb)
+{
+    const struct stask *a = pa, *b = pb;
+    int c = strcmp(a->service, b->service);
+    return c ? c : strcmp(a->container, b->container);
+}
+
+int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
+                     size_t errlen)
+{
+    out->v = NULL;
+    out->n = 0;
+    if (!json_is_array(arr)) {
+        errf(err, errlen, "GET /tasks: expected a JSON array");
+        return -1;
+    }
+    size_t n = json_array_size(arr), k = 0;
+    struct stask *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *t = json_array_get(arr, i);
+        const json_t *id = json_object_get(t, "ID");
+        const json_t *svc = json_object_get(t, "ServiceID");
+        const json_t *st = json_object_get(t, "Status");
+        const char *desired =
+            json_string_value(json_object_get(t, "DesiredState"));
+        if (!json_is_string(id) || !json_is_string(svc) ||
+            !json_is_object(st)) {
+            errf(err, errlen,
+                 "GET /tasks: task %zu has no ID, ServiceID or Status", i);
+            free(v);
+            return -1;
+        }
+        if (!desired || strcmp(desired, "running"))
+            continue;
+        struct stask *x = &v[k];
+        if (json_string_length(svc) >= sizeof x->service)
+            continue; /* not a swarm id */
+        memcpy(x->service, json_string_value(svc), json_string_length(svc));
+        const char *state = json_string_value(json_object_get(st, "State"));
+        x->running = state && !strcmp(state, "running");
+        /* new → pending → assigned → accepted → preparing → ready →
+         * starting → running: every state before running waits */
+        x->pending =
+            state && !x->running &&
+            (!strcmp(state, "new") || !strcmp(state, "pending") ||
+             !strcmp(state, "assigned") || !strcmp(state, "accepted") ||
+             !strcmp(state, "preparing") || !strcmp(state, "ready") ||
+             !strcmp(state, "starting"));
+        const char *ts = json_string_value(json_object_get(st, "Timestamp"));
+        if (!ts || stask_parse_time(ts, &x->since_ms))
+            x->since_ms = -1;
+        const char *cid = json_string_value(json_object_get(
+            json_object_get(st, "ContainerStatus"), "ContainerID"));
+        if (cid) {
+            size_t cl = strlen(cid) < 12 ? strlen(cid) : 12;
+            memcpy(x->container, cid, cl);
+        }
+        copy_trunc(json_object_get(st, "Err"), x->err, sizeof x->err);
+        k++;
+    }
+    if (k > 1)
+        qsort(v, k, sizeof *v, cmp_task);
+    out->v = v;
+    out->n = k;
+    return 0;
+}
+
+void stask_list_free(struct stask_list *l)
+{
+    if (!l)
+        return;
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+int stask_list(struct dkr *d, struct stask_list *out, char *err, size_t errlen)
+{
+    json_t *root = NULL;
+    out->v = NULL;
+    out->n = 0;
+    /* filters={"desired-state":["running"]} */
+    if (dkr_json(d, "GET",
+                 "/tasks?filters=%7B%22desired-state%22%3A%5B%22running%22"
+                 "%5D%7D",
+                 NULL, &root, NULL, err, errlen))
+        return -1;
+    int rc = stask_parse_list(root, out, err, errlen);
+    json_decref(root);
+    return rc;
+}
+
+/* The first task of service (lower bound). */
+static size_t first_of(const struct stask_list *l, const char *service)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(l->v[mid].service, service) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void stask_count(const struct stask_list *l, const char *service,
+                 struct stask_count *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = first_of(l, service);
+         i < l->n && !strcmp(l->v[i].service, service); i++) {
+        const struct stask *t = &l->v[i];
+        if (t->running)
+            out->running++;
+        if (t->pending) {
+            if (out->pending++ == 0 && t->err[0]) {
+                /* "no suitable node (insufficient resources on 3 nodes)":
+                 * the part in parentheses says it best */
+                const char *o = strchr(t->err, '('), *c = strrchr(t->err, ')');
+                if (o && c && c > o + 1)
+                    snprintf(out->why, sizeof out->why, "%.*s",
+                             (int)(c - o - 1), o + 1);
+                else
+                    snprintf(out->why, sizeof out->why, "%s", t->err);
+            }
+        }
+    }
+}
+
+int64_t stask_started(const struct stask_list *l, const char *service,
+                      const char *container)
+{
+    char key[16] = "";
+    size_t cl = strlen(container) < 12 ? strlen(container) : 12;
+    memcpy(key, container, cl);
+    for (size_t i = first_of(l, service);
+         i < l->n && !strcmp(l->v[i].service, service); i++)
+        if (l->v[i].running && !strcmp(l->v[i].container, key))
+            return l->v[i].since_ms;
+    return -1;
+}

@@ -1,0 +1,67 @@
+/* The tasks of swarm services (GET /tasks, once per das cycle): when each
+ * replica started running (so replicas still warming up are left out of
+ * the means) and which tasks stay pending because no node can run them
+ * (capacity-bound: adding replicas would not add capacity).
+ *
+ * The parsers take decoded JSON or text and do no I/O, so recorded
+ * replies test them and a fuzzer drives them. */
+#ifndef DAS_SWARM_TASKS_H
+#define DAS_SWARM_TASKS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xmalloc.h"
+
+struct dkr;
+
+/* One task that should be running (DesiredState running). */
+struct stask {
+    char service[72];   /* ServiceID */
+    char container[16]; /* the container's short id (12 hex), "" when none */
+    bool running;       /* Status.State running */
+    bool pending;       /* not yet running: new, pending, assigned, ... */
+    int64_t since_ms;   /* Status.Timestamp: when it entered its state */
+    char err[160];      /* Status.Err (why it is pending), "" when none */
+};
+
+struct stask_list {
+    struct stask *v; /* sorted by service, then container */
+    size_t n;
+};
+
+/* Parses RFC 3339 time as Docker writes it ("2026-11-28T22:30:00.123Z",
+ * nanoseconds and a "+01:00" offset allowed) into Unix milliseconds. 0 /
+ * -1 on anything else. */
+int stask_parse_time(const char *s, int64_t *ms) WUR;
+
+/* Parses the array of GET /tasks into *out (heap; stask_list_free). Tasks
+ * whose DesiredState is not running are skipped; a task without ID,
+ * ServiceID or Status is an error (-1 + err). */
+int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
+                     size_t errlen) WUR;
+void stask_list_free(struct stask_list *l);
+
+/* GET /tasks?filters={"desired-state":["running"]}. */
+int stask_list(struct dkr *d, struct stask_list *out, char *err,
+               size_t errlen) WUR;
+
+/* A service's tasks: how many run and how many wait, and in words why the
+ * first waiting one waits ("insufficient resources on 3 nodes"; "" when
+ * none waits or Docker gave no reason). */
+struct stask_count {
+    long running, pending;
+    char why[160];
+};
+void stask_count(const struct stask_list *l, const char *service,
+                 struct stask_count *out);
+
+/* When the service's container (short id, or a longer id of which the
+ * first 12 characters are taken) started running; -1 when no running task
+ * of the list has it. */
+int64_t stask_started(const struct stask_list *l, const char *service,
+                      const char *container);
+
+#endif

@@ -1,0 +1,158 @@
+/* swarm_tasks: Docker's task times, the task listing, per-service counts
+ * and replica start times. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "swarm_tasks.h"
+
+static void test_time(void **state)
+{
+    int64_t ms;
+    (void)state;
+    assert_int_equal(stask_parse_time("1970-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(stask_parse_time("2023-11-14T22:13:20Z", &ms), 0);
+    assert_int_equal(ms, 1700000000000LL);
+    /* Docker's nanoseconds: milliseconds kept, the rest dropped */
+    assert_int_equal(stask_parse_time("2023-11-14T22:13:20.123456789Z", &ms),
+                     0);
+    assert_int_equal(ms, 1700000000123LL);
+    assert_int_equal(stask_parse_time("2023-11-14T22:13:20.5Z", &ms), 0);
+    assert_int_equal(ms, 1700000000500LL);
+    /* an offset: 23:13:20+01:00 is 22:13:20Z */
+    assert_int_equal(stask_parse_time("2023-11-14T23:13:20+01:00", &ms), 0);
+    assert_int_equal(ms, 1700000000000LL);
+    assert_int_equal(stask_parse_time("2023-11-14T21:43:20-00:30", &ms), 0);
+    assert_int_equal(ms, 1700000000000LL);
+    /* what is not RFC 3339 */
+    const char *bad[] = {"",
+                         "2023-11-14",
+                         "2023-11-14 22:13:20Z",
+                         "2023-13-14T22:13:20Z",
+                         "2023-11-14T24:13:20Z",
+                         "2023-11-14T22:13:20",
+                         "2023-11-14T22:13:20.Z",
+                         "2023-11-14T22:13:20.1234567890Z",
+                         "2023-11-14T22:13:20Zjunk",
+                         "2023-11-14T22:13:20+1:00",
+                         "x023-11-14T22:13:20Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (stask_parse_time(bad[i], &ms) == 0)
+            fail_msg("accepted \"%s\"", bad[i]);
+    assert_int_equal(stask_parse_time(NULL, &ms), -1);
+}
+
+/* A listing as GET /tasks returns it (fields das reads; Docker 20.10). */
+static const char listing[] =
+    "[{\"ID\":\"t1\",\"ServiceID\":\"svcb\",\"DesiredState\":\"running\","
+    "\"Status\":{\"Timestamp\":\"2023-11-14T22:13:20.5Z\",\"State\":"
+    "\"running\",\"ContainerStatus\":{\"ContainerID\":"
+    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}},"
+    "{\"ID\":\"t2\",\"ServiceID\":\"svca\",\"DesiredState\":\"running\","
+    "\"Status\":{\"Timestamp\":\"2023-11-14T22:00:00Z\",\"State\":"
+    "\"pending\",\"Err\":\"no suitable node (insufficient resources on 3 "
+    "nodes)\"}},"
+    "{\"ID\":\"t3\",\"ServiceID\":\"svca\",\"DesiredState\":\"running\","
+    "\"Status\":{\"Timestamp\":\"2023-11-14T21:00:00Z\",\"State\":"
+    "\"running\",\"ContainerStatus\":{\"ContainerID\":\"aaaaaaaaaaaa1\"}}},"
+    "{\"ID\":\"t4\",\"ServiceID\":\"svca\",\"DesiredState\":\"shutdown\","
+    "\"Status\":{\"Timestamp\":\"2023-11-14T20:00:00Z\",\"State\":"
+    "\"running\",\"ContainerStatus\":{\"ContainerID\":\"cccccccccccc\"}}},"
+    "{\"ID\":\"t5\",\"ServiceID\":\"svca\",\"DesiredState\":\"running\","
+    "\"Status\":{\"Timestamp\":\"bad time\",\"State\":\"assigned\","
+    "\"Err\":\"\\u001b[31mred\"}}]";
+
+static void parse(const char *text, struct stask_list *l)
+{
+    json_error_t je;
+    char err[256];
+    json_t *j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    if (stask_parse_list(j, l, err, sizeof err))
+        fail_msg("%s", err);
+    json_decref(j);
+}
+
+static void test_list(void **state)
+{
+    struct stask_list l;
+    struct stask_count c;
+    (void)state;
+    parse(listing, &l);
+    assert_int_equal(l.n, 4); /* t4 should not run: left out */
+    /* sorted by service, then container */
+    assert_string_equal(l.v[0].service, "svca");
+    assert_string_equal(l.v[0].container, "");
+    assert_string_equal(l.v[2].container, "aaaaaaaaaaaa");
+    assert_string_equal(l.v[3].service, "svcb");
+    assert_string_equal(l.v[3].container, "0123456789ab");
+
+    stask_count(&l, "svca", &c);
+    assert_int_equal(c.running, 1);
+    assert_int_equal(c.pending, 2);
+    /* the first waiting task's reason, the part in parentheses */
+    assert_string_equal(c.why, "insufficient resources on 3 nodes");
+    stask_count(&l, "svcb", &c);
+    assert_int_equal(c.running, 1);
+    assert_int_equal(c.pending, 0);
+    assert_string_equal(c.why, "");
+    stask_count(&l, "nope", &c);
+    assert_int_equal(c.running + c.pending, 0);
+
+    /* start times by short or full id; only of running tasks */
+    assert_int_equal(stask_started(&l, "svcb", "0123456789ab"),
+                     1700000000500LL);
+    assert_int_equal(
+        stask_started(&l, "svcb",
+                      "0123456789abcdef0123456789abcdef0123456789abcdef01234"
+                      "56789abcdef"),
+        1700000000500LL);
+    assert_int_equal(stask_started(&l, "svca", "aaaaaaaaaaaa"),
+                     1699995600000LL);
+    assert_int_equal(stask_started(&l, "svca", "0123456789ab"), -1);
+    assert_int_equal(stask_started(&l, "svca", "cccccccccccc"), -1);
+    /* a control byte from the engine never reaches a message */
+    for (size_t i = 0; i < l.n; i++)
+        for (const char *p = l.v[i].err; *p; p++)
+            assert_true((unsigned char)*p >= 0x20);
+    stask_list_free(&l);
+    stask_list_free(&l); /* twice is fine */
+}
+
+static void test_list_errors(void **state)
+{
+    struct stask_list l;
+    char err[256];
+    json_error_t je;
+    (void)state;
+    json_t *j = json_loads("{\"message\":\"not an array\"}", 0, &je);
+    assert_int_equal(stask_parse_list(j, &l, err, sizeof err), -1);
+    assert_string_equal(err, "GET /tasks: expected a JSON array");
+    json_decref(j);
+    j = json_loads("[{\"ID\":\"t1\",\"DesiredState\":\"running\"}]", 0, &je);
+    assert_int_equal(stask_parse_list(j, &l, err, sizeof err), -1);
+    assert_string_equal(err, "GET /tasks: task 0 has no ID, ServiceID or "
+                             "Status");
+    assert_null(l.v);
+    json_decref(j);
+    /* an empty listing is fine */
+    parse("[]", &l);
+    assert_int_equal(l.n, 0);
+    stask_list_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
