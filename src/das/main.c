@@ -17,6 +17,8 @@ static void usage(FILE *f)
             "  status [--watch]    each policy's windows, coverage and outcome\n"
             "  events [--service S] [--since DUR]\n"
             "                      the scaling history\n"
+            "  simulate --trace FILE.csv [policy flags | --policy SEQ]\n"
+            "                      what a policy would do to a load\n"
             "\n"
             "`das COMMAND --help` lists a command's options.\n");
 }
@@ -41,7 +43,9 @@ int main(int argc, char **argv)
         return das_cmd_status(argc - 1, argv + 1);
     if (!strcmp(cmd, "events"))
         return das_cmd_events(argc - 1, argv + 1);
-    fprintf(stderr, "das: unknown command \"%.64s\": use run, policy, status "
-                    "or events (das --help)\n", cmd);
+    if (!strcmp(cmd, "simulate"))
+        return das_cmd_simulate(argc - 1, argv + 1);
+    fprintf(stderr, "das: unknown command \"%.64s\": use run, policy, status, "
+                    "events or simulate (das --help)\n", cmd);
     return 2;
 }

@@ -1,0 +1,311 @@
+/* SVG of a simulation (plot.h). Two panels sharing the time axis: the load
+ * (percent of one core) and the replicas. */
+#include "plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define W 1000
+#define LEFT 70
+#define RIGHT 20
+#define TOP_Y 50  /* top of the load panel */
+#define TOP_H 300 /* its height */
+#define BOT_Y 400 /* top of the replica panel */
+#define BOT_H 150
+#define H 610
+
+int plot_escape(struct buf *out, const char *s)
+{
+    int bad = 0;
+    for (; *s && !bad; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&':
+            bad = buf_puts(out, "&amp;");
+            break;
+        case '<':
+            bad = buf_puts(out, "&lt;");
+            break;
+        case '>':
+            bad = buf_puts(out, "&gt;");
+            break;
+        case '"':
+            bad = buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            bad = buf_puts(out, "&apos;");
+            break;
+        default:
+            if (c >= 0x20 && c != 0x7f)
+                bad = buf_append(out, s, 1);
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+/* A "nice" axis step for a span: 1, 2 or 5 × 10^k, about n ticks. */
+static double nice_step(double span, int n)
+{
+    double raw = span / n, p = pow(10, floor(log10(raw))), f = raw / p;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+struct frame {
+    double t0, t1; /* seconds */
+    double y0, y1; /* panel values */
+    int py, ph;    /* panel top and height in pixels */
+};
+
+static double px(const struct frame *f, double t)
+{
+    return LEFT + (t - f->t0) / (f->t1 - f->t0) * (W - LEFT - RIGHT);
+}
+
+static double py(const struct frame *f, double v)
+{
+    return f->py + f->ph - (v - f->y0) / (f->y1 - f->y0) * f->ph;
+}
+
+/* A series as a step line (value holds for the step): one path. */
+static int step_path(struct buf *o, const struct frame *f,
+                     const struct sim_result *r,
+                     double (*val)(const struct sim_step *, const void *),
+                     const void *arg, double dt, const char *style)
+{
+    int bad = buf_printf(o, "<path %s d=\"", style);
+    for (size_t k = 0; k < r->nsteps && !bad; k++) {
+        double t = (double)r->steps[k].t_ms / 1000.0,
+               v = val(&r->steps[k], arg);
+        bad |= buf_printf(o, "%s%.1f %.1f H%.1f", k ? " L" : "M", px(f, t),
+                          py(f, v), px(f, t + dt));
+    }
+    return bad | buf_puts(o, "\"/>\n");
+}
+
+static double v_demand(const struct sim_step *s, const void *a)
+{
+    (void)a;
+    return s->demand;
+}
+
+/* serving replicas × a per-replica level (cap, out_cond or in_cond) */
+static double v_serving_times(const struct sim_step *s, const void *a)
+{
+    return (double)s->serving * *(const double *)a;
+}
+
+static double v_replicas_times(const struct sim_step *s, const void *a)
+{
+    return (double)s->replicas * *(const double *)a;
+}
+
+static double v_replicas(const struct sim_step *s, const void *a)
+{
+    (void)a;
+    return (double)s->replicas;
+}
+
+static double v_serving(const struct sim_step *s, const void *a)
+{
+    (void)a;
+    return (double)s->serving;
+}
+
+static int axes(struct buf *o, const struct frame *f, const char *ylabel,
+                double ystep, bool xlabels)
+{
+    int bad = buf_printf(o,
+                         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                         "fill=\"#fafafa\" stroke=\"#888\"/>\n",
+                         LEFT, f->py, W - LEFT - RIGHT, f->ph);
+    for (double v = f->y0; v <= f->y1 + 1e-9 && !bad; v += ystep) {
+        bad |= buf_printf(o,
+                          "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                          "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                          "text-anchor=\"end\" font-size=\"11\">%g</text>\n",
+                          LEFT, W - RIGHT, py(f, v), py(f, v), LEFT - 5,
+                          py(f, v) + 4, v);
+    }
+    double tstep = nice_step((f->t1 - f->t0) / 60.0, 10) * 60.0;
+    for (double t = ceil(f->t0 / tstep) * tstep; t <= f->t1 && !bad;
+         t += tstep) {
+        bad |= buf_printf(o,
+                          "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" "
+                          "stroke=\"#eee\"/>\n",
+                          px(f, t), px(f, t), f->py, f->py + f->ph);
+        if (xlabels)
+            bad |=
+                buf_printf(o,
+                           "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+                           "font-size=\"11\">%d:%02d</text>\n",
+                           px(f, t), f->py + f->ph + 15, (int)(t / 3600),
+                           (int)fmod(t / 60, 60));
+    }
+    bad |= buf_printf(o,
+                      "<text transform=\"translate(16,%d) rotate(-90)\" "
+                      "text-anchor=\"middle\" font-size=\"12\">",
+                      f->py + f->ph / 2);
+    bad |= plot_escape(o, ylabel);
+    return bad | buf_puts(o, "</text>\n");
+}
+
+static int legend(struct buf *o, int x, int y, const char *style,
+                  const char *label)
+{
+    int bad = buf_printf(o,
+                         "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" %s/>"
+                         "<text x=\"%d\" y=\"%d\" font-size=\"11\">",
+                         x, x + 22, y, y, style, x + 27, y + 4);
+    bad |= plot_escape(o, label);
+    return bad | buf_puts(o, "</text>\n");
+}
+
+int plot_svg(const struct sim_result *r, const struct policy *pol,
+             const struct sim_model *m, const char *title, struct buf *o)
+{
+    int bad = 0;
+    if (r->nsteps == 0)
+        return buf_puts(o, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    double dt = r->nsteps > 1
+                    ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
+                    : 10.0;
+    struct frame top = {(double)r->steps[0].t_ms / 1000.0,
+                        (double)r->steps[r->nsteps - 1].t_ms / 1000.0 + dt,
+                        0,
+                        0,
+                        TOP_Y,
+                        TOP_H};
+    double ymax = 0, rmax = 1;
+    for (size_t k = 0; k < r->nsteps; k++) {
+        const struct sim_step *s = &r->steps[k];
+        ymax = fmax(ymax, fmax(s->demand, (double)s->replicas * m->cap));
+        rmax = fmax(rmax, (double)s->replicas);
+    }
+    double ystep = nice_step(ymax > 0 ? ymax : 100, 6);
+    top.y1 = ceil(ymax / ystep) * ystep;
+    if (top.y1 <= 0)
+        top.y1 = ystep;
+    struct frame bot = top;
+    bot.py = BOT_Y;
+    bot.ph = BOT_H;
+    bot.y1 = fmax(rmax, (double)pol->max_no) + 1;
+    double rstep = nice_step(bot.y1, 5);
+    if (rstep < 1)
+        rstep = 1;
+    bot.y1 = ceil(bot.y1 / rstep) * rstep;
+
+    bad |=
+        buf_printf(o,
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+                   "height=\"%d\" viewBox=\"0 0 %d %d\" "
+                   "font-family=\"sans-serif\">\n"
+                   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+                   "<text x=\"%d\" y=\"22\" font-size=\"15\" "
+                   "font-weight=\"bold\">",
+                   W, H, W, H, LEFT);
+    bad |= plot_escape(o, title);
+    bad |= buf_printf(o,
+                      "</text>\n<text x=\"%d\" y=\"40\" font-size=\"12\">"
+                      "under_min %.1f, replica_min %.1f, actions %ld, flaps "
+                      "%ld</text>\n",
+                      LEFT, r->scores.under_min, r->scores.replica_min,
+                      r->scores.actions, r->scores.flaps);
+    bad |= axes(o, &top, "CPU, % of one core", ystep, false);
+    bad |= axes(o, &bot, "replicas", rstep, true);
+    bad |= buf_printf(o,
+                      "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                      "font-size=\"12\">time (h:mm)</text>\n",
+                      (LEFT + W - RIGHT) / 2, H - 12);
+
+    /* the load panel: where users wait shaded, capacity, thresholds
+     * dashed, demand on top */
+    for (size_t k = 0; k < r->nsteps && !bad;) {
+        const struct sim_step *s0 = &r->steps[k];
+        if (!(s0->demand > m->under_frac * m->cap * (double)s0->serving)) {
+            k++;
+            continue;
+        }
+        size_t e = k;
+        while (e < r->nsteps &&
+               r->steps[e].demand >
+                   m->under_frac * m->cap * (double)r->steps[e].serving)
+            e++;
+        double x0 = px(&top, (double)s0->t_ms / 1000.0);
+        double x1 = px(&top, (double)r->steps[e - 1].t_ms / 1000.0 + dt);
+        bad |= buf_printf(o,
+                          "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+                          "height=\"%d\" fill=\"#f6c9c4\"/>\n",
+                          x0, top.py, x1 - x0 > 1 ? x1 - x0 : 1, top.ph);
+        k = e;
+    }
+    double cap = m->cap, out = pol->out_cond, in = pol->in_cond;
+    bad |= step_path(o, &top, r, v_serving_times, &cap, dt,
+                     "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
+    bad |= step_path(o, &top, r, v_replicas_times, &out, dt,
+                     "fill=\"none\" stroke=\"#d60\" stroke-dasharray=\"6 4\"");
+    bad |= step_path(o, &top, r, v_replicas_times, &in, dt,
+                     "fill=\"none\" stroke=\"#38c\" stroke-dasharray=\"2 4\"");
+    bad |= step_path(o, &top, r, v_demand, NULL, dt,
+                     "fill=\"none\" stroke=\"#c22\" stroke-width=\"1.5\"");
+    /* the replica panel */
+    bad |= step_path(o, &bot, r, v_replicas, NULL, dt,
+                     "fill=\"none\" stroke=\"#333\" stroke-width=\"2\"");
+    bad |= step_path(o, &bot, r, v_serving, NULL, dt,
+                     "fill=\"none\" stroke=\"#2a7\" stroke-dasharray=\"4 3\"");
+    for (size_t i = 0; i < r->nactions && !bad; i++) {
+        const struct sim_action *a = &r->actions[i];
+        double t = (double)a->t_ms / 1000.0 + dt, x = px(&bot, t);
+        bool up = a->to > a->from;
+        double y = py(&bot, (double)a->to);
+        /* the apex points the way the count went */
+        bad |= buf_printf(o,
+                          "<path d=\"M%.1f %.1f l-5 %d h10 z\" fill=\"%s\">"
+                          "<title>",
+                          x, up ? y - 12 : y + 12, up ? 9 : -9,
+                          up ? "#c22" : "#38c");
+        bad |= plot_escape(o, a->reason);
+        bad |= buf_puts(o, "</title></path>\n");
+    }
+
+    /* legends, on a light box so lines under them do not hide them */
+    char lab[96], v[48];
+    int lx = LEFT + 10, ly = TOP_Y + 14;
+    bad |= buf_printf(o,
+                      "<rect x=\"%d\" y=\"%d\" width=\"640\" height=\"40\" "
+                      "fill=\"white\" fill-opacity=\"0.85\"/>\n"
+                      "<rect x=\"%d\" y=\"%d\" width=\"440\" height=\"22\" "
+                      "fill=\"white\" fill-opacity=\"0.85\"/>\n",
+                      lx - 5, ly - 10, lx - 5, BOT_Y + 4);
+    bad |= legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"", "demand");
+    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-width=\"2\"",
+                  "serving capacity (100% per serving replica)");
+    unit_format_exact(out, UNIT_RATIO, v, sizeof v);
+    snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);
+    bad |= legend(o, lx + 420, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",
+                  lab);
+    unit_format_exact(in, UNIT_RATIO, v, sizeof v);
+    snprintf(lab, sizeof lab, "scale-in line (%s per replica)", v);
+    bad |= legend(o, lx + 420, ly + 16,
+                  "stroke=\"#38c\" stroke-dasharray=\"2 4\"", lab);
+    bad |= buf_printf(o,
+                      "<rect x=\"%d\" y=\"%d\" width=\"22\" height=\"10\" "
+                      "fill=\"#f6c9c4\"/><text x=\"%d\" y=\"%d\" "
+                      "font-size=\"11\">users wait (demand above 90%% of "
+                      "serving capacity)</text>\n",
+                      lx, ly + 11, lx + 27, ly + 20);
+    ly = BOT_Y + 14;
+    bad |= legend(o, lx, ly, "stroke=\"#333\" stroke-width=\"2\"", "replicas");
+    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-dasharray=\"4 3\"",
+                  "serving");
+    bad |= buf_printf(o,
+                      "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
+                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale out"
+                      "</text><path d=\"M%d %d l-5 -9 h10 z\" fill=\"#38c\"/>"
+                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale in"
+                      "</text>\n",
+                      lx + 230, ly - 5, lx + 240, ly + 4, lx + 320, ly + 5,
+                      lx + 330, ly + 4);
+    bad |= buf_puts(o, "</svg>\n");
+    return bad ? -1 : 0;
+}

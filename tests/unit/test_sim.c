@@ -1,0 +1,390 @@
+/* sim: trace files, the load model of DECISIONS.md, the scores, the
+ * reference rules against DECISIONS.md's figures, and das's default rule
+ * against the goals — on the published traces and on generated ones. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "sim.h"
+#include "simgen.h"
+
+static const char *const published[] = {"step", "diurnal", "spikes", "noisy",
+                                        "ramp"};
+#define NPUB 5
+
+static void load_trace(const char *name, struct sim_trace *tr)
+{
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/traces/%s.csv", FIXTURES, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    if (sim_trace_parse(text, n, tr, err, sizeof err))
+        fail_msg("%s: %s", path, err);
+}
+
+/* Policy A of DECISIONS.md: 1..10, out 70% for 2m (B: 30s), in 30% for
+ * 5m; the default mode and warm-up. */
+static struct policy policy(int64_t out_ms)
+{
+    struct policy p;
+    memset(&p, 0, sizeof p);
+    p.seq = 1;
+    p.min_no = 1;
+    p.max_no = 10;
+    p.cur_no = -1;
+    p.metric = pol_metric_find("cpu_ratio");
+    p.out_cond = 70;
+    p.in_cond = 30;
+    p.out_ms = out_ms;
+    p.in_ms = 300000;
+    p.mode = POL_MODE_AUTO;
+    p.warmup_ms = POL_WARMUP_DEFAULT_MS;
+    snprintf(p.service_id, sizeof p.service_id, "web");
+    return p;
+}
+
+/* ---- trace files ---- */
+
+static void expect_parse_fail(const char *text, const char *want)
+{
+    struct sim_trace tr;
+    char err[256] = "";
+    if (sim_trace_parse(text, strlen(text), &tr, err, sizeof err) == 0)
+        fail_msg("accepted: %s", text);
+    if (strcmp(err, want))
+        fail_msg("\n got  %s\n want %s", err, want);
+    assert_null(tr.demand);
+}
+
+static void test_trace_parse(void **state)
+{
+    struct sim_trace tr;
+    char err[256];
+    (void)state;
+    const char *ok = "t,demand\r\n0,100\r\n10,150.5\n\n20,0\n";
+    assert_int_equal(sim_trace_parse(ok, strlen(ok), &tr, err, sizeof err), 0);
+    assert_int_equal(tr.n, 3);
+    assert_int_equal(tr.dt_ms, 10000);
+    assert_int_equal(tr.t0_ms, 0);
+    assert_true(tr.demand[1] == 150.5);
+    assert_true(tr.demand[2] == 0);
+    sim_trace_free(&tr);
+    /* no header, another start and step */
+    const char *bare = "60,1\n65,2\n70,3";
+    assert_int_equal(sim_trace_parse(bare, strlen(bare), &tr, err, sizeof err),
+                     0);
+    assert_int_equal(tr.n, 3);
+    assert_int_equal(tr.dt_ms, 5000);
+    assert_int_equal(tr.t0_ms, 60000);
+    sim_trace_free(&tr);
+
+    expect_parse_fail("t,demand\n0,100\n10\n",
+                      "line 3: one column; a trace is CSV \"t,demand\" (t in "
+                      "seconds, demand in percent of one core)");
+    expect_parse_fail("t,demand\n0,100,3\n",
+                      "line 2: more than two columns; use \"t,demand\"");
+    expect_parse_fail("t,demand\n0,100\nten,100\n",
+                      "line 3: t is not a number of seconds");
+    expect_parse_fail("t,demand\n0,-1\n10,1\n",
+                      "line 2: demand is not a number from 0 to 1000000000 "
+                      "(percent of one core)");
+    expect_parse_fail("t,demand\n0,nan\n10,1\n",
+                      "line 2: demand is not a number from 0 to 1000000000 "
+                      "(percent of one core)");
+    expect_parse_fail("t,demand\n0,1\n10,1\n25,1\n",
+                      "line 4: t 25 breaks the even spacing of 10s (expected "
+                      "20)");
+    expect_parse_fail("t,demand\n10,1\n10,1\n",
+                      "line 3: t must rise by a step of at most 1 day");
+    expect_parse_fail("t,demand\n0,1\n", "one row; a trace needs at least two "
+                                         "rows of \"t,demand\"");
+    expect_parse_fail("", "no rows; a trace needs at least two rows of "
+                          "\"t,demand\"");
+    static const char nul[] = "t,demand\n0,1\0\n10,1\n";
+    assert_int_equal(sim_trace_parse(nul, sizeof nul - 1, &tr, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "line 2: a NUL byte; a trace is text");
+}
+
+/* ---- the model ---- */
+
+static struct sim_trace constant(double d, size_t n)
+{
+    struct sim_trace tr = {xcalloc(n, sizeof(double)), n, 0, 10000};
+    for (size_t i = 0; i < n; i++)
+        tr.demand[i] = d;
+    return tr;
+}
+
+static void test_model_shares_and_warms(void **state)
+{
+    struct sim_model m;
+    struct sim_result r;
+    (void)state;
+    sim_model_default(&m);
+    /* 150 on the 2 starting replicas: each reports 75, nobody waits */
+    struct sim_trace tr = constant(150, 30);
+    struct policy p = policy(120000);
+    p.min_no = 2;
+    p.max_no = 2;
+    sim_run(&tr, &p, SIM_RULE_DAS, &m, &r);
+    assert_int_equal(r.nsteps, 30);
+    assert_int_equal(r.nactions, 0);
+    assert_true(r.steps[7].observed == 75.0);
+    assert_int_equal(r.steps[7].serving, 2);
+    assert_true(r.scores.under_min == 0);
+    assert_true(fabs(r.scores.replica_min - 2 * 30 * 10 / 60.0) < 1e-9);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+
+    /* min_no 4 over 2 replicas: the bound acts at step 0; the new ones
+     * exist from step 1 and serve 20 s later, from step 3 */
+    tr = constant(300, 10);
+    p.min_no = 4;
+    p.max_no = 10;
+    sim_run(&tr, &p, SIM_RULE_DAS, &m, &r);
+    assert_true(r.nactions >= 1);
+    assert_int_equal(r.actions[0].t_ms, 0);
+    assert_int_equal(r.actions[0].from, 2);
+    assert_int_equal(r.actions[0].to, 4);
+    assert_string_equal(r.actions[0].outcome, "bound");
+    assert_int_equal(r.steps[0].replicas, 2);
+    assert_int_equal(r.steps[1].replicas, 4);
+    assert_int_equal(r.steps[1].serving, 2);
+    assert_int_equal(r.steps[2].serving, 2);
+    assert_int_equal(r.steps[3].serving, 4);
+    /* warming replicas report 0: step 1's mean is the 2 serving at
+     * their limit over 4 replicas */
+    assert_true(r.steps[1].observed == 50.0);
+    assert_true(r.steps[3].observed == 75.0);
+    /* under-provisioned while 300 > 0.9 × 100 × 2: steps 0..2 */
+    assert_true(fabs(r.scores.under_min - 3 * 10 / 60.0) < 1e-9);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
+static void test_scores(void **state)
+{
+    struct sim_model m;
+    struct sim_scores s;
+    (void)state;
+    sim_model_default(&m);
+    struct sim_step st[3] = {
+        {0, 200, 2, 2, 100},    /* 200 > 180: under */
+        {10000, 180, 2, 2, 90}, /* not above 0.9 × 200 */
+        {20000, 100, 3, 2, 33}, /* 3 replicas, 2 serving */
+    };
+    struct sim_action a[4] = {
+        {0, 2, 3, "scale-out", ""},
+        {599999, 3, 2, "scale-in", ""},   /* opposite, < 10m: a flap */
+        {1199999, 2, 1, "scale-in", ""},  /* same way: none */
+        {1799999, 1, 2, "scale-out", ""}, /* opposite, exactly 10m: none */
+    };
+    sim_score(st, 3, a, 4, 10000, &m, &s);
+    assert_true(fabs(s.under_min - 10 / 60.0) < 1e-9);
+    assert_true(fabs(s.replica_min - 7 * 10 / 60.0) < 1e-9);
+    assert_int_equal(s.actions, 4);
+    assert_int_equal(s.flaps, 1);
+    a[3].t_ms = 1799998; /* 1 ms closer: now one */
+    sim_score(st, 3, a, 4, 10000, &m, &s);
+    assert_int_equal(s.flaps, 2);
+}
+
+/* ---- the reference rules reproduce DECISIONS.md within 5% ---- */
+
+struct fig {
+    double under, replica;
+    long actions, flaps;
+};
+
+static struct fig run_sum(enum sim_rule rule, int64_t out_ms,
+                          struct sim_trace *traces, size_t n)
+{
+    struct sim_model m;
+    struct fig f = {0, 0, 0, 0};
+    struct policy p = policy(out_ms);
+    sim_model_default(&m);
+    for (size_t i = 0; i < n; i++) {
+        struct sim_result r;
+        sim_run(&traces[i], &p, rule, &m, &r);
+        f.under += r.scores.under_min;
+        f.replica += r.scores.replica_min;
+        f.actions += r.scores.actions;
+        f.flaps += r.scores.flaps;
+        sim_result_free(&r);
+    }
+    return f;
+}
+
+static void within5(double got, double want, const char *what)
+{
+    if (fabs(got - want) > 0.05 * want + 1e-9)
+        fail_msg("%s: %.1f, DECISIONS.md says %.1f (more than 5%% off)", what,
+                 got, want);
+}
+
+static void test_reference_figures(void **state)
+{
+    static const struct {
+        const char *policy;
+        int64_t out_ms;
+        enum sim_rule rule;
+        struct fig want;
+    } ref[] = {
+        {"A", 120000, SIM_RULE_STEP, {35.8, 4095, 58, 6}},
+        {"A", 120000, SIM_RULE_HPA, {5.9, 4091, 120, 26}},
+        {"A", 120000, SIM_RULE_HPA_EQ, {66.7, 3201, 43, 5}},
+        {"B", 30000, SIM_RULE_STEP, {12.2, 4573, 84, 7}},
+        {"B", 30000, SIM_RULE_HPA, {5.9, 4091, 120, 26}},
+        {"B", 30000, SIM_RULE_HPA_EQ, {12.4, 3592, 53, 6}},
+    };
+    struct sim_trace tr[NPUB];
+    (void)state;
+    for (int i = 0; i < NPUB; i++)
+        load_trace(published[i], &tr[i]);
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        struct fig f = run_sum(ref[i].rule, ref[i].out_ms, tr, NPUB);
+        char what[64];
+        print_message("policy %s %-6s under_min %5.1f replica_min %5.0f "
+                      "actions %3ld flaps %2ld\n",
+                      ref[i].policy, sim_rule_names[ref[i].rule], f.under,
+                      f.replica, f.actions, f.flaps);
+        snprintf(what, sizeof what, "%s %s under_min", ref[i].policy,
+                 sim_rule_names[ref[i].rule]);
+        within5(f.under, ref[i].want.under, what);
+        snprintf(what, sizeof what, "%s %s replica_min", ref[i].policy,
+                 sim_rule_names[ref[i].rule]);
+        within5(f.replica, ref[i].want.replica, what);
+        snprintf(what, sizeof what, "%s %s actions", ref[i].policy,
+                 sim_rule_names[ref[i].rule]);
+        within5((double)f.actions, (double)ref[i].want.actions, what);
+        snprintf(what, sizeof what, "%s %s flaps", ref[i].policy,
+                 sim_rule_names[ref[i].rule]);
+        within5((double)f.flaps, (double)ref[i].want.flaps, what);
+    }
+    /* and per trace, policy A step's under_min (DECISIONS.md) */
+    static const double step_under[NPUB] = {3.2, 4.3, 25.0, 3.3, 0.0};
+    for (int i = 0; i < NPUB; i++) {
+        struct fig f = run_sum(SIM_RULE_STEP, 120000, &tr[i], 1);
+        if (fabs(f.under - step_under[i]) > 0.1 * step_under[i] + 0.05)
+            fail_msg("A step %s under_min %.1f, DECISIONS.md says %.1f",
+                     published[i], f.under, step_under[i]);
+    }
+    for (int i = 0; i < NPUB; i++)
+        sim_trace_free(&tr[i]);
+}
+
+/* ---- das's default rule against the goals ---- */
+
+/* How far das's rule may be from one goal: 1 where the goal is met;
+ * above 1 where it is not met (the note on issue 7 and BENCHMARKS.md say
+ * why), as a guard against getting worse. */
+struct bounds {
+    double a_under, a_replica, a_flaps; /* × step's (A) */
+    double b_under, b_replica, b_flaps; /* × hpa's (B) */
+};
+
+static void check(bool ok, const char *set, const char *what, double got,
+                  double ref, double factor)
+{
+    if (!ok)
+        fail_msg("%s %s: %.1f, more than %.2f × the reference's %.1f", set,
+                 what, got, factor, ref);
+}
+
+static void check_goals(const char *set, struct sim_trace *tr, size_t n,
+                        const struct bounds *bd)
+{
+    struct fig a = run_sum(SIM_RULE_DAS, 120000, tr, n);
+    struct fig as = run_sum(SIM_RULE_STEP, 120000, tr, n);
+    struct fig b = run_sum(SIM_RULE_DAS, 30000, tr, n);
+    struct fig bh = run_sum(SIM_RULE_HPA, 30000, tr, n);
+    print_message("%s A: das %.1f / %.0f / %ld flaps, step %.1f / %.0f / "
+                  "%ld\n",
+                  set, a.under, a.replica, a.flaps, as.under, as.replica,
+                  as.flaps);
+    print_message("%s B: das %.1f / %.0f / %ld flaps, hpa %.1f / %.0f / "
+                  "%ld\n",
+                  set, b.under, b.replica, b.flaps, bh.under, bh.replica,
+                  bh.flaps);
+    check(a.under <= bd->a_under * as.under, set, "A under_min", a.under,
+          as.under, bd->a_under);
+    check(a.replica <= bd->a_replica * as.replica, set, "A replica_min",
+          a.replica, as.replica, bd->a_replica);
+    check((double)a.flaps <= bd->a_flaps * (double)as.flaps, set, "A flaps",
+          (double)a.flaps, (double)as.flaps, bd->a_flaps);
+    check(b.under <= bd->b_under * bh.under, set, "B under_min", b.under,
+          bh.under, bd->b_under);
+    check(b.replica <= bd->b_replica * bh.replica, set, "B replica_min",
+          b.replica, bh.replica, bd->b_replica);
+    check((double)b.flaps <= bd->b_flaps * (double)bh.flaps, set, "B flaps",
+          (double)b.flaps, (double)bh.flaps, bd->b_flaps);
+}
+
+/* The goals of DECISIONS.md: A under_min <= 1/2 step's, replica_min and
+ * flaps <= step's; B under_min and replica_min <= hpa's, flaps <= 1/3
+ * hpa's. On the published traces all hold but B's replica_min, which is
+ * 3% above hpa's: das scales in only below in_cond (30%), as the policy
+ * says, where HPA trims toward 70% whenever the load falls. */
+static void test_goals_published(void **state)
+{
+    static const struct bounds bd = {0.5, 1, 1, 1, 1.05, 1.0 / 3};
+    struct sim_trace tr[NPUB];
+    (void)state;
+    for (int i = 0; i < NPUB; i++)
+        load_trace(published[i], &tr[i]);
+    check_goals("published", tr, NPUB, &bd);
+    for (int i = 0; i < NPUB; i++)
+        sim_trace_free(&tr[i]);
+}
+
+/* On traces das was not fitted to (simgen.h), A's under_min and B's
+ * under_min goals hold; A's replica_min (+3%) and flaps (+3%) and B's
+ * replica_min (+6%) and flaps (1.15 × a third of hpa's: short bursts are
+ * met and released) are not met. The bounds keep them from getting
+ * worse. */
+static void test_goals_generated(void **state)
+{
+    static const struct bounds bd = {0.5, 1.05, 1.05, 1, 1.08, 0.45};
+    struct sim_trace tr[SIMGEN_NTRACES];
+    (void)state;
+    for (int i = 0; i < SIMGEN_NTRACES; i++)
+        simgen_trace(i, &tr[i]);
+    check_goals("generated", tr, SIMGEN_NTRACES, &bd);
+    for (int i = 0; i < SIMGEN_NTRACES; i++)
+        sim_trace_free(&tr[i]);
+}
+
+static void test_rule_names(void **state)
+{
+    (void)state;
+    assert_int_equal(sim_rule_find("das"), SIM_RULE_DAS);
+    assert_int_equal(sim_rule_find("hpa-eq"), SIM_RULE_HPA_EQ);
+    assert_int_equal(sim_rule_find("HPA"), -1);
+    assert_int_equal(sim_rule_find(NULL), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trace_parse),
+        cmocka_unit_test(test_model_shares_and_warms),
+        cmocka_unit_test(test_scores),
+        cmocka_unit_test(test_reference_figures),
+        cmocka_unit_test(test_goals_published),
+        cmocka_unit_test(test_goals_generated),
+        cmocka_unit_test(test_rule_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
