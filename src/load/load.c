@@ -64,8 +64,7 @@ static int64_t clock_ns(clockid_t id)
 /* Reads the share (percent of one core, clamped to [0, 100]) from path into
  * *share. Returns 0, or -1 with err saying what is wrong (*share is then
  * left alone); err is unescaped: quote it to log it. */
-static int share_read(const char *path, double *share, char *err,
-                      size_t errlen)
+static int share_read(const char *path, double *share, char *err, size_t errlen)
 {
     char buf[SHARE_MAX_BYTES + 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -106,8 +105,7 @@ static int share_read(const char *path, double *share, char *err,
 static void burn(int64_t cpu_ns, int64_t deadline_ns)
 {
     int64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    while (!load_stop &&
-           clock_ns(CLOCK_THREAD_CPUTIME_ID) - start < cpu_ns &&
+    while (!load_stop && clock_ns(CLOCK_THREAD_CPUTIME_ID) - start < cpu_ns &&
            clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
     }
 }
@@ -116,9 +114,8 @@ static void sleep_until(int64_t deadline_ns)
 {
     struct timespec ts = {.tv_sec = (time_t)(deadline_ns / NS_PER_S),
                           .tv_nsec = (long)(deadline_ns % NS_PER_S)};
-    while (!load_stop &&
-           clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-               EINTR) {
+    while (!load_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+                                         NULL) == EINTR) {
     }
 }
 
@@ -133,78 +130,83 @@ static void usage(FILE *out)
             "  --log-level L   debug|info|warn|error (default info)\n");
 }
 
-int main(int argc, char **argv)
+struct load_opts {
+    const char *path;  /* the share file */
+    int64_t period_ms; /* duty cycle and re-read period */
+    enum log_level level;
+};
+
+/* Parses argv into o (defaults first). Returns 0, 1 when --help was shown,
+ * or 2 after reporting every bad option on stderr. */
+static int opts_parse(int argc, char **argv, struct load_opts *o)
 {
-    const char *path = "/load/share";
-    int64_t period_ms = 100;
-    int level = LOG_INFO;
     char err[512];
     int bad = 0;
 
+    *o = (struct load_opts){"/load/share", 100, LOG_INFO};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
             usage(stdout);
-            return 0;
+            return 1;
+        }
+        if (strcmp(opt, "--file") && strcmp(opt, "--period") &&
+            strcmp(opt, "--log-level")) {
+            fprintf(stderr, "load: unknown option %s\n", opt);
+            bad = 1;
+            continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "load: %s needs a value (or is unknown)\n", opt);
+            fprintf(stderr, "load: %s needs a value\n", opt);
             bad = 1;
             break;
         }
         const char *val = argv[++i];
         if (!strcmp(opt, "--file")) {
-            path = val;
+            o->path = val;
         } else if (!strcmp(opt, "--period")) {
-            if (dur_parse(val, &period_ms, err, sizeof err)) {
+            if (dur_parse(val, &o->period_ms, err, sizeof err)) {
                 fprintf(stderr, "load: --period %s\n", err);
                 bad = 1;
-            } else if (period_ms < 10 || period_ms > 1000) {
+            } else if (o->period_ms < 10 || o->period_ms > 1000) {
                 fprintf(stderr, "load: --period %s: must be 10ms..1s\n", val);
                 bad = 1;
             }
-        } else if (!strcmp(opt, "--log-level")) {
-            level = log_level_parse(val);
+        } else {
+            int level = log_level_parse(val);
             if (level < 0) {
                 fprintf(stderr,
                         "load: --log-level %s: use debug|info|warn|error\n",
                         val);
                 bad = 1;
+            } else {
+                o->level = (enum log_level)level;
             }
-        } else {
-            fprintf(stderr, "load: unknown option %s\n", opt);
-            bad = 1;
         }
     }
     if (bad) {
         usage(stderr);
         return 2;
     }
-    log_setup("load", (enum log_level)level);
+    return 0;
+}
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    char qpath[640];
-    log_info("started", "file=%s period_ms=%lld",
-             log_quote(path, qpath, sizeof qpath), (long long)period_ms);
-
+/* Until SIGTERM or SIGINT: each period, read the share and burn it. */
+static void load_run(const struct load_opts *o)
+{
+    char err[512], qerr[640];
     struct complaint bad_file = {0};
-    int64_t period_ns = period_ms * NS_PER_MS;
+    int64_t period_ns = o->period_ms * NS_PER_MS;
     int64_t next = clock_ns(CLOCK_MONOTONIC);
     double share = 0, last_logged = -1;
+
     while (!load_stop) {
         next += period_ns;
-        if (share_read(path, &share, err, sizeof err)) {
+        if (share_read(o->path, &share, err, sizeof err)) {
             share = 0;
             if (complain(&bad_file, err))
-                log_warn("no share: idle until the file is readable",
-                         "err=%s", log_quote(err, qpath, sizeof qpath));
+                log_warn("no share: idle until the file is readable", "err=%s",
+                         log_quote(err, qerr, sizeof qerr));
         } else if (complain_release(&bad_file)) {
             log_info("share readable again", "share=%.2f", share);
         }
@@ -220,6 +222,28 @@ int main(int argc, char **argv)
         if (now - next > period_ns)
             next = now;
     }
+}
+
+int main(int argc, char **argv)
+{
+    struct load_opts o;
+    int rc = opts_parse(argc, argv, &o);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    log_setup("load", o.level);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char qpath[256];
+    log_info("started", "file=%s period_ms=%lld",
+             log_quote(o.path, qpath, sizeof qpath), (long long)o.period_ms);
+    load_run(&o);
     log_info("stopped", NULL);
     return 0;
 }
