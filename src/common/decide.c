@@ -406,6 +406,11 @@ static void rule_steady(struct ctx *c)
         c->actual);
 }
 
+long dec_expected(const struct dec_input *in)
+{
+    return in->running >= 0 ? in->running : in->actual;
+}
+
 void dec_evaluate(const struct dec_input *in, struct dec_result *out)
 {
     const struct policy *pol = in->pol;
@@ -433,8 +438,7 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
 
     c.field = pol->metric ? pol->metric->field : "?";
     c.kind = pol->metric ? pol->metric->kind : UNIT_COUNT;
-    /* the replicas expected to report: those running, when known */
-    long expect = in->running >= 0 ? in->running : in->actual;
+    long expect = dec_expected(in);
     int64_t settle = in->last_action_ms;
     enum dec_coverage out_cov =
         dec_window_check(&in->out_win, in->now_ms, in->ds_interval_ms, settle,

@@ -129,6 +129,10 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
                                    int64_t last_action_ms, long actual,
                                    char *reason, size_t reasonlen);
 
+/* The replicas expected to report: the running tasks when known, else
+ * the service's replicas. */
+long dec_expected(const struct dec_input *in);
+
 /* Applies DESIGN.md §4 rules 1-6 to one policy: fills every field of out
  * (outcome is a string literal). Order: service-not-found, not-scalable,
  * updating (all three before sync); sync flag; bound; then the windows.

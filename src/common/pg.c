@@ -839,7 +839,7 @@ int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
     PGresult *res = run(db, "reading the last actions",
                         "select seq, max(time_ms) from das_events "
                         "where dry_run = false and time_ms >= $1 "
-                        "group by seq",
+                        "and action <> 'capacity-bound' group by seq",
                         1, params, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;

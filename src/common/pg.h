@@ -63,7 +63,8 @@ struct pg_event {
     int64_t time_ms;
     long seq;
     char service[POL_SERVICE_MAX];
-    char action[24];  /* scale-out, scale-in, bound, synced */
+    char action[24];  /* scale-out, scale-in, bound, synced, capacity-bound
+                         (a note: no change, not a last action) */
     long from_no, to_no;
     char metric[32];
     double observed;  /* NAN → NULL */
@@ -79,7 +80,8 @@ int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
 int pg_events(struct pg *db, const char *service, int64_t since_ms,
               size_t limit, struct pg_event **out, size_t *n, char *err,
               size_t errlen) WUR;
-/* The time of the last non-dry-run action per policy seq, from das_events,
+/* The time of the last non-dry-run action per policy seq, from das_events
+ * (capacity-bound rows are notes, not actions),
  * so a restart or a new leader keeps its windows. Fills times[i] for
  * seqs[i] (0 when none since since_ms). Only actions at or after since_ms
  * are read: an older one cannot reach into any window, and the table only

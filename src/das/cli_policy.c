@@ -22,8 +22,9 @@ static void policy_usage(FILE *f)
     fprintf(f, "usage: das policy list [--json]\n"
                "       das policy add SERVICE --min N --max N --item FIELD "
                "--out 70%% --in 10%%\n"
-               "                      --out-for 10m --in-for 10m [--seq N] "
-               "[--replace]\n"
+               "                      --out-for 10m --in-for 10m [--mode "
+               "auto|step]\n"
+               "                      [--warmup 30s] [--seq N] [--replace]\n"
                "       das policy rm SEQ\n"
                "       das policy check\n"
                "\n"
@@ -198,10 +199,10 @@ static int cmd_list(int argc, char **argv, bool check)
 
     size_t bad = 0;
     json_t *arr = conf.json ? json_array() : NULL;
-    struct table t = {.ncols = 11};
-    const char *head[11] = {"SEQ",     "SERVICE", "MIN",   "MAX",
-                            "CUR",     "ITEM",    "OUT",   "IN",
-                            "OUT-FOR", "IN-FOR",  "STATUS"};
+    struct table t = {.ncols = 13};
+    const char *head[13] = {"SEQ",  "SERVICE", "MIN",   "MAX",     "CUR",
+                            "ITEM", "OUT",     "IN",    "OUT-FOR", "IN-FOR",
+                            "MODE", "WARMUP",  "STATUS"};
     tbl_row(&t, head, 64);
     for (size_t i = 0; i < set.n; i++) {
         const struct pol_row *row = &set.rows[i];
@@ -224,11 +225,22 @@ static int cmd_list(int argc, char **argv, bool check)
             for (int c = POL_COND_ITEM; c <= POL_IN_DURATION; c++)
                 json_object_set_new(o, pol_col_names[c],
                                     json_text(row->col[c]));
+            for (int c = POL_SEED_NCOLS; c < POL_NCOLS; c++)
+                json_object_set_new(o, pol_col_names[c],
+                                    json_text(row->col[c]));
             json_object_set_new(o, "ok", json_boolean(ok));
             json_object_set_new(o, "status", json_string(ok ? "ok" : perr));
             json_array_append_new(arr, o);
         } else if (!check) {
-            const char *vals[11] = {row->col[POL_SEQ],
+            /* the optional columns as they apply: NULL is the default */
+            char wu[32];
+            const char *mode = row->col[POL_SCALE_MODE],
+                       *warmup = row->col[POL_WARMUP];
+            if (ok) {
+                mode = pol_mode_names[p.mode];
+                warmup = dur_format(p.warmup_ms, wu, sizeof wu);
+            }
+            const char *vals[13] = {row->col[POL_SEQ],
                                     row->col[POL_SERVICE_ID],
                                     row->col[POL_MIN_NO],
                                     row->col[POL_MAX_NO],
@@ -238,6 +250,8 @@ static int cmd_list(int argc, char **argv, bool check)
                                     row->col[POL_IN_COND],
                                     row->col[POL_OUT_DURATION],
                                     row->col[POL_IN_DURATION],
+                                    mode,
+                                    warmup,
                                     ok ? "ok" : without_seq(perr)};
             tbl_row(&t, vals, 48);
         }
@@ -335,8 +349,8 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
     if (pol_parse(row, p, err, sizeof err)) {
         const char *msg = without_seq(err);
         const char *flag = flag_of_column(msg);
-        fprintf(stderr, "%s: %s%s%s\n", cmd, flag ? flag : "",
-                flag ? ": " : "", msg);
+        fprintf(stderr, "%s: %s%s%s\n", cmd, flag ? flag : "", flag ? ": " : "",
+                msg);
         return 2;
     }
     return 0;
@@ -414,10 +428,12 @@ static int cmd_add(int argc, char **argv)
             goto out;
         }
     }
+    char wu[32];
     printf("%s policy seq=%s: service %s, %s..%s replicas, %s: out above %s "
-           "for %s, in below %s for %s\n",
+           "for %s, in below %s for %s, mode %s, warmup %s\n",
            replace ? "wrote" : "added", seqs, service, mins, maxs, f.item,
-           f.out, f.out_for, f.in, f.in_for);
+           f.out, f.out_for, f.in, f.in_for, pol_mode_names[p.mode],
+           dur_format(p.warmup_ms, wu, sizeof wu));
     rc = 0;
     goto out;
 fail:

@@ -195,6 +195,7 @@ int das_cmd_simulate(int argc, char **argv)
     struct das_pol_flags f = {.min_no = -1, .max_no = -1};
     const char *trace = NULL, *rule_s = "das", *plot = NULL;
     long seq = 0;
+    int64_t model_warm = 20000;
     struct cfg_opt opts[] = {
         DAS_COMMON_OPTS(&conf),
         DAS_POLICY_FLAG_OPTS(&f),
@@ -208,6 +209,10 @@ int das_cmd_simulate(int argc, char **argv)
          "scores, every step and every action as JSON", &conf.json},
         {"--plot", NULL, CFG_STR, NULL, NULL, 0, 0,
          "draw demand, capacity, replicas and actions to FILE.svg", &plot},
+        {"--start-up", NULL, CFG_DUR, "20s", NULL, 0, 0,
+         "the model's start-up: a new replica serves this long after it "
+         "exists (DECISIONS.md: 20s)",
+         &model_warm},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     const char *const *lvl = (const char *const *)&conf.log_level;
@@ -275,6 +280,7 @@ int das_cmd_simulate(int argc, char **argv)
 
     struct sim_model m;
     sim_model_default(&m);
+    m.warm_ms = model_warm;
     struct sim_result res;
     int rule = sim_rule_find(rule_s);
     sim_run(&tr, &pol, (enum sim_rule)rule, &m, &res);

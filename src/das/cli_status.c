@@ -105,7 +105,8 @@ static void window_cell(const struct das_pol_eval *pe,
         return;
     }
     cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
-                      pe->in.last_action_ms, pe->in.actual, cov, sizeof cov);
+                      pe->in.last_action_ms, dec_expected(&pe->in), cov,
+                      sizeof cov);
     if (!w->has_data) {
         snprintf(buf, len, "- vs %s, %s", cs, cov);
         return;
@@ -141,11 +142,14 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
     snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "%s",
              pe->found ? pe->svc.name : p->service_id);
     if (pe->found && !pe->svc.global) {
-        char cur[48] = "";
+        char cur[96] = "";
         if (p->cur_no < 0)
             snprintf(cur, sizeof cur, " (cur_no empty)");
         else if (p->cur_no != pe->svc.replicas)
             snprintf(cur, sizeof cur, " (cur_no %ld)", p->cur_no);
+        if (pe->tasks.pending > 0)
+            snprintf(cur + strlen(cur), sizeof cur - strlen(cur),
+                     " (%ld pending)", pe->tasks.pending);
         snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "%ld/%ld/%ld%s",
                  pe->svc.replicas, p->min_no, p->max_no, cur);
     } else {
@@ -290,12 +294,13 @@ static json_t *window_json(const struct das_pol_eval *pe,
         json_object_set_new(o, "first_ms", json_integer(w->first_ms));
         json_object_set_new(o, "last_ms", json_integer(w->last_ms));
     }
-    json_object_set_new(
-        o, "covered",
-        json_boolean(dec_window_covered(w, ev->now_ms, ev->ds_interval_ms,
-                                        pe->in.last_action_ms, pe->in.actual)));
+    json_object_set_new(o, "covered",
+                        json_boolean(dec_window_covered(
+                            w, ev->now_ms, ev->ds_interval_ms,
+                            pe->in.last_action_ms, dec_expected(&pe->in))));
     cyc_coverage_text(w, dur, ev->now_ms, ev->ds_interval_ms,
-                      pe->in.last_action_ms, pe->in.actual, cov, sizeof cov);
+                      pe->in.last_action_ms, dec_expected(&pe->in), cov,
+                      sizeof cov);
     json_object_set_new(o, "coverage", json_string(cov));
     return o;
 }
@@ -355,10 +360,22 @@ static json_t *status_json(const struct das_eval *ev,
         json_object_set_new(o, "min_no", json_integer(p->min_no));
         json_object_set_new(o, "max_no", json_integer(p->max_no));
         json_object_set_new(o, "cond_item", json_string(p->metric->field));
+        json_object_set_new(o, "scale_mode",
+                            json_string(pol_mode_names[p->mode]));
+        json_object_set_new(o, "warmup_ms", json_integer(p->warmup_ms));
+        json_object_set_new(o, "tasks_running",
+                            pe->in.running >= 0 ? json_integer(pe->in.running)
+                                                : json_null());
+        json_object_set_new(o, "tasks_pending",
+                            json_integer(pe->tasks.pending));
+        json_object_set_new(o, "pending_why",
+                            pe->tasks.pending ? json_string(pe->tasks.why)
+                                              : json_null());
+        json_object_set_new(o, "warming", json_integer(pe->in.out_win.warming));
         json_object_set_new(o, "out", window_json(pe, ev, true));
         json_object_set_new(o, "in", window_json(pe, ev, false));
-        json_object_set_new(
-            o, "outcome", json_string(dec_outcome_names[pe->res.outcome]));
+        json_object_set_new(o, "outcome",
+                            json_string(dec_outcome_names[pe->res.outcome]));
         json_object_set_new(o, "reason",
                             json_string(!pe->found && pe->svc_err[0]
                                             ? pe->svc_err
@@ -436,8 +453,9 @@ int das_cmd_status(int argc, char **argv)
     struct das_clients cl;
     memset(&cl, 0, sizeof cl);
 
-    int prc = das_parse_opts("das status", status_usage, opts, nopts, argc, argv, 1, pos, 0,
-                             &npos, (const char *const *)&conf.log_level);
+    int prc =
+        das_parse_opts("das status", status_usage, opts, nopts, argc, argv, 1,
+                       pos, 0, &npos, (const char *const *)&conf.log_level);
     if (prc >= 0) {
         status = prc;
         goto out;

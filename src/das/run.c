@@ -69,6 +69,8 @@ struct run_state {
     size_t nbad;
     struct dry_seen *dry;
     size_t ndry;
+    long *bound_by_capacity; /* seqs capacity-bound in the last cycle */
+    size_t nbound_by_capacity;
     unsigned long actions, failures;
     struct run_pub pub;
     struct endpoint *ep;
@@ -310,8 +312,43 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     int k = !strcmp(action, "scale-out")  ? 0
             : !strcmp(action, "scale-in") ? 1
             : !strcmp(action, "bound")    ? 2
-                                          : 3;
-    st->pub.actions[k]++;
+            : is_sync                     ? 3
+                                          : -1; /* capacity-bound: no action */
+    if (k >= 0)
+        st->pub.actions[k]++;
+}
+
+/* Capacity-bound (tasks no node can run, more load than the replicas
+ * carry): an event row and a warning when it starts for a policy, one line
+ * when it ends; the outcome says it every cycle (status, /metrics). */
+static void watch_capacity(struct run_state *st, const struct das_pol_eval *pe)
+{
+    bool now = pe->valid && pe->evaluated && pe->res.outcome == DEC_O_CAPACITY;
+    size_t i = 0;
+    while (i < st->nbound_by_capacity &&
+           st->bound_by_capacity[i] != pe->pol.seq)
+        i++;
+    bool before = i < st->nbound_by_capacity;
+    if (now == before)
+        return;
+    char q[300], q2[300];
+    if (now) {
+        st->bound_by_capacity =
+            xrealloc(st->bound_by_capacity, (st->nbound_by_capacity + 1) *
+                                                sizeof *st->bound_by_capacity);
+        st->bound_by_capacity[st->nbound_by_capacity++] = pe->pol.seq;
+        log_warn("capacity-bound: replicas wanted, but tasks are pending",
+                 "seq=%ld service=%s reason=%s", pe->pol.seq,
+                 log_quote(pe->svc.name, q2, sizeof q2),
+                 log_quote(pe->res.reason, q, sizeof q));
+        record(st, pe, "capacity-bound", pe->res.from, pe->res.from,
+               pe->res.reason, st->conf->dry_run);
+    } else {
+        st->bound_by_capacity[i] =
+            st->bound_by_capacity[--st->nbound_by_capacity];
+        log_info("no longer capacity-bound", "seq=%ld service=%s", pe->pol.seq,
+                 log_quote(pe->pol.service_id, q2, sizeof q2));
+    }
 }
 
 static void act(struct run_state *st, struct das_pol_eval *pe)
@@ -444,8 +481,11 @@ static int cycle(struct run_state *st)
             char q2[300];
             log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
                       pe->pol.seq, log_quote(pe->pol.service_id, q2, sizeof q2),
-                      dec_outcome_names[pe->res.outcome], log_quote(pe->res.reason, q, sizeof q));
+                      dec_outcome_names[pe->res.outcome],
+                      log_quote(pe->res.reason, q, sizeof q));
         }
+        if (pe->valid)
+            watch_capacity(st, pe);
         act(st, pe);
     }
 
@@ -526,8 +566,9 @@ int das_cmd_run(int argc, char **argv)
     struct run_state st;
 
     memset(&st, 0, sizeof st);
-    int prc = das_parse_opts("das run", run_usage, opts, nopts, argc, argv, 1, pos, 0,
-                             &npos, (const char *const *)&conf.log_level);
+    int prc =
+        das_parse_opts("das run", run_usage, opts, nopts, argc, argv, 1, pos, 0,
+                       &npos, (const char *const *)&conf.log_level);
     if (prc >= 0) {
         status = prc;
         goto out;
@@ -604,5 +645,6 @@ out:
     das_clients_close(&st.cl);
     free(st.bad);
     free(st.dry);
+    free(st.bound_by_capacity);
     return status;
 }
