@@ -55,9 +55,11 @@ done
 ok "a second influxd with max-body-size 2048 on :$P413"
 
 # it does refuse a large body: what the 413 case relies on
+curl -sS --fail --max-time 10 -XPOST "http://127.0.0.1:$P413/query" \
+  --data-urlencode 'q=CREATE DATABASE probe' >/dev/null
 code=$(head -c 4000 /dev/zero | tr '\0' 'x' | sed 's/^/m s="/; s/$/" 1/' |
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 -XPOST \
-    "http://127.0.0.1:$P413/write?db=nodb" --data-binary @-)
+    "http://127.0.0.1:$P413/write?db=probe" --data-binary @-)
 assert_eq "$code" 413 "a 4000-byte write to the second influxd: 413"
 
 # --- the live group -----------------------------------------------------------
