@@ -28,8 +28,9 @@
 #   influx_q QUERY [k=v...]  POST /query?db=docker, prints the JSON
 #   influx_write LINES [precision]  POST /write?db=docker (LINES or stdin)
 #   psql_doc SQL        psql -At against $DAS_POLICY_DB (crate@.../doc)
-#   feed SID NAME       (with bg_run) synthetic cpu_ratio points from $LOAD
-#                       for a service's containers, once a second
+#   feed SID NAME [FIELD [FILE]]  (with bg_run) synthetic points (cpu_ratio
+#                       from $LOAD by default) for a service's containers,
+#                       once a second
 # Programs and processes:
 #   $bin_ds, $bin_das   $DAS_BUILD/ds, $DAS_BUILD/das; need_bin PATH fails
 #                       clearly when one is not built.
@@ -284,19 +285,20 @@ influx_write() {
   [[ "$code" == 204 ]]
 }
 
-# feed SERVICE_ID NAME (run it with bg_run): a stand-in for ds that writes,
-# every second, one point per running container of the service on engine 1,
-# with cpu_ratio = the number in the file $LOAD (0 when empty).
+# feed SERVICE_ID NAME [FIELD [FILE]] (run it with bg_run): a stand-in for
+# ds that writes, every second, one point per running container of the
+# service on engine 1, with FIELD (default cpu_ratio) = the number in FILE
+# (default $LOAD; 0 when empty).
 feed() {
-  local sid=$1 name=$2 c ts body load
+  local sid=$1 name=$2 field=${3:-cpu_ratio} file=${4:-$LOAD} c ts body load
   trap - ERR
   set +e
   while :; do
-    load=$(cat "$LOAD" 2>/dev/null)
+    load=$(cat "$file" 2>/dev/null)
     ts=$(date +%s%N)
     body=
     for c in $(dk ps -q --filter "label=com.docker.swarm.service.id=$sid"); do
-      body+="docker,container=$c,service=$sid,service_name=$name cpu_ratio=${load:-0} $ts"$'\n'
+      body+="docker,container=$c,service=$sid,service_name=$name $field=${load:-0} $ts"$'\n'
     done
     if [[ -n "$body" ]]; then
       curl -s -o /dev/null --max-time 5 -XPOST \

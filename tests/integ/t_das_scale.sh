@@ -7,7 +7,11 @@
 #  * a hand-scaled service: cur_no follows (synced); outside the bounds:
 #    the nearest bound;
 #  * --dry-run records the decision as a dry run and leaves the service;
-#  * one InfluxDB query per distinct (cond_item, duration), not per policy.
+#  * one InfluxDB query per distinct (cond_item, duration), not per policy;
+#  * not only cpu_ratio: a memory policy (mem_ratio, percent) and a rate
+#    policy (net_write_rate, bytes/s) scale their services out too, with
+#    the observed mean and threshold in their metric's unit;
+#  * every `das run --once` of the scenario exits 0.
 # Metrics are synthetic points written like ds writes them (measurement
 # docker, tags service/container/service_name) for the service's real
 # containers, once a second, so 10 s windows with --ds-interval 1s make the
@@ -19,8 +23,13 @@ tb_up
 LOG=$TB_TMP/das.log
 LOAD=$TB_TMP/load
 
+DAS_RUNS=0
+# das_once [ARGS]: one `das run --once`; anything but exit 0 fails the test
 das_once() {
-  "$bin_das" run --once --ds-interval 1s "$@" >>"$LOG" 2>&1
+  local rc=0
+  "$bin_das" run --once --ds-interval 1s "$@" >>"$LOG" 2>&1 || rc=$?
+  ((rc == 0)) || fail "das run --once $* exited $rc: $(tail -n 5 "$LOG")"
+  DAS_RUNS=$((DAS_RUNS + 1))
 }
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
 cur_no() { psql_doc "select coalesce(cur_no::text, 'null') from das where seq = $1"; }
@@ -40,7 +49,7 @@ run_until() {
   shift 4
   deadline=$((SECONDS + limit))
   while :; do
-    das_once || true
+    das_once
     r=$(replicas "$svc")
     ((r <= max)) || fail "$svc has $r replicas, above max_no $max"
     ((r >= min)) || fail "$svc has $r replicas, below min_no $min"
@@ -56,8 +65,12 @@ replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
 echo 0 >"$LOAD"
 dk service create --detach --name web --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 dk service create --detach --name api --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name memsvc --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name netsvc --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 WEB=$(dk service inspect -f '{{.ID}}' web)
 API=$(dk service inspect -f '{{.ID}}' api)
+MEM=$(dk service inspect -f '{{.ID}}' memsvc)
+NET=$(dk service inspect -f '{{.ID}}' netsvc)
 
 # the first cycle creates the tables
 das_once
@@ -71,6 +84,18 @@ psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond,
 q=$("$bin_das" status --json --ds-interval 1s |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["influx_queries"])')
 assert_eq "$q" 1 "two policies on (cpu_ratio, 10s): one InfluxDB query"
+
+# --- a memory and a rate policy ----------------------------------------------
+# mem_ratio 80% > 60%, net_write_rate 2 MiB/s > 1 MiB/s: each goes 1 → 2
+# (max_no) while web's scenario runs.
+psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond,
+  in_cond, out_duration, in_duration, service_id) values
+  (3, 1, 2, null, 'mem_ratio', '60%', '10%', '10s', '10s', 'memsvc'),
+  (4, 1, 2, null, 'net_write_rate', '1MiB/s', '10KiB/s', '10s', '10s', 'netsvc')" >/dev/null
+echo 80 >"$TB_TMP/mem_load"
+echo 2097152 >"$TB_TMP/net_load"
+bg_run "$TB_TMP/feed-mem.log" feed "$MEM" memsvc mem_ratio "$TB_TMP/mem_load"
+bg_run "$TB_TMP/feed-net.log" feed "$NET" netsvc net_write_rate "$TB_TMP/net_load"
 
 # --- no data yet: nothing moves, cur_no follows the service ----------------
 das_once
@@ -97,9 +122,22 @@ assert_eq "$(cur_no 1)" 3 "cur_no = 3"
 obs=$(psql_doc "select observed || ' ' || threshold || ' ' || window_ms || ' ' || metric from das_events
   where seq = 1 and action = 'scale-out' order by time_ms limit 1")
 assert_eq "$obs" "90 70 10000 cpu_ratio" "event row: observed, threshold, window, metric"
-n=$(influx_q "select count(\"to\") from das where action = 'scale-out'" |
+n=$(influx_q "select count(\"to\") from das where action = 'scale-out' and seq = '1'" |
   python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["results"][0]["series"][0]["values"][0][1])')
 assert_eq "$n" 2 "decisions also in InfluxDB measurement das"
+
+# --- the memory and the rate policy scaled out too ---------------------------
+run_until 60 2 1 memsvc replicas_is memsvc 2 || fail "memsvc (mem_ratio 80% > 60%) did not scale out to 2"
+run_until 60 2 1 netsvc replicas_is netsvc 2 || fail "netsvc (net_write_rate 2MiB/s > 1MiB/s) did not scale out to 2"
+assert_eq "$(psql_doc "select from_no || '>' || to_no || ' ' || metric || ' ' || observed || ' ' || threshold || ' ' || window_ms
+  from das_events where seq = 3 and action = 'scale-out' and not dry_run order by time_ms")" \
+  "1>2 mem_ratio 80 60 10000" "memsvc: one scale-out event, mem_ratio 80 observed vs 60"
+assert_eq "$(psql_doc "select from_no || '>' || to_no || ' ' || metric || ' ' || observed || ' ' || threshold || ' ' || window_ms
+  from das_events where seq = 4 and action = 'scale-out' and not dry_run order by time_ms")" \
+  "1>2 net_write_rate 2097152 1048576 10000" "netsvc: one scale-out event, net_write_rate 2097152 B/s observed vs 1048576"
+assert_contains "$(psql_doc "select reason from das_events where seq = 4 and action = 'scale-out'")" \
+  "mean net_write_rate" "the rate event says why"
+assert_eq "$(cur_no 3) $(cur_no 4)" "2 2" "cur_no follows for the memory and the rate policy"
 
 # --- scale in, down to min_no ----------------------------------------------
 echo 5 >"$LOAD"
@@ -147,6 +185,9 @@ assert_contains "$(cat "$LOG")" 'msg="dry run: would act" seq=1' "--dry-run: log
 # a real run afterwards acts (dry runs don't count as actions)
 das_once
 assert_eq "$(replicas web)" 2 "a real run after the dry run scales out"
+
+# --- every das run of the scenario exited 0 ----------------------------------
+assert_ge "$DAS_RUNS" 20 "$DAS_RUNS runs of das run --once, each exited 0"
 
 # --- the second policy: never fed, never moved ----------------------------
 assert_eq "$(replicas api)" 1 "api (no metrics) unchanged"

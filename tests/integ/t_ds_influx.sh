@@ -56,7 +56,9 @@ t1=$(($(date +%s) * 1000))
 
 # every container: no gap over 2.5 intervals (5 s) from before the outage
 # to after it
+checked=0
 for c in $(dk ps -q); do
+  checked=$((checked + 1))
   times=$(influx_q "select cpu_ratio from docker where container = '$c' and time >= ${t0}ms - 10s and time <= ${t1}ms" epoch=ms |
     jq -r '.results[0].series[0].values[][0]')
   n=$(wc -l <<<"$times")
@@ -64,6 +66,7 @@ for c in $(dk ps -q); do
   assert_ge "$n" 15 "container $c: points through the outage ($n)"
   assert_le "$gap" 5000 "container $c: longest gap ${gap} ms ≤ 2.5 intervals"
 done
+assert_eq "$checked" 3 "points through the outage checked for each of the 3 containers"
 
 # the container set follows containers starting and stopping (engine
 # events between listings)

@@ -42,7 +42,9 @@ for source in cgroup api; do
   assert_eq "$(wc -l <"$out")" 5 "$source: one point per running container"
   assert_eq "$(cut -d' ' -f1 "$out" | cut -d, -f1 | sort -u)" docker "$source: measurement docker"
 
+  checked=0
   while read -r id cpu mem _; do
+    checked=$((checked + 1))
     line=$(grep -E "(^|,)container=$id(,| )" "$out") || fail "$source: no point for container $id"
     name=$(dk inspect --format '{{.Name}}' "$id")
     ds_cpu=$(lp_get "$line" cpu_ratio)
@@ -66,6 +68,7 @@ for source in cgroup api; do
     done
     ok "$source $name: every field present"
   done <<<"$stats"
+  assert_eq "$checked" 5 "$source: compared with docker stats for each of the 5 containers"
 done
 
 # every integer field carries the i suffix, every float does not

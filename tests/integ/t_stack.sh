@@ -140,7 +140,9 @@ count_of() {
     jq -r '.results[0].series[0].values[0][1] // 0'
 }
 has_points() { (($(count_of "$1") > 0)); }
+seen=0
 while read -r k cid; do
+  seen=$((seen + 1))
   short=${cid:0:12}
   ds_metrics=$(dkn "$k" exec "$cid" healthcheck /metrics)
   assert_contains "$ds_metrics" "ds_rounds_total" "ds /metrics on engine $k"
@@ -153,6 +155,7 @@ while read -r k cid; do
   assert_eq "$node" "$(dkn "$k" info -f '{{.Name}}')" \
     "points of engine $k's containers reach InfluxDB tagged with its node name"
 done < <(running_tasks das_ds)
+assert_eq "$seen" 3 "ds checked in each of its 3 tasks (one per node)"
 
 # --- the stack's das scales a service ----------------------------------------
 dk service create --detach --name burn --replicas 1 --limit-cpu 0.2 \

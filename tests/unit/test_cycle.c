@@ -38,8 +38,17 @@ static void test_pairs_distinct(void **state)
         assert_true(cyc_pair_add(p, &n, 4, f, d) < 4);
     }
     assert_int_equal(n, 3);
-    assert_int_equal(cyc_pair_add(p, &n, 4, "cpu_ratio", 10 * MIN),
-                     cyc_pair_add(p, &n, 4, "cpu_ratio", 10 * MIN));
+    /* in order of first appearance: i = 0 mem 10m, i = 1 cpu 5m, i = 3
+     * cpu 10m */
+    assert_string_equal(p[0].field, "mem_ratio");
+    assert_int_equal(p[0].dur_ms, 10 * MIN);
+    assert_string_equal(p[1].field, "cpu_ratio");
+    assert_int_equal(p[1].dur_ms, 5 * MIN);
+    assert_string_equal(p[2].field, "cpu_ratio");
+    assert_int_equal(p[2].dur_ms, 10 * MIN);
+    /* a pair already there: its index, nothing appended */
+    assert_int_equal(cyc_pair_add(p, &n, 4, "cpu_ratio", 10 * MIN), 2);
+    assert_int_equal(cyc_pair_add(p, &n, 4, "mem_ratio", 10 * MIN), 0);
     assert_int_equal(n, 3);
     assert_int_equal(cyc_pair_add(p, &n, 4, "pids", 1 * MIN), 3);
     assert_int_equal(cyc_pair_add(p, &n, 4, "pids", 2 * MIN), (size_t)-1);

@@ -1,7 +1,10 @@
 /* docker: parsers over recorded Engine API replies, and the client against
  * a stand-in engine (libmicrohttpd on a unix socket) serving those replies:
  * version negotiation, error messages, a container gone between list and
- * stats (404), bad JSON. */
+ * stats (404), bad JSON; and dsvc_scale against the engine's
+ * GET /services/{id} and POST /services/{id}/update?version=N, including
+ * an "update out of sequence" (someone else updated the service between
+ * our read and our write) and replicas changed by someone else meanwhile. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "docker.h"
+#include "docker_svc.h"
 
 #define BURN "e77e03a57ddc243f47f639d7aa8af3bdf825f8326bc21c1d7c9f5a0fd7f30bbe"
 #define TASK "10804578d141ace80ac4b8f63d8fee1cfc80784b551432cf129c7089c2b06e0c"
@@ -26,6 +30,8 @@
     "5555555555555555555555555555555555555555555555555555555555555555"
 #define BADJSON                                                                \
     "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb"
+/* the service of tests/fixtures/swarm/service_web.json */
+#define SVC "pc0q5jo4pwyhgr3pnphxe7w7m"
 #define BOOM "b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b00b"
 
 static char *slurp(const char *name, size_t *len)
@@ -415,11 +421,22 @@ struct fake {
     char last_body[256];
     char last_ctype[64];
     int requests;
+    /* the service SVC as the engine holds it */
+    long svc_replicas;
+    long svc_version;
+    int svc_gets, svc_posts;
+    long posted_version;  /* ?version= of the last POST .../update */
+    long posted_replicas; /* Mode.Replicated.Replicas it sent; -2: bad body */
+    /* the next oos POSTs lose a race: someone else updates the service
+     * first (version + 1, replicas become meanwhile unless it is -1), and
+     * the engine answers 500 "update out of sequence" */
+    int oos;
+    long meanwhile;
 };
 static struct fake fk;
 
 struct upload {
-    char body[256];
+    char body[16384]; /* a full service spec fits */
     size_t len;
 };
 
@@ -442,6 +459,64 @@ static enum MHD_Result reply_file(struct MHD_Connection *c, unsigned status,
     enum MHD_Result ret = reply(c, status, t, len);
     free(t);
     return ret;
+}
+
+/* GET /services/SVC: the recorded service with the engine's current
+ * version and replica count. */
+static enum MHD_Result reply_service(struct MHD_Connection *c)
+{
+    char path[512];
+    json_error_t je;
+    fk.svc_gets++;
+    snprintf(path, sizeof path, "%s/swarm/service_web.json", FIXTURES);
+    json_t *svc = json_load_file(path, 0, &je);
+    if (!svc)
+        return reply(c, 500, "{\"message\":\"no fixture\"}", 24);
+    json_object_set_new(json_object_get(svc, "Version"), "Index",
+                        json_integer(fk.svc_version));
+    json_object_set_new(json_object_get(json_object_get(
+                            json_object_get(svc, "Spec"), "Mode"),
+                                        "Replicated"),
+                        "Replicas", json_integer(fk.svc_replicas));
+    char *body = json_dumps(svc, JSON_COMPACT);
+    json_decref(svc);
+    enum MHD_Result ret = reply(c, 200, body, strlen(body));
+    free(body);
+    return ret;
+}
+
+/* POST /services/SVC/update?version=N with the full spec, as swarmkit
+ * does it: a version other than the current one is "update out of
+ * sequence" (500), otherwise the spec is taken and the version moves. */
+static enum MHD_Result update_service(struct MHD_Connection *c,
+                                      const struct upload *up)
+{
+    static const char oos[] = "{\"message\":\"rpc error: code = Unknown "
+                              "desc = update out of sequence\"}";
+    const char *v =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "version");
+    fk.svc_posts++;
+    fk.posted_version = v ? strtol(v, NULL, 10) : -1;
+    json_t *spec = json_loadb(up->body, up->len, 0, NULL);
+    const json_t *r = json_object_get(
+        json_object_get(json_object_get(spec, "Mode"), "Replicated"),
+        "Replicas");
+    fk.posted_replicas = json_is_integer(r) ? (long)json_integer_value(r) : -2;
+    json_decref(spec);
+    if (fk.oos > 0) {
+        fk.oos--;
+        fk.svc_version++;
+        if (fk.meanwhile >= 0)
+            fk.svc_replicas = fk.meanwhile;
+        return reply(c, 500, oos, sizeof oos - 1);
+    }
+    if (fk.posted_version != fk.svc_version)
+        return reply(c, 500, oos, sizeof oos - 1);
+    if (fk.posted_replicas < 0)
+        return reply(c, 400, "{\"message\":\"bad spec\"}", 22);
+    fk.svc_replicas = fk.posted_replicas;
+    fk.svc_version++;
+    return reply(c, 200, "{\"Warnings\":null}", 17);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
@@ -497,6 +572,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         return reply(c, 204, "", 0);
     if (strcmp(p, "/plain-error") == 0)
         return reply(c, 500, "page not found\n", 15);
+    if (strcmp(p, "/services/" SVC) == 0 && strcmp(method, "GET") == 0)
+        return reply_service(c);
+    if (strcmp(p, "/services/" SVC "/update") == 0 &&
+        strcmp(method, "POST") == 0)
+        return update_service(c, up);
     char id[80];
     if (sscanf(p, "/containers/%64[0-9a-z]/", id) == 1) {
         const char *what = p + strlen("/containers/") + strlen(id);
@@ -719,6 +799,96 @@ static void test_stats_many(void **state)
     dkr_free(nd);
 }
 
+/* The engine's service SVC: `replicas` replicas at version 40; the next
+ * `oos` updates lose a race to someone who sets `meanwhile` replicas. */
+static void svc_reset(long replicas, int oos, long meanwhile)
+{
+    fk.api = "1.41";
+    fk.svc_replicas = replicas;
+    fk.svc_version = 40;
+    fk.svc_gets = fk.svc_posts = 0;
+    fk.posted_version = fk.posted_replicas = -1;
+    fk.oos = oos;
+    fk.meanwhile = meanwhile;
+}
+
+static void test_scale_plain(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    long from = -1;
+    struct dkr *d = fake_client();
+    svc_reset(2, 0, -1);
+    if (dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err) != 0)
+        fail_msg("dsvc_scale: %s", err);
+    assert_int_equal(from, 2);
+    assert_int_equal(fk.svc_replicas, 3);
+    assert_int_equal(fk.svc_gets, 1);
+    assert_int_equal(fk.svc_posts, 1);
+    assert_int_equal(fk.posted_version, 40); /* the version it read */
+    assert_int_equal(fk.posted_replicas, 3);
+    /* expect_from -1: no check of the replicas it finds */
+    svc_reset(5, 0, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 4, -1, &from, err, sizeof err), 0);
+    assert_int_equal(from, 5);
+    assert_int_equal(fk.svc_replicas, 4);
+    dkr_free(d);
+}
+
+/* Someone else updated the service (not its replicas) between our GET and
+ * our POST: the engine says "update out of sequence"; dsvc_scale reads the
+ * service again and posts with the new version. */
+static void test_scale_out_of_sequence_retried(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    long from = -1;
+    struct dkr *d = fake_client();
+    svc_reset(2, 1, -1);
+    if (dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err) != 0)
+        fail_msg("dsvc_scale after one out-of-sequence: %s", err);
+    assert_int_equal(fk.svc_gets, 2);
+    assert_int_equal(fk.svc_posts, 2);
+    assert_int_equal(fk.posted_version, 41); /* read again, not 40 */
+    assert_int_equal(fk.svc_replicas, 3);
+    assert_int_equal(fk.svc_version, 42);
+    assert_int_equal(from, 2);
+    /* losing every race: it gives up after 3 attempts, with the reason */
+    svc_reset(2, 100, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_non_null(strstr(err, "update out of sequence"));
+    assert_int_equal(fk.svc_posts, 3);
+    assert_int_equal(fk.svc_gets, 3);
+    assert_int_equal(fk.svc_replicas, 2);
+    dkr_free(d);
+}
+
+/* The replica count changed between our GET and our POST (someone scaled
+ * it by hand): the POST is out of sequence, the second GET sees 4 where
+ * das expected 2, and dsvc_scale leaves the service as it is. */
+static void test_scale_scaled_meanwhile(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    long from = -1;
+    struct dkr *d = fake_client();
+    svc_reset(2, 1, 4);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_non_null(strstr(err, "scaled meanwhile; left as it is"));
+    assert_non_null(strstr(err, "has 4 replicas now, not 2"));
+    assert_int_equal(from, 4);
+    assert_int_equal(fk.svc_gets, 2);
+    assert_int_equal(fk.svc_posts, 1); /* no second POST */
+    assert_int_equal(fk.svc_replicas, 4);
+    /* already different at the first read: no POST at all */
+    svc_reset(5, 0, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_non_null(strstr(err, "scaled meanwhile"));
+    assert_int_equal(fk.svc_posts, 0);
+    assert_int_equal(fk.svc_replicas, 5);
+    dkr_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -736,6 +906,9 @@ int main(void)
         cmocka_unit_test(test_negotiation),
         cmocka_unit_test(test_json_calls),
         cmocka_unit_test(test_stats_many),
+        cmocka_unit_test(test_scale_plain),
+        cmocka_unit_test(test_scale_out_of_sequence_retried),
+        cmocka_unit_test(test_scale_scaled_meanwhile),
     };
     int failed =
         cmocka_run_group_tests_name("docker parsers", pure, NULL, NULL);

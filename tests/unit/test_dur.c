@@ -444,31 +444,47 @@ static void test_unit_format_exact(void **state)
 }
 
 /* Whatever unit_parse accepts, unit_format_exact writes back so that it
- * reads as the same value. */
+ * reads as the same value; and the inputs each kind accepts are exactly the
+ * expected ones, so a parser that started refusing them (and left the loop
+ * nothing to check) fails here. */
 static void test_unit_exact_roundtrip(void **state)
 {
     static const char *const inputs[] = {
         "70%",    "0.3",    "33.333", "512MiB", "1GB",    "1.5KiB",
         "123456", "7.25TB", "0.5B",   "999KiB", "1.001MB", "4PiB",
     };
-    static const enum unit_kind kinds[] = {UNIT_RATIO, UNIT_BYTES, UNIT_RATE,
-                                           UNIT_COUNT};
+    static const struct {
+        enum unit_kind kind;
+        const char *accepted; /* the inputs that round-trip, in order */
+    } kinds[] = {
+        {UNIT_RATIO, "70% 0.3 33.333 123456"},
+        {UNIT_BYTES, "0.3 33.333 512MiB 1GB 1.5KiB 123456 7.25TB 0.5B "
+                     "999KiB 1.001MB 4PiB"},
+        {UNIT_RATE, "0.3 33.333 512MiB/s 1GB/s 1.5KiB/s 123456 7.25TB/s "
+                    "0.5B/s 999KiB/s 1.001MB/s 4PiB/s"},
+        {UNIT_COUNT, "0.3 33.333 123456"},
+    };
     (void)state;
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char done[512] = "";
         for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
             char in[64], out[64], err[320];
             double v, back;
             snprintf(in, sizeof in, "%s", inputs[i]);
-            if (kinds[k] == UNIT_RATE && strpbrk(in, "BKMGTP"))
+            if (kinds[k].kind == UNIT_RATE && strpbrk(in, "BKMGTP"))
                 snprintf(in, sizeof in, "%s/s", inputs[i]);
-            if (unit_parse(in, kinds[k], &v, err, sizeof err))
-                continue; /* not a form of this kind */
-            unit_format_exact(v, kinds[k], out, sizeof out);
-            if (unit_parse(out, kinds[k], &back, err, sizeof err))
+            if (unit_parse(in, kinds[k].kind, &v, err, sizeof err))
+                continue; /* not a form of this kind: checked below */
+            unit_format_exact(v, kinds[k].kind, out, sizeof out);
+            if (unit_parse(out, kinds[k].kind, &back, err, sizeof err))
                 fail_msg("%s -> %s: %s", in, out, err);
             if (back != v)
                 fail_msg("%s -> %s -> %.17g != %.17g", in, out, back, v);
+            size_t len = strlen(done);
+            snprintf(done + len, sizeof done - len, "%s%s", len ? " " : "",
+                     in);
         }
+        assert_string_equal(done, kinds[k].accepted);
     }
 }
 
