@@ -998,8 +998,8 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
         int r;
         buf_reset(&sel);
         if (i == 0)
-            r = buf_printf(&sel, "mean(%s), count(%s), max(%s)", id.ptr,
-                           id.ptr, id.ptr);
+            r = buf_printf(&sel, "mean(%s), count(%s), max(%s)", id.ptr, id.ptr,
+                           id.ptr);
         else if (i == 1)
             r = buf_printf(&sel, "first(%s)", id.ptr);
         else
@@ -1189,6 +1189,114 @@ int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
     if (infl_query(c, q.ptr, &root, err, errlen))
         goto out;
     rc = infl_windows_parse(root, out, n, err, errlen);
+out:
+    json_decref(root);
+    buf_cleanup(&q);
+    return rc;
+}
+
+/* ---- a service's recorded load, for das simulate --service ---- */
+
+int infl_demand_statement(const char *field, const char *service_id,
+                          int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                          struct buf *out, char *err, size_t errlen)
+{
+    struct buf id, svc;
+    int rc = -1;
+
+    buf_init(&id, 256);
+    buf_init(&svc, 512);
+    if (!field || !field_name_ok(field)) {
+        snprintf(err, errlen,
+                 "metric field name \"%.64s\" is not [a-z_]+ (at most %d "
+                 "characters)",
+                 field ? field : "", INFL_MAX_FIELD_NAME);
+        goto out;
+    }
+    if (start_ms < 0 || end_ms <= start_ms || interval_ms <= 0) {
+        snprintf(err, errlen,
+                 "bad span [%" PRId64 ", %" PRId64 ") ms every %" PRId64 " ms",
+                 start_ms, end_ms, interval_ms);
+        goto out;
+    }
+    if (infl_quote_ident(field, &id) || infl_quote_string(service_id, &svc)) {
+        snprintf(err, errlen, "service id: control bytes");
+        goto out;
+    }
+    /* each container's mean per interval, summed over the containers */
+    if (buf_printf(out,
+                   "SELECT sum(\"v\") FROM (SELECT mean(%s) AS \"v\" FROM "
+                   "\"" INFL_MEASUREMENT
+                   "\" WHERE \"service\" = %s AND time >= %" PRId64
+                   "ms AND time < %" PRId64 "ms GROUP BY time(%" PRId64
+                   "ms), \"container\" fill(none)) WHERE time >= %" PRId64
+                   "ms AND time < %" PRId64 "ms GROUP BY time(%" PRId64
+                   "ms) fill(none)",
+                   id.ptr, svc.ptr, start_ms, end_ms, interval_ms, start_ms,
+                   end_ms, interval_ms)) {
+        snprintf(err, errlen, "InfluxQL statement too long");
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_cleanup(&id);
+    buf_cleanup(&svc);
+    return rc;
+}
+
+int infl_demand_parse(const json_t *root, struct infl_sample **out, size_t *n,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *results = json_object_get(root, "results");
+    json_t *series = json_object_get(json_array_get(results, 0), "series");
+    if (!json_is_array(results)) {
+        snprintf(err, errlen, "InfluxDB answered without \"results\"");
+        return -1;
+    }
+    json_t *values = json_object_get(json_array_get(series, 0), "values");
+    size_t nv = json_array_size(values), k = 0;
+    struct infl_sample *v = xcalloc(nv ? nv : 1, sizeof *v);
+    for (size_t i = 0; i < nv; i++) {
+        json_t *row = json_array_get(values, i);
+        json_t *val = json_array_get(row, 1);
+        int64_t t;
+        if (!json_ms(json_array_get(row, 0), &t) || !json_is_number(val) ||
+            !isfinite(json_number_value(val)))
+            continue; /* an interval without a number: a gap */
+        if (k > 0 && t <= v[k - 1].t_ms) {
+            free(v);
+            snprintf(err, errlen, "InfluxDB's intervals are out of order");
+            return -1;
+        }
+        v[k].t_ms = t;
+        v[k].value = json_number_value(val);
+        k++;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int infl_query_demand(struct infl *c, const char *field, const char *service_id,
+                      int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                      struct infl_sample **out, size_t *n, char *err,
+                      size_t errlen)
+{
+    struct buf q;
+    json_t *root = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    buf_init(&q, 8192);
+    if (infl_demand_statement(field, service_id, start_ms, end_ms, interval_ms,
+                              &q, err, errlen))
+        goto out;
+    if (infl_query(c, q.ptr, &root, err, errlen))
+        goto out;
+    rc = infl_demand_parse(root, out, n, err, errlen);
 out:
     json_decref(root);
     buf_cleanup(&q);

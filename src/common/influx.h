@@ -271,6 +271,26 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
  * skipped. 0 → *out heap (free), *n entries; -1 → err. */
 int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen) WUR;
+/* A service's recorded load: per interval of interval_ms in [start_ms,
+ * end_ms), the sum over its containers of each one's mean of field (what
+ * the replicas used together). One statement (a subquery); intervals
+ * without points are left out (gaps), in time order. */
+struct infl_sample {
+    int64_t t_ms; /* the interval's start */
+    double value;
+};
+int infl_demand_statement(const char *field, const char *service_id,
+                          int64_t start_ms, int64_t end_ms,
+                          int64_t interval_ms, struct buf *out, char *err,
+                          size_t errlen) WUR;
+int infl_demand_parse(const json_t *root, struct infl_sample **out, size_t *n,
+                      char *err, size_t errlen) WUR;
+int infl_query_demand(struct infl *c, const char *field,
+                      const char *service_id, int64_t start_ms,
+                      int64_t end_ms, int64_t interval_ms,
+                      struct infl_sample **out, size_t *n, char *err,
+                      size_t errlen) WUR;
+
 /* Note: InfluxDB's [http] max-row-limit (0 = none, the 1.6 default) counts
  * the rows of all three statements: it must be at least 3 × the containers
  * reporting in a window, or the query fails (never silently short). */

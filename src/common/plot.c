@@ -162,7 +162,8 @@ static int legend(struct buf *o, int x, int y, const char *style,
 }
 
 int plot_svg(const struct sim_result *r, const struct policy *pol,
-             const struct sim_model *m, const char *title, struct buf *o)
+             const struct sim_model *m, const char *title,
+             const struct sim_result *recorded, struct buf *o)
 {
     int bad = 0;
     if (r->nsteps == 0)
@@ -182,6 +183,8 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
         ymax = fmax(ymax, fmax(s->demand, (double)s->replicas * m->cap));
         rmax = fmax(rmax, (double)s->replicas);
     }
+    for (size_t k = 0; recorded && k < recorded->nsteps; k++)
+        rmax = fmax(rmax, (double)recorded->steps[k].replicas);
     double ystep = nice_step(ymax > 0 ? ymax : 100, 6);
     top.y1 = ceil(ymax / ystep) * ystep;
     if (top.y1 <= 0)
@@ -253,6 +256,10 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                      "fill=\"none\" stroke=\"#333\" stroke-width=\"2\"");
     bad |= step_path(o, &bot, r, v_serving, NULL, dt,
                      "fill=\"none\" stroke=\"#2a7\" stroke-dasharray=\"4 3\"");
+    if (recorded && recorded->nsteps)
+        bad |= step_path(o, &bot, recorded, v_replicas, NULL, dt,
+                         "fill=\"none\" stroke=\"#999\" stroke-width=\"3\" "
+                         "stroke-opacity=\"0.6\"");
     for (size_t i = 0; i < r->nactions && !bad; i++) {
         const struct sim_action *a = &r->actions[i];
         double t = (double)a->t_ms / 1000.0 + dt, x = px(&bot, t);
@@ -298,6 +305,11 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
     bad |= legend(o, lx, ly, "stroke=\"#333\" stroke-width=\"2\"", "replicas");
     bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-dasharray=\"4 3\"",
                   "serving");
+    if (recorded)
+        bad |= legend(o, lx + 450, ly,
+                      "stroke=\"#999\" stroke-width=\"3\" "
+                      "stroke-opacity=\"0.6\"",
+                      "replicas it really had");
     bad |= buf_printf(o,
                       "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
                       "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale out"

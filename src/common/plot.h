@@ -10,10 +10,13 @@
 #include "policy.h"
 #include "sim.h"
 
-/* Appends the SVG document to out. title is escaped. 0, or -1 when out's
- * cap was reached (out then holds a partial document). */
+/* Appends the SVG document to out. title is escaped. recorded (may be
+ * NULL) is what really happened over the same steps: its replicas are
+ * drawn beside the simulated ones. 0, or -1 when out's cap was reached
+ * (out then holds a partial document). */
 int plot_svg(const struct sim_result *r, const struct policy *pol,
-             const struct sim_model *m, const char *title, struct buf *out) WUR;
+             const struct sim_model *m, const char *title,
+             const struct sim_result *recorded, struct buf *out) WUR;
 
 /* Writes s into out with &, <, >, " and ' as entities and control bytes
  * dropped, for SVG text and attributes. */

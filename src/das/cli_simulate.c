@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "buf.h"
 #include "das.h"
+#include "docker_svc.h"
+#include "eval.h"
+#include "influx.h"
 #include "pg.h"
 #include "plot.h"
 #include "policy.h"
@@ -33,6 +37,8 @@ static void usage(FILE *f)
             "                    [--rule das|step|hpa|hpa-eq] [--json] "
             "[--plot FILE.svg]\n"
             "       das simulate --trace FILE.csv --policy SEQ [...]\n"
+            "       das simulate --service NAME --since 6h [policy flags | "
+            "--policy SEQ] [...]\n"
             "\n"
             "Plays the trace (CSV \"t,demand\": t in seconds, evenly spaced; "
             "demand the\n"
@@ -44,7 +50,17 @@ static void usage(FILE *f)
             "with its\n"
             "reason. --rule step|hpa|hpa-eq plays a reference rule instead; "
             "--policy SEQ\n"
-            "takes the policy's row from the policy store.\n");
+            "takes the policy's row from the policy store.\n"
+            "\n"
+            "--service NAME --since DUR: the what-if on the recorded past. "
+            "The load is what\n"
+            "ds recorded in InfluxDB for the service (per --ds-interval, the "
+            "sum over its\n"
+            "containers), the replicas it really had come from das_events; "
+            "it prints what\n"
+            "happened beside what the policy (the flags, --policy SEQ, or the "
+            "service's own\n"
+            "row) would have done.\n");
 }
 
 /* Reads the whole file into a NUL-terminated heap buffer; bounded. */
@@ -118,6 +134,229 @@ static int policy_from_store(const struct das_conf *conf, long seq,
     return status;
 }
 
+/* ---- the recorded past (--service NAME --since DUR) ---- */
+
+struct recorded {
+    struct dsvc svc;
+    struct sim_trace tr;
+    struct sim_result happened; /* steps with the real replicas; actions */
+    size_t filled;              /* intervals without points, carried over */
+    double cap;                 /* a replica's capacity in the metric */
+    bool cap_assumed;           /* no CPU limit: one core assumed */
+};
+
+static void recorded_free(struct recorded *rc)
+{
+    sim_trace_free(&rc->tr);
+    sim_result_free(&rc->happened);
+}
+
+static bool is_change(const char *action)
+{
+    return !strcmp(action, "scale-out") || !strcmp(action, "scale-in") ||
+           !strcmp(action, "bound") || !strcmp(action, "synced");
+}
+
+/* The policy store's row for the service (by its reference resolving to
+ * the same service). 0, or 2 with a message. */
+static int service_policy(struct pg *db, const struct dsvc_list *services,
+                          const struct dsvc *svc, struct policy *p)
+{
+    struct pg_rowset set = {0};
+    char err[ERRLEN];
+    int status = 2;
+    if (pg_policy_rows(db, &set, err, sizeof err)) {
+        fprintf(stderr, "das simulate: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < set.n && status; i++) {
+        struct policy q;
+        char e[ERRLEN], se[256];
+        if (pol_parse(&set.rows[i], &q, e, sizeof e))
+            continue;
+        const struct dsvc *s =
+            dsvc_resolve(services, q.service_id, NULL, se, sizeof se);
+        if (s && !strcmp(s->id, svc->id)) {
+            *p = q;
+            status = 0;
+        }
+    }
+    if (status)
+        fprintf(stderr,
+                "das simulate: service %s has no valid policy in the store: "
+                "give the policy flags or --policy SEQ\n",
+                svc->name);
+    pg_rowset_free(&set);
+    return status;
+}
+
+/* Reads the service's load and replica history. 0, 1 (a server failed) or
+ * 2 (nothing to replay), with the message printed. */
+static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
+                         const struct policy *pol, int64_t since_ms,
+                         int64_t interval_ms, struct recorded *rc)
+{
+    char err[ERRLEN];
+    int64_t now = das_now_ms();
+    int64_t end = now - now % interval_ms; /* whole intervals only */
+    int64_t start = end - since_ms;
+    start -= start % interval_ms;
+    struct infl_sample *v = NULL;
+    size_t nv = 0;
+
+    memset(rc, 0, sizeof *rc);
+    rc->svc = *svc;
+    if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start, end,
+                          interval_ms, &v, &nv, err, sizeof err)) {
+        fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
+        return 1;
+    }
+    if (nv == 0) {
+        char d[32];
+        fprintf(stderr,
+                "das simulate: no %s points of service %s in the last %s "
+                "(is ds writing to this InfluxDB?)\n",
+                pol->metric->field, svc->name,
+                dur_format(since_ms, d, sizeof d));
+        free(v);
+        return 2;
+    }
+    size_t n = (size_t)((end - start) / interval_ms);
+    rc->tr.demand = xcalloc(n, sizeof *rc->tr.demand);
+    rc->tr.n = n;
+    rc->tr.t0_ms = start;
+    rc->tr.dt_ms = interval_ms;
+    size_t j = 0;
+    double prev = v[0].value;
+    for (size_t k = 0; k < n; k++) {
+        int64_t t = start + (int64_t)k * interval_ms;
+        while (j < nv && v[j].t_ms < t)
+            j++;
+        if (j < nv && v[j].t_ms == t) {
+            prev = v[j].value;
+        } else {
+            rc->filled++;
+        }
+        rc->tr.demand[k] = prev < 0 ? 0 : prev;
+    }
+    free(v);
+
+    /* a replica's capacity in the metric: its CPU limit */
+    rc->cap = 100;
+    if (!strcmp(pol->metric->field, "cpu_ratio")) {
+        if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
+            rc->cap = svc->cpu_limit;
+        else
+            rc->cap_assumed = true;
+    }
+
+    /* the replicas it had: das_events, oldest first */
+    struct pg_event *ev = NULL;
+    size_t nev = 0;
+    if (!cl->pg) {
+        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
+        if (!cl->pg) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+    }
+    if (pg_events(cl->pg, svc->name, start, 100000, &ev, &nev, err,
+                  sizeof err)) {
+        fprintf(stderr, "das simulate: %s\n", err);
+        return 1;
+    }
+    long count = svc->replicas;
+    for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
+        const struct pg_event *e = &ev[nev - 1 - i];
+        if (!e->dry_run && is_change(e->action) && e->from_no >= 0) {
+            count = e->from_no;
+            break;
+        }
+    }
+    struct sim_result *h = &rc->happened;
+    h->steps = xcalloc(n, sizeof *h->steps);
+    h->nsteps = n;
+    h->actions = xcalloc(nev ? nev : 1, sizeof *h->actions);
+    size_t e = nev; /* next event, walking from the oldest */
+    for (size_t k = 0; k < n; k++) {
+        int64_t t = start + (int64_t)k * interval_ms;
+        while (e > 0 && ev[e - 1].time_ms < t + interval_ms) {
+            const struct pg_event *x = &ev[--e];
+            if (x->dry_run || !is_change(x->action))
+                continue;
+            if (strcmp(x->action, "synced")) {
+                struct sim_action *a = &h->actions[h->nactions++];
+                a->t_ms = x->time_ms;
+                a->from = x->from_no;
+                a->to = x->to_no;
+                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
+                             : !strcmp(x->action, "scale-in") ? "scale-in"
+                                                              : "bound";
+                snprintf(a->reason, sizeof a->reason, "%s", x->reason);
+            }
+            count = x->to_no;
+        }
+        struct sim_step *st = &h->steps[k];
+        st->t_ms = t;
+        st->demand = rc->tr.demand[k];
+        st->replicas = count;
+        st->serving = count;
+        st->observed = count > 0 ? st->demand / (double)count : NAN;
+    }
+    free(ev);
+    return 0;
+}
+
+static void print_scores(const char *label, const struct sim_scores *s)
+{
+    printf("%-18s under_min %.1f  replica_min %.1f  actions %ld  flaps %ld\n",
+           label, s->under_min, s->replica_min, s->actions, s->flaps);
+}
+
+static void fmt_clock(int64_t ms, char *out, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static json_t *result_json(const struct sim_result *r)
+{
+    json_t *o = json_object(), *sc = json_object(), *steps = json_array(),
+           *acts = json_array();
+    json_object_set_new(sc, "under_min", json_real(r->scores.under_min));
+    json_object_set_new(sc, "replica_min", json_real(r->scores.replica_min));
+    json_object_set_new(sc, "actions", json_integer(r->scores.actions));
+    json_object_set_new(sc, "flaps", json_integer(r->scores.flaps));
+    json_object_set_new(o, "scores", sc);
+    for (size_t k = 0; k < r->nsteps; k++) {
+        const struct sim_step *s = &r->steps[k];
+        json_t *x = json_object();
+        json_object_set_new(x, "t", json_real((double)s->t_ms / 1000.0));
+        json_object_set_new(x, "demand", json_real(s->demand));
+        json_object_set_new(x, "replicas", json_integer(s->replicas));
+        json_object_set_new(x, "serving", json_integer(s->serving));
+        json_object_set_new(x, "observed",
+                            isfinite(s->observed) ? json_real(s->observed)
+                                                  : json_null());
+        json_array_append_new(steps, x);
+    }
+    for (size_t i = 0; i < r->nactions; i++) {
+        const struct sim_action *a = &r->actions[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "t", json_real((double)a->t_ms / 1000.0));
+        json_object_set_new(x, "from", json_integer(a->from));
+        json_object_set_new(x, "to", json_integer(a->to));
+        json_object_set_new(x, "outcome", json_string(a->outcome));
+        json_object_set_new(x, "reason", json_string(a->reason));
+        json_array_append_new(acts, x);
+    }
+    json_object_set_new(o, "steps", steps);
+    json_object_set_new(o, "actions", acts);
+    return o;
+}
+
 static void fmt_t(int64_t ms, char *out, size_t len)
 {
     int64_t s = ms / 1000;
@@ -150,43 +389,62 @@ static void print_plain(const struct sim_result *r, const char *rule,
     }
 }
 
-static void print_json(const struct sim_result *r, const char *rule)
+static void print_json(const struct sim_result *r, const char *rule,
+                       const struct recorded *rec)
 {
-    json_t *root = json_object(), *sc = json_object(), *steps = json_array(),
-           *acts = json_array();
+    json_t *root = result_json(r);
     json_object_set_new(root, "rule", json_string(rule));
-    json_object_set_new(sc, "under_min", json_real(r->scores.under_min));
-    json_object_set_new(sc, "replica_min", json_real(r->scores.replica_min));
-    json_object_set_new(sc, "actions", json_integer(r->scores.actions));
-    json_object_set_new(sc, "flaps", json_integer(r->scores.flaps));
-    json_object_set_new(root, "scores", sc);
-    for (size_t k = 0; k < r->nsteps; k++) {
-        const struct sim_step *s = &r->steps[k];
-        json_t *o = json_object();
-        json_object_set_new(o, "t", json_real((double)s->t_ms / 1000.0));
-        json_object_set_new(o, "demand", json_real(s->demand));
-        json_object_set_new(o, "replicas", json_integer(s->replicas));
-        json_object_set_new(o, "serving", json_integer(s->serving));
-        json_object_set_new(o, "observed",
-                            isfinite(s->observed) ? json_real(s->observed)
-                                                  : json_null());
-        json_array_append_new(steps, o);
+    if (rec) {
+        json_t *h = result_json(&rec->happened);
+        json_object_set_new(h, "service", json_string(rec->svc.name));
+        json_object_set_new(h, "filled", json_integer((json_int_t)rec->filled));
+        json_object_set_new(h, "capacity", json_real(rec->cap));
+        json_object_set_new(root, "recorded", h);
     }
-    for (size_t i = 0; i < r->nactions; i++) {
-        const struct sim_action *a = &r->actions[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "t", json_real((double)a->t_ms / 1000.0));
-        json_object_set_new(o, "from", json_integer(a->from));
-        json_object_set_new(o, "to", json_integer(a->to));
-        json_object_set_new(o, "outcome", json_string(a->outcome));
-        json_object_set_new(o, "reason", json_string(a->reason));
-        json_array_append_new(acts, o);
-    }
-    json_object_set_new(root, "steps", steps);
-    json_object_set_new(root, "actions", acts);
-    json_dumpf(root, stdout, JSON_COMPACT);
+    json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(root);
+}
+
+/* The trace of --trace FILE. 0 or 2 (message printed). */
+static int file_trace(const char *path, struct sim_trace *tr)
+{
+    char err[ERRLEN];
+    size_t len = 0;
+    char *text = read_file(path, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "das simulate: --trace %s\n", err);
+        return 2;
+    }
+    int rc = sim_trace_parse(text, len, tr, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "das simulate: --trace %s: %s\n", path, err);
+    free(text);
+    return rc ? 2 : 0;
+}
+
+static int write_plot(const char *plot, const struct sim_result *res,
+                      const struct policy *pol, const struct sim_model *m,
+                      const char *title, const struct sim_result *recorded)
+{
+    struct buf svg;
+    int rc = 0;
+    buf_init(&svg, 64u * 1024u * 1024u);
+    if (plot_svg(res, pol, m, title, recorded, &svg)) {
+        fprintf(stderr, "das simulate: --plot %s: the picture is too large\n",
+                plot);
+        rc = 1;
+    } else {
+        FILE *out = fopen(plot, "wb");
+        if (!out || fwrite(svg.ptr, 1, svg.len, out) != svg.len ||
+            fclose(out)) {
+            fprintf(stderr, "das simulate: --plot %s: %s\n", plot,
+                    strerror(errno));
+            rc = 1;
+        }
+    }
+    buf_cleanup(&svg);
+    return rc;
 }
 
 int das_cmd_simulate(int argc, char **argv)
@@ -195,12 +453,19 @@ int das_cmd_simulate(int argc, char **argv)
     struct das_pol_flags f = {.min_no = -1, .max_no = -1};
     const char *trace = NULL, *rule_s = "das", *plot = NULL;
     long seq = 0;
-    int64_t model_warm = 20000;
+    int64_t model_warm = 20000, since_ms = 0;
     struct cfg_opt opts[] = {
         DAS_COMMON_OPTS(&conf),
         DAS_POLICY_FLAG_OPTS(&f),
         {"--trace", NULL, CFG_STR, NULL, NULL, 0, 0,
          "the load: CSV t,demand (demand in percent of one core)", &trace},
+        {"--service", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "the load ds recorded for this service (with --since)", &conf.service},
+        {"--since", NULL, CFG_DUR, NULL, NULL, 0, 0,
+         "how far back --service's record goes, e.g. 6h", &since_ms},
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
+         "the ds agents' collection interval (--service: one step each)",
+         &conf.ds_interval_ms},
         {"--policy", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
          "take the policy from this row of the store (seq)", &seq},
         {"--rule", NULL, CFG_ENUM, "das", "das|step|hpa|hpa-eq", 0, 0,
@@ -223,9 +488,16 @@ int das_cmd_simulate(int argc, char **argv)
 
     bool flags_given = f.min_no >= 0 || f.max_no >= 0 || f.item || f.out ||
                        f.in || f.out_for || f.in_for;
-    if (!trace) {
-        fprintf(stderr, "das simulate: missing --trace FILE.csv (the load to "
-                        "play)\n");
+    bool past = conf.service != NULL;
+    if (!trace == !past) {
+        fprintf(stderr, "das simulate: give --trace FILE.csv (a load to play) "
+                        "or --service NAME --since DUR (the recorded past), "
+                        "one of them\n");
+        return 2;
+    }
+    if (past != (since_ms > 0)) {
+        fprintf(stderr, "das simulate: --service and --since go together: "
+                        "--service NAME --since 6h\n");
         return 2;
     }
     if (seq > 0 && flags_given) {
@@ -237,82 +509,155 @@ int das_cmd_simulate(int argc, char **argv)
         size_t n = strlen(plot);
         if (n < 5 || strcmp(plot + n - 4, ".svg")) {
             fprintf(stderr,
-                    "das simulate: --plot %s: draws SVG; name the "
-                    "file FILE.svg\n",
+                    "das simulate: --plot %s: draws SVG; name the file "
+                    "FILE.svg\n",
                     plot);
             return 2;
         }
     }
+
+    struct das_clients cl;
+    struct dsvc_list services = {0};
+    struct recorded rec;
+    struct sim_trace tr = {0};
+    struct sim_result res = {0};
     struct policy pol;
+    bool have_pol = false, have_rec = false, have_cl = false;
+    char err[ERRLEN];
+    memset(&rec, 0, sizeof rec);
+    rc = 2;
     if (seq > 0) {
         rc = policy_from_store(&conf, seq, &pol);
         if (rc)
-            return rc;
-    } else {
+            goto out;
+        have_pol = true;
+    } else if (flags_given || !past) {
         char mins[24], maxs[24];
         struct pol_row row;
-        rc = das_policy_from_flags("das simulate", &f, "simulated", "1", mins,
+        rc = das_policy_from_flags("das simulate", &f,
+                                   past ? conf.service : "simulated", "1", mins,
                                    maxs, sizeof mins, &row, &pol);
         if (rc)
-            return rc;
+            goto out;
+        have_pol = true;
     }
-    if (strcmp(pol.metric->field, "cpu_ratio") &&
-        strcmp(pol.metric->field, "cpu_limit_ratio")) {
-        fprintf(stderr, "das simulate: the load model is CPU: use --item "
-                        "cpu_ratio (or cpu_limit_ratio)\n");
-        return 2;
+    if (past) {
+        rc = 2;
+        if (das_clients_open(&cl, &conf, err, sizeof err)) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            goto out;
+        }
+        have_cl = true;
+        rc = 1;
+        if (dsvc_list(cl.docker, &services, err, sizeof err)) {
+            fprintf(stderr, "das simulate: Docker engine: %s\n", err);
+            goto out;
+        }
+        const struct dsvc *svc =
+            dsvc_resolve(&services, conf.service, NULL, err, sizeof err);
+        rc = 2;
+        if (!svc) {
+            fprintf(stderr, "das simulate: --service: %s\n", err);
+            goto out;
+        }
+        if (svc->global || svc->job) {
+            fprintf(stderr,
+                    "das simulate: --service %s is not a replicated "
+                    "service\n",
+                    svc->name);
+            goto out;
+        }
+        if (!have_pol) {
+            cl.pg = pg_open(conf.policy_db, err, sizeof err);
+            rc = 1;
+            if (!cl.pg) {
+                fprintf(stderr, "das simulate: %s\n", err);
+                goto out;
+            }
+            rc = service_policy(cl.pg, &services, svc, &pol);
+            if (rc)
+                goto out;
+            have_pol = true;
+        }
+        if (strcmp(pol.metric->field, "cpu_ratio") &&
+            strcmp(pol.metric->field, "cpu_limit_ratio")) {
+            fprintf(stderr, "das simulate: the load model is CPU: the policy "
+                            "must use cpu_ratio or cpu_limit_ratio\n");
+            rc = 2;
+            goto out;
+        }
+        rc = recorded_read(&cl, svc, &pol, since_ms, conf.ds_interval_ms, &rec);
+        have_rec = true;
+        if (rc)
+            goto out;
+    } else {
+        if (strcmp(pol.metric->field, "cpu_ratio") &&
+            strcmp(pol.metric->field, "cpu_limit_ratio")) {
+            fprintf(stderr, "das simulate: the load model is CPU: use --item "
+                            "cpu_ratio (or cpu_limit_ratio)\n");
+            rc = 2;
+            goto out;
+        }
+        rc = file_trace(trace, &tr);
+        if (rc)
+            goto out;
     }
-
-    char err[ERRLEN];
-    size_t len = 0;
-    char *text = read_file(trace, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "das simulate: --trace %s\n", err);
-        return 2;
-    }
-    struct sim_trace tr;
-    if (sim_trace_parse(text, len, &tr, err, sizeof err)) {
-        fprintf(stderr, "das simulate: --trace %s: %s\n", trace, err);
-        free(text);
-        return 2;
-    }
-    free(text);
 
     struct sim_model m;
     sim_model_default(&m);
     m.warm_ms = model_warm;
-    struct sim_result res;
+    const struct sim_trace *play = past ? &rec.tr : &tr;
+    if (past) {
+        m.cap = rec.cap;
+        m.start = rec.happened.nsteps ? rec.happened.steps[0].replicas : 1;
+        if (m.start < 1)
+            m.start = 1;
+        sim_score(rec.happened.steps, rec.happened.nsteps, rec.happened.actions,
+                  rec.happened.nactions, play->dt_ms, &m, &rec.happened.scores);
+    }
     int rule = sim_rule_find(rule_s);
-    sim_run(&tr, &pol, (enum sim_rule)rule, &m, &res);
-    if (conf.json)
-        print_json(&res, rule_s);
-    else
+    sim_run(play, &pol, (enum sim_rule)rule, &m, &res);
+    if (conf.json) {
+        print_json(&res, rule_s, past ? &rec : NULL);
+    } else {
+        if (past) {
+            char a[40], b[40], iv[32];
+            fmt_clock(play->t0_ms, a, sizeof a);
+            fmt_clock(play->t0_ms + (int64_t)play->n * play->dt_ms, b,
+                      sizeof b);
+            printf("service %s, %s to %s: %s summed over its replicas every "
+                   "%s (%zu intervals, %zu without points carried over)\n",
+                   rec.svc.name, a, b, pol.metric->field,
+                   dur_format(play->dt_ms, iv, sizeof iv), play->n, rec.filled);
+            printf("a replica's capacity %.1f%%%s; the load is what the "
+                   "replicas used, so load beyond their limits is not in it\n",
+                   rec.cap,
+                   rec.cap_assumed ? " (no CPU limit: one core taken)" : "");
+            print_scores("what happened:", &rec.happened.scores);
+        }
         print_plain(&res, rule_s, &pol);
+    }
     rc = 0;
     if (plot) {
-        struct buf svg;
-        buf_init(&svg, 64u * 1024u * 1024u);
-        char title[160];
-        snprintf(title, sizeof title, "das simulate --rule %s: %s", rule_s,
-                 trace);
-        if (plot_svg(&res, &pol, &m, title, &svg)) {
-            fprintf(stderr,
-                    "das simulate: --plot %s: the picture is too "
-                    "large\n",
-                    plot);
-            rc = 1;
-        } else {
-            FILE *out = fopen(plot, "wb");
-            if (!out || fwrite(svg.ptr, 1, svg.len, out) != svg.len ||
-                fclose(out)) {
-                fprintf(stderr, "das simulate: --plot %s: %s\n", plot,
-                        strerror(errno));
-                rc = 1;
-            }
-        }
-        buf_cleanup(&svg);
+        char title[200];
+        if (past)
+            snprintf(title, sizeof title,
+                     "das simulate --rule %s: service %s, what happened and "
+                     "what the policy would do",
+                     rule_s, rec.svc.name);
+        else
+            snprintf(title, sizeof title, "das simulate --rule %s: %s", rule_s,
+                     trace);
+        rc = write_plot(plot, &res, &pol, &m, title,
+                        past ? &rec.happened : NULL);
     }
+out:
     sim_result_free(&res);
     sim_trace_free(&tr);
+    if (have_rec)
+        recorded_free(&rec);
+    dsvc_list_free(&services);
+    if (have_cl)
+        das_clients_close(&cl);
     return rc;
 }

@@ -1633,6 +1633,70 @@ static void test_live_413(void **state)
     infl_free(c);
 }
 
+/* das simulate --service: a service's load per interval, one statement */
+static void test_demand(void **state)
+{
+    (void)state;
+    struct buf b;
+    char err[256];
+    buf_init(&b, 4096);
+    assert_int_equal(infl_demand_statement("cpu_ratio", "k3x9'x", 1000, 61000,
+                                           10000, &b, err, sizeof err),
+                     0);
+    assert_string_equal(
+        b.ptr, "SELECT sum(\"v\") FROM (SELECT mean(\"cpu_ratio\") AS \"v\" "
+               "FROM \"docker\" WHERE \"service\" = 'k3x9\\'x' AND time >= "
+               "1000ms AND time < 61000ms GROUP BY time(10000ms), "
+               "\"container\" fill(none)) WHERE time >= 1000ms AND time < "
+               "61000ms GROUP BY time(10000ms) fill(none)");
+    buf_reset(&b);
+    assert_int_equal(infl_demand_statement("cpu ratio", "s", 0, 1, 1, &b, err,
+                                           sizeof err),
+                     -1);
+    assert_int_equal(
+        infl_demand_statement("cpu_ratio", "s", 10, 10, 1, &b, err, sizeof err),
+        -1);
+    assert_string_equal(err, "bad span [10, 10) ms every 1 ms");
+    assert_int_equal(infl_demand_statement("cpu_ratio", "a\x01", 0, 10, 1, &b,
+                                           err, sizeof err),
+                     -1);
+    buf_cleanup(&b);
+
+    json_t *root;
+    struct infl_sample *v;
+    size_t n;
+    assert_int_equal(
+        parse_fixture("demand.json", 200, &root, err, sizeof err), 0);
+    assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), 0);
+    json_decref(root);
+    assert_int_equal(n, 6);
+    assert_int_equal(v[0].t_ms, 1700000000000LL);
+    assert_true(v[0].value == 30.75); /* 10.5 + 20.25 */
+    assert_int_equal(v[5].t_ms, 1700000050000LL);
+    assert_true(v[5].value == 40.75);
+    free(v);
+    assert_int_equal(
+        parse_fixture("demand_empty.json", 200, &root, err, sizeof err), 0);
+    assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    json_decref(root);
+    /* nulls are gaps; times going back are refused */
+    json_error_t je;
+    root = json_loads("{\"results\":[{\"series\":[{\"values\":[[1000,1],"
+                      "[2000,null],[3000,3]]}]}]}", 0, &je);
+    assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1].t_ms, 3000);
+    free(v);
+    json_decref(root);
+    root = json_loads("{\"results\":[{\"series\":[{\"values\":[[3000,1],"
+                      "[2000,2]]}]}]}", 0, &je);
+    assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), -1);
+    assert_string_equal(err, "InfluxDB's intervals are out of order");
+    json_decref(root);
+}
+
 int main(void)
 {
     log_setup("test", LOG_OFF);
@@ -1669,6 +1733,7 @@ int main(void)
         cmocka_unit_test(test_windows_parse_cpu),
         cmocka_unit_test(test_windows_parse_mem),
         cmocka_unit_test(test_windows_parse_hostile),
+        cmocka_unit_test(test_demand),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test_setup_teardown(test_live_windows, live_setup,

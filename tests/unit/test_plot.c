@@ -99,7 +99,7 @@ static void test_document(void **state)
     assert_true(r.nactions >= 2); /* out on the rise, in after it */
 
     buf_init(&b, 1 << 20);
-    assert_int_equal(plot_svg(&r, &p, &m, "web <test> & \"more\"", &b), 0);
+    assert_int_equal(plot_svg(&r, &p, &m, "web <test> & \"more\"", NULL, &b), 0);
     assert_int_equal(
         strncmp(b.ptr, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39), 0);
     assert_non_null(strstr(b.ptr, "web &lt;test&gt; &amp; &quot;more&quot;"));
@@ -136,7 +136,7 @@ static void test_document(void **state)
 
     /* a cap too small says so */
     buf_init(&b, 512);
-    assert_int_equal(plot_svg(&r, &p, &m, "t", &b), -1);
+    assert_int_equal(plot_svg(&r, &p, &m, "t", NULL, &b), -1);
     buf_cleanup(&b);
     sim_result_free(&r);
     sim_trace_free(&tr);
