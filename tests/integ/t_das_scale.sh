@@ -2,7 +2,8 @@
 # das run scales a real swarm service (DESIGN.md §4), against a real dockerd
 # in swarm mode, influxd and PostgreSQL from scripts/testbed:
 #  * load above out_cond: one step per covered window up to max_no, never
-#    beyond; below in_cond: down to min_no, never below;
+#    beyond; below in_cond: down to min_no, never below (scale_mode step,
+#    the seed's rule; t_trace_live shows the default rule on a real load);
 #  * every change has a das_events row with its reason; cur_no follows;
 #  * a hand-scaled service: cur_no follows (synced); outside the bounds:
 #    the nearest bound;
@@ -79,6 +80,11 @@ psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond,
   in_cond, out_duration, in_duration, service_id) values
   (1, 1, 3, null, 'cpu_ratio', '70%', '20%', '10s', '10s', 'web'),
   (2, 1, 2, null, 'cpu_ratio', '70', '20', '10s', '10s', '${API:0:6}')" >/dev/null
+# web's policy takes the seed's literal +1/-1 (scale_mode step, the column
+# das added to the table); api's keeps the default (auto)
+psql_doc "update das set scale_mode = 'step' where seq = 1" >/dev/null
+assert_eq "$(psql_doc "select coalesce(scale_mode, 'null') from das order by seq" | tr '\n' ' ')" \
+  "step null " "das added the optional column scale_mode; the seed's SQL leaves it NULL"
 
 # --- one query per distinct (cond_item, duration) -------------------------
 q=$("$bin_das" status --json --ds-interval 1s |

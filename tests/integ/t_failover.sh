@@ -71,7 +71,7 @@ wait_until 90 web_running 2 || fail "web's 2 tasks did not start: $(dk service p
 for ((k = 1; k <= N; k++)); do
   bg_run "$TB_TMP/ds$k.log" "$bin_ds" --docker-host "$(host_of "$k")" --node "node$k" --interval 2s
 done
-"$bin_das" policy add web --min 2 --max 4 --item cpu_ratio --out 5% --in 2% \
+"$bin_das" policy add web --mode step --min 2 --max 4 --item cpu_ratio --out 5% --in 2% \
   --out-for "$((WIN_MS / 1000))s" --in-for 20s --seq 1 >/dev/null
 
 # das run on every manager, /metrics on a port of its own choosing

@@ -79,7 +79,7 @@ for ((k = 1; k <= NODES; k++)); do
 done
 
 # --- das: one policy, das run against the manager --------------------------
-"$bin_das" policy add web --min 3 --max 5 --item cpu_ratio --out 5% --in 2% \
+"$bin_das" policy add web --mode step --min 3 --max 5 --item cpu_ratio --out 5% --in 2% \
   --out-for 10s --in-for 10s --seq 1 >/dev/null
 bg_run "$TB_TMP/das.log" "$bin_das" run --docker-host "$TESTBED_ENGINE_1_HOST" \
   --interval 2s --ds-interval 2s
