@@ -970,6 +970,18 @@ static bool field_name_ok(const char *f)
     return n > 0 && n <= INFL_MAX_FIELD_NAME;
 }
 
+/* A metric field name das may put into a statement; -1 + err if not. */
+static int field_check(const char *field, char *err, size_t errlen)
+{
+    if (field && field_name_ok(field))
+        return 0;
+    snprintf(err, errlen,
+             "metric field name \"%.64s\" is not [a-z_]+ (at most %d "
+             "characters)",
+             field ? field : "", INFL_MAX_FIELD_NAME);
+    return -1;
+}
+
 int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
                            struct buf *out, char *err, size_t errlen)
 {
@@ -978,13 +990,8 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
 
     buf_init(&id, 256);
     buf_init(&sel, 512);
-    if (!field || !field_name_ok(field)) {
-        snprintf(err, errlen,
-                 "metric field name \"%.64s\" is not [a-z_]+ (at most %d "
-                 "characters)",
-                 field ? field : "", INFL_MAX_FIELD_NAME);
+    if (field_check(field, err, errlen))
         goto out;
-    }
     if (start_ms < 0 || end_ms <= start_ms) {
         snprintf(err, errlen, "bad window [%" PRId64 ", %" PRId64 ") ms",
                  start_ms, end_ms);
@@ -1206,13 +1213,8 @@ int infl_demand_statement(const char *field, const char *service_id,
 
     buf_init(&id, 256);
     buf_init(&svc, 512);
-    if (!field || !field_name_ok(field)) {
-        snprintf(err, errlen,
-                 "metric field name \"%.64s\" is not [a-z_]+ (at most %d "
-                 "characters)",
-                 field ? field : "", INFL_MAX_FIELD_NAME);
+    if (field_check(field, err, errlen))
         goto out;
-    }
     if (start_ms < 0 || end_ms <= start_ms || interval_ms <= 0) {
         snprintf(err, errlen,
                  "bad span [%" PRId64 ", %" PRId64 ") ms every %" PRId64 " ms",

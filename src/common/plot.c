@@ -53,6 +53,7 @@ static double nice_step(double span, int n)
 
 struct frame {
     double t0, t1; /* seconds */
+    bool clock;    /* t is Unix time: label by the clock (UTC) */
     double y0, y1; /* panel values */
     int py, ph;    /* panel top and height in pixels */
 };
@@ -127,20 +128,31 @@ static int axes(struct buf *o, const struct frame *f, const char *ylabel,
                           LEFT, W - RIGHT, py(f, v), py(f, v), LEFT - 5,
                           py(f, v) + 4, v);
     }
-    double tstep = nice_step((f->t1 - f->t0) / 60.0, 10) * 60.0;
+    /* ticks in whole minutes; whole seconds on a span under 20 min */
+    double span = f->t1 - f->t0;
+    double tstep = span >= 1200 ? nice_step(span / 60.0, 10) * 60.0
+                                : fmax(1, nice_step(span, 10));
     for (double t = ceil(f->t0 / tstep) * tstep; t <= f->t1 && !bad;
          t += tstep) {
         bad |= buf_printf(o,
                           "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" "
                           "stroke=\"#eee\"/>\n",
                           px(f, t), px(f, t), f->py, f->py + f->ph);
-        if (xlabels)
-            bad |=
-                buf_printf(o,
-                           "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
-                           "font-size=\"11\">%d:%02d</text>\n",
-                           px(f, t), f->py + f->ph + 15, (int)(t / 3600),
-                           (int)fmod(t / 60, 60));
+        if (!xlabels)
+            continue;
+        /* a recorded past (Unix time) by the clock, UTC; a trace file by
+         * the time since its start */
+        long v = f->clock ? (long)fmod(t, 86400) : (long)t;
+        char lab[32];
+        if (tstep < 60)
+            snprintf(lab, sizeof lab, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60,
+                     v % 60);
+        else
+            snprintf(lab, sizeof lab, "%ld:%02ld", v / 3600, v / 60 % 60);
+        bad |= buf_printf(o,
+                          "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+                          "font-size=\"11\">%s</text>\n",
+                          px(f, t), f->py + f->ph + 15, lab);
     }
     bad |= buf_printf(o,
                       "<text transform=\"translate(16,%d) rotate(-90)\" "
@@ -171,12 +183,14 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
     double dt = r->nsteps > 1
                     ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
                     : 10.0;
-    struct frame top = {(double)r->steps[0].t_ms / 1000.0,
-                        (double)r->steps[r->nsteps - 1].t_ms / 1000.0 + dt,
-                        0,
-                        0,
-                        TOP_Y,
-                        TOP_H};
+    struct frame top = {
+        .t0 = (double)r->steps[0].t_ms / 1000.0,
+        .t1 = (double)r->steps[r->nsteps - 1].t_ms / 1000.0 + dt,
+        /* after 2001-09-09: a recorded past, not a trace file's seconds */
+        .clock = r->steps[0].t_ms >= 1000000000000LL,
+        .py = TOP_Y,
+        .ph = TOP_H,
+    };
     double ymax = 0, rmax = 1;
     for (size_t k = 0; k < r->nsteps; k++) {
         const struct sim_step *s = &r->steps[k];
@@ -218,8 +232,9 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
     bad |= axes(o, &bot, "replicas", rstep, true);
     bad |= buf_printf(o,
                       "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-                      "font-size=\"12\">time (h:mm)</text>\n",
-                      (LEFT + W - RIGHT) / 2, H - 12);
+                      "font-size=\"12\">%s</text>\n",
+                      (LEFT + W - RIGHT) / 2, H - 12,
+                      top.clock ? "time (UTC)" : "time since the start");
 
     /* the load panel: where users wait shaded, capacity, thresholds
      * dashed, demand on top */

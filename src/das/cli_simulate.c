@@ -357,8 +357,17 @@ static json_t *result_json(const struct sim_result *r)
     return o;
 }
 
+/* An action's time: by the clock (UTC) in a recorded past, else the time
+ * since the trace's start. */
 static void fmt_t(int64_t ms, char *out, size_t len)
 {
+    if (ms >= 1000000000000LL) {
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(out, len, "%H:%M:%S", &tm);
+        return;
+    }
     int64_t s = ms / 1000;
     snprintf(out, len, "%" PRId64 ":%02" PRId64 ":%02" PRId64, s / 3600,
              s / 60 % 60, s % 60);

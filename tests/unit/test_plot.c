@@ -113,7 +113,7 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, scores));
     assert_non_null(strstr(b.ptr, ">CPU, % of one core</text>"));
     assert_non_null(strstr(b.ptr, ">replicas</text>"));
-    assert_non_null(strstr(b.ptr, ">time (h:mm)</text>"));
+    assert_non_null(strstr(b.ptr, ">time since the start</text>"));
     assert_non_null(strstr(b.ptr, ">demand</text>"));
     assert_non_null(strstr(b.ptr, "serving capacity"));
     assert_non_null(strstr(b.ptr, "scale-out line (70% per replica)"));
@@ -131,6 +131,25 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, ">0:00</text>"));
     assert_non_null(strstr(b.ptr, ">1:00</text>"));
     assert_int_equal(strcmp(b.ptr + b.len - 7, "</svg>\n"), 0);
+    well_formed(b.ptr);
+    buf_cleanup(&b);
+
+    /* a recorded past is labelled by the clock (UTC), to the second on a
+     * span of minutes */
+    struct sim_result rec = r;
+    struct sim_step st[24];
+    for (int k = 0; k < 24; k++)
+        st[k] = (struct sim_step){1700000000000LL + k * 10000, 100, 2, 2, 50};
+    rec.steps = st;
+    rec.nsteps = 24;
+    rec.nactions = 0;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(plot_svg(&rec, &p, &m, "past", &rec, &b), 0);
+    assert_non_null(strstr(b.ptr, ">time (UTC)</text>"));
+    assert_non_null(strstr(b.ptr, ">22:13:20</text>")); /* 1700000000 */
+    assert_non_null(strstr(b.ptr, ">22:16:40</text>")); /* every 50 s */
+    assert_non_null(strstr(b.ptr, ">replicas it really had</text>"));
+    assert_int_equal(count(b.ptr, "<path fill=\"none\""), 7);
     well_formed(b.ptr);
     buf_cleanup(&b);
 
