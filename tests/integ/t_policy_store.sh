@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The policy store on a real PostgreSQL: das creates the seed's `das` table
-# (exactly its columns) and `das_events`; the seed's own INSERT works
-# unchanged; das policy add/list/rm/check round trip; bad values are refused
+# (its columns, then das's two optional ones) and `das_events`; the seed's
+# own INSERT works unchanged; a table made by the seed's DDL is read as it
+# is and gets the optional columns when das makes sure of its schema
+# (ALTER TABLE, in das run and das policy add); das simulate
+# --policy plays a stored row; das policy add/list/rm/check round trip; bad values are refused
 # with exit 2 and leave the table alone; hostile text is only ever a bound
 # value; das events filters and orders; a stopped store is exit 1 with a
 # message naming host and port and never the password.
@@ -41,8 +44,9 @@ assert_eq "$rc" 0 "policy add --seq 5 exits 0 (err: $err)"
 assert_contains "$out" "seq=5" "policy add names the seq it wrote"
 cols=$(psql_doc "select string_agg(column_name || ':' || data_type, ',' order by ordinal_position)
   from information_schema.columns where table_name = 'das'")
-assert_eq "$cols" "seq:integer,min_no:integer,max_no:integer,cur_no:integer,cond_item:text,out_cond:text,in_cond:text,out_duration:text,in_duration:text,service_id:text" \
-  "das created table das with exactly the seed's columns"
+SEED_COLS="seq:integer,min_no:integer,max_no:integer,cur_no:integer,cond_item:text,out_cond:text,in_cond:text,out_duration:text,in_duration:text,service_id:text"
+assert_eq "$cols" "$SEED_COLS,scale_mode:text,warmup:text" \
+  "das created table das with the seed's columns, in order, then scale_mode and warmup"
 assert_eq "$(psql_doc "select string_agg(kcu.column_name, ',') from information_schema.table_constraints tc
   join information_schema.key_column_usage kcu using (constraint_name)
   where tc.table_name = 'das' and tc.constraint_type = 'PRIMARY KEY'")" seq "seq is the primary key"
@@ -56,17 +60,17 @@ ok "the seed's INSERT works unchanged on the table das created"
 das_run policy list
 assert_eq "$rc" 0 "policy list exits 0"
 assert_eq "$(printf '%s\n' "$out" | head -n1 | tr -s ' ')" \
-  "SEQ SERVICE MIN MAX CUR ITEM OUT IN OUT-FOR IN-FOR STATUS" "policy list header"
-assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m ok" "the seed's row is listed ok"
-assert_eq "$(row 5)" "5 api 2 6 - mem_ratio 80% 20% 5m 15m ok" "the added row is listed ok"
+  "SEQ SERVICE MIN MAX CUR ITEM OUT IN OUT-FOR IN-FOR MODE WARMUP STATUS" "policy list header"
+assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "the seed's row is listed ok, with the defaults"
+assert_eq "$(row 5)" "5 api 2 6 - mem_ratio 80% 20% 5m 15m auto 30s ok" "the added row is listed ok"
 assert_eq "$(printf '%s\n' "$out" | awk 'NR > 1 {print $1}' | tr '\n' ' ')" "1 5 " \
   "policy list is ordered by seq"
 
 # the seed's own DDL (STRING spelled TEXT, as DESIGN §3) is read the same way
 psql_doc "create table das_seed_check (seq int primary key, min_no int, max_no int, cur_no int, cond_item TEXT, out_cond TEXT, in_cond TEXT, out_duration TEXT, in_duration TEXT, service_id TEXT)" >/dev/null
 assert_eq "$(psql_doc "select string_agg(column_name || ':' || data_type, ',' order by ordinal_position)
-  from information_schema.columns where table_name = 'das_seed_check'")" "$cols" \
-  "das's table matches the seed's DDL column for column"
+  from information_schema.columns where table_name = 'das_seed_check'")" "$SEED_COLS" \
+  "das's table starts with the seed's DDL, column for column"
 psql_doc "drop table das_seed_check" >/dev/null
 
 # --- add / list / rm round trip ----------------------------------------------
@@ -131,6 +135,54 @@ bad_add "--min 0" "--min" "1 to" \
 bad_add "missing flags" "missing --max" "missing --in-for" web4 --min 1
 assert_eq "$(psql_doc "select to_regclass('das') is not null")" t "table das is still there"
 
+# --- the optional columns: --mode and --warmup; das simulate --policy ---------
+das_run policy add web8 --seq 8 --mode step --warmup 1m "${POL[@]}"
+assert_eq "$rc" 0 "policy add --mode step --warmup 1m exits 0 (err: $err)"
+assert_contains "$out" "mode step, warmup 1m" "policy add says the mode and warm-up it wrote"
+assert_eq "$(psql_doc "select scale_mode || ' ' || warmup from das where seq = 8")" "step 1m" \
+  "scale_mode and warmup written as given"
+das_run policy list
+assert_eq "$(row 8)" "8 web8 1 10 - cpu_ratio 70% 10% 10m 10m step 1m ok" "policy list shows them"
+before=$(psql_doc 'select seq, service_id, out_duration from das order by seq' | tr '\n' ' ')
+bad_add "--mode big" "--mode" "use auto" web4 --mode big "${POL[@]}"
+bad_add "--warmup 30" "--warmup" "bare number" web4 --warmup 30 "${POL[@]}"
+bad_add "--warmup 2h" "--warmup" "longer than 1h" web4 --warmup 2h "${POL[@]}"
+TRACE=$DAS_SRC/tests/fixtures/traces/spikes.csv
+das_run simulate --trace "$TRACE" --policy 8
+assert_eq "$rc" 0 "das simulate --policy 8 exits 0 (err: $err)"
+assert_contains "$out" "mode step, warmup 1m" "das simulate plays the stored row"
+step_out=$out
+das_run simulate --trace "$TRACE" --mode step --warmup 1m "${POL[@]}"
+assert_eq "$out" "$step_out" "the stored row plays as the same flags do"
+das_run simulate --trace "$TRACE" --policy 99
+assert_eq "$rc" 2 "das simulate --policy of a missing seq exits 2"
+assert_contains "$err" "no such row" "and says so"
+das_run simulate --trace "$TRACE" --policy 8 --min 1
+assert_eq "$rc" 2 "--policy with policy flags exits 2"
+das_run policy rm 8
+assert_eq "$rc" 0 "policy rm 8"
+
+# --- a table made by the seed's DDL: read as it is, then das adds columns ----
+psql_doc "alter table das rename to das_kept" >/dev/null
+psql_doc "create table das (seq int primary key, min_no int, max_no int, cur_no int, cond_item TEXT, out_cond TEXT, in_cond TEXT, out_duration TEXT, in_duration TEXT, service_id TEXT)" >/dev/null
+psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, out_duration, in_duration, service_id) values(1, 1, 10, 3, 'cpu_ratio', '70%', '10%', '10m', '10m', 'web');" >/dev/null
+das_run policy list
+assert_eq "$rc" 0 "policy list on the seed's own table exits 0 (err: $err)"
+assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" \
+  "the seed's table is read without the optional columns: their defaults apply"
+das_run policy add web9 --seq 9 --mode step "${POL[@]}"
+assert_eq "$rc" 0 "policy add --mode step on the seed's table exits 0 (err: $err)"
+assert_eq "$(psql_doc "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'das'")" \
+  "seq,min_no,max_no,cur_no,cond_item,out_cond,in_cond,out_duration,in_duration,service_id,scale_mode,warmup" \
+  "das added scale_mode and warmup to the seed's table (ALTER TABLE) before writing"
+assert_eq "$(psql_doc "select seq || ':' || coalesce(scale_mode, 'null') from das order by seq" | tr '\n' ' ')" \
+  "1:null 9:step " "the seed's row keeps NULL (the default); the new one says step"
+das_run policy list
+assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "the seed's row: auto, 30s"
+assert_eq "$(row 9)" "9 web9 1 10 - cpu_ratio 70% 10% 10m 10m step 30s ok" "the new row: step"
+psql_doc "drop table das" >/dev/null
+psql_doc "alter table das_kept rename to das" >/dev/null
+
 # --- check: a bad row is reported, listed, and makes check exit 1 ------------
 das_run policy check
 assert_eq "$rc" 0 "policy check with good rows exits 0"
@@ -142,9 +194,9 @@ assert_contains "$out" 'policy seq=7: out_duration "10"' "policy check names seq
 assert_contains "$out" "2 ok, 1 bad" "policy check counts the bad row"
 das_run policy list
 assert_eq "$rc" 0 "policy list with a bad row still exits 0"
-assert_contains "$(row 7)" '7 bad 1 3 - cpu_ratio 70% 10% 10 10m out_duration "10": a bare number' \
+assert_contains "$(row 7)" '7 bad 1 3 - cpu_ratio 70% 10% 10 10m - - out_duration "10": a bare number' \
   "the bad row is listed with its reason, not hidden"
-assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m ok" "good rows stay ok beside it"
+assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "good rows stay ok beside it"
 das_run policy list --json
 assert_eq "$(printf '%s' "$out" | jq -r '.[] | select(.seq == 7) | .ok')" false "--json marks it not ok"
 das_run policy rm 7
@@ -216,6 +268,6 @@ ok "store stopped: policy add prints no password"
 testbed pg-start >/dev/null
 das_run policy list
 assert_eq "$rc" 0 "store back: policy list exits 0"
-assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m ok" "store back: the rows are there"
+assert_eq "$(row 1)" "1 web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "store back: the rows are there"
 
 finish
