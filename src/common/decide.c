@@ -293,6 +293,8 @@ static void rule_out(struct ctx *c)
     unit_format(load, c->kind, load_s, sizeof load_s);
     if (saturated) {
         long jump = ceil_count((double)c->actual * in->limit / pol->in_cond);
+        if (jump > DEC_BET_MAX * c->actual) /* a small in_cond: not 10x */
+            jump = DEC_BET_MAX * c->actual;
         if (jump > want)
             want = jump;
     }

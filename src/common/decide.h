@@ -48,10 +48,13 @@ struct dec_input {
  *   bets big only when the window was pinned at the limit throughout
  *   (mean >= DEC_PINNED × limit) or the latest points rose DEC_SURGE ×
  *   limit above the window's mean (a surge); a window that hovered near
- *   the limit says the load is near it.
+ *   the limit says the load is near it. The bet: enough replicas to carry
+ *   n × limit at in_cond each, at most DEC_BET_MAX × n.
  * - Scale-in aims at out_cond / DEC_TOLERANCE (HPA's 10% tolerance), so
  *   the next window does not want the replicas back. */
 #define DEC_SATURATED 0.95
+/* ... and that bet is at most DEC_BET_MAX times the replicas. */
+#define DEC_BET_MAX 4
 #define DEC_PINNED 0.99
 #define DEC_SURGE 0.10
 #define DEC_TOLERANCE 1.1

@@ -809,6 +809,14 @@ static void test_auto_saturated(void **state)
     set_points(&in.out_win, 100, 100);
     dec_evaluate(&in, &r);
     assert_int_equal(r.to, 3);
+    /* a small in_cond would bet 10x: at most 4x */
+    p.in_cond = 10;
+    in = make_input(&p, 2, 75, 40);
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 8);
+    p.in_cond = 30;
     /* the limit is the service's: at 50% of a core a replica at 48% is
      * saturated */
     in = make_input(&p, 2, 75, 40);

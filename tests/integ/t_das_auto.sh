@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The inputs of das's default rule (scale_mode auto) on a real swarm, with
+# `das run --listen` live and synthetic points written as ds writes them:
+#  * the service's CPU limit (its spec's NanoCPUs) is where a replica is
+#    saturated: a replica pinned at its 0.5-core limit makes das bet on
+#    enough replicas for that load at in_cond, at most 4x (1 → 4), and says
+#    so;
+#  * warm-up: containers whose task started less than `warmup` ago are
+#    left out of the means (GET /tasks): with warmup 1h no point counts and
+#    nothing moves; with warmup 0s the same load scales out, sized to it;
+#  * capacity-bound: tasks pending because no node can run them block
+#    scale-out; status, das_events (one row when it starts) and /metrics
+#    say so; the replicas stay as they are.
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_das"
+tb_up
+
+port=$((20000 + RANDOM % 20000))
+LOG=$TB_TMP/das.log
+replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
+replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
+pol() { # SEQ FIELD: a field of the policy in das status --json
+  "$bin_das" status --json --ds-interval 1s 2>/dev/null |
+    python3 -c 'import json, sys
+d = json.load(sys.stdin)
+p = next(p for p in d["policies"] if p["seq"] == int(sys.argv[1]))
+v = p
+for k in sys.argv[2].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("null" if v is None else v)' "$1" "$2"
+}
+pol_is() { [[ "$(pol "$1" "$2")" == "$3" ]]; }
+
+# three services, one replica each (cap: three wanted, one node allows one)
+dk service create --detach --name lim --replicas 1 --limit-cpu 0.5 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name young --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name cap --replicas 3 --replicas-max-per-node 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+LIM=$(dk service inspect -f '{{.ID}}' lim)
+YOUNG=$(dk service inspect -f '{{.ID}}' young)
+CAP=$(dk service inspect -f '{{.ID}}' cap)
+running_of() { [[ $(dk ps -q --filter "label=com.docker.swarm.service.id=$1" | wc -l) -eq $2 ]]; }
+wait_until 60 running_of "$LIM" 1 || fail "lim did not start"
+wait_until 60 running_of "$YOUNG" 1 || fail "young did not start"
+wait_until 60 running_of "$CAP" 1 || fail "cap's one allowed task did not start"
+
+P=(--item cpu_ratio --out 70% --in 20% --out-for 10s --in-for 10s)
+# lim: cpu_ratio is % of one core, so with a 0.5-core limit out_cond must
+# sit below 50%
+"$bin_das" policy add lim --seq 1 --min 1 --max 6 --item cpu_ratio --out 30% \
+  --in 10% --out-for 10s --in-for 10s --warmup 0s >/dev/null
+"$bin_das" policy add young --seq 2 --min 1 --max 6 "${P[@]}" --warmup 1h >/dev/null
+"$bin_das" policy add cap --seq 3 --min 1 --max 6 "${P[@]}" --warmup 0s >/dev/null
+echo 50 >"$TB_TMP/lim_load"   # the whole 0.5-core limit
+echo 90 >"$TB_TMP/young_load" # no limit: 90% of one core
+echo 90 >"$TB_TMP/cap_load"
+bg_run "$TB_TMP/feed-lim.log" feed "$LIM" lim cpu_ratio "$TB_TMP/lim_load"
+bg_run "$TB_TMP/feed-young.log" feed "$YOUNG" young cpu_ratio "$TB_TMP/young_load"
+bg_run "$TB_TMP/feed-cap.log" feed "$CAP" cap cpu_ratio "$TB_TMP/cap_load"
+bg_run "$LOG" "$bin_das" run --interval 1s --ds-interval 1s --listen "127.0.0.1:$port"
+
+# --- the CPU limit: saturation at 0.5 core ----------------------------------
+wait_until 90 replicas_is lim 4 || fail "lim did not scale out to 4: $(tail -3 "$LOG")"
+ev=$(psql_doc "select from_no || '>' || to_no || ' ' || reason from das_events
+  where seq = 1 and action = 'scale-out' order by time_ms limit 1")
+assert_contains "$ev" "1>4 " "pinned at its limit: 1 → 4 (1 × 50% at in_cond 10% is 5: at most 4x)"
+assert_contains "$ev" "latest 50.0% at the limit (load unknown above it): enough for 1 at 10%: 1 → 4" \
+  "the reason names the limit das read from the service's spec"
+
+# --- warm-up -------------------------------------------------------------------
+# a whole 10 s window of points from young's container in InfluxDB
+young_points() {
+  local n
+  n=$(influx_q "select count(cpu_ratio) from docker where service = '$YOUNG' and time > now() - 10s" |
+    python3 -c 'import json, sys
+s = json.load(sys.stdin)["results"][0].get("series")
+print(s[0]["values"][0][1] if s else 0)')
+  ((n >= 9))
+}
+wait_until 60 young_points || fail "young's points did not arrive"
+assert_eq "$(pol 2 warming)" 1 "young: its one replica is left out, warming up (started < 1h ago)"
+assert_eq "$(pol 2 outcome)" insufficient-data "no point counts: insufficient data"
+assert_eq "$(replicas young)" 1 "young: load 90% > 70%, but warming: nothing moves"
+psql_doc "update das set warmup = '0s' where seq = 2" >/dev/null
+wait_until 60 replicas_is young 2 || fail "young did not scale out once warmed up: $(pol 2 reason)"
+ok "warmup 0s: young's point counts; 90% on one replica needs 2 at 70%: 1 → 2"
+assert_eq "$(psql_doc "select from_no || '>' || to_no from das_events where seq = 2 and action = 'scale-out'")" \
+  "1>2" "young: one scale-out event, 1 → 2"
+
+# --- capacity-bound -----------------------------------------------------------
+wait_until 60 pol_is 3 outcome capacity-bound || fail "cap never capacity-bound: $(pol 3 outcome) $(pol 3 reason)"
+assert_eq "$(pol 3 tasks_running)" 1 "cap: one task running"
+assert_eq "$(pol 3 tasks_pending)" 2 "cap: two tasks pending"
+why=$(pol 3 pending_why)
+assert_contains "$why" "max replicas per node" "status says why they wait (Docker's words): $why"
+reason=$(pol 3 reason)
+assert_contains "$reason" "capacity-bound: 2 of 3 tasks pending: " "the reason: $reason"
+assert_contains "$reason" "no replicas added" "and that none are added"
+assert_contains "$("$bin_das" status --ds-interval 1s)" "3/1/6 (2 pending)" "das status shows the pending tasks"
+sleep 5
+assert_eq "$(replicas cap)" 3 "cap: still 3 replicas (more could not run)"
+assert_eq "$(psql_doc "select count(*) from das_events where seq = 3 and action = 'capacity-bound'")" 1 \
+  "one capacity-bound event when it started, not one per cycle"
+assert_eq "$(psql_doc "select count(*) from das_events where seq = 3 and action in ('scale-out', 'scale-in')")" 0 \
+  "no scale action on cap"
+metrics=$(curl -s --noproxy '*' "http://127.0.0.1:$port/metrics")
+assert_contains "$metrics" 'das_policy_outcomes{outcome="capacity-bound"} 1' "/metrics counts the capacity-bound policy"
+assert_contains "$(cat "$LOG")" 'msg="capacity-bound: replicas wanted, but tasks are pending" seq=3' \
+  "das run warns when it starts"
+# the events view names it too
+assert_contains "$("$bin_das" events --service cap)" "capacity-bound" "das events lists it"
+finish
