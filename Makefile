@@ -52,6 +52,7 @@ demo: build
 bench: build
 	BUILD=$(BUILD) bash bench/ds-round.sh
 	BUILD=$(BUILD) bash bench/das-cycle.sh
+	BUILD=$(BUILD) bash bench/decide.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
