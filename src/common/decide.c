@@ -366,7 +366,9 @@ static void rule_in(struct ctx *c)
         return;
     }
     double target = pol->out_cond / DEC_TOLERANCE;
-    double peak = w->max_sum; /* Σ of each replica's highest point */
+    /* Σ of each replica's highest point; at least the mean on every
+     * replica, so the load of the window never projects above target */
+    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
     long want = ceil_count(peak / target);
     if (want < pol->min_no)
         want = pol->min_no;

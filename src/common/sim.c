@@ -91,7 +91,10 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
             header = true;
             /* the header names the columns; a first line of numbers is
              * data without one */
-            if (strspn(p, "0123456789+-.eE, ") < (size_t)(le - p)) {
+            const char *q = p;
+            while (q < le && strchr("0123456789+-.eE, ", *q) && *q)
+                q++;
+            if (q < le) {
                 p = next;
                 continue;
             }

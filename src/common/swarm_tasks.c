@@ -214,9 +214,11 @@ int64_t stask_started(const struct stask_list *l, const char *service,
     char key[16] = "";
     size_t cl = strlen(container) < 12 ? strlen(container) : 12;
     memcpy(key, container, cl);
+    int64_t since = -1;
     for (size_t i = first_of(l, service);
          i < l->n && !strcmp(l->v[i].service, service); i++)
-        if (l->v[i].running && !strcmp(l->v[i].container, key))
-            return l->v[i].since_ms;
-    return -1;
+        if (l->v[i].running && !strcmp(l->v[i].container, key) &&
+            l->v[i].since_ms > since)
+            since = l->v[i].since_ms; /* named twice: the later start */
+    return since;
 }

@@ -59,8 +59,8 @@ void stask_count(const struct stask_list *l, const char *service,
                  struct stask_count *out);
 
 /* When the service's container (short id, or a longer id of which the
- * first 12 characters are taken) started running; -1 when no running task
- * of the list has it. */
+ * first 12 characters are taken) started running (the later start when a
+ * listing names it twice); -1 when no running task of the list has it. */
 int64_t stask_started(const struct stask_list *l, const char *service,
                       const char *container);
 

@@ -518,8 +518,10 @@ int das_cmd_simulate(int argc, char **argv)
         size_t n = strlen(plot);
         if (n < 5 || strcmp(plot + n - 4, ".svg")) {
             fprintf(stderr,
-                    "das simulate: --plot %s: draws SVG; name the file "
-                    "FILE.svg\n",
+                    "das simulate: --plot %s: das draws SVG (any browser "
+                    "shows it): name the file FILE.svg; for a PNG, convert "
+                    "it: rsvg-convert FILE.svg -o FILE.png (Debian "
+                    "librsvg2-bin)\n",
                     plot);
             return 2;
         }
