@@ -291,12 +291,17 @@ static void rule_out(struct ctx *c)
                      (w->mean >= DEC_PINNED * in->limit ||
                       last - w->mean >= DEC_SURGE * in->limit);
     unit_format(load, c->kind, load_s, sizeof load_s);
+    bool capped = false;
     if (saturated) {
         long jump = ceil_count((double)c->actual * in->limit / pol->in_cond);
-        if (jump > DEC_BET_MAX * c->actual) /* a small in_cond: not 10x */
+        if (jump > DEC_BET_MAX * c->actual) { /* a small in_cond: not 10x */
             jump = DEC_BET_MAX * c->actual;
+            capped = true;
+        }
         if (jump > want)
             want = jump;
+        else
+            capped = false;
     }
     if (want <= c->actual) {
         /* the window's mean is above, but what it saw fits n: the points
@@ -310,10 +315,13 @@ static void rule_out(struct ctx *c)
     if (saturated) {
         unit_format(last, c->kind, last_s, sizeof last_s);
         unit_format_exact(pol->in_cond, c->kind, in_s, sizeof in_s);
+        char cap_s[32] = "";
+        if (capped)
+            snprintf(cap_s, sizeof cap_s, ", at most %dx", DEC_BET_MAX);
         result(c, DEC_O_SCALE_OUT, DEC_SCALE_OUT, to,
                "mean %s %s > %s over %s, latest %s at the limit (load unknown "
-               "above it): enough for %ld at %s: %ld \u2192 %ld",
-               c->field, mean_s, cond_s, win_s, last_s, c->actual, in_s,
+               "above it): enough for %ld at %s%s: %ld \u2192 %ld",
+               c->field, mean_s, cond_s, win_s, last_s, c->actual, in_s, cap_s,
                c->actual, to);
         return;
     }
@@ -403,11 +411,22 @@ static void rule_steady(struct ctx *c)
     c->out->observed = c->in->out_win.mean;
     c->out->threshold = pol->out_cond;
     c->out->window_ms = pol->out_ms;
-    result(
-        c, DEC_O_STEADY, DEC_NONE, c->actual,
-        "mean %s %s \u2264 %s over %s and %s \u2265 %s over %s: steady at %ld",
-        c->field, other_s, other_cond, other_win, mean_s, cond_s, win_s,
-        c->actual);
+    /* a replica can never pass its limit: say so when out_cond is there */
+    char note[160] = "";
+    if (isfinite(c->in->limit) && c->in->limit > 0 &&
+        pol->out_cond >= c->in->limit) {
+        char lim_s[48];
+        unit_format(c->in->limit, c->kind, lim_s, sizeof lim_s);
+        snprintf(note, sizeof note,
+                 " (out_cond %s is not below the replicas' limit %s: it is "
+                 "never passed; lower it or use cpu_limit_ratio)",
+                 other_cond, lim_s);
+    }
+    result(c, DEC_O_STEADY, DEC_NONE, c->actual,
+           "mean %s %s \u2264 %s over %s and %s \u2265 %s over %s: steady at "
+           "%ld%s",
+           c->field, other_s, other_cond, other_win, mean_s, cond_s, win_s,
+           c->actual, note);
 }
 
 long dec_expected(const struct dec_input *in)

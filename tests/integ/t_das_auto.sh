@@ -63,7 +63,7 @@ wait_until 90 replicas_is lim 4 || fail "lim did not scale out to 4: $(tail -3 "
 ev=$(psql_doc "select from_no || '>' || to_no || ' ' || reason from das_events
   where seq = 1 and action = 'scale-out' order by time_ms limit 1")
 assert_contains "$ev" "1>4 " "pinned at its limit: 1 → 4 (1 × 50% at in_cond 10% is 5: at most 4x)"
-assert_contains "$ev" "latest 50.0% at the limit (load unknown above it): enough for 1 at 10%: 1 → 4" \
+assert_contains "$ev" "latest 50.0% at the limit (load unknown above it): enough for 1 at 10%, at most 4x: 1 → 4" \
   "the reason names the limit das read from the service's spec"
 
 # --- warm-up -------------------------------------------------------------------

@@ -816,6 +816,10 @@ static void test_auto_saturated(void **state)
     set_points(&in.out_win, 100, 100);
     dec_evaluate(&in, &r);
     assert_int_equal(r.to, 8);
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 75.0% > 70% over 2m, latest 100.0% "
+                        "at the limit (load unknown above it): enough for 2 "
+                        "at 10%, at most 4x: 2 \u2192 8");
     p.in_cond = 30;
     /* the limit is the service's: at 50% of a core a replica at 48% is
      * saturated */
@@ -927,6 +931,27 @@ static void test_coverage_running_and_warming(void **state)
     expect_none(&r, 3, "insufficient-data");
 }
 
+/* cpu_ratio on a service limited to half a core: out_cond 70% is never
+ * passed, and steady says so. */
+static void test_out_cond_above_limit(void **state)
+{
+    struct policy p = auto_policy(2);
+    struct dec_input in = make_input(&p, 2, 50, 50);
+    struct dec_result r;
+    (void)state;
+    in.limit = 50;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 2, "steady");
+    assert_string_equal(r.reason,
+                        "mean cpu_ratio 50.0% \u2264 70% over 2m and 50.0% "
+                        "\u2265 30% over 5m: steady at 2 (out_cond 70% is not "
+                        "below the replicas' limit 50.0%: it is never passed; "
+                        "lower it or use cpu_limit_ratio)");
+    in.limit = 100; /* one core: fine, no note */
+    dec_evaluate(&in, &r);
+    assert_null(strstr(r.reason, "never passed"));
+}
+
 static void test_outcome_names(void **state)
 {
     (void)state;
@@ -975,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_auto_scale_in),
         cmocka_unit_test(test_capacity_bound),
         cmocka_unit_test(test_coverage_running_and_warming),
+        cmocka_unit_test(test_out_cond_above_limit),
         cmocka_unit_test(test_outcome_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
