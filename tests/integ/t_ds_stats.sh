@@ -53,8 +53,11 @@ for source in cgroup api; do
     d_mem=$(to_bytes "$mem")
     diff=$(awk -v a="$ds_cpu" -v b="$d_cpu" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')
     assert_le "$diff" 10 "$source $name: cpu_ratio $ds_cpu vs docker stats $d_cpu (within 10 points)"
-    rel=$(awk -v a="$ds_mem" -v b="$d_mem" 'BEGIN { d = a - b; if (d < 0) d = -d; print (b > 0 ? d / b : d) }')
-    assert_le "$rel" 0.10 "$source $name: mem_usage $ds_mem vs docker stats $d_mem (within 10%)"
+    # within 10%, or 256 KiB: an idle container of a few hundred KiB moves
+    # by dozens of pages between the two reads (seen: 544 vs 416 KiB)
+    mem_diff=$(awk -v a="$ds_mem" -v b="$d_mem" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')
+    mem_allowed=$(awk -v b="$d_mem" 'BEGIN { t = 0.10 * b; print (t > 262144 ? t : 262144) }')
+    assert_le "$mem_diff" "$mem_allowed" "$source $name: mem_usage $ds_mem vs docker stats $d_mem (within 10% or 256 KiB)"
 
     svc_id=$(dk inspect --format '{{index .Config.Labels "com.docker.swarm.service.id"}}' "$id")
     svc_name=$(dk inspect --format '{{index .Config.Labels "com.docker.swarm.service.name"}}' "$id")
