@@ -24,11 +24,11 @@ need_bin "$bin_ds"
 need_bin "$bin_das"
 tb_up
 
-# The slice: step.csv from 20 to 60 trace minutes (demand 100, then 300
-# from 30 minutes): 240 rows, 4 real minutes.
+# The slice: step.csv from 25 to 50 trace minutes (demand 100, then 300
+# from 30 minutes): 150 rows, 2.5 real minutes.
 SRC_TRACE=$DAS_SRC/tests/fixtures/traces/step.csv
-START=120
-ROWS=240
+START=150
+ROWS=150
 POLICY=(--min 1 --max 10 --item cpu_limit_ratio --out 70% --in 30%
   --out-for 12s --in-for 30s --warmup 3s)
 
@@ -132,7 +132,7 @@ SINCE=$(((($(date +%s%3N) - T0) / 1000) + 5))s
 "$bin_das" simulate --service web --since "$SINCE" --ds-interval 1s \
   --start-up 2s --plot "$TB_TMP/past.svg" | sed 's/^/  past: /'
 cp "$TB_TMP/past.svg" "$DAS_BUILD/t_trace_live-past.svg" 2>/dev/null || true
-python3 - "$TB_TMP/past.json" "$TB_TMP/past-step.json" <<'PY' || fail "the what-if on the recorded past is wrong"
+python3 - "$TB_TMP/past.json" "$TB_TMP/past-step.json" "$ROWS" <<'PY' || fail "the what-if on the recorded past is wrong"
 import json, sys
 past = json.load(open(sys.argv[1]))
 step = json.load(open(sys.argv[2]))
@@ -143,7 +143,7 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what)
     ok = ok and cond
 reps = [s["replicas"] for s in rec["steps"]]
-check(len(reps) >= 240, "the record has a step per second of the slice (%d)" % len(reps))
+check(len(reps) >= int(sys.argv[3]), "the record has a step per second of the slice (%d)" % len(reps))
 check(reps[0] == 2 and max(reps) == 7, "what happened: 2 replicas, then 7 (%d .. %d)" % (reps[0], max(reps)))
 check([(a["from"], a["to"]) for a in rec["actions"]] == [(2, 7)],
       "das_events: one scale-out 2 → 7 (%s)" % [(a["from"], a["to"]) for a in rec["actions"]])
