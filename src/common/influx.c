@@ -1055,12 +1055,18 @@ static bool series_key(json_t *series, struct infl_agg *a)
     const char *ctr = json_string_value(json_object_get(tags, "container"));
     if (!svc || !svc[0] || !ctr)
         return false;
-    if (strlen(svc) >= sizeof a->service || strlen(ctr) >= sizeof a->container)
+    size_t clen = strlen(ctr);
+    /* A full container id (64 hex, as other collectors write it) is the
+     * short id ds writes and Docker shows: its first 12 characters. */
+    if (clen >= sizeof a->container && clen <= 64 &&
+        strspn(ctr, "0123456789abcdef") == clen)
+        clen = 12;
+    if (strlen(svc) >= sizeof a->service || clen >= sizeof a->container)
         return false;
     memset(a->service, 0, sizeof a->service);
     memset(a->container, 0, sizeof a->container);
     memcpy(a->service, svc, strlen(svc));
-    memcpy(a->container, ctr, strlen(ctr));
+    memcpy(a->container, ctr, clen);
     return true;
 }
 
@@ -1091,7 +1097,15 @@ static bool json_ms(json_t *v, int64_t *ms)
 int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen)
 {
+    return infl_windows_parse_count(root, out, n, NULL, err, errlen);
+}
+
+int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
+                             size_t *n, unsigned long *unusable, char *err,
+                             size_t errlen)
+{
     json_t *results = json_object_get(root, "results");
+    unsigned long dropped = 0;
     struct infl_agg *v = NULL;
     size_t nv = 0, cap = 0;
     unsigned char *seen = NULL; /* bit 1: first, bit 2: last */
@@ -1115,11 +1129,15 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
         json_t *count = series_value(s, "count");
         int64_t cnt;
         if (!series_key(s, &a) || !json_is_number(mean) ||
-            !json_ms(count, &cnt) || cnt <= 0 || cnt > LONG_MAX)
+            !json_ms(count, &cnt) || cnt <= 0 || cnt > LONG_MAX) {
+            dropped++;
             continue;
+        }
         a.mean = json_number_value(mean);
-        if (!isfinite(a.mean))
+        if (!isfinite(a.mean)) {
+            dropped++;
             continue;
+        }
         a.count = (long)cnt;
         a.first_ms = a.last_ms = 0;
         a.last = a.mean;
@@ -1133,8 +1151,11 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
         }
         v[nv++] = a;
     }
-    if (nv == 0)
+    if (nv == 0) {
+        if (unusable)
+            *unusable += dropped;
         return 0;
+    }
     qsort(v, nv, sizeof *v, cmp_agg);
     seen = xcalloc(nv, 1);
     for (int st = 1; st <= 2; st++) {
@@ -1166,11 +1187,15 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
      * the container out rather than guess. Duplicate keys: keep one. */
     size_t w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (seen[i] != 3 || (w > 0 && cmp_agg(&v[w - 1], &v[i]) == 0))
+        if (seen[i] != 3 || (w > 0 && cmp_agg(&v[w - 1], &v[i]) == 0)) {
+            dropped += seen[i] != 3;
             continue;
+        }
         v[w++] = v[i];
     }
     free(seen);
+    if (unusable)
+        *unusable += dropped;
     if (w == 0) {
         free(v);
         return 0;
@@ -1195,7 +1220,8 @@ int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
         goto out;
     if (infl_query(c, q.ptr, &root, err, errlen))
         goto out;
-    rc = infl_windows_parse(root, out, n, err, errlen);
+    rc = infl_windows_parse_count(root, out, n, &c->stats.series_unusable, err,
+                                  errlen);
 out:
     json_decref(root);
     buf_cleanup(&q);

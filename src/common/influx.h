@@ -177,6 +177,7 @@ struct infl_stats {
     unsigned long points_written;
     unsigned long points_rejected; /* dropped on DROP / single-point 413 */
     unsigned long write_failures;  /* RETRY outcomes */
+    unsigned long series_unusable; /* window series das could not use */
 };
 void infl_get_stats(const struct infl *c, struct infl_stats *st);
 /* Number of /query requests sent so far (benchmarks report it). */
@@ -254,7 +255,8 @@ struct infl_agg {
     double max;                /* the highest point's value */
 };
 
-/* One HTTP request for a metric field over [start_ms, end_ms): per (service,
+/* A full 64-hex container tag counts as its first 12 characters (the short
+ * id). One HTTP request for a metric field over [start_ms, end_ms): per (service,
  * container): mean, count, highest value, first and last point time and
  * the last point's value. *out heap (free).
  * Points without a service tag are left out. field must match [a-z_]+. */
@@ -271,6 +273,12 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
  * skipped. 0 → *out heap (free), *n entries; -1 → err. */
 int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen) WUR;
+/* The same, counting in *unusable (may be NULL) the series left out: a
+ * service or container tag missing or too long, a mean or count that is
+ * not a number, a container without its first and last point. */
+int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
+                             size_t *n, unsigned long *unusable, char *err,
+                             size_t errlen) WUR;
 /* A service's recorded load: per interval of interval_ms in [start_ms,
  * end_ms), the sum over its containers of each one's mean of field (what
  * the replicas used together). One statement (a subquery); intervals

@@ -53,6 +53,7 @@ struct run_pub {
     unsigned long actions[4]; /* scale-out, scale-in, bound, synced */
     unsigned long action_failures;
     unsigned long influx_queries;
+    unsigned long series_unusable;
     unsigned long policies, bad_policies;
     double last_cycle_s;
     bool leader, store_ok, docker_ok, influx_ok;
@@ -69,7 +70,8 @@ struct run_state {
     size_t nbad;
     struct dry_seen *dry;
     size_t ndry;
-    long *bound_by_capacity; /* seqs capacity-bound in the last cycle */
+    long *bound_by_capacity;     /* seqs capacity-bound in the last cycle */
+    unsigned long unusable_last; /* unusable series in the last cycle */
     size_t nbound_by_capacity;
     unsigned long actions, failures;
     struct run_pub pub;
@@ -128,13 +130,19 @@ static void publish(struct run_state *st)
         "# HELP das_influx_queries_total InfluxDB queries sent.\n"
         "# TYPE das_influx_queries_total counter\n"
         "das_influx_queries_total %lu\n"
+        "# HELP das_influx_series_unusable_total Window series das could "
+        "not use (a service or container tag missing or too long, a value "
+        "not a number, no first or last point).\n"
+        "# TYPE das_influx_series_unusable_total counter\n"
+        "das_influx_series_unusable_total %lu\n"
         "# HELP das_cycle_seconds Duration of the last cycle.\n"
         "# TYPE das_cycle_seconds gauge\n"
         "das_cycle_seconds %.6f\n",
         p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0, p->docker_ok ? 1 : 0,
         p->influx_ok ? 1 : 0, p->policies - p->bad_policies, p->bad_policies,
         p->actions[0], p->actions[1], p->actions[2], p->actions[3],
-        p->action_failures, p->influx_queries, p->last_cycle_s);
+        p->action_failures, p->influx_queries, p->series_unusable,
+        p->last_cycle_s);
     if (buf_puts(&out, "# HELP das_policy_outcomes Valid policies by the "
                        "outcome of the last cycle.\n"
                        "# TYPE das_policy_outcomes gauge\n"))
@@ -318,6 +326,25 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
         st->pub.actions[k]++;
 }
 
+/* Series InfluxDB returned that das could not use: counted in /metrics,
+ * said when they start (and when their number per cycle changes) and when
+ * they stop, never every cycle. */
+static void watch_unusable(struct run_state *st)
+{
+    struct infl_stats is;
+    infl_get_stats(st->cl.influx, &is);
+    unsigned long now = is.series_unusable - st->pub.series_unusable;
+    st->pub.series_unusable = is.series_unusable;
+    if (now && now != st->unusable_last)
+        log_warn("InfluxDB returned series das cannot use: a service or "
+                 "container tag missing or too long, a value not a number, "
+                 "or no first or last point",
+                 "series=%lu", now);
+    else if (!now && st->unusable_last)
+        log_info("every series InfluxDB returned is usable again", "series=0");
+    st->unusable_last = now;
+}
+
 /* Capacity-bound (tasks no node can run, more load than the replicas
  * carry): an event row and a warning when it starts for a policy, one line
  * when it ends; the outcome says it every cycle (status, /metrics). */
@@ -498,6 +525,7 @@ static int cycle(struct run_state *st)
     st->pub.policies = ev.n;
     st->pub.bad_policies = ev.nbad;
     st->pub.influx_queries = infl_query_count(st->cl.influx);
+    watch_unusable(st);
     st->pub.last_cycle_s = (double)(t1 - t0) / 1000.0;
     st->pub.unhealthy[0] = '\0';
     if (!ev.store_ok)

@@ -10,7 +10,11 @@
 #    nothing moves; with warmup 0s the same load scales out, sized to it;
 #  * capacity-bound: tasks pending because no node can run them block
 #    scale-out; status, das_events (one row when it starts) and /metrics
-#    say so; the replicas stay as they are.
+#    say so; the replicas stay as they are;
+#  * points another collector wrote with the full 64-hex container id count
+#    (as the short id ds writes); series das cannot use (a service tag too
+#    long) are counted in /metrics and said in the log, not dropped in
+#    silence.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
 tb_up
@@ -108,4 +112,38 @@ assert_contains "$(cat "$LOG")" 'msg="capacity-bound: replicas wanted, but tasks
   "das run warns when it starts"
 # the events view names it too
 assert_contains "$("$bin_das" events --service cap)" "capacity-bound" "das events lists it"
+
+# --- full container ids; series das cannot use --------------------------------
+dk service create --detach --name full --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+FULL=$(dk service inspect -f '{{.ID}}' full)
+wait_until 60 running_of "$FULL" 1 || fail "full did not start"
+"$bin_das" policy add full --seq 4 --min 1 --max 2 "${P[@]}" --warmup 0s >/dev/null
+LONG=$(printf 's%.0s' {1..70})
+feed_full() { # like ds, but tagged with the full 64-hex id, and one bad series
+  local c ts body
+  trap - ERR
+  set +e
+  while :; do
+    ts=$(date +%s%N)
+    body=
+    for c in $(dk ps -q --no-trunc --filter "label=com.docker.swarm.service.id=$FULL"); do
+      body+="docker,container=$c,service=$FULL,service_name=full cpu_ratio=90 $ts"$'\n'
+    done
+    body+="docker,container=abc,service=$LONG cpu_ratio=90 $ts"$'\n'
+    curl -s -o /dev/null --max-time 5 -XPOST "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" --data-binary "$body"
+    sleep 1
+  done
+}
+bg_run "$TB_TMP/feed-full.log" feed_full
+wait_until 60 replicas_is full 2 || fail "full (points tagged with full ids) did not scale out: $(pol 4 reason)"
+ok "points tagged with the full 64-hex container id count: full 1 → 2"
+unusable() {
+  local n
+  n=$(curl -s --noproxy '*' "http://127.0.0.1:$port/metrics" | awk '$1 == "das_influx_series_unusable_total" { print $2 }')
+  ((${n:-0} > 0))
+}
+wait_until 30 unusable || fail "/metrics does not count the unusable series"
+ok "/metrics counts the series with a service tag too long: $(curl -s --noproxy '*' "http://127.0.0.1:$port/metrics" | grep '^das_influx_series_unusable_total')"
+assert_contains "$(cat "$LOG")" 'msg="InfluxDB returned series das cannot use' "das run says so in its log"
+assert_eq "$(grep -c 'InfluxDB returned series das cannot use' "$LOG")" 1 "once, not every cycle"
 finish

@@ -1633,6 +1633,75 @@ static void test_live_413(void **state)
     infl_free(c);
 }
 
+/* Another collector's full 64-hex container id is the short id ds writes
+ * (it used to be dropped without a word: issue 9). */
+static void test_windows_parse_full_id(void **state)
+{
+    (void)state;
+    const char *full =
+        "0123456789ab0123456789abcdef0123456789abcdef0123456789abcdef0123";
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"results\":[{\"series\":[{\"tags\":{\"service\":\"s1\","
+             "\"container\":\"%s\"},\"columns\":[\"time\",\"mean\","
+             "\"count\",\"max\"],\"values\":[[0,40,3,50]]}]},"
+             "{\"series\":[{\"tags\":{\"service\":\"s1\",\"container\":"
+             "\"%s\"},\"columns\":[\"time\",\"first\"],\"values\":[[1000,"
+             "30]]}]},{\"series\":[{\"tags\":{\"service\":\"s1\","
+             "\"container\":\"%s\"},\"columns\":[\"time\",\"last\"],"
+             "\"values\":[[3000,50]]}]}]}",
+             full, full, full);
+    struct infl_agg *a;
+    size_t n;
+    assert_int_equal(parse_windows_text(text, &a, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].container, "0123456789ab");
+    assert_int_equal(a[0].first_ms, 1000);
+    assert_int_equal(a[0].last_ms, 3000);
+    assert_true(a[0].max == 50);
+    free(a);
+    /* 65 characters, or not hex: not an id; left out as before */
+    char bad[80];
+    snprintf(bad, sizeof bad, "%s4", full);
+    snprintf(text, sizeof text,
+             "{\"results\":[{\"series\":[{\"tags\":{\"service\":\"s1\","
+             "\"container\":\"%s\"},\"columns\":[\"time\",\"mean\","
+             "\"count\"],\"values\":[[0,40,3]]}]},{},{}]}",
+             bad);
+    json_error_t jerr;
+    char err[256];
+    unsigned long unusable = 7;
+    json_t *root = json_loads(text, 0, &jerr);
+    assert_int_equal(
+        infl_windows_parse_count(root, &a, &n, &unusable, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(unusable, 8); /* counted, added to what was there */
+    json_decref(root);
+    free(a);
+    /* a container without its last point is counted too */
+    snprintf(text, sizeof text,
+             "{\"results\":[{\"series\":[{\"tags\":{\"service\":\"s1\","
+             "\"container\":\"c1\"},\"columns\":[\"time\",\"mean\","
+             "\"count\"],\"values\":[[0,40,3]]},{\"tags\":{\"service\":"
+             "\"s1\",\"container\":\"c2\"},\"columns\":[\"time\",\"mean\","
+             "\"count\"],\"values\":[[0,1,1]]}]},{\"series\":[{\"tags\":"
+             "{\"service\":\"s1\",\"container\":\"c1\"},\"columns\":["
+             "\"time\",\"first\"],\"values\":[[1,1]]},{\"tags\":{"
+             "\"service\":\"s1\",\"container\":\"c2\"},\"columns\":["
+             "\"time\",\"first\"],\"values\":[[1,1]]}]},{\"series\":[{"
+             "\"tags\":{\"service\":\"s1\",\"container\":\"c1\"},"
+             "\"columns\":[\"time\",\"last\"],\"values\":[[2,1]]}]}]}");
+    root = json_loads(text, 0, &jerr);
+    unusable = 0;
+    assert_int_equal(
+        infl_windows_parse_count(root, &a, &n, &unusable, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].container, "c1");
+    assert_int_equal(unusable, 1);
+    json_decref(root);
+    free(a);
+}
+
 /* das simulate --service: a service's load per interval, one statement */
 static void test_demand(void **state)
 {
@@ -1733,6 +1802,7 @@ int main(void)
         cmocka_unit_test(test_windows_parse_cpu),
         cmocka_unit_test(test_windows_parse_mem),
         cmocka_unit_test(test_windows_parse_hostile),
+        cmocka_unit_test(test_windows_parse_full_id),
         cmocka_unit_test(test_demand),
     };
     const struct CMUnitTest live[] = {
