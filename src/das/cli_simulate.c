@@ -206,6 +206,15 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
 
     memset(rc, 0, sizeof *rc);
     rc->svc = *svc;
+    if ((end - start) / interval_ms > SIM_TRACE_MAX_ROWS) {
+        char d[32], iv[32];
+        fprintf(stderr,
+                "das simulate: --since %s is more than %d steps of %s; ask for "
+                "less, or a longer --ds-interval\n",
+                dur_format(since_ms, d, sizeof d), SIM_TRACE_MAX_ROWS,
+                dur_format(interval_ms, iv, sizeof iv));
+        return 2;
+    }
     if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start, end,
                           interval_ms, &v, &nv, err, sizeof err)) {
         fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
