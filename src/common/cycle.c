@@ -52,10 +52,13 @@ void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
             w->last_ms = last_ms;
     }
     w->containers++;
-    if (last_ms >= fresh_ms)
+    /* a container gone quiet (stopped by a scale-in, replaced) says
+     * nothing about the load now */
+    if (last_ms >= fresh_ms) {
         w->fresh++;
-    w->last_sum += isfinite(c->last) ? c->last : mean;
-    w->max_sum += isfinite(c->max) ? c->max : mean;
+        w->last_sum += isfinite(c->last) ? c->last : mean;
+        w->max_sum += isfinite(c->max) ? c->max : mean;
+    }
 }
 
 static const char *agg_service(const struct infl_agg *a)
@@ -82,8 +85,7 @@ void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n)
 
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      bool (*young)(const char *container,
-                                                  void *arg),
+                      bool (*young)(const char *container, void *arg),
                       void *young_arg, struct dec_window *w)
 {
     cyc_window_init(w, now_ms - dur_ms);
@@ -104,8 +106,8 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
             w->warming++;
             continue;
         }
-        struct cyc_ctr c = {a->mean, a->count, a->first_ms, a->last_ms,
-                            a->last, a->max};
+        struct cyc_ctr c = {a->mean,    a->count, a->first_ms,
+                            a->last_ms, a->last,  a->max};
         cyc_window_add(w, &c, fresh_ms);
     }
 }

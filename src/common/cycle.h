@@ -39,8 +39,8 @@ struct cyc_ctr {
 /* Adds one container's aggregate to a window: the mean is weighted by the
  * point count (Σ mean·count / Σ count), first is the minimum, last the
  * maximum; the container counts as fresh when its last point is at or
- * after fresh_ms (now − 2 · ds_interval); its latest and highest points
- * add to last_sum and max_sum.
+ * after fresh_ms (now − 2 · ds_interval), and then its latest and highest
+ * points add to last_sum and max_sum.
  * Rows with count <= 0 are ignored. */
 void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
                     int64_t fresh_ms);

@@ -215,13 +215,22 @@ static bool rule_bounds(struct ctx *c)
 
 /* The load the replicas served over a window, in the metric's unit summed
  * over replicas ("300%" = three cores): Σ points / points per replica. A
- * replica still warming up serves nothing and adds nothing. */
+ * replica still warming up, or gone, serves nothing for the time it
+ * does not report. */
 static double served(const struct dec_window *w, int64_t dur_ms,
                      int64_t interval_ms)
 {
     if (dur_ms <= 0 || interval_ms <= 0 || w->points <= 0)
         return 0;
-    double per_replica = (double)dur_ms / (double)interval_ms;
+    /* points a replica reporting all along has in this window: from the
+     * earliest point to the latest (a first point late within the
+     * coverage tolerance does not count as load missing) */
+    double full = (double)dur_ms / (double)interval_ms;
+    double seen =
+        floor(((double)w->last_ms - (double)w->first_ms) / (double)interval_ms +
+              0.5) +
+        1;
+    double per_replica = seen >= 1 && seen < full ? seen : full;
     return w->mean * (double)w->points / per_replica;
 }
 
@@ -281,7 +290,7 @@ static void rule_out(struct ctx *c)
     if (w->last_sum > load)
         load = w->last_sum;
     long want = ceil_count(load / pol->out_cond);
-    double last = w->containers > 0 ? w->last_sum / (double)w->containers : NAN;
+    double last = w->fresh > 0 ? w->last_sum / (double)w->fresh : NAN;
     /* At the limit now, and either pinned there all window or just
      * arrived (a surge): the load above is unknown. Latest points at the
      * limit in a window that hovered near it say the load is near the

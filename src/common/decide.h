@@ -20,8 +20,8 @@ struct dec_window {
     long containers;    /* containers with points in the window */
     long fresh;         /* containers whose last point is fresh */
     long warming;       /* containers left out: younger than the warm-up */
-    double last_sum;    /* Σ of each container's latest point */
-    double max_sum;     /* Σ of each container's highest point */
+    double last_sum;    /* Σ of each fresh container's latest point */
+    double max_sum;     /* Σ of each fresh container's highest point */
 };
 
 struct dec_input {

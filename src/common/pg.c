@@ -524,7 +524,12 @@ int pg_policy_rows(struct pg *db, struct pg_rowset *set, char *err,
     set->rows = NULL;
     set->n = 0;
     set->priv = NULL;
-    if (!db->probed && probe_cols(db, err, errlen))
+    /* look again while an optional column is missing: someone may add it
+     * (das without the right to ALTER) */
+    bool missing_col = false;
+    for (int c = 0; c < POL_NCOLS; c++)
+        missing_col |= !db->has_col[c];
+    if ((!db->probed || missing_col) && probe_cols(db, err, errlen))
         return -1;
     struct buf sel;
     buf_init(&sel, 4096);

@@ -300,8 +300,9 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                       "fill=\"white\" fill-opacity=\"0.85\"/>\n",
                       lx - 5, ly - 10, lx - 5, BOT_Y + 4);
     bad |= legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"", "demand");
-    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-width=\"2\"",
-                  "serving capacity (100% per serving replica)");
+    unit_format_exact(m->cap, UNIT_RATIO, v, sizeof v);
+    snprintf(lab, sizeof lab, "serving capacity (%s per serving replica)", v);
+    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
     unit_format_exact(out, UNIT_RATIO, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);
     bad |= legend(o, lx + 420, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",

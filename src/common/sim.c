@@ -27,6 +27,7 @@ int sim_rule_find(const char *name)
 void sim_model_default(struct sim_model *m)
 {
     m->cap = 100.0;
+    m->limit = 100.0;
     m->warm_ms = 20000;
     m->start = 2;
     m->under_frac = 0.9;
@@ -91,10 +92,11 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
             header = true;
             /* the header names the columns; a first line of numbers is
              * data without one */
-            const char *q = p;
-            while (q < le && strchr("0123456789+-.eE, ", *q) && *q)
-                q++;
-            if (q < le) {
+            /* a header when its first column is not a number ("t"); a
+             * first row with a typo further on is an error, not a header */
+            const char *c1 = memchr(p, ',', (size_t)(le - p));
+            double t1;
+            if (parse_num(p, c1 ? c1 : le, &t1)) {
                 p = next;
                 continue;
             }
@@ -224,6 +226,16 @@ static bool serving(const struct model *md, const struct replica *r, size_t k)
     return k >= r->created && age >= md->m->warm_ms;
 }
 
+/* The rule's clock: step k starts at SIM_EPOCH_MS + k·DT whatever the
+ * trace's own t (which may be 0 or negative), since to the decision
+ * engine a last action at time 0 or before means "none". */
+#define SIM_EPOCH_MS 1000000000000LL
+
+static int64_t rule_t(const struct sim_trace *tr, size_t k)
+{
+    return SIM_EPOCH_MS + (int64_t)k * tr->dt_ms;
+}
+
 static int64_t step_t(const struct sim_trace *tr, size_t k)
 {
     return tr->t0_ms + (int64_t)k * tr->dt_ms;
@@ -237,8 +249,8 @@ static void window_add(const struct model *md, const struct replica *r,
                        struct dec_window *w)
 {
     const struct sim_trace *tr = md->tr;
-    int64_t now = step_t(tr, k + 1);
-    int64_t created_ms = step_t(tr, r->created);
+    int64_t now = rule_t(tr, k + 1);
+    int64_t created_ms = rule_t(tr, r->created);
     if (r->created > 0 && now - created_ms < warmup_ms) {
         w->warming++;
         return;
@@ -250,8 +262,8 @@ static void window_add(const struct model *md, const struct replica *r,
     struct cyc_ctr c = {
         .mean = (r->sum[i1] - r->sum[i0]) / (double)(i1 - i0),
         .count = (long)(i1 - i0),
-        .first_ms = step_t(tr, lo) + tr->dt_ms / 2,
-        .last_ms = step_t(tr, k) + tr->dt_ms / 2,
+        .first_ms = rule_t(tr, lo) + tr->dt_ms / 2,
+        .last_ms = rule_t(tr, k) + tr->dt_ms / 2,
         .last = r->val[k - r->created],
         .max = r->val[i0],
     };
@@ -264,7 +276,7 @@ static void window_add(const struct model *md, const struct replica *r,
 static void window_build(const struct model *md, size_t k, int64_t dur_ms,
                          int64_t warmup_ms, struct dec_window *w)
 {
-    int64_t now = step_t(md->tr, k + 1);
+    int64_t now = rule_t(md->tr, k + 1);
     int64_t steps = dur_ms / md->tr->dt_ms;
     size_t from =
         (int64_t)k + 1 >= steps ? (size_t)((int64_t)k + 1 - steps) : 0;
@@ -366,7 +378,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
     struct policy pol = *pol_in;
     size_t acap = 0;
     int64_t last_action = 0;
-    double limit = m->cap;
+    double limit = m->limit;
 
     memset(res, 0, sizeof *res);
     res->steps = xcalloc(tr->n ? tr->n : 1, sizeof *res->steps);
@@ -418,7 +430,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             struct dec_input in = {0};
             struct dec_result r;
             in.pol = &pol;
-            in.now_ms = step_t(tr, k + 1);
+            in.now_ms = rule_t(tr, k + 1);
             in.ds_interval_ms = tr->dt_ms;
             in.found = true;
             in.actual = from;
@@ -438,7 +450,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
         if (to == from)
             continue;
         add_action(res, &acap, step_t(tr, k), from, to, outcome, reason);
-        last_action = step_t(tr, k + 1) - tr->dt_ms / 2;
+        last_action = rule_t(tr, k + 1) - tr->dt_ms / 2;
         while ((long)md.n > to)
             replica_pop(&md);
         while ((long)md.n < to)

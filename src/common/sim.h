@@ -51,6 +51,8 @@ int sim_rule_find(const char *name);
 /* The model's constants (DECISIONS.md). */
 struct sim_model {
     double cap;        /* a replica's CPU limit, percent of a core: 100 */
+    double limit;      /* where das sees a replica saturated: cap, or NAN
+                          (a service without a CPU limit) */
     int64_t warm_ms;   /* from existing to serving: 20 s */
     long start;        /* replicas at t0, all serving: 2 */
     double under_frac; /* under-provisioned when demand > this × cap ×

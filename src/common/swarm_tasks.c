@@ -119,11 +119,15 @@ int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
         const char *state = json_string_value(json_object_get(st, "State"));
         x->running = state && !strcmp(state, "running");
         /* new → pending → assigned → accepted → preparing → ready →
-         * starting → running: every state before running waits */
+         * starting → running. Only new and pending wait for a node (the
+         * scheduler's "no suitable node"); from assigned on the task has
+         * one and is on its way (starting: its health check has not
+         * passed yet): its container warms up. */
         x->pending =
-            state && !x->running &&
-            (!strcmp(state, "new") || !strcmp(state, "pending") ||
-             !strcmp(state, "assigned") || !strcmp(state, "accepted") ||
+            state && (!strcmp(state, "new") || !strcmp(state, "pending"));
+        x->starting =
+            state && !x->running && !x->pending &&
+            (!strcmp(state, "assigned") || !strcmp(state, "accepted") ||
              !strcmp(state, "preparing") || !strcmp(state, "ready") ||
              !strcmp(state, "starting"));
         const char *ts = json_string_value(json_object_get(st, "Timestamp"));
@@ -206,6 +210,20 @@ void stask_count(const struct stask_list *l, const char *service,
             }
         }
     }
+}
+
+bool stask_young(const struct stask_list *l, const char *service,
+                 const char *container, int64_t now_ms, int64_t warmup_ms)
+{
+    char key[16] = "";
+    size_t cl = strlen(container) < 12 ? strlen(container) : 12;
+    memcpy(key, container, cl);
+    for (size_t i = first_of(l, service);
+         i < l->n && !strcmp(l->v[i].service, service); i++)
+        if (l->v[i].starting && !strcmp(l->v[i].container, key))
+            return true;
+    int64_t since = stask_started(l, service, container);
+    return warmup_ms > 0 && since > 0 && now_ms - since < warmup_ms;
 }
 
 int64_t stask_started(const struct stask_list *l, const char *service,

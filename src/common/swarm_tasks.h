@@ -22,7 +22,9 @@ struct stask {
     char service[72];   /* ServiceID */
     char container[16]; /* the container's short id (12 hex), "" when none */
     bool running;       /* Status.State running */
-    bool pending;       /* not yet running: new, pending, assigned, ... */
+    bool pending;       /* new or pending: waiting for a node */
+    bool starting;      /* assigned .. starting: on a node, not running
+                           yet (a health check not passed yet) */
     int64_t since_ms;   /* Status.Timestamp: when it entered its state */
     char err[160];      /* Status.Err (why it is pending), "" when none */
 };
@@ -48,8 +50,9 @@ void stask_list_free(struct stask_list *l);
 int stask_list(struct dkr *d, struct stask_list *out, char *err,
                size_t errlen) WUR;
 
-/* A service's tasks: how many run and how many wait, and in words why the
- * first waiting one waits ("insufficient resources on 3 nodes"; "" when
+/* A service's tasks: how many run and how many wait for a node (pending;
+ * tasks on their way to running are neither), and in words why the first
+ * waiting one waits ("insufficient resources on 3 nodes"; "" when
  * none waits or Docker gave no reason). */
 struct stask_count {
     long running, pending;
@@ -57,6 +60,12 @@ struct stask_count {
 };
 void stask_count(const struct stask_list *l, const char *service,
                  struct stask_count *out);
+
+/* Is the service's container warming up: its task is on its way to
+ * running (assigned .. starting), or runs since less than warmup_ms? A
+ * container no task names is not young. */
+bool stask_young(const struct stask_list *l, const char *service,
+                 const char *container, int64_t now_ms, int64_t warmup_ms);
 
 /* When the service's container (short id, or a longer id of which the
  * first 12 characters are taken) started running (the later start when a

@@ -277,10 +277,12 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
     long count = svc->replicas;
     for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
         const struct pg_event *e = &ev[nev - 1 - i];
-        if (!e->dry_run && is_change(e->action) && e->from_no >= 0) {
-            count = e->from_no;
-            break;
-        }
+        if (e->dry_run || !is_change(e->action))
+            continue;
+        /* a sync's from is cur_no as the table said (anyone may have
+         * written it): the service had its to */
+        count = strcmp(e->action, "synced") ? e->from_no : e->to_no;
+        break;
     }
     struct sim_result *h = &rc->happened;
     h->steps = xcalloc(n, sizeof *h->steps);
@@ -454,8 +456,10 @@ static int write_plot(const char *plot, const struct sim_result *res,
         rc = 1;
     } else {
         FILE *out = fopen(plot, "wb");
-        if (!out || fwrite(svg.ptr, 1, svg.len, out) != svg.len ||
-            fclose(out)) {
+        bool ok = out && fwrite(svg.ptr, 1, svg.len, out) == svg.len;
+        if (out && fclose(out))
+            ok = false;
+        if (!ok) {
             fprintf(stderr, "das simulate: --plot %s: %s\n", plot,
                     strerror(errno));
             rc = 1;
@@ -505,7 +509,7 @@ int das_cmd_simulate(int argc, char **argv)
         return rc;
 
     bool flags_given = f.min_no >= 0 || f.max_no >= 0 || f.item || f.out ||
-                       f.in || f.out_for || f.in_for;
+                       f.in || f.out_for || f.in_for || f.mode || f.warmup;
     bool past = conf.service != NULL;
     if (!trace == !past) {
         fprintf(stderr, "das simulate: give --trace FILE.csv (a load to play) "
@@ -629,9 +633,13 @@ int das_cmd_simulate(int argc, char **argv)
     const struct sim_trace *play = past ? &rec.tr : &tr;
     if (past) {
         m.cap = rec.cap;
+        /* no CPU limit: as das run, nothing to be saturated at */
+        m.limit = rec.cap_assumed ? NAN : rec.cap;
         m.start = rec.happened.nsteps ? rec.happened.steps[0].replicas : 1;
         if (m.start < 1)
             m.start = 1;
+        if (m.start > POL_REPLICAS_MAX)
+            m.start = POL_REPLICAS_MAX;
         sim_score(rec.happened.steps, rec.happened.nsteps, rec.happened.actions,
                   rec.happened.nactions, play->dt_ms, &m, &rec.happened.scores);
     }

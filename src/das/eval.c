@@ -160,9 +160,8 @@ static double metric_limit(const struct policy *pol, const struct dsvc *svc)
     return NAN;
 }
 
-/* Is a container of the service younger than the policy's warm-up? From
- * its task's start time; a container no running task names counts as
- * old (it reports, so it counts). */
+/* Is a container of the service warming up (stask_young)? A container no
+ * task names counts as old (it reports, so it counts). */
 struct young_arg {
     const struct stask_list *tasks;
     const char *service;
@@ -172,10 +171,8 @@ struct young_arg {
 static bool young(const char *container, void *arg)
 {
     const struct young_arg *a = arg;
-    if (!a->tasks || a->warmup_ms <= 0)
-        return false;
-    int64_t since = stask_started(a->tasks, a->service, container);
-    return since > 0 && a->now_ms - since < a->warmup_ms;
+    return a->tasks && stask_young(a->tasks, a->service, container, a->now_ms,
+                                   a->warmup_ms);
 }
 
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
@@ -292,8 +289,8 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             if (pol->in_ms > longest)
                 longest = pol->in_ms;
         }
-    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last,
-                        err, sizeof err)) {
+    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last, err,
+                        sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
@@ -355,12 +352,10 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             pe->metrics_ok = pair_ok[po] && pair_ok[pi];
             if (pair_ok[po])
                 cyc_index_window(&ix[po], pe->svc.id, now_ms, pe->pol.out_ms,
-                                 ev->ds_interval_ms, young, &ya,
-                                 &in->out_win);
+                                 ev->ds_interval_ms, young, &ya, &in->out_win);
             if (pair_ok[pi])
                 cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
-                                 ev->ds_interval_ms, young, &ya,
-                                 &in->in_win);
+                                 ev->ds_interval_ms, young, &ya, &in->in_win);
             if (!pe->metrics_ok) {
                 set_unavailable(pe, DEC_O_METRICS_DOWN, "InfluxDB");
                 continue;

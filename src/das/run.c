@@ -312,7 +312,9 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
                   e.seq, action, log_quote(err, q, sizeof q));
         st->failures++;
     }
-    log_info(dry ? "dry run: would act" : "acted",
+    log_info(!strcmp(action, "capacity-bound") ? "noted"
+             : dry                             ? "dry run: would act"
+                                               : "acted",
              "seq=%ld service=%s action=%s from=%ld to=%ld reason=%s", e.seq,
              log_quote(e.service, q2, sizeof q2), action, from, to,
              log_quote(reason, q, sizeof q));
@@ -350,7 +352,9 @@ static void watch_unusable(struct run_state *st)
  * when it ends; the outcome says it every cycle (status, /metrics). */
 static void watch_capacity(struct run_state *st, const struct das_pol_eval *pe)
 {
-    bool now = pe->valid && pe->evaluated && pe->res.outcome == DEC_O_CAPACITY;
+    if (!pe->valid || !pe->evaluated)
+        return; /* not known this cycle: as it was */
+    bool now = pe->res.outcome == DEC_O_CAPACITY;
     size_t i = 0;
     while (i < st->nbound_by_capacity &&
            st->bound_by_capacity[i] != pe->pol.seq)

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const struct stask *t = &l.v[i];
                 if (!memchr(t->service, '\0', sizeof t->service) ||
                     !memchr(t->container, '\0', sizeof t->container) ||
-                    (t->running && t->pending))
+                    (t->running + t->pending + t->starting > 1))
                     abort();
                 for (const char *p = t->err; *p; p++)
                     if ((unsigned char)*p < 0x20 || *p == 0x7f)

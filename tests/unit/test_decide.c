@@ -846,6 +846,23 @@ static void test_auto_hold_when_load_fits(void **state)
                                   "its load 106.5% fits 3 at 70%: hold");
 }
 
+/* A first point one interval late (within the coverage tolerance) is not
+ * load missing: 1 replica at 72% over 11 of 12 points needs 2. */
+static void test_auto_late_first_point(void **state)
+{
+    struct policy p = auto_policy(1);
+    struct dec_input in = make_input(&p, 1, 72, 50);
+    struct dec_result r;
+    (void)state;
+    in.out_win.first_ms += IV;
+    in.out_win.points -= 1;
+    set_points(&in.out_win, 72, 72);
+    in.out_win.last_sum = 60; /* the latest point lower: no help from it */
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.to, 2);
+}
+
 static void test_auto_scale_in(void **state)
 {
     struct policy p = auto_policy(6);
@@ -997,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_auto_proportional),
         cmocka_unit_test(test_auto_saturated),
         cmocka_unit_test(test_auto_hold_when_load_fits),
+        cmocka_unit_test(test_auto_late_first_point),
         cmocka_unit_test(test_auto_scale_in),
         cmocka_unit_test(test_capacity_bound),
         cmocka_unit_test(test_coverage_running_and_warming),

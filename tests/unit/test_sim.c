@@ -109,6 +109,10 @@ static void test_trace_parse(void **state)
                       "line 3: t must rise by a step of at most 1 day");
     expect_parse_fail("t,demand\n0,1\n", "one row; a trace needs at least two "
                                          "rows of \"t,demand\"");
+    /* a first row with a typo is an error, not a header */
+    expect_parse_fail("0,100x\n10,1\n20,1\n",
+                      "line 1: demand is not a number from 0 to 1000000000 "
+                      "(percent of one core)");
     expect_parse_fail("", "no rows; a trace needs at least two rows of "
                           "\"t,demand\"");
     static const char nul[] = "t,demand\n0,1\0\n10,1\n";
@@ -366,6 +370,36 @@ static void test_goals_generated(void **state)
         sim_trace_free(&tr[i]);
 }
 
+/* The trace's own clock does not matter: t from -20000 s plays as t from
+ * 0 (the rule's clock never reaches 0, where "no last action" begins). */
+static void test_trace_time_origin(void **state)
+{
+    struct sim_trace a, b;
+    struct sim_model m;
+    struct policy p = policy(120000);
+    (void)state;
+    sim_model_default(&m);
+    load_trace("step", &a);
+    load_trace("step", &b);
+    b.t0_ms = -20000000;
+    for (int rule = 0; rule < SIM_NRULES; rule++) {
+        struct sim_result ra, rb;
+        sim_run(&a, &p, (enum sim_rule)rule, &m, &ra);
+        sim_run(&b, &p, (enum sim_rule)rule, &m, &rb);
+        assert_int_equal(ra.nactions, rb.nactions);
+        assert_true(ra.scores.under_min == rb.scores.under_min);
+        assert_true(ra.scores.replica_min == rb.scores.replica_min);
+        assert_int_equal(ra.scores.flaps, rb.scores.flaps);
+        if (rb.nactions)
+            assert_int_equal(rb.actions[0].t_ms,
+                             ra.actions[0].t_ms - 20000000);
+        sim_result_free(&ra);
+        sim_result_free(&rb);
+    }
+    sim_trace_free(&a);
+    sim_trace_free(&b);
+}
+
 static void test_rule_names(void **state)
 {
     (void)state;
@@ -384,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_reference_figures),
         cmocka_unit_test(test_goals_published),
         cmocka_unit_test(test_goals_generated),
+        cmocka_unit_test(test_trace_time_origin),
         cmocka_unit_test(test_rule_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

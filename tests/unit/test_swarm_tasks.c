@@ -66,7 +66,10 @@ static const char listing[] =
     "\"running\",\"ContainerStatus\":{\"ContainerID\":\"cccccccccccc\"}}},"
     "{\"ID\":\"t5\",\"ServiceID\":\"svca\",\"DesiredState\":\"running\","
     "\"Status\":{\"Timestamp\":\"bad time\",\"State\":\"assigned\","
-    "\"Err\":\"\\u001b[31mred\"}}]";
+    "\"Err\":\"\\u001b[31mred\"}},"
+    "{\"ID\":\"t6\",\"ServiceID\":\"svca\",\"DesiredState\":\"running\","
+    "\"Status\":{\"Timestamp\":\"2023-11-14T22:13:00Z\",\"State\":"
+    "\"starting\",\"ContainerStatus\":{\"ContainerID\":\"bbbbbbbbbbbb\"}}}]";
 
 static void parse(const char *text, struct stask_list *l)
 {
@@ -85,17 +88,19 @@ static void test_list(void **state)
     struct stask_count c;
     (void)state;
     parse(listing, &l);
-    assert_int_equal(l.n, 4); /* t4 should not run: left out */
+    assert_int_equal(l.n, 5); /* t4 should not run: left out */
     /* sorted by service, then container */
     assert_string_equal(l.v[0].service, "svca");
     assert_string_equal(l.v[0].container, "");
     assert_string_equal(l.v[2].container, "aaaaaaaaaaaa");
-    assert_string_equal(l.v[3].service, "svcb");
-    assert_string_equal(l.v[3].container, "0123456789ab");
+    assert_string_equal(l.v[3].container, "bbbbbbbbbbbb");
+    assert_string_equal(l.v[4].service, "svcb");
+    assert_string_equal(l.v[4].container, "0123456789ab");
 
     stask_count(&l, "svca", &c);
     assert_int_equal(c.running, 1);
-    assert_int_equal(c.pending, 2);
+    /* pending waits for a node; assigned and starting are on their way */
+    assert_int_equal(c.pending, 1);
     /* the first waiting task's reason, the part in parentheses */
     assert_string_equal(c.why, "insufficient resources on 3 nodes");
     stask_count(&l, "svcb", &c);
@@ -117,6 +122,15 @@ static void test_list(void **state)
                      1699995600000LL);
     assert_int_equal(stask_started(&l, "svca", "0123456789ab"), -1);
     assert_int_equal(stask_started(&l, "svca", "cccccccccccc"), -1);
+    /* warming up: a starting task's container whatever the warm-up; a
+     * running one while younger than the warm-up */
+    int64_t now = 1700000000000LL;
+    assert_true(stask_young(&l, "svca", "bbbbbbbbbbbb", now, 0));
+    assert_true(stask_young(&l, "svcb", "0123456789ab", now + 1000, 30000));
+    assert_false(stask_young(&l, "svcb", "0123456789ab", now + 31000, 30000));
+    assert_false(stask_young(&l, "svcb", "0123456789ab", now + 1000, 0));
+    assert_false(stask_young(&l, "svca", "aaaaaaaaaaaa", now, 30000));
+    assert_false(stask_young(&l, "svca", "ffffffffffff", now, 30000));
     /* a control byte from the engine never reaches a message */
     for (size_t i = 0; i < l.n; i++)
         for (const char *p = l.v[i].err; *p; p++)
