@@ -195,8 +195,16 @@ wait "$STOP_PID" || fail "engine-stop $OLD failed: $(cat "$TB_TMP/engine-stop.lo
 replicas_is() { [[ "$(replicas)" == "$1" ]]; }
 wait_until $((WIN_MS / 1000 + 90)) replicas_is 4 || fail "the new leader did not scale out 3 → 4: $(tail -5 "$TB_TMP/das$NEW.log")"
 ok "the new leader scaled out 3 → 4"
-at_max() { [[ "$("$bin_das" status --json --docker-host "$(host_of "$NEW")" --ds-interval 2s 2>/dev/null | pol outcome)" == at-max ]]; }
-wait_until 60 at_max || fail "das status on engine $NEW never said at-max"
+# at-max needs a window wholly after the 3 → 4 action and covered by the
+# fourth replica from its start: the window plus that replica's start-up
+# and first points, so more than WIN_MS after the action.
+at_max() {
+  "$bin_das" status --json --docker-host "$(host_of "$NEW")" --ds-interval 2s \
+    >"$TB_TMP/status-max.json" 2>&1 || return 1
+  [[ "$(pol outcome <"$TB_TMP/status-max.json")" == at-max ]]
+}
+wait_until $((WIN_MS / 1000 + 60)) at_max ||
+  fail "das status on engine $NEW never said at-max: $(pol outcome <"$TB_TMP/status-max.json" 2>&1): $(pol reason <"$TB_TMP/status-max.json" 2>&1)"
 assert_eq "$(events scale-out)" "2>3 3>4" "scale-out rows: 2>3 once (not repeated), then 3>4"
 assert_eq "$(events synced)" "-1>2" "no sync after the failover (cur_no was intact)"
 T_NEXT=$(psql_doc "select time_ms from das_events where seq = 1 and action = 'scale-out' and from_no = 3")
