@@ -307,10 +307,12 @@ static void rule_out(struct ctx *c)
             jump = DEC_BET_MAX * c->actual;
             capped = true;
         }
-        if (jump > want)
+        if (jump > want) {
             want = jump;
-        else
+            c->out->bet = true;
+        } else {
             capped = false;
+        }
     }
     if (want <= c->actual) {
         /* the window's mean is above, but what it saw fits n: the points
@@ -328,8 +330,8 @@ static void rule_out(struct ctx *c)
         if (capped)
             snprintf(cap_s, sizeof cap_s, ", at most %dx", DEC_BET_MAX);
         result(c, DEC_O_SCALE_OUT, DEC_SCALE_OUT, to,
-               "mean %s %s > %s over %s, latest %s at the limit (load unknown "
-               "above it): enough for %ld at %s%s: %ld \u2192 %ld",
+               "mean %s %s > %s over %s, latest %s at the limit " DEC_BET_MARK
+               ": enough for %ld at %s%s: %ld \u2192 %ld",
                c->field, mean_s, cond_s, win_s, last_s, c->actual, in_s, cap_s,
                c->actual, to);
         return;
@@ -406,6 +408,41 @@ static void rule_in(struct ctx *c)
 }
 
 /* Neither: report the scale-out side first, it is the one that acts. */
+/* A bet returned: the last action scaled out beyond the load seen (the
+ * replicas sat at their limit); now both windows are covered after it, the
+ * load is known, and it fits fewer at out_cond / DEC_TOLERANCE. True when
+ * that decided. */
+static bool rule_bet(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    const struct dec_window *w = &c->in->in_win;
+    int64_t since = sat_sub(c->in->now_ms, c->in->last_action_ms);
+    if (pol->mode != POL_MODE_AUTO || !c->in->last_bet ||
+        c->actual <= pol->min_no || since < sat_mul(pol->in_ms, DEC_BET_HOLD) ||
+        since > sat_mul(pol->in_ms, DEC_BET_UNTIL))
+        return false;
+    double target = pol->out_cond / DEC_TOLERANCE;
+    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
+    long want = ceil_count(peak / target);
+    if (want < pol->min_no)
+        want = pol->min_no;
+    if (want >= c->actual)
+        return false;
+    char mean_s[48], win_s[32], peak_s[48], tgt_s[48];
+    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
+    dur_format(pol->in_ms, win_s, sizeof win_s);
+    unit_format(peak, c->kind, peak_s, sizeof peak_s);
+    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    c->out->observed = w->mean;
+    c->out->threshold = target;
+    c->out->window_ms = pol->in_ms;
+    result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
+           "bet returned: the last scale-out went past the load seen; mean "
+           "%s %s over %s, peak load %s fits %ld at %s: %ld \u2192 %ld",
+           c->field, mean_s, win_s, peak_s, want, tgt_s, c->actual, want);
+    return true;
+}
+
 static void rule_steady(struct ctx *c)
 {
     const struct policy *pol = c->pol;
@@ -436,6 +473,11 @@ static void rule_steady(struct ctx *c)
            "%ld%s",
            c->field, other_s, other_cond, other_win, mean_s, cond_s, win_s,
            c->actual, note);
+}
+
+bool dec_reason_bet(const char *reason)
+{
+    return reason && strstr(reason, DEC_BET_MARK) != NULL;
 }
 
 long dec_expected(const struct dec_input *in)
@@ -508,6 +550,6 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
     }
     if (in->in_win.mean < pol->in_cond)
         rule_in(&c);
-    else
+    else if (!rule_bet(&c))
         rule_steady(&c);
 }

@@ -11,17 +11,17 @@
 
 /* What the metric store says about one window of one service. */
 struct dec_window {
-    int64_t start_ms;   /* window start (now - duration) */
-    bool has_data;      /* any point in the window */
-    double mean;        /* mean of every point of every container */
-    long points;        /* number of points */
-    int64_t first_ms;   /* time of the earliest point */
-    int64_t last_ms;    /* time of the latest point */
-    long containers;    /* containers with points in the window */
-    long fresh;         /* containers whose last point is fresh */
-    long warming;       /* containers left out: younger than the warm-up */
-    double last_sum;    /* Σ of each fresh container's latest point */
-    double max_sum;     /* Σ of each fresh container's highest point */
+    int64_t start_ms; /* window start (now - duration) */
+    bool has_data;    /* any point in the window */
+    double mean;      /* mean of every point of every container */
+    long points;      /* number of points */
+    int64_t first_ms; /* time of the earliest point */
+    int64_t last_ms;  /* time of the latest point */
+    long containers;  /* containers with points in the window */
+    long fresh;       /* containers whose last point is fresh */
+    long warming;     /* containers left out: younger than the warm-up */
+    double last_sum;  /* Σ of each fresh container's latest point */
+    double max_sum;   /* Σ of each fresh container's highest point */
 };
 
 struct dec_input {
@@ -33,6 +33,7 @@ struct dec_input {
     bool updating;           /* UpdateStatus updating / rollback */
     long actual;             /* the service's desired replicas */
     int64_t last_action_ms;  /* last scale/sync/bound action; 0 = none */
+    bool last_bet;           /* that action was a bet (dec_result.bet) */
     double limit;            /* a replica's ceiling in the metric's unit
                                 (cpu_ratio: its CPU limit); NAN: none */
     long running;            /* tasks running; -1 when unknown (then
@@ -58,6 +59,16 @@ struct dec_input {
 #define DEC_PINNED 0.99
 #define DEC_SURGE 0.10
 #define DEC_TOLERANCE 1.1
+/* - A bet (a scale-out past the load seen) is returned once the load is
+ *   known to fit fewer replicas: no sooner than DEC_BET_HOLD in_durations
+ *   after it (load that hid behind the limit often comes back: a return
+ *   sooner would flap) and no later than DEC_BET_UNTIL in_durations (then
+ *   the replicas have been carrying real load and in_cond alone decides).
+ *   A bet's reason carries DEC_BET_MARK, so a restarted das or a new
+ *   leader knows it from the recorded event. */
+#define DEC_BET_HOLD 3
+#define DEC_BET_UNTIL 6
+#define DEC_BET_MARK "(load unknown above it)"
 
 /* Every outcome of an evaluation, one names table (dec_outcome_names):
  * logs, status, events and /metrics all print through it. The last three
@@ -89,19 +100,21 @@ enum dec_action {
     DEC_NONE = 0,
     DEC_SCALE_OUT,
     DEC_SCALE_IN,
-    DEC_BOUND,  /* brought into [min_no, max_no] */
+    DEC_BOUND, /* brought into [min_no, max_no] */
 };
 
 struct dec_result {
     enum dec_action action;
-    long from, to;          /* replicas before/after (to == from: none) */
-    bool sync;              /* cur_no differs from actual: cur_no follows */
+    long from, to;            /* replicas before/after (to == from: none) */
+    bool sync;                /* cur_no differs from actual: cur_no follows */
     enum dec_outcome outcome; /* its name: dec_outcome_names[] */
-    char reason[256];       /* in words: `mean cpu_ratio 84.2% > 70% over
-                               10m: 3 → 4`, `insufficient data: 3m of 10m` */
-    double observed;        /* the mean that decided (NAN when none) */
-    double threshold;       /* the threshold compared against (NAN) */
-    int64_t window_ms;      /* the window that decided (0 when none) */
+    char reason[256];         /* in words: `mean cpu_ratio 84.2% > 70% over
+                                 10m: 3 → 4`, `insufficient data: 3m of 10m` */
+    double observed;          /* the mean that decided (NAN when none) */
+    double threshold;         /* the threshold compared against (NAN) */
+    int64_t window_ms;        /* the window that decided (0 when none) */
+    bool bet;                 /* a scale-out beyond the load seen (replicas
+                                 at their limit): returned once known */
 };
 
 /* The covered test of rule 6, exposed for status display: true when the
@@ -116,11 +129,11 @@ bool dec_window_covered(const struct dec_window *w, int64_t now_ms,
  * wins. */
 enum dec_coverage {
     DEC_COVERED = 0,
-    DEC_NO_DATA,      /* no point, a non-finite mean, or interval <= 0 */
-    DEC_SETTLING,     /* the window starts at or before last_action_ms */
-    DEC_LATE_START,   /* first point later than start + 2 intervals */
-    DEC_STALE,        /* last point older than now - 2 intervals */
-    DEC_REPLICAS,     /* fewer fresh containers than actual replicas */
+    DEC_NO_DATA,    /* no point, a non-finite mean, or interval <= 0 */
+    DEC_SETTLING,   /* the window starts at or before last_action_ms */
+    DEC_LATE_START, /* first point later than start + 2 intervals */
+    DEC_STALE,      /* last point older than now - 2 intervals */
+    DEC_REPLICAS,   /* fewer fresh containers than actual replicas */
 };
 
 /* The test behind dec_window_covered, with the reason in words when
@@ -135,6 +148,9 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
 /* The replicas expected to report: the running tasks when known, else
  * the service's replicas. */
 long dec_expected(const struct dec_input *in);
+
+/* True when an action's reason says it was a bet (DEC_BET_MARK). */
+bool dec_reason_bet(const char *reason);
 
 /* Applies DESIGN.md §4 rules 1-6 to one policy: fills every field of out
  * (outcome is a string literal). Order: service-not-found, not-scalable,

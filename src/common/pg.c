@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "decide.h"
 #include "log.h"
 
 struct pg {
@@ -830,21 +831,26 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
 }
 
 int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
-                    int64_t *times, char *err, size_t errlen)
+                    int64_t *times, bool *bets, char *err, size_t errlen)
 {
     bool missing;
     char since[32];
     const char *params[1] = {since};
     snprintf(since, sizeof since, "%lld", (long long)since_ms);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         times[i] = 0;
+        if (bets)
+            bets[i] = false;
+    }
     if (n == 0)
         return 0;
-    /* one grouped query for all policies rather than one per policy */
+    /* one query for all policies rather than one per policy; the rows of
+     * the span are few (actions, not decisions), and the latest of each
+     * policy is picked here: its reason says whether it was a bet */
     PGresult *res = run(db, "reading the last actions",
-                        "select seq, max(time_ms) from das_events "
+                        "select seq, time_ms, reason from das_events "
                         "where dry_run = false and time_ms >= $1 "
-                        "and action <> 'capacity-bound' group by seq",
+                        "and action <> 'capacity-bound'",
                         1, params, &missing, err, errlen);
     if (!res)
         return missing ? 0 : -1;
@@ -854,9 +860,13 @@ int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
             continue;
         long seq = strtol(PQgetvalue(res, r, 0), NULL, 10);
         int64_t t = (int64_t)strtoll(PQgetvalue(res, r, 1), NULL, 10);
+        const char *why = PQgetisnull(res, r, 2) ? "" : PQgetvalue(res, r, 2);
         for (size_t i = 0; i < n; i++)
-            if (seqs[i] == seq)
+            if (seqs[i] == seq && t >= times[i]) {
                 times[i] = t;
+                if (bets)
+                    bets[i] = dec_reason_bet(why);
+            }
     }
     PQclear(res);
     return 0;

@@ -53,8 +53,7 @@ int pg_policy_write(struct pg *db, const struct pol_row *row, bool replace,
 int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
                      size_t errlen) WUR;
 /* The next free seq (max + 1, 1 for an empty table). */
-int pg_policy_next_seq(struct pg *db, long *seq, char *err,
-                       size_t errlen) WUR;
+int pg_policy_next_seq(struct pg *db, long *seq, char *err, size_t errlen) WUR;
 int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
                          size_t errlen) WUR;
 
@@ -63,8 +62,8 @@ struct pg_event {
     int64_t time_ms;
     long seq;
     char service[POL_SERVICE_MAX];
-    char action[24];  /* scale-out, scale-in, bound, synced, capacity-bound
-                         (a note: no change, not a last action) */
+    char action[24]; /* scale-out, scale-in, bound, synced, capacity-bound
+                        (a note: no change, not a last action) */
     long from_no, to_no;
     char metric[32];
     double observed;  /* NAN → NULL */
@@ -83,11 +82,11 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
 /* The time of the last non-dry-run action per policy seq, from das_events
  * (capacity-bound rows are notes, not actions),
  * so a restart or a new leader keeps its windows. Fills times[i] for
- * seqs[i] (0 when none since since_ms). Only actions at or after since_ms
- * are read: an older one cannot reach into any window, and the table only
- * grows. */
-int pg_last_actions(struct pg *db, const long *seqs, size_t n,
-                    int64_t since_ms, int64_t *times, char *err,
-                    size_t errlen) WUR;
+ * seqs[i] (0 when none since since_ms) and, when bets is not NULL,
+ * bets[i]: that action was a bet (dec_reason_bet of its reason). Only actions
+ * at or after since_ms are read: an older one cannot reach into any window, and
+ * the table only grows. */
+int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
+                    int64_t *times, bool *bets, char *err, size_t errlen) WUR;
 
 #endif

@@ -378,6 +378,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
     struct policy pol = *pol_in;
     size_t acap = 0;
     int64_t last_action = 0;
+    bool last_bet = false;
     double limit = m->limit;
 
     memset(res, 0, sizeof *res);
@@ -435,6 +436,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             in.found = true;
             in.actual = from;
             in.last_action_ms = last_action;
+            in.last_bet = last_bet;
             in.limit = limit;
             in.running = from; /* every replica of the model reports */
             window_build(&md, k, pol.out_ms, pol.warmup_ms, &in.out_win);
@@ -443,6 +445,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             dec_evaluate(&in, &r);
             if (r.action != DEC_NONE) {
                 to = r.to;
+                last_bet = r.bet;
                 outcome = dec_outcome_names[r.outcome];
                 snprintf(reason, sizeof reason, "%s", r.reason);
             }

@@ -190,6 +190,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     bool *pair_ok = NULL;
     long *seqs = NULL;
     int64_t *last = NULL;
+    bool *bets = NULL;
     char err[512];
 
     /* 1. the policy rows */
@@ -278,8 +279,11 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     /* 4. the last action per policy (so restarts keep their windows) */
     seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
     last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
+    bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
     size_t nseq = 0;
-    int64_t longest = 0; /* an action before now - longest is in no window */
+    /* an action before now - longest is in no window, and no bet older
+     * than DEC_BET_UNTIL in_durations is returned */
+    int64_t longest = 0;
     for (size_t i = 0; i < ev->n; i++)
         if (ev->pols[i].valid) {
             const struct policy *pol = &ev->pols[i].pol;
@@ -288,9 +292,12 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 longest = pol->out_ms;
             if (pol->in_ms > longest)
                 longest = pol->in_ms;
+            if (pol->mode == POL_MODE_AUTO &&
+                pol->in_ms * DEC_BET_UNTIL > longest)
+                longest = pol->in_ms * DEC_BET_UNTIL;
         }
-    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last, err,
-                        sizeof err)) {
+    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last,
+                        bets, err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
@@ -302,11 +309,14 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         struct das_pol_eval *pe = &ev->pols[i];
         if (!pe->valid)
             continue;
+        bool bet = bets[k];
         int64_t last_ms = last[k++];
         for (size_t e = 0; e < cl->nextra; e++)
             if (cl->extra_last[e].seq == pe->pol.seq &&
-                cl->extra_last[e].ms > last_ms)
+                cl->extra_last[e].ms > last_ms) {
                 last_ms = cl->extra_last[e].ms;
+                bet = cl->extra_last[e].bet;
+            }
         /* Scaled outside das (or never seen): the windows so far measured
          * another replica count, so they start again from when the change
          * was first seen, as after one of das's own actions. */
@@ -314,8 +324,10 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             pe->pol.cur_no != pe->svc.replicas) {
             int64_t seen = sync_first_seen(cl, pe->pol.seq, pe->pol.cur_no,
                                            pe->svc.replicas, now_ms);
-            if (seen > last_ms)
+            if (seen > last_ms) {
                 last_ms = seen;
+                bet = false;
+            }
         }
         struct dec_input *in = &pe->in;
         in->pol = &pe->pol;
@@ -326,6 +338,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         in->updating = pe->found && pe->svc.updating;
         in->actual = pe->found ? pe->svc.replicas : 0;
         in->last_action_ms = last_ms;
+        in->last_bet = bet;
         in->limit = pe->found ? metric_limit(&pe->pol, &pe->svc) : NAN;
         in->running = -1;
         if (pe->found && ev->tasks_ok) {
@@ -377,6 +390,7 @@ out:
     free(pair_ok);
     free(seqs);
     free(last);
+    free(bets);
 }
 
 void das_eval_free(struct das_eval *ev)

@@ -25,6 +25,7 @@
 struct das_seq_time {
     long seq;
     int64_t ms;
+    bool bet; /* that action was a bet (dec_result.bet) */
 };
 
 /* A difference between cur_no and the service's replicas, and when it was
@@ -66,11 +67,11 @@ struct das_pol_eval {
     bool valid;      /* the row parsed */
     char error[512]; /* why the row is skipped (pol_parse message) */
     struct policy pol;
-    bool found;          /* service resolved */
-    struct dsvc svc;     /* when found */
-    char svc_err[256];   /* when not found: missing or ambiguous */
-    bool metrics_ok;     /* InfluxDB answered for both windows */
-    struct dec_input in; /* in.pol points at pol: do not copy the struct */
+    bool found;               /* service resolved */
+    struct dsvc svc;          /* when found */
+    char svc_err[256];        /* when not found: missing or ambiguous */
+    bool metrics_ok;          /* InfluxDB answered for both windows */
+    struct dec_input in;      /* in.pol points at pol: do not copy the struct */
     struct stask_count tasks; /* the service's running and pending tasks */
     struct dec_result res;
     bool evaluated; /* res is a decision (inputs were available) */

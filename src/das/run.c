@@ -215,17 +215,19 @@ static void watch_dep(struct complaint *c, bool ok, const char *what,
 
 /* ---- actions --------------------------------------------------------- */
 
-static void set_last(struct das_clients *cl, long seq, int64_t ms)
+static void set_last(struct das_clients *cl, long seq, int64_t ms, bool bet)
 {
     for (size_t i = 0; i < cl->nextra; i++)
         if (cl->extra_last[i].seq == seq) {
             cl->extra_last[i].ms = ms;
+            cl->extra_last[i].bet = bet;
             return;
         }
     cl->extra_last =
         xrealloc(cl->extra_last, (cl->nextra + 1) * sizeof *cl->extra_last);
     cl->extra_last[cl->nextra].seq = seq;
     cl->extra_last[cl->nextra].ms = ms;
+    cl->extra_last[cl->nextra].bet = bet;
     cl->nextra++;
 }
 
@@ -422,7 +424,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     if (dry) {
         if (!dry_seen(st, seq, name, r->from, r->to)) {
             record(st, pe, name, r->from, r->to, r->reason, true);
-            set_last(&st->cl, seq, das_now_ms()); /* settle as if it acted */
+            set_last(&st->cl, seq, das_now_ms(), r->bet); /* as if it acted */
         }
         return;
     }

@@ -13,7 +13,7 @@
 #include "decide.h"
 
 #define NOW 1700000000000LL
-#define IV 10000LL  /* ds interval: 10s */
+#define IV 10000LL /* ds interval: 10s */
 #define MIN_MS 60000LL
 
 #define assert_contains(hay, needle)                                           \
@@ -435,8 +435,7 @@ static void test_settling_after_action(void **state)
     in.last_action_ms = NOW - 2 * MIN_MS;
     dec_evaluate(&in, &r);
     expect_none(&r, 3, "settling");
-    assert_string_equal(r.reason,
-                        "settling: 2m of 10m since the last change");
+    assert_string_equal(r.reason, "settling: 2m of 10m since the last change");
     assert_int_equal(r.window_ms, 10 * MIN_MS);
     assert_true(isnan(r.observed));
     /* a window starting exactly at the action still holds the old count */
@@ -452,8 +451,7 @@ static void test_settling_after_action(void **state)
     in.last_action_ms = NOW - 30000;
     dec_evaluate(&in, &r);
     expect_none(&r, 3, "settling");
-    assert_string_equal(r.reason,
-                        "settling: 30s of 10m since the last change");
+    assert_string_equal(r.reason, "settling: 30s of 10m since the last change");
 }
 
 /* The safety rule: scale-in needs the out window covered and not above.
@@ -674,8 +672,7 @@ static void test_reason_units(void **state)
     p.in_ms = 10 * MIN_MS;
     in = make_input(&p, 2, 150.5, 150.5);
     dec_evaluate(&in, &r);
-    assert_string_equal(r.reason,
-                        "mean pids 150.5 > 100 over 5m: 2 \u2192 3");
+    assert_string_equal(r.reason, "mean pids 150.5 > 100 over 5m: 2 \u2192 3");
 }
 
 /* ---- dec_window_check directly ---- */
@@ -689,9 +686,9 @@ static void test_window_check_codes(void **state)
                      DEC_COVERED);
     assert_string_equal(why, "");
     assert_true(dec_window_covered(&w, NOW, IV, 0, 3));
-    assert_int_equal(dec_window_check(&w, NOW, IV, NOW - 1000, 3, why,
-                                      sizeof why),
-                     DEC_SETTLING);
+    assert_int_equal(
+        dec_window_check(&w, NOW, IV, NOW - 1000, 3, why, sizeof why),
+        DEC_SETTLING);
     assert_int_equal(dec_window_check(&w, NOW, IV, 0, 4, why, sizeof why),
                      DEC_REPLICAS);
     assert_string_equal(why, "insufficient data: 3 of 4 replicas reporting");
@@ -890,6 +887,85 @@ static void test_auto_scale_in(void **state)
                                   "hold");
 }
 
+/* A bet (2 -> 7 at the limit) is returned once the load is known: 7
+ * replicas at 43% (300% of load, between in_cond and out_cond) fit 5 at
+ * 63.6%; only between DEC_BET_HOLD and DEC_BET_UNTIL in_durations after
+ * it, only a bet, never in step mode. */
+static void test_auto_bet_returned(void **state)
+{
+    struct policy p = auto_policy(7);
+    struct dec_input in = make_input(&p, 7, 43, 42);
+    struct dec_result r;
+    (void)state;
+    set_points(&in.in_win, 43, 300.0 / 7);
+    in.limit = 100;
+    in.last_bet = true;
+    in.last_action_ms = NOW - DEC_BET_HOLD * p.in_ms;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-in");
+    assert_int_equal(r.to, 5);
+    assert_false(r.bet);
+    assert_string_equal(r.reason,
+                        "bet returned: the last scale-out went past the load "
+                        "seen; mean cpu_ratio 42.0% over 5m, peak load 300.0% "
+                        "fits 5 at 63.6%: 7 \u2192 5");
+    /* too soon: it may come back */
+    in.last_action_ms = NOW - DEC_BET_HOLD * p.in_ms + 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "steady");
+    /* too late: the replicas carried real load since; in_cond decides */
+    in.last_action_ms = NOW - DEC_BET_UNTIL * p.in_ms - 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "steady");
+    in.last_action_ms = NOW - DEC_BET_UNTIL * p.in_ms;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 5);
+    /* the last action was no bet: a mean above in_cond is steady */
+    in.last_bet = false;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "steady");
+    /* the peak needs them all: kept */
+    in.last_bet = true;
+    set_points(&in.in_win, 43, 65);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "steady");
+    /* never below min_no */
+    set_points(&in.in_win, 43, 300.0 / 7);
+    p.min_no = 6;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 6);
+    p.min_no = 1;
+    /* the seed's step mode never bets, nor returns */
+    p.mode = POL_MODE_STEP;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "steady");
+}
+
+/* A bet's reason says so, and the store tells a restarted das from it. */
+static void test_auto_bet_flag(void **state)
+{
+    struct policy p = auto_policy(2);
+    struct dec_input in = make_input(&p, 2, 99.5, 99.5);
+    struct dec_result r;
+    (void)state;
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 7);
+    assert_true(r.bet);
+    assert_true(dec_reason_bet(r.reason));
+    /* sized from what was seen: no bet */
+    in = make_input(&p, 2, 93, 93);
+    in.limit = 100;
+    set_points(&in.out_win, 100, 100);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 3);
+    assert_false(r.bet);
+    assert_false(dec_reason_bet(r.reason));
+    assert_false(dec_reason_bet(NULL));
+}
+
 static void test_capacity_bound(void **state)
 {
     struct policy p = auto_policy(6);
@@ -979,8 +1055,7 @@ static void test_outcome_names(void **state)
                         "metrics-unavailable");
     for (int i = 0; i < DEC_NOUTCOMES; i++)
         for (int j = 0; j < i; j++)
-            assert_string_not_equal(dec_outcome_names[i],
-                                    dec_outcome_names[j]);
+            assert_string_not_equal(dec_outcome_names[i], dec_outcome_names[j]);
 }
 
 int main(void)
@@ -1016,6 +1091,8 @@ int main(void)
         cmocka_unit_test(test_auto_hold_when_load_fits),
         cmocka_unit_test(test_auto_late_first_point),
         cmocka_unit_test(test_auto_scale_in),
+        cmocka_unit_test(test_auto_bet_returned),
+        cmocka_unit_test(test_auto_bet_flag),
         cmocka_unit_test(test_capacity_bound),
         cmocka_unit_test(test_coverage_running_and_warming),
         cmocka_unit_test(test_out_cond_above_limit),
