@@ -16,6 +16,7 @@ struct das_conf {
     char *influx_db;
     char *influx_user;
     char *influx_password_file;
+    char *influx_ca;
     char *policy_db;
     int64_t interval_ms;
     int64_t ds_interval_ms;
@@ -42,6 +43,9 @@ struct das_conf {
     {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \
      NULL, 0, 0, "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)", \
      &(c)->influx_password_file},                                              \
+    {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,                \
+     "CA certificates (PEM) for an https InfluxDB URL (default: the system's)",\
+     &(c)->influx_ca},                                                         \
     {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
      "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
      "policy store: libpq conninfo or URI (CrateDB or PostgreSQL)",            \

@@ -44,6 +44,8 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     hc.user =
         conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
     hc.password = hc.user ? cl->influx_password : NULL;
+    hc.tls_verify = true; /* an https URL: always verified */
+    hc.ca = conf->influx_ca;
     hc.connect_timeout_ms = 3000;
     hc.timeout_ms = 30000;
     hc.max_body = 64u * 1024u * 1024u;

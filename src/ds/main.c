@@ -26,6 +26,7 @@ struct ds_conf {
     char *influx_db;
     char *influx_user;
     char *influx_password_file;
+    char *influx_ca;
     char *proc_root;
     char *cgroup_root;
     char *listen;
@@ -78,8 +79,7 @@ struct sink {
     unsigned long points, encode_errors;
 };
 
-static void emit(const struct ds_ctr *c, const struct stats_point *sp,
-                 void *ud)
+static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
 {
     struct sink *s = ud;
     struct infl_point p;
@@ -87,20 +87,21 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp,
     ds_point_build(c, s->node, sp, &p);
     if (log_enabled(LOG_DEBUG)) {
         char q[160];
-        log_debug("point", "container=%s service_name=%s cpu_ratio=%.1f "
-                  "mem_usage=%lld pids=%lld",
-                  c->short_id,
-                  log_quote(c->service_name ? c->service_name : "", q,
-                            sizeof q),
-                  (sp->have & STATS_F_CPU_RATIO) ? sp->cpu_ratio : -1.0,
-                  (long long)sp->mem_usage, (long long)sp->pids);
+        log_debug(
+            "point",
+            "container=%s service_name=%s cpu_ratio=%.1f "
+            "mem_usage=%lld pids=%lld",
+            c->short_id,
+            log_quote(c->service_name ? c->service_name : "", q, sizeof q),
+            (sp->have & STATS_F_CPU_RATIO) ? sp->cpu_ratio : -1.0,
+            (long long)sp->mem_usage, (long long)sp->pids);
     }
     if (s->to_stdout) {
         buf_reset(&s->line);
         if (infl_point_encode(&p, &s->line, err, sizeof err)) {
             s->encode_errors++;
-            log_warn("point not encodable", "container=%s err=%s",
-                     c->short_id, err);
+            log_warn("point not encodable", "container=%s err=%s", c->short_id,
+                     err);
             return;
         }
         fwrite(s->line.ptr, 1, s->line.len, stdout);
@@ -180,8 +181,8 @@ static void ensure_database(struct infl *infl, const char *db)
     if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
         log_warn("database name not usable in InfluxQL", "db=%s", db);
     } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
-        log_warn("could not make sure the InfluxDB database exists",
-                 "err=%s", err);
+        log_warn("could not make sure the InfluxDB database exists", "err=%s",
+                 err);
     }
     json_decref(res);
     buf_cleanup(&q);
@@ -212,8 +213,7 @@ int main(int argc, char **argv)
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "one round (two samples one second apart), then exit", &conf.once},
         {"--stdout", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "print line protocol instead of writing to InfluxDB",
-         &conf.to_stdout},
+         "print line protocol instead of writing to InfluxDB", &conf.to_stdout},
         {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
          "collection interval", &conf.interval_ms},
         {"--node", "DS_NODE", CFG_STR, NULL, NULL, 0, 0,
@@ -223,8 +223,8 @@ int main(int argc, char **argv)
         {"--buffer", "DS_BUFFER", CFG_INT, "100000", NULL, 1, 100000000,
          "points held while InfluxDB is unreachable (oldest dropped)",
          &conf.buffer},
-        {"--docker-host", "DOCKER_HOST", CFG_STR,
-         "unix:///var/run/docker.sock", NULL, 0, 0,
+        {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",
+         NULL, 0, 0,
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
          &conf.docker_host},
@@ -238,6 +238,10 @@ int main(int argc, char **argv)
          NULL, 0, 0,
          "file holding the InfluxDB password (or env DAS_INFLUX_PASSWORD)",
          &conf.influx_password_file},
+        {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,
+         "CA certificates (PEM) for an https InfluxDB URL (default: the "
+         "system's)",
+         &conf.influx_ca},
         {"--proc-root", "DS_PROC_ROOT", CFG_STR, "/proc", NULL, 0, 0,
          "the host's /proc (e.g. /host/proc when ds runs in a container)",
          &conf.proc_root},
@@ -325,6 +329,8 @@ int main(int argc, char **argv)
         struct http_conf hc = {.url = conf.influx_url,
                                .user = conf.influx_user,
                                .password = conf.influx_user ? password : NULL,
+                               .tls_verify = true, /* https: verified */
+                               .ca = conf.influx_ca,
                                .timeout_ms = 10000};
         infl = infl_new(&hc, conf.influx_db, err, sizeof err);
         if (!infl) {
@@ -357,7 +363,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     char qnode[160];
-    log_info("ds started", "node=%s engine=%s api=%s source=%s interval=%lldms "
+    log_info("ds started",
+             "node=%s engine=%s api=%s source=%s interval=%lldms "
              "sink=%s",
              log_quote(node, qnode, sizeof qnode), dkr_host(dkr),
              dkr_api_version(dkr) ? dkr_api_version(dkr) : "?",
@@ -412,7 +419,8 @@ int main(int argc, char **argv)
             fflush(stdout);
         rounds++;
         double round_s = (double)(mono_ms() - t0) / 1000.0;
-        log_debug("round", "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+        log_debug("round",
+                  "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
                   "buffered=%zu",
                   col.n, n, round_s, cpu_seconds() - c0,
                   sink.buffer ? infl_buffer_len(sink.buffer) : 0);
@@ -430,8 +438,8 @@ int main(int argc, char **argv)
         struct infl_flush_result fr;
         infl_flush(infl, sink.buffer, INT64_MAX / 2, &fr);
         if (infl_buffer_len(sink.buffer) > 0) {
-            log_warn("exiting with points InfluxDB did not take",
-                     "unsent=%zu", infl_buffer_len(sink.buffer));
+            log_warn("exiting with points InfluxDB did not take", "unsent=%zu",
+                     infl_buffer_len(sink.buffer));
             if (conf.once)
                 status = 1;
         }
