@@ -80,8 +80,7 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
 
     const json_t *nano = json_object_get(
         json_object_get(
-            json_object_get(json_object_get(spec, "TaskTemplate"),
-                            "Resources"),
+            json_object_get(json_object_get(spec, "TaskTemplate"), "Resources"),
             "Limits"),
         "NanoCPUs");
     out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
@@ -308,8 +307,9 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
         /* someone else updated the service between our read and write */
         if (status == 500 && strstr(err, "update out of sequence") &&
             attempt < DSVC_SCALE_ATTEMPTS) {
-            log_debug("update out of sequence: reading the service again",
-                      "attempt=%d", attempt);
+            log_info("update out of sequence: another writer changed the "
+                     "service; reading it again",
+                     "service=%s attempt=%d", sid, attempt);
             continue;
         }
         return -1;

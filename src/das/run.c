@@ -403,8 +403,9 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                      to);
         else
             snprintf(why, sizeof why,
-                     "service scaled outside das: cur_no "
-                     "%ld follows the service's %ld replicas",
+                     "service scaled outside das (or das stopped before "
+                     "recording its own change): cur_no %ld follows the "
+                     "service's %ld replicas",
                      from, to);
         if (dry) {
             if (!dry_seen(st, seq, "synced", from, to))
