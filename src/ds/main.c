@@ -13,6 +13,7 @@
 #include "dur.h"
 #include "endpoint.h"
 #include "log.h"
+#include "writer.h"
 
 struct ds_conf {
     bool once;
@@ -122,17 +123,21 @@ static void discard(const struct ds_ctr *c, const struct stats_point *sp,
     (void)ud;
 }
 
-static void publish(struct endpoint *ep, const struct infl *infl,
+static void publish(struct endpoint *ep, struct ds_writer *writer,
                     const struct sink *s, const struct ds_collector *col,
                     double round_s, bool engine_ok, unsigned long rounds)
 {
     if (!ep)
         return;
+    struct ds_writer_stats ws;
+    memset(&ws, 0, sizeof ws);
     struct infl_stats st = {0};
     struct buf m;
     buf_init(&m, 64 * 1024);
-    if (infl)
-        infl_get_stats(infl, &st);
+    if (writer) {
+        ds_writer_stats(writer, &ws);
+        st = ws.infl;
+    }
     if (buf_printf(&m,
                    "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
                    "# TYPE ds_points_total counter\nds_points_total %lu\n"
@@ -152,9 +157,8 @@ static void publish(struct endpoint *ep, const struct infl *infl,
                    "# TYPE ds_event_polls_total counter\n"
                    "ds_event_polls_total %lu\n",
                    rounds, s->points, st.points_written, st.points_rejected,
-                   s->buffer ? infl_buffer_len(s->buffer) : 0,
-                   st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
-                   col->listings, col->event_polls)) {
+                   ws.buffered, st.write_failures, col->n, round_s,
+                   engine_ok ? 1 : 0, col->listings, col->event_polls)) {
         /* 64 KiB is far more than these lines */
     }
     /* an unreachable engine or InfluxDB is reported, not a reason to be
@@ -162,9 +166,7 @@ static void publish(struct endpoint *ep, const struct infl *infl,
     char reason[160];
     snprintf(reason, sizeof reason, "%s%s",
              engine_ok ? "ok" : "degraded: docker engine unreachable",
-             s->buffer && infl_buffer_len(s->buffer) > 0
-                 ? "; points waiting for InfluxDB"
-                 : "");
+             ws.buffered > 0 ? "; points waiting for InfluxDB" : "");
     ep_publish(ep, m.ptr, true, reason);
     buf_cleanup(&m);
 }
@@ -261,6 +263,7 @@ int main(int argc, char **argv)
     struct dkr *dkr = NULL;
     struct cg *cg = NULL;
     struct infl *infl = NULL;
+    struct ds_writer *writer = NULL;
     struct endpoint *ep = NULL;
     char *password = NULL;
     struct dkr_info info = {0};
@@ -340,6 +343,13 @@ int main(int argc, char **argv)
         }
         sink.buffer = infl_buffer_new((size_t)conf.buffer);
         ensure_database(infl, conf.influx_db);
+        /* from here on the writer thread alone talks to InfluxDB */
+        writer = ds_writer_start(infl, (size_t)conf.buffer, err, sizeof err);
+        if (!writer) {
+            fprintf(stderr, "ds: %s\n", err);
+            status = 1;
+            goto out;
+        }
     }
     if (conf.listen) {
         ep = ep_start(conf.listen, err, sizeof err);
@@ -407,24 +417,28 @@ int main(int argc, char **argv)
                 log_info("docker engine reachable again", "host=%s",
                          dkr_host(dkr));
         }
-        if (sink.buffer) {
+        if (writer) {
             unsigned long dropped = infl_buffer_take_dropped(sink.buffer);
             if (dropped)
                 log_warn("buffer full: dropped oldest points",
                          "dropped=%lu buffer=%ld", dropped, conf.buffer);
-            struct infl_flush_result fr;
-            infl_flush(infl, sink.buffer, mono_ms(), &fr);
+            /* never waits on InfluxDB: the writer thread sends them */
+            ds_writer_put(writer, sink.buffer);
         }
         if (conf.to_stdout)
             fflush(stdout);
         rounds++;
         double round_s = (double)(mono_ms() - t0) / 1000.0;
-        log_debug("round",
-                  "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
-                  "buffered=%zu",
-                  col.n, n, round_s, cpu_seconds() - c0,
-                  sink.buffer ? infl_buffer_len(sink.buffer) : 0);
-        publish(ep, infl, &sink, &col, round_s, engine_ok, rounds);
+        if (log_enabled(LOG_DEBUG)) {
+            struct ds_writer_stats ws = {0};
+            if (writer)
+                ds_writer_stats(writer, &ws);
+            log_debug("round",
+                      "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+                      "buffered=%zu",
+                      col.n, n, round_s, cpu_seconds() - c0, ws.buffered);
+        }
+        publish(ep, writer, &sink, &col, round_s, engine_ok, rounds);
         if (conf.once)
             break;
         next += conf.interval_ms;
@@ -434,20 +448,26 @@ int main(int argc, char **argv)
     }
 
     /* SIGTERM (or --once): flush what InfluxDB takes, then exit 0 */
-    if (sink.buffer && infl_buffer_len(sink.buffer) > 0) {
-        struct infl_flush_result fr;
-        infl_flush(infl, sink.buffer, INT64_MAX / 2, &fr);
-        if (infl_buffer_len(sink.buffer) > 0) {
+    struct ds_writer_stats last = {0};
+    if (writer) {
+        size_t left = ds_writer_stop(writer, &last);
+        writer = NULL;
+        if (left > 0) {
             log_warn("exiting with points InfluxDB did not take", "unsent=%zu",
-                     infl_buffer_len(sink.buffer));
+                     left);
             if (conf.once)
                 status = 1;
         }
     }
     if (ds_stop)
-        log_info("ds stopping on signal", "rounds=%lu", rounds);
+        log_info("ds stopping on signal",
+                 "rounds=%lu points=%lu written=%lu rejected=%lu unsent=%zu",
+                 rounds, sink.points, last.infl.points_written,
+                 last.infl.points_rejected, last.buffered);
 
 out:
+    if (writer)
+        (void)ds_writer_stop(writer, NULL); /* an error after it started */
     if (col_init)
         ds_collector_cleanup(&col);
     ep_stop(ep);
