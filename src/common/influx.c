@@ -929,7 +929,14 @@ fail:
 }
 
 /* How a query failed, for the AUTO fallback. */
-enum q_fail { QF_NONE, QF_LOCAL, QF_TRANSPORT, QF_AUTH, QF_ANSWER };
+enum q_fail {
+    QF_NONE,
+    QF_LOCAL,
+    QF_TRANSPORT,
+    QF_AUTH,      /* 401 / 403 */
+    QF_STATEMENT, /* a 200 answer whose statements carry an error */
+    QF_ANSWER     /* any other answer that is not a usable one */
+};
 
 static int query_raw(struct infl *c, const char *q, json_t **result,
                      enum q_fail *why, char *err, size_t errlen)
@@ -959,6 +966,14 @@ static int query_raw(struct infl *c, const char *q, json_t **result,
     if (infl_resp_parse(resp.status, resp.body.ptr, resp.body.len, result, e,
                         sizeof e)) {
         *why = resp.status == 401 || resp.status == 403 ? QF_AUTH : QF_ANSWER;
+        if (resp.status == 200) {
+            json_error_t je;
+            json_t *r = json_loadb(resp.body.ptr ? resp.body.ptr : "",
+                                   resp.body.len, 0, &je);
+            if (json_is_array(json_object_get(r, "results")))
+                *why = QF_STATEMENT;
+            json_decref(r);
+        }
         if (resp.status != 200 && resp.body.len > 0 &&
             strstr(e, "not InfluxDB JSON")) {
             /* InfluxDB 3 answers some refusals in plain text */
@@ -1089,9 +1104,13 @@ int infl_query_statements(struct infl *c, const char *const *stmts, size_t n,
         return -1;
     }
     /* AUTO: the server did not take several statements in one request;
-     * try them one by one, and keep to that if it works. */
-    if (query_each(c, stmts, n, result, err, errlen))
+     * try them one by one, and keep to that if it works. When that fails
+     * too the trouble was not the statements: say what the one request
+     * got. */
+    if (query_each(c, stmts, n, result, err, errlen)) {
+        snprintf(err, errlen, "%s", e);
         return -1;
+    }
     c->fell_back = true;
     c->stats.statement_fallbacks++;
     char qe[600];

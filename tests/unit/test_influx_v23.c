@@ -40,10 +40,13 @@
 /* ---- the server -------------------------------------------------------- */
 
 enum srv_mode {
-    SRV_V1,       /* answers any query with the whole recorded answer */
-    SRV_V3,       /* one statement per request: several → HTTP 500 text */
-    SRV_V3_SHORT, /* several statements → only the first one's result */
-    SRV_401,      /* every request: 401 */
+    SRV_V1,        /* answers any query with the whole recorded answer */
+    SRV_V3,        /* one statement per request: several → HTTP 500 text */
+    SRV_V3_SHORT,  /* several statements → only the first one's result */
+    SRV_401,       /* every request: 401 */
+    SRV_STMT_ERR,  /* 200, each statement's result an error (1.x's answer
+                      for a missing database) */
+    SRV_V3_BROKEN, /* several statements → HTTP 500 text, one → 400 */
 };
 
 #define MAX_REQS 32
@@ -169,6 +172,24 @@ static void answer(struct srv *s, int fd, const struct req *r)
     }
     bool several = strstr(r->q, "; ") != NULL;
     char *body = NULL;
+    if (s->mode == SRV_STMT_ERR) {
+        reply(fd, 200, "application/json",
+              several ? "{\"results\":[{\"statement_id\":0,\"error\":"
+                        "\"database not found: docker\"},{\"statement_id\":"
+                        "1,\"error\":\"not executed\"},{\"statement_id\":2,"
+                        "\"error\":\"not executed\"}]}"
+                      : "{\"results\":[{\"statement_id\":0,\"error\":"
+                        "\"database not found: docker\"}]}");
+        return;
+    }
+    if (s->mode == SRV_V3_BROKEN) {
+        if (several)
+            reply(fd, 500, "text/plain; charset=utf-8",
+                  "must provide only one InfluxQl statement per query");
+        else
+            reply(fd, 400, "application/json", "{\"error\":\"boom\"}");
+        return;
+    }
     if (strstr(r->q, "sum(")) {
         body = json_dumps(s->demand, JSON_COMPACT);
     } else if (s->mode == SRV_V1) {
@@ -586,6 +607,30 @@ static void test_auto_fallback(void **state)
     assert_int_equal(s->nreqs, 2);
     assert_false(infl_single_statements(c));
     infl_free(c);
+    /* a statement's own error in a 200 answer (1.x, missing database):
+     * not a refusal of several statements, one request */
+    s->mode = SRV_STMT_ERR;
+    c = client(s, NULL, TOKEN, INFL_STMT_AUTO);
+    assert_int_equal(
+        infl_query_windows(c, "cpu_ratio", W0, W1, &a, &n, err, sizeof err),
+        -1);
+    assert_int_equal(s->nreqs, 1);
+    assert_non_null(strstr(err, "statement 0: database not found: docker"));
+    assert_false(infl_single_statements(c));
+    infl_free(c);
+    /* refused, and the first statement alone fails too: the one request's
+     * answer is the error, and nothing is remembered */
+    s->mode = SRV_V3_BROKEN;
+    c = client(s, NULL, TOKEN, INFL_STMT_AUTO);
+    assert_int_equal(
+        infl_query_windows(c, "cpu_ratio", W0, W1, &a, &n, err, sizeof err),
+        -1);
+    assert_int_equal(s->nreqs, 2);
+    assert_non_null(
+        strstr(err, "HTTP 500: must provide only one InfluxQl statement"));
+    assert_false(infl_single_statements(c));
+    infl_free(c);
+    s->mode = SRV_V1;
     /* unreachable: not a refusal, one attempt */
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:9");
