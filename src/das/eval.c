@@ -38,6 +38,10 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     } else if (pw && pw[0]) {
         cl->influx_password = xstrdup(pw);
     }
+    cl->influx_token =
+        cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err, errlen);
+    if (!cl->influx_token && err[0])
+        goto fail;
     struct http_conf hc;
     memset(&hc, 0, sizeof hc);
     hc.url = conf->influx_url;
@@ -46,15 +50,35 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     hc.password = hc.user ? cl->influx_password : NULL;
     hc.tls_verify = true; /* an https URL: always verified */
     hc.ca = conf->influx_ca;
+    hc.token = cl->influx_token;
+    if (hc.user && hc.token) {
+        snprintf(err, errlen,
+                 "--influx-user and an InfluxDB token (--influx-token-file, "
+                 "DAS_INFLUX_TOKEN_FILE or DAS_INFLUX_TOKEN) both given: "
+                 "InfluxDB 1.x takes a user and password, 2.x/3.x a token; "
+                 "give one");
+        goto fail;
+    }
+    enum infl_statements smode = INFL_STMT_AUTO;
+    if (infl_statements_parse(conf->influx_statements ? conf->influx_statements
+                                                      : "auto",
+                              &smode)) {
+        snprintf(err, errlen,
+                 "--influx-statements / DAS_INFLUX_STATEMENTS: not one "
+                 "of " INFL_STATEMENTS_CHOICES);
+        goto fail;
+    }
     hc.connect_timeout_ms = 3000;
     hc.timeout_ms = 30000;
     hc.max_body = 64u * 1024u * 1024u;
     char ierr[256];
     cl->influx = infl_new(&hc, conf->influx_db, ierr, sizeof ierr);
     if (!cl->influx) {
-        snprintf(err, errlen, "--influx-url / --influx-db: %s", ierr);
+        snprintf(err, errlen, "--influx-url / --influx-db%s: %s",
+                 hc.token ? " / InfluxDB token" : "", ierr);
         goto fail;
     }
+    infl_set_statements(cl->influx, smode);
     return 0;
 fail:
     das_clients_close(cl);
@@ -71,6 +95,10 @@ void das_clients_close(struct das_clients *cl)
     if (cl->influx_password) {
         memset(cl->influx_password, 0, strlen(cl->influx_password));
         free(cl->influx_password);
+    }
+    if (cl->influx_token) {
+        memset(cl->influx_token, 0, strlen(cl->influx_token));
+        free(cl->influx_token);
     }
     free(cl->extra_last);
     free(cl->sync_seen);

@@ -28,6 +28,7 @@ struct ds_conf {
     char *influx_user;
     char *influx_password_file;
     char *influx_ca;
+    char *influx_token_file;
     char *proc_root;
     char *cgroup_root;
     char *listen;
@@ -231,7 +232,8 @@ int main(int argc, char **argv)
          "DOCKER_CERT_PATH)",
          &conf.docker_host},
         {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
-         NULL, 0, 0, "InfluxDB 1.x HTTP API", &conf.influx_url},
+         NULL, 0, 0, "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",
+         &conf.influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
          "InfluxDB database", &conf.influx_db},
         {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,
@@ -244,6 +246,12 @@ int main(int argc, char **argv)
          "CA certificates (PEM) for an https InfluxDB URL (default: the "
          "system's)",
          &conf.influx_ca},
+        {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL,
+         0, 0,
+         "file holding an InfluxDB 2.x/3.x API token, sent as "
+         "Authorization: Token (or env DAS_INFLUX_TOKEN); not with "
+         "--influx-user",
+         &conf.influx_token_file},
         {"--proc-root", "DS_PROC_ROOT", CFG_STR, "/proc", NULL, 0, 0,
          "the host's /proc (e.g. /host/proc when ds runs in a container)",
          &conf.proc_root},
@@ -266,6 +274,7 @@ int main(int argc, char **argv)
     struct ds_writer *writer = NULL;
     struct endpoint *ep = NULL;
     char *password = NULL;
+    char *token = NULL;
     struct dkr_info info = {0};
     bool have_info = false;
     struct ds_collector col;
@@ -300,6 +309,22 @@ int main(int argc, char **argv)
     } else if (getenv("DAS_INFLUX_PASSWORD")) {
         password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
     }
+    token = cfg_secret(conf.influx_token_file, "DAS_INFLUX_TOKEN", err,
+                       sizeof err);
+    if (!token && err[0]) {
+        fprintf(stderr, "ds: bad configuration: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    if (token && conf.influx_user && conf.influx_user[0]) {
+        fprintf(stderr,
+                "ds: bad configuration: --influx-user and an InfluxDB token "
+                "(--influx-token-file, DAS_INFLUX_TOKEN_FILE or "
+                "DAS_INFLUX_TOKEN) both given: InfluxDB 1.x takes a user and "
+                "password, 2.x/3.x a token; give one\n");
+        status = 2;
+        goto out;
+    }
 
     dkr = dkr_new(conf.docker_host, err, sizeof err);
     if (!dkr) {
@@ -329,9 +354,12 @@ int main(int argc, char **argv)
     }
 
     if (!conf.to_stdout) {
+        const char *user =
+            conf.influx_user && conf.influx_user[0] ? conf.influx_user : NULL;
         struct http_conf hc = {.url = conf.influx_url,
-                               .user = conf.influx_user,
-                               .password = conf.influx_user ? password : NULL,
+                               .user = user,
+                               .password = user ? password : NULL,
+                               .token = token,
                                .tls_verify = true, /* https: verified */
                                .ca = conf.influx_ca,
                                .timeout_ms = 10000};
@@ -342,7 +370,10 @@ int main(int argc, char **argv)
             goto out;
         }
         sink.buffer = infl_buffer_new((size_t)conf.buffer);
-        ensure_database(infl, conf.influx_db);
+        /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
+         * are the operator's: their v1 API has no CREATE DATABASE. */
+        if (!token)
+            ensure_database(infl, conf.influx_db);
         /* from here on the writer thread alone talks to InfluxDB */
         writer = ds_writer_start(infl, (size_t)conf.buffer, err, sizeof err);
         if (!writer) {
@@ -480,6 +511,10 @@ out:
     if (password) {
         memset(password, 0, strlen(password));
         free(password);
+    }
+    if (token) {
+        memset(token, 0, strlen(token));
+        free(token);
     }
     buf_cleanup(&sink.line);
     buf_cleanup(&errs);
