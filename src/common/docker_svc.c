@@ -87,6 +87,24 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
                          ? (double)json_integer_value(nano) / 1e7
                          : NAN;
 
+    const json_t *labels = json_object_get(spec, "Labels");
+    if (json_is_object(labels)) {
+        const char *k;
+        const json_t *v;
+        const size_t plen = strlen(DSVC_LABEL_PREFIX);
+        json_object_foreach((json_t *)labels, k, v)
+        {
+            if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 ||
+                out->nlabels == DSVC_LABELS_MAX)
+                continue;
+            struct dsvc_label *l = &out->labels[out->nlabels++];
+            snprintf(l->key, sizeof l->key, "%s", k);
+            const char *val = json_is_string(v) ? json_string_value(v) : "";
+            l->cut = strlen(val) >= sizeof l->value;
+            snprintf(l->value, sizeof l->value, "%s", l->cut ? "" : val);
+        }
+    }
+
     const json_t *us = json_object_get(obj, "UpdateStatus");
     if (json_is_object(us) &&
         !copy_str(us, "State", out->update_state, sizeof out->update_state)) {

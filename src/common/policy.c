@@ -367,6 +367,29 @@ static void label_list(char *out, size_t outlen)
     }
 }
 
+void pol_labels_row(const char *service_id, long replicas,
+                    const struct pol_label *labels, size_t n,
+                    struct pol_row *row, char *seqbuf, char *curbuf)
+{
+    const size_t plen = strlen(POL_LABEL_PREFIX);
+    memset(row, 0, sizeof *row);
+    for (int col = 0; col < POL_NCOLS; col++)
+        row->col[col] = pol_col_label[col] ? pol_col_label_default[col] : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = labels[i].key;
+        if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0)
+            continue;
+        for (int col = 0; col < POL_NCOLS; col++)
+            if (pol_col_label[col] && !strcmp(k + plen, pol_col_names[col]))
+                row->col[col] = labels[i].value ? labels[i].value : "";
+    }
+    snprintf(seqbuf, 24, "%ld", pol_label_seq(service_id));
+    snprintf(curbuf, 24, "%ld", replicas);
+    row->col[POL_SEQ] = seqbuf;
+    row->col[POL_CUR_NO] = replicas >= 0 ? curbuf : NULL;
+    row->col[POL_SERVICE_ID] = service_id;
+}
+
 int pol_parse_labels(const char *service_name, const char *service_id,
                      long replicas, const struct pol_label *labels, size_t n,
                      struct policy *p, char *err, size_t errlen)
@@ -375,14 +398,13 @@ int pol_parse_labels(const char *service_name, const char *service_id,
     struct pol_row row;
     char seq[24], cur[24], q[96];
     const size_t plen = strlen(POL_LABEL_PREFIX);
+    bool has_max = false;
 
     memset(p, 0, sizeof *p);
     p->cur_no = -1;
     p->source = POL_SRC_LABELS;
     snprintf(c.who, sizeof c.who, "service %.63s", service_name);
-    memset(&row, 0, sizeof row);
-    for (int col = 0; col < POL_NCOLS; col++)
-        row.col[col] = pol_col_label[col] ? pol_col_label_default[col] : NULL;
+    /* every das. label is a column's, and none is cut */
     for (size_t i = 0; i < n; i++) {
         const char *k = labels[i].key;
         if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0)
@@ -402,16 +424,13 @@ int pol_parse_labels(const char *service_name, const char *service_id,
             return row_fail(&c, (enum pol_col)col,
                             "value too long; see `das policy add --help` "
                             "for the forms accepted");
-        row.col[col] = labels[i].value ? labels[i].value : "";
+        if (col == POL_MAX_NO)
+            has_max = true;
     }
-    snprintf(seq, sizeof seq, "%ld", pol_label_seq(service_id));
-    snprintf(cur, sizeof cur, "%ld", replicas);
-    row.col[POL_SEQ] = seq;
-    row.col[POL_CUR_NO] = replicas >= 0 ? cur : NULL;
-    row.col[POL_SERVICE_ID] = service_id;
-    if (!row.col[POL_MAX_NO])
+    if (!has_max)
         return row_fail(&c, POL_MAX_NO,
                         "is missing: a service has a label "
                         "policy when it sets it");
+    pol_labels_row(service_id, replicas, labels, n, &row, seq, cur);
     return parse_row(&c, &row, p);
 }

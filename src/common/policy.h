@@ -151,6 +151,14 @@ bool pol_labels_have_policy(const struct pol_label *labels, size_t n);
  * service with a new id. */
 long pol_label_seq(const char *service_id);
 
+/* The row a service's labels make: `das.<column>` values, the default
+ * (pol_col_label_default) for a missing one, seq pol_label_seq(service_id)
+ * and cur_no replicas (NULL when < 0) as text in seqbuf / curbuf (24 bytes
+ * each), service_id the id; other labels ignored. Strings are borrowed. */
+void pol_labels_row(const char *service_id, long replicas,
+                    const struct pol_label *labels, size_t n,
+                    struct pol_row *row, char *seqbuf, char *curbuf);
+
 /* Parses a label policy with the rules of pol_parse, through the same
  * code: the labels `das.<column>` (pol_col_label) make a row, missing ones
  * take pol_col_label_default; seq is pol_label_seq(service_id), cur_no the

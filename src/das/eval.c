@@ -9,8 +9,46 @@
 
 #include "cycle.h"
 #include "docker.h"
+#include "hist_influx.h"
 #include "influx.h"
 #include "pg.h"
+
+bool das_store_none(const struct das_conf *conf)
+{
+    return conf->policy_db && !strcmp(conf->policy_db, "none");
+}
+
+size_t das_label_policies(const struct dsvc_list *svcs,
+                          const char *const *table_refs, const long *table_seqs,
+                          size_t ntable, struct das_label_pol **out)
+{
+    size_t n = 0;
+    *out = xcalloc(svcs->n ? svcs->n : 1, sizeof **out);
+    for (size_t i = 0; i < svcs->n; i++) {
+        const struct dsvc *s = &svcs->v[i];
+        struct pol_label l[DSVC_LABELS_MAX];
+        for (size_t k = 0; k < s->nlabels; k++)
+            l[k] = (struct pol_label){s->labels[k].key, s->labels[k].value,
+                                      s->labels[k].cut};
+        if (!pol_labels_have_policy(l, s->nlabels))
+            continue;
+        struct das_label_pol *lp = &(*out)[n++];
+        lp->svc = s;
+        lp->valid = !pol_parse_labels(
+            s->name, s->id, s->global ? -1 : s->replicas, l, s->nlabels,
+            &lp->pol, lp->error, sizeof lp->error);
+        lp->pol.seq = pol_label_seq(s->id);
+        for (size_t t = 0; t < ntable && !lp->shadowed; t++) {
+            char e[256];
+            if (table_refs[t] &&
+                dsvc_resolve(svcs, table_refs[t], NULL, e, sizeof e) == s) {
+                lp->shadowed = true;
+                lp->shadowed_by = table_seqs[t];
+            }
+        }
+    }
+    return n;
+}
 
 int64_t das_now_ms(void)
 {
@@ -110,6 +148,59 @@ static long row_seq(const struct pol_row *row)
     return v;
 }
 
+/* Appends the label policies (das_label_policies) to ev->pols: valid ones
+ * found with their service; a seq already taken (a table row's, or another
+ * service's hash) is reported and skipped. */
+static void add_label_policies(struct das_eval *ev,
+                               const struct pg_rowset *rows)
+{
+    const char **refs = xcalloc(rows->n ? rows->n : 1, sizeof *refs);
+    long *tseqs = xcalloc(rows->n ? rows->n : 1, sizeof *tseqs);
+    for (size_t i = 0; i < rows->n; i++) {
+        refs[i] = rows->rows[i].col[POL_SERVICE_ID];
+        tseqs[i] = ev->pols[i].seq;
+    }
+    struct das_label_pol *lp = NULL;
+    size_t nl = das_label_policies(&ev->services, refs, tseqs, rows->n, &lp);
+    free(refs);
+    free(tseqs);
+    if (nl) {
+        ev->pols = xrealloc(ev->pols, (ev->n + nl) * sizeof *ev->pols);
+        memset(ev->pols + ev->n, 0, nl * sizeof *ev->pols);
+    }
+    for (size_t k = 0; k < nl; k++) {
+        if (lp[k].shadowed) {
+            ev->nshadowed++;
+            continue;
+        }
+        struct das_pol_eval *pe = &ev->pols[ev->n];
+        pe->seq = lp[k].pol.seq;
+        pe->pol = lp[k].pol;
+        pe->pol.source = POL_SRC_LABELS;
+        for (size_t j = 0; j < ev->n && lp[k].valid; j++)
+            if (ev->pols[j].seq == pe->seq) {
+                snprintf(pe->error, sizeof pe->error,
+                         "service %.63s: its label policy's seq %ld (from "
+                         "the service id) is taken by another policy; "
+                         "use a table row for it (das policy add)",
+                         lp[k].svc->name, pe->seq);
+                lp[k].valid = false;
+            }
+        if (!lp[k].valid) {
+            if (!pe->error[0])
+                snprintf(pe->error, sizeof pe->error, "%s", lp[k].error);
+            ev->nbad++;
+        } else {
+            pe->valid = true;
+            pe->found = true;
+            pe->svc = *lp[k].svc;
+        }
+        ev->nlabels++;
+        ev->n++;
+    }
+    free(lp);
+}
+
 /* When cur_no != replicas was first seen for this policy (now, the first
  * time; a different pair starts again). */
 static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
@@ -195,9 +286,10 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     bool *bets = NULL;
     char err[512];
 
-    /* 1. the policy rows */
-    if (store_ready(cl, err, sizeof err) ||
-        pg_policy_rows(cl->pg, &rows, err, sizeof err)) {
+    /* 1. the policy rows (none with --policy-db none) */
+    ev->store_none = das_store_none(cl->conf);
+    if (!ev->store_none && (store_ready(cl, err, sizeof err) ||
+                            pg_policy_rows(cl->pg, &rows, err, sizeof err))) {
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
         goto out;
@@ -213,7 +305,6 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             continue;
         }
         pe->valid = true;
-        pe->in.pol = &pe->pol;
     }
 
     /* 2. one service listing */
@@ -221,9 +312,15 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         ev->docker_ok = false;
         snprintf(ev->docker_err, sizeof ev->docker_err, "%.255s", err);
     }
+    /* 2a. the label policies of the services: after the rows, left out
+     * where a row names the same service (the table wins) */
+    if (ev->docker_ok)
+        add_label_policies(ev, &rows);
+    for (size_t i = 0; i < ev->n; i++)
+        ev->pols[i].in.pol = &ev->pols[i].pol;
     for (size_t i = 0; i < ev->n && ev->docker_ok; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
-        if (!pe->valid)
+        if (!pe->valid || pe->found)
             continue;
         const struct dsvc *s =
             dsvc_resolve(&ev->services, pe->pol.service_id, NULL, pe->svc_err,
@@ -298,8 +395,12 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 pol->in_ms * DEC_BET_UNTIL > longest)
                 longest = pol->in_ms * DEC_BET_UNTIL;
         }
-    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last,
-                        bets, err, sizeof err)) {
+    if (ev->store_none
+            ? hist_last_actions(cl->influx, seqs, nseq,
+                                now_ms - longest - 60000, last, bets, err,
+                                sizeof err)
+            : pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000,
+                              last, bets, err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
@@ -355,7 +456,9 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
 
         if (!ev->store_ok) {
-            set_unavailable(pe, DEC_O_STORE_DOWN, "policy store");
+            set_unavailable(pe, DEC_O_STORE_DOWN,
+                            ev->store_none ? "history (InfluxDB)"
+                                           : "policy store");
             continue;
         }
         if (!ev->docker_ok) {
