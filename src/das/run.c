@@ -165,8 +165,9 @@ static void publish(struct run_state *st)
 
 static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
 {
-    if (!ev->store_ok)
-        return; /* rows unknown this cycle: keep what was reported */
+    if (!ev->store_ok || !ev->docker_ok)
+        return; /* rows or labels unknown this cycle: keep what was
+                   reported */
     struct bad_row *now = xcalloc(ev->nbad ? ev->nbad : 1, sizeof *now);
     size_t n = 0;
     for (size_t i = 0; i < ev->n; i++) {
@@ -289,7 +290,11 @@ static void write_point(struct run_state *st, const struct pg_event *e)
     char q[300];
     if (rc) {
         if (complain(&st->c_write, err))
-            log_warn("could not write the decision to InfluxDB",
+            log_warn(das_store_none(st->conf)
+                         ? "could not write the decision to InfluxDB: with "
+                           "--policy-db none it is the history, and only "
+                           "this das process knows of it"
+                         : "could not write the decision to InfluxDB",
                      "measurement=das error=%s", log_quote(err, q, sizeof q));
     } else if (complain_release(&st->c_write)) {
         log_info("decisions written to InfluxDB again", "measurement=das");

@@ -11,7 +11,7 @@
 #  * with the store (PostgreSQL), a table row for the same service wins over
 #    its labels; das policy list and das status say each policy's source;
 #  * das policy add / rm with --policy-db none say that policies come from
-#    labels.
+#    labels; deploy/docker-stack.labels.yml's labels are service labels.
 # shellcheck source=tests/integ/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
@@ -72,6 +72,15 @@ rc=0
 err=$(nodb policy rm 1 2>&1) || rc=$?
 assert_eq "$rc" 2 "policy rm with --policy-db none exits 2"
 assert_contains "$err" "policies come from service labels" "rm says it too"
+
+# the stack file example: its labels are service labels (deploy.labels)
+APP_IMAGE=$TESTBED_IMAGE dk stack deploy --resolve-image never \
+  -c "$DAS_SRC/deploy/docker-stack.labels.yml" app >"$TB_TMP/stack.log" 2>&1 ||
+  fail "docker stack deploy -c deploy/docker-stack.labels.yml: $(cat "$TB_TMP/stack.log")"
+app_line=$(nodb policy list | awk '$3 == "app_web"' | tr -s ' ')
+assert_contains "$app_line" "labels app_web 2 10 2 cpu_ratio 40% 10% 2m 10m auto 30s ok" \
+  "deploy/docker-stack.labels.yml deploys its policy with the service: $app_line"
+dk stack rm app >/dev/null
 
 # --- das run without SQL: lab scales, badlab is reported and skipped --------
 DAS_POLICY_DB=none bg_run "$LOG" "$bin_das" run --interval 1s --ds-interval 1s \
