@@ -23,6 +23,19 @@ size_t das_label_policies(const struct dsvc_list *svcs,
                           size_t ntable, struct das_label_pol **out)
 {
     size_t n = 0;
+    /* the services the table's rows name, each resolved once */
+    bool *named = xcalloc(svcs->n ? svcs->n : 1, sizeof *named);
+    long *named_by = xcalloc(svcs->n ? svcs->n : 1, sizeof *named_by);
+    for (size_t t = 0; t < ntable; t++) {
+        char e[256];
+        const struct dsvc *s =
+            table_refs[t] ? dsvc_resolve(svcs, table_refs[t], NULL, e, sizeof e)
+                          : NULL;
+        if (s && !named[s - svcs->v]) {
+            named[s - svcs->v] = true;
+            named_by[s - svcs->v] = table_seqs[t];
+        }
+    }
     *out = xcalloc(svcs->n ? svcs->n : 1, sizeof **out);
     for (size_t i = 0; i < svcs->n; i++) {
         const struct dsvc *s = &svcs->v[i];
@@ -38,15 +51,11 @@ size_t das_label_policies(const struct dsvc_list *svcs,
             s->name, s->id, s->global ? -1 : s->replicas, l, s->nlabels,
             &lp->pol, lp->error, sizeof lp->error);
         lp->pol.seq = pol_label_seq(s->id);
-        for (size_t t = 0; t < ntable && !lp->shadowed; t++) {
-            char e[256];
-            if (table_refs[t] &&
-                dsvc_resolve(svcs, table_refs[t], NULL, e, sizeof e) == s) {
-                lp->shadowed = true;
-                lp->shadowed_by = table_seqs[t];
-            }
-        }
+        lp->shadowed = named[i];
+        lp->shadowed_by = named_by[i];
     }
+    free(named);
+    free(named_by);
     return n;
 }
 

@@ -34,6 +34,7 @@ static void on_stop(int sig)
 /* A bad policy row already reported: (seq, message). */
 struct bad_row {
     long seq;
+    bool label; /* a label policy's */
     char msg[512];
 };
 
@@ -165,16 +166,25 @@ static void publish(struct run_state *st)
 
 static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
 {
-    if (!ev->store_ok || !ev->docker_ok)
-        return; /* rows or labels unknown this cycle: keep what was
-                   reported */
-    struct bad_row *now = xcalloc(ev->nbad ? ev->nbad : 1, sizeof *now);
+    if (!ev->store_ok)
+        return; /* rows unknown this cycle: keep what was reported */
+    /* without the engine the labels are unknown: keep their reports */
+    size_t kept = 0;
+    for (size_t j = 0; j < st->nbad && !ev->docker_ok; j++)
+        kept += st->bad[j].label;
+    struct bad_row *now =
+        xcalloc(ev->nbad + kept ? ev->nbad + kept : 1, sizeof *now);
     size_t n = 0;
+    for (size_t j = 0; j < st->nbad && !ev->docker_ok; j++)
+        if (st->bad[j].label)
+            now[n++] = st->bad[j];
     for (size_t i = 0; i < ev->n; i++) {
         const struct das_pol_eval *pe = &ev->pols[i];
         if (pe->valid)
             continue;
+        bool label = pe->pol.source == POL_SRC_LABELS;
         now[n].seq = pe->seq;
+        now[n].label = label;
         snprintf(now[n].msg, sizeof now[n].msg, "%s", pe->error);
         bool known = false;
         for (size_t j = 0; j < st->nbad && !known; j++)
@@ -182,8 +192,7 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
                 st->bad[j].seq == pe->seq && !strcmp(st->bad[j].msg, pe->error);
         if (!known) {
             char q[600];
-            log_warn(pe->pol.source == POL_SRC_LABELS ? "label policy skipped"
-                                                      : "policy row skipped",
+            log_warn(label ? "label policy skipped" : "policy row skipped",
                      "seq=%ld error=%s", pe->seq,
                      log_quote(pe->error, q, sizeof q));
         }
