@@ -304,8 +304,11 @@ static int cmd_list(int argc, char **argv, bool check)
             json_object_set_new(o, "seq", json_int_or_text(row->col[POL_SEQ]));
             json_object_set_new(o, "source",
                                 json_string(label ? "labels" : "table"));
-            json_object_set_new(o, "service_id",
-                                json_text(row->col[POL_SERVICE_ID]));
+            json_object_set_new(
+                o, "service_id",
+                json_text(label ? l->svc->id : row->col[POL_SERVICE_ID]));
+            if (label)
+                json_object_set_new(o, "service", json_string(l->svc->name));
             for (int c = POL_MIN_NO; c <= POL_CUR_NO; c++)
                 json_object_set_new(o, pol_col_names[c],
                                     json_int_or_text(row->col[c]));

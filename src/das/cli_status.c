@@ -206,6 +206,11 @@ static void print_header(FILE *f, const struct das_eval *ev,
         if (i == 0 && ev->store_none && deps[i].ok)
             fprintf(f, "policy store: none (labels only, history in "
                        "InfluxDB)");
+        else if (i == 0 && ev->store_none)
+            fprintf(f,
+                    "policy store: none (labels only); history in "
+                    "InfluxDB: UNAVAILABLE (%s)",
+                    e);
         else if (deps[i].ok)
             fprintf(f, "%s%s: ok", i ? "  " : "", deps[i].name);
         else
