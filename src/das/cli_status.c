@@ -125,14 +125,17 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
                      struct cell_row *r)
 {
     memset(r, 0, sizeof *r);
-    if (pe->seq >= 0)
+    /* a label policy's seq is negative (derived from the service id) */
+    if (pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS)
         snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "%ld", pe->seq);
     else
         snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "?");
     snprintf(r->c[C_SRC], sizeof r->c[C_SRC], "%s",
              pol_source_names[pe->pol.source]);
     if (!pe->valid) {
-        snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "-");
+        /* a label policy's service is known, a bad row's may not be */
+        snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "%s",
+                 pe->found ? pe->svc.name : "-");
         snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-");
         snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "-");
         snprintf(r->c[C_IN], sizeof r->c[C_IN], "-");
@@ -241,6 +244,11 @@ static void print_table(FILE *f, const struct das_eval *ev)
 {
     if (!ev->store_ok)
         return;
+    if (ev->n == 0 && !ev->docker_ok) {
+        fprintf(f, "no policies known: the label policies come from the "
+                   "Docker engine's service listing, unavailable\n");
+        return;
+    }
     if (ev->n == 0) {
         fprintf(f, ev->store_none
                        ? "no policies: label a service, e.g. docker service "
@@ -360,11 +368,15 @@ static json_t *status_json(const struct das_eval *ev,
         const struct das_pol_eval *pe = &ev->pols[i];
         json_t *o = json_object();
         json_object_set_new(o, "seq",
-                            pe->seq >= 0 ? json_integer(pe->seq) : json_null());
+                            pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS
+                                ? json_integer(pe->seq)
+                                : json_null());
         json_object_set_new(o, "valid", json_boolean(pe->valid));
         json_object_set_new(o, "source",
                             json_string(pol_source_names[pe->pol.source]));
         if (!pe->valid) {
+            if (pe->found)
+                json_object_set_new(o, "service", json_string(pe->svc.name));
             json_object_set_new(o, "outcome", json_string("invalid-row"));
             json_object_set_new(o, "error", json_string(pe->error));
             json_array_append_new(arr, o);

@@ -195,14 +195,15 @@ static void add_label_policies(struct das_eval *ev,
                          lp[k].svc->name, pe->seq);
                 lp[k].valid = false;
             }
+        /* the service is known either way (status names it) */
+        pe->found = true;
+        pe->svc = *lp[k].svc;
         if (!lp[k].valid) {
             if (!pe->error[0])
                 snprintf(pe->error, sizeof pe->error, "%s", lp[k].error);
             ev->nbad++;
         } else {
             pe->valid = true;
-            pe->found = true;
-            pe->svc = *lp[k].svc;
         }
         ev->nlabels++;
         ev->n++;

@@ -67,7 +67,8 @@ struct das_pol_eval {
     bool valid;      /* the row parsed */
     char error[512]; /* why the row is skipped (pol_parse message) */
     struct policy pol;
-    bool found;               /* service resolved */
+    bool found;               /* service resolved (a label policy's: also
+                                 when its labels are invalid) */
     struct dsvc svc;          /* when found */
     char svc_err[256];        /* when not found: missing or ambiguous */
     bool metrics_ok;          /* InfluxDB answered for both windows */

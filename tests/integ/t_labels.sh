@@ -108,6 +108,11 @@ wait_until 30 cycles_ge 3 || fail "the restarted das did not run its cycles: $(t
 st=$(nodb status --json --ds-interval 1s)
 pst=$(jq -c '.policies[] | select(.service == "lab")' <<<"$st")
 assert_eq "$(jq -r '.source' <<<"$pst")" labels "status --json: lab's policy comes from labels"
+lab_seq=$(awk '{print $1}' <<<"$lab_line")
+assert_lt "$lab_seq" 0 "a label policy's seq is negative (from the service id): $lab_seq"
+assert_eq "$(jq -r '.seq' <<<"$pst")" "$lab_seq" "status and policy list give lab the same seq"
+assert_eq "$(jq -c '.policies[] | select(.service == "badlab") | [.source, .outcome]' <<<"$st")" \
+  '["labels","invalid-row"]' "status lists badlab's label policy as invalid, by its service"
 assert_eq "$(jq -r '.last_action_ms' <<<"$pst")" "$T" "the last action read back from InfluxDB after the restart"
 now=$(date +%s%3N)
 if ((now < T + 15000)); then
