@@ -30,7 +30,9 @@ static void events_usage(FILE *f)
                "The scaling actions das took (scale-out, scale-in, bound, "
                "synced), newest first;\n"
                "dry-run marks decisions of `das run --dry-run` that changed "
-               "nothing.\n\n");
+               "nothing.\n"
+               "From the table das_events; with --policy-db none from the "
+               "InfluxDB measurement das.\n\n");
 }
 
 /* Copies s for a terminal: control bytes become '?'; empty/NULL → "-". */

@@ -12,6 +12,7 @@
 #    its labels; das policy list and das status say each policy's source;
 #  * das policy add / rm with --policy-db none say that policies come from
 #    labels; deploy/docker-stack.labels.yml's labels are service labels.
+# shellcheck disable=SC2119,SC2317  # tb_up takes no args here; functions run through wait_until
 # shellcheck source=tests/integ/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
