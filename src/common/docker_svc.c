@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "docker.h"
 #include "log.h"
+#include "swarm_tasks.h"
 
 /* Copies a JSON string member into a fixed buffer; -1 when it is missing,
  * not a string or does not fit. */
@@ -86,6 +87,22 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
                          ? (double)json_integer_value(nano) / 1e7
                          : NAN;
+
+    /* when the service last changed, and whether that was a scale */
+    const json_t *upd = json_object_get(obj, "UpdatedAt");
+    if (!json_is_string(upd) ||
+        stask_parse_time(json_string_value(upd), &out->updated_ms))
+        out->updated_ms = 0;
+    const json_t *prepl = json_object_get(
+        json_object_get(json_object_get(obj, "PreviousSpec"), "Mode"),
+        "Replicated");
+    out->prev_replicas = -1;
+    if (json_is_object(prepl)) {
+        const json_t *r = json_object_get(prepl, "Replicas");
+        out->prev_replicas = json_is_integer(r) && json_integer_value(r) >= 0
+                                 ? (long)json_integer_value(r)
+                                 : 0;
+    }
 
     const json_t *labels = json_object_get(spec, "Labels");
     if (json_is_object(labels)) {

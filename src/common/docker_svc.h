@@ -42,6 +42,10 @@ struct dsvc {
     double cpu_limit;      /* Spec.TaskTemplate.Resources.Limits.NanoCPUs
                               in percent of one core (cpu_ratio's unit);
                               NAN when the service sets none */
+    int64_t updated_ms;    /* UpdatedAt (Unix ms); 0 when absent */
+    long prev_replicas;    /* PreviousSpec.Mode.Replicated.Replicas: the
+                              replicas before the last update; -1 when there
+                              is no previous spec or it is not replicated */
     size_t nlabels;        /* Spec.Labels starting with "das.", at most
                               DSVC_LABELS_MAX of them (in the order the
                               engine sends them) */

@@ -235,6 +235,10 @@ static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
     return now_ms;
 }
 
+/* A service update and das's record of it this close together are one
+ * change (label policies: the history and UpdatedAt). */
+#define DAS_SAME_CHANGE_MS 5000
+
 static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
                             const char *what)
 {
@@ -441,6 +445,22 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 last_ms = seen;
                 bet = false;
             }
+        }
+        /* A label policy has no cur_no of its own to tell a change das
+         * did not record (killed between its update and its record, or an
+         * event InfluxDB did not take) or one made by hand: the service
+         * itself tells it. Its last update changed the replicas
+         * (PreviousSpec) at UpdatedAt: the windows start after it. The
+         * record of das's own action comes a moment after the update:
+         * within DAS_SAME_CHANGE_MS it is that action (and keeps its bet
+         * mark). */
+        if (pe->found && pe->pol.source == POL_SRC_LABELS && !pe->svc.global &&
+            !pe->svc.job && pe->svc.prev_replicas >= 0 &&
+            pe->svc.prev_replicas != pe->svc.replicas &&
+            pe->svc.updated_ms > last_ms) {
+            if (pe->svc.updated_ms - last_ms > DAS_SAME_CHANGE_MS)
+                bet = false;
+            last_ms = pe->svc.updated_ms;
         }
         struct dec_input *in = &pe->in;
         in->pol = &pe->pol;

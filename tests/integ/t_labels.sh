@@ -8,6 +8,8 @@
 #  * a restart within the window after an action reads the last action back
 #    from InfluxDB (measurement das): settling, no second action until the
 #    window after it is covered; das events and das status work without SQL;
+#  * a replica change das has no record of (a hand scale) is read from the
+#    service itself (UpdatedAt, PreviousSpec): the windows start after it;
 #  * with the store (PostgreSQL), a table row for the same service wins over
 #    its labels; das policy list and das status say each policy's source;
 #  * das policy add / rm with --policy-db none say that policies come from
@@ -130,6 +132,18 @@ wait_until 60 replicas_is lab 3 || fail "lab did not scale 2 → 3 after the win
 gap=$(nodb events --json --service lab | jq '[.[] | select(.action == "scale-out") | .time_ms] | max - min')
 assert_ge "$gap" 15000 "the second action came after the window (${gap} ms), not at the restart"
 bg_stop "$DAS2"
+
+# a change das has no record of (by hand here; or das killed between its
+# update and its record): the service's own UpdatedAt and PreviousSpec say
+# the replicas changed, and the windows start after it
+T2=$(nodb events --json --service lab | jq '[.[] | select(.action == "scale-out") | .time_ms] | max')
+dk service scale --detach lab=2 >/dev/null
+upd=$(date -d "$(dk service inspect -f '{{json .UpdatedAt}}' lab | tr -d '"')" +%s%3N)
+assert_gt "$upd" "$T2" "lab scaled by hand after das's last recorded action"
+pst=$(nodb status --json --ds-interval 1s | jq -c '.policies[] | select(.service == "lab")')
+assert_eq "$(jq -r '.last_action_ms' <<<"$pst")" "$upd" \
+  "a label policy's last change is the service's UpdatedAt when that update changed the replicas"
+assert_eq "$(jq -r '.outcome' <<<"$pst")" settling "settling after the unrecorded change"
 
 # --- with the store: a table row wins over the labels -----------------------
 "$bin_das" policy add tab --seq 1 --min 1 --max 2 --item cpu_ratio --out 80% \

@@ -49,6 +49,9 @@ static void test_parse_services(void **state)
     assert_int_equal(web->version, 23);
     assert_true(web->updating); /* recorded mid rolling update */
     assert_string_equal(web->update_state, "updating");
+    /* 2026-11-27T19:37:35.678714967Z; the previous spec had 2 replicas */
+    assert_int_equal(web->updated_ms, 1795808255678LL);
+    assert_int_equal(web->prev_replicas, 2);
 
     const struct dsvc *glob = by_name(&l, "glob");
     assert_non_null(glob);
@@ -61,6 +64,7 @@ static void test_parse_services(void **state)
     assert_int_equal(web2->replicas, 0);
     assert_false(web2->updating);
     assert_string_equal(web2->update_state, "");
+    assert_int_equal(web2->prev_replicas, -1); /* never updated */
 
     dsvc_list_free(&l);
     json_decref(j);
