@@ -61,7 +61,8 @@ struct das_conf {
      &(c)->influx_statements},                                                 \
     {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
      "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
-     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL)",            \
+     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), or none "  \
+     "(policies from service labels only; history from InfluxDB)",             \
      &(c)->policy_db},                                                         \
     {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
      "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}
