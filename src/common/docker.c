@@ -1027,3 +1027,9 @@ out:
     free(path);
     return rc;
 }
+
+bool dkr_server_clock(const struct dkr *d, int64_t *server_ms,
+                      int64_t *local_ms)
+{
+    return http_server_clock(d->http, server_ms, local_ms);
+}

@@ -194,4 +194,10 @@ int dkr_parse_events(const char *text, size_t len, struct dkr_event_list *out,
  * Unix ns. -1 when malformed or out of range. */
 int dkr_parse_time(const char *s, int64_t *ns) WUR;
 
+/* The engine's clock from its last reply's Date header, and this host's
+ * when it arrived (http_server_clock): for calls that name the engine's
+ * times (GET /events since/until) from a host whose clock differs. */
+bool dkr_server_clock(const struct dkr *d, int64_t *server_ms,
+                      int64_t *local_ms);
+
 #endif

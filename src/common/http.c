@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HTTP_DEFAULT_MAX_BODY (16u * 1024 * 1024)
 
@@ -18,7 +19,9 @@ struct http {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_body;
-    CURL *easy; /* reused: keeps the connection alive */
+    CURL *easy;       /* reused: keeps the connection alive */
+    int64_t date_ms;  /* the last response's Date header; 0: none */
+    int64_t local_ms; /* this host's clock when it arrived */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -223,6 +226,35 @@ static void describe_failure(struct http *h, CURLcode rc, const struct sink *s,
                  errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
+/* Keeps the server's clock from the response's Date header (RFC 9110:
+ * whole seconds) and this host's clock when it arrived. */
+static void note_date(struct http *h)
+{
+    struct curl_header *hd = NULL;
+    struct timespec ts;
+    h->date_ms = 0;
+    if (curl_easy_header(h->easy, "Date", 0, CURLH_HEADER, -1, &hd) !=
+            CURLHE_OK ||
+        !hd || !hd->value)
+        return;
+    time_t t = curl_getdate(hd->value, NULL);
+    if (t <= 0)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h->date_ms = (int64_t)t * 1000;
+    h->local_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool http_server_clock(const struct http *h, int64_t *server_ms,
+                       int64_t *local_ms)
+{
+    if (!h || h->date_ms == 0)
+        return false;
+    *server_ms = h->date_ms;
+    *local_ms = h->local_ms;
+    return true;
+}
+
 int http_request(struct http *h, const char *method, const char *path,
                  const char *content_type, const char *body, size_t body_len,
                  struct http_resp *resp, char *err, size_t errlen)
@@ -236,6 +268,7 @@ int http_request(struct http *h, const char *method, const char *path,
     buf_reset(&resp->body);
     resp->body.max = h->max_body;
     resp->status = 0;
+    h->date_ms = 0;
     if (content_type) {
         char *ct = xasprintf("Content-Type: %s", content_type);
         hdrs = curl_slist_append(hdrs, ct);
@@ -251,6 +284,7 @@ int http_request(struct http *h, const char *method, const char *path,
         goto out;
     }
     curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+    note_date(h);
     if (!resp->body.ptr && buf_append(&resp->body, "", 0) != 0)
         goto out;
     rc = 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -40,6 +41,12 @@ struct http_resp {
  * never holds the token. */
 struct http *http_new(const struct http_conf *conf, char *err, size_t errlen);
 void http_free(struct http *h);
+/* The Date header of the last response of http_request (the server's
+ * clock, whole seconds) and this host's clock when it arrived, in Unix ms.
+ * False when that response had none (or there was none). */
+bool http_server_clock(const struct http *h, int64_t *server_ms,
+                       int64_t *local_ms);
+
 /* The base URL requests go to, for messages (no credentials in it). */
 const char *http_base(const struct http *h);
 

@@ -1522,3 +1522,9 @@ out:
     buf_cleanup(&q);
     return rc;
 }
+
+bool infl_server_clock(const struct infl *c, int64_t *server_ms,
+                       int64_t *local_ms)
+{
+    return http_server_clock(c->http, server_ms, local_ms);
+}

@@ -185,6 +185,10 @@ struct infl_stats {
     unsigned long statement_fallbacks;
 };
 void infl_get_stats(const struct infl *c, struct infl_stats *st);
+/* InfluxDB's clock from its last reply's Date header, and this host's when
+ * it arrived (http_server_clock). */
+bool infl_server_clock(const struct infl *c, int64_t *server_ms,
+                       int64_t *local_ms);
 /* Number of /query requests sent so far (benchmarks report it). */
 unsigned long infl_query_count(const struct infl *c);
 
@@ -286,10 +290,10 @@ struct infl_agg {
 };
 
 /* A full 64-hex container tag counts as its first 12 characters (the short
- * id). One HTTP request for a metric field over [start_ms, end_ms): per (service,
- * container): mean, count, highest value, first and last point time and
- * the last point's value. *out heap (free).
- * Points without a service tag are left out. field must match [a-z_]+. */
+ * id). One HTTP request for a metric field over [start_ms, end_ms): per
+ * (service, container): mean, count, highest value, first and last point time
+ * and the last point's value. *out heap (free). Points without a service tag
+ * are left out. field must match [a-z_]+. */
 int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
                        int64_t end_ms, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen) WUR;
@@ -318,14 +322,12 @@ struct infl_sample {
     double value;
 };
 int infl_demand_statement(const char *field, const char *service_id,
-                          int64_t start_ms, int64_t end_ms,
-                          int64_t interval_ms, struct buf *out, char *err,
-                          size_t errlen) WUR;
+                          int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                          struct buf *out, char *err, size_t errlen) WUR;
 int infl_demand_parse(const json_t *root, struct infl_sample **out, size_t *n,
                       char *err, size_t errlen) WUR;
-int infl_query_demand(struct infl *c, const char *field,
-                      const char *service_id, int64_t start_ms,
-                      int64_t end_ms, int64_t interval_ms,
+int infl_query_demand(struct infl *c, const char *field, const char *service_id,
+                      int64_t start_ms, int64_t end_ms, int64_t interval_ms,
                       struct infl_sample **out, size_t *n, char *err,
                       size_t errlen) WUR;
 

@@ -433,6 +433,60 @@ static json_t *status_json(const struct das_eval *ev,
     return root;
 }
 
+/* Nodes whose ds found its clock off InfluxDB's by SKEW_MIN_MS or more in
+ * the last 10 minutes: ds then stamps its points by InfluxDB's clock and
+ * writes the offset with them (clock_offset_ms). One query, for status
+ * only. */
+struct node_clock {
+    char node[64];
+    int64_t offset_ms;
+};
+
+static size_t nodes_clock_off(struct das_clients *cl, struct node_clock *out,
+                              size_t max)
+{
+    json_t *res = NULL;
+    char err[256];
+    size_t n = 0;
+    if (!cl->influx ||
+        infl_query(cl->influx,
+                   "SELECT last(clock_offset_ms) FROM docker WHERE time > "
+                   "now() - 10m GROUP BY node",
+                   &res, err, sizeof err))
+        return 0;
+    json_t *series = json_object_get(
+        json_array_get(json_object_get(res, "results"), 0), "series");
+    size_t i;
+    json_t *se;
+    json_array_foreach(series, i, se)
+    {
+        const char *node = json_string_value(
+            json_object_get(json_object_get(se, "tags"), "node"));
+        json_t *v =
+            json_array_get(json_array_get(json_object_get(se, "values"), 0), 1);
+        if (!node || !json_is_number(v) || n >= max)
+            continue;
+        int64_t off = (int64_t)json_number_value(v);
+        if (llabs(off) < SKEW_MIN_MS)
+            continue;
+        printable(node, out[n].node, sizeof out[n].node);
+        out[n].offset_ms = off;
+        n++;
+    }
+    json_decref(res);
+    return n;
+}
+
+/* "40 s behind" / "40 s ahead" of InfluxDB's clock, for an offset of
+ * InfluxDB's clock minus the host's. */
+static const char *clock_words(int64_t offset_ms, char *out, size_t outlen)
+{
+    char d[32];
+    dur_format(llabs(offset_ms) - llabs(offset_ms) % 1000, d, sizeof d);
+    snprintf(out, outlen, "%s %s", d, offset_ms > 0 ? "behind" : "ahead of");
+    return out;
+}
+
 /* One look: leader, evaluation, print. Returns the exit status. */
 static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
 {
@@ -441,10 +495,26 @@ static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
     li.ok = !dsvc_leader(cl->docker, &li.leader, li.why, sizeof li.why, li.err,
                          sizeof li.err);
     struct das_eval ev;
+    if (cl->skew.n == 0)
+        das_clock_sync(cl); /* InfluxDB's clock, before the windows */
     das_evaluate(cl, das_now_ms(), &ev);
     int rc = ev.store_ok && ev.docker_ok && ev.influx_ok ? 0 : 1;
+    struct node_clock nc[32];
+    size_t nnc = ev.influx_ok ? nodes_clock_off(cl, nc, 32) : 0;
     if (conf->json) {
         json_t *root = status_json(&ev, &li);
+        json_object_set_new(root, "clock_offset_ms",
+                            json_integer(ev.clock_offset_ms));
+        json_object_set_new(root, "clock_corrected",
+                            json_boolean(ev.clock_corrected));
+        json_t *nodes = json_array();
+        for (size_t i = 0; i < nnc; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "node", json_string(nc[i].node));
+            json_object_set_new(o, "offset_ms", json_integer(nc[i].offset_ms));
+            json_array_append_new(nodes, o);
+        }
+        json_object_set_new(root, "nodes_clock_off", nodes);
         char *s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         if (s) {
             printf("%s\n", s);
@@ -455,6 +525,16 @@ static int show(struct das_clients *cl, const struct das_conf *conf, bool clear)
         if (clear)
             fputs("\033[H\033[2J", stdout);
         print_header(stdout, &ev, &li, false);
+        char w[64];
+        if (ev.clock_corrected)
+            printf("clock: this host's is %s InfluxDB's: das uses "
+                   "InfluxDB's\n\n",
+                   clock_words(ev.clock_offset_ms, w, sizeof w));
+        for (size_t i = 0; i < nnc; i++)
+            printf("clock: node %s is %s InfluxDB's: its ds stamps points by "
+                   "InfluxDB's%s",
+                   nc[i].node, clock_words(nc[i].offset_ms, w, sizeof w),
+                   i + 1 == nnc ? "\n\n" : "\n");
         print_table(stdout, &ev);
     }
     fflush(stdout);

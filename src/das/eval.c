@@ -59,11 +59,40 @@ size_t das_label_policies(const struct dsvc_list *svcs,
     return n;
 }
 
+/* What das_now_ms adds to this host's clock (one das per process). */
+static int64_t clock_corr_ms;
+
 int64_t das_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_corr_ms;
+}
+
+/* Takes InfluxDB's clock from its last reply; says when das starts or stops
+ * using it instead of this host's. */
+static void clock_note(struct das_clients *cl)
+{
+    int64_t server, local;
+    if (!cl->influx || !infl_server_clock(cl->influx, &server, &local))
+        return;
+    skew_observe(&cl->skew, server, local);
+    int64_t corr = skew_correction(&cl->skew);
+    if (corr != 0 && llabs(corr - clock_corr_ms) >= 1000)
+        log_warn("clock off: this host's clock differs from InfluxDB's; "
+                 "das reads windows and stamps events by InfluxDB's",
+                 "offset_ms=%lld", (long long)corr);
+    else if (corr == 0 && clock_corr_ms != 0)
+        log_info("clock agrees with InfluxDB's again", "offset_ms=%lld",
+                 (long long)skew_offset(&cl->skew));
+    clock_corr_ms = corr;
+}
+
+void das_clock_sync(struct das_clients *cl)
+{
+    char err[256];
+    if (cl->influx && infl_ping(cl->influx, err, sizeof err) == 0)
+        clock_note(cl);
 }
 
 int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
@@ -416,6 +445,10 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         pair_ok[p] = true;
         cyc_index_init(&ix[p], aggs[p], naggs[p]);
     }
+
+    clock_note(cl); /* for the next cycle */
+    ev->clock_offset_ms = skew_offset(&cl->skew);
+    ev->clock_corrected = skew_correction(&cl->skew) != 0;
 
     /* 4. the last action per policy (so restarts keep their windows) */
     seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);

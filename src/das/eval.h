@@ -18,6 +18,7 @@
 #include "docker_svc.h"
 #include "log.h"
 #include "policy.h"
+#include "skew.h"
 #include "swarm_tasks.h"
 
 /* A time kept in memory per policy (dry-run actions, which are not in the
@@ -53,6 +54,7 @@ struct das_clients {
     size_t nextra;
     struct das_sync_seen *sync_seen;
     size_t nsync_seen;
+    struct skew skew; /* this host's clock against InfluxDB's */
 };
 
 /* Creates the clients from the configuration. A bad Docker host or
@@ -80,7 +82,9 @@ struct das_pol_eval {
 };
 
 struct das_eval {
-    int64_t now_ms;
+    int64_t now_ms;          /* by InfluxDB's clock when this host's is off */
+    int64_t clock_offset_ms; /* InfluxDB's clock - this host's (skew.h) */
+    bool clock_corrected;    /* at least SKEW_MIN_MS: InfluxDB's is used */
     int64_t ds_interval_ms;
     bool store_none; /* --policy-db none: label policies only, the history
                         from InfluxDB (hist_influx.h) */
@@ -101,7 +105,7 @@ struct das_eval {
     size_t nlabels;   /* of n, label policies (valid or not) */
     size_t nshadowed; /* label policies left out: a table row names the
                          service */
-    size_t queries; /* InfluxDB requests made */
+    size_t queries;   /* InfluxDB requests made */
 };
 
 /* --policy-db none: no SQL store at all. */
@@ -132,6 +136,12 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev);
 void das_eval_free(struct das_eval *ev);
 
 /* Wall clock in Unix milliseconds. */
+/* Unix ms by this host's clock, corrected to InfluxDB's once that was
+ * seen to differ by SKEW_MIN_MS or more (das_evaluate measures it). */
 int64_t das_now_ms(void);
+/* Asks InfluxDB's clock once (GET /ping) so that das_now_ms is corrected
+ * before a one-shot evaluation (das status); das run learns it from the
+ * replies of its queries, from its second cycle on. */
+void das_clock_sync(struct das_clients *cl);
 
 #endif

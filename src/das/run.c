@@ -57,6 +57,7 @@ struct run_pub {
     unsigned long series_unusable;
     unsigned long policies, bad_policies;
     double last_cycle_s;
+    int64_t clock_offset_ms; /* InfluxDB's clock - this host's */
     bool leader, store_ok, docker_ok, influx_ok;
     char unhealthy[256];
     unsigned long outcomes[DEC_NOUTCOMES]; /* last cycle */
@@ -138,12 +139,17 @@ static void publish(struct run_state *st)
         "das_influx_series_unusable_total %lu\n"
         "# HELP das_cycle_seconds Duration of the last cycle.\n"
         "# TYPE das_cycle_seconds gauge\n"
-        "das_cycle_seconds %.6f\n",
+        "das_cycle_seconds %.6f\n"
+        "# HELP das_clock_offset_seconds InfluxDB's clock minus this "
+        "host's (from its replies' Date; das uses InfluxDB's at 5 s or "
+        "more).\n"
+        "# TYPE das_clock_offset_seconds gauge\n"
+        "das_clock_offset_seconds %.3f\n",
         p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0, p->docker_ok ? 1 : 0,
         p->influx_ok ? 1 : 0, p->policies - p->bad_policies, p->bad_policies,
         p->actions[0], p->actions[1], p->actions[2], p->actions[3],
         p->action_failures, p->influx_queries, p->series_unusable,
-        p->last_cycle_s);
+        p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
     if (buf_puts(&out, "# HELP das_policy_outcomes Valid policies by the "
                        "outcome of the last cycle.\n"
                        "# TYPE das_policy_outcomes gauge\n"))
@@ -484,10 +490,17 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
 
 /* ---- the cycle ------------------------------------------------------- */
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* One cycle. Returns 0 when every dependency answered, 1 otherwise. */
 static int cycle(struct run_state *st)
 {
-    int64_t t0 = das_now_ms();
+    int64_t t0 = mono_ms(); /* a duration: not the (corrected) clock */
     bool leader = false;
     char why[160], err[512], q[600];
     int rc = 0;
@@ -554,7 +567,7 @@ static int cycle(struct run_state *st)
         act(st, pe);
     }
 
-    int64_t t1 = das_now_ms();
+    int64_t t1 = mono_ms();
     st->pub.cycles++;
     st->pub.leader = true;
     st->pub.store_ok = ev.store_ok;
@@ -563,6 +576,7 @@ static int cycle(struct run_state *st)
     st->pub.policies = ev.n;
     st->pub.bad_policies = ev.nbad;
     st->pub.influx_queries = infl_query_count(st->cl.influx);
+    st->pub.clock_offset_ms = ev.clock_offset_ms;
     watch_unusable(st);
     st->pub.last_cycle_s = (double)(t1 - t0) / 1000.0;
     st->pub.unhealthy[0] = '\0';

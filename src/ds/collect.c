@@ -78,6 +78,17 @@ static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
     }
 }
 
+/* Now by the engine's clock (its replies' Date): /events takes the
+ * engine's times, and an engine reached over tcp:// may keep another
+ * clock (until in its future would hold the call open). */
+static int64_t engine_now_ns(struct ds_collector *col)
+{
+    int64_t server, local;
+    if (dkr_server_clock(col->dkr, &server, &local))
+        skew_observe(&col->engine_clock, server, local);
+    return now_ns() + skew_correction(&col->engine_clock) * 1000000;
+}
+
 /* True when the container set may have changed since the last look: a
  * start or die event, an events call that failed, or a listing due. */
 static bool set_changed(struct ds_collector *col)
@@ -86,7 +97,7 @@ static bool set_changed(struct ds_collector *col)
     if (!col->listed || ++col->rounds_since_list >= DS_RELIST_ROUNDS)
         return true;
     struct dkr_event_list ev = {0};
-    int64_t until = now_ns();
+    int64_t until = engine_now_ns(col);
     col->event_polls++;
     if (dkr_events_since(col->dkr, col->events_since_ns, until, &ev, err,
                          sizeof err)) {
@@ -111,7 +122,7 @@ static int follow(struct ds_collector *col, char *err, size_t errlen)
     if (!set_changed(col) && !retry_setup)
         return 0;
     /* events from this moment on are seen by the next look */
-    int64_t since = now_ns();
+    int64_t since = engine_now_ns(col);
     if (dkr_containers(col->dkr, &l, err, errlen))
         return -1;
     col->listed = true;

@@ -12,6 +12,7 @@
 #include "docker.h"
 #include "influx.h"
 #include "log.h"
+#include "skew.h"
 #include "stats.h"
 
 enum ds_source { DS_SRC_AUTO = 0, DS_SRC_CGROUP, DS_SRC_API };
@@ -46,8 +47,9 @@ struct ds_collector {
      * such event, on an events error and every DS_RELIST_ROUNDS rounds. */
     bool listed;
     unsigned rounds_since_list;
-    int64_t events_since_ns;
+    int64_t events_since_ns; /* by the engine's clock */
     unsigned long listings, event_polls;
+    struct skew engine_clock; /* the engine's clock against this host's */
 };
 
 #define DS_RELIST_ROUNDS 30

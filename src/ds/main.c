@@ -13,6 +13,7 @@
 #include "dur.h"
 #include "endpoint.h"
 #include "log.h"
+#include "skew.h"
 #include "writer.h"
 
 struct ds_conf {
@@ -79,6 +80,7 @@ struct sink {
     struct buf line;            /* --stdout: reused per point */
     struct infl_buffer *buffer; /* InfluxDB: points wait here */
     unsigned long points, encode_errors;
+    int64_t clock_corr_ms; /* added to the points' times (skew.h) */
 };
 
 static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
@@ -87,6 +89,11 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
     struct infl_point p;
     char err[256];
     ds_point_build(c, s->node, sp, &p);
+    if (s->clock_corr_ms != 0) {
+        /* this host's clock is off: stamped by InfluxDB's, and said so */
+        p.time_ns += s->clock_corr_ms * 1000000;
+        infl_point_int(&p, "clock_offset_ms", s->clock_corr_ms);
+    }
     if (log_enabled(LOG_DEBUG)) {
         char q[160];
         log_debug(
@@ -156,10 +163,13 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
                    "# TYPE ds_container_listings_total counter\n"
                    "ds_container_listings_total %lu\n"
                    "# TYPE ds_event_polls_total counter\n"
-                   "ds_event_polls_total %lu\n",
+                   "ds_event_polls_total %lu\n"
+                   "# TYPE ds_clock_offset_seconds gauge\n"
+                   "ds_clock_offset_seconds %.3f\n",
                    rounds, s->points, st.points_written, st.points_rejected,
                    ws.buffered, st.write_failures, col->n, round_s,
-                   engine_ok ? 1 : 0, col->listings, col->event_polls)) {
+                   engine_ok ? 1 : 0, col->listings, col->event_polls,
+                   (double)ws.clock_offset_ms / 1000.0)) {
         /* 64 KiB is far more than these lines */
     }
     /* an unreachable engine or InfluxDB is reported, not a reason to be
@@ -170,6 +180,24 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
              ws.buffered > 0 ? "; points waiting for InfluxDB" : "");
     ep_publish(ep, m.ptr, true, reason);
     buf_cleanup(&m);
+}
+
+/* The points' clock: this host's, or InfluxDB's when they differ by
+ * SKEW_MIN_MS or more (the writer measures it from InfluxDB's replies).
+ * Says so when it starts, changes by a second or more, and ends. */
+static void clock_follow(struct ds_writer *w, struct sink *s)
+{
+    struct ds_writer_stats ws;
+    ds_writer_stats(w, &ws);
+    int64_t corr = ws.clock_corr_ms;
+    if (corr != 0 && llabs(corr - s->clock_corr_ms) >= 1000)
+        log_warn("clock off: this host's clock differs from InfluxDB's; "
+                 "points are stamped by InfluxDB's",
+                 "offset_ms=%lld", (long long)corr);
+    else if (corr == 0 && s->clock_corr_ms != 0)
+        log_info("clock agrees with InfluxDB's again", "offset_ms=%lld",
+                 (long long)ws.clock_offset_ms);
+    s->clock_corr_ms = corr;
 }
 
 /* CREATE DATABASE is idempotent in InfluxDB 1.x: ask once at start, so a
@@ -246,8 +274,8 @@ int main(int argc, char **argv)
          "CA certificates (PEM) for an https InfluxDB URL (default: the "
          "system's)",
          &conf.influx_ca},
-        {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL,
-         0, 0,
+        {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL, 0,
+         0,
          "file holding an InfluxDB 2.x/3.x API token, sent as "
          "Authorization: Token (or env DAS_INFLUX_TOKEN); not with "
          "--influx-user",
@@ -309,8 +337,8 @@ int main(int argc, char **argv)
     } else if (getenv("DAS_INFLUX_PASSWORD")) {
         password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
     }
-    token = cfg_secret(conf.influx_token_file, "DAS_INFLUX_TOKEN", err,
-                       sizeof err);
+    token =
+        cfg_secret(conf.influx_token_file, "DAS_INFLUX_TOKEN", err, sizeof err);
     if (!token && err[0]) {
         fprintf(stderr, "ds: bad configuration: %s\n", err);
         status = 2;
@@ -431,6 +459,8 @@ int main(int argc, char **argv)
     while (!ds_stop) {
         int64_t t0 = mono_ms();
         double c0 = cpu_seconds();
+        if (writer)
+            clock_follow(writer, &sink);
         int n = ds_collect(&col, emit, &sink, err, sizeof err);
         if (n < 0) {
             engine_ok = false;

@@ -12,11 +12,8 @@
 #include <time.h>
 
 #include "log.h"
+#include "skew.h"
 #include "xmalloc.h"
-
-/* How long the thread sleeps when there is nothing to send and nobody
- * wakes it: a bound, not a schedule (each round's put wakes it). */
-#define WRITER_IDLE_MS 1000
 
 struct ds_writer {
     struct infl *infl;
@@ -28,7 +25,19 @@ struct ds_writer {
     size_t batch_len;          /* len(batch), for the figures; under mu */
     bool stop, woken;          /* under mu */
     struct ds_writer_stats st; /* under mu */
+    struct skew skew;          /* under mu */
 };
+
+/* InfluxDB's clock from the last reply (under mu). */
+static void note_clock(struct ds_writer *w)
+{
+    int64_t server, local;
+    if (!infl_server_clock(w->infl, &server, &local))
+        return;
+    skew_observe(&w->skew, server, local);
+    w->st.clock_offset_ms = skew_offset(&w->skew);
+    w->st.clock_corr_ms = skew_correction(&w->skew);
+}
 
 static int64_t mono_ms(void)
 {
@@ -48,23 +57,6 @@ static void move_lines(struct infl_buffer *from, struct infl_buffer *to)
         infl_buffer_push(to, line, len);
     }
     infl_buffer_pop(from, n);
-}
-
-static void wait_ms(struct ds_writer *w, int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    while (!w->stop && !w->woken) {
-        int rc = pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-        if (rc == ETIMEDOUT)
-            break;
-    }
 }
 
 static void *run(void *arg)
@@ -90,20 +82,16 @@ static void *run(void *arg)
             infl_flush(w->infl, w->batch, now, &fr);
 
         pthread_mutex_lock(&w->mu);
+        if (fr.requests > 0)
+            note_clock(w);
         infl_get_stats(w->infl, &w->st.infl);
         w->batch_len = infl_buffer_len(w->batch);
         w->st.buffered = w->batch_len + infl_buffer_len(w->queue);
-        /* points left after a failure wait for the backoff's end, or for
-         * the next round's points */
-        int64_t sleep_ms = WRITER_IDLE_MS;
-        if (w->batch_len > 0 && (fr.retry || fr.deferred)) {
-            sleep_ms = fr.retry_at_ms - mono_ms();
-            if (sleep_ms < 10)
-                sleep_ms = 10;
-            if (sleep_ms > WRITER_IDLE_MS)
-                sleep_ms = WRITER_IDLE_MS;
-        }
-        wait_ms(w, sleep_ms);
+        /* the next round's points wake it (points left after a failure
+         * go again then, once infl_flush's backoff is over): no timed
+         * wait, so nothing here depends on a clock */
+        while (!w->stop && !w->woken)
+            pthread_cond_wait(&w->cv, &w->mu);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -113,15 +101,12 @@ struct ds_writer *ds_writer_start(struct infl *infl, size_t capacity, char *err,
                                   size_t errlen)
 {
     struct ds_writer *w = xcalloc(1, sizeof *w);
-    pthread_condattr_t ca;
     w->infl = infl;
     w->queue = infl_buffer_new(capacity);
     w->batch = infl_buffer_new(capacity);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&w->cv, NULL);
+    note_clock(w); /* from the reply before (CREATE DATABASE), if any */
     int rc = pthread_create(&w->thread, NULL, run, w);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the InfluxDB writer thread: %s",

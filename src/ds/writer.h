@@ -7,6 +7,7 @@
 #define DS_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "influx.h"
 
@@ -24,9 +25,12 @@ struct ds_writer *ds_writer_start(struct infl *infl, size_t capacity, char *err,
 void ds_writer_put(struct ds_writer *w, struct infl_buffer *b);
 
 struct ds_writer_stats {
-    struct infl_stats infl; /* as of the last write */
-    size_t buffered;        /* points not yet taken by InfluxDB */
-    unsigned long dropped;  /* oldest points dropped for lack of room */
+    struct infl_stats infl;  /* as of the last write */
+    size_t buffered;         /* points not yet taken by InfluxDB */
+    unsigned long dropped;   /* oldest points dropped for lack of room */
+    int64_t clock_offset_ms; /* InfluxDB's clock - this host's (skew.h) */
+    int64_t clock_corr_ms;   /* what to add to this host's clock: the
+                                offset when at least SKEW_MIN_MS, else 0 */
 };
 void ds_writer_stats(struct ds_writer *w, struct ds_writer_stats *out);
 
