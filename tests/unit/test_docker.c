@@ -22,6 +22,7 @@
 
 #include "docker.h"
 #include "docker_svc.h"
+#include "fixture.h"
 
 #define BURN "e77e03a57ddc243f47f639d7aa8af3bdf825f8326bc21c1d7c9f5a0fd7f30bbe"
 #define TASK "10804578d141ace80ac4b8f63d8fee1cfc80784b551432cf129c7089c2b06e0c"
@@ -36,17 +37,7 @@
 
 static char *slurp(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/docker/%s", FIXTURES, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
+    return fixture_read("docker", name, len);
 }
 
 /* ---- pure parsers on recorded replies ---- */
@@ -474,10 +465,10 @@ static enum MHD_Result reply_service(struct MHD_Connection *c)
         return reply(c, 500, "{\"message\":\"no fixture\"}", 24);
     json_object_set_new(json_object_get(svc, "Version"), "Index",
                         json_integer(fk.svc_version));
-    json_object_set_new(json_object_get(json_object_get(
-                            json_object_get(svc, "Spec"), "Mode"),
-                                        "Replicated"),
-                        "Replicas", json_integer(fk.svc_replicas));
+    json_object_set_new(
+        json_object_get(json_object_get(json_object_get(svc, "Spec"), "Mode"),
+                        "Replicated"),
+        "Replicas", json_integer(fk.svc_replicas));
     char *body = json_dumps(svc, JSON_COMPACT);
     json_decref(svc);
     enum MHD_Result ret = reply(c, 200, body, strlen(body));

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "cfg.h"
 #include "influx.h"
 #include "log.h"
@@ -71,19 +72,7 @@ struct srv {
 
 static char *read_fixture(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/influx/%s", FIXTURES, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    struct buf b;
-    buf_init(&b, 1 << 22);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        assert_int_equal(buf_append(&b, chunk, n), 0);
-    fclose(f);
-    *len = b.len;
-    return buf_take(&b);
+    return fixture_read("influx", name, len);
 }
 
 static json_t *load_json(const char *name)
