@@ -627,42 +627,6 @@ static void fmt_double(double v, char *out, size_t outlen)
     }
 }
 
-int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
-                     size_t errlen)
-{
-    char seq[24], mn[24], mx[24], cur[24], oc[48], ic[48], od[48], id[48];
-    struct pol_row row;
-    snprintf(seq, sizeof seq, "%ld", p->seq);
-    snprintf(mn, sizeof mn, "%ld", p->min_no);
-    snprintf(mx, sizeof mx, "%ld", p->max_no);
-    snprintf(cur, sizeof cur, "%ld", p->cur_no);
-    fmt_double(p->out_cond, oc, sizeof oc - 1);
-    fmt_double(p->in_cond, ic, sizeof ic - 1);
-    if (p->metric && p->metric->kind == UNIT_RATIO) {
-        strncat(oc, "%", sizeof oc - strlen(oc) - 1);
-        strncat(ic, "%", sizeof ic - strlen(ic) - 1);
-    }
-    dur_format(p->out_ms, od, sizeof od);
-    dur_format(p->in_ms, id, sizeof id);
-    row.col[POL_SEQ] = seq;
-    row.col[POL_MIN_NO] = mn;
-    row.col[POL_MAX_NO] = mx;
-    row.col[POL_CUR_NO] = p->cur_no < 0 ? NULL : cur;
-    row.col[POL_COND_ITEM] = p->metric ? p->metric->field : NULL;
-    row.col[POL_OUT_COND] = oc;
-    row.col[POL_IN_COND] = ic;
-    row.col[POL_OUT_DURATION] = od;
-    row.col[POL_IN_DURATION] = id;
-    row.col[POL_SERVICE_ID] = p->service_id;
-    row.col[POL_SCALE_MODE] =
-        p->mode == POL_MODE_AUTO ? NULL : pol_mode_names[p->mode];
-    char wu[32];
-    row.col[POL_WARMUP] = p->warmup_ms == POL_WARMUP_DEFAULT_MS
-                              ? NULL
-                              : dur_format(p->warmup_ms, wu, sizeof wu);
-    return pg_policy_write(db, &row, true, NULL, err, errlen);
-}
-
 int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
                      size_t errlen)
 {

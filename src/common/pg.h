@@ -39,9 +39,6 @@ int pg_policy_rows(struct pg *db, struct pg_rowset *set, char *err,
                    size_t errlen) WUR;
 void pg_rowset_free(struct pg_rowset *set);
 
-/* Insert or replace a policy row (ON CONFLICT (seq) DO UPDATE). */
-int pg_policy_upsert(struct pg *db, const struct policy *p, char *err,
-                     size_t errlen) WUR;
 /* Writes a row as given (raw text, NULL for SQL NULL; validate it with
  * pol_parse first), so the operator's spelling ("70%", "10m") is kept.
  * replace: ON CONFLICT (seq) DO UPDATE; otherwise ON CONFLICT DO NOTHING

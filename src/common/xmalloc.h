@@ -20,10 +20,4 @@ void errf(char *err, size_t errlen, const char *fmt, ...)
 
 #define WUR __attribute__((warn_unused_result))
 
-#ifdef DAS_UNIT_TEST
-#define TESTABLE
-#else
-#define TESTABLE static
-#endif
-
 #endif
