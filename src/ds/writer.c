@@ -125,7 +125,6 @@ void ds_writer_put(struct ds_writer *w, struct infl_buffer *b)
 {
     pthread_mutex_lock(&w->mu);
     move_lines(b, w->queue);
-    w->st.buffered = w->batch_len + infl_buffer_len(w->queue);
     w->woken = true;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
