@@ -53,6 +53,7 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         snprintf(err, errlen, "--influx-url / --influx-db: %s", ierr);
         goto fail;
     }
+    mstore_influx(&cl->metrics, cl->influx);
     return 0;
 fail:
     das_clients_close(cl);
@@ -185,7 +186,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
 
     struct pg_rowset rows = {0};
     struct cyc_pair *pairs = NULL;
-    struct infl_agg **aggs = NULL;
+    struct win_agg **aggs = NULL;
     size_t *naggs = NULL;
     bool *pair_ok = NULL;
     long *seqs = NULL;
@@ -239,7 +240,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             snprintf(ev->tasks_err, sizeof ev->tasks_err, "%.255s", err);
     }
 
-    /* 3. one InfluxDB query per distinct (cond_item, duration) */
+    /* 3. one metrics-store query per distinct (cond_item, duration) */
     size_t cap = 2 * ev->n + 1, npairs = 0;
     pairs = xcalloc(cap, sizeof *pairs);
     size_t(*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
@@ -259,9 +260,9 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     struct cyc_index *ix = xcalloc(npairs ? npairs : 1, sizeof *ix);
     for (size_t p = 0; p < npairs; p++) {
         ev->queries++;
-        if (infl_query_windows(cl->influx, pairs[p].field,
-                               now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
-                               &naggs[p], err, sizeof err)) {
+        if (mstore_windows(&cl->metrics, pairs[p].field,
+                           now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
+                           &naggs[p], err, sizeof err)) {
             if (ev->influx_ok)
                 snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
             ev->influx_ok = false;
@@ -370,7 +371,8 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
                                  ev->ds_interval_ms, young, &ya, &in->in_win);
             if (!pe->metrics_ok) {
-                set_unavailable(pe, DEC_O_METRICS_DOWN, "InfluxDB");
+                set_unavailable(pe, DEC_O_METRICS_DOWN,
+                                mstore_name(&cl->metrics));
                 continue;
             }
         }

@@ -17,6 +17,7 @@
 #include "decide.h"
 #include "docker_svc.h"
 #include "log.h"
+#include "mstore.h"
 #include "policy.h"
 #include "swarm_tasks.h"
 
@@ -42,7 +43,9 @@ struct das_sync_seen {
 struct das_clients {
     const struct das_conf *conf;
     struct dkr *docker;
-    struct infl *influx;
+    struct infl *influx;   /* writes (the das measurement); windows too
+                              unless metrics says otherwise */
+    struct mstore metrics; /* where the windows are read from */
     struct pg *pg;         /* NULL until the store first answers */
     char *influx_password; /* heap; never logged */
     bool ensure_schema;    /* create das / das_events when missing */
