@@ -13,6 +13,7 @@
 #include "dur.h"
 #include "endpoint.h"
 #include "log.h"
+#include "promexp.h"
 
 struct ds_conf {
     bool once;
@@ -76,35 +77,79 @@ struct sink {
     struct buf line;            /* --stdout: reused per point */
     struct infl_buffer *buffer; /* InfluxDB: points wait here */
     unsigned long points, encode_errors;
+    /* --listen: this round's latest point per container, for /metrics
+     * (strings are copies: the collector may forget a container) */
+    bool export;
+    struct pexp_ctr *ctrs;
+    size_t nctrs, capctrs;
 };
 
-static void emit(const struct ds_ctr *c, const struct stats_point *sp,
-                 void *ud)
+static void sink_export_reset(struct sink *s)
+{
+    for (size_t i = 0; i < s->nctrs; i++) {
+        free((char *)s->ctrs[i].container);
+        free((char *)s->ctrs[i].service);
+        free((char *)s->ctrs[i].service_name);
+    }
+    s->nctrs = 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void sink_export(struct sink *s, const struct ds_ctr *c,
+                        const struct stats_point *sp)
+{
+    if (s->nctrs == s->capctrs) {
+        s->capctrs = s->capctrs ? 2 * s->capctrs : 64;
+        s->ctrs = xrealloc(s->ctrs, s->capctrs * sizeof *s->ctrs);
+    }
+    struct pexp_ctr *e = &s->ctrs[s->nctrs++];
+    memset(e, 0, sizeof *e);
+    e->node = s->node;
+    e->container = xstrdup(c->short_id);
+    e->service = dup_or_null(c->service_id);
+    e->service_name = dup_or_null(c->service_name);
+    e->pt = *sp;
+    /* c->prev is this round's sample by now */
+    if (c->has_prev && (c->prev.have & STATS_HAVE_CPU)) {
+        e->has_cpu_seconds = true;
+        e->cpu_seconds = (double)c->prev.cpu_usage_ns / 1e9;
+    }
+}
+
+static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
 {
     struct sink *s = ud;
     struct infl_point p;
     char err[256];
     ds_point_build(c, s->node, sp, &p);
+    if (s->export)
+        sink_export(s, c, sp);
     if (log_enabled(LOG_DEBUG)) {
         char q[160];
-        log_debug("point", "container=%s service_name=%s cpu_ratio=%.1f "
-                  "mem_usage=%lld pids=%lld",
-                  c->short_id,
-                  log_quote(c->service_name ? c->service_name : "", q,
-                            sizeof q),
-                  (sp->have & STATS_F_CPU_RATIO) ? sp->cpu_ratio : -1.0,
-                  (long long)sp->mem_usage, (long long)sp->pids);
+        log_debug(
+            "point",
+            "container=%s service_name=%s cpu_ratio=%.1f "
+            "mem_usage=%lld pids=%lld",
+            c->short_id,
+            log_quote(c->service_name ? c->service_name : "", q, sizeof q),
+            (sp->have & STATS_F_CPU_RATIO) ? sp->cpu_ratio : -1.0,
+            (long long)sp->mem_usage, (long long)sp->pids);
     }
     if (s->to_stdout) {
         buf_reset(&s->line);
         if (infl_point_encode(&p, &s->line, err, sizeof err)) {
             s->encode_errors++;
-            log_warn("point not encodable", "container=%s err=%s",
-                     c->short_id, err);
+            log_warn("point not encodable", "container=%s err=%s", c->short_id,
+                     err);
             return;
         }
         fwrite(s->line.ptr, 1, s->line.len, stdout);
-    } else if (infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
+    } else if (s->buffer &&
+               infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
         s->encode_errors++;
         log_warn("point not encodable", "container=%s err=%s", c->short_id,
                  err);
@@ -129,33 +174,52 @@ static void publish(struct endpoint *ep, const struct infl *infl,
         return;
     struct infl_stats st = {0};
     struct buf m;
-    buf_init(&m, 64 * 1024);
+    buf_init(&m, 64u * 1024u * 1024u);
     if (infl)
         infl_get_stats(infl, &st);
-    if (buf_printf(&m,
-                   "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
-                   "# TYPE ds_points_total counter\nds_points_total %lu\n"
-                   "# TYPE ds_points_written_total counter\n"
-                   "ds_points_written_total %lu\n"
-                   "# TYPE ds_points_rejected_total counter\n"
-                   "ds_points_rejected_total %lu\n"
-                   "# TYPE ds_points_buffered gauge\nds_points_buffered %zu\n"
-                   "# TYPE ds_write_failures_total counter\n"
-                   "ds_write_failures_total %lu\n"
-                   "# TYPE ds_containers gauge\nds_containers %zu\n"
-                   "# TYPE ds_round_duration_seconds gauge\n"
-                   "ds_round_duration_seconds %.6f\n"
-                   "# TYPE ds_engine_up gauge\nds_engine_up %d\n"
-                   "# TYPE ds_container_listings_total counter\n"
-                   "ds_container_listings_total %lu\n"
-                   "# TYPE ds_event_polls_total counter\n"
-                   "ds_event_polls_total %lu\n",
-                   rounds, s->points, st.points_written, st.points_rejected,
-                   s->buffer ? infl_buffer_len(s->buffer) : 0,
-                   st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
-                   col->listings, col->event_polls)) {
+    if (buf_printf(
+            &m,
+            "# HELP ds_rounds_total Collection rounds run.\n"
+            "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
+            "# HELP ds_points_total Container points collected.\n"
+            "# TYPE ds_points_total counter\nds_points_total %lu\n"
+            "# HELP ds_points_written_total Points InfluxDB took.\n"
+            "# TYPE ds_points_written_total counter\n"
+            "ds_points_written_total %lu\n"
+            "# HELP ds_points_rejected_total Points InfluxDB refused for "
+            "good.\n"
+            "# TYPE ds_points_rejected_total counter\n"
+            "ds_points_rejected_total %lu\n"
+            "# HELP ds_points_buffered Points waiting for InfluxDB.\n"
+            "# TYPE ds_points_buffered gauge\nds_points_buffered %zu\n"
+            "# HELP ds_write_failures_total InfluxDB writes that failed "
+            "and will be retried.\n"
+            "# TYPE ds_write_failures_total counter\n"
+            "ds_write_failures_total %lu\n"
+            "# HELP ds_containers Containers followed.\n"
+            "# TYPE ds_containers gauge\nds_containers %zu\n"
+            "# HELP ds_round_duration_seconds Duration of the last round.\n"
+            "# TYPE ds_round_duration_seconds gauge\n"
+            "ds_round_duration_seconds %.6f\n"
+            "# HELP ds_engine_up 1 when the Docker engine answered the last "
+            "round.\n"
+            "# TYPE ds_engine_up gauge\nds_engine_up %d\n"
+            "# HELP ds_container_listings_total Full container listings "
+            "asked of the engine.\n"
+            "# TYPE ds_container_listings_total counter\n"
+            "ds_container_listings_total %lu\n"
+            "# HELP ds_event_polls_total Engine event polls made.\n"
+            "# TYPE ds_event_polls_total counter\n"
+            "ds_event_polls_total %lu\n",
+            rounds, s->points, st.points_written, st.points_rejected,
+            s->buffer ? infl_buffer_len(s->buffer) : 0, st.write_failures,
+            col->n, round_s, engine_ok ? 1 : 0, col->listings,
+            col->event_polls)) {
         /* 64 KiB is far more than these lines */
     }
+    if (pexp_containers(&m, s->ctrs, s->nctrs))
+        log_warn("/metrics too large: containers left out", "containers=%zu",
+                 s->nctrs);
     /* an unreachable engine or InfluxDB is reported, not a reason to be
      * restarted: only a stalled loop fails /healthz */
     char reason[160];
@@ -180,8 +244,8 @@ static void ensure_database(struct infl *infl, const char *db)
     if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
         log_warn("database name not usable in InfluxQL", "db=%s", db);
     } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
-        log_warn("could not make sure the InfluxDB database exists",
-                 "err=%s", err);
+        log_warn("could not make sure the InfluxDB database exists", "err=%s",
+                 err);
     }
     json_decref(res);
     buf_cleanup(&q);
@@ -201,7 +265,8 @@ static void usage(const struct cfg_opt *opts, size_t n)
     printf("usage: ds [options]\n\n"
            "Every interval, each running container's stats (CPU, memory, "
            "network,\nblock I/O) tagged with node, container and swarm "
-           "service, into InfluxDB.\n\n");
+           "service, into InfluxDB\nand/or on --listen's /metrics for "
+           "Prometheus.\n\n");
     cfg_usage(stdout, opts, n);
 }
 
@@ -212,8 +277,7 @@ int main(int argc, char **argv)
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "one round (two samples one second apart), then exit", &conf.once},
         {"--stdout", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "print line protocol instead of writing to InfluxDB",
-         &conf.to_stdout},
+         "print line protocol instead of writing to InfluxDB", &conf.to_stdout},
         {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
          "collection interval", &conf.interval_ms},
         {"--node", "DS_NODE", CFG_STR, NULL, NULL, 0, 0,
@@ -223,13 +287,16 @@ int main(int argc, char **argv)
         {"--buffer", "DS_BUFFER", CFG_INT, "100000", NULL, 1, 100000000,
          "points held while InfluxDB is unreachable (oldest dropped)",
          &conf.buffer},
-        {"--docker-host", "DOCKER_HOST", CFG_STR,
-         "unix:///var/run/docker.sock", NULL, 0, 0,
+        {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",
+         NULL, 0, 0,
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
          &conf.docker_host},
         {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
-         NULL, 0, 0, "InfluxDB 1.x HTTP API", &conf.influx_url},
+         NULL, 0, 0,
+         "InfluxDB 1.x HTTP API; none: no InfluxDB writes (Prometheus "
+         "scrapes --listen's /metrics)",
+         &conf.influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
          "InfluxDB database", &conf.influx_db},
         {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,
@@ -321,7 +388,16 @@ int main(int argc, char **argv)
                      "err=%s", err);
     }
 
-    if (!conf.to_stdout) {
+    bool influx_off = !strcmp(conf.influx_url, "none");
+    if (influx_off && !conf.to_stdout && !conf.listen) {
+        fprintf(stderr,
+                "ds: bad configuration: --influx-url none writes nowhere: "
+                "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
+                "--stdout\n");
+        status = 2;
+        goto out;
+    }
+    if (!conf.to_stdout && !influx_off) {
         struct http_conf hc = {.url = conf.influx_url,
                                .user = conf.influx_user,
                                .password = conf.influx_user ? password : NULL,
@@ -347,6 +423,7 @@ int main(int argc, char **argv)
     }
     sink.node = node;
     sink.to_stdout = conf.to_stdout;
+    sink.export = ep != NULL;
     ds_collector_init(&col, dkr, cg, source);
     col_init = true;
 
@@ -357,13 +434,16 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     char qnode[160];
-    log_info("ds started", "node=%s engine=%s api=%s source=%s interval=%lldms "
+    log_info("ds started",
+             "node=%s engine=%s api=%s source=%s interval=%lldms "
              "sink=%s",
              log_quote(node, qnode, sizeof qnode), dkr_host(dkr),
              dkr_api_version(dkr) ? dkr_api_version(dkr) : "?",
              cg ? (source == DS_SRC_API ? "api" : "cgroup") : "api",
              (long long)conf.interval_ms,
-             conf.to_stdout ? "stdout" : infl_where(infl));
+             conf.to_stdout ? "stdout"
+             : infl         ? infl_where(infl)
+                            : "none (Prometheus scrapes /metrics)");
 
     struct complaint c_engine = {0};
     unsigned long rounds = 0;
@@ -383,6 +463,7 @@ int main(int argc, char **argv)
     while (!ds_stop) {
         int64_t t0 = mono_ms();
         double c0 = cpu_seconds();
+        sink_export_reset(&sink);
         int n = ds_collect(&col, emit, &sink, err, sizeof err);
         if (n < 0) {
             engine_ok = false;
@@ -412,7 +493,8 @@ int main(int argc, char **argv)
             fflush(stdout);
         rounds++;
         double round_s = (double)(mono_ms() - t0) / 1000.0;
-        log_debug("round", "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+        log_debug("round",
+                  "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
                   "buffered=%zu",
                   col.n, n, round_s, cpu_seconds() - c0,
                   sink.buffer ? infl_buffer_len(sink.buffer) : 0);
@@ -430,8 +512,8 @@ int main(int argc, char **argv)
         struct infl_flush_result fr;
         infl_flush(infl, sink.buffer, INT64_MAX / 2, &fr);
         if (infl_buffer_len(sink.buffer) > 0) {
-            log_warn("exiting with points InfluxDB did not take",
-                     "unsent=%zu", infl_buffer_len(sink.buffer));
+            log_warn("exiting with points InfluxDB did not take", "unsent=%zu",
+                     infl_buffer_len(sink.buffer));
             if (conf.once)
                 status = 1;
         }
@@ -444,6 +526,8 @@ out:
         ds_collector_cleanup(&col);
     ep_stop(ep);
     infl_buffer_free(sink.buffer);
+    sink_export_reset(&sink);
+    free(sink.ctrs);
     infl_free(infl);
     cg_free(cg);
     if (have_info)
