@@ -16,6 +16,8 @@ struct das_conf {
     char *influx_db;
     char *influx_user;
     char *influx_password_file;
+    char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
+    char *prometheus_names; /* ds | cadvisor */
     char *policy_db;
     int64_t interval_ms;
     int64_t ds_interval_ms;
@@ -42,6 +44,13 @@ struct das_conf {
     {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \
      NULL, 0, 0, "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)", \
      &(c)->influx_password_file},                                              \
+    {"--prometheus-url", "DAS_PROMETHEUS_URL", CFG_STR, NULL, NULL, 0, 0,     \
+     "read the windows from this Prometheus server instead of InfluxDB",     \
+     &(c)->prometheus_url},                                                    \
+    {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
+     "ds|cadvisor", 0, 0,                                                      \
+     "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
+     &(c)->prometheus_names},                                                  \
     {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
      "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
      "policy store: libpq conninfo or URI (CrateDB or PostgreSQL)",            \

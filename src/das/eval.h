@@ -46,6 +46,7 @@ struct das_clients {
     struct infl *influx;   /* writes (the das measurement); windows too
                               unless metrics says otherwise */
     struct mstore metrics; /* where the windows are read from */
+    struct prom *prom;     /* --prometheus-url: the windows' store */
     struct pg *pg;         /* NULL until the store first answers */
     char *influx_password; /* heap; never logged */
     bool ensure_schema;    /* create das / das_events when missing */
@@ -87,7 +88,9 @@ struct das_eval {
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
-    bool influx_ok; /* every query of this cycle answered */
+    bool influx_ok;          /* every query of this cycle answered (the metrics
+                                store: InfluxDB, or Prometheus) */
+    const char *metrics_dep; /* "influxdb" / "prometheus" */
     char influx_err[256];
     struct dsvc_list services;
     bool tasks_ok; /* GET /tasks answered (warm-up, capacity-bound) */
