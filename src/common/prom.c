@@ -70,8 +70,7 @@ static const struct prom_map cadvisor_maps[] = {
      NULL},
     {"pids", NULL, false, 1.0, NULL, NULL,
      "cAdvisor counts processes only with its optional process metrics "
-     "(container_processes), which das does not map: use --prometheus-names "
-     "ds (ds_container_pids) or another cond_item"},
+     "(container_processes), which das does not map"},
 };
 
 int prom_names_parse(const char *s)

@@ -443,7 +443,7 @@ int main(int argc, char **argv)
              (long long)conf.interval_ms,
              conf.to_stdout ? "stdout"
              : infl         ? infl_where(infl)
-                            : "none (Prometheus scrapes /metrics)");
+                            : "none");
 
     struct complaint c_engine = {0};
     unsigned long rounds = 0;
