@@ -253,6 +253,20 @@ static bool series_key(enum prom_names names, json_t *metric,
     memset(s->service, 0, sizeof s->service);
     memcpy(s->service, svc, strlen(svc));
     memset(s->container, 0, sizeof s->container);
+    /* the parts of one container that cAdvisor reports apart */
+    static const char *const parts[] = {"cpu", "interface", "device"};
+    size_t pl = 0;
+    memset(s->part, 0, sizeof s->part);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const char *pv = json_string_value(json_object_get(metric, parts[i]));
+        if (!pv)
+            continue;
+        int w =
+            snprintf(s->part + pl, sizeof s->part - pl, "%s=%s;", parts[i], pv);
+        if (w < 0 || (size_t)w >= sizeof s->part - pl)
+            return false; /* too long to tell apart */
+        pl += (size_t)w;
+    }
     if (names == PROM_NAMES_CADVISOR)
         return prom_cgroup_container(ctr, s->container);
     size_t clen = strlen(ctr);
@@ -286,6 +300,18 @@ static int cmp_series(const void *x, const void *y)
     const struct prom_series *a = x, *b = y;
     int c = strcmp(a->service, b->service);
     return c ? c : strcmp(a->container, b->container);
+}
+
+static int cmp_series_part(const void *x, const void *y)
+{
+    const struct prom_series *a = x, *b = y;
+    int c = cmp_series(a, b);
+    return c ? c : strcmp(a->part, b->part);
+}
+
+static int64_t last_ms(const struct prom_series *s)
+{
+    return s->n ? s->t_ms[s->n - 1] : INT64_MIN;
 }
 
 /* a += b at the times both have; a keeps only those times. */
@@ -399,11 +425,29 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
         v[nv++] = s;
     }
     json_decref(root);
-    /* one series per container: several (per CPU, interface, device) are
-     * summed at the times they share */
+    /* one series per container: the same part twice (two scrapes of one
+     * container) counts once, the one with the latest sample; several
+     * parts (per CPU, interface, device) are summed at the times they
+     * share */
     if (nv > 1)
-        qsort(v, nv, sizeof *v, cmp_series);
+        qsort(v, nv, sizeof *v, cmp_series_part);
     size_t w = 0;
+    for (size_t i = 0; i < nv; i++) {
+        if (w > 0 && !cmp_series_part(&v[w - 1], &v[i])) {
+            struct prom_series *keep = &v[w - 1];
+            if (last_ms(&v[i]) > last_ms(keep)) {
+                struct prom_series t = *keep;
+                *keep = v[i];
+                v[i] = t;
+            }
+            free(v[i].t_ms);
+            free(v[i].v);
+            continue;
+        }
+        v[w++] = v[i];
+    }
+    nv = w;
+    w = 0;
     for (size_t i = 0; i < nv; i++) {
         if (w > 0 && !cmp_series(&v[w - 1], &v[i])) {
             series_sum_into(&v[w - 1], &v[i]);

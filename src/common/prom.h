@@ -86,14 +86,18 @@ struct prom_series {
     char container[16];
     size_t n;
     int64_t *t_ms;
-    double *v; /* NaN / ±Inf samples are left out */
+    double *v;     /* NaN / ±Inf samples are left out */
+    char part[96]; /* the cpu / interface / device labels (cAdvisor's
+                      parts of one container), "" when none */
 };
 void prom_series_free(struct prom_series *s, size_t n);
 
 /* Parses a /api/v1/query reply (HTTP status and body) holding a matrix:
  * one series per (service, container) of the vocabulary (several series of
- * one container summed at equal times). Series without the service label,
- * with a label too long or without a usable container are left out and
+ * one container summed at equal times; two series of the same part, as
+ * when two scrape jobs or ds instances carry the same container, count
+ * once: the one with the latest sample is kept). Series without the service
+ * label, with a label too long or without a usable container are left out and
  * counted in *unusable (may be NULL). 0 → *out heap (prom_series_free);
  * -1 → err: Prometheus's own error ("bad_data: …"), an HTTP status without
  * one, or what is wrong with the JSON. */

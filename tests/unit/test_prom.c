@@ -176,6 +176,22 @@ static void test_parse_good(void **state)
     assert_true(s[0].v[0] == 12.0 && s[0].v[1] == 23.0);
     prom_series_free(s, n);
 
+    /* one container scraped twice (two instances): counted once, the
+     * series with the latest sample, not summed */
+    const char *dup =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+        "\"result\":["
+        "{\"metric\":{\"instance\":\"a:1\",\"service\":\"s\",\"container\":"
+        "\"c\"},\"values\":[[10,\"1\"],[20,\"2\"]]},"
+        "{\"metric\":{\"instance\":\"b:2\",\"service\":\"s\",\"container\":"
+        "\"c\"},\"values\":[[10,\"1\"],[20,\"2\"],[30,\"3\"]]}"
+        "]}}";
+    assert_int_equal(parse(PROM_NAMES_DS, 200, dup, &s, &n, NULL, err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].n, 3);
+    assert_true(s[0].v[0] == 1.0 && s[0].v[2] == 3.0);
+    prom_series_free(s, n);
+
     /* nothing matched: no rows, no error */
     assert_int_equal(parse(PROM_NAMES_DS, 200,
                            "{\"status\":\"success\",\"data\":{\"resultType\":"
