@@ -238,6 +238,8 @@ SQLEOF
 
 # run_once N STORE RAWFILE TAG: one cycle; appends a line to RAWFILE:
 # wall user sys maxrss das_queries store_requests decisions store_cpu_s rc
+# eval_ms (from "acting: leader" to the first decision: policy rows, the
+# service listing, the window queries, the last actions, deciding)
 run_once() {
   local n=$1 store=$2 rawf=$3 tag=$4 rc=0 dlog=$OUT/log/das-$4.log tf=$ROOT/time.txt pid s0 s1 args=()
   if [[ "$store" == prometheus ]]; then
@@ -252,13 +254,16 @@ run_once() {
   s1=$(cpu_ticks "$pid")
   ((rc == 0)) || log "$n/$tag: das exited $rc (see $dlog)"
   awk -v hz="$HZ" -v sc="$((s1 - s0))" -v rc="$rc" -v store="$store" -v tline="$(tail -n1 "$tf")" '
+    function tsms(s,  a) { match(s, /T[0-9:.]+Z/); s = substr(s, RSTART + 1, RLENGTH - 2)
+      split(s, a, ":"); return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 }
     /msg="prometheus query"/ { pq++ }
-    /msg="dry run: would act"/ { acts++ }
+    /msg="acting: this engine is the swarm leader"/ { t_lead = tsms($0) }
+    /msg="dry run: would act"/ { acts++; if (!t_first) t_first = tsms($0) }
     /msg="cycle done"/ { for (i = 1; i <= NF; i++) if ($i ~ /^queries=/) { sub(/^queries=/, "", $i); dq = $i } }
     END {
       split(tline, t, " ")
-      printf "%s %s %s %s %s %d %d %.2f %d\n", t[1], t[2], t[3], t[4], dq == "" ? "nan" : dq,
-        store == "prometheus" ? pq : dq, acts, sc / hz, rc
+      printf "%s %s %s %s %s %d %d %.2f %d %d\n", t[1], t[2], t[3], t[4], dq == "" ? "nan" : dq,
+        store == "prometheus" ? pq : dq, acts, sc / hz, rc, t_first - t_lead
     }' "$dlog" >>"$rawf"
 }
 
@@ -313,10 +318,10 @@ print(len(w), sum(x["points"] for x in w))' >"$ROOT/seen-$s.txt" || echo "? ?" >
   echo "$n: InfluxDB $(cat "$ROOT/seen-influxdb.txt"), Prometheus $(cat "$ROOT/seen-prometheus.txt")" >>"$ROOT/seen.txt"
   for s in influxdb prometheus; do
     f=$OUT/raw/$n-$s.txt
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$s" "$(median "$f" 1)" "$(minmax "$f" 1)" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$s" "$(median "$f" 1)" "$(minmax "$f" 1)" \
       "$(awk '{ print $2 + $3 }' "$f" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
       "$(median "$f" 4)" "$(median "$f" 5)" "$(median "$f" 6)" "$(median "$f" 7)" "$(median "$f" 8)" \
-      "$(awk '$9 != 0 { f++ } END { print f + 0 }' "$f")" >>"$TABLE"
+      "$(awk '$9 != 0 { f++ } END { print f + 0 }' "$f")" "$(median "$f" 10)" >>"$TABLE"
   done
   echo "$n $samples" >>"$ROOT/samples.txt"
 done
@@ -325,10 +330,10 @@ stop_exporter
 {
   echo "Run $T0 .. $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs ($(uname -r)); load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg); das: $DAS ($(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')); $(prometheus --version 2>&1 | head -n1)."
   echo
-  echo "| services / policies | windows from | wall s (min–max) | das CPU s | peak RSS MiB | window queries (das) | HTTP requests to the store | decisions | store CPU s | failed runs |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F'\t' '{ printf "| %s | %s | %.2f (%s) | %.2f | %.1f | %s | %s | %s | %.2f | %s |\n",
-    $1, $2, $3, $4, $5, $6 / 1024, $7, $8, $9, $10, $11 }' "$TABLE"
+  echo "| services / policies | windows from | wall s (min–max) | evaluation ms | das CPU s | peak RSS MiB | window queries (das) | HTTP requests to the store | decisions | store CPU s | failed runs |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{ printf "| %s | %s | %.2f (%s) | %.0f | %.2f | %.1f | %s | %s | %s | %.2f | %s |\n",
+    $1, $2, $3, $4, $12, $5, $6 / 1024, $7, $8, $9, $10, $11 }' "$TABLE"
   echo
   echo "Prometheus held (series, cpu samples in 10 minutes) per size: $(tr '\n' ';' <"$ROOT/samples.txt")"
   echo

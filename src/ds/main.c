@@ -348,6 +348,15 @@ int main(int argc, char **argv)
         goto out;
     }
     log_setup("ds", (enum log_level)log_level_parse(conf.log_level));
+    bool influx_off = !strcmp(conf.influx_url, "none");
+    if (influx_off && !conf.to_stdout && !conf.listen) {
+        fprintf(stderr,
+                "ds: bad configuration: --influx-url none writes nowhere: "
+                "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
+                "--stdout\n");
+        status = 2;
+        goto out;
+    }
 
     /* credentials: a file (Docker secret) or the environment, never argv */
     if (conf.influx_password_file) {
@@ -388,15 +397,6 @@ int main(int argc, char **argv)
                      "err=%s", err);
     }
 
-    bool influx_off = !strcmp(conf.influx_url, "none");
-    if (influx_off && !conf.to_stdout && !conf.listen) {
-        fprintf(stderr,
-                "ds: bad configuration: --influx-url none writes nowhere: "
-                "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
-                "--stdout\n");
-        status = 2;
-        goto out;
-    }
     if (!conf.to_stdout && !influx_off) {
         struct http_conf hc = {.url = conf.influx_url,
                                .user = conf.influx_user,

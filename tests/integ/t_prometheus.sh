@@ -36,6 +36,10 @@ wait_until 60 running "$BURN" || fail "burn's task did not start"
 wait_until 60 running "$CADV" || fail "cadv's task did not start"
 
 # --- ds as an exporter ----------------------------------------------------
+rc=0
+msg=$("$bin_ds" --influx-url none 2>&1) || rc=$?
+assert_eq "$rc" 2 "ds --influx-url none without --listen or --stdout: bad configuration"
+assert_contains "$msg" "--influx-url none writes nowhere: give --listen" "and it says what to give"
 port_ds=$((20000 + RANDOM % 20000))
 bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 1s --influx-url none \
   --listen "127.0.0.1:$port_ds"
