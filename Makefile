@@ -23,8 +23,9 @@ CTEST = ctest --output-on-failure --no-tests=error
 unit: build
 	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 
+# two integration tests at a time (CMakeLists.txt says which run alone)
 integ: build
-	cd $(BUILD) && $(CTEST) -L integ --output-junit junit-integ.xml
+	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_WERROR=ON -DDAS_SANITIZE=ON >/dev/null
@@ -42,7 +43,7 @@ test: build
 	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz
-	cd $(BUILD) && $(CTEST) -L integ --output-junit junit-integ.xml
+	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
 	@bash scripts/summary $(BUILD)/junit-unit.xml $(ASAN_BUILD)/junit-unit.xml $(BUILD)/junit-integ.xml
 
 demo: build

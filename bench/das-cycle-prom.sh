@@ -281,7 +281,12 @@ for n in $SIZES; do
   log "size $n: $n policies; the same 10 minutes of points into InfluxDB and Prometheus"
   stop_exporter
   curl -sS -o /dev/null -XPOST "$DAS_INFLUX_URL/query" --data-urlencode 'q=DROP MEASUREMENT "docker"' --data-urlencode "db=$DAS_INFLUX_DB" || true
-  port=$((20000 + RANDOM % 20000))
+  # a loopback port nothing listens on, outside the beds' 20000-31999 and
+  # the outgoing connections' 32768 and up
+  while :; do
+    port=$((10000 + RANDOM % 10000))
+    [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]] || break
+  done
   rm -f "$ROOT/ready"
   python3 "$ROOT/exporter.py" "$ROOT/svcs-full.txt" "$port" "$DAS_INFLUX_URL" "$DAS_INFLUX_DB" \
     "$ROOT/ready" 2>"$OUT/log/exporter-$n.log" &

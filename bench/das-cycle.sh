@@ -5,7 +5,7 @@
 # bounded by the distinct (cond_item, duration) pairs, not by the policies).
 #
 #   bash bench/das-cycle.sh [--sizes "100 1000"] [--repeat 5] [--out DIR]
-#                           [--addr-base B] [--history M]
+#                           [--addr-base B] [--history M] [--labels]
 #
 # Environment: BUILD (cmake build dir holding das; default ./build),
 # BENCH_SIZES, BENCH_REPEAT, BENCH_HISTORY (--history; default 1000000),
@@ -13,7 +13,8 @@
 # bench/out/das-cycle-<time>), BENCH_ADDR_BASE (the bed's first loopback
 # address 127.0.0.B; default 200, and when that block's swarm port is taken
 # the first free one from 150 up), BENCH_GAP_S (pause between runs; default
-# 2), BENCH_STRACE (1: one extra run per size under `strace -f -c`, not in
+# 2), BENCH_LABELS (--labels: 1 = the policies are the services' labels and
+# das runs with --policy-db none; default 0), BENCH_STRACE (1: one extra run per size under `strace -f -c`, not in
 # the medians; default 1 when strace is installed). Needs root (the test bed
 # runs dockerd), curl, /usr/bin/time, awk.
 #
@@ -25,7 +26,11 @@
 #     --replicas 0 (das-busybox:latest sleep 1000000: no containers), created
 #     through the Engine API (POST /v1.41/services/create with curl over the
 #     unix socket, 4 in parallel); the time is reported;
-#  2. policies: replaces the `das` table with N rows in one INSERT … SELECT,
+#  2. policies: (with --labels: none in the table; each service was created
+#     with the same policy as labels das.min_no … das.in_duration, and das
+#     runs with --policy-db none, reading its last actions from InfluxDB
+#     measurement das: one more /query request, no SQL at all; no --history)
+#     replaces the `das` table with N rows in one INSERT … SELECT,
 #     one per service, min_no 1, max_no 5, cur_no 0 (= the service's
 #     replicas, so no `synced` rows), four kinds by seq mod 4:
 #        cond_item  out    in    out_duration  in_duration
@@ -84,6 +89,7 @@ ADDR_BASE=${BENCH_ADDR_BASE:-200}
 GAP_S=${BENCH_GAP_S:-2}
 STRACE=${BENCH_STRACE:-}
 HISTORY=${BENCH_HISTORY:-1000000}
+LABELS=${BENCH_LABELS:-0}
 DOCKER=/usr/bin/docker
 TIME=/usr/bin/time
 IMAGE=das-busybox:latest
@@ -102,12 +108,19 @@ while (($#)); do
     --out) OUT=${2:?}; shift 2 ;;
     --addr-base) ADDR_BASE=${2:?}; shift 2 ;;
     --history) HISTORY=${2:?}; shift 2 ;;
+    --labels) LABELS=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "das-cycle: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "das-cycle: --repeat needs a number >= 1" >&2; exit 2; }
 [[ "$HISTORY" =~ ^[0-9]+$ ]] || { echo "das-cycle: --history needs a number >= 0" >&2; exit 2; }
+[[ "$LABELS" == 0 || "$LABELS" == 1 ]] || { echo "das-cycle: BENCH_LABELS is 0 or 1" >&2; exit 2; }
+NONE_ARGS=()
+if ((LABELS)); then
+  HISTORY=0 # no das_events: the history is in InfluxDB
+  NONE_ARGS=(--policy-db none)
+fi
 if ! [[ "$ADDR_BASE" =~ ^[0-9]+$ ]] || ((ADDR_BASE < 1 || ADDR_BASE > 254)); then
   echo "das-cycle: --addr-base needs a number 1..254" >&2
   exit 2
@@ -237,6 +250,21 @@ grow_services() {
   local n=$1 t0 t1 got
   ((n > HAVE)) || return 0
   t0=$(date +%s.%N)
+  if ((LABELS)); then
+    # one body per service: the policy of its kind (number mod 4, as the
+    # table's rows below) as labels
+    seq $((HAVE + 1)) "$n" | awk -v img="$IMAGE" -v pre="$PREFIX" '{
+      k = $1 % 4
+      split("cpu_ratio cpu_ratio mem_ratio mem_ratio", it, " ")
+      split("70% 80% 80% 90%", o, " "); split("20% 30% 40% 50%", i, " ")
+      split("2m 2m 5m 10m", od, " "); split("10m 2m 10m 10m", id, " ")
+      printf "{\"Name\":\"%s%05d\",\"Labels\":{\"das-bench\":\"1\",\"das.min_no\":\"1\",\"das.max_no\":\"5\",\"das.cond_item\":\"%s\",\"das.out_cond\":\"%s\",\"das.in_cond\":\"%s\",\"das.out_duration\":\"%s\",\"das.in_duration\":\"%s\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"%s\",\"Args\":[\"sleep\",\"1000000\"]}},\"Mode\":{\"Replicated\":{\"Replicas\":0}}}\n",
+        pre, $1, it[k + 1], o[k + 1], i[k + 1], od[k + 1], id[k + 1], img }' |
+      xargs -P 4 -d '\n' -I{} curl -sS --fail-with-body -o /dev/null \
+        --max-time 60 --unix-socket "$SOCK" -XPOST -H 'Content-Type: application/json' \
+        http://localhost/v1.41/services/create -d '{}' ||
+      die "creating services $((HAVE + 1))..$n through the Engine API failed"
+  else
   # shellcheck disable=SC2016
   seq -f '%05g' $((HAVE + 1)) "$n" | xargs -P 4 -I{} curl -sS --fail-with-body -o /dev/null \
     --max-time 60 --unix-socket "$SOCK" -XPOST -H 'Content-Type: application/json' \
@@ -245,6 +273,7 @@ grow_services() {
       "TaskTemplate":{"ContainerSpec":{"Image":"'"$IMAGE"'","Args":["sleep","1000000"]}},
       "Mode":{"Replicated":{"Replicas":0}}}' ||
     die "creating services $((HAVE + 1))..$n through the Engine API failed"
+  fi
   t1=$(date +%s.%N)
   got=$(dk service ls -q --filter label=das-bench=1 | wc -l)
   ((got == n)) || die "$got services, expected $n"
@@ -257,6 +286,12 @@ grow_services() {
 # --- 2. policies --------------------------------------------------------------
 set_policies() {
   local n=$1 svcs=$2 t0 t1
+  if ((LABELS)); then
+    psql_doc -c 'delete from das' -c 'truncate das_events' >/dev/null
+    POL_S=0
+    log "$n policies: the services' labels (--policy-db none)"
+    return 0
+  fi
   t0=$(date +%s.%N)
   {
     echo "create temp table bench_svc (n int, id text, name text);"
@@ -356,7 +391,7 @@ run_once() {
   ev0=$(psql_doc -c 'select count(*) from das_events')
   i0=$(cpu_ticks "$INFLUXD_PID"); d0=$(cpu_ticks "$DOCKERD_PID"); p0=$(pg_ticks)
   "$@" "$TIME" -o "$tf" -f '%e %U %S %M' "$DAS" run --once --dry-run --ds-interval 10s \
-    --log-level debug 2>"$dlog" || rc=$?
+    --log-level debug "${NONE_ARGS[@]}" 2>"$dlog" || rc=$?
   sleep 0.3 # let the postmaster reap das's backend, influxd flush its log
   i1=$(cpu_ticks "$INFLUXD_PID"); d1=$(cpu_ticks "$DOCKERD_PID"); p1=$(pg_ticks)
   ev1=$(psql_doc -c 'select count(*) from das_events')
@@ -512,7 +547,11 @@ done
     "load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg); das: $DAS" \
     "($(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?'))."
   echo
-  echo "### One \`das run --once --dry-run\` cycle, medians of $REPEAT runs"
+  if ((LABELS)); then
+    echo "### One \`das run --once --dry-run --policy-db none\` cycle (policies from service labels), medians of $REPEAT runs"
+  else
+    echo "### One \`das run --once --dry-run\` cycle, medians of $REPEAT runs"
+  fi
   echo
   echo "| services / policies | wall s (min–max) | peak RSS MiB | InfluxDB queries (das / influxd) | decisions | das_events rows added | das CPU s |"
   echo "|---:|---:|---:|---:|---|---:|---:|"
@@ -526,7 +565,10 @@ done
   echo "| services / policies | process wall | das cycle (its log) | start-up + exit (wall − cycle; wall has 10 ms ticks) | leader check | evaluation | recording events | per event | influxd time in das's queries | InfluxQL statements | POST /write of \`das\` points | influxd time in them | CPU s: das / influxd / dockerd / PostgreSQL |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' '{
-    per = ($12 > 1) ? $17 / ($12 - 1) : 0
+    # per event recorded after the first: das_events rows, or (with
+    # --labels: no SQL) the decisions, each a point in InfluxDB
+    ne = $12 > 0 ? $12 : $13 + $14
+    per = (ne > 1) ? $17 / (ne - 1) : 0
     printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f | %s | %s | %.0f | %.2f / %.2f / %.2f / %.2f |\n",
       $1, $2 * 1000, $18, $24, $15, $16, $17, per, $10, $8, $9, $11, $3 + $4, $19, $20, $21 }' "$TABLE"
   echo
@@ -538,12 +580,13 @@ done
   echo
   echo "### influxd's time per /query request of das (ms, and response bytes; medians)"
   echo
-  echo "| services / policies | request 1 | request 2 | request 3 | request 4 |"
-  echo "|---:|---:|---:|---:|---:|"
+  NQ=$((4 + LABELS)) # with labels: the last actions from InfluxDB too
+  echo "| services / policies | request 1 | request 2 | request 3 | request 4 |$( ((LABELS)) && echo " request 5 (last actions) |")"
+  echo "|---:|---:|---:|---:|---:|$( ((LABELS)) && echo "---:|")"
   for k in $KEYS; do
     f=$OUT/raw/$k.queries.txt
     printf '| %s' "$k"
-    for ((c = 1; c <= 4; c++)); do
+    for ((c = 1; c <= NQ; c++)); do
       printf ' | %s (%s B)' "$(median "$f" $((2 * c - 1)))" "$(median "$f" $((2 * c)))"
     done
     printf ' |\n'

@@ -253,3 +253,13 @@ char *cfg_read_secret(const char *path, char *err, size_t errlen)
     memset(data, 0, sizeof data);
     return s;
 }
+
+char *cfg_secret(const char *path, const char *env, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (path && path[0])
+        return cfg_read_secret(path, err, errlen);
+    const char *v = env ? getenv(env) : NULL;
+    return v && v[0] ? xstrdup(v) : NULL;
+}

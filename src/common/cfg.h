@@ -48,4 +48,9 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts);
  * names the path, never the content. */
 char *cfg_read_secret(const char *path, char *err, size_t errlen);
 
+/* A secret from the file path when path is set and not empty, else from
+ * the environment variable env when set and not empty, else none. NULL
+ * with err "" for none; NULL with err set when the file is unreadable. */
+char *cfg_secret(const char *path, const char *env, char *err, size_t errlen);
+
 #endif

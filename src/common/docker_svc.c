@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "docker.h"
 #include "log.h"
+#include "swarm_tasks.h"
 
 /* Copies a JSON string member into a fixed buffer; -1 when it is missing,
  * not a string or does not fit. */
@@ -80,13 +81,46 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
 
     const json_t *nano = json_object_get(
         json_object_get(
-            json_object_get(json_object_get(spec, "TaskTemplate"),
-                            "Resources"),
+            json_object_get(json_object_get(spec, "TaskTemplate"), "Resources"),
             "Limits"),
         "NanoCPUs");
     out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
                          ? (double)json_integer_value(nano) / 1e7
                          : NAN;
+
+    /* when the service last changed, and whether that was a scale */
+    const json_t *upd = json_object_get(obj, "UpdatedAt");
+    if (!json_is_string(upd) ||
+        stask_parse_time(json_string_value(upd), &out->updated_ms))
+        out->updated_ms = 0;
+    const json_t *prepl = json_object_get(
+        json_object_get(json_object_get(obj, "PreviousSpec"), "Mode"),
+        "Replicated");
+    out->prev_replicas = -1;
+    if (json_is_object(prepl)) {
+        const json_t *r = json_object_get(prepl, "Replicas");
+        out->prev_replicas = json_is_integer(r) && json_integer_value(r) >= 0
+                                 ? (long)json_integer_value(r)
+                                 : 0;
+    }
+
+    const json_t *labels = json_object_get(spec, "Labels");
+    if (json_is_object(labels)) {
+        const char *k;
+        const json_t *v;
+        const size_t plen = strlen(DSVC_LABEL_PREFIX);
+        json_object_foreach((json_t *)labels, k, v)
+        {
+            if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 ||
+                out->nlabels == DSVC_LABELS_MAX)
+                continue;
+            struct dsvc_label *l = &out->labels[out->nlabels++];
+            snprintf(l->key, sizeof l->key, "%s", k);
+            const char *val = json_is_string(v) ? json_string_value(v) : "";
+            l->cut = strlen(val) >= sizeof l->value;
+            snprintf(l->value, sizeof l->value, "%s", l->cut ? "" : val);
+        }
+    }
 
     const json_t *us = json_object_get(obj, "UpdateStatus");
     if (json_is_object(us) &&
@@ -308,8 +342,9 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
         /* someone else updated the service between our read and write */
         if (status == 500 && strstr(err, "update out of sequence") &&
             attempt < DSVC_SCALE_ATTEMPTS) {
-            log_debug("update out of sequence: reading the service again",
-                      "attempt=%d", attempt);
+            log_info("update out of sequence: another writer changed the "
+                     "service; reading it again",
+                     "service=%s attempt=%d", sid, attempt);
             continue;
         }
         return -1;

@@ -19,6 +19,16 @@ struct dkr;
 #define DSVC_ID_MAX 72   /* swarm ids are 25 chars; room to spare */
 #define DSVC_NAME_MAX 72 /* service names are at most 63 bytes */
 
+/* A service label whose key starts with "das." (Spec.Labels): a label
+ * policy (policy.h). Longer values are cut and flagged (refused there). */
+#define DSVC_LABEL_PREFIX "das."
+#define DSVC_LABELS_MAX 16
+struct dsvc_label {
+    char key[40];
+    char value[128];
+    bool cut; /* the value was longer than 127 bytes */
+};
+
 /* One swarm service as GET /services shows it. */
 struct dsvc {
     char id[DSVC_ID_MAX];
@@ -32,6 +42,14 @@ struct dsvc {
     double cpu_limit;      /* Spec.TaskTemplate.Resources.Limits.NanoCPUs
                               in percent of one core (cpu_ratio's unit);
                               NAN when the service sets none */
+    int64_t updated_ms;    /* UpdatedAt (Unix ms); 0 when absent */
+    long prev_replicas;    /* PreviousSpec.Mode.Replicated.Replicas: the
+                              replicas before the last update; -1 when there
+                              is no previous spec or it is not replicated */
+    size_t nlabels;        /* Spec.Labels starting with "das.", at most
+                              DSVC_LABELS_MAX of them (in the order the
+                              engine sends them) */
+    struct dsvc_label labels[DSVC_LABELS_MAX];
 };
 
 struct dsvc_list {

@@ -9,15 +9,16 @@
 #define HTTP_DEFAULT_MAX_BODY (16u * 1024 * 1024)
 
 struct http {
-    char *base;        /* http(s)://host:port, no trailing slash */
-    char *unix_path;   /* unix socket path or NULL */
+    char *base;      /* http(s)://host:port, no trailing slash */
+    char *unix_path; /* unix socket path or NULL */
     bool tls_verify;
     char *ca, *cert, *key;
     char *user, *password;
+    char *auth_header; /* "Authorization: Token …" or NULL */
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_body;
-    CURL *easy;        /* reused: keeps the connection alive */
+    CURL *easy; /* reused: keeps the connection alive */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -34,6 +35,26 @@ struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
     if (!url || !*url) {
         snprintf(err, errlen, "empty URL");
         return NULL;
+    }
+    if (conf->token) {
+        if (conf->user) {
+            snprintf(err, errlen,
+                     "a user (basic auth) and a token both given: use one");
+            return NULL;
+        }
+        size_t tl = strlen(conf->token);
+        bool bad = tl == 0;
+        for (size_t i = 0; i < tl; i++) {
+            unsigned char ch = (unsigned char)conf->token[i];
+            if (ch <= 0x20 || ch == 0x7f)
+                bad = true;
+        }
+        if (bad) {
+            snprintf(err, errlen,
+                     "the token is empty or has spaces or control bytes "
+                     "(expected one line of printable characters)");
+            return NULL;
+        }
     }
     struct http *h = xcalloc(1, sizeof *h);
     if (strncmp(url, "unix://", 7) == 0) {
@@ -68,6 +89,8 @@ struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
     h->key = xstrdup(conf->key);
     h->user = xstrdup(conf->user);
     h->password = xstrdup(conf->password);
+    if (conf->token)
+        h->auth_header = xasprintf("Authorization: Token %s", conf->token);
     h->connect_timeout_ms =
         conf->connect_timeout_ms > 0 ? conf->connect_timeout_ms : 3000;
     h->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;
@@ -96,6 +119,10 @@ void http_free(struct http *h)
     if (h->password) {
         memset(h->password, 0, strlen(h->password));
         free(h->password);
+    }
+    if (h->auth_header) {
+        memset(h->auth_header, 0, strlen(h->auth_header));
+        free(h->auth_header);
     }
     free(h);
 }
@@ -215,6 +242,8 @@ int http_request(struct http *h, const char *method, const char *path,
         free(ct);
     }
     hdrs = curl_slist_append(hdrs, "Expect:");
+    if (h->auth_header)
+        hdrs = curl_slist_append(hdrs, h->auth_header);
     setup_easy(h, h->easy, method, url, hdrs, body, body_len, &sink, errbuf);
     CURLcode cc = curl_easy_perform(h->easy);
     if (cc != CURLE_OK) {
@@ -241,6 +270,9 @@ size_t http_get_many(struct http *h, size_t n, const char *const *paths,
     char(*errbufs)[CURL_ERROR_SIZE] = xcalloc(n ? n : 1, sizeof *errbufs);
     size_t next = 0, running = 0, ok = 0;
 
+    struct curl_slist *hdrs = NULL;
+    if (h->auth_header)
+        hdrs = curl_slist_append(hdrs, h->auth_header);
     if (max_parallel == 0)
         max_parallel = 16;
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)max_parallel);
@@ -260,7 +292,7 @@ size_t http_get_many(struct http *h, size_t n, const char *const *paths,
                 free(url);
                 continue;
             }
-            setup_easy(h, easy[i], "GET", url, NULL, NULL, 0, &sinks[i],
+            setup_easy(h, easy[i], "GET", url, hdrs, NULL, 0, &sinks[i],
                        errbufs[i]);
             curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (void *)&sinks[i]);
             /* the URL is copied by libcurl */
@@ -297,6 +329,7 @@ size_t http_get_many(struct http *h, size_t n, const char *const *paths,
             curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     curl_multi_cleanup(m);
+    curl_slist_free_all(hdrs);
     free(easy);
     free(sinks);
     free(errbufs);

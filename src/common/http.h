@@ -12,13 +12,16 @@ struct http_conf {
     /* "unix:///path/to.sock", "http://host:port", "https://host:port" or
      * "tcp://host:port" (→ http, or https when tls is set). */
     const char *url;
-    bool tls;          /* use https for tcp:// */
-    bool tls_verify;   /* verify the server's certificate */
-    const char *ca;    /* PEM paths (DOCKER_CERT_PATH/{ca,cert,key}.pem) */
+    bool tls;        /* use https for tcp:// */
+    bool tls_verify; /* verify the server's certificate */
+    const char *ca;  /* PEM paths (DOCKER_CERT_PATH/{ca,cert,key}.pem) */
     const char *cert;
     const char *key;
     const char *user;     /* basic auth; NULL for none */
     const char *password; /* never logged */
+    /* "Authorization: Token …" on every request (InfluxDB 2.x/3.x); NULL
+     * for none. Exclusive with user; never logged, never in a URL. */
+    const char *token;
     long connect_timeout_ms; /* 0 → 3000 */
     long timeout_ms;         /* whole request; 0 → 30000 */
     size_t max_body;         /* cap on a response body; 0 → 16 MiB */
@@ -32,7 +35,9 @@ struct http_resp {
 };
 
 /* Creates a client; copies everything it needs from conf. NULL + err on a
- * bad url. */
+ * bad url, on user and token both given, or on a token that is empty or
+ * has spaces or control bytes (it would break the header); the message
+ * never holds the token. */
 struct http *http_new(const struct http_conf *conf, char *err, size_t errlen);
 void http_free(struct http *h);
 /* The base URL requests go to, for messages (no credentials in it). */

@@ -500,6 +500,8 @@ struct infl {
     char *write_path; /* /write?db=…&precision=ns */
     char *query_path; /* /query?db=…&epoch=ms */
     struct infl_stats stats;
+    enum infl_statements stmt_mode;
+    bool fell_back; /* AUTO: one statement per request from now on */
     /* writer state */
     unsigned attempt; /* consecutive RETRY outcomes */
     int64_t retry_at_ms;
@@ -926,8 +928,18 @@ fail:
     return -1;
 }
 
-int infl_query(struct infl *c, const char *q, json_t **result, char *err,
-               size_t errlen)
+/* How a query failed, for the AUTO fallback. */
+enum q_fail {
+    QF_NONE,
+    QF_LOCAL,
+    QF_TRANSPORT,
+    QF_AUTH,      /* 401 / 403 */
+    QF_STATEMENT, /* a 200 answer whose statements carry an error */
+    QF_ANSWER     /* any other answer that is not a usable one */
+};
+
+static int query_raw(struct infl *c, const char *q, json_t **result,
+                     enum q_fail *why, char *err, size_t errlen)
 {
     struct buf form;
     struct http_resp resp;
@@ -935,6 +947,7 @@ int infl_query(struct infl *c, const char *q, json_t **result, char *err,
     int rc = -1;
 
     *result = NULL;
+    *why = QF_LOCAL;
     buf_init(&form, INFL_MAX_QUERY);
     http_resp_init(&resp);
     if (buf_puts(&form, "q=") || http_urlencode(q, &form)) {
@@ -946,19 +959,166 @@ int infl_query(struct infl *c, const char *q, json_t **result, char *err,
     if (http_request(c->http, "POST", c->query_path,
                      "application/x-www-form-urlencoded", form.ptr, form.len,
                      &resp, e, sizeof e)) {
+        *why = QF_TRANSPORT;
         snprintf(err, errlen, "InfluxDB query: %s", e);
         goto out;
     }
     if (infl_resp_parse(resp.status, resp.body.ptr, resp.body.len, result, e,
                         sizeof e)) {
-        snprintf(err, errlen, "InfluxDB query at %s: %s", c->where, e);
+        *why = resp.status == 401 || resp.status == 403 ? QF_AUTH : QF_ANSWER;
+        if (resp.status == 200) {
+            json_error_t je;
+            json_t *r = json_loadb(resp.body.ptr ? resp.body.ptr : "",
+                                   resp.body.len, 0, &je);
+            if (json_is_array(json_object_get(r, "results")))
+                *why = QF_STATEMENT;
+            json_decref(r);
+        }
+        if (resp.status != 200 && resp.body.len > 0 &&
+            strstr(e, "not InfluxDB JSON")) {
+            /* InfluxDB 3 answers some refusals in plain text */
+            char msg[300];
+            copy_text(msg, sizeof msg, resp.body.ptr,
+                      resp.body.len > 200 ? 200 : resp.body.len);
+            snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld: %s",
+                     c->where, resp.status, msg);
+        } else {
+            snprintf(err, errlen, "InfluxDB query at %s: %s", c->where, e);
+        }
         goto out;
     }
+    *why = QF_NONE;
     rc = 0;
 out:
     buf_cleanup(&form);
     http_resp_cleanup(&resp);
     return rc;
+}
+
+int infl_query(struct infl *c, const char *q, json_t **result, char *err,
+               size_t errlen)
+{
+    enum q_fail why;
+    return query_raw(c, q, result, &why, err, errlen);
+}
+
+int infl_statements_parse(const char *s, enum infl_statements *out)
+{
+    if (s && strcmp(s, "auto") == 0)
+        *out = INFL_STMT_AUTO;
+    else if (s && strcmp(s, "multi") == 0)
+        *out = INFL_STMT_MULTI;
+    else if (s && strcmp(s, "single") == 0)
+        *out = INFL_STMT_SINGLE;
+    else
+        return -1;
+    return 0;
+}
+
+void infl_set_statements(struct infl *c, enum infl_statements mode)
+{
+    c->stmt_mode = mode;
+    c->fell_back = false;
+}
+
+bool infl_single_statements(const struct infl *c)
+{
+    return c->stmt_mode == INFL_STMT_SINGLE ||
+           (c->stmt_mode == INFL_STMT_AUTO && c->fell_back);
+}
+
+/* One request per statement; the answers' first results, in order, under
+ * one "results" array. */
+static int query_each(struct infl *c, const char *const *stmts, size_t n,
+                      json_t **result, char *err, size_t errlen)
+{
+    json_t *results = json_array();
+    *result = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *one = NULL;
+        enum q_fail why;
+        char e[512];
+        if (query_raw(c, stmts[i], &one, &why, e, sizeof e)) {
+            if (n > 1)
+                snprintf(err, errlen, "statement %zu of %zu, sent alone: %s",
+                         i + 1, n, e);
+            else
+                snprintf(err, errlen, "%s", e);
+            json_decref(results);
+            return -1;
+        }
+        json_t *r = json_array_get(json_object_get(one, "results"), 0);
+        json_t *st = json_is_object(r) ? json_deep_copy(r) : json_object();
+        json_object_set_new(st, "statement_id", json_integer((json_int_t)i));
+        json_array_append_new(results, st);
+        json_decref(one);
+    }
+    *result = json_pack("{s:o}", "results", results);
+    return 0;
+}
+
+int infl_query_statements(struct infl *c, const char *const *stmts, size_t n,
+                          json_t **result, char *err, size_t errlen)
+{
+    struct buf q;
+    enum q_fail why;
+    char e[512];
+    int rc;
+
+    *result = NULL;
+    if (n == 0) {
+        snprintf(err, errlen, "no InfluxQL statement to send");
+        return -1;
+    }
+    if (n == 1 || infl_single_statements(c))
+        return query_each(c, stmts, n, result, err, errlen);
+    buf_init(&q, INFL_MAX_QUERY);
+    for (size_t i = 0; i < n; i++) {
+        if ((i > 0 && buf_puts(&q, "; ")) || buf_puts(&q, stmts[i])) {
+            snprintf(err, errlen, "InfluxQL statements over %u bytes",
+                     INFL_MAX_QUERY);
+            buf_cleanup(&q);
+            return -1;
+        }
+    }
+    rc = query_raw(c, q.ptr, result, &why, e, sizeof e);
+    buf_cleanup(&q);
+    if (c->stmt_mode == INFL_STMT_MULTI) {
+        if (rc)
+            snprintf(err, errlen, "%s", e);
+        return rc;
+    }
+    if (rc == 0) {
+        size_t got = json_array_size(json_object_get(*result, "results"));
+        if (got >= n)
+            return 0;
+        snprintf(e, sizeof e,
+                 "InfluxDB at %s answered %zu of %zu statements sent in one "
+                 "request",
+                 c->where, got, n);
+        json_decref(*result);
+        *result = NULL;
+    } else if (why != QF_ANSWER) {
+        /* unreachable, or refused credentials: not about statements */
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
+    /* AUTO: the server did not take several statements in one request;
+     * try them one by one, and keep to that if it works. When that fails
+     * too the trouble was not the statements: say what the one request
+     * got. */
+    if (query_each(c, stmts, n, result, err, errlen)) {
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
+    c->fell_back = true;
+    c->stats.statement_fallbacks++;
+    char qe[600];
+    log_info("InfluxDB did not answer several statements in one request; "
+             "sending one statement per request from now on",
+             "url=%s statements=%zu err=%s", c->where, n,
+             log_quote(e, qe, sizeof qe));
+    return 0;
 }
 
 static bool field_name_ok(const char *f)
@@ -982,8 +1142,12 @@ static int field_check(const char *field, char *err, size_t errlen)
     return -1;
 }
 
-int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
-                           struct buf *out, char *err, size_t errlen)
+#define INFL_WINDOWS_STATEMENTS 3
+
+/* The three statements of the windows query, each in its own buffer. */
+static int windows_statements(const char *field, int64_t start_ms,
+                              int64_t end_ms, struct buf out[3], char *err,
+                              size_t errlen)
 {
     struct buf id, sel;
     int rc = -1;
@@ -1001,7 +1165,7 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
         goto full;
     /* first() and last() alone return the point's own time (mean and
      * count return the window start): hence three statements. */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++) {
         int r;
         buf_reset(&sel);
         if (i == 0)
@@ -1011,13 +1175,12 @@ int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
             r = buf_printf(&sel, "first(%s)", id.ptr);
         else
             r = buf_printf(&sel, "last(%s)", id.ptr);
-        if (r || (i > 0 && buf_puts(out, "; ")) ||
-            buf_printf(out,
-                       "SELECT %s FROM \"" INFL_MEASUREMENT "\" WHERE "
-                       "\"service\" != '' AND time >= %" PRId64
-                       "ms AND time < %" PRId64
-                       "ms GROUP BY \"service\", \"container\"",
-                       sel.ptr, start_ms, end_ms))
+        if (r || buf_printf(&out[i],
+                            "SELECT %s FROM \"" INFL_MEASUREMENT "\" WHERE "
+                            "\"service\" != '' AND time >= %" PRId64
+                            "ms AND time < %" PRId64
+                            "ms GROUP BY \"service\", \"container\"",
+                            sel.ptr, start_ms, end_ms))
             goto full;
     }
     rc = 0;
@@ -1027,6 +1190,28 @@ full:
 out:
     buf_cleanup(&id);
     buf_cleanup(&sel);
+    return rc;
+}
+
+int infl_windows_statement(const char *field, int64_t start_ms, int64_t end_ms,
+                           struct buf *out, char *err, size_t errlen)
+{
+    struct buf st[INFL_WINDOWS_STATEMENTS];
+    int rc = -1;
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++)
+        buf_init(&st[i], 8192);
+    if (windows_statements(field, start_ms, end_ms, st, err, errlen))
+        goto out;
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++) {
+        if ((i > 0 && buf_puts(out, "; ")) || buf_puts(out, st[i].ptr)) {
+            snprintf(err, errlen, "InfluxQL statement too long");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++)
+        buf_cleanup(&st[i]);
     return rc;
 }
 
@@ -1209,22 +1394,28 @@ int infl_query_windows(struct infl *c, const char *field, int64_t start_ms,
                        int64_t end_ms, struct infl_agg **out, size_t *n,
                        char *err, size_t errlen)
 {
-    struct buf q;
+    struct buf st[INFL_WINDOWS_STATEMENTS];
+    const char *stmts[INFL_WINDOWS_STATEMENTS];
     json_t *root = NULL;
     int rc = -1;
 
     *out = NULL;
     *n = 0;
-    buf_init(&q, 8192);
-    if (infl_windows_statement(field, start_ms, end_ms, &q, err, errlen))
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++)
+        buf_init(&st[i], 8192);
+    if (windows_statements(field, start_ms, end_ms, st, err, errlen))
         goto out;
-    if (infl_query(c, q.ptr, &root, err, errlen))
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++)
+        stmts[i] = st[i].ptr;
+    if (infl_query_statements(c, stmts, INFL_WINDOWS_STATEMENTS, &root, err,
+                              errlen))
         goto out;
     rc = infl_windows_parse_count(root, out, n, &c->stats.series_unusable, err,
                                   errlen);
 out:
     json_decref(root);
-    buf_cleanup(&q);
+    for (int i = 0; i < INFL_WINDOWS_STATEMENTS; i++)
+        buf_cleanup(&st[i]);
     return rc;
 }
 
@@ -1322,7 +1513,8 @@ int infl_query_demand(struct infl *c, const char *field, const char *service_id,
     if (infl_demand_statement(field, service_id, start_ms, end_ms, interval_ms,
                               &q, err, errlen))
         goto out;
-    if (infl_query(c, q.ptr, &root, err, errlen))
+    const char *stmt = q.ptr;
+    if (infl_query_statements(c, &stmt, 1, &root, err, errlen))
         goto out;
     rc = infl_demand_parse(root, out, n, err, errlen);
 out:

@@ -164,8 +164,11 @@ size_t infl_split_lines(size_t n);
 struct infl;
 
 /* A client for database db. conf is copied (user / password go to HTTP
- * basic auth, never into URLs or messages). NULL + err on a bad URL or an
- * empty db. */
+ * basic auth, a token to "Authorization: Token …", never into URLs or
+ * messages). NULL + err on a bad URL, an empty db or bad credentials (see
+ * http_new). Requests name the database as db=DB and no rp (the
+ * database's default retention policy; InfluxDB 2.x/3.x map that to a
+ * bucket through their DBRP mapping marked default). */
 struct infl *infl_new(const struct http_conf *conf, const char *db, char *err,
                       size_t errlen);
 void infl_free(struct infl *c);
@@ -179,6 +182,8 @@ struct infl_stats {
     unsigned long points_rejected; /* dropped on DROP / single-point 413 */
     unsigned long write_failures;  /* RETRY outcomes */
     unsigned long series_unusable; /* window series das could not use */
+    /* AUTO: several statements refused, one per request worked */
+    unsigned long statement_fallbacks;
 };
 void infl_get_stats(const struct infl *c, struct infl_stats *st);
 /* Number of /query requests sent so far (benchmarks report it). */
@@ -241,10 +246,35 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
                     char *err, size_t errlen) WUR;
 
 /* Runs q (one or more statements separated by ';') against the client's
- * database, epoch=ms times, POST /query. 0 → *result is the whole parsed
- * response, to json_decref(); -1 → err, *result NULL. */
+ * database, epoch=ms times, POST /query, as one request. 0 → *result is
+ * the whole parsed response, to json_decref(); -1 → err, *result NULL. */
 int infl_query(struct infl *c, const char *q, json_t **result, char *err,
                size_t errlen) WUR;
+
+/* How queries of several statements are sent (das --influx-statements):
+ * MULTI, all in one request (InfluxDB 1.x, 2.x); SINGLE, one request per
+ * statement, the answers merged (InfluxDB 3 answers one statement per
+ * request on its v1 API); AUTO (the default), one request, and when the
+ * server refuses it (any answer but 401/403 that is not a usable response
+ * to every statement) the statements one by one; when that works the
+ * client stays SINGLE for its life (logged once). The windows query
+ * (three statements) and the demand query (one) go through here. */
+enum infl_statements { INFL_STMT_AUTO, INFL_STMT_MULTI, INFL_STMT_SINGLE };
+#define INFL_STATEMENTS_CHOICES "auto|multi|single"
+/* "auto", "multi" or "single"; -1 for anything else. */
+int infl_statements_parse(const char *s, enum infl_statements *out) WUR;
+void infl_set_statements(struct infl *c, enum infl_statements mode);
+/* True when statements go one per request (SINGLE, or AUTO after it fell
+ * back). */
+bool infl_single_statements(const struct infl *c);
+
+/* Runs n statements (none holding a ';' of its own) as the client's mode
+ * says. 0 → *result is {"results": [...]} with one entry per statement in
+ * order (statement_id 0..n-1), to json_decref(); -1 → err, *result NULL.
+ * In MULTI mode a response with fewer results than statements is returned
+ * as it is (the caller tells). */
+int infl_query_statements(struct infl *c, const char *const *stmts, size_t n,
+                          json_t **result, char *err, size_t errlen) WUR;
 
 /* The window aggregate is backend-neutral (metrics.h); InfluxDB's name for
  * it stays as an alias so its callers keep compiling. */

@@ -708,9 +708,12 @@ int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
     const char *params[2] = {c, s};
     snprintf(s, sizeof s, "%ld", seq);
     snprintf(c, sizeof c, "%ld", cur_no);
-    return run_cmd(db, "updating cur_no",
-                   "update das set cur_no = $1 where seq = $2", 2, params, NULL,
-                   err, errlen);
+    if (run_cmd(db, "updating cur_no",
+                "update das set cur_no = $1 where seq = $2", 2, params, NULL,
+                err, errlen))
+        return -1;
+    crate_refresh(db, "refresh table das");
+    return 0;
 }
 
 /* ---- events -------------------------------------------------------------- */

@@ -9,23 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POL_COL_NAME(id, name, type, opt) name,
-#define POL_COL_TYPE(id, name, type, opt) type,
-#define POL_COL_OPT(id, name, type, opt) opt,
+#define POL_COL_NAME(id, name, type, opt, label, ldef) name,
+#define POL_COL_TYPE(id, name, type, opt, label, ldef) type,
+#define POL_COL_OPT(id, name, type, opt, label, ldef) opt,
+#define POL_COL_LABEL(id, name, type, opt, label, ldef) label,
+#define POL_COL_LDEF(id, name, type, opt, label, ldef) ldef,
 const char *const pol_col_names[POL_NCOLS] = {POL_COLUMNS(POL_COL_NAME)};
 const char *const pol_col_types[POL_NCOLS] = {POL_COLUMNS(POL_COL_TYPE)};
 const bool pol_col_optional[POL_NCOLS] = {POL_COLUMNS(POL_COL_OPT)};
+const bool pol_col_label[POL_NCOLS] = {POL_COLUMNS(POL_COL_LABEL)};
+const char *const pol_col_label_default[POL_NCOLS] = {
+    POL_COLUMNS(POL_COL_LDEF)};
+const char *const pol_source_names[2] = {"table", "labels"};
 const char *const pol_mode_names[2] = {"auto", "step"};
 
 /* Every field of DESIGN.md §3, in its order. */
 static const struct pol_metric pol_metrics[] = {
-    {"cpu_ratio", UNIT_RATIO},       {"cpu_limit_ratio", UNIT_RATIO},
-    {"mem_usage", UNIT_BYTES},       {"mem_limit", UNIT_BYTES},
-    {"mem_ratio", UNIT_RATIO},       {"net_read", UNIT_BYTES},
-    {"net_write", UNIT_BYTES},       {"blk_read", UNIT_BYTES},
-    {"blk_write", UNIT_BYTES},       {"net_read_rate", UNIT_RATE},
-    {"net_write_rate", UNIT_RATE},   {"blk_read_rate", UNIT_RATE},
-    {"blk_write_rate", UNIT_RATE},   {"pids", UNIT_COUNT},
+    {"cpu_ratio", UNIT_RATIO},     {"cpu_limit_ratio", UNIT_RATIO},
+    {"mem_usage", UNIT_BYTES},     {"mem_limit", UNIT_BYTES},
+    {"mem_ratio", UNIT_RATIO},     {"net_read", UNIT_BYTES},
+    {"net_write", UNIT_BYTES},     {"blk_read", UNIT_BYTES},
+    {"blk_write", UNIT_BYTES},     {"net_read_rate", UNIT_RATE},
+    {"net_write_rate", UNIT_RATE}, {"blk_read_rate", UNIT_RATE},
+    {"blk_write_rate", UNIT_RATE}, {"pids", UNIT_COUNT},
 };
 #define POL_NMETRICS (sizeof pol_metrics / sizeof pol_metrics[0])
 
@@ -35,7 +41,7 @@ static const char pol_metric_names[] =
     "blk_read_rate, blk_write_rate, pids";
 
 #define SERVICE_FORMS                                                          \
-    "use a service name or id: letters, digits, '_', '.' and '-', starting "  \
+    "use a service name or id: letters, digits, '_', '.' and '-', starting "   \
     "with a letter or digit, at most 63 bytes"
 
 const struct pol_metric *pol_metric_find(const char *field)
@@ -77,16 +83,15 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen)
         return -1;
     }
     if (n >= POL_SERVICE_MAX) {
-        errf(err, errlen, "%s: %zu bytes, longer than 63; " SERVICE_FORMS,
-               q, n);
+        errf(err, errlen, "%s: %zu bytes, longer than 63; " SERVICE_FORMS, q,
+             n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!svc_char(s[i], i == 0)) {
             char c[2] = {s[i], '\0'}, qc[16];
             errf(err, errlen, "%s: %s not allowed%s; " SERVICE_FORMS, q,
-                   dur_quote(c, qc, sizeof qc),
-                   i == 0 ? " at the start" : "");
+                 dur_quote(c, qc, sizeof qc), i == 0 ? " at the start" : "");
             return -1;
         }
     }
@@ -119,26 +124,31 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-/* The row's seq for messages: "3", or "?" when seq itself is bad. */
+/* Who a message is about: "policy seq=3" ("policy seq=?" while seq itself
+ * is unread) for a table row, "service web" for labels, where the column
+ * is named as its label. */
 struct ctx {
-    char seq[24];
+    char who[96];
+    bool label;
     char *err;
     size_t errlen;
 };
 
-static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt,
-                    ...) __attribute__((format(printf, 3, 4)));
+static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt,
-                    ...)
+static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt, ...)
 {
     char what[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    errf(c->err, c->errlen, "policy seq=%s: %s %s", c->seq,
-           pol_col_names[col], what);
+    if (c->label)
+        errf(c->err, c->errlen, "%s: label " POL_LABEL_PREFIX "%s: %s", c->who,
+             pol_col_names[col], what);
+    else
+        errf(c->err, c->errlen, "%s: %s %s", c->who, pol_col_names[col], what);
     return -1;
 }
 
@@ -166,8 +176,7 @@ static int parse_bound(const struct ctx *c, const struct pol_row *row,
 }
 
 static int parse_cond(const struct ctx *c, const struct pol_row *row,
-                      enum pol_col col, const struct pol_metric *m,
-                      double *out)
+                      enum pol_col col, const struct pol_metric *m, double *out)
 {
     char e[320];
     if (!row->col[col])
@@ -189,45 +198,45 @@ static int parse_window(const struct ctx *c, const struct pol_row *row,
         return row_fail(c, col, "%s", e);
     dur_quote(s, q, sizeof q);
     if (*out < POL_WINDOW_MIN_MS)
-        return row_fail(c, col, "%s: shorter than %s; use 30s, 10m, 1h30m "
-                        "or 2d", q, dur_format(POL_WINDOW_MIN_MS, lim,
-                                               sizeof lim));
+        return row_fail(c, col,
+                        "%s: shorter than %s; use 30s, 10m, 1h30m "
+                        "or 2d",
+                        q, dur_format(POL_WINDOW_MIN_MS, lim, sizeof lim));
     if (*out > POL_WINDOW_MAX_MS)
-        return row_fail(c, col, "%s: longer than %s; use 30s, 10m, 1h30m "
-                        "or 2d", q, dur_format(POL_WINDOW_MAX_MS, lim,
-                                               sizeof lim));
+        return row_fail(c, col,
+                        "%s: longer than %s; use 30s, 10m, 1h30m "
+                        "or 2d",
+                        q, dur_format(POL_WINDOW_MAX_MS, lim, sizeof lim));
     return 0;
 }
 
-int pol_parse(const struct pol_row *row, struct policy *p, char *err,
-              size_t errlen)
+/* The one parser of a policy, whether its values come from a table row or
+ * from service labels (c says which, for the messages). */
+static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
 {
-    struct ctx c = {"?", err, errlen};
     const char *s;
     char q[96], q2[96], e[320];
     int rc;
 
-    memset(p, 0, sizeof *p);
-    p->cur_no = -1;
-
     /* seq */
     s = row->col[POL_SEQ];
     if (!s)
-        return row_fail(&c, POL_SEQ, "is NULL; use a whole number, e.g. 3");
+        return row_fail(c, POL_SEQ, "is NULL; use a whole number, e.g. 3");
     rc = parse_long(s, INT32_MIN, INT32_MAX, &p->seq);
     if (rc) {
         dur_quote(s, q, sizeof q);
-        return row_fail(&c, POL_SEQ, "%s: %s; use a whole number, e.g. 3", q,
+        return row_fail(c, POL_SEQ, "%s: %s; use a whole number, e.g. 3", q,
                         rc == -1 ? "not a whole number" : "out of range");
     }
-    snprintf(c.seq, sizeof c.seq, "%ld", p->seq);
+    if (!c->label)
+        snprintf(c->who, sizeof c->who, "policy seq=%ld", p->seq);
 
     /* min_no <= max_no */
-    if (parse_bound(&c, row, POL_MIN_NO, &p->min_no) ||
-        parse_bound(&c, row, POL_MAX_NO, &p->max_no))
+    if (parse_bound(c, row, POL_MIN_NO, &p->min_no) ||
+        parse_bound(c, row, POL_MAX_NO, &p->max_no))
         return -1;
     if (p->min_no > p->max_no)
-        return row_fail(&c, POL_MIN_NO,
+        return row_fail(c, POL_MIN_NO,
                         "%ld is above max_no %ld; use 1 <= min_no <= max_no",
                         p->min_no, p->max_no);
 
@@ -237,33 +246,32 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
         rc = parse_long(s, -1, INT32_MAX, &p->cur_no);
         if (rc) {
             dur_quote(s, q, sizeof q);
-            return row_fail(&c, POL_CUR_NO,
-                            "%s: %s; use a replica count 0 or more, or NULL",
-                            q, rc == -1 ? "not a whole number"
-                                        : "out of range");
+            return row_fail(c, POL_CUR_NO,
+                            "%s: %s; use a replica count 0 or more, or NULL", q,
+                            rc == -1 ? "not a whole number" : "out of range");
         }
     }
 
     /* cond_item */
     s = row->col[POL_COND_ITEM];
     if (!s)
-        return row_fail(&c, POL_COND_ITEM, "is NULL; use one of %s",
+        return row_fail(c, POL_COND_ITEM, "is NULL; use one of %s",
                         pol_metric_names);
     p->metric = pol_metric_find(s);
     if (!p->metric) {
         dur_quote(s, q, sizeof q);
-        return row_fail(&c, POL_COND_ITEM, "%s: unknown metric; use one of %s",
+        return row_fail(c, POL_COND_ITEM, "%s: unknown metric; use one of %s",
                         q, pol_metric_names);
     }
 
     /* thresholds, in the metric's unit; in_cond < out_cond */
-    if (parse_cond(&c, row, POL_OUT_COND, p->metric, &p->out_cond) ||
-        parse_cond(&c, row, POL_IN_COND, p->metric, &p->in_cond))
+    if (parse_cond(c, row, POL_OUT_COND, p->metric, &p->out_cond) ||
+        parse_cond(c, row, POL_IN_COND, p->metric, &p->in_cond))
         return -1;
     if (!(p->in_cond < p->out_cond)) {
         dur_quote(row->col[POL_IN_COND], q, sizeof q);
         dur_quote(row->col[POL_OUT_COND], q2, sizeof q2);
-        return row_fail(&c, POL_IN_COND,
+        return row_fail(c, POL_IN_COND,
                         "%s %s out_cond %s; in_cond (scale in below) must be "
                         "below out_cond (scale out above)",
                         q, p->in_cond == p->out_cond ? "equals" : "is above",
@@ -271,16 +279,16 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
     }
 
     /* windows */
-    if (parse_window(&c, row, POL_OUT_DURATION, &p->out_ms) ||
-        parse_window(&c, row, POL_IN_DURATION, &p->in_ms))
+    if (parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
+        parse_window(c, row, POL_IN_DURATION, &p->in_ms))
         return -1;
 
     /* service_id */
     s = row->col[POL_SERVICE_ID];
     if (!s)
-        return row_fail(&c, POL_SERVICE_ID, "is NULL; " SERVICE_FORMS);
+        return row_fail(c, POL_SERVICE_ID, "is NULL; " SERVICE_FORMS);
     if (pol_service_ref_check(s, e, sizeof e))
-        return row_fail(&c, POL_SERVICE_ID, "%s", e);
+        return row_fail(c, POL_SERVICE_ID, "%s", e);
     snprintf(p->service_id, sizeof p->service_id, "%s", s);
 
     /* the optional columns: NULL (or missing from an older table) is the
@@ -290,9 +298,10 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
     if (s && strcmp(s, "auto") != 0) {
         if (strcmp(s, "step") != 0) {
             dur_quote(s, q, sizeof q);
-            return row_fail(&c, POL_SCALE_MODE,
+            return row_fail(c, POL_SCALE_MODE,
                             "%s: unknown; use auto (sized to the load, the "
-                            "default) or step (the seed's +1/-1)", q);
+                            "default) or step (the seed's +1/-1)",
+                            q);
         }
         p->mode = POL_MODE_STEP;
     }
@@ -301,13 +310,127 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
     if (s) {
         char lim[32];
         if (dur_parse(s, &p->warmup_ms, e, sizeof e))
-            return row_fail(&c, POL_WARMUP, "%s", e);
+            return row_fail(c, POL_WARMUP, "%s", e);
         if (p->warmup_ms > POL_WARMUP_MAX_MS) {
             dur_quote(s, q, sizeof q);
-            return row_fail(&c, POL_WARMUP, "%s: longer than %s; use 0s to %s",
+            return row_fail(c, POL_WARMUP, "%s: longer than %s; use 0s to %s",
                             q, dur_format(POL_WARMUP_MAX_MS, lim, sizeof lim),
                             lim);
         }
     }
     return 0;
+}
+
+int pol_parse(const struct pol_row *row, struct policy *p, char *err,
+              size_t errlen)
+{
+    struct ctx c = {"policy seq=?", false, err, errlen};
+    memset(p, 0, sizeof *p);
+    p->cur_no = -1;
+    return parse_row(&c, row, p);
+}
+
+/* ---- policies from service labels ---------------------------------------- */
+
+bool pol_labels_have_policy(const struct pol_label *labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (labels[i].key &&
+            !strncmp(labels[i].key, POL_LABEL_PREFIX, strlen(POL_LABEL_PREFIX)))
+            return true;
+    return false;
+}
+
+long pol_label_seq(const char *service_id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *s = (const unsigned char *)service_id; *s; s++) {
+        h ^= *s;
+        h *= 16777619u;
+    }
+    return -1L - (long)(h & 0x7fffffffu);
+}
+
+/* "das.min_no, das.max_no, …": the labels a policy may have. */
+static void label_list(char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int c = 0; c < POL_NCOLS; c++) {
+        if (!pol_col_label[c])
+            continue;
+        int w = snprintf(out + o, outlen - o, "%s" POL_LABEL_PREFIX "%s",
+                         o ? ", " : "", pol_col_names[c]);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return;
+        o += (size_t)w;
+    }
+}
+
+void pol_labels_row(const char *service_id, long replicas,
+                    const struct pol_label *labels, size_t n,
+                    struct pol_row *row, char *seqbuf, char *curbuf)
+{
+    const size_t plen = strlen(POL_LABEL_PREFIX);
+    memset(row, 0, sizeof *row);
+    for (int col = 0; col < POL_NCOLS; col++)
+        row->col[col] = pol_col_label[col] ? pol_col_label_default[col] : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = labels[i].key;
+        if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0)
+            continue;
+        for (int col = 0; col < POL_NCOLS; col++)
+            if (pol_col_label[col] && !strcmp(k + plen, pol_col_names[col]))
+                row->col[col] = labels[i].value ? labels[i].value : "";
+    }
+    snprintf(seqbuf, 24, "%ld", pol_label_seq(service_id));
+    snprintf(curbuf, 24, "%ld", replicas);
+    row->col[POL_SEQ] = seqbuf;
+    row->col[POL_CUR_NO] = replicas >= 0 ? curbuf : NULL;
+    row->col[POL_SERVICE_ID] = service_id;
+}
+
+int pol_parse_labels(const char *service_name, const char *service_id,
+                     long replicas, const struct pol_label *labels, size_t n,
+                     struct policy *p, char *err, size_t errlen)
+{
+    struct ctx c = {"", true, err, errlen};
+    struct pol_row row;
+    char seq[24], cur[24], q[96];
+    const size_t plen = strlen(POL_LABEL_PREFIX);
+    bool has_max = false;
+
+    memset(p, 0, sizeof *p);
+    p->cur_no = -1;
+    p->source = POL_SRC_LABELS;
+    snprintf(c.who, sizeof c.who, "service %.63s", service_name);
+    /* every das. label is a column's, and none is cut */
+    for (size_t i = 0; i < n; i++) {
+        const char *k = labels[i].key;
+        if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0)
+            continue;
+        int col = 0;
+        while (col < POL_NCOLS &&
+               !(pol_col_label[col] && !strcmp(k + plen, pol_col_names[col])))
+            col++;
+        if (col == POL_NCOLS) {
+            char list[400];
+            label_list(list, sizeof list);
+            errf(err, errlen, "%s: label %s: unknown; use %s", c.who,
+                 dur_quote(k, q, sizeof q), list);
+            return -1;
+        }
+        if (labels[i].cut)
+            return row_fail(&c, (enum pol_col)col,
+                            "value too long; see `das policy add --help` "
+                            "for the forms accepted");
+        if (col == POL_MAX_NO)
+            has_max = true;
+    }
+    if (!has_max)
+        return row_fail(&c, POL_MAX_NO,
+                        "is missing: a service has a label "
+                        "policy when it sets it");
+    pol_labels_row(service_id, replicas, labels, n, &row, seq, cur);
+    return parse_row(&c, &row, p);
 }

@@ -11,24 +11,29 @@
 
 /* The columns of the `das` table: the seed's ten, in the seed's order,
  * then the optional ones das adds (NULL or missing: the default). One
- * list: the names table, the store's SQL (pg.c) and the command line
- * (cli_policy.c) are all derived from it.
- * X(id, name, sql type, optional) */
+ * list: the names table, the store's SQL (pg.c), the command line
+ * (cli_policy.c) and the service labels (pol_parse_labels) are all derived
+ * from it.
+ * X(id, name, sql type, optional, label, label default)
+ * label: 1 when a service label `das.<name>` sets the column (seq, cur_no
+ * and service_id come from the service itself); label default: the value a
+ * missing label takes, NULL when the label is required (max_no: its
+ * presence makes the policy). */
 #define POL_COLUMNS(X)                                                         \
-    X(POL_SEQ, "seq", "int primary key", 0)                                    \
-    X(POL_MIN_NO, "min_no", "int", 0)                                          \
-    X(POL_MAX_NO, "max_no", "int", 0)                                          \
-    X(POL_CUR_NO, "cur_no", "int", 0)                                          \
-    X(POL_COND_ITEM, "cond_item", "TEXT", 0)                                   \
-    X(POL_OUT_COND, "out_cond", "TEXT", 0)                                     \
-    X(POL_IN_COND, "in_cond", "TEXT", 0)                                       \
-    X(POL_OUT_DURATION, "out_duration", "TEXT", 0)                             \
-    X(POL_IN_DURATION, "in_duration", "TEXT", 0)                               \
-    X(POL_SERVICE_ID, "service_id", "TEXT", 0)                                 \
-    X(POL_SCALE_MODE, "scale_mode", "TEXT", 1)                                 \
-    X(POL_WARMUP, "warmup", "TEXT", 1)
+    X(POL_SEQ, "seq", "int primary key", 0, 0, NULL)                           \
+    X(POL_MIN_NO, "min_no", "int", 0, 1, "1")                                  \
+    X(POL_MAX_NO, "max_no", "int", 0, 1, NULL)                                 \
+    X(POL_CUR_NO, "cur_no", "int", 0, 0, NULL)                                 \
+    X(POL_COND_ITEM, "cond_item", "TEXT", 0, 1, "cpu_ratio")                   \
+    X(POL_OUT_COND, "out_cond", "TEXT", 0, 1, "70%")                           \
+    X(POL_IN_COND, "in_cond", "TEXT", 0, 1, "30%")                             \
+    X(POL_OUT_DURATION, "out_duration", "TEXT", 0, 1, "2m")                    \
+    X(POL_IN_DURATION, "in_duration", "TEXT", 0, 1, "5m")                      \
+    X(POL_SERVICE_ID, "service_id", "TEXT", 0, 0, NULL)                        \
+    X(POL_SCALE_MODE, "scale_mode", "TEXT", 1, 1, "auto")                      \
+    X(POL_WARMUP, "warmup", "TEXT", 1, 1, "30s")
 
-#define POL_COL_ENUM(id, name, type, opt) id,
+#define POL_COL_ENUM(id, name, type, opt, label, ldef) id,
 enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
 #undef POL_COL_ENUM
 /* The seed's columns come first: POL_SEED_NCOLS of them. */
@@ -37,6 +42,10 @@ enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
 extern const char *const pol_col_names[POL_NCOLS];
 extern const char *const pol_col_types[POL_NCOLS];
 extern const bool pol_col_optional[POL_NCOLS];
+/* Whether a service label sets the column, and the default of a missing
+ * label (NULL: required), indexed by enum pol_col. */
+extern const bool pol_col_label[POL_NCOLS];
+extern const char *const pol_col_label_default[POL_NCOLS];
 
 /* How a policy sizes its step (column scale_mode). */
 enum pol_mode {
@@ -72,17 +81,23 @@ const char *pol_metric_list(void);
 #define POL_WINDOW_MIN_MS 1000
 #define POL_WINDOW_MAX_MS (31LL * 86400000)
 
+/* Where a policy comes from: a row of the `das` table, or a service's
+ * labels `das.<column>`. */
+enum pol_source { POL_SRC_TABLE = 0, POL_SRC_LABELS };
+extern const char *const pol_source_names[2]; /* "table", "labels" */
+
 /* A valid policy. */
 struct policy {
     long seq;
     long min_no, max_no;
-    long cur_no;      /* -1 when the column is NULL */
+    long cur_no; /* -1 when the column is NULL */
     const struct pol_metric *metric;
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */
     enum pol_mode mode;       /* scale_mode; NULL → auto */
     int64_t warmup_ms;        /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
     char service_id[POL_SERVICE_MAX]; /* id, id prefix or name */
+    enum pol_source source;           /* a table row or service labels */
 };
 
 /* Validates a service reference: a Docker service name or id
@@ -100,10 +115,60 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * service_id, scale_mode, warmup). Rules: seq an int4; 1 <= min_no <= max_no <=
  * POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
  * 0..2^31-1; cond_item a known metric; thresholds in its unit with
- * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode NULL, "auto" or "step";
- * warmup NULL or a duration 0s..1h. On failure *p is partly filled:
- * p->seq is meaningful only when the message is not about seq. */
+ * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode
+ * NULL, "auto" or "step"; warmup NULL or a duration 0s..1h. On failure *p is
+ * partly filled: p->seq is meaningful only when the message is not about seq.
+ */
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen) WUR;
+
+/* ---- policies from service labels -----------------------------------------
+ */
+
+#define POL_LABEL_PREFIX "das."
+/* The label that makes a service's labels a policy. */
+#define POL_LABEL_KEY "das.max_no"
+
+/* One label of a service (Spec.Labels); cut: the value was longer than the
+ * reader kept (docker_svc.h) and is refused. */
+struct pol_label {
+    const char *key;
+    const char *value;
+    bool cut;
+};
+
+/* True when any label starts with POL_LABEL_PREFIX: the service has a
+ * label policy (valid when it sets POL_LABEL_KEY; without it
+ * pol_parse_labels says that it is missing, so a forgotten das.max_no is
+ * not a silent no-policy). */
+bool pol_labels_have_policy(const struct pol_label *labels, size_t n);
+
+/* The seq of a label policy: its identity where a table row has its seq
+ * (events, last actions). Derived from the service's full id (FNV-1a, 31
+ * bits), negative so `das policy add`'s seqs (1 and up) never meet it:
+ * -2147483648..-1. Stable across updates of the service, restarts of das
+ * and leader changes; a service removed and created again is a new
+ * service with a new id. */
+long pol_label_seq(const char *service_id);
+
+/* The row a service's labels make: `das.<column>` values, the default
+ * (pol_col_label_default) for a missing one, seq pol_label_seq(service_id)
+ * and cur_no replicas (NULL when < 0) as text in seqbuf / curbuf (24 bytes
+ * each), service_id the id; other labels ignored. Strings are borrowed. */
+void pol_labels_row(const char *service_id, long replicas,
+                    const struct pol_label *labels, size_t n,
+                    struct pol_row *row, char *seqbuf, char *curbuf);
+
+/* Parses a label policy with the rules of pol_parse, through the same
+ * code: the labels `das.<column>` (pol_col_label) make a row, missing ones
+ * take pol_col_label_default; seq is pol_label_seq(service_id), cur_no the
+ * service's replicas, service_id the service's id. Any other `das.` label
+ * is an error (a typo must not pass for a default). The message names the
+ * service and the label, e.g.
+ * `service web: label das.out_cond: "70 percent": ...`. p->source is
+ * POL_SRC_LABELS. Labels without the prefix are ignored. */
+int pol_parse_labels(const char *service_name, const char *service_id,
+                     long replicas, const struct pol_label *labels, size_t n,
+                     struct policy *p, char *err, size_t errlen) WUR;
 
 #endif

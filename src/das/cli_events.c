@@ -1,5 +1,6 @@
 /* das events [--service S] [--since DUR] [--limit N] [--json]: the scaling
- * history from das_events, newest first. */
+ * history from das_events, newest first (with --policy-db none from the
+ * InfluxDB measurement das: hist_influx.h). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include "buf.h"
 #include "das.h"
 #include "dur.h"
+#include "eval.h"
+#include "hist_influx.h"
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
@@ -27,7 +30,9 @@ static void events_usage(FILE *f)
                "The scaling actions das took (scale-out, scale-in, bound, "
                "synced), newest first;\n"
                "dry-run marks decisions of `das run --dry-run` that changed "
-               "nothing.\n\n");
+               "nothing.\n"
+               "From the table das_events; with --policy-db none from the "
+               "InfluxDB measurement das.\n\n");
 }
 
 /* Copies s for a terminal: control bytes become '?'; empty/NULL → "-". */
@@ -202,15 +207,28 @@ int das_cmd_events(int argc, char **argv)
     if (rc >= 0)
         return rc;
     char err[ERRLEN];
-    struct pg *db = das_store_open("das events", conf.policy_db, &rc);
-    if (!db)
-        return rc;
+    struct pg *db = NULL;
+    struct das_clients cl;
+    memset(&cl, 0, sizeof cl);
+    if (das_store_none(&conf)) {
+        /* no das_events table: the points das run wrote to InfluxDB */
+        if (das_clients_open(&cl, &conf, err, sizeof err)) {
+            fprintf(stderr, "das events: bad configuration: %s\n", err);
+            return 2;
+        }
+    } else {
+        db = das_store_open("das events", conf.policy_db, &rc);
+        if (!db)
+            return rc;
+    }
     int64_t since = conf.since_ms > 0 ? now_ms() - conf.since_ms : 0;
     struct pg_event *ev = NULL;
     size_t n = 0;
     rc = 0;
-    if (pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
-                  sizeof err)) {
+    if (db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
+                       sizeof err)
+           : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev, &n,
+                         err, sizeof err)) {
         fprintf(stderr, "das events: %s\n", err);
         rc = 1;
     } else if (conf.json) {
@@ -226,5 +244,6 @@ int das_cmd_events(int argc, char **argv)
     }
     free(ev);
     pg_close(db);
+    das_clients_close(&cl);
     return rc;
 }

@@ -11,6 +11,9 @@
 
 #include "buf.h"
 #include "das.h"
+#include "docker.h"
+#include "docker_svc.h"
+#include "eval.h"
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
@@ -28,12 +31,18 @@ static void policy_usage(FILE *f)
                "       das policy rm SEQ\n"
                "       das policy check\n"
                "\n"
-               "list   every row of the policy table with its status: \"ok\" "
-               "or what is wrong\n"
+               "list   every policy, from the table and from service labels "
+               "(das.max_no=N …),\n"
+               "       with its source and status: \"ok\" or what is wrong\n"
                "add    validate and write a row (seq defaults to the next free "
                "one)\n"
                "rm     delete the row with that seq\n"
-               "check  validate every row; exit status 1 when any is bad\n"
+               "check  validate every row and label policy; exit status 1 when "
+               "any is bad\n"
+               "\n"
+               "With --policy-db none there is no table: list and check show "
+               "the label policies,\n"
+               "add and rm refuse (set the service's labels instead).\n"
                "\n"
                "`das policy COMMAND --help` lists the command's options.\n");
 }
@@ -140,6 +149,19 @@ static struct pg *store(const char *sub, const struct das_conf *conf, int *rc)
     return das_store_open(cmd, conf->policy_db, rc);
 }
 
+/* add / rm with --policy-db none: there is no table to write. */
+static int labels_only(const char *sub)
+{
+    fprintf(stderr,
+            "das policy %s: --policy-db none: policies come from service "
+            "labels, there is no policy table to %s; set the labels "
+            "instead, e.g. docker service update --label-add das.max_no=5 "
+            "--label-add das.out_cond=70%% SERVICE (or deploy.labels in a "
+            "stack file; `das policy list` shows them)\n",
+            sub, !strcmp(sub, "add") ? "add to" : "remove from");
+    return 2;
+}
+
 /* pol_parse's message without its "policy seq=N: " prefix. */
 static const char *without_seq(const char *msg)
 {
@@ -186,39 +208,107 @@ static int cmd_list(int argc, char **argv, bool check)
     if (rc >= 0)
         return rc;
 
-    struct pg *db = store(sub, &conf, &rc);
-    if (!db)
-        return rc;
-    struct pg_rowset set;
+    bool none = das_store_none(&conf);
+    struct pg *db = NULL;
+    struct pg_rowset set = {0};
     char err[ERRLEN];
-    if (pg_policy_rows(db, &set, err, sizeof err)) {
-        fprintf(stderr, "das policy %s: %s\n", sub, err);
-        pg_close(db);
-        return 1;
+    if (!none) {
+        db = store(sub, &conf, &rc);
+        if (!db)
+            return rc;
+        if (pg_policy_rows(db, &set, err, sizeof err)) {
+            fprintf(stderr, "das policy %s: %s\n", sub, err);
+            pg_close(db);
+            return 1;
+        }
+    }
+    /* the label policies: from the engine's service listing */
+    struct dsvc_list svcs = {0};
+    struct das_label_pol *lp = NULL;
+    size_t nl = 0;
+    bool docker_ok = false;
+    {
+        struct dkr *d = dkr_new(conf.docker_host, err, sizeof err);
+        docker_ok = d && !dsvc_list(d, &svcs, err, sizeof err);
+        dkr_free(d);
+    }
+    if (!docker_ok) {
+        fprintf(stderr,
+                "das policy %s: label policies unknown: Docker engine: %s\n",
+                sub, err);
+        if (none) {
+            pg_close(db);
+            return 1;
+        }
+    } else {
+        const char **refs = xcalloc(set.n ? set.n : 1, sizeof *refs);
+        long *tseqs = xcalloc(set.n ? set.n : 1, sizeof *tseqs);
+        for (size_t i = 0; i < set.n; i++) {
+            refs[i] = set.rows[i].col[POL_SERVICE_ID];
+            const char *sq = set.rows[i].col[POL_SEQ];
+            char *end;
+            tseqs[i] = sq ? strtol(sq, &end, 10) : -1;
+        }
+        nl = das_label_policies(&svcs, refs, tseqs, set.n, &lp);
+        free(refs);
+        free(tseqs);
     }
 
     size_t bad = 0;
     json_t *arr = conf.json ? json_array() : NULL;
-    struct table t = {.ncols = 13};
-    const char *head[13] = {"SEQ",  "SERVICE", "MIN",   "MAX",     "CUR",
-                            "ITEM", "OUT",     "IN",    "OUT-FOR", "IN-FOR",
-                            "MODE", "WARMUP",  "STATUS"};
+    struct table t = {.ncols = 14};
+    const char *head[14] = {"SEQ",    "SOURCE", "SERVICE", "MIN",   "MAX",
+                            "CUR",    "ITEM",   "OUT",     "IN",    "OUT-FOR",
+                            "IN-FOR", "MODE",   "WARMUP",  "STATUS"};
     tbl_row(&t, head, 64);
-    for (size_t i = 0; i < set.n; i++) {
-        const struct pol_row *row = &set.rows[i];
+    for (size_t i = 0; i < set.n + nl; i++) {
+        /* the table's rows, then the label policies */
+        bool label = i >= set.n;
+        const struct das_label_pol *l = label ? &lp[i - set.n] : NULL;
+        struct pol_row lrow;
+        char lseq[24], lcur[24];
+        if (label) {
+            struct pol_label pl[DSVC_LABELS_MAX];
+            for (size_t k = 0; k < l->svc->nlabels; k++)
+                pl[k] = (struct pol_label){l->svc->labels[k].key,
+                                           l->svc->labels[k].value,
+                                           l->svc->labels[k].cut};
+            pol_labels_row(l->svc->id, l->svc->global ? -1 : l->svc->replicas,
+                           pl, l->svc->nlabels, &lrow, lseq, lcur);
+            lrow.col[POL_SERVICE_ID] = l->svc->name;
+        }
+        const struct pol_row *row = label ? &lrow : &set.rows[i];
         struct policy p;
         char perr[ERRLEN];
-        bool ok = pol_parse(row, &p, perr, sizeof perr) == 0;
+        bool ok;
+        if (label) {
+            ok = l->valid;
+            p = l->pol;
+            snprintf(perr, sizeof perr, "%s", l->error);
+        } else {
+            ok = pol_parse(row, &p, perr, sizeof perr) == 0;
+        }
         if (!ok) {
             bad++;
             if (check)
                 printf("%s\n", perr);
         }
+        char shadow[160] = "";
+        if (label && l->shadowed)
+            snprintf(shadow, sizeof shadow,
+                     "left out: table row seq=%ld names this service (the "
+                     "table wins)",
+                     l->shadowed_by);
         if (arr) {
             json_t *o = json_object();
             json_object_set_new(o, "seq", json_int_or_text(row->col[POL_SEQ]));
-            json_object_set_new(o, "service_id",
-                                json_text(row->col[POL_SERVICE_ID]));
+            json_object_set_new(o, "source",
+                                json_string(label ? "labels" : "table"));
+            json_object_set_new(
+                o, "service_id",
+                json_text(label ? l->svc->id : row->col[POL_SERVICE_ID]));
+            if (label)
+                json_object_set_new(o, "service", json_string(l->svc->name));
             for (int c = POL_MIN_NO; c <= POL_CUR_NO; c++)
                 json_object_set_new(o, pol_col_names[c],
                                     json_int_or_text(row->col[c]));
@@ -229,7 +319,12 @@ static int cmd_list(int argc, char **argv, bool check)
                 json_object_set_new(o, pol_col_names[c],
                                     json_text(row->col[c]));
             json_object_set_new(o, "ok", json_boolean(ok));
-            json_object_set_new(o, "status", json_string(ok ? "ok" : perr));
+            json_object_set_new(o, "status",
+                                json_string(!ok         ? perr
+                                            : shadow[0] ? shadow
+                                                        : "ok"));
+            if (label)
+                json_object_set_new(o, "shadowed", json_boolean(l->shadowed));
             json_array_append_new(arr, o);
         } else if (!check) {
             /* the optional columns as they apply: NULL is the default */
@@ -240,7 +335,8 @@ static int cmd_list(int argc, char **argv, bool check)
                 mode = pol_mode_names[p.mode];
                 warmup = dur_format(p.warmup_ms, wu, sizeof wu);
             }
-            const char *vals[13] = {row->col[POL_SEQ],
+            const char *vals[14] = {row->col[POL_SEQ],
+                                    label ? "labels" : "table",
                                     row->col[POL_SERVICE_ID],
                                     row->col[POL_MIN_NO],
                                     row->col[POL_MAX_NO],
@@ -252,7 +348,9 @@ static int cmd_list(int argc, char **argv, bool check)
                                     row->col[POL_IN_DURATION],
                                     mode,
                                     warmup,
-                                    ok ? "ok" : without_seq(perr)};
+                                    !ok         ? without_seq(perr)
+                                    : shadow[0] ? shadow
+                                                : "ok"};
             tbl_row(&t, vals, 48);
         }
     }
@@ -261,17 +359,23 @@ static int cmd_list(int argc, char **argv, bool check)
         printf("\n");
         json_decref(arr);
     } else if (check) {
-        printf("%zu %s checked: %zu ok, %zu bad\n", set.n,
-               set.n == 1 ? "policy" : "policies", set.n - bad, bad);
-    } else if (set.n == 0) {
-        printf("no policies (add one with das policy add)\n");
+        size_t all = set.n + nl;
+        printf("%zu %s checked: %zu ok, %zu bad\n", all,
+               all == 1 ? "policy" : "policies", all - bad, bad);
+    } else if (set.n + nl == 0) {
+        printf(none ? "no policies (label a service: docker service update "
+                      "--label-add das.max_no=5 SERVICE)\n"
+                    : "no policies (add one with das policy add, or label a "
+                      "service with das.max_no=N)\n");
     } else {
         tbl_print(stdout, &t);
     }
     tbl_free(&t);
+    free(lp);
+    dsvc_list_free(&svcs);
     pg_rowset_free(&set);
     pg_close(db);
-    return check && bad ? 1 : 0;
+    return check && (bad || (none && !docker_ok)) ? 1 : 0;
 }
 
 /* ---- add ----------------------------------------------------------------- */
@@ -377,6 +481,8 @@ static int cmd_add(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
+    if (das_store_none(&conf))
+        return labels_only("add");
     char err[ERRLEN];
     const char *service = npos ? pos[0] : NULL;
     char seqs[24], mins[24], maxs[24];
@@ -455,6 +561,8 @@ static int cmd_rm(int argc, char **argv)
                    &npos, &conf);
     if (rc >= 0)
         return rc;
+    if (das_store_none(&conf))
+        return labels_only("rm");
     if (npos != 1) {
         fprintf(stderr, "das policy rm: missing SEQ (das policy list shows "
                         "each row's seq)\nusage: das policy rm SEQ\n");

@@ -70,9 +70,10 @@ static void printable(const char *s, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-enum { C_SEQ, C_SVC, C_REPL, C_OUT, C_IN, C_OUTCOME, C_REASON, NCOLS };
+enum { C_SEQ, C_SRC, C_SVC, C_REPL, C_OUT, C_IN, C_OUTCOME, C_REASON, NCOLS };
 static const char *const col_head[NCOLS] = {
     "SEQ",
+    "SOURCE",
     "SERVICE",
     "CUR/MIN/MAX",
     "OUT WINDOW (mean vs out_cond, coverage)",
@@ -124,12 +125,17 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
                      struct cell_row *r)
 {
     memset(r, 0, sizeof *r);
-    if (pe->seq >= 0)
+    /* a label policy's seq is negative (derived from the service id) */
+    if (pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS)
         snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "%ld", pe->seq);
     else
         snprintf(r->c[C_SEQ], sizeof r->c[C_SEQ], "?");
+    snprintf(r->c[C_SRC], sizeof r->c[C_SRC], "%s",
+             pol_source_names[pe->pol.source]);
     if (!pe->valid) {
-        snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "-");
+        /* a label policy's service is known, a bad row's may not be */
+        snprintf(r->c[C_SVC], sizeof r->c[C_SVC], "%s",
+                 pe->found ? pe->svc.name : "-");
         snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-");
         snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "-");
         snprintf(r->c[C_IN], sizeof r->c[C_IN], "-");
@@ -200,7 +206,15 @@ static void print_header(FILE *f, const struct das_eval *ev,
     for (int i = 0; i < 3; i++) {
         char e[300];
         printable(deps[i].err, e, sizeof e);
-        if (deps[i].ok)
+        if (i == 0 && ev->store_none && deps[i].ok)
+            fprintf(f, "policy store: none (labels only, history in "
+                       "InfluxDB)");
+        else if (i == 0 && ev->store_none)
+            fprintf(f,
+                    "policy store: none (labels only); history in "
+                    "InfluxDB: UNAVAILABLE (%s)",
+                    e);
+        else if (deps[i].ok)
             fprintf(f, "%s%s: ok", i ? "  " : "", deps[i].name);
         else
             fprintf(f, "%s%s: UNAVAILABLE (%s)", i ? "  " : "", deps[i].name,
@@ -209,11 +223,17 @@ static void print_header(FILE *f, const struct das_eval *ev,
     fprintf(f, "\n");
     if (ev->store_ok) {
         char iv[32];
+        char sh[96] = "";
+        if (ev->nshadowed)
+            snprintf(sh, sizeof sh,
+                     "; %zu label %s left out: a table row names the service",
+                     ev->nshadowed, ev->nshadowed == 1 ? "policy" : "policies");
         fprintf(f,
-                "%zu %s (%zu invalid), %zu InfluxDB %s, "
+                "%zu %s (%zu from labels, %zu invalid%s), %zu InfluxDB %s, "
                 "agents collect every %s\n\n",
-                ev->n, ev->n == 1 ? "policy" : "policies", ev->nbad,
-                ev->queries, ev->queries == 1 ? "query" : "queries",
+                ev->n, ev->n == 1 ? "policy" : "policies", ev->nlabels,
+                ev->nbad, sh, ev->queries,
+                ev->queries == 1 ? "query" : "queries",
                 dur_format(ev->ds_interval_ms, iv, sizeof iv));
     } else {
         fprintf(f, "\n");
@@ -224,8 +244,17 @@ static void print_table(FILE *f, const struct das_eval *ev)
 {
     if (!ev->store_ok)
         return;
+    if (ev->n == 0 && !ev->docker_ok) {
+        fprintf(f, "no policies known: the label policies come from the "
+                   "Docker engine's service listing, unavailable\n");
+        return;
+    }
     if (ev->n == 0) {
-        fprintf(f, "no policies: add one with `das policy add`\n");
+        fprintf(f, ev->store_none
+                       ? "no policies: label a service, e.g. docker service "
+                         "update --label-add das.max_no=5 SERVICE\n"
+                       : "no policies: add one with `das policy add` or "
+                         "label a service (das.max_no=N)\n");
         return;
     }
     struct cell_row *rows = xcalloc(ev->n, sizeof *rows);
@@ -327,6 +356,9 @@ static json_t *status_json(const struct das_eval *ev,
             d, "error", deps[i].ok ? json_null() : json_string(deps[i].err));
         json_object_set_new(root, deps[i].name, d);
     }
+    json_object_set_new(root, "labels_only", json_boolean(ev->store_none));
+    json_object_set_new(root, "label_policies_shadowed",
+                        json_integer((json_int_t)ev->nshadowed));
     json_object_set_new(root, "influx_queries",
                         json_integer((json_int_t)ev->queries));
     json_object_set_new(root, "ds_interval_ms",
@@ -336,9 +368,15 @@ static json_t *status_json(const struct das_eval *ev,
         const struct das_pol_eval *pe = &ev->pols[i];
         json_t *o = json_object();
         json_object_set_new(o, "seq",
-                            pe->seq >= 0 ? json_integer(pe->seq) : json_null());
+                            pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS
+                                ? json_integer(pe->seq)
+                                : json_null());
         json_object_set_new(o, "valid", json_boolean(pe->valid));
+        json_object_set_new(o, "source",
+                            json_string(pol_source_names[pe->pol.source]));
         if (!pe->valid) {
+            if (pe->found)
+                json_object_set_new(o, "service", json_string(pe->svc.name));
             json_object_set_new(o, "outcome", json_string("invalid-row"));
             json_object_set_new(o, "error", json_string(pe->error));
             json_array_append_new(arr, o);

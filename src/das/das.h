@@ -18,6 +18,9 @@ struct das_conf {
     char *influx_password_file;
     char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
     char *prometheus_names; /* ds | cadvisor */
+    char *influx_ca;
+    char *influx_token_file;
+    char *influx_statements;
     char *policy_db;
     int64_t interval_ms;
     int64_t ds_interval_ms;
@@ -36,7 +39,8 @@ struct das_conf {
     {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",   \
      NULL, 0, 0, "Docker engine (unix:// or tcp://)", &(c)->docker_host},      \
     {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",      \
-     NULL, 0, 0, "InfluxDB 1.x HTTP API", &(c)->influx_url},                   \
+     NULL, 0, 0, "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",                \
+     &(c)->influx_url},                   \
     {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,           \
      "InfluxDB database", &(c)->influx_db},                                    \
     {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,           \
@@ -51,9 +55,23 @@ struct das_conf {
      "ds|cadvisor", 0, 0,                                                      \
      "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
      &(c)->prometheus_names},                                                  \
+    {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,                \
+     "CA certificates (PEM) for an https InfluxDB URL (default: the system's)",\
+     &(c)->influx_ca},                                                         \
+    {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL, 0,   \
+     0,                                                                        \
+     "file holding an InfluxDB 2.x/3.x API token, sent as Authorization: "     \
+     "Token (or DAS_INFLUX_TOKEN); not with --influx-user",                   \
+     &(c)->influx_token_file},                                                 \
+    {"--influx-statements", "DAS_INFLUX_STATEMENTS", CFG_ENUM, "auto",         \
+     "auto|multi|single", 0, 0,                                                \
+     "InfluxQL statements per /query request: multi (InfluxDB 1.x, 2.x), "     \
+     "single (InfluxDB 3), auto (multi, single when refused)",                \
+     &(c)->influx_statements},                                                 \
     {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
      "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
-     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL)",            \
+     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), or none "  \
+     "(policies from service labels only; history from InfluxDB)",             \
      &(c)->policy_db},                                                         \
     {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
      "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}

@@ -9,9 +9,56 @@
 
 #include "cycle.h"
 #include "docker.h"
+#include "hist_influx.h"
 #include "influx.h"
 #include "pg.h"
 #include "prom.h"
+
+bool das_store_none(const struct das_conf *conf)
+{
+    return conf->policy_db && !strcmp(conf->policy_db, "none");
+}
+
+size_t das_label_policies(const struct dsvc_list *svcs,
+                          const char *const *table_refs, const long *table_seqs,
+                          size_t ntable, struct das_label_pol **out)
+{
+    size_t n = 0;
+    /* the services the table's rows name, each resolved once */
+    bool *named = xcalloc(svcs->n ? svcs->n : 1, sizeof *named);
+    long *named_by = xcalloc(svcs->n ? svcs->n : 1, sizeof *named_by);
+    for (size_t t = 0; t < ntable; t++) {
+        char e[256];
+        const struct dsvc *s =
+            table_refs[t] ? dsvc_resolve(svcs, table_refs[t], NULL, e, sizeof e)
+                          : NULL;
+        if (s && !named[s - svcs->v]) {
+            named[s - svcs->v] = true;
+            named_by[s - svcs->v] = table_seqs[t];
+        }
+    }
+    *out = xcalloc(svcs->n ? svcs->n : 1, sizeof **out);
+    for (size_t i = 0; i < svcs->n; i++) {
+        const struct dsvc *s = &svcs->v[i];
+        struct pol_label l[DSVC_LABELS_MAX];
+        for (size_t k = 0; k < s->nlabels; k++)
+            l[k] = (struct pol_label){s->labels[k].key, s->labels[k].value,
+                                      s->labels[k].cut};
+        if (!pol_labels_have_policy(l, s->nlabels))
+            continue;
+        struct das_label_pol *lp = &(*out)[n++];
+        lp->svc = s;
+        lp->valid = !pol_parse_labels(
+            s->name, s->id, s->global ? -1 : s->replicas, l, s->nlabels,
+            &lp->pol, lp->error, sizeof lp->error);
+        lp->pol.seq = pol_label_seq(s->id);
+        lp->shadowed = named[i];
+        lp->shadowed_by = named_by[i];
+    }
+    free(named);
+    free(named_by);
+    return n;
+}
 
 int64_t das_now_ms(void)
 {
@@ -39,21 +86,47 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     } else if (pw && pw[0]) {
         cl->influx_password = xstrdup(pw);
     }
+    cl->influx_token =
+        cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err, errlen);
+    if (!cl->influx_token && err[0])
+        goto fail;
     struct http_conf hc;
     memset(&hc, 0, sizeof hc);
     hc.url = conf->influx_url;
     hc.user =
         conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
     hc.password = hc.user ? cl->influx_password : NULL;
+    hc.tls_verify = true; /* an https URL: always verified */
+    hc.ca = conf->influx_ca;
+    hc.token = cl->influx_token;
+    if (hc.user && hc.token) {
+        snprintf(err, errlen,
+                 "--influx-user and an InfluxDB token (--influx-token-file, "
+                 "DAS_INFLUX_TOKEN_FILE or DAS_INFLUX_TOKEN) both given: "
+                 "InfluxDB 1.x takes a user and password, 2.x/3.x a token; "
+                 "give one");
+        goto fail;
+    }
+    enum infl_statements smode = INFL_STMT_AUTO;
+    if (infl_statements_parse(conf->influx_statements ? conf->influx_statements
+                                                      : "auto",
+                              &smode)) {
+        snprintf(err, errlen,
+                 "--influx-statements / DAS_INFLUX_STATEMENTS: not one "
+                 "of " INFL_STATEMENTS_CHOICES);
+        goto fail;
+    }
     hc.connect_timeout_ms = 3000;
     hc.timeout_ms = 30000;
     hc.max_body = 64u * 1024u * 1024u;
     char ierr[256];
     cl->influx = infl_new(&hc, conf->influx_db, ierr, sizeof ierr);
     if (!cl->influx) {
-        snprintf(err, errlen, "--influx-url / --influx-db: %s", ierr);
+        snprintf(err, errlen, "--influx-url / --influx-db%s: %s",
+                 hc.token ? " / InfluxDB token" : "", ierr);
         goto fail;
     }
+    infl_set_statements(cl->influx, smode);
     mstore_influx(&cl->metrics, cl->influx);
     if (conf->prometheus_url && conf->prometheus_url[0]) {
         struct http_conf pc;
@@ -93,6 +166,10 @@ void das_clients_close(struct das_clients *cl)
         memset(cl->influx_password, 0, strlen(cl->influx_password));
         free(cl->influx_password);
     }
+    if (cl->influx_token) {
+        memset(cl->influx_token, 0, strlen(cl->influx_token));
+        free(cl->influx_token);
+    }
     free(cl->extra_last);
     free(cl->sync_seen);
     memset(cl, 0, sizeof *cl);
@@ -131,6 +208,60 @@ static long row_seq(const struct pol_row *row)
     return v;
 }
 
+/* Appends the label policies (das_label_policies) to ev->pols: valid ones
+ * found with their service; a seq already taken (a table row's, or another
+ * service's hash) is reported and skipped. */
+static void add_label_policies(struct das_eval *ev,
+                               const struct pg_rowset *rows)
+{
+    const char **refs = xcalloc(rows->n ? rows->n : 1, sizeof *refs);
+    long *tseqs = xcalloc(rows->n ? rows->n : 1, sizeof *tseqs);
+    for (size_t i = 0; i < rows->n; i++) {
+        refs[i] = rows->rows[i].col[POL_SERVICE_ID];
+        tseqs[i] = ev->pols[i].seq;
+    }
+    struct das_label_pol *lp = NULL;
+    size_t nl = das_label_policies(&ev->services, refs, tseqs, rows->n, &lp);
+    free(refs);
+    free(tseqs);
+    if (nl) {
+        ev->pols = xrealloc(ev->pols, (ev->n + nl) * sizeof *ev->pols);
+        memset(ev->pols + ev->n, 0, nl * sizeof *ev->pols);
+    }
+    for (size_t k = 0; k < nl; k++) {
+        if (lp[k].shadowed) {
+            ev->nshadowed++;
+            continue;
+        }
+        struct das_pol_eval *pe = &ev->pols[ev->n];
+        pe->seq = lp[k].pol.seq;
+        pe->pol = lp[k].pol;
+        pe->pol.source = POL_SRC_LABELS;
+        for (size_t j = 0; j < ev->n && lp[k].valid; j++)
+            if (ev->pols[j].seq == pe->seq) {
+                snprintf(pe->error, sizeof pe->error,
+                         "service %.63s: its label policy's seq %ld (from "
+                         "the service id) is taken by another policy; "
+                         "use a table row for it (das policy add)",
+                         lp[k].svc->name, pe->seq);
+                lp[k].valid = false;
+            }
+        /* the service is known either way (status names it) */
+        pe->found = true;
+        pe->svc = *lp[k].svc;
+        if (!lp[k].valid) {
+            if (!pe->error[0])
+                snprintf(pe->error, sizeof pe->error, "%s", lp[k].error);
+            ev->nbad++;
+        } else {
+            pe->valid = true;
+        }
+        ev->nlabels++;
+        ev->n++;
+    }
+    free(lp);
+}
+
 /* When cur_no != replicas was first seen for this policy (now, the first
  * time; a different pair starts again). */
 static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
@@ -154,6 +285,10 @@ static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
     cl->nsync_seen++;
     return now_ms;
 }
+
+/* A service update and das's record of it this close together are one
+ * change (label policies: the history and UpdatedAt). */
+#define DAS_SAME_CHANGE_MS 5000
 
 static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
                             const char *what)
@@ -217,9 +352,10 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     bool *bets = NULL;
     char err[512];
 
-    /* 1. the policy rows */
-    if (store_ready(cl, err, sizeof err) ||
-        pg_policy_rows(cl->pg, &rows, err, sizeof err)) {
+    /* 1. the policy rows (none with --policy-db none) */
+    ev->store_none = das_store_none(cl->conf);
+    if (!ev->store_none && (store_ready(cl, err, sizeof err) ||
+                            pg_policy_rows(cl->pg, &rows, err, sizeof err))) {
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
         goto out;
@@ -235,7 +371,6 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             continue;
         }
         pe->valid = true;
-        pe->in.pol = &pe->pol;
     }
 
     /* 2. one service listing */
@@ -243,9 +378,15 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         ev->docker_ok = false;
         snprintf(ev->docker_err, sizeof ev->docker_err, "%.255s", err);
     }
+    /* 2a. the label policies of the services: after the rows, left out
+     * where a row names the same service (the table wins) */
+    if (ev->docker_ok)
+        add_label_policies(ev, &rows);
+    for (size_t i = 0; i < ev->n; i++)
+        ev->pols[i].in.pol = &ev->pols[i].pol;
     for (size_t i = 0; i < ev->n && ev->docker_ok; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
-        if (!pe->valid)
+        if (!pe->valid || pe->found)
             continue;
         const struct dsvc *s =
             dsvc_resolve(&ev->services, pe->pol.service_id, NULL, pe->svc_err,
@@ -327,8 +468,12 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 pol->in_ms * DEC_BET_UNTIL > longest)
                 longest = pol->in_ms * DEC_BET_UNTIL;
         }
-    if (pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000, last,
-                        bets, err, sizeof err)) {
+    if (ev->store_none
+            ? hist_last_actions(cl->influx, seqs, nseq,
+                                now_ms - longest - 60000, last, bets, err,
+                                sizeof err)
+            : pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000,
+                              last, bets, err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
@@ -360,6 +505,22 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
                 bet = false;
             }
         }
+        /* A label policy has no cur_no of its own to tell a change das
+         * did not record (killed between its update and its record, or an
+         * event InfluxDB did not take) or one made by hand: the service
+         * itself tells it. Its last update changed the replicas
+         * (PreviousSpec) at UpdatedAt: the windows start after it. The
+         * record of das's own action comes a moment after the update:
+         * within DAS_SAME_CHANGE_MS it is that action (and keeps its bet
+         * mark). */
+        if (pe->found && pe->pol.source == POL_SRC_LABELS && !pe->svc.global &&
+            !pe->svc.job && pe->svc.prev_replicas >= 0 &&
+            pe->svc.prev_replicas != pe->svc.replicas &&
+            pe->svc.updated_ms > last_ms) {
+            if (pe->svc.updated_ms - last_ms > DAS_SAME_CHANGE_MS)
+                bet = false;
+            last_ms = pe->svc.updated_ms;
+        }
         struct dec_input *in = &pe->in;
         in->pol = &pe->pol;
         in->now_ms = now_ms;
@@ -384,7 +545,9 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
 
         if (!ev->store_ok) {
-            set_unavailable(pe, DEC_O_STORE_DOWN, "policy store");
+            set_unavailable(pe, DEC_O_STORE_DOWN,
+                            ev->store_none ? "history (InfluxDB)"
+                                           : "policy store");
             continue;
         }
         if (!ev->docker_ok) {

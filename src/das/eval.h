@@ -49,6 +49,7 @@ struct das_clients {
     struct prom *prom;     /* --prometheus-url: the windows' store */
     struct pg *pg;         /* NULL until the store first answers */
     char *influx_password; /* heap; never logged */
+    char *influx_token;    /* heap; never logged */
     bool ensure_schema;    /* create das / das_events when missing */
     bool schema_done;      /* per connection: reset on a store failure */
     /* Extra last-action times consulted as well as the store's (dry run). */
@@ -71,7 +72,8 @@ struct das_pol_eval {
     bool valid;      /* the row parsed */
     char error[512]; /* why the row is skipped (pol_parse message) */
     struct policy pol;
-    bool found;               /* service resolved */
+    bool found;               /* service resolved (a label policy's: also
+                                 when its labels are invalid) */
     struct dsvc svc;          /* when found */
     char svc_err[256];        /* when not found: missing or ambiguous */
     bool metrics_ok;          /* InfluxDB answered for both windows */
@@ -84,7 +86,9 @@ struct das_pol_eval {
 struct das_eval {
     int64_t now_ms;
     int64_t ds_interval_ms;
-    bool store_ok;
+    bool store_none; /* --policy-db none: label policies only, the history
+                        from InfluxDB (hist_influx.h) */
+    bool store_ok;   /* the policies and their history were read */
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
@@ -96,11 +100,36 @@ struct das_eval {
     bool tasks_ok; /* GET /tasks answered (warm-up, capacity-bound) */
     char tasks_err[256];
     struct stask_list tasks;
-    struct das_pol_eval *pols; /* one per row, by seq */
+    struct das_pol_eval *pols; /* the table's rows by seq, then the label
+                                  policies in the engine's service order */
     size_t n;
     size_t nbad;
+    size_t nlabels;   /* of n, label policies (valid or not) */
+    size_t nshadowed; /* label policies left out: a table row names the
+                         service */
     size_t queries; /* InfluxDB requests made */
 };
+
+/* --policy-db none: no SQL store at all. */
+bool das_store_none(const struct das_conf *conf);
+
+/* A label policy of one service (policy.h, pol_parse_labels). */
+struct das_label_pol {
+    const struct dsvc *svc; /* into the listing */
+    bool valid;
+    char error[512];   /* when not valid */
+    struct policy pol; /* when valid; pol.seq is set either way */
+    long shadowed_by;  /* a table row names the service: its seq (else 0;
+                          -1 when that row's seq is unreadable) */
+    bool shadowed;
+};
+/* The label policies of every service with "das." labels. A table row
+ * whose service_id (table_refs[i], NULL skipped; table_seqs[i] its seq)
+ * resolves to the same service wins: the label policy is marked shadowed.
+ * *out heap (free); returns the count. */
+size_t das_label_policies(const struct dsvc_list *svcs,
+                          const char *const *table_refs, const long *table_seqs,
+                          size_t ntable, struct das_label_pol **out);
 
 /* Gathers and evaluates. Never fails as a whole: what could not be read is
  * recorded in store_ok / docker_ok / influx_ok with its message, and the

@@ -45,6 +45,15 @@ int das_parse_opts(const char *cmd, void (*usage)(FILE *),
 struct pg *das_store_open(const char *cmd, const char *policy_db, int *status)
 {
     char err[512];
+    if (policy_db && !strcmp(policy_db, "none")) {
+        fprintf(stderr,
+                "%s: --policy-db none: there is no policy table; policies "
+                "come from service labels (das.max_no=N ...): give a "
+                "libpq URI or conninfo to use the table\n",
+                cmd);
+        *status = 2;
+        return NULL;
+    }
     if (pg_conninfo_check(policy_db, err, sizeof err)) {
         fprintf(stderr, "%s: --policy-db / DAS_POLICY_DB: %s\n", cmd, err);
         *status = 2;

@@ -35,6 +35,7 @@ static void on_stop(int sig)
 /* A bad policy row already reported: (seq, message). */
 struct bad_row {
     long seq;
+    bool label; /* a label policy's */
     char msg[512];
 };
 
@@ -176,13 +177,23 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
 {
     if (!ev->store_ok)
         return; /* rows unknown this cycle: keep what was reported */
-    struct bad_row *now = xcalloc(ev->nbad ? ev->nbad : 1, sizeof *now);
+    /* without the engine the labels are unknown: keep their reports */
+    size_t kept = 0;
+    for (size_t j = 0; j < st->nbad && !ev->docker_ok; j++)
+        kept += st->bad[j].label;
+    struct bad_row *now =
+        xcalloc(ev->nbad + kept ? ev->nbad + kept : 1, sizeof *now);
     size_t n = 0;
+    for (size_t j = 0; j < st->nbad && !ev->docker_ok; j++)
+        if (st->bad[j].label)
+            now[n++] = st->bad[j];
     for (size_t i = 0; i < ev->n; i++) {
         const struct das_pol_eval *pe = &ev->pols[i];
         if (pe->valid)
             continue;
+        bool label = pe->pol.source == POL_SRC_LABELS;
         now[n].seq = pe->seq;
+        now[n].label = label;
         snprintf(now[n].msg, sizeof now[n].msg, "%s", pe->error);
         bool known = false;
         for (size_t j = 0; j < st->nbad && !known; j++)
@@ -190,7 +201,8 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
                 st->bad[j].seq == pe->seq && !strcmp(st->bad[j].msg, pe->error);
         if (!known) {
             char q[600];
-            log_warn("policy row skipped", "seq=%ld error=%s", pe->seq,
+            log_warn(label ? "label policy skipped" : "policy row skipped",
+                     "seq=%ld error=%s", pe->seq,
                      log_quote(pe->error, q, sizeof q));
         }
         n++;
@@ -199,7 +211,10 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
     for (size_t j = 0; j < st->nbad; j++) {
         for (size_t i = 0; i < ev->n; i++)
             if (ev->pols[i].valid && ev->pols[i].seq == st->bad[j].seq)
-                log_info("policy row valid again", "seq=%ld", st->bad[j].seq);
+                log_info(ev->pols[i].pol.source == POL_SRC_LABELS
+                             ? "label policy valid again"
+                             : "policy row valid again",
+                         "seq=%ld", st->bad[j].seq);
     }
     free(st->bad);
     st->bad = now;
@@ -279,6 +294,10 @@ static void write_point(struct run_state *st, const struct pg_event *e)
     infl_point_int(&p, "window_ms", e->window_ms);
     infl_point_bool(&p, "dry_run", e->dry_run);
     infl_point_string(&p, "reason", e->reason);
+    /* with --policy-db none these points are the history: das events
+     * shows them (hist_influx.h) */
+    if (e->metric[0])
+        infl_point_string(&p, "metric", e->metric);
     struct buf b;
     buf_init(&b, 64 * 1024);
     int rc = infl_point_encode(&p, &b, err, sizeof err);
@@ -289,14 +308,20 @@ static void write_point(struct run_state *st, const struct pg_event *e)
     char q[300];
     if (rc) {
         if (complain(&st->c_write, err))
-            log_warn("could not write the decision to InfluxDB",
+            log_warn(das_store_none(st->conf)
+                         ? "could not write the decision to InfluxDB: with "
+                           "--policy-db none it is the history, and only "
+                           "this das process knows of it"
+                         : "could not write the decision to InfluxDB",
                      "measurement=das error=%s", log_quote(err, q, sizeof q));
     } else if (complain_release(&st->c_write)) {
         log_info("decisions written to InfluxDB again", "measurement=das");
     }
 }
 
-/* Records one event: das_events row (and the InfluxDB point). */
+/* Records one event: das_events row (none with --policy-db none) and the
+ * InfluxDB point (then the only record: the history read back after a
+ * restart or a leader change). */
 static void record(struct run_state *st, const struct das_pol_eval *pe,
                    const char *action, long from, long to, const char *reason,
                    bool dry)
@@ -318,7 +343,8 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     e.window_ms = is_sync ? 0 : pe->res.window_ms;
     snprintf(e.reason, sizeof e.reason, "%s", reason);
     e.dry_run = dry;
-    if (pg_event_insert(st->cl.pg, &e, err, sizeof err)) {
+    if (!das_store_none(st->conf) &&
+        pg_event_insert(st->cl.pg, &e, err, sizeof err)) {
         log_error("could not record the event", "seq=%ld action=%s error=%s",
                   e.seq, action, log_quote(err, q, sizeof q));
         st->failures++;
@@ -418,8 +444,9 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                      to);
         else
             snprintf(why, sizeof why,
-                     "service scaled outside das: cur_no "
-                     "%ld follows the service's %ld replicas",
+                     "service scaled outside das (or das stopped before "
+                     "recording its own change): cur_no %ld follows the "
+                     "service's %ld replicas",
                      from, to);
         if (dry) {
             if (!dry_seen(st, seq, "synced", from, to))
@@ -457,7 +484,12 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
         return;
     }
     st->actions++;
-    if (pg_policy_set_cur_no(st->cl.pg, seq, r->to, err, sizeof err)) {
+    /* known here whatever the record's fate (a failed write must not
+     * cost a second action in this process) */
+    set_last(&st->cl, seq, das_now_ms(), r->bet);
+    /* a label policy has no cur_no of its own: the service's replicas */
+    if (pe->pol.source == POL_SRC_TABLE &&
+        pg_policy_set_cur_no(st->cl.pg, seq, r->to, err, sizeof err)) {
         log_error("scaled, but could not write cur_no (it will be synced)",
                   "seq=%ld error=%s", seq, log_quote(err, q, sizeof q));
         st->failures++;
@@ -658,9 +690,10 @@ int das_cmd_run(int argc, char **argv)
         dur_format(conf.ds_interval_ms, dsiv, sizeof dsiv);
         log_info("starting",
                  "interval=%s ds_interval=%s dry_run=%s once=%s "
-                 "docker=%s influxdb=%s prometheus=%s",
+                 "policies=%s docker=%s influxdb=%s prometheus=%s",
                  iv, dsiv, conf.dry_run ? "true" : "false",
                  conf.once ? "true" : "false",
+                 das_store_none(&conf) ? "labels" : "table+labels",
                  log_quote(conf.docker_host, q1, sizeof q1),
                  log_quote(infl_where(st.cl.influx), q2, sizeof q2),
                  st.cl.prom ? prom_where(st.cl.prom) : "none");

@@ -14,8 +14,8 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
-                       struct cg *cg, enum ds_source source)
+void ds_collector_init(struct ds_collector *col, struct dkr *dkr, struct cg *cg,
+                       enum ds_source source)
 {
     memset(col, 0, sizeof *col);
     col->dkr = dkr;
@@ -154,9 +154,8 @@ static int follow(struct ds_collector *col, char *err, size_t errlen)
     return 0;
 }
 
-static void sample_done(struct ds_ctr *c,
-                        const struct stats_sample *cur, ds_emit_fn emit,
-                        void *ud, int *points)
+static void sample_done(struct ds_ctr *c, const struct stats_sample *cur,
+                        ds_emit_fn emit, void *ud, int *points)
 {
     struct stats_point p;
     stats_compute(c->has_prev ? &c->prev : NULL, cur, &p);
@@ -213,7 +212,8 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                 who[k++] = c;
             }
         }
-        dkr_stats_many(col->dkr, ids, napi, st, 0); /* 0: the default, 64 at once */
+        dkr_stats_many(col->dkr, ids, napi, st,
+                       0); /* 0: the default, 64 at once */
         for (size_t j = 0; j < napi; j++) {
             if (st[j].rc == DKR_GONE) {
                 who[j]->inspected = false;

@@ -21,12 +21,12 @@ struct ds_ctr {
     char id[65];
     char short_id[13];
     char *name;
-    char *service_id;   /* NULL for non-swarm containers */
+    char *service_id; /* NULL for non-swarm containers */
     char *service_name;
-    bool seen;          /* in this round's listing */
+    bool seen; /* in this round's listing */
     bool inspected;
     struct dkr_inspect insp;
-    bool use_cgroup;    /* resolved in cgroupfs; else the stats API */
+    bool use_cgroup; /* resolved in cgroupfs; else the stats API */
     struct cg_container cg;
     bool has_prev;
     struct stats_sample prev;
@@ -34,7 +34,7 @@ struct ds_ctr {
 
 struct ds_collector {
     struct dkr *dkr;
-    struct cg *cg;        /* NULL when cgroupfs is not used */
+    struct cg *cg; /* NULL when cgroupfs is not used */
     enum ds_source source;
     struct ds_ctr *v;
     size_t n, cap;
@@ -53,8 +53,8 @@ struct ds_collector {
 #define DS_RELIST_ROUNDS 30
 
 /* Sets up the collector; cg may be NULL (API only). Takes no ownership. */
-void ds_collector_init(struct ds_collector *col, struct dkr *dkr,
-                       struct cg *cg, enum ds_source source);
+void ds_collector_init(struct ds_collector *col, struct dkr *dkr, struct cg *cg,
+                       enum ds_source source);
 void ds_collector_cleanup(struct ds_collector *col);
 
 /* One round: follows the running containers (new ones inspected and
@@ -64,8 +64,8 @@ void ds_collector_cleanup(struct ds_collector *col);
  * not be asked for its containers (err says why). */
 typedef void (*ds_emit_fn)(const struct ds_ctr *c, const struct stats_point *p,
                            void *ud);
-int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud,
-               char *err, size_t errlen);
+int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
+               size_t errlen);
 
 /* Builds the line-protocol point of DESIGN §3 (measurement "docker") for a
  * container's stats. Strings are borrowed from c and node. */

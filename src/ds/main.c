@@ -14,6 +14,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "promexp.h"
+#include "writer.h"
 
 struct ds_conf {
     bool once;
@@ -27,6 +28,8 @@ struct ds_conf {
     char *influx_db;
     char *influx_user;
     char *influx_password_file;
+    char *influx_ca;
+    char *influx_token_file;
     char *proc_root;
     char *cgroup_root;
     char *listen;
@@ -166,17 +169,21 @@ static void discard(const struct ds_ctr *c, const struct stats_point *sp,
     (void)ud;
 }
 
-static void publish(struct endpoint *ep, const struct infl *infl,
+static void publish(struct endpoint *ep, struct ds_writer *writer,
                     const struct sink *s, const struct ds_collector *col,
                     double round_s, bool engine_ok, unsigned long rounds)
 {
     if (!ep)
         return;
+    struct ds_writer_stats ws;
+    memset(&ws, 0, sizeof ws);
     struct infl_stats st = {0};
     struct buf m;
     buf_init(&m, 64u * 1024u * 1024u);
-    if (infl)
-        infl_get_stats(infl, &st);
+    if (writer) {
+        ds_writer_stats(writer, &ws);
+        st = ws.infl;
+    }
     if (buf_printf(
             &m,
             "# HELP ds_rounds_total Collection rounds run.\n"
@@ -212,9 +219,8 @@ static void publish(struct endpoint *ep, const struct infl *infl,
             "# TYPE ds_event_polls_total counter\n"
             "ds_event_polls_total %lu\n",
             rounds, s->points, st.points_written, st.points_rejected,
-            s->buffer ? infl_buffer_len(s->buffer) : 0, st.write_failures,
-            col->n, round_s, engine_ok ? 1 : 0, col->listings,
-            col->event_polls)) {
+            ws.buffered, st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
+            col->listings, col->event_polls)) {
         /* 64 KiB is far more than these lines */
     }
     if (pexp_containers(&m, s->ctrs, s->nctrs))
@@ -225,9 +231,7 @@ static void publish(struct endpoint *ep, const struct infl *infl,
     char reason[160];
     snprintf(reason, sizeof reason, "%s%s",
              engine_ok ? "ok" : "degraded: docker engine unreachable",
-             s->buffer && infl_buffer_len(s->buffer) > 0
-                 ? "; points waiting for InfluxDB"
-                 : "");
+             ws.buffered > 0 ? "; points waiting for InfluxDB" : "");
     ep_publish(ep, m.ptr, true, reason);
     buf_cleanup(&m);
 }
@@ -294,8 +298,8 @@ int main(int argc, char **argv)
          &conf.docker_host},
         {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
          NULL, 0, 0,
-         "InfluxDB 1.x HTTP API; none: no InfluxDB writes (Prometheus "
-         "scrapes --listen's /metrics)",
+         "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API); none: no InfluxDB "
+         "writes (Prometheus scrapes --listen's /metrics)",
          &conf.influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
          "InfluxDB database", &conf.influx_db},
@@ -305,6 +309,16 @@ int main(int argc, char **argv)
          NULL, 0, 0,
          "file holding the InfluxDB password (or env DAS_INFLUX_PASSWORD)",
          &conf.influx_password_file},
+        {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,
+         "CA certificates (PEM) for an https InfluxDB URL (default: the "
+         "system's)",
+         &conf.influx_ca},
+        {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL, 0,
+         0,
+         "file holding an InfluxDB 2.x/3.x API token, sent as "
+         "Authorization: Token (or env DAS_INFLUX_TOKEN); not with "
+         "--influx-user",
+         &conf.influx_token_file},
         {"--proc-root", "DS_PROC_ROOT", CFG_STR, "/proc", NULL, 0, 0,
          "the host's /proc (e.g. /host/proc when ds runs in a container)",
          &conf.proc_root},
@@ -324,8 +338,10 @@ int main(int argc, char **argv)
     struct dkr *dkr = NULL;
     struct cg *cg = NULL;
     struct infl *infl = NULL;
+    struct ds_writer *writer = NULL;
     struct endpoint *ep = NULL;
     char *password = NULL;
+    char *token = NULL;
     struct dkr_info info = {0};
     bool have_info = false;
     struct ds_collector col;
@@ -369,6 +385,22 @@ int main(int argc, char **argv)
     } else if (getenv("DAS_INFLUX_PASSWORD")) {
         password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
     }
+    token =
+        cfg_secret(conf.influx_token_file, "DAS_INFLUX_TOKEN", err, sizeof err);
+    if (!token && err[0]) {
+        fprintf(stderr, "ds: bad configuration: %s\n", err);
+        status = 2;
+        goto out;
+    }
+    if (token && conf.influx_user && conf.influx_user[0]) {
+        fprintf(stderr,
+                "ds: bad configuration: --influx-user and an InfluxDB token "
+                "(--influx-token-file, DAS_INFLUX_TOKEN_FILE or "
+                "DAS_INFLUX_TOKEN) both given: InfluxDB 1.x takes a user and "
+                "password, 2.x/3.x a token; give one\n");
+        status = 2;
+        goto out;
+    }
 
     dkr = dkr_new(conf.docker_host, err, sizeof err);
     if (!dkr) {
@@ -398,9 +430,14 @@ int main(int argc, char **argv)
     }
 
     if (!conf.to_stdout && !influx_off) {
+        const char *user =
+            conf.influx_user && conf.influx_user[0] ? conf.influx_user : NULL;
         struct http_conf hc = {.url = conf.influx_url,
-                               .user = conf.influx_user,
-                               .password = conf.influx_user ? password : NULL,
+                               .user = user,
+                               .password = user ? password : NULL,
+                               .token = token,
+                               .tls_verify = true, /* https: verified */
+                               .ca = conf.influx_ca,
                                .timeout_ms = 10000};
         infl = infl_new(&hc, conf.influx_db, err, sizeof err);
         if (!infl) {
@@ -409,7 +446,17 @@ int main(int argc, char **argv)
             goto out;
         }
         sink.buffer = infl_buffer_new((size_t)conf.buffer);
-        ensure_database(infl, conf.influx_db);
+        /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
+         * are the operator's: their v1 API has no CREATE DATABASE. */
+        if (!token)
+            ensure_database(infl, conf.influx_db);
+        /* from here on the writer thread alone talks to InfluxDB */
+        writer = ds_writer_start(infl, (size_t)conf.buffer, err, sizeof err);
+        if (!writer) {
+            fprintf(stderr, "ds: %s\n", err);
+            status = 1;
+            goto out;
+        }
     }
     if (conf.listen) {
         ep = ep_start(conf.listen, err, sizeof err);
@@ -481,24 +528,28 @@ int main(int argc, char **argv)
                 log_info("docker engine reachable again", "host=%s",
                          dkr_host(dkr));
         }
-        if (sink.buffer) {
+        if (writer) {
             unsigned long dropped = infl_buffer_take_dropped(sink.buffer);
             if (dropped)
                 log_warn("buffer full: dropped oldest points",
                          "dropped=%lu buffer=%ld", dropped, conf.buffer);
-            struct infl_flush_result fr;
-            infl_flush(infl, sink.buffer, mono_ms(), &fr);
+            /* never waits on InfluxDB: the writer thread sends them */
+            ds_writer_put(writer, sink.buffer);
         }
         if (conf.to_stdout)
             fflush(stdout);
         rounds++;
         double round_s = (double)(mono_ms() - t0) / 1000.0;
-        log_debug("round",
-                  "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
-                  "buffered=%zu",
-                  col.n, n, round_s, cpu_seconds() - c0,
-                  sink.buffer ? infl_buffer_len(sink.buffer) : 0);
-        publish(ep, infl, &sink, &col, round_s, engine_ok, rounds);
+        if (log_enabled(LOG_DEBUG)) {
+            struct ds_writer_stats ws = {0};
+            if (writer)
+                ds_writer_stats(writer, &ws);
+            log_debug("round",
+                      "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+                      "buffered=%zu",
+                      col.n, n, round_s, cpu_seconds() - c0, ws.buffered);
+        }
+        publish(ep, writer, &sink, &col, round_s, engine_ok, rounds);
         if (conf.once)
             break;
         next += conf.interval_ms;
@@ -508,20 +559,26 @@ int main(int argc, char **argv)
     }
 
     /* SIGTERM (or --once): flush what InfluxDB takes, then exit 0 */
-    if (sink.buffer && infl_buffer_len(sink.buffer) > 0) {
-        struct infl_flush_result fr;
-        infl_flush(infl, sink.buffer, INT64_MAX / 2, &fr);
-        if (infl_buffer_len(sink.buffer) > 0) {
+    struct ds_writer_stats last = {0};
+    if (writer) {
+        size_t left = ds_writer_stop(writer, &last);
+        writer = NULL;
+        if (left > 0) {
             log_warn("exiting with points InfluxDB did not take", "unsent=%zu",
-                     infl_buffer_len(sink.buffer));
+                     left);
             if (conf.once)
                 status = 1;
         }
     }
     if (ds_stop)
-        log_info("ds stopping on signal", "rounds=%lu", rounds);
+        log_info("ds stopping on signal",
+                 "rounds=%lu points=%lu written=%lu rejected=%lu unsent=%zu",
+                 rounds, sink.points, last.infl.points_written,
+                 last.infl.points_rejected, last.buffered);
 
 out:
+    if (writer)
+        (void)ds_writer_stop(writer, NULL); /* an error after it started */
     if (col_init)
         ds_collector_cleanup(&col);
     ep_stop(ep);
@@ -536,6 +593,10 @@ out:
     if (password) {
         memset(password, 0, strlen(password));
         free(password);
+    }
+    if (token) {
+        memset(token, 0, strlen(token));
+        free(token);
     }
     buf_cleanup(&sink.line);
     buf_cleanup(&errs);

@@ -109,8 +109,8 @@ assert_eq "$(psql_doc "select count(*) from das_events where seq >= 10")" 0 \
 
 # --- hostile values changed nothing -----------------------------------------
 assert_eq "$(psql_doc "select count(*) from das")" 12 "policy table intact: 12 rows"
-assert_eq "$(psql_doc "select md5(string_agg(t::text, ',' order by seq)) from das t where seq >= 10")" \
-  "$(psql_doc "select md5(string_agg(t::text, ',' order by seq)) from das_before t")" \
+assert_eq "$(psql_doc "select * from das where seq >= 10 order by seq")" \
+  "$(psql_doc "select * from das_before order by seq")" \
   "bad and hostile rows unchanged"
 assert_eq "$(psql_doc "select service_id from das where seq = 20")" "x' or '1'='1" "hostile row kept as written"
 # influxd logs every query it runs: none carries a hostile value

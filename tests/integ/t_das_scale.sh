@@ -33,7 +33,7 @@ das_once() {
   DAS_RUNS=$((DAS_RUNS + 1))
 }
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
-cur_no() { psql_doc "select coalesce(cur_no::text, 'null') from das where seq = $1"; }
+cur_no() { psql_doc "select coalesce(cast(cur_no as text), 'null') from das where seq = $1"; }
 # outcome SEQ: the outcome `das status --json` shows for a policy
 outcome() {
   "$bin_das" status --json --ds-interval 1s 2>/dev/null |

@@ -95,8 +95,8 @@ metric() {
 }
 acted() { grep -c 'msg="acted"' "$TB_TMP/das$1.log" || true; }
 events() {
-  psql_doc "select coalesce(string_agg(from_no || '>' || to_no, ' ' order by time_ms), '')
-    from das_events where seq = 1 and action = '$1' and not dry_run"
+  psql_doc "select from_no || '>' || to_no
+    from das_events where seq = 1 and action = '$1' and not dry_run order by time_ms" | paste -sd ' ' -
 }
 # replicas: web's replica count as the engine $LIVE (a running manager) says
 LIVE=1

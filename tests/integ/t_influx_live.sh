@@ -4,7 +4,9 @@
 # second one started here with a small [http] max-body-size so that a big
 # batch is refused with 413 and split for real. test_influx runs its live
 # group only when DAS_INFLUX_URL is set; every one of the live cases must
-# have run and passed.
+# have run and passed. Then das itself with --influx-statements forced to
+# single (InfluxDB 3's one statement per request) against the bed's influxd:
+# the same windows as multi, in three requests instead of one.
 . "$(dirname "$0")/lib.sh"
 need_bin "$DAS_BUILD/test_influx"
 tb_up
@@ -75,4 +77,41 @@ for c in $LIVE_CASES; do
 done
 assert_eq "$passed" "$(wc -w <<<"$LIVE_CASES")" "every live case of test_influx ran and passed ($LIVE_CASES)"
 bg_stop "$PID413"
+
+# --- das with one statement per request (InfluxDB 3's way) on this influxd ----
+# Two replicas with 8 points each in the last 20 s; das status reads the
+# windows in one request (multi) and in three (single): the same windows.
+# The requests are counted in influxd's own access log.
+need_bin "$bin_das"
+dk service create --detach --name web --replicas 2 "$TESTBED_IMAGE" sleep 100000 >/dev/null
+two_running() { [[ "$(dk ps -q --filter label=com.docker.swarm.service.name=web | wc -l)" == 2 ]]; }
+wait_until 60 two_running || fail "web did not get 2 running replicas"
+sid=$(dk service inspect -f '{{.ID}}' web)
+now=$(date +%s%N) lines= i=0
+for c in $(dk ps -q --filter label=com.docker.swarm.service.name=web); do
+  for k in 1 2 3 4 5 6 7 8; do
+    lines+="docker,container=$c,service=$sid,service_name=web cpu_ratio=$((10 + 20 * i + k)) $((now - (20 - 2 * k) * 1000000000))"$'\n'
+  done
+  i=$((i + 1))
+done
+influx_write "$lines"
+"$bin_das" policy add web --min 1 --max 4 --item cpu_ratio --out 90% --in 1% \
+  --out-for 1m --in-for 1m --warmup 0s >/dev/null
+windows() { # the out window as das status --json gives it
+  DAS_INFLUX_STATEMENTS=$1 "$bin_das" status --json --ds-interval 2s | python3 -c 'import json, sys
+w = json.load(sys.stdin)["policies"][0]["out"]
+print(w["mean"], w["points"], w["containers"], w["first_ms"], w["last_ms"])'
+}
+queries() { grep -c 'POST /query?db=docker&epoch=ms' "$TESTBED_INFLUX_LOG" || true; }
+queries_are() { [[ "$(queries)" == "$1" ]]; }
+q0=$(queries)
+multi=$(windows multi)
+wait_until 10 queries_are $((q0 + 1)) || fail "multi: $(($(queries) - q0)) /query requests, expected 1"
+single=$(windows single)
+wait_until 10 queries_are $((q0 + 4)) || fail "single: $(($(queries) - q0 - 1)) /query requests, expected 3"
+ok "das status sent one /query request with multi, three with single"
+# means: 10+(1..8) and 30+(1..8) → 14.5 and 34.5, together 24.5
+assert_eq "$multi" "24.5 16 2 $(((now - 18000000000) / 1000000)) $(((now - 4000000000) / 1000000))" \
+  "das status, multi: mean, points, containers, first and last point of the out window"
+assert_eq "$single" "$multi" "das status, single: the same window"
 finish

@@ -95,8 +95,8 @@ for k in sys.argv[1].split("."):
 print("null" if v is None else v)' "$1"
 }
 events() {
-  psql_doc "select string_agg(from_no || '>' || to_no, ' ' order by time_ms)
-    from das_events where seq = 1 and action = '$1' and not dry_run"
+  psql_doc "select from_no || '>' || to_no
+    from das_events where seq = 1 and action = '$1' and not dry_run order by time_ms" | paste -sd ' ' -
 }
 
 # --- scale out to max_no ----------------------------------------------------

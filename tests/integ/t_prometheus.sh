@@ -35,12 +35,22 @@ running() { [[ -n "$(dk ps -q --filter "label=com.docker.swarm.service.id=$1")" 
 wait_until 60 running "$BURN" || fail "burn's task did not start"
 wait_until 60 running "$CADV" || fail "cadv's task did not start"
 
+# a loopback port nothing listens on (the beds' servers take theirs from
+# 20000-31999, outgoing connections 32768 and up)
+free_port() {
+  local p
+  while :; do
+    p=$((10000 + RANDOM % 10000))
+    [[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]] && { echo "$p"; return; }
+  done
+}
+
 # --- ds as an exporter ----------------------------------------------------
 rc=0
 msg=$("$bin_ds" --influx-url none 2>&1) || rc=$?
 assert_eq "$rc" 2 "ds --influx-url none without --listen or --stdout: bad configuration"
 assert_contains "$msg" "--influx-url none writes nowhere: give --listen" "and it says what to give"
-port_ds=$((20000 + RANDOM % 20000))
+port_ds=$(free_port)
 bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 1s --influx-url none \
   --listen "127.0.0.1:$port_ds"
 prom_target ds "127.0.0.1:$port_ds"
@@ -69,7 +79,7 @@ ok "Prometheus scrapes ds"
 # --- das reads Prometheus (ds names) ---------------------------------------
 "$bin_das" policy add burn --min 1 --max 2 --item cpu_ratio --out 10% --in 1% \
   --out-for 8s --in-for 8s --mode step >/dev/null
-port_das=$((20000 + RANDOM % 20000))
+port_das=$(free_port)
 bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s \
   --listen "127.0.0.1:$port_das"
 DAS_PID=$BG_PID
@@ -124,7 +134,7 @@ cadvisor_writer() {
 }
 cadvisor_writer &
 TB_BG_PIDS+=("$!")
-port_cad=$((20000 + RANDOM % 20000))
+port_cad=$(free_port)
 bg_run "$TB_TMP/http.log" python3 -m http.server --bind 127.0.0.1 --directory "$CAD_DIR" "$port_cad"
 prom_target cadvisor "127.0.0.1:$port_cad"
 cad_scraped() { prom_q "container_cpu_usage_seconds_total{container_label_com_docker_swarm_service_id=\"$CADV\"}" | grep -q '"value"'; }

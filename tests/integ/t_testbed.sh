@@ -58,7 +58,7 @@ assert_eq "$(first_value cpu_ratio)" 12.5 "a written point reads back"
 
 # --- PostgreSQL ------------------------------------------------------------
 assert_eq "$(psql_doc 'select 1')" 1 "select 1 as crate@doc"
-assert_eq "$(psql_doc 'select current_user || $$@$$ || current_database()')" crate@doc \
+assert_eq "$(psql_doc 'select current_user')@$(psql_doc '\echo :DBNAME')" crate@doc \
   "connected as crate to doc"
 psql_doc 'create table tb_check (seq int primary key, service_id TEXT)' >/dev/null
 psql_doc "insert into tb_check values (1, 'x') on conflict (seq) do update set service_id = excluded.service_id" >/dev/null

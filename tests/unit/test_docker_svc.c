@@ -49,6 +49,9 @@ static void test_parse_services(void **state)
     assert_int_equal(web->version, 23);
     assert_true(web->updating); /* recorded mid rolling update */
     assert_string_equal(web->update_state, "updating");
+    /* 2026-11-27T19:37:35.678714967Z; the previous spec had 2 replicas */
+    assert_int_equal(web->updated_ms, 1795808255678LL);
+    assert_int_equal(web->prev_replicas, 2);
 
     const struct dsvc *glob = by_name(&l, "glob");
     assert_non_null(glob);
@@ -61,8 +64,68 @@ static void test_parse_services(void **state)
     assert_int_equal(web2->replicas, 0);
     assert_false(web2->updating);
     assert_string_equal(web2->update_state, "");
+    assert_int_equal(web2->prev_replicas, -1); /* never updated */
 
     dsvc_list_free(&l);
+    json_decref(j);
+}
+
+/* Spec.Labels: those starting with "das." are kept (a label policy), the
+ * others left; long values flagged, at most DSVC_LABELS_MAX kept. */
+static void test_parse_labels(void **state)
+{
+    (void)state;
+    json_t *j = load("service_web.json");
+    json_t *spec = json_object_get(j, "Spec");
+    char longv[200];
+    memset(longv, '7', sizeof longv - 1);
+    longv[sizeof longv - 1] = '\0';
+    json_object_set_new(spec, "Labels",
+                        json_pack("{s:s, s:s, s:s, s:s}", "das.max_no", "5",
+                                  "com.docker.stack.namespace", "app",
+                                  "das.out_cond", longv, "das.in_cond", ""));
+    struct dsvc s;
+    char err[256];
+    assert_int_equal(dsvc_parse_service(j, &s, err, sizeof err), 0);
+    assert_int_equal(s.nlabels, 3);
+    bool seen[3] = {false, false, false};
+    for (size_t i = 0; i < s.nlabels; i++) {
+        const struct dsvc_label *l = &s.labels[i];
+        if (!strcmp(l->key, "das.max_no")) {
+            assert_string_equal(l->value, "5");
+            assert_false(l->cut);
+            seen[0] = true;
+        } else if (!strcmp(l->key, "das.out_cond")) {
+            assert_true(l->cut);
+            seen[1] = true;
+        } else if (!strcmp(l->key, "das.in_cond")) {
+            assert_string_equal(l->value, "");
+            assert_false(l->cut);
+            seen[2] = true;
+        } else {
+            fail_msg("unexpected label %s", l->key);
+        }
+    }
+    assert_true(seen[0] && seen[1] && seen[2]);
+
+    /* no Labels, or null: none */
+    json_object_del(spec, "Labels");
+    assert_int_equal(dsvc_parse_service(j, &s, err, sizeof err), 0);
+    assert_int_equal(s.nlabels, 0);
+    json_object_set_new(spec, "Labels", json_null());
+    assert_int_equal(dsvc_parse_service(j, &s, err, sizeof err), 0);
+    assert_int_equal(s.nlabels, 0);
+
+    /* more das.* labels than kept: the first DSVC_LABELS_MAX */
+    json_t *many = json_object();
+    for (int i = 0; i < 40; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "das.x%d", i);
+        json_object_set_new(many, k, json_string("1"));
+    }
+    json_object_set_new(spec, "Labels", many);
+    assert_int_equal(dsvc_parse_service(j, &s, err, sizeof err), 0);
+    assert_int_equal(s.nlabels, DSVC_LABELS_MAX);
     json_decref(j);
 }
 
@@ -224,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_services),
+        cmocka_unit_test(test_parse_labels),
         cmocka_unit_test(test_update_states),
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_resolve),

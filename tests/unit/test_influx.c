@@ -1394,6 +1394,29 @@ static void test_live_windows(void **state)
     assert_string_equal(a[1].container, "bbbbbbbbbbbb");
     assert_int_equal(a[1].first_ms, base + 2);
     assert_int_equal(a[1].last_ms, base + 50002);
+
+    /* One statement per request (InfluxDB 3's way): three requests, the
+     * same aggregates to the bit. */
+    struct infl_agg *s1 = NULL;
+    size_t ns1 = 0;
+    infl_set_statements(l->c, INFL_STMT_SINGLE);
+    q0 = infl_query_count(l->c);
+    if (infl_query_windows(l->c, "cpu_ratio", base, base + 60000, &s1, &ns1,
+                           err, sizeof err))
+        fail_msg("single: %s", err);
+    assert_int_equal(infl_query_count(l->c), q0 + 3);
+    assert_int_equal(ns1, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(s1[i].service, a[i].service);
+        assert_string_equal(s1[i].container, a[i].container);
+        assert_true(s1[i].mean == a[i].mean && s1[i].max == a[i].max &&
+                    s1[i].last == a[i].last);
+        assert_int_equal(s1[i].count, a[i].count);
+        assert_int_equal(s1[i].first_ms, a[i].first_ms);
+        assert_int_equal(s1[i].last_ms, a[i].last_ms);
+    }
+    free(s1);
+    infl_set_statements(l->c, INFL_STMT_AUTO);
     free(a);
 
     /* An integer field; a window with nothing in it. */

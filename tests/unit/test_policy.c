@@ -19,8 +19,8 @@
 /* A valid row; each test breaks one column. */
 static struct pol_row good_row(void)
 {
-    struct pol_row r = {{"3", "2", "10", "4", "cpu_ratio", "70%", "10%",
-                         "10m", "5m", "web"}};
+    struct pol_row r = {
+        {"3", "2", "10", "4", "cpu_ratio", "70%", "10%", "10m", "5m", "web"}};
     return r;
 }
 
@@ -32,8 +32,7 @@ static void expect_fail(struct pol_row r, const char *want, bool prefix)
     char err[512] = "";
     if (pol_parse(&r, &p, err, sizeof err) != -1)
         fail_msg("row accepted; expected: %s", want);
-    if (prefix ? strncmp(err, want, strlen(want)) != 0
-               : strcmp(err, want) != 0)
+    if (prefix ? strncmp(err, want, strlen(want)) != 0 : strcmp(err, want) != 0)
         fail_msg("\n got  %s\n want %s%s", err, want, prefix ? "..." : "");
     /* every message is one printable line */
     for (const char *c = err; *c; c++)
@@ -44,9 +43,9 @@ static void expect_fail(struct pol_row r, const char *want, bool prefix)
 static void test_col_names(void **state)
 {
     static const char *const want[POL_NCOLS] = {
-        "seq",      "min_no",  "max_no",       "cur_no",      "cond_item",
-        "out_cond", "in_cond", "out_duration", "in_duration", "service_id",
-        "scale_mode", "warmup"};
+        "seq",         "min_no",     "max_no",     "cur_no",
+        "cond_item",   "out_cond",   "in_cond",    "out_duration",
+        "in_duration", "service_id", "scale_mode", "warmup"};
     (void)state;
     for (int i = 0; i < POL_NCOLS; i++)
         assert_string_equal(pol_col_names[i], want[i]);
@@ -85,16 +84,22 @@ static void test_optional_columns_bad(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_SCALE_MODE] = "Step";
-    expect_fail(r, "policy seq=3: scale_mode \"Step\": unknown; use auto "
-                   "(sized to the load, the default) or step (the seed's "
-                   "+1/-1)", false);
+    expect_fail(r,
+                "policy seq=3: scale_mode \"Step\": unknown; use auto "
+                "(sized to the load, the default) or step (the seed's "
+                "+1/-1)",
+                false);
     r.col[POL_SCALE_MODE] = NULL;
     r.col[POL_WARMUP] = "30";
-    expect_fail(r, "policy seq=3: warmup \"30\": a bare number is not a "
-                   "duration; use 30s, 10m, 1h30m or 2d", false);
+    expect_fail(r,
+                "policy seq=3: warmup \"30\": a bare number is not a "
+                "duration; use 30s, 10m, 1h30m or 2d",
+                false);
     r.col[POL_WARMUP] = "2h";
-    expect_fail(r, "policy seq=3: warmup \"2h\": longer than 1h; use 0s to "
-                   "1h", false);
+    expect_fail(r,
+                "policy seq=3: warmup \"2h\": longer than 1h; use 0s to "
+                "1h",
+                false);
 }
 
 static void test_metric_table(void **state)
@@ -103,13 +108,13 @@ static void test_metric_table(void **state)
         const char *field;
         enum unit_kind kind;
     } want[] = {
-        {"cpu_ratio", UNIT_RATIO},      {"cpu_limit_ratio", UNIT_RATIO},
-        {"mem_ratio", UNIT_RATIO},      {"mem_usage", UNIT_BYTES},
-        {"mem_limit", UNIT_BYTES},      {"net_read", UNIT_BYTES},
-        {"net_write", UNIT_BYTES},      {"blk_read", UNIT_BYTES},
-        {"blk_write", UNIT_BYTES},      {"net_read_rate", UNIT_RATE},
-        {"net_write_rate", UNIT_RATE},  {"blk_read_rate", UNIT_RATE},
-        {"blk_write_rate", UNIT_RATE},  {"pids", UNIT_COUNT},
+        {"cpu_ratio", UNIT_RATIO},     {"cpu_limit_ratio", UNIT_RATIO},
+        {"mem_ratio", UNIT_RATIO},     {"mem_usage", UNIT_BYTES},
+        {"mem_limit", UNIT_BYTES},     {"net_read", UNIT_BYTES},
+        {"net_write", UNIT_BYTES},     {"blk_read", UNIT_BYTES},
+        {"blk_write", UNIT_BYTES},     {"net_read_rate", UNIT_RATE},
+        {"net_write_rate", UNIT_RATE}, {"blk_read_rate", UNIT_RATE},
+        {"blk_write_rate", UNIT_RATE}, {"pids", UNIT_COUNT},
     };
     (void)state;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -157,8 +162,8 @@ static void test_parse_valid_units(void **state)
     char err[512] = "";
     (void)state;
 
-    struct pol_row mem = {{"1", "1", "1", NULL, "mem_usage", "512MiB",
-                           "1GB", "1h30m", "2d", "8e1c6g3kz1q2x0y9w8v7u6t5"}};
+    struct pol_row mem = {{"1", "1", "1", NULL, "mem_usage", "512MiB", "1GB",
+                           "1h30m", "2d", "8e1c6g3kz1q2x0y9w8v7u6t5"}};
     /* 1GB (1e9) is above 512MiB (536870912): inverted */
     assert_int_equal(pol_parse(&mem, &p, err, sizeof err), -1);
     mem.col[POL_OUT_COND] = "1GB";
@@ -181,8 +186,8 @@ static void test_parse_valid_units(void **state)
     assert_int_equal(p.in_ms, 1000);
     assert_string_equal(p.service_id, "my_app.web-1");
 
-    struct pol_row pids = {{"-7", "1", "10000", "-1", "pids", "100", "10.5",
-                            "31d", "1m", "w"}};
+    struct pol_row pids = {
+        {"-7", "1", "10000", "-1", "pids", "100", "10.5", "31d", "1m", "w"}};
     assert_int_equal(pol_parse(&pids, &p, err, sizeof err), 0);
     assert_int_equal(p.seq, -7);
     assert_int_equal(p.max_no, POL_REPLICAS_MAX);
@@ -206,12 +211,16 @@ static void test_bare_number_duration(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_OUT_DURATION] = "10";
-    expect_fail(r, "policy seq=3: out_duration \"10\": a bare number is not "
-                   "a duration; use 30s, 10m, 1h30m or 2d", false);
+    expect_fail(r,
+                "policy seq=3: out_duration \"10\": a bare number is not "
+                "a duration; use 30s, 10m, 1h30m or 2d",
+                false);
     r = good_row();
     r.col[POL_IN_DURATION] = "600";
-    expect_fail(r, "policy seq=3: in_duration \"600\": a bare number is not "
-                   "a duration; use 30s, 10m, 1h30m or 2d", false);
+    expect_fail(r,
+                "policy seq=3: in_duration \"600\": a bare number is not "
+                "a duration; use 30s, 10m, 1h30m or 2d",
+                false);
 }
 
 static void test_bad_threshold(void **state)
@@ -219,33 +228,43 @@ static void test_bad_threshold(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_OUT_COND] = "abc%";
-    expect_fail(r, "policy seq=3: out_cond \"abc%\": not a number; use 70% "
-                   "or 70 (a percentage, 0 or more; 100 = one full core for "
-                   "cpu_ratio)", false);
+    expect_fail(r,
+                "policy seq=3: out_cond \"abc%\": not a number; use 70% "
+                "or 70 (a percentage, 0 or more; 100 = one full core for "
+                "cpu_ratio)",
+                false);
     r = good_row();
     r.col[POL_IN_COND] = "-5%";
-    expect_fail(r, "policy seq=3: in_cond \"-5%\": cannot be negative; use "
-                   "70%", true);
+    expect_fail(r,
+                "policy seq=3: in_cond \"-5%\": cannot be negative; use "
+                "70%",
+                true);
     r = good_row();
     r.col[POL_IN_COND] = NULL;
     expect_fail(r, "policy seq=3: in_cond is NULL; use 70% or 70", true);
     /* a bytes threshold on a ratio metric, and the other way round */
     r = good_row();
     r.col[POL_OUT_COND] = "512MiB";
-    expect_fail(r, "policy seq=3: out_cond \"512MiB\": a ratio takes only a % "
-                   "sign after the number; use 70%", true);
+    expect_fail(r,
+                "policy seq=3: out_cond \"512MiB\": a ratio takes only a % "
+                "sign after the number; use 70%",
+                true);
     r = good_row();
     r.col[POL_COND_ITEM] = "mem_usage";
     r.col[POL_OUT_COND] = "70%";
     r.col[POL_IN_COND] = "1MiB";
-    expect_fail(r, "policy seq=3: out_cond \"70%\": bytes are not a "
-                   "percentage; use 512MiB", true);
+    expect_fail(r,
+                "policy seq=3: out_cond \"70%\": bytes are not a "
+                "percentage; use 512MiB",
+                true);
     r = good_row();
     r.col[POL_COND_ITEM] = "net_write_rate";
     r.col[POL_OUT_COND] = "10MiB";
     r.col[POL_IN_COND] = "1MiB/s";
-    expect_fail(r, "policy seq=3: out_cond \"10MiB\": a rate needs /s after "
-                   "the unit, e.g. 10MiB/s; use 10MiB/s", true);
+    expect_fail(r,
+                "policy seq=3: out_cond \"10MiB\": a rate needs /s after "
+                "the unit, e.g. 10MiB/s; use 10MiB/s",
+                true);
     r = good_row();
     r.col[POL_OUT_COND] = "NaN";
     expect_fail(r, "policy seq=3: out_cond \"NaN\": not a number", true);
@@ -257,8 +276,10 @@ static void test_min_above_max(void **state)
     (void)state;
     r.col[POL_MIN_NO] = "5";
     r.col[POL_MAX_NO] = "2";
-    expect_fail(r, "policy seq=3: min_no 5 is above max_no 2; use 1 <= "
-                   "min_no <= max_no", false);
+    expect_fail(r,
+                "policy seq=3: min_no 5 is above max_no 2; use 1 <= "
+                "min_no <= max_no",
+                false);
 }
 
 static void test_bad_bounds(void **state)
@@ -268,39 +289,54 @@ static void test_bad_bounds(void **state)
         const char *val;
         const char *want;
     } cases[] = {
-        {POL_MIN_NO, "0", "policy seq=3: min_no \"0\": out of range; use "
-                          "1..10000 replicas"},
-        {POL_MIN_NO, "-1", "policy seq=3: min_no \"-1\": out of range; use "
-                           "1..10000 replicas"},
-        {POL_MAX_NO, "10001", "policy seq=3: max_no \"10001\": out of "
-                              "range; use 1..10000 replicas"},
-        {POL_MAX_NO, "99999999999999999999", "policy seq=3: max_no "
-                                             "\"99999999999999999999\": out "
-                                             "of range; use 1..10000 "
-                                             "replicas"},
-        {POL_MIN_NO, "1.5", "policy seq=3: min_no \"1.5\": not a whole "
-                            "number; use 1..10000"},
-        {POL_MIN_NO, " 2", "policy seq=3: min_no \" 2\": not a whole "
-                           "number; use 1..10000"},
-        {POL_MIN_NO, "2 ", "policy seq=3: min_no \"2 \": not a whole "
-                           "number; use 1..10000"},
-        {POL_MIN_NO, "+2", "policy seq=3: min_no \"+2\": not a whole "
-                           "number; use 1..10000"},
-        {POL_MAX_NO, "", "policy seq=3: max_no \"\": not a whole number; use "
-                         "1..10000"},
-        {POL_MAX_NO, "0x10", "policy seq=3: max_no \"0x10\": not a whole "
-                             "number; use 1..10000"},
-        {POL_MIN_NO, NULL, "policy seq=3: min_no is NULL; use a whole "
-                           "number 1..10000"},
-        {POL_MAX_NO, NULL, "policy seq=3: max_no is NULL; use a whole "
-                           "number 1..10000"},
-        {POL_CUR_NO, "abc", "policy seq=3: cur_no \"abc\": not a whole "
-                            "number; use a replica count 0 or more, or "
-                            "NULL"},
-        {POL_CUR_NO, "-2", "policy seq=3: cur_no \"-2\": out of range; use a "
-                           "replica count 0 or more, or NULL"},
-        {POL_CUR_NO, "2147483648", "policy seq=3: cur_no \"2147483648\": out "
-                                   "of range"},
+        {POL_MIN_NO, "0",
+         "policy seq=3: min_no \"0\": out of range; use "
+         "1..10000 replicas"},
+        {POL_MIN_NO, "-1",
+         "policy seq=3: min_no \"-1\": out of range; use "
+         "1..10000 replicas"},
+        {POL_MAX_NO, "10001",
+         "policy seq=3: max_no \"10001\": out of "
+         "range; use 1..10000 replicas"},
+        {POL_MAX_NO, "99999999999999999999",
+         "policy seq=3: max_no "
+         "\"99999999999999999999\": out "
+         "of range; use 1..10000 "
+         "replicas"},
+        {POL_MIN_NO, "1.5",
+         "policy seq=3: min_no \"1.5\": not a whole "
+         "number; use 1..10000"},
+        {POL_MIN_NO, " 2",
+         "policy seq=3: min_no \" 2\": not a whole "
+         "number; use 1..10000"},
+        {POL_MIN_NO, "2 ",
+         "policy seq=3: min_no \"2 \": not a whole "
+         "number; use 1..10000"},
+        {POL_MIN_NO, "+2",
+         "policy seq=3: min_no \"+2\": not a whole "
+         "number; use 1..10000"},
+        {POL_MAX_NO, "",
+         "policy seq=3: max_no \"\": not a whole number; use "
+         "1..10000"},
+        {POL_MAX_NO, "0x10",
+         "policy seq=3: max_no \"0x10\": not a whole "
+         "number; use 1..10000"},
+        {POL_MIN_NO, NULL,
+         "policy seq=3: min_no is NULL; use a whole "
+         "number 1..10000"},
+        {POL_MAX_NO, NULL,
+         "policy seq=3: max_no is NULL; use a whole "
+         "number 1..10000"},
+        {POL_CUR_NO, "abc",
+         "policy seq=3: cur_no \"abc\": not a whole "
+         "number; use a replica count 0 or more, or "
+         "NULL"},
+        {POL_CUR_NO, "-2",
+         "policy seq=3: cur_no \"-2\": out of range; use a "
+         "replica count 0 or more, or NULL"},
+        {POL_CUR_NO, "2147483648",
+         "policy seq=3: cur_no \"2147483648\": out "
+         "of range"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -318,11 +354,15 @@ static void test_bad_seq(void **state)
     expect_fail(r, "policy seq=?: seq is NULL; use a whole number, e.g. 3",
                 false);
     r.col[POL_SEQ] = "abc";
-    expect_fail(r, "policy seq=?: seq \"abc\": not a whole number; use a "
-                   "whole number, e.g. 3", false);
+    expect_fail(r,
+                "policy seq=?: seq \"abc\": not a whole number; use a "
+                "whole number, e.g. 3",
+                false);
     r.col[POL_SEQ] = "2147483648";
-    expect_fail(r, "policy seq=?: seq \"2147483648\": out of range; use a "
-                   "whole number, e.g. 3", false);
+    expect_fail(r,
+                "policy seq=?: seq \"2147483648\": out of range; use a "
+                "whole number, e.g. 3",
+                false);
 }
 
 static void test_thresholds_equal_or_inverted(void **state)
@@ -330,23 +370,29 @@ static void test_thresholds_equal_or_inverted(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_IN_COND] = "70%";
-    expect_fail(r, "policy seq=3: in_cond \"70%\" equals out_cond \"70%\"; "
-                   "in_cond (scale in below) must be below out_cond (scale "
-                   "out above)", false);
+    expect_fail(r,
+                "policy seq=3: in_cond \"70%\" equals out_cond \"70%\"; "
+                "in_cond (scale in below) must be below out_cond (scale "
+                "out above)",
+                false);
     /* equal values in different spellings are still equal */
     r.col[POL_IN_COND] = "70";
     expect_fail(r, "policy seq=3: in_cond \"70\" equals out_cond \"70%\"",
                 true);
     r.col[POL_IN_COND] = "80%";
-    expect_fail(r, "policy seq=3: in_cond \"80%\" is above out_cond \"70%\"; "
-                   "in_cond (scale in below) must be below out_cond (scale "
-                   "out above)", false);
+    expect_fail(r,
+                "policy seq=3: in_cond \"80%\" is above out_cond \"70%\"; "
+                "in_cond (scale in below) must be below out_cond (scale "
+                "out above)",
+                false);
     r = good_row();
     r.col[POL_COND_ITEM] = "mem_usage";
     r.col[POL_OUT_COND] = "1MiB";
     r.col[POL_IN_COND] = "1048576";
-    expect_fail(r, "policy seq=3: in_cond \"1048576\" equals out_cond "
-                   "\"1MiB\"", true);
+    expect_fail(r,
+                "policy seq=3: in_cond \"1048576\" equals out_cond "
+                "\"1MiB\"",
+                true);
     /* just below is fine */
     r.col[POL_IN_COND] = "1048575";
     struct policy p;
@@ -359,17 +405,21 @@ static void test_unknown_cond_item(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_COND_ITEM] = "cpu";
-    expect_fail(r, "policy seq=3: cond_item \"cpu\": unknown metric; use "
-                   "one of cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, "
-                   "mem_ratio, net_read, net_write, blk_read, blk_write, "
-                   "net_read_rate, net_write_rate, blk_read_rate, "
-                   "blk_write_rate, pids", false);
+    expect_fail(r,
+                "policy seq=3: cond_item \"cpu\": unknown metric; use "
+                "one of cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, "
+                "mem_ratio, net_read, net_write, blk_read, blk_write, "
+                "net_read_rate, net_write_rate, blk_read_rate, "
+                "blk_write_rate, pids",
+                false);
     r.col[POL_COND_ITEM] = NULL;
     expect_fail(r, "policy seq=3: cond_item is NULL; use one of cpu_ratio, ",
                 true);
     r.col[POL_COND_ITEM] = "cpu_ratio; drop table das";
-    expect_fail(r, "policy seq=3: cond_item \"cpu_ratio; drop table das\": "
-                   "unknown metric", true);
+    expect_fail(r,
+                "policy seq=3: cond_item \"cpu_ratio; drop table das\": "
+                "unknown metric",
+                true);
 }
 
 static void test_bad_durations(void **state)
@@ -379,23 +429,31 @@ static void test_bad_durations(void **state)
         const char *val;
         const char *want;
     } cases[] = {
-        {POL_OUT_DURATION, "500ms", "policy seq=3: out_duration \"500ms\": "
-                                    "shorter than 1s; use 30s, 10m, 1h30m "
-                                    "or 2d"},
-        {POL_IN_DURATION, "0s", "policy seq=3: in_duration \"0s\": shorter "
-                                "than 1s; use 30s, 10m, 1h30m or 2d"},
-        {POL_IN_DURATION, "32d", "policy seq=3: in_duration \"32d\": longer "
-                                 "than 31d; use 30s, 10m, 1h30m or 2d"},
-        {POL_OUT_DURATION, NULL, "policy seq=3: out_duration is NULL; use "
-                                 "30s, 10m, 1h30m or 2d"},
-        {POL_OUT_DURATION, "", "policy seq=3: out_duration \"\": empty; use "
-                               "30s, 10m, 1h30m or 2d"},
-        {POL_OUT_DURATION, "10x", "policy seq=3: out_duration \"10x\": "
-                                  "unknown unit \"x\""},
-        {POL_IN_DURATION, "-5m", "policy seq=3: in_duration \"-5m\": a "
-                                 "duration cannot be negative"},
-        {POL_IN_DURATION, "5m10m", "policy seq=3: in_duration \"5m10m\": "
-                                   "unit m repeated"},
+        {POL_OUT_DURATION, "500ms",
+         "policy seq=3: out_duration \"500ms\": "
+         "shorter than 1s; use 30s, 10m, 1h30m "
+         "or 2d"},
+        {POL_IN_DURATION, "0s",
+         "policy seq=3: in_duration \"0s\": shorter "
+         "than 1s; use 30s, 10m, 1h30m or 2d"},
+        {POL_IN_DURATION, "32d",
+         "policy seq=3: in_duration \"32d\": longer "
+         "than 31d; use 30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, NULL,
+         "policy seq=3: out_duration is NULL; use "
+         "30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, "",
+         "policy seq=3: out_duration \"\": empty; use "
+         "30s, 10m, 1h30m or 2d"},
+        {POL_OUT_DURATION, "10x",
+         "policy seq=3: out_duration \"10x\": "
+         "unknown unit \"x\""},
+        {POL_IN_DURATION, "-5m",
+         "policy seq=3: in_duration \"-5m\": a "
+         "duration cannot be negative"},
+        {POL_IN_DURATION, "5m10m",
+         "policy seq=3: in_duration \"5m10m\": "
+         "unit m repeated"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -410,12 +468,16 @@ static void test_missing_service(void **state)
     struct pol_row r = good_row();
     (void)state;
     r.col[POL_SERVICE_ID] = NULL;
-    expect_fail(r, "policy seq=3: service_id is NULL; use a service name or "
-                   "id: letters, digits, '_', '.' and '-', starting with a "
-                   "letter or digit, at most 63 bytes", false);
+    expect_fail(r,
+                "policy seq=3: service_id is NULL; use a service name or "
+                "id: letters, digits, '_', '.' and '-', starting with a "
+                "letter or digit, at most 63 bytes",
+                false);
     r.col[POL_SERVICE_ID] = "";
-    expect_fail(r, "policy seq=3: service_id \"\": empty; use a service name "
-                   "or id", true);
+    expect_fail(r,
+                "policy seq=3: service_id \"\": empty; use a service name "
+                "or id",
+                true);
 }
 
 static void test_hostile_service_ids(void **state)
@@ -524,6 +586,201 @@ static void test_small_err_buffer(void **state)
     assert_int_equal(pol_parse(&r, &p, NULL, 0), -1);
 }
 
+/* ---- policies from service labels ------------------------------------------
+ */
+
+#define SID "k3j9x2m4n5p6q7r8s9t0u1v2w"
+
+/* Parses labels of service "web" (id SID, 3 replicas): 0 or -1, err. */
+static int parse_labels(const struct pol_label *l, size_t n, struct policy *p,
+                        char *err, size_t errlen)
+{
+    return pol_parse_labels("web", SID, 3, l, n, p, err, errlen);
+}
+
+static void expect_label_fail(const struct pol_label *l, size_t n,
+                              const char *want)
+{
+    struct policy p;
+    char err[512] = "";
+    if (parse_labels(l, n, &p, err, sizeof err) != -1)
+        fail_msg("labels accepted; expected: %s", want);
+    if (strcmp(err, want) != 0)
+        fail_msg("\n got  %s\n want %s", err, want);
+}
+
+static void test_labels_defaults(void **state)
+{
+    const struct pol_label l[] = {{"das.max_no", "5", false},
+                                  {"com.example.team", "web", false}};
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    assert_int_equal(parse_labels(l, 2, &p, err, sizeof err), 0);
+    assert_int_equal(p.source, POL_SRC_LABELS);
+    assert_string_equal(pol_source_names[p.source], "labels");
+    assert_int_equal(p.min_no, 1);
+    assert_int_equal(p.max_no, 5);
+    assert_int_equal(p.cur_no, 3); /* the service's replicas */
+    assert_string_equal(p.metric->field, "cpu_ratio");
+    assert_true(p.out_cond == 70.0);
+    assert_true(p.in_cond == 30.0);
+    assert_int_equal(p.out_ms, 120000);
+    assert_int_equal(p.in_ms, 300000);
+    assert_int_equal(p.mode, POL_MODE_AUTO);
+    assert_int_equal(p.warmup_ms, 30000);
+    assert_string_equal(p.service_id, SID);
+    assert_int_equal(p.seq, pol_label_seq(SID));
+    /* a table row is POL_SRC_TABLE */
+    struct pol_row r = good_row();
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.source, POL_SRC_TABLE);
+    /* the defaults are those of the column list, for labels only */
+    assert_false(pol_col_label[POL_SEQ]);
+    assert_false(pol_col_label[POL_CUR_NO]);
+    assert_false(pol_col_label[POL_SERVICE_ID]);
+    assert_null(pol_col_label_default[POL_MAX_NO]);
+    assert_string_equal(pol_col_label_default[POL_OUT_DURATION], "2m");
+}
+
+static void test_labels_all(void **state)
+{
+    const struct pol_label l[] = {{"das.min_no", "2", false},
+                                  {"das.max_no", "10", false},
+                                  {"das.cond_item", "mem_ratio", false},
+                                  {"das.out_cond", "80", false},
+                                  {"das.in_cond", "20%", false},
+                                  {"das.out_duration", "1m", false},
+                                  {"das.in_duration", "10m", false},
+                                  {"das.scale_mode", "step", false},
+                                  {"das.warmup", "0s", false}};
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    assert_int_equal(parse_labels(l, 9, &p, err, sizeof err), 0);
+    assert_int_equal(p.min_no, 2);
+    assert_int_equal(p.max_no, 10);
+    assert_string_equal(p.metric->field, "mem_ratio");
+    assert_true(p.out_cond == 80.0);
+    assert_true(p.in_cond == 20.0);
+    assert_int_equal(p.out_ms, 60000);
+    assert_int_equal(p.in_ms, 600000);
+    assert_int_equal(p.mode, POL_MODE_STEP);
+    assert_int_equal(p.warmup_ms, 0);
+}
+
+/* A bad label: the same words as a bad row, naming the service and the
+ * label key instead of the seq and the column. */
+static void test_labels_bad(void **state)
+{
+    struct pol_label l[2] = {{"das.max_no", "5", false},
+                             {"das.out_cond", "70 percent", false}};
+    struct pol_row r = good_row();
+    struct policy p;
+    char rowerr[512], want[600];
+    (void)state;
+    /* the same value in a row gives the same explanation */
+    r.col[POL_OUT_COND] = "70 percent";
+    assert_int_equal(pol_parse(&r, &p, rowerr, sizeof rowerr), -1);
+    assert_contains(rowerr, "policy seq=3: out_cond \"70 percent\": ");
+    snprintf(want, sizeof want, "service web: label das.out_cond: %s",
+             rowerr + strlen("policy seq=3: out_cond "));
+    expect_label_fail(l, 2, want);
+
+    l[1] = (struct pol_label){"das.out_duration", "10", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.out_duration: \"10\": a bare "
+                      "number is not a duration; use 30s, 10m, 1h30m or 2d");
+    l[1] = (struct pol_label){"das.min_no", "7", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.min_no: 7 is above max_no 5; "
+                      "use 1 <= min_no <= max_no");
+    l[1] = (struct pol_label){"das.in_cond", "80%", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.in_cond: \"80%\" is above "
+                      "out_cond \"70%\"; in_cond (scale in below) must be "
+                      "below out_cond (scale out above)");
+    l[1] = (struct pol_label){"das.cond_item", "cpu", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.cond_item: \"cpu\": unknown "
+                      "metric; use one of cpu_ratio, cpu_limit_ratio, "
+                      "mem_usage, mem_limit, mem_ratio, net_read, net_write, "
+                      "blk_read, blk_write, net_read_rate, net_write_rate, "
+                      "blk_read_rate, blk_write_rate, pids");
+    l[1] = (struct pol_label){"das.scale_mode", "fast", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.scale_mode: \"fast\": unknown; "
+                      "use auto (sized to the load, the default) or step "
+                      "(the seed's +1/-1)");
+    l[1] = (struct pol_label){"das.warmup", "2h", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.warmup: \"2h\": longer than "
+                      "1h; use 0s to 1h");
+    l[1] = (struct pol_label){"das.out_cond", "1234567", true};
+    expect_label_fail(l, 2,
+                      "service web: label das.out_cond: value too long; see "
+                      "`das policy add --help` for the forms accepted");
+    /* an empty label (`--label das.max_no`) */
+    l[0] = (struct pol_label){"das.max_no", "", false};
+    l[1] = (struct pol_label){"x", "y", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.max_no: \"\": not a whole "
+                      "number; use 1..10000");
+    l[0] = (struct pol_label){"das.max_no", "20000", false};
+    expect_label_fail(l, 2,
+                      "service web: label das.max_no: \"20000\": out of "
+                      "range; use 1..10000 replicas");
+}
+
+/* A typo is not a default; seq, cur_no and service_id are not labels; a
+ * policy needs das.max_no. */
+static void test_labels_unknown_and_missing(void **state)
+{
+    struct pol_label l[2] = {{"das.max_no", "5", false},
+                             {"das.out_cnd", "80%", false}};
+    (void)state;
+    const char *list = "use das.min_no, das.max_no, das.cond_item, "
+                       "das.out_cond, das.in_cond, das.out_duration, "
+                       "das.in_duration, das.scale_mode, das.warmup";
+    char want[600];
+    snprintf(want, sizeof want,
+             "service web: label \"das.out_cnd\": "
+             "unknown; %s",
+             list);
+    expect_label_fail(l, 2, want);
+    const char *notlabels[] = {"das.seq", "das.cur_no", "das.service_id",
+                               "das.", "das.MAX_NO"};
+    for (size_t i = 0; i < sizeof notlabels / sizeof notlabels[0]; i++) {
+        l[1] = (struct pol_label){notlabels[i], "1", false};
+        snprintf(want, sizeof want, "service web: label \"%s\": unknown; %s",
+                 notlabels[i], list);
+        expect_label_fail(l, 2, want);
+    }
+    l[0] = (struct pol_label){"das.out_cond", "80%", false};
+    expect_label_fail(l, 1,
+                      "service web: label das.max_no: is missing: a service "
+                      "has a label policy when it sets it");
+    assert_true(pol_labels_have_policy(l, 1));
+    l[0] = (struct pol_label){"dasx.max_no", "5", false};
+    l[1] = (struct pol_label){"com.docker.stack.namespace", "app", false};
+    assert_false(pol_labels_have_policy(l, 2));
+    assert_false(pol_labels_have_policy(NULL, 0));
+}
+
+/* The label seq: stable, negative (never a `das policy add` seq), an int4
+ * (das_events.seq), different for different services. */
+static void test_label_seq(void **state)
+{
+    (void)state;
+    long a = pol_label_seq(SID), b = pol_label_seq("k3j9x2m4n5p6q7r8s9t0u1v2x");
+    assert_int_equal(a, pol_label_seq(SID));
+    assert_true(a < 0 && a >= -2147483647L - 1);
+    assert_true(b < 0 && b >= -2147483647L - 1);
+    assert_true(a != b);
+    /* FNV-1a of "" is 2166136261 = 0x811c9dc5: 31 bits 0x011c9dc5 */
+    assert_int_equal(pol_label_seq(""), -1L - 0x011c9dc5L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +804,11 @@ int main(void)
         cmocka_unit_test(test_service_ref_check),
         cmocka_unit_test(test_first_problem_reported),
         cmocka_unit_test(test_small_err_buffer),
+        cmocka_unit_test(test_labels_defaults),
+        cmocka_unit_test(test_labels_all),
+        cmocka_unit_test(test_labels_bad),
+        cmocka_unit_test(test_labels_unknown_and_missing),
+        cmocka_unit_test(test_label_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Authentication and TLS on real servers (issue 9, SECURITY.md "Secrets"):
+#  * an influxd of the test's own with auth-enabled and https-enabled
+#    (certificates made here with openssl): ds writes as a user that may
+#    only write, das reads and writes as its own user, each with a password
+#    file and the CA given by --influx-ca; the certificate is verified (a
+#    wrong CA is refused, and the message says it is the certificate);
+#  * the bed's PostgreSQL with TLS on and a password login that pg_hba
+#    accepts only over TLS (scram-sha-256): das reaches it with
+#    sslmode=verify-full and the password from PGPASSFILE; a wrong CA and
+#    a wrong password each fail with a message naming the cause, never the
+#    password;
+#  * with all of it, ds and das scale a real service on real points;
+#  * no password in any log line, in /proc/PID/cmdline or
+#    /proc/PID/environ of the running ds and das.
+# Not here (SECURITY.md says so): the Docker engine over TLS.
+# shellcheck disable=SC2317  # functions run through wait_until
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_ds"
+need_bin "$bin_das"
+command -v openssl >/dev/null || fail "openssl is not installed"
+tb_up
+
+# --- certificates -------------------------------------------------------------
+C=$TB_TMP/certs
+mkdir -p "$C"
+mkca() { # NAME
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=das test $1" \
+    -keyout "$C/$1.key" -out "$C/$1.pem" 2>"$C/$1.err" || fail "openssl CA $1: $(cat "$C/$1.err")"
+}
+mkca ca
+mkca wrongca
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$C/server.key" \
+  -out "$C/server.csr" 2>"$C/server.err" || fail "openssl server key: $(cat "$C/server.err")"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$C/san.ext"
+openssl x509 -req -in "$C/server.csr" -CA "$C/ca.pem" -CAkey "$C/ca.key" -CAcreateserial \
+  -days 2 -extfile "$C/san.ext" -out "$C/server.pem" 2>"$C/server.err" ||
+  fail "openssl server certificate: $(cat "$C/server.err")"
+ok "a CA, a server certificate for 127.0.0.1 signed by it, and a second (wrong) CA"
+
+# The passwords: none may ever show up where it should not.
+PW_ADMIN=adm-Zq81-pw
+PW_DS=ds-Kf27-secret
+PW_DAS=das-Wm53-secret
+PW_PG=pg-Rt64-secret
+SECRETS=("$PW_ADMIN" "$PW_DS" "$PW_DAS" "$PW_PG")
+printf '%s\n' "$PW_DS" >"$C/ds.pw"
+printf '%s\n' "$PW_DAS" >"$C/das.pw"
+chmod 600 "$C/ds.pw" "$C/das.pw"
+
+# --- influxd with auth and https ------------------------------------------------
+I=$TB_TMP/influx-tls
+mkdir -p "$I/meta" "$I/data" "$I/wal"
+IPORT=$((20000 + RANDOM % 20000))
+RPORT=$((IPORT + 1))
+awk -v http="127.0.0.1:$IPORT" -v rpc="127.0.0.1:$RPORT" -v dir="$I" -v crt="$C/server.pem" -v key="$C/server.key" '
+  /^\[/ { sect = $0; gsub(/[\[\] ]/, "", sect) }
+  sect == "" && /^ *bind-address *=/ { printf "bind-address = \"%s\"\n", rpc; next }
+  sect == "meta" && /^ *dir *=/ { printf "  dir = \"%s/meta\"\n", dir; next }
+  sect == "data" && /^ *dir *=/ { printf "  dir = \"%s/data\"\n", dir; next }
+  sect == "data" && /^ *wal-dir *=/ { printf "  wal-dir = \"%s/wal\"\n", dir; next }
+  sect == "http" && /^ *bind-address *=/ { printf "  bind-address = \"%s\"\n", http; next }
+  sect == "http" && /^ *auth-enabled *=/ { print "  auth-enabled = true"; next }
+  sect == "http" && /^ *https-enabled *=/ { print "  https-enabled = true"; next }
+  sect == "http" && /^ *https-certificate *=/ { printf "  https-certificate = \"%s\"\n", crt; next }
+  sect == "http" && /^ *https-private-key *=/ { printf "  https-private-key = \"%s\"\n", key; next }
+  { print }' "$TESTBED_INFLUX_CONFIG" >"$I/influxd.conf"
+for k in auth-enabled https-enabled https-certificate https-private-key; do
+  grep -q "^ *$k = " "$I/influxd.conf" || fail "influxd.conf: could not set $k (influxd config changed?)"
+done
+bg_run "$I/influxd.log" /usr/bin/influxd -config "$I/influxd.conf"
+IURL=https://127.0.0.1:$IPORT
+ping_tls() { [[ "$(curl -s --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$IURL/ping")" == 204 ]]; }
+wait_until 30 ping_tls || fail "influxd with https did not answer: $(tail -5 "$I/influxd.log")"
+iq() { # USER:PASSWORD QUERY (the test's own curl; the programs under test get files)
+  curl -sS --cacert "$C/ca.pem" -u "$1" -XPOST "$IURL/query" --data-urlencode "q=$2"
+}
+out=$(curl -sS --cacert "$C/ca.pem" -XPOST "$IURL/query" \
+  --data-urlencode "q=CREATE USER admin WITH PASSWORD '$PW_ADMIN' WITH ALL PRIVILEGES")
+[[ "$out" != *error* ]] || fail "CREATE USER admin: $out"
+for q in "CREATE DATABASE docker" "CREATE USER ds WITH PASSWORD '$PW_DS'" "GRANT WRITE ON docker TO ds" \
+  "CREATE USER das WITH PASSWORD '$PW_DAS'" "GRANT ALL ON docker TO das"; do
+  out=$(iq "admin:$PW_ADMIN" "$q")
+  [[ "$out" != *error* ]] || fail "$q: $out"
+done
+assert_contains "$(curl -sS --cacert "$C/ca.pem" -XPOST "$IURL/query?db=docker" --data-urlencode 'q=SHOW MEASUREMENTS')" \
+  "authentication" "influxd refuses a query without credentials (auth is on)"
+ok "influxd over https with auth: users ds (write only) and das"
+
+# --- PostgreSQL with TLS and a password login ------------------------------------
+PGD=$TESTBED_PG_DATA
+cp "$C/server.pem" "$PGD/das-test.crt"
+cp "$C/server.key" "$PGD/das-test.key"
+chown postgres "$PGD/das-test.crt" "$PGD/das-test.key"
+chmod 600 "$PGD/das-test.key"
+{
+  echo "hostssl doc das_pg 127.0.0.1/32 scram-sha-256"
+  echo "host doc das_pg 127.0.0.1/32 reject"
+  cat "$PGD/pg_hba.conf"
+} >"$TB_TMP/pg_hba.conf"
+cat "$TB_TMP/pg_hba.conf" >"$PGD/pg_hba.conf"
+psql_doc "ALTER SYSTEM SET ssl_cert_file = 'das-test.crt'" >/dev/null
+psql_doc "ALTER SYSTEM SET ssl_key_file = 'das-test.key'" >/dev/null
+psql_doc "ALTER SYSTEM SET ssl = on" >/dev/null
+psql_doc "SET password_encryption = 'scram-sha-256'; CREATE ROLE das_pg LOGIN PASSWORD '$PW_PG'" >/dev/null
+psql_doc "GRANT ALL ON SCHEMA public TO das_pg" >/dev/null
+psql_doc "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+printf '127.0.0.1:%s:doc:das_pg:%s\n' "$TESTBED_PG_PORT" "$PW_PG" >"$C/pgpass"
+printf '127.0.0.1:%s:doc:das_pg:%s\n' "$TESTBED_PG_PORT" "not-the-password" >"$C/pgpass.wrong"
+chmod 600 "$C/pgpass" "$C/pgpass.wrong"
+PGURL="postgresql://das_pg@127.0.0.1:$TESTBED_PG_PORT/doc?sslmode=verify-full&sslrootcert=$C/ca.pem"
+PGURL_WRONGCA="postgresql://das_pg@127.0.0.1:$TESTBED_PG_PORT/doc?sslmode=verify-full&sslrootcert=$C/wrongca.pem"
+PGURL_PLAIN="postgresql://das_pg@127.0.0.1:$TESTBED_PG_PORT/doc?sslmode=disable"
+
+# --- das and ds with all of it ---------------------------------------------------
+export DAS_INFLUX_URL=$IURL DAS_INFLUX_CA=$C/ca.pem DAS_POLICY_DB=$PGURL PGPASSFILE=$C/pgpass
+DAS_AUTH=(--influx-user das --influx-password-file "$C/das.pw")
+out=$("$bin_das" policy add web --seq 1 --mode step --min 1 --max 2 --item cpu_ratio --out 5% \
+  --in 1% --out-for 10s --in-for 10s --warmup 0s 2>&1) || fail "das policy add over verify-full TLS: $out"
+ok "das policy add: PostgreSQL over TLS (verify-full), password from PGPASSFILE"
+dk service create --detach --name web --replicas 1 --limit-cpu 0.1 \
+  --stop-grace-period 1s "$TESTBED_IMAGE" sh -c 'while :; do :; done' >/dev/null 2>"$TB_TMP/create.err" ||
+  fail "service create: $(cat "$TB_TMP/create.err")"
+WEB=$(dk service inspect -f '{{.ID}}' web)
+bg_run "$TB_TMP/ds.log" "$bin_ds" --node node1 --interval 1s --influx-user ds --influx-password-file "$C/ds.pw"
+DS_PID=$!
+bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s "${DAS_AUTH[@]}"
+DAS_PID=$!
+replicas_is() { [[ "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' web)" == "$1" ]]; }
+wait_until 90 replicas_is 2 ||
+  fail "web was not scaled out: ds: $(tail -3 "$TB_TMP/ds.log") das: $(tail -3 "$TB_TMP/das.log")"
+ok "ds wrote over https as a write-only user, das read it and scaled web 1 → 2 (store over TLS)"
+n=$(iq "admin:$PW_ADMIN" "SELECT count(cpu_ratio) FROM docker.autogen.docker WHERE service = '$WEB'" |
+  python3 -c 'import json, sys; s = json.load(sys.stdin)["results"][0].get("series"); print(s[0]["values"][0][1] if s else 0)')
+assert_ge "$n" 5 "the https influxd holds ds's points for web ($n)"
+assert_eq "$(psql_doc "select from_no || '>' || to_no from das_events where seq = 1 and action = 'scale-out'")" "1>2" \
+  "das_events (written as das_pg over TLS): 1>2"
+
+# --- what is refused, and how it says so ----------------------------------------
+out=$("$bin_das" status --ds-interval 1s --influx-ca "$C/wrongca.pem" "${DAS_AUTH[@]}" 2>&1) && fail "das status trusted a certificate the given CA did not sign"
+assert_contains "$out" "certificate" "das with the wrong CA for InfluxDB: the message names the certificate"
+echo "$out" >"$TB_TMP/refused.log"
+out=$("$bin_ds" --once --node node1 --influx-ca "$C/wrongca.pem" --influx-user ds --influx-password-file "$C/ds.pw" 2>&1) &&
+  fail "ds --once trusted a certificate the given CA did not sign"
+assert_contains "$out" "certificate" "ds with the wrong CA for InfluxDB: the message names the certificate"
+echo "$out" >>"$TB_TMP/refused.log"
+out=$("$bin_das" status --ds-interval 1s --influx-user das --influx-password-file "$C/ds.pw" 2>&1) && fail "das status read with ds's (write-only) credentials"
+echo "$out" >>"$TB_TMP/refused.log"
+out=$(DAS_POLICY_DB=$PGURL_WRONGCA "$bin_das" policy list 2>&1) && fail "das trusted the store's certificate with the wrong CA"
+assert_contains "$out" "certificate verify failed" "the store with the wrong CA: the message says the certificate failed"
+echo "$out" >>"$TB_TMP/refused.log"
+out=$(PGPASSFILE=$C/pgpass.wrong "$bin_das" policy list 2>&1) && fail "das logged in with a wrong password"
+assert_contains "$out" 'password authentication failed for user "das_pg"' "a wrong store password: the message says so"
+echo "$out" >>"$TB_TMP/refused.log"
+out=$(DAS_POLICY_DB=$PGURL_PLAIN "$bin_das" policy list 2>&1) && fail "das logged in without TLS where pg_hba asks for it"
+assert_contains "$out" 'das_pg' "the store without TLS: refused by pg_hba"
+echo "$out" >>"$TB_TMP/refused.log"
+
+grep -v '^$' "$TB_TMP/refused.log" | cut -c1-300 | sed 's/^/  refused: /'
+assert_contains "$(cat "$TB_TMP/refused.log")" "HTTP 401: authorization failed" "das with ds's write-only InfluxDB user: refused by influxd, and das says so"
+
+# --- no password anywhere it should not be ---------------------------------------
+for pid in "$DS_PID" "$DAS_PID"; do
+  pid_alive "$pid" || fail "process $pid is gone"
+done
+leaks=0
+for s in "${SECRETS[@]}"; do
+  for f in "$TB_TMP/ds.log" "$TB_TMP/das.log" "$TB_TMP/refused.log" \
+    /proc/"$DS_PID"/cmdline /proc/"$DS_PID"/environ /proc/"$DAS_PID"/cmdline /proc/"$DAS_PID"/environ; do
+    if grep -qaF -- "$s" "$f"; then
+      echo "leak: a test password in $f" >&2
+      leaks=$((leaks + 1))
+    fi
+  done
+done
+assert_eq "$leaks" 0 "no test password in ds's or das's logs, error messages, /proc/PID/cmdline or /proc/PID/environ"
+# the grep finds what is there: the files hold the passwords' neighbours
+assert_contains "$(tr '\0' ' ' </proc/"$DAS_PID"/environ)" "PGPASSFILE=$C/pgpass" "(das's environ was read: it names the password file, not the password)"
+finish
