@@ -61,21 +61,21 @@ void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
     }
 }
 
-static const char *agg_service(const struct infl_agg *a)
+static const char *agg_service(const struct win_agg *a)
 {
     return a->service;
 }
 
 static int agg_cmp(const void *pa, const void *pb)
 {
-    const struct infl_agg *a = pa, *b = pb;
+    const struct win_agg *a = pa, *b = pb;
     int c = strcmp(agg_service(a), agg_service(b));
     if (c)
         return c;
     return strcmp(a->container, b->container);
 }
 
-void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n)
+void cyc_index_init(struct cyc_index *ix, struct win_agg *rows, size_t n)
 {
     ix->rows = rows;
     ix->n = n;
@@ -101,7 +101,7 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
     int64_t fresh_ms = now_ms - 2 * ds_interval_ms;
     for (size_t i = lo;
          i < ix->n && !strcmp(agg_service(&ix->rows[i]), service_id); i++) {
-        const struct infl_agg *a = &ix->rows[i];
+        const struct win_agg *a = &ix->rows[i];
         if (young && young(a->container, young_arg)) {
             w->warming++;
             continue;

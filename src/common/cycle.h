@@ -1,5 +1,5 @@
 /* The pure parts of a das cycle (DESIGN.md §4): grouping policies into the
- * distinct (cond_item, duration) pairs that each cost one InfluxDB query,
+ * distinct (cond_item, duration) pairs that each cost one metrics-store query,
  * folding per-container aggregates into a service's window, and describing
  * a window's coverage for people. No I/O, no clock reads. */
 #ifndef DAS_CYCLE_H
@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 #include "decide.h"
-#include "influx.h"
+#include "metrics.h"
 
-/* One InfluxDB query of a cycle: a metric field over a window length. */
+/* One metrics-store query of a cycle: a metric field over a window length. */
 struct cyc_pair {
     const char *field; /* points at the policy's metric table entry */
     int64_t dur_ms;
@@ -48,18 +48,17 @@ void cyc_window_add(struct dec_window *w, const struct cyc_ctr *c,
 /* Aggregates of one query, sorted by service so each policy finds its
  * rows by binary search (a cycle over 1,000 policies stays cheap). */
 struct cyc_index {
-    struct infl_agg *rows; /* sorted in place; owned by the caller */
+    struct win_agg *rows; /* sorted in place; owned by the caller */
     size_t n;
 };
 /* Sorts rows by service tag (then container). */
-void cyc_index_init(struct cyc_index *ix, struct infl_agg *rows, size_t n);
+void cyc_index_init(struct cyc_index *ix, struct win_agg *rows, size_t n);
 /* Builds the window of service_id from the index: start = now − dur.
  * Containers that young() says are younger than the policy's warm-up are
  * left out and counted in w->warming (young NULL: none are). */
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      bool (*young)(const char *container,
-                                                  void *arg),
+                      bool (*young)(const char *container, void *arg),
                       void *young_arg, struct dec_window *w);
 
 /* How much of a window is covered, in words: "10m/10m" when covered (rule

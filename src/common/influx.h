@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 /* ---- points and line protocol ------------------------------------------ */
@@ -279,15 +280,9 @@ bool infl_single_statements(const struct infl *c);
 int infl_query_statements(struct infl *c, const char *const *stmts, size_t n,
                           json_t **result, char *err, size_t errlen) WUR;
 
-struct infl_agg {
-    char service[64];   /* swarm service id tag */
-    char container[16]; /* container tag (12 hex chars) */
-    double mean;
-    long count;
-    int64_t first_ms, last_ms; /* times of the earliest and latest point */
-    double last;               /* the latest point's value */
-    double max;                /* the highest point's value */
-};
+/* The window aggregate is backend-neutral (metrics.h); InfluxDB's name for
+ * it stays as an alias so its callers keep compiling. */
+#define infl_agg win_agg
 
 /* A full 64-hex container tag counts as its first 12 characters (the short
  * id). One HTTP request for a metric field over [start_ms, end_ms): per

@@ -202,7 +202,7 @@ static void print_header(FILE *f, const struct das_eval *ev,
         const char *err;
     } deps[3] = {{"policy store", ev->store_ok, ev->store_err},
                  {"docker", ev->docker_ok, ev->docker_err},
-                 {"influxdb", ev->influx_ok, ev->influx_err}};
+                 {ev->metrics_dep, ev->influx_ok, ev->influx_err}};
     for (int i = 0; i < 3; i++) {
         char e[300];
         printable(deps[i].err, e, sizeof e);
@@ -348,7 +348,7 @@ static json_t *status_json(const struct das_eval *ev,
         const char *err;
     } deps[3] = {{"policy_store", ev->store_ok, ev->store_err},
                  {"docker", ev->docker_ok, ev->docker_err},
-                 {"influxdb", ev->influx_ok, ev->influx_err}};
+                 {ev->metrics_dep, ev->influx_ok, ev->influx_err}};
     for (int i = 0; i < 3; i++) {
         json_t *d = json_object();
         json_object_set_new(d, "ok", json_boolean(deps[i].ok));

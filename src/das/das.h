@@ -16,6 +16,8 @@ struct das_conf {
     char *influx_db;
     char *influx_user;
     char *influx_password_file;
+    char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
+    char *prometheus_names; /* ds | cadvisor */
     char *influx_ca;
     char *influx_token_file;
     char *influx_statements;
@@ -46,6 +48,13 @@ struct das_conf {
     {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \
      NULL, 0, 0, "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)", \
      &(c)->influx_password_file},                                              \
+    {"--prometheus-url", "DAS_PROMETHEUS_URL", CFG_STR, NULL, NULL, 0, 0,     \
+     "read the windows from this Prometheus server instead of InfluxDB",     \
+     &(c)->prometheus_url},                                                    \
+    {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
+     "ds|cadvisor", 0, 0,                                                      \
+     "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
+     &(c)->prometheus_names},                                                  \
     {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,                \
      "CA certificates (PEM) for an https InfluxDB URL (default: the system's)",\
      &(c)->influx_ca},                                                         \

@@ -12,6 +12,7 @@
 #include "hist_influx.h"
 #include "influx.h"
 #include "pg.h"
+#include "prom.h"
 
 bool das_store_none(const struct das_conf *conf)
 {
@@ -155,6 +156,27 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         goto fail;
     }
     infl_set_statements(cl->influx, smode);
+    mstore_influx(&cl->metrics, cl->influx);
+    if (conf->prometheus_url && conf->prometheus_url[0]) {
+        struct http_conf pc;
+        memset(&pc, 0, sizeof pc);
+        pc.url = conf->prometheus_url;
+        pc.connect_timeout_ms = 3000;
+        pc.timeout_ms = 30000;
+        pc.max_body = 256u * 1024u * 1024u;
+        int names = prom_names_parse(conf->prometheus_names);
+        /* a rate's first interval and a limit look back two collections */
+        cl->prom = prom_new(
+            &pc, names < 0 ? PROM_NAMES_DS : (enum prom_names)names,
+            2 * (conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000) +
+                1000,
+            ierr, sizeof ierr);
+        if (!cl->prom) {
+            snprintf(err, errlen, "--prometheus-url: %s", ierr);
+            goto fail;
+        }
+        prom_mstore(&cl->metrics, cl->prom);
+    }
     return 0;
 fail:
     das_clients_close(cl);
@@ -167,6 +189,7 @@ void das_clients_close(struct das_clients *cl)
         return;
     dkr_free(cl->docker);
     infl_free(cl->influx);
+    prom_free(cl->prom);
     pg_close(cl->pg);
     if (cl->influx_password) {
         memset(cl->influx_password, 0, strlen(cl->influx_password));
@@ -346,10 +369,11 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     ev->ds_interval_ms = cl->conf->ds_interval_ms;
     ev->docker_ok = true;
     ev->influx_ok = true;
+    ev->metrics_dep = mstore_dep(&cl->metrics);
 
     struct pg_rowset rows = {0};
     struct cyc_pair *pairs = NULL;
-    struct infl_agg **aggs = NULL;
+    struct win_agg **aggs = NULL;
     size_t *naggs = NULL;
     bool *pair_ok = NULL;
     long *seqs = NULL;
@@ -409,7 +433,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             snprintf(ev->tasks_err, sizeof ev->tasks_err, "%.255s", err);
     }
 
-    /* 3. one InfluxDB query per distinct (cond_item, duration) */
+    /* 3. one metrics-store query per distinct (cond_item, duration) */
     size_t cap = 2 * ev->n + 1, npairs = 0;
     pairs = xcalloc(cap, sizeof *pairs);
     size_t(*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
@@ -427,11 +451,18 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     naggs = xcalloc(npairs ? npairs : 1, sizeof *naggs);
     pair_ok = xcalloc(npairs ? npairs : 1, sizeof *pair_ok);
     struct cyc_index *ix = xcalloc(npairs ? npairs : 1, sizeof *ix);
+    /* a cond_item the store's vocabulary has no metric for (cAdvisor's
+     * pids): those policies get no decision and say why; the others go on */
+    bool *pair_none = xcalloc(npairs ? npairs : 1, sizeof *pair_none);
     for (size_t p = 0; p < npairs; p++) {
+        if (!mstore_supports(&cl->metrics, pairs[p].field, err, sizeof err)) {
+            pair_none[p] = true;
+            continue;
+        }
         ev->queries++;
-        if (infl_query_windows(cl->influx, pairs[p].field,
-                               now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
-                               &naggs[p], err, sizeof err)) {
+        if (mstore_windows(&cl->metrics, pairs[p].field,
+                           now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
+                           &naggs[p], err, sizeof err)) {
             if (ev->influx_ok)
                 snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
             ev->influx_ok = false;
@@ -565,8 +596,20 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             if (pair_ok[pi])
                 cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
                                  ev->ds_interval_ms, young, &ya, &in->in_win);
+            if (pair_none[po] || pair_none[pi]) {
+                set_unavailable(pe, DEC_O_METRICS_DOWN,
+                                mstore_name(&cl->metrics));
+                pe->metrics_ok = false;
+                char e2[400];
+                if (!mstore_supports(&cl->metrics, pe->pol.metric->field, e2,
+                                     sizeof e2))
+                    snprintf(pe->res.reason, sizeof pe->res.reason,
+                             "no decision: %s", e2);
+                continue;
+            }
             if (!pe->metrics_ok) {
-                set_unavailable(pe, DEC_O_METRICS_DOWN, "InfluxDB");
+                set_unavailable(pe, DEC_O_METRICS_DOWN,
+                                mstore_name(&cl->metrics));
                 continue;
             }
         }
@@ -574,6 +617,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         pe->evaluated = true;
     }
     free(pidx);
+    free(pair_none);
     for (size_t p = 0; p < npairs; p++)
         free(aggs[p]);
     free(ix);

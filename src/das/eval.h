@@ -17,6 +17,7 @@
 #include "decide.h"
 #include "docker_svc.h"
 #include "log.h"
+#include "mstore.h"
 #include "policy.h"
 #include "skew.h"
 #include "swarm_tasks.h"
@@ -43,7 +44,10 @@ struct das_sync_seen {
 struct das_clients {
     const struct das_conf *conf;
     struct dkr *docker;
-    struct infl *influx;
+    struct infl *influx;   /* writes (the das measurement); windows too
+                              unless metrics says otherwise */
+    struct mstore metrics; /* where the windows are read from */
+    struct prom *prom;     /* --prometheus-url: the windows' store */
     struct pg *pg;         /* NULL until the store first answers */
     char *influx_password; /* heap; never logged */
     char *influx_token;    /* heap; never logged */
@@ -92,7 +96,9 @@ struct das_eval {
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
-    bool influx_ok; /* every query of this cycle answered */
+    bool influx_ok;          /* every query of this cycle answered (the metrics
+                                store: InfluxDB, or Prometheus) */
+    const char *metrics_dep; /* "influxdb" / "prometheus" */
     char influx_err[256];
     struct dsvc_list services;
     bool tasks_ok; /* GET /tasks answered (warm-up, capacity-bound) */

@@ -22,6 +22,7 @@
 #include "influx.h"
 #include "log.h"
 #include "pg.h"
+#include "prom.h"
 
 static volatile sig_atomic_t run_stop;
 
@@ -115,7 +116,7 @@ static void publish(struct run_state *st)
         "# TYPE das_up gauge\n"
         "das_up{dependency=\"policy_store\"} %d\n"
         "das_up{dependency=\"docker\"} %d\n"
-        "das_up{dependency=\"influxdb\"} %d\n"
+        "das_up{dependency=\"%s\"} %d\n"
         "# HELP das_policies Policy rows by state in the last cycle.\n"
         "# TYPE das_policies gauge\n"
         "das_policies{state=\"valid\"} %lu\n"
@@ -146,10 +147,19 @@ static void publish(struct run_state *st)
         "# TYPE das_clock_offset_seconds gauge\n"
         "das_clock_offset_seconds %.3f\n",
         p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0, p->docker_ok ? 1 : 0,
-        p->influx_ok ? 1 : 0, p->policies - p->bad_policies, p->bad_policies,
-        p->actions[0], p->actions[1], p->actions[2], p->actions[3],
-        p->action_failures, p->influx_queries, p->series_unusable,
-        p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
+        mstore_dep(&st->cl.metrics), p->influx_ok ? 1 : 0,
+        p->policies - p->bad_policies, p->bad_policies, p->actions[0],
+        p->actions[1], p->actions[2], p->actions[3], p->action_failures,
+        p->influx_queries, p->series_unusable, p->last_cycle_s,
+        (double)p->clock_offset_ms / 1000.0);
+    if (st->cl.prom &&
+        buf_printf(&out,
+                   "# HELP das_prometheus_queries_total Prometheus queries "
+                   "sent.\n"
+                   "# TYPE das_prometheus_queries_total counter\n"
+                   "das_prometheus_queries_total %lu\n",
+                   mstore_requests(&st->cl.metrics)))
+        rc = -1;
     if (buf_puts(&out, "# HELP das_policy_outcomes Valid policies by the "
                        "outcome of the last cycle.\n"
                        "# TYPE das_policy_outcomes gauge\n"))
@@ -367,17 +377,23 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
  * they stop, never every cycle. */
 static void watch_unusable(struct run_state *st)
 {
-    struct infl_stats is;
-    infl_get_stats(st->cl.influx, &is);
-    unsigned long now = is.series_unusable - st->pub.series_unusable;
-    st->pub.series_unusable = is.series_unusable;
+    unsigned long total = mstore_unusable(&st->cl.metrics);
+    unsigned long now = total - st->pub.series_unusable;
+    st->pub.series_unusable = total;
     if (now && now != st->unusable_last)
-        log_warn("InfluxDB returned series das cannot use: a service or "
-                 "container tag missing or too long, a value not a number, "
-                 "or no first or last point",
+        log_warn(st->cl.prom
+                     ? "Prometheus returned series das cannot use: a service "
+                       "or container label missing or too long, or no limit "
+                       "for a ratio"
+                     : "InfluxDB returned series das cannot use: a service or "
+                       "container tag missing or too long, a value not a "
+                       "number, or no first or last point",
                  "series=%lu", now);
     else if (!now && st->unusable_last)
-        log_info("every series InfluxDB returned is usable again", "series=0");
+        log_info(st->cl.prom
+                     ? "every series Prometheus returned is usable again"
+                     : "every series InfluxDB returned is usable again",
+                 "series=0");
     st->unusable_last = now;
 }
 
@@ -541,7 +557,8 @@ static int cycle(struct run_state *st)
     das_evaluate(&st->cl, das_now_ms(), &ev);
     watch_dep(&st->c_store, ev.store_ok, "policy_store", ev.store_err);
     watch_dep(&st->c_docker, ev.docker_ok, "docker", ev.docker_err);
-    watch_dep(&st->c_influx, ev.influx_ok, "influxdb", ev.influx_err);
+    watch_dep(&st->c_influx, ev.influx_ok, mstore_dep(&st->cl.metrics),
+              ev.influx_err);
     if (!ev.store_ok || !ev.docker_ok || !ev.influx_ok)
         rc = 1;
     report_bad_rows(st, &ev);
@@ -587,8 +604,8 @@ static int cycle(struct run_state *st)
         snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
                  "Docker engine: %.200s", ev.docker_err);
     else if (!ev.influx_ok)
-        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "InfluxDB: %.200s", ev.influx_err);
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy, "%s: %.200s",
+                 mstore_name(&st->cl.metrics), ev.influx_err);
     publish(st);
 
     log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
@@ -688,12 +705,13 @@ int das_cmd_run(int argc, char **argv)
         dur_format(conf.ds_interval_ms, dsiv, sizeof dsiv);
         log_info("starting",
                  "interval=%s ds_interval=%s dry_run=%s once=%s "
-                 "policies=%s docker=%s influxdb=%s",
+                 "policies=%s docker=%s influxdb=%s prometheus=%s",
                  iv, dsiv, conf.dry_run ? "true" : "false",
                  conf.once ? "true" : "false",
                  das_store_none(&conf) ? "labels" : "table+labels",
                  log_quote(conf.docker_host, q1, sizeof q1),
-                 log_quote(infl_where(st.cl.influx), q2, sizeof q2));
+                 log_quote(infl_where(st.cl.influx), q2, sizeof q2),
+                 st.cl.prom ? prom_where(st.cl.prom) : "none");
     }
 
     struct timespec next;

@@ -13,6 +13,7 @@
 #include "dur.h"
 #include "endpoint.h"
 #include "log.h"
+#include "promexp.h"
 #include "skew.h"
 #include "writer.h"
 
@@ -81,7 +82,48 @@ struct sink {
     struct infl_buffer *buffer; /* InfluxDB: points wait here */
     unsigned long points, encode_errors;
     int64_t clock_corr_ms; /* added to the points' times (skew.h) */
+    /* --listen: this round's latest point per container, for /metrics
+     * (strings are copies: the collector may forget a container) */
+    bool export;
+    struct pexp_ctr *ctrs;
+    size_t nctrs, capctrs;
 };
+
+static void sink_export_reset(struct sink *s)
+{
+    for (size_t i = 0; i < s->nctrs; i++) {
+        free((char *)s->ctrs[i].container);
+        free((char *)s->ctrs[i].service);
+        free((char *)s->ctrs[i].service_name);
+    }
+    s->nctrs = 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void sink_export(struct sink *s, const struct ds_ctr *c,
+                        const struct stats_point *sp)
+{
+    if (s->nctrs == s->capctrs) {
+        s->capctrs = s->capctrs ? 2 * s->capctrs : 64;
+        s->ctrs = xrealloc(s->ctrs, s->capctrs * sizeof *s->ctrs);
+    }
+    struct pexp_ctr *e = &s->ctrs[s->nctrs++];
+    memset(e, 0, sizeof *e);
+    e->node = s->node;
+    e->container = xstrdup(c->short_id);
+    e->service = dup_or_null(c->service_id);
+    e->service_name = dup_or_null(c->service_name);
+    e->pt = *sp;
+    /* c->prev is this round's sample by now */
+    if (c->has_prev && (c->prev.have & STATS_HAVE_CPU)) {
+        e->has_cpu_seconds = true;
+        e->cpu_seconds = (double)c->prev.cpu_usage_ns / 1e9;
+    }
+}
 
 static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
 {
@@ -94,6 +136,8 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
         p.time_ns += s->clock_corr_ms * 1000000;
         infl_point_int(&p, "clock_offset_ms", s->clock_corr_ms);
     }
+    if (s->export)
+        sink_export(s, c, sp);
     if (log_enabled(LOG_DEBUG)) {
         char q[160];
         log_debug(
@@ -114,7 +158,8 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
             return;
         }
         fwrite(s->line.ptr, 1, s->line.len, stdout);
-    } else if (infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
+    } else if (s->buffer &&
+               infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
         s->encode_errors++;
         log_warn("point not encodable", "container=%s err=%s", c->short_id,
                  err);
@@ -141,37 +186,60 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
     memset(&ws, 0, sizeof ws);
     struct infl_stats st = {0};
     struct buf m;
-    buf_init(&m, 64 * 1024);
+    buf_init(&m, 64u * 1024u * 1024u);
     if (writer) {
         ds_writer_stats(writer, &ws);
         st = ws.infl;
     }
-    if (buf_printf(&m,
-                   "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
-                   "# TYPE ds_points_total counter\nds_points_total %lu\n"
-                   "# TYPE ds_points_written_total counter\n"
-                   "ds_points_written_total %lu\n"
-                   "# TYPE ds_points_rejected_total counter\n"
-                   "ds_points_rejected_total %lu\n"
-                   "# TYPE ds_points_buffered gauge\nds_points_buffered %zu\n"
-                   "# TYPE ds_write_failures_total counter\n"
-                   "ds_write_failures_total %lu\n"
-                   "# TYPE ds_containers gauge\nds_containers %zu\n"
-                   "# TYPE ds_round_duration_seconds gauge\n"
-                   "ds_round_duration_seconds %.6f\n"
-                   "# TYPE ds_engine_up gauge\nds_engine_up %d\n"
-                   "# TYPE ds_container_listings_total counter\n"
-                   "ds_container_listings_total %lu\n"
-                   "# TYPE ds_event_polls_total counter\n"
-                   "ds_event_polls_total %lu\n"
-                   "# TYPE ds_clock_offset_seconds gauge\n"
-                   "ds_clock_offset_seconds %.3f\n",
-                   rounds, s->points, st.points_written, st.points_rejected,
-                   ws.buffered, st.write_failures, col->n, round_s,
-                   engine_ok ? 1 : 0, col->listings, col->event_polls,
-                   (double)ws.clock_offset_ms / 1000.0)) {
+    if (buf_printf(
+            &m,
+            "# HELP ds_rounds_total Collection rounds run.\n"
+            "# TYPE ds_rounds_total counter\nds_rounds_total %lu\n"
+            "# HELP ds_points_total Container points collected.\n"
+            "# TYPE ds_points_total counter\nds_points_total %lu\n"
+            "# HELP ds_points_written_total Points InfluxDB took.\n"
+            "# TYPE ds_points_written_total counter\n"
+            "ds_points_written_total %lu\n"
+            "# HELP ds_points_rejected_total Points InfluxDB refused for "
+            "good.\n"
+            "# TYPE ds_points_rejected_total counter\n"
+            "ds_points_rejected_total %lu\n"
+            "# HELP ds_points_buffered Points InfluxDB had not taken after the "
+            "last write.\n"
+            "# TYPE ds_points_buffered gauge\nds_points_buffered %zu\n"
+            "# HELP ds_write_failures_total InfluxDB writes that failed "
+            "and will be retried.\n"
+            "# TYPE ds_write_failures_total counter\n"
+            "ds_write_failures_total %lu\n"
+            "# HELP ds_containers Containers followed.\n"
+            "# TYPE ds_containers gauge\nds_containers %zu\n"
+            "# HELP ds_round_duration_seconds Duration of the last round.\n"
+            "# TYPE ds_round_duration_seconds gauge\n"
+            "ds_round_duration_seconds %.6f\n"
+            "# HELP ds_engine_up 1 when the Docker engine answered the last "
+            "round.\n"
+            "# TYPE ds_engine_up gauge\nds_engine_up %d\n"
+            "# HELP ds_container_listings_total Full container listings "
+            "asked of the engine.\n"
+            "# TYPE ds_container_listings_total counter\n"
+            "ds_container_listings_total %lu\n"
+            "# HELP ds_event_polls_total Engine event polls made.\n"
+            "# TYPE ds_event_polls_total counter\n"
+            "ds_event_polls_total %lu\n"
+            "# HELP ds_clock_offset_seconds InfluxDB's clock minus this "
+            "host's (from its replies' Date; points are stamped by "
+            "InfluxDB's at 5 s or more).\n"
+            "# TYPE ds_clock_offset_seconds gauge\n"
+            "ds_clock_offset_seconds %.3f\n",
+            rounds, s->points, st.points_written, st.points_rejected,
+            ws.buffered, st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
+            col->listings, col->event_polls,
+            (double)ws.clock_offset_ms / 1000.0)) {
         /* 64 KiB is far more than these lines */
     }
+    if (pexp_containers(&m, s->ctrs, s->nctrs))
+        log_warn("/metrics too large: containers left out", "containers=%zu",
+                 s->nctrs);
     /* an unreachable engine or InfluxDB is reported, not a reason to be
      * restarted: only a stalled loop fails /healthz */
     char reason[160];
@@ -233,7 +301,8 @@ static void usage(const struct cfg_opt *opts, size_t n)
     printf("usage: ds [options]\n\n"
            "Every interval, each running container's stats (CPU, memory, "
            "network,\nblock I/O) tagged with node, container and swarm "
-           "service, into InfluxDB.\n\n");
+           "service, into InfluxDB\nand/or on --listen's /metrics for "
+           "Prometheus.\n\n");
     cfg_usage(stdout, opts, n);
 }
 
@@ -260,7 +329,9 @@ int main(int argc, char **argv)
          "DOCKER_CERT_PATH)",
          &conf.docker_host},
         {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
-         NULL, 0, 0, "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",
+         NULL, 0, 0,
+         "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API); none: no InfluxDB "
+         "writes (Prometheus scrapes --listen's /metrics)",
          &conf.influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
          "InfluxDB database", &conf.influx_db},
@@ -325,6 +396,15 @@ int main(int argc, char **argv)
         goto out;
     }
     log_setup("ds", (enum log_level)log_level_parse(conf.log_level));
+    bool influx_off = !strcmp(conf.influx_url, "none");
+    if (influx_off && !conf.to_stdout && !conf.listen) {
+        fprintf(stderr,
+                "ds: bad configuration: --influx-url none writes nowhere: "
+                "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
+                "--stdout\n");
+        status = 2;
+        goto out;
+    }
 
     /* credentials: a file (Docker secret) or the environment, never argv */
     if (conf.influx_password_file) {
@@ -381,7 +461,7 @@ int main(int argc, char **argv)
                      "err=%s", err);
     }
 
-    if (!conf.to_stdout) {
+    if (!conf.to_stdout && !influx_off) {
         const char *user =
             conf.influx_user && conf.influx_user[0] ? conf.influx_user : NULL;
         struct http_conf hc = {.url = conf.influx_url,
@@ -422,6 +502,7 @@ int main(int argc, char **argv)
     }
     sink.node = node;
     sink.to_stdout = conf.to_stdout;
+    sink.export = ep != NULL;
     ds_collector_init(&col, dkr, cg, source);
     col_init = true;
 
@@ -439,7 +520,9 @@ int main(int argc, char **argv)
              dkr_api_version(dkr) ? dkr_api_version(dkr) : "?",
              cg ? (source == DS_SRC_API ? "api" : "cgroup") : "api",
              (long long)conf.interval_ms,
-             conf.to_stdout ? "stdout" : infl_where(infl));
+             conf.to_stdout ? "stdout"
+             : infl         ? infl_where(infl)
+                            : "none");
 
     struct complaint c_engine = {0};
     unsigned long rounds = 0;
@@ -461,6 +544,7 @@ int main(int argc, char **argv)
         double c0 = cpu_seconds();
         if (writer)
             clock_follow(writer, &sink);
+        sink_export_reset(&sink);
         int n = ds_collect(&col, emit, &sink, err, sizeof err);
         if (n < 0) {
             engine_ok = false;
@@ -533,6 +617,8 @@ out:
         ds_collector_cleanup(&col);
     ep_stop(ep);
     infl_buffer_free(sink.buffer);
+    sink_export_reset(&sink);
+    free(sink.ctrs);
     infl_free(infl);
     cg_free(cg);
     if (have_info)

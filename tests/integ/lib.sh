@@ -28,6 +28,9 @@
 #   influx_q QUERY [k=v...]  POST /query?db=docker, prints the JSON
 #   influx_write LINES [precision]  POST /write?db=docker (LINES or stdin)
 #   psql_doc SQL        psql -At against $DAS_POLICY_DB (crate@.../doc)
+#   prom_target NAME ADDR   (bed up with --prometheus) have Prometheus
+#                       scrape http://ADDR/metrics every second
+#   prom_q PROMQL       instant query, prints Prometheus's JSON
 #   feed SID NAME [FIELD [FILE]]  (with bg_run) synthetic points (cpu_ratio
 #                       from $LOAD by default) for a service's containers,
 #                       once a second
@@ -66,7 +69,7 @@ _tb_show_logs() {
   local f
   [[ -n "${DAS_TESTBED_DIR:-}" && -d "${DAS_TESTBED_DIR:-}" ]] || return 0
   for f in "$DAS_TESTBED_DIR"/engine*/dockerd.log "$DAS_TESTBED_DIR/influx/influxd.log" \
-    "$DAS_TESTBED_DIR/pg/postgres.log"; do
+    "$DAS_TESTBED_DIR/pg/postgres.log" "$DAS_TESTBED_DIR/prometheus/prometheus.log"; do
     [[ -s "$f" ]] || continue
     echo "--- last lines of $f" >&2
     tail -n 8 "$f" >&2
@@ -306,6 +309,17 @@ feed() {
     fi
     sleep 1
   done
+}
+
+prom_target() {
+  [[ -n "${TESTBED_PROM_TARGETS:-}" ]] || fail "prom_target: the bed has no Prometheus (tb_up --prometheus)"
+  printf '[{"targets": ["%s"], "labels": {"target": "%s"}}]\n' "$2" "$1" \
+    >"$TESTBED_PROM_TARGETS/$1.json.tmp"
+  mv "$TESTBED_PROM_TARGETS/$1.json.tmp" "$TESTBED_PROM_TARGETS/$1.json"
+}
+
+prom_q() {
+  curl -s --max-time 10 "$TESTBED_PROM_URL/api/v1/query" --data-urlencode "query=$1"
 }
 
 psql_doc() {

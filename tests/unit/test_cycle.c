@@ -75,7 +75,7 @@ static void test_weighted_mean(void **state)
     assert_int_equal(w.fresh, 1); /* b's last point is 60 s old */
 }
 
-static void agg(struct infl_agg *a, const char *svc, const char *ctr,
+static void agg(struct win_agg *a, const char *svc, const char *ctr,
                 double mean, long count, int64_t first, int64_t last)
 {
     memset(a, 0, sizeof *a);
@@ -91,7 +91,7 @@ static void test_index_window(void **state)
 {
     (void)state;
     int64_t now = 1000 * MIN, iv = 2 * S;
-    struct infl_agg rows[5];
+    struct win_agg rows[5];
     agg(&rows[0], "svcb", "c3", 50, 10, now - 20 * S, now - 1 * S);
     agg(&rows[1], "svca", "c1", 80, 10, now - 20 * S, now - 1 * S);
     agg(&rows[2], "svcc", "c5", 1, 10, now - 20 * S, now - 1 * S);

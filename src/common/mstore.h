@@ -1,0 +1,59 @@
+/* The metrics store das reads its windows from: one interface, InfluxDB
+ * behind it (influx.h) and Prometheus beside it (prom.h). das's cycle asks
+ * it once per distinct (metric field, window) pair; what comes back is
+ * backend-neutral (metrics.h), so the decision core knows no client.
+ *
+ * The store is borrowed, not owned: das keeps its InfluxDB client for the
+ * writes (the `das` measurement) whichever store it reads from. */
+#ifndef DAS_MSTORE_H
+#define DAS_MSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "xmalloc.h"
+
+struct mstore_ops {
+    const char *name; /* for messages: "InfluxDB", "Prometheus" */
+    const char *dep;  /* for metrics and status: "influxdb", "prometheus" */
+    /* Per (service, container) aggregates of field over [start_ms,
+     * end_ms): *out heap (free), sorted or not. 0 / -1 + err. */
+    int (*windows)(void *impl, const char *field, int64_t start_ms,
+                   int64_t end_ms, struct win_agg **out, size_t *n, char *err,
+                   size_t errlen);
+    /* false + err when the store has no way to read field (a metric the
+     * vocabulary does not map); NULL: every field is readable. */
+    bool (*supports)(void *impl, const char *field, char *err, size_t errlen);
+    /* Requests sent so far, and series that could not be used. */
+    unsigned long (*requests)(const void *impl);
+    unsigned long (*unusable)(const void *impl);
+};
+
+struct mstore {
+    const struct mstore_ops *ops;
+    void *impl;
+};
+
+/* A store that reads from an InfluxDB client (influx.h). */
+struct infl;
+void mstore_influx(struct mstore *m, struct infl *c);
+
+static inline const char *mstore_name(const struct mstore *m)
+{
+    return m->ops->name;
+}
+static inline const char *mstore_dep(const struct mstore *m)
+{
+    return m->ops->dep;
+}
+int mstore_windows(struct mstore *m, const char *field, int64_t start_ms,
+                   int64_t end_ms, struct win_agg **out, size_t *n, char *err,
+                   size_t errlen) WUR;
+bool mstore_supports(struct mstore *m, const char *field, char *err,
+                     size_t errlen);
+unsigned long mstore_requests(const struct mstore *m);
+unsigned long mstore_unusable(const struct mstore *m);
+
+#endif

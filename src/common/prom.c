@@ -1,0 +1,745 @@
+#include "prom.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* ---- vocabularies ---- */
+
+static const struct prom_map ds_maps[] = {
+    {"cpu_ratio", "ds_container_cpu_usage_ratio", false, 100.0, NULL, NULL,
+     NULL},
+    {"cpu_limit_ratio", "ds_container_cpu_limit_usage_ratio", false, 100.0,
+     NULL, NULL, NULL},
+    {"mem_usage", "ds_container_memory_usage_bytes", false, 1.0, NULL, NULL,
+     NULL},
+    {"mem_limit", "ds_container_memory_limit_bytes", false, 1.0, NULL, NULL,
+     NULL},
+    {"mem_ratio", "ds_container_memory_usage_ratio", false, 100.0, NULL, NULL,
+     NULL},
+    {"net_read", "ds_container_network_receive_bytes_total", false, 1.0, NULL,
+     NULL, NULL},
+    {"net_write", "ds_container_network_transmit_bytes_total", false, 1.0, NULL,
+     NULL, NULL},
+    {"blk_read", "ds_container_blkio_read_bytes_total", false, 1.0, NULL, NULL,
+     NULL},
+    {"blk_write", "ds_container_blkio_write_bytes_total", false, 1.0, NULL,
+     NULL, NULL},
+    {"net_read_rate", "ds_container_network_receive_bytes_total", true, 1.0,
+     NULL, NULL, NULL},
+    {"net_write_rate", "ds_container_network_transmit_bytes_total", true, 1.0,
+     NULL, NULL, NULL},
+    {"blk_read_rate", "ds_container_blkio_read_bytes_total", true, 1.0, NULL,
+     NULL, NULL},
+    {"blk_write_rate", "ds_container_blkio_write_bytes_total", true, 1.0, NULL,
+     NULL, NULL},
+    {"pids", "ds_container_pids", false, 1.0, NULL, NULL, NULL},
+};
+
+static const struct prom_map cadvisor_maps[] = {
+    {"cpu_ratio", "container_cpu_usage_seconds_total", true, 100.0, NULL, NULL,
+     NULL},
+    {"cpu_limit_ratio", "container_cpu_usage_seconds_total", true, 100.0,
+     "container_spec_cpu_quota", "container_spec_cpu_period", NULL},
+    {"mem_usage", "container_memory_working_set_bytes", false, 1.0, NULL, NULL,
+     NULL},
+    {"mem_limit", "container_spec_memory_limit_bytes", false, 1.0, NULL, NULL,
+     NULL},
+    {"mem_ratio", "container_memory_working_set_bytes", false, 100.0,
+     "container_spec_memory_limit_bytes", NULL, NULL},
+    {"net_read", "container_network_receive_bytes_total", false, 1.0, NULL,
+     NULL, NULL},
+    {"net_write", "container_network_transmit_bytes_total", false, 1.0, NULL,
+     NULL, NULL},
+    {"blk_read", "container_fs_reads_bytes_total", false, 1.0, NULL, NULL,
+     NULL},
+    {"blk_write", "container_fs_writes_bytes_total", false, 1.0, NULL, NULL,
+     NULL},
+    {"net_read_rate", "container_network_receive_bytes_total", true, 1.0, NULL,
+     NULL, NULL},
+    {"net_write_rate", "container_network_transmit_bytes_total", true, 1.0,
+     NULL, NULL, NULL},
+    {"blk_read_rate", "container_fs_reads_bytes_total", true, 1.0, NULL, NULL,
+     NULL},
+    {"blk_write_rate", "container_fs_writes_bytes_total", true, 1.0, NULL, NULL,
+     NULL},
+    {"pids", NULL, false, 1.0, NULL, NULL,
+     "cAdvisor counts processes only with its optional process metrics "
+     "(container_processes), which das does not map"},
+};
+
+int prom_names_parse(const char *s)
+{
+    if (s && !strcmp(s, "ds"))
+        return PROM_NAMES_DS;
+    if (s && !strcmp(s, "cadvisor"))
+        return PROM_NAMES_CADVISOR;
+    return -1;
+}
+
+const char *prom_names_name(enum prom_names names)
+{
+    return names == PROM_NAMES_CADVISOR ? "cadvisor" : "ds";
+}
+
+const struct prom_map *prom_map_find(enum prom_names names, const char *field)
+{
+    const struct prom_map *v =
+        names == PROM_NAMES_CADVISOR ? cadvisor_maps : ds_maps;
+    size_t n = names == PROM_NAMES_CADVISOR
+                   ? sizeof cadvisor_maps / sizeof cadvisor_maps[0]
+                   : sizeof ds_maps / sizeof ds_maps[0];
+    for (size_t i = 0; field && i < n; i++)
+        if (!strcmp(v[i].field, field))
+            return &v[i];
+    return NULL;
+}
+
+const char *prom_service_label(enum prom_names names)
+{
+    return names == PROM_NAMES_CADVISOR
+               ? "container_label_com_docker_swarm_service_id"
+               : "service";
+}
+
+static const char *container_label(enum prom_names names)
+{
+    return names == PROM_NAMES_CADVISOR ? "id" : "container";
+}
+
+/* ---- PromQL ---- */
+
+int prom_quote(const char *s, struct buf *out)
+{
+    if (buf_puts(out, "\""))
+        return -1;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        int r;
+        if (ch == '\\')
+            r = buf_puts(out, "\\\\");
+        else if (ch == '"')
+            r = buf_puts(out, "\\\"");
+        else if (ch == '\n')
+            r = buf_puts(out, "\\n");
+        else if (ch == '\r')
+            r = buf_puts(out, "\\r");
+        else if (ch == '\t')
+            r = buf_puts(out, "\\t");
+        else if (ch < 0x20 || ch == 0x7f)
+            return -1;
+        else
+            r = buf_append(out, s, 1);
+        if (r)
+            return -1;
+    }
+    return buf_puts(out, "\"");
+}
+
+static bool name_ok(const char *s, bool colon)
+{
+    if (!s || !*s)
+        return false;
+    for (size_t i = 0; s[i]; i++) {
+        char c = s[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     c == '_' || (colon && c == ':');
+        if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+            return false;
+    }
+    return strlen(s) <= 200;
+}
+
+int prom_selector(const char *metric, const struct prom_matcher *m, size_t nm,
+                  int64_t range_ms, struct buf *out, char *err, size_t errlen)
+{
+    if (!name_ok(metric, true)) {
+        snprintf(err, errlen,
+                 "metric name \"%.64s\" is not [a-zA-Z_:][a-zA-Z0-9_:]*",
+                 metric ? metric : "");
+        return -1;
+    }
+    if (buf_printf(out, "%s{", metric))
+        goto full;
+    for (size_t i = 0; i < nm; i++) {
+        const char *op = m[i].op;
+        if (!name_ok(m[i].name, false)) {
+            snprintf(err, errlen,
+                     "label name \"%.64s\" is not [a-zA-Z_][a-zA-Z0-9_]*",
+                     m[i].name ? m[i].name : "");
+            return -1;
+        }
+        if (!op || (strcmp(op, "=") && strcmp(op, "!=") && strcmp(op, "=~") &&
+                    strcmp(op, "!~"))) {
+            snprintf(err, errlen,
+                     "label matcher operator \"%.8s\" is not =, !=, =~ or !~",
+                     op ? op : "");
+            return -1;
+        }
+        if (buf_printf(out, "%s%s%s", i ? "," : "", m[i].name, op))
+            goto full;
+        if (prom_quote(m[i].value ? m[i].value : "", out)) {
+            snprintf(err, errlen,
+                     "label value for %s has a control byte or is too long",
+                     m[i].name);
+            return -1;
+        }
+    }
+    if (buf_puts(out, "}"))
+        goto full;
+    if (range_ms > 0 && buf_printf(out, "[%" PRId64 "ms]", range_ms))
+        goto full;
+    return 0;
+full:
+    snprintf(err, errlen, "PromQL query too long");
+    return -1;
+}
+
+bool prom_cgroup_container(const char *id, char out[16])
+{
+    const char *best = NULL;
+    for (const char *p = id; p && *p;) {
+        size_t run = strspn(p, "0123456789abcdef");
+        if (run == 64)
+            best = p;
+        p += run ? run : 1;
+    }
+    if (!best)
+        return false;
+    memcpy(out, best, 12);
+    out[12] = '\0';
+    return true;
+}
+
+/* ---- replies ---- */
+
+void prom_series_free(struct prom_series *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        free(s[i].t_ms);
+        free(s[i].v);
+    }
+    free(s);
+}
+
+/* Copies untrusted text for a message: control bytes as '?', bounded. */
+static void copy_text(char *out, size_t outlen, const char *s, size_t len)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    out[o] = '\0';
+}
+
+/* Series key from a result's "metric" object; false when unusable. */
+static bool series_key(enum prom_names names, json_t *metric,
+                       struct prom_series *s)
+{
+    const char *svc =
+        json_string_value(json_object_get(metric, prom_service_label(names)));
+    const char *ctr =
+        json_string_value(json_object_get(metric, container_label(names)));
+    if (!svc || !svc[0] || !ctr || strlen(svc) >= sizeof s->service)
+        return false;
+    memset(s->service, 0, sizeof s->service);
+    memcpy(s->service, svc, strlen(svc));
+    memset(s->container, 0, sizeof s->container);
+    /* the parts of one container that cAdvisor reports apart */
+    static const char *const parts[] = {"cpu", "interface", "device"};
+    size_t pl = 0;
+    memset(s->part, 0, sizeof s->part);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const char *pv = json_string_value(json_object_get(metric, parts[i]));
+        if (!pv)
+            continue;
+        int w =
+            snprintf(s->part + pl, sizeof s->part - pl, "%s=%s;", parts[i], pv);
+        if (w < 0 || (size_t)w >= sizeof s->part - pl)
+            return false; /* too long to tell apart */
+        pl += (size_t)w;
+    }
+    if (names == PROM_NAMES_CADVISOR)
+        return prom_cgroup_container(ctr, s->container);
+    size_t clen = strlen(ctr);
+    if (clen > 12 && clen <= 64 && strspn(ctr, "0123456789abcdef") == clen)
+        clen = 12;
+    if (clen == 0 || clen >= sizeof s->container)
+        return false;
+    memcpy(s->container, ctr, clen);
+    return true;
+}
+
+/* A [time, "value"] pair; false when malformed. *v may be non-finite. */
+static bool sample_parse(json_t *pair, int64_t *t_ms, double *v)
+{
+    json_t *t = json_array_get(pair, 0);
+    const char *s = json_string_value(json_array_get(pair, 1));
+    if (!json_is_array(pair) || json_array_size(pair) != 2 ||
+        !json_is_number(t) || !s)
+        return false;
+    double sec = json_number_value(t);
+    if (!(sec >= 0 && sec < 9.2e15))
+        return false;
+    *t_ms = (int64_t)llround(sec * 1000.0);
+    char *end;
+    *v = strtod(s, &end);
+    return end != s && *end == '\0';
+}
+
+static int cmp_series(const void *x, const void *y)
+{
+    const struct prom_series *a = x, *b = y;
+    int c = strcmp(a->service, b->service);
+    return c ? c : strcmp(a->container, b->container);
+}
+
+static int cmp_series_part(const void *x, const void *y)
+{
+    const struct prom_series *a = x, *b = y;
+    int c = cmp_series(a, b);
+    return c ? c : strcmp(a->part, b->part);
+}
+
+static int64_t last_ms(const struct prom_series *s)
+{
+    return s->n ? s->t_ms[s->n - 1] : INT64_MIN;
+}
+
+/* a += b at the times both have; a keeps only those times. */
+static void series_sum_into(struct prom_series *a, const struct prom_series *b)
+{
+    size_t i = 0, j = 0, w = 0;
+    while (i < a->n && j < b->n) {
+        if (a->t_ms[i] < b->t_ms[j]) {
+            i++;
+        } else if (a->t_ms[i] > b->t_ms[j]) {
+            j++;
+        } else {
+            a->t_ms[w] = a->t_ms[i];
+            a->v[w++] = a->v[i++] + b->v[j++];
+        }
+    }
+    a->n = w;
+}
+
+int prom_matrix_parse(enum prom_names names, long status, const char *body,
+                      size_t len, struct prom_series **out, size_t *n,
+                      unsigned long *unusable, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    struct prom_series *v = NULL;
+    size_t nv = 0;
+    unsigned long dropped = 0;
+    char msg[300];
+
+    *out = NULL;
+    *n = 0;
+    json_t *root = json_loadb(body ? body : "", len, 0, &jerr);
+    if (!json_is_object(root)) {
+        copy_text(msg, sizeof msg, body ? body : "", len > 200 ? 200 : len);
+        if (status != 200)
+            snprintf(err, errlen, "HTTP %ld: %s", status, msg);
+        else
+            snprintf(err, errlen,
+                     "reply is not a JSON object (%s at line %d column %d)",
+                     jerr.text, jerr.line, jerr.column);
+        json_decref(root);
+        return -1;
+    }
+    const char *st = json_string_value(json_object_get(root, "status"));
+    if (!st || strcmp(st, "success")) {
+        const char *et = json_string_value(json_object_get(root, "errorType"));
+        const char *e = json_string_value(json_object_get(root, "error"));
+        copy_text(msg, sizeof msg, e ? e : "no error message",
+                  e ? strlen(e) : 16);
+        snprintf(err, errlen, "HTTP %ld, status \"%.16s\": %s%s%s", status,
+                 st ? st : "(none)", et ? et : "", et ? ": " : "", msg);
+        json_decref(root);
+        return -1;
+    }
+    json_t *data = json_object_get(root, "data");
+    const char *rt = json_string_value(json_object_get(data, "resultType"));
+    json_t *result = json_object_get(data, "result");
+    if (!rt || strcmp(rt, "matrix") || !json_is_array(result)) {
+        snprintf(err, errlen,
+                 "expected data.resultType \"matrix\" with a data.result "
+                 "array, got \"%.16s\"",
+                 rt ? rt : "(none)");
+        json_decref(root);
+        return -1;
+    }
+    size_t nr = json_array_size(result);
+    v = xcalloc(nr ? nr : 1, sizeof *v);
+    for (size_t i = 0; i < nr; i++) {
+        json_t *r = json_array_get(result, i);
+        json_t *vals = json_object_get(r, "values");
+        struct prom_series s;
+        memset(&s, 0, sizeof s);
+        if (!json_is_object(r) || !json_is_array(vals) ||
+            !series_key(names, json_object_get(r, "metric"), &s)) {
+            dropped++;
+            continue;
+        }
+        size_t k = json_array_size(vals);
+        s.t_ms = xcalloc(k ? k : 1, sizeof *s.t_ms);
+        s.v = xcalloc(k ? k : 1, sizeof *s.v);
+        bool bad = false;
+        for (size_t j = 0; j < k; j++) {
+            int64_t t;
+            double x;
+            if (!sample_parse(json_array_get(vals, j), &t, &x)) {
+                bad = true;
+                break;
+            }
+            if (!isfinite(x))
+                continue;
+            /* Prometheus sends samples in time order; a reply that does
+             * not is not trusted */
+            if (s.n > 0 && t <= s.t_ms[s.n - 1]) {
+                bad = true;
+                break;
+            }
+            s.t_ms[s.n] = t;
+            s.v[s.n++] = x;
+        }
+        if (bad) {
+            json_decref(root);
+            prom_series_free(v, nv);
+            free(s.t_ms);
+            free(s.v);
+            snprintf(err, errlen,
+                     "data.result[%zu].values is not a time-ordered list of "
+                     "[seconds, \"value\"] pairs",
+                     i);
+            return -1;
+        }
+        v[nv++] = s;
+    }
+    json_decref(root);
+    /* one series per container: the same part twice (two scrapes of one
+     * container) counts once, the one with the latest sample; several
+     * parts (per CPU, interface, device) are summed at the times they
+     * share */
+    if (nv > 1)
+        qsort(v, nv, sizeof *v, cmp_series_part);
+    size_t w = 0;
+    for (size_t i = 0; i < nv; i++) {
+        if (w > 0 && !cmp_series_part(&v[w - 1], &v[i])) {
+            struct prom_series *keep = &v[w - 1];
+            if (last_ms(&v[i]) > last_ms(keep)) {
+                struct prom_series t = *keep;
+                *keep = v[i];
+                v[i] = t;
+            }
+            free(v[i].t_ms);
+            free(v[i].v);
+            continue;
+        }
+        v[w++] = v[i];
+    }
+    nv = w;
+    w = 0;
+    for (size_t i = 0; i < nv; i++) {
+        if (w > 0 && !cmp_series(&v[w - 1], &v[i])) {
+            series_sum_into(&v[w - 1], &v[i]);
+            free(v[i].t_ms);
+            free(v[i].v);
+            continue;
+        }
+        v[w++] = v[i];
+    }
+    if (unusable)
+        *unusable += dropped;
+    if (w == 0) {
+        free(v);
+        return 0;
+    }
+    *out = v;
+    *n = w;
+    return 0;
+}
+
+/* ---- aggregates ---- */
+
+static const struct prom_series *find_series(const struct prom_series *v,
+                                             size_t n,
+                                             const struct prom_series *key)
+{
+    return n ? bsearch(key, v, n, sizeof *v, cmp_series) : NULL;
+}
+
+/* The latest sample's value of key's container in v; NAN when none. */
+static double latest(const struct prom_series *v, size_t n,
+                     const struct prom_series *key)
+{
+    const struct prom_series *s = find_series(v, n, key);
+    return s && s->n ? s->v[s->n - 1] : NAN;
+}
+
+void prom_windows_build(const struct prom_map *map,
+                        const struct prom_series *num, size_t nnum,
+                        const struct prom_series *den, size_t nden,
+                        const struct prom_series *den2, size_t nden2,
+                        int64_t start_ms, int64_t end_ms, struct win_agg **out,
+                        size_t *n, unsigned long *unusable)
+{
+    struct win_agg *v = xcalloc(nnum ? nnum : 1, sizeof *v);
+    size_t nv = 0;
+    unsigned long dropped = 0;
+    for (size_t i = 0; i < nnum; i++) {
+        const struct prom_series *s = &num[i];
+        double factor = map->scale;
+        if (map->den) {
+            double d = latest(den, nden, s);
+            if (map->den2) {
+                double d2 = latest(den2, nden2, s);
+                d = d2 > 0 ? d / d2 : NAN;
+            }
+            /* no limit (0, or cAdvisor's -1 quota): no ratio, as ds
+             * writes no cpu_limit_ratio for a container without one */
+            if (!(d > 0) || !isfinite(d)) {
+                dropped++;
+                continue;
+            }
+            factor /= d;
+        }
+        struct win_agg a;
+        memset(&a, 0, sizeof a);
+        memcpy(a.service, s->service, sizeof a.service);
+        memcpy(a.container, s->container, sizeof a.container);
+        double sum = 0;
+        for (size_t j = map->rate ? 1 : 0; j < s->n; j++) {
+            int64_t t = s->t_ms[j];
+            if (t < start_ms || t >= end_ms)
+                continue;
+            double x = s->v[j];
+            if (map->rate) {
+                int64_t dt = t - s->t_ms[j - 1];
+                double dv = s->v[j] - s->v[j - 1];
+                if (dt <= 0 || dv < 0) /* a counter reset */
+                    continue;
+                x = dv * 1000.0 / (double)dt;
+            }
+            x *= factor;
+            if (!isfinite(x))
+                continue;
+            if (a.count == 0) {
+                a.first_ms = t;
+                a.max = x;
+            }
+            if (x > a.max)
+                a.max = x;
+            a.last_ms = t;
+            a.last = x;
+            sum += x;
+            a.count++;
+        }
+        if (a.count == 0)
+            continue; /* no point in the window: like InfluxDB, no row */
+        a.mean = sum / (double)a.count;
+        if (a.max < a.mean)
+            a.max = a.mean;
+        v[nv++] = a;
+    }
+    if (unusable)
+        *unusable += dropped;
+    if (nv == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *n = nv;
+}
+
+/* ---- client ---- */
+
+#define PROM_MAX_QUERY 4096
+
+struct prom {
+    struct http *http;
+    char *where;
+    enum prom_names names;
+    int64_t lookback_ms;
+    unsigned long queries, unusable;
+};
+
+struct prom *prom_new(const struct http_conf *conf, enum prom_names names,
+                      int64_t lookback_ms, char *err, size_t errlen)
+{
+    struct http *h = http_new(conf, err, errlen);
+    if (!h)
+        return NULL;
+    struct prom *c = xcalloc(1, sizeof *c);
+    c->http = h;
+    c->where = xstrdup(http_base(h));
+    c->names = names;
+    c->lookback_ms = lookback_ms > 0 ? lookback_ms : 0;
+    return c;
+}
+
+void prom_free(struct prom *c)
+{
+    if (!c)
+        return;
+    http_free(c->http);
+    free(c->where);
+    free(c);
+}
+
+const char *prom_where(const struct prom *c)
+{
+    return c->where;
+}
+
+unsigned long prom_query_count(const struct prom *c)
+{
+    return c->queries;
+}
+
+/* One instant query of metric's samples over range_ms before end_ms. */
+static int query_series(struct prom *c, const char *metric, int64_t end_ms,
+                        int64_t range_ms, struct prom_series **out, size_t *n,
+                        char *err, size_t errlen)
+{
+    struct buf q, form;
+    struct http_resp resp;
+    char e[400];
+    int rc = -1;
+    struct prom_matcher m = {prom_service_label(c->names), "!=", ""};
+
+    buf_init(&q, PROM_MAX_QUERY);
+    buf_init(&form, 3 * PROM_MAX_QUERY);
+    http_resp_init(&resp);
+    if (prom_selector(metric, &m, 1, range_ms, &q, e, sizeof e)) {
+        snprintf(err, errlen, "Prometheus query: %s", e);
+        goto out;
+    }
+    if (buf_puts(&form, "query=") || http_urlencode(q.ptr, &form) ||
+        buf_printf(&form, "&time=%" PRId64 ".%03" PRId64, end_ms / 1000,
+                   end_ms % 1000)) {
+        snprintf(err, errlen, "Prometheus query too long");
+        goto out;
+    }
+    c->queries++;
+    log_debug("prometheus query", "query=%s", q.ptr);
+    if (http_request(c->http, "POST", "/api/v1/query",
+                     "application/x-www-form-urlencoded", form.ptr, form.len,
+                     &resp, e, sizeof e)) {
+        snprintf(err, errlen, "Prometheus at %s: %s", c->where, e);
+        goto out;
+    }
+    if (prom_matrix_parse(c->names, resp.status, resp.body.ptr, resp.body.len,
+                          out, n, &c->unusable, e, sizeof e)) {
+        snprintf(err, errlen, "Prometheus at %s, query %.200s: %s", c->where,
+                 q.ptr, e);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_cleanup(&q);
+    buf_cleanup(&form);
+    http_resp_cleanup(&resp);
+    return rc;
+}
+
+int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
+                       int64_t end_ms, struct win_agg **out, size_t *n,
+                       char *err, size_t errlen)
+{
+    struct prom_series *num = NULL, *den = NULL, *den2 = NULL;
+    size_t nnum = 0, nden = 0, nden2 = 0;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    const struct prom_map *map = prom_map_find(c->names, field);
+    if (!map || !map->metric) {
+        snprintf(err, errlen,
+                 "cond_item %.40s has no Prometheus metric in the %s "
+                 "vocabulary%s%s",
+                 field ? field : "", prom_names_name(c->names), map ? ": " : "",
+                 map ? map->why_none : "");
+        return -1;
+    }
+    if (start_ms < 0 || end_ms <= start_ms) {
+        snprintf(err, errlen, "bad window [%" PRId64 ", %" PRId64 ") ms",
+                 start_ms, end_ms);
+        return -1;
+    }
+    /* the query's range ends at end_ms inclusive: ask up to end_ms - 1 so
+     * that [start, end) is all there is, as with InfluxDB */
+    int64_t t_end = end_ms - 1;
+    int64_t range = t_end - start_ms + 1;
+    int64_t wide = range + c->lookback_ms;
+    if (query_series(c, map->metric, t_end, map->rate ? wide : range, &num,
+                     &nnum, err, errlen))
+        goto out;
+    if (map->den &&
+        query_series(c, map->den, t_end, wide, &den, &nden, err, errlen))
+        goto out;
+    if (map->den2 &&
+        query_series(c, map->den2, t_end, wide, &den2, &nden2, err, errlen))
+        goto out;
+    prom_windows_build(map, num, nnum, den, nden, den2, nden2, start_ms, end_ms,
+                       out, n, &c->unusable);
+    rc = 0;
+out:
+    prom_series_free(num, nnum);
+    prom_series_free(den, nden);
+    prom_series_free(den2, nden2);
+    return rc;
+}
+
+/* ---- as a metrics store ---- */
+
+static int st_windows(void *impl, const char *field, int64_t start_ms,
+                      int64_t end_ms, struct win_agg **out, size_t *n,
+                      char *err, size_t errlen)
+{
+    return prom_query_windows(impl, field, start_ms, end_ms, out, n, err,
+                              errlen);
+}
+
+static bool st_supports(void *impl, const char *field, char *err, size_t errlen)
+{
+    struct prom *c = impl;
+    const struct prom_map *map = prom_map_find(c->names, field);
+    if (map && map->metric)
+        return true;
+    snprintf(err, errlen,
+             "cond_item %.40s has no Prometheus metric with "
+             "--prometheus-names %s%s%.300s",
+             field ? field : "", prom_names_name(c->names), map ? ": " : "",
+             map ? map->why_none : "");
+    return false;
+}
+
+static unsigned long st_requests(const void *impl)
+{
+    return ((const struct prom *)impl)->queries;
+}
+
+static unsigned long st_unusable(const void *impl)
+{
+    return ((const struct prom *)impl)->unusable;
+}
+
+static const struct mstore_ops prom_ops = {
+    "Prometheus", "prometheus", st_windows,
+    st_supports,  st_requests,  st_unusable,
+};
+
+void prom_mstore(struct mstore *m, struct prom *c)
+{
+    m->ops = &prom_ops;
+    m->impl = c;
+}

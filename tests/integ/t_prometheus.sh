@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Prometheus both ways, on the test bed's real Prometheus (Debian's 2.42,
+# tb_up --prometheus, scraping every 1 s):
+#  * ds --listen --influx-url none is an exporter: its /metrics (its own
+#    metrics and each container's) passes promtool check metrics, carries
+#    the service's containers with labels node, container, service,
+#    service_name, and ds writes nothing to InfluxDB;
+#  * das run --prometheus-url scales a real service out from what
+#    Prometheus scraped from ds (a CPU burner at --limit-cpu 0.2, policy
+#    out at 10%), one query per (cond_item, duration) pair; das's /metrics
+#    passes promtool too and says it reads Prometheus;
+#  * --prometheus-names cadvisor: Prometheus scrapes cAdvisor-format text
+#    (per-CPU CPU seconds at 0.5 core in all, a 0.5-core quota, a working
+#    set) served from a file by python3 -m http.server, for the real
+#    containers of a second service; das status shows cpu_ratio ≈ 50 and
+#    cpu_limit_ratio ≈ 100 from it, says a pids policy has no cAdvisor
+#    metric, and das run scales that service out.
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_ds"
+need_bin "$bin_das"
+command -v promtool >/dev/null || fail "promtool missing: run scripts/install-deps (package prometheus)"
+tb_up --prometheus
+export DAS_PROMETHEUS_URL=$TESTBED_PROM_URL
+
+dk service create --detach --name burn --replicas 1 --limit-cpu 0.2 \
+  --stop-grace-period 1s "$TESTBED_IMAGE" sh -c 'while :; do :; done' >/dev/null
+dk service create --detach --name cadv --replicas 1 --stop-grace-period 1s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null
+dk service create --detach --name idle --replicas 1 --stop-grace-period 1s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null
+BURN=$(dk service inspect -f '{{.ID}}' burn)
+CADV=$(dk service inspect -f '{{.ID}}' cadv)
+replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
+running() { [[ -n "$(dk ps -q --filter "label=com.docker.swarm.service.id=$1")" ]]; }
+wait_until 60 running "$BURN" || fail "burn's task did not start"
+wait_until 60 running "$CADV" || fail "cadv's task did not start"
+
+# a loopback port nothing listens on (the beds' servers take theirs from
+# 20000-31999, outgoing connections 32768 and up)
+free_port() {
+  local p
+  while :; do
+    p=$((10000 + RANDOM % 10000))
+    [[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]] && { echo "$p"; return; }
+  done
+}
+
+# --- ds as an exporter ----------------------------------------------------
+rc=0
+msg=$("$bin_ds" --influx-url none 2>&1) || rc=$?
+assert_eq "$rc" 2 "ds --influx-url none without --listen or --stdout: bad configuration"
+assert_contains "$msg" "--influx-url none writes nowhere: give --listen" "and it says what to give"
+port_ds=$(free_port)
+bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 1s --influx-url none \
+  --listen "127.0.0.1:$port_ds"
+prom_target ds "127.0.0.1:$port_ds"
+ds_metrics() { curl -s "http://127.0.0.1:$port_ds/metrics"; }
+has_burn() { ds_metrics | grep -q "^ds_container_cpu_usage_ratio{.*service=\"$BURN\""; }
+wait_until 30 has_burn || fail "ds /metrics has no cpu line for burn: $(tail -3 "$TB_TMP/ds.log")"
+ds_metrics >"$TB_TMP/ds.metrics"
+if ! promtool check metrics <"$TB_TMP/ds.metrics" >"$TB_TMP/promtool.ds" 2>&1; then
+  fail "promtool check metrics on ds's /metrics: $(head -5 "$TB_TMP/promtool.ds")"
+fi
+ok "ds's /metrics passes promtool check metrics ($(grep -c '^ds_container' "$TB_TMP/ds.metrics") container lines)"
+line=$(grep "^ds_container_cpu_usage_ratio{.*service=\"$BURN\"" "$TB_TMP/ds.metrics")
+for l in node container service; do
+  assert_contains "$line" "$l=\"" "ds's container line has label $l"
+done
+assert_contains "$line" 'service_name="burn"' "ds's container line has label service_name"
+assert_eq "$(grep -c '^# HELP ds_rounds_total ' "$TB_TMP/ds.metrics")" 1 "ds's own metrics have HELP lines"
+assert_contains "$(cat "$TB_TMP/ds.log")" 'sink=none' "ds says it writes no InfluxDB"
+pts=$(influx_q 'select count(*) from docker' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"][0].get("series", [])))')
+assert_eq "$pts" 0 "--influx-url none: ds wrote no point to InfluxDB"
+
+scraped() { prom_q "ds_container_cpu_usage_ratio{service=\"$BURN\"}" | grep -q '"value"'; }
+wait_until 30 scraped || fail "Prometheus did not scrape ds: $(tail -3 "$TESTBED_PROM_LOG")"
+ok "Prometheus scrapes ds"
+
+# --- das reads Prometheus (ds names) ---------------------------------------
+"$bin_das" policy add burn --min 1 --max 2 --item cpu_ratio --out 10% --in 1% \
+  --out-for 8s --in-for 8s --mode step >/dev/null
+port_das=$(free_port)
+bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s \
+  --listen "127.0.0.1:$port_das"
+DAS_PID=$BG_PID
+two() { [[ "$(replicas burn)" == 2 ]]; }
+wait_until 60 two || fail "das --prometheus-url did not scale burn to 2: $(grep -v ' DEBUG ' "$TB_TMP/das.log" | tail -5)"
+ok "das scaled burn 1 → 2 from Prometheus's data"
+ev=$(psql_doc "select metric, observed from das_events where seq = 1 and from_no = 1 and to_no = 2 limit 1")
+assert_contains "$ev" "cpu_ratio" "the event names the metric"
+obs=${ev##*|}
+assert_ge "$obs" 10 "observed mean above out_cond ($obs)"
+assert_le "$obs" 40 "observed mean near the 20% CPU limit ($obs)"
+curl -s "http://127.0.0.1:$port_das/metrics" >"$TB_TMP/das.metrics"
+if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1; then
+  fail "promtool check metrics on das's /metrics: $(head -5 "$TB_TMP/promtool.das")"
+fi
+ok "das's /metrics passes promtool check metrics"
+assert_contains "$(cat "$TB_TMP/das.metrics")" 'das_up{dependency="prometheus"} 1' "das_up names Prometheus"
+q=$(awk '$1 == "das_prometheus_queries_total" { print $2 }' "$TB_TMP/das.metrics")
+assert_ge "$q" 1 "das counts its Prometheus queries ($q)"
+bg_stop "$DAS_PID"
+
+# --- cAdvisor names ---------------------------------------------------------
+# cAdvisor itself is not packaged in Debian: its exposition format is, for
+# cadv's real containers, written by this loop once a second (counters with
+# their sample time, as cAdvisor writes them) and served by python3.
+CAD_DIR=$TB_TMP/cadvisor
+mkdir -p "$CAD_DIR"
+cadvisor_text() {
+  local now_ms=$1 full lbl secs
+  secs=$(python3 -c "print(f'{$now_ms / 4000:.3f}')") # 0.25 core per CPU
+  echo '# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.'
+  echo '# TYPE container_cpu_usage_seconds_total counter'
+  for full in $(dk ps -q --no-trunc --filter "label=com.docker.swarm.service.id=$CADV"); do
+    lbl="container_label_com_docker_swarm_service_id=\"$CADV\",container_label_com_docker_swarm_service_name=\"cadv\",id=\"/docker/$full\",image=\"$TESTBED_IMAGE\",name=\"cadv.x\""
+    echo "container_cpu_usage_seconds_total{$lbl,cpu=\"cpu00\"} $secs $now_ms"
+    echo "container_cpu_usage_seconds_total{$lbl,cpu=\"cpu01\"} $secs $now_ms"
+    echo "container_spec_cpu_quota{$lbl} 50000"
+    echo "container_spec_cpu_period{$lbl} 100000"
+    echo "container_memory_working_set_bytes{$lbl} 1048576 $now_ms"
+  done
+  # a cgroup that is no swarm task: left out
+  echo 'container_memory_working_set_bytes{id="/"} 1e9'
+}
+cadvisor_writer() {
+  trap - ERR
+  set +e
+  while :; do
+    cadvisor_text "$(($(date +%s%N) / 1000000))" >"$CAD_DIR/metrics.tmp"
+    mv "$CAD_DIR/metrics.tmp" "$CAD_DIR/metrics"
+    sleep 1
+  done
+}
+cadvisor_writer &
+TB_BG_PIDS+=("$!")
+port_cad=$(free_port)
+bg_run "$TB_TMP/http.log" python3 -m http.server --bind 127.0.0.1 --directory "$CAD_DIR" "$port_cad"
+prom_target cadvisor "127.0.0.1:$port_cad"
+cad_scraped() { prom_q "container_cpu_usage_seconds_total{container_label_com_docker_swarm_service_id=\"$CADV\"}" | grep -q '"value"'; }
+wait_until 30 cad_scraped || fail "Prometheus did not scrape the cAdvisor file: $(tail -3 "$TB_TMP/http.log")"
+ok "Prometheus scrapes the cAdvisor-format file"
+
+"$bin_das" policy add cadv --seq 20 --min 1 --max 2 --item cpu_ratio --out 30% --in 1% \
+  --out-for 8s --in-for 8s --mode step >/dev/null
+"$bin_das" policy add cadv --seq 21 --min 1 --max 2 --item cpu_limit_ratio --out 300% \
+  --in 1% --out-for 8s --in-for 8s --mode step >/dev/null
+"$bin_das" policy add idle --seq 22 --min 1 --max 2 --item pids --out 100 --in 1 \
+  --out-for 8s --in-for 8s --mode step >/dev/null
+export DAS_PROMETHEUS_NAMES=cadvisor
+# cur_no follows the service first (a sync), so the windows start after it
+"$bin_das" run --once --ds-interval 1s >>"$TB_TMP/das-cad.log" 2>&1 ||
+  fail "das run --once --prometheus-names cadvisor failed: $(tail -3 "$TB_TMP/das-cad.log")"
+status_json() { "$bin_das" status --json --ds-interval 1s 2>/dev/null >"$TB_TMP/status.json" || true; }
+pol() { # SEQ FIELD: one value of a policy in das status --json
+  python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+p = next(p for p in d["policies"] if p["seq"] == int(sys.argv[2]))
+v = p
+for k in sys.argv[3].split("."):
+    v = v[k]
+print(v)' "$TB_TMP/status.json" "$1" "$2"
+}
+covered() { status_json; [[ "$(pol 20 out.covered)" == True && "$(pol 21 out.covered)" == True ]]; }
+brief() {
+  python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d.get("prometheus"), [(p["seq"], p.get("outcome"), p.get("reason"), p.get("warming"), p.get("out")) for p in d["policies"] if p["seq"] >= 20])' "$TB_TMP/status.json"
+}
+wait_until 40 covered || fail "cAdvisor windows not covered: $(brief)"
+m=$(pol 20 out.mean)
+assert_ge "$m" 45 "cpu_ratio from cAdvisor's per-CPU seconds ≈ 50 ($m)"
+assert_le "$m" 55 "cpu_ratio from cAdvisor's per-CPU seconds ≈ 50 ($m)"
+m=$(pol 21 out.mean)
+assert_ge "$m" 90 "cpu_limit_ratio from quota/period ≈ 100 ($m)"
+assert_le "$m" 110 "cpu_limit_ratio from quota/period ≈ 100 ($m)"
+assert_contains "$(pol 22 reason)" "pids has no Prometheus metric with --prometheus-names cadvisor" \
+  "a pids policy says cAdvisor has no metric for it"
+assert_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["influx_queries"])' "$TB_TMP/status.json")" 2 \
+  "one windows query per (cond_item, duration) pair: 2 for 4 policies (pids has none)"
+cadv_two() {
+  "$bin_das" run --once --ds-interval 1s >>"$TB_TMP/das-cad.log" 2>&1 || true
+  [[ "$(replicas cadv)" == 2 ]]
+}
+wait_until 30 cadv_two || fail "das --prometheus-names cadvisor did not scale cadv: $(tail -5 "$TB_TMP/das-cad.log")"
+ok "das scaled cadv 1 → 2 from cAdvisor-format data"
+finish
