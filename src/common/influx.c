@@ -603,19 +603,6 @@ void infl_set_post_hook(struct infl *c,
     c->post_ctx = ctx;
 }
 
-/* Copies untrusted text into out, control bytes as '?', truncated. */
-static void copy_text(char *out, size_t outlen, const char *s, size_t len)
-{
-    size_t o = 0;
-    if (outlen == 0)
-        return;
-    for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    }
-    out[o] = '\0';
-}
-
 /* InfluxDB's "error" text from a JSON body, else the body's start. */
 static void server_message(const struct http_resp *resp, char *out,
                            size_t outlen)
@@ -627,10 +614,10 @@ static void server_message(const struct http_resp *resp, char *out,
     if (json_is_object(root))
         msg = json_string_value(json_object_get(root, "error"));
     if (msg)
-        copy_text(out, outlen, msg, strlen(msg));
+        log_copy_oneline(out, outlen, msg, strlen(msg));
     else
-        copy_text(out, outlen, body,
-                  resp->body.len > 300 ? 300 : resp->body.len);
+        log_copy_oneline(out, outlen, body,
+                         resp->body.len > 300 ? 300 : resp->body.len);
     json_decref(root);
 }
 
@@ -877,7 +864,7 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
     }
     const char *top = json_string_value(json_object_get(r, "error"));
     if (top) {
-        copy_text(msg, sizeof msg, top, strlen(top));
+        log_copy_oneline(msg, sizeof msg, top, strlen(top));
         snprintf(err, errlen, "HTTP %ld: %s", status, msg);
         goto fail;
     }
@@ -898,7 +885,7 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
         }
         const char *se = json_string_value(json_object_get(st, "error"));
         if (se) {
-            copy_text(msg, sizeof msg, se, strlen(se));
+            log_copy_oneline(msg, sizeof msg, se, strlen(se));
             /* 1.6 answers several statements against a missing database
              * with just this. */
             snprintf(err, errlen, "statement %zu: %s%s", i, msg,
@@ -978,8 +965,8 @@ static int query_raw(struct infl *c, const char *q, json_t **result,
             strstr(e, "not InfluxDB JSON")) {
             /* InfluxDB 3 answers some refusals in plain text */
             char msg[300];
-            copy_text(msg, sizeof msg, resp.body.ptr,
-                      resp.body.len > 200 ? 200 : resp.body.len);
+            log_copy_oneline(msg, sizeof msg, resp.body.ptr,
+                             resp.body.len > 200 ? 200 : resp.body.len);
             snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld: %s",
                      c->where, resp.status, msg);
         } else {

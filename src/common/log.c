@@ -90,6 +90,18 @@ void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
             level_names[level], log_comp, qmsg, fields[0] ? " " : "", fields);
 }
 
+void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    out[o] = '\0';
+}
+
 char *log_oneline(char *s)
 {
     for (unsigned char *p = (unsigned char *)s; *p; p++)

@@ -38,6 +38,9 @@ char *log_quote(const char *s, char *out, size_t outlen);
  * text from outside (a parser's error that quotes its input) stays one
  * line in a message. Returns s. */
 char *log_oneline(char *s);
+/* Copies at most len bytes of untrusted s (up to a NUL) into out, bounded
+ * by outlen, control bytes written as '?' (a server's text in a message). */
+void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len);
 
 /* A failure that repeats every interval is reported when it starts, when
  * its text changes and when it ends (collectd c_complain). */

@@ -227,19 +227,6 @@ void prom_series_free(struct prom_series *s, size_t n)
     free(s);
 }
 
-/* Copies untrusted text for a message: control bytes as '?', bounded. */
-static void copy_text(char *out, size_t outlen, const char *s, size_t len)
-{
-    size_t o = 0;
-    if (outlen == 0)
-        return;
-    for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    }
-    out[o] = '\0';
-}
-
 /* Series key from a result's "metric" object; false when unusable. */
 static bool series_key(enum prom_names names, json_t *metric,
                        struct prom_series *s)
@@ -345,7 +332,8 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
     *n = 0;
     json_t *root = json_loadb(body ? body : "", len, 0, &jerr);
     if (!json_is_object(root)) {
-        copy_text(msg, sizeof msg, body ? body : "", len > 200 ? 200 : len);
+        log_copy_oneline(msg, sizeof msg, body ? body : "",
+                         len > 200 ? 200 : len);
         if (status != 200)
             snprintf(err, errlen, "HTTP %ld: %s", status, msg);
         else
@@ -359,8 +347,8 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
     if (!st || strcmp(st, "success")) {
         const char *et = json_string_value(json_object_get(root, "errorType"));
         const char *e = json_string_value(json_object_get(root, "error"));
-        copy_text(msg, sizeof msg, e ? e : "no error message",
-                  e ? strlen(e) : 16);
+        log_copy_oneline(msg, sizeof msg, e ? e : "no error message",
+                         e ? strlen(e) : 16);
         snprintf(err, errlen, "HTTP %ld, status \"%.16s\": %s%s%s", status,
                  st ? st : "(none)", et ? et : "", et ? ": " : "", msg);
         json_decref(root);
