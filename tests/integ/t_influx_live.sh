@@ -104,12 +104,13 @@ print(w["mean"], w["points"], w["containers"], w["first_ms"], w["last_ms"])'
 }
 queries() { grep -c 'POST /query?db=docker&epoch=ms' "$TESTBED_INFLUX_LOG" || true; }
 queries_are() { [[ "$(queries)" == "$1" ]]; }
+# each das status also asks once which nodes' clocks are off (1 request)
 q0=$(queries)
 multi=$(windows multi)
-wait_until 10 queries_are $((q0 + 1)) || fail "multi: $(($(queries) - q0)) /query requests, expected 1"
+wait_until 10 queries_are $((q0 + 2)) || fail "multi: $(($(queries) - q0 - 1)) window /query requests, expected 1"
 single=$(windows single)
-wait_until 10 queries_are $((q0 + 4)) || fail "single: $(($(queries) - q0 - 1)) /query requests, expected 3"
-ok "das status sent one /query request with multi, three with single"
+wait_until 10 queries_are $((q0 + 6)) || fail "single: $(($(queries) - q0 - 3)) window /query requests, expected 3"
+ok "das status sent one window /query request with multi, three with single (and one for the nodes' clocks each time)"
 # means: 10+(1..8) and 30+(1..8) → 14.5 and 34.5, together 24.5
 assert_eq "$multi" "24.5 16 2 $(((now - 18000000000) / 1000000)) $(((now - 4000000000) / 1000000))" \
   "das status, multi: mean, points, containers, first and last point of the out window"
