@@ -593,16 +593,19 @@ unsigned long prom_query_count(const struct prom *c)
     return c->queries;
 }
 
-/* One instant query of metric's samples over range_ms before end_ms. */
-static int query_series(struct prom *c, const char *metric, int64_t end_ms,
-                        int64_t range_ms, struct prom_series **out, size_t *n,
-                        char *err, size_t errlen)
+/* One instant query of metric's samples over range_ms before end_ms, of
+ * every service (service NULL) or of one. */
+static int query_series(struct prom *c, const char *metric, const char *service,
+                        int64_t end_ms, int64_t range_ms,
+                        struct prom_series **out, size_t *n, char *err,
+                        size_t errlen)
 {
     struct buf q, form;
     struct http_resp resp;
     char e[400];
     int rc = -1;
-    struct prom_matcher m = {prom_service_label(c->names), "!=", ""};
+    struct prom_matcher m = {prom_service_label(c->names),
+                             service ? "=" : "!=", service ? service : ""};
 
     buf_init(&q, PROM_MAX_QUERY);
     buf_init(&form, 3 * PROM_MAX_QUERY);
@@ -668,17 +671,143 @@ int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
     int64_t t_end = end_ms - 1;
     int64_t range = t_end - start_ms + 1;
     int64_t wide = range + c->lookback_ms;
-    if (query_series(c, map->metric, t_end, map->rate ? wide : range, &num,
-                     &nnum, err, errlen))
+    if (query_series(c, map->metric, NULL, t_end, map->rate ? wide : range,
+                     &num, &nnum, err, errlen))
         goto out;
     if (map->den &&
-        query_series(c, map->den, t_end, wide, &den, &nden, err, errlen))
+        query_series(c, map->den, NULL, t_end, wide, &den, &nden, err, errlen))
         goto out;
-    if (map->den2 &&
-        query_series(c, map->den2, t_end, wide, &den2, &nden2, err, errlen))
+    if (map->den2 && query_series(c, map->den2, NULL, t_end, wide, &den2,
+                                  &nden2, err, errlen))
         goto out;
     prom_windows_build(map, num, nnum, den, nden, den2, nden2, start_ms, end_ms,
                        out, n, &c->unusable);
+    rc = 0;
+out:
+    prom_series_free(num, nnum);
+    prom_series_free(den, nden);
+    prom_series_free(den2, nden2);
+    return rc;
+}
+
+/* ---- the demand of one service, per interval (das simulate) ---- */
+
+size_t prom_demand_build(const struct prom_map *map,
+                         const struct prom_series *num, size_t nnum,
+                         const struct prom_series *den, size_t nden,
+                         const struct prom_series *den2, size_t nden2,
+                         int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                         struct prom_demand *out)
+{
+    if (interval_ms <= 0 || end_ms <= start_ms)
+        return 0;
+    size_t nb = (size_t)((end_ms - start_ms + interval_ms - 1) / interval_ms);
+    double *total = xcalloc(nb, sizeof *total);
+    bool *have = xcalloc(nb, sizeof *have);
+    for (size_t i = 0; i < nnum; i++) {
+        const struct prom_series *s = &num[i];
+        double factor = map->scale;
+        if (map->den) {
+            double d = latest(den, nden, s);
+            if (map->den2) {
+                double d2 = latest(den2, nden2, s);
+                d = d2 > 0 ? d / d2 : NAN;
+            }
+            if (!(d > 0) || !isfinite(d))
+                continue;
+            factor /= d;
+        }
+        /* each container's mean in each interval, added to the interval */
+        size_t cur = SIZE_MAX;
+        double sum = 0;
+        long count = 0;
+        for (size_t j = map->rate ? 1 : 0; j <= s->n; j++) {
+            size_t b = SIZE_MAX;
+            double x = NAN;
+            if (j < s->n) {
+                int64_t t = s->t_ms[j];
+                if (t < start_ms || t >= end_ms)
+                    continue;
+                b = (size_t)((t - start_ms) / interval_ms);
+                x = s->v[j];
+                if (map->rate) {
+                    int64_t dt = t - s->t_ms[j - 1];
+                    double dv = s->v[j] - s->v[j - 1];
+                    if (dt <= 0 || dv < 0)
+                        continue;
+                    x = dv * 1000.0 / (double)dt;
+                }
+                x *= factor;
+                if (!isfinite(x))
+                    continue;
+            }
+            if (b != cur) {
+                if (cur != SIZE_MAX && count > 0) {
+                    total[cur] += sum / (double)count;
+                    have[cur] = true;
+                }
+                cur = b;
+                sum = 0;
+                count = 0;
+            }
+            if (b != SIZE_MAX) {
+                sum += x;
+                count++;
+            }
+        }
+    }
+    size_t n = 0;
+    for (size_t b = 0; b < nb; b++)
+        if (have[b]) {
+            out[n].t_ms = start_ms + (int64_t)b * interval_ms;
+            out[n].value = total[b];
+            n++;
+        }
+    free(total);
+    free(have);
+    return n;
+}
+
+int prom_query_demand(struct prom *c, const char *field, const char *service,
+                      int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                      struct prom_demand **out, size_t *n, char *err,
+                      size_t errlen)
+{
+    struct prom_series *num = NULL, *den = NULL, *den2 = NULL;
+    size_t nnum = 0, nden = 0, nden2 = 0;
+    int rc = -1;
+    *out = NULL;
+    *n = 0;
+    const struct prom_map *map = prom_map_find(c->names, field);
+    if (!map || !map->metric) {
+        snprintf(err, errlen,
+                 "cond_item %.40s has no Prometheus metric in the %s "
+                 "vocabulary%s%s",
+                 field ? field : "", prom_names_name(c->names), map ? ": " : "",
+                 map ? map->why_none : "");
+        return -1;
+    }
+    if (interval_ms <= 0 || end_ms <= start_ms) {
+        snprintf(err, errlen, "bad span [%" PRId64 ", %" PRId64 ") ms",
+                 start_ms, end_ms);
+        return -1;
+    }
+    int64_t t_end = end_ms - 1;
+    int64_t range = t_end - start_ms + 1;
+    int64_t wide = range + c->lookback_ms;
+    if (query_series(c, map->metric, service, t_end, map->rate ? wide : range,
+                     &num, &nnum, err, errlen))
+        goto out;
+    if (map->den && query_series(c, map->den, service, t_end, wide, &den, &nden,
+                                 err, errlen))
+        goto out;
+    if (map->den2 && query_series(c, map->den2, service, t_end, wide, &den2,
+                                  &nden2, err, errlen))
+        goto out;
+    size_t nb = (size_t)((end_ms - start_ms + interval_ms - 1) / interval_ms);
+    *out = xcalloc(nb ? nb : 1, sizeof **out);
+    *n = prom_demand_build(map, num, nnum, den, nden, den2, nden2, start_ms,
+                           end_ms, interval_ms, *out);
     rc = 0;
 out:
     prom_series_free(num, nnum);

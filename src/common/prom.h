@@ -115,6 +115,23 @@ void prom_windows_build(const struct prom_map *map,
                         int64_t start_ms, int64_t end_ms, struct win_agg **out,
                         size_t *n, unsigned long *unusable);
 
+/* A service's demand in one interval: the sum over its containers of each
+ * one's mean in [t_ms, t_ms + interval) (what `das simulate --service`
+ * replays; InfluxDB's infl_sample). */
+struct prom_demand {
+    int64_t t_ms;
+    double value;
+};
+/* Fills out (room for one per interval of [start_ms, end_ms)) with the
+ * intervals that have a sample, oldest first; returns how many. The
+ * series are one service's (num, and den / den2 as for windows). */
+size_t prom_demand_build(const struct prom_map *map,
+                         const struct prom_series *num, size_t nnum,
+                         const struct prom_series *den, size_t nden,
+                         const struct prom_series *den2, size_t nden2,
+                         int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                         struct prom_demand *out);
+
 /* ---- client ---- */
 struct prom;
 /* lookback_ms: how far before a window rates and limits look for their
@@ -130,5 +147,12 @@ int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
 unsigned long prom_query_count(const struct prom *c);
 /* A store (mstore.h) that reads from c. */
 void prom_mstore(struct mstore *m, struct prom *c);
+/* The demand of service (its id) per interval over [start_ms, end_ms):
+ * one query of the metric's raw samples (and of its limits for a ratio).
+ * 0 → *out heap (free); -1 + err. */
+int prom_query_demand(struct prom *c, const char *field, const char *service,
+                      int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                      struct prom_demand **out, size_t *n, char *err,
+                      size_t errlen) WUR;
 
 #endif

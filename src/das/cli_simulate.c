@@ -21,6 +21,7 @@
 #include "pg.h"
 #include "plot.h"
 #include "policy.h"
+#include "prom.h"
 #include "sim.h"
 
 #define ERRLEN 600
@@ -215,8 +216,22 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
                 dur_format(interval_ms, iv, sizeof iv));
         return 2;
     }
-    if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start, end,
-                          interval_ms, &v, &nv, err, sizeof err)) {
+    if (cl->prom) {
+        /* the windows' store: the demand from the same samples */
+        struct prom_demand *pd = NULL;
+        if (prom_query_demand(cl->prom, pol->metric->field, svc->id, start, end,
+                              interval_ms, &pd, &nv, err, sizeof err)) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+        v = xcalloc(nv ? nv : 1, sizeof *v);
+        for (size_t i = 0; i < nv; i++) {
+            v[i].t_ms = pd[i].t_ms;
+            v[i].value = pd[i].value;
+        }
+        free(pd);
+    } else if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start,
+                                 end, interval_ms, &v, &nv, err, sizeof err)) {
         fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
         return 1;
     }
@@ -224,9 +239,10 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
         char d[32];
         fprintf(stderr,
                 "das simulate: no %s points of service %s in the last %s "
-                "(is ds writing to this InfluxDB?)\n",
+                "(is ds writing to this %s?)\n",
                 pol->metric->field, svc->name,
-                dur_format(since_ms, d, sizeof d));
+                dur_format(since_ms, d, sizeof d),
+                cl->prom ? "Prometheus" : "InfluxDB");
         free(v);
         return 2;
     }

@@ -5,6 +5,7 @@
 #    metrics and each container's) passes promtool check metrics, carries
 #    the service's containers with labels node, container, service,
 #    service_name, and ds writes nothing to InfluxDB;
+#  * das simulate --service replays the recorded past from Prometheus;
 #  * das run --prometheus-url scales a real service out from what
 #    Prometheus scraped from ds (a CPU burner at --limit-cpu 0.2, policy
 #    out at 10%), one query per (cond_item, duration) pair; das's /metrics
@@ -96,6 +97,18 @@ if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1;
   fail "promtool check metrics on das's /metrics: $(head -5 "$TB_TMP/promtool.das")"
 fi
 ok "das's /metrics passes promtool check metrics"
+# the what-if on the recorded past, from Prometheus's samples: the demand
+# is burn's container's cpu_ratio (about 20% of a core), what happened is
+# das_events' 1 → 2
+"$bin_das" simulate --service burn --since 1m --ds-interval 1s --json >"$TB_TMP/past.json" 2>"$TB_TMP/past.err" ||
+  fail "das simulate --service from Prometheus failed: $(cat "$TB_TMP/past.err")"
+read -r n_steps dmax acts < <(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["recorded"]
+print(len(r["steps"]), max(s["demand"] for s in r["steps"]), [(a["from"], a["to"]) for a in r["actions"]] == [(1, 2)])' "$TB_TMP/past.json")
+assert_ge "$n_steps" 30 "das simulate --service read a minute of burn's demand from Prometheus ($n_steps steps)"
+assert_ge "${dmax%.*}" 10 "the demand is burn's CPU (up to ${dmax}%)"
+assert_eq "$acts" True "what happened: das_events' 1 → 2"
 assert_contains "$(cat "$TB_TMP/das.metrics")" 'das_up{dependency="prometheus"} 1' "das_up names Prometheus"
 q=$(awk '$1 == "das_prometheus_queries_total" { print $2 }' "$TB_TMP/das.metrics")
 assert_ge "$q" 1 "das counts its Prometheus queries ($q)"

@@ -361,6 +361,45 @@ static void test_windows_rate_and_limit(void **state)
     free(a);
 }
 
+/* das simulate --service's demand: per interval, the sum over containers
+ * of each one's mean in it; intervals without a sample are left out. */
+static void test_demand(void **state)
+{
+    (void)state;
+    const struct prom_map *m = prom_map_find(PROM_NAMES_DS, "cpu_ratio");
+    int64_t t1[] = {9000, 10000, 12000, 15000, 21000, 31000};
+    double v1[] = {0.9, 0.2, 0.4, 0.6, 0.5, 0.1};
+    int64_t t2[] = {11000, 14000, 22000};
+    double v2[] = {0.3, 0.3, 0.8};
+    struct prom_series s[2] = {mk("svc", "c1", 6, t1, v1),
+                               mk("svc", "c2", 3, t2, v2)};
+    struct prom_demand d[4];
+    /* [10 s, 40 s) by 10 s: 10-20 s: c1 40% + c2 30%; 20-30 s: 50% + 80%;
+     * 30-40 s: c1 alone 10% */
+    size_t n =
+        prom_demand_build(m, s, 2, NULL, 0, NULL, 0, 10000, 40000, 10000, d);
+    assert_int_equal(n, 3);
+    assert_int_equal(d[0].t_ms, 10000);
+    assert_true(fabs(d[0].value - 70.0) < 1e-9);
+    assert_int_equal(d[1].t_ms, 20000);
+    assert_true(fabs(d[1].value - 130.0) < 1e-9);
+    assert_int_equal(d[2].t_ms, 30000);
+    assert_true(fabs(d[2].value - 10.0) < 1e-9);
+    /* an interval with no sample is not 0: left out */
+    n = prom_demand_build(m, s, 2, NULL, 0, NULL, 0, 30000, 60000, 10000, d);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].t_ms, 30000);
+    /* a counter: per-second increase × scale (cAdvisor CPU seconds) */
+    const struct prom_map *r = prom_map_find(PROM_NAMES_CADVISOR, "cpu_ratio");
+    int64_t t3[] = {5000, 15000, 25000};
+    double v3[] = {100, 105, 115};
+    struct prom_series c = mk("svc", "c3", 3, t3, v3);
+    n = prom_demand_build(r, &c, 1, NULL, 0, NULL, 0, 10000, 30000, 10000, d);
+    assert_int_equal(n, 2);
+    assert_true(fabs(d[0].value - 50.0) < 1e-9);  /* 0.5 s per s */
+    assert_true(fabs(d[1].value - 100.0) < 1e-9); /* 1 s per s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_windows_gauge),
         cmocka_unit_test(test_windows_rate_and_limit),
+        cmocka_unit_test(test_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
