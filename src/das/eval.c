@@ -14,6 +14,11 @@
 #include "pg.h"
 #include "prom.h"
 
+bool das_influx_none(const struct das_conf *conf)
+{
+    return conf->influx_url && strcmp(conf->influx_url, "none") == 0;
+}
+
 bool das_store_none(const struct das_conf *conf)
 {
     return conf->policy_db && !strcmp(conf->policy_db, "none");
@@ -96,6 +101,51 @@ void das_clock_sync(struct das_clients *cl)
         clock_note(cl);
 }
 
+/* The InfluxDB client of --influx-url (windows, history, decisions). */
+static int influx_open(struct das_clients *cl, const struct das_conf *conf,
+                       char *err, size_t errlen)
+{
+    struct http_conf hc;
+    memset(&hc, 0, sizeof hc);
+    hc.url = conf->influx_url;
+    hc.user =
+        conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
+    hc.password = hc.user ? cl->influx_password : NULL;
+    hc.tls_verify = true; /* an https URL: always verified */
+    hc.ca = conf->influx_ca;
+    hc.token = cl->influx_token;
+    if (hc.user && hc.token) {
+        snprintf(err, errlen,
+                 "--influx-user and an InfluxDB token (--influx-token-file, "
+                 "DAS_INFLUX_TOKEN_FILE or DAS_INFLUX_TOKEN) both given: "
+                 "InfluxDB 1.x takes a user and password, 2.x/3.x a token; "
+                 "give one");
+        return -1;
+    }
+    enum infl_statements smode = INFL_STMT_AUTO;
+    if (infl_statements_parse(conf->influx_statements ? conf->influx_statements
+                                                      : "auto",
+                              &smode)) {
+        snprintf(err, errlen,
+                 "--influx-statements / DAS_INFLUX_STATEMENTS: not one "
+                 "of " INFL_STATEMENTS_CHOICES);
+        return -1;
+    }
+    hc.connect_timeout_ms = 3000;
+    hc.timeout_ms = 30000;
+    hc.max_body = 64u * 1024u * 1024u;
+    char ierr[256];
+    cl->influx = infl_new(&hc, conf->influx_db, ierr, sizeof ierr);
+    if (!cl->influx) {
+        snprintf(err, errlen, "--influx-url / --influx-db%s: %s",
+                 hc.token ? " / InfluxDB token" : "", ierr);
+        return -1;
+    }
+    infl_set_statements(cl->influx, smode);
+    mstore_influx(&cl->metrics, cl->influx);
+    return 0;
+}
+
 int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
                      char *err, size_t errlen)
 {
@@ -119,45 +169,26 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err, errlen);
     if (!cl->influx_token && err[0])
         goto fail;
-    struct http_conf hc;
-    memset(&hc, 0, sizeof hc);
-    hc.url = conf->influx_url;
-    hc.user =
-        conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
-    hc.password = hc.user ? cl->influx_password : NULL;
-    hc.tls_verify = true; /* an https URL: always verified */
-    hc.ca = conf->influx_ca;
-    hc.token = cl->influx_token;
-    if (hc.user && hc.token) {
+    /* --influx-url none: windows from Prometheus, history in the SQL
+     * store, decisions in /metrics: no InfluxDB at all */
+    bool no_influx = das_influx_none(conf);
+    bool with_prom = conf->prometheus_url && conf->prometheus_url[0];
+    if (no_influx && !with_prom) {
         snprintf(err, errlen,
-                 "--influx-user and an InfluxDB token (--influx-token-file, "
-                 "DAS_INFLUX_TOKEN_FILE or DAS_INFLUX_TOKEN) both given: "
-                 "InfluxDB 1.x takes a user and password, 2.x/3.x a token; "
-                 "give one");
+                 "--influx-url none: the windows must come from somewhere: "
+                 "give --prometheus-url (or an InfluxDB URL)");
         goto fail;
     }
-    enum infl_statements smode = INFL_STMT_AUTO;
-    if (infl_statements_parse(conf->influx_statements ? conf->influx_statements
-                                                      : "auto",
-                              &smode)) {
+    if (no_influx && das_store_none(conf)) {
         snprintf(err, errlen,
-                 "--influx-statements / DAS_INFLUX_STATEMENTS: not one "
-                 "of " INFL_STATEMENTS_CHOICES);
+                 "--influx-url none with --policy-db none: the history of "
+                 "label policies is kept in InfluxDB; give one of the two");
         goto fail;
     }
-    hc.connect_timeout_ms = 3000;
-    hc.timeout_ms = 30000;
-    hc.max_body = 64u * 1024u * 1024u;
-    char ierr[256];
-    cl->influx = infl_new(&hc, conf->influx_db, ierr, sizeof ierr);
-    if (!cl->influx) {
-        snprintf(err, errlen, "--influx-url / --influx-db%s: %s",
-                 hc.token ? " / InfluxDB token" : "", ierr);
+    if (!no_influx && influx_open(cl, conf, err, errlen))
         goto fail;
-    }
-    infl_set_statements(cl->influx, smode);
-    mstore_influx(&cl->metrics, cl->influx);
-    if (conf->prometheus_url && conf->prometheus_url[0]) {
+    if (with_prom) {
+        char perr[256];
         struct http_conf pc;
         memset(&pc, 0, sizeof pc);
         pc.url = conf->prometheus_url;
@@ -170,9 +201,9 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
             &pc, names < 0 ? PROM_NAMES_DS : (enum prom_names)names,
             2 * (conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000) +
                 1000,
-            ierr, sizeof ierr);
+            perr, sizeof perr);
         if (!cl->prom) {
-            snprintf(err, errlen, "--prometheus-url: %s", ierr);
+            snprintf(err, errlen, "--prometheus-url: %s", perr);
             goto fail;
         }
         prom_mstore(&cl->metrics, cl->prom);

@@ -116,6 +116,9 @@ struct das_eval {
 
 /* --policy-db none: no SQL store at all. */
 bool das_store_none(const struct das_conf *conf);
+/* --influx-url none (DAS_INFLUX_URL=none): no InfluxDB; the windows from
+ * --prometheus-url, the decisions only in the store and /metrics. */
+bool das_influx_none(const struct das_conf *conf);
 
 /* A label policy of one service (policy.h, pol_parse_labels). */
 struct das_label_pol {

@@ -287,6 +287,8 @@ static bool dry_seen(struct run_state *st, long seq, const char *action,
 
 static void write_point(struct run_state *st, const struct pg_event *e)
 {
+    if (!st->cl.influx)
+        return; /* --influx-url none: the store and /metrics have it */
     struct infl_point p;
     char seq[24], err[256];
     snprintf(seq, sizeof seq, "%ld", e->seq);
@@ -592,7 +594,8 @@ static int cycle(struct run_state *st)
     st->pub.influx_ok = ev.influx_ok;
     st->pub.policies = ev.n;
     st->pub.bad_policies = ev.nbad;
-    st->pub.influx_queries = infl_query_count(st->cl.influx);
+    st->pub.influx_queries =
+        st->cl.influx ? infl_query_count(st->cl.influx) : 0;
     st->pub.clock_offset_ms = ev.clock_offset_ms;
     watch_unusable(st);
     st->pub.last_cycle_s = (double)(t1 - t0) / 1000.0;
@@ -710,7 +713,8 @@ int das_cmd_run(int argc, char **argv)
                  conf.once ? "true" : "false",
                  das_store_none(&conf) ? "labels" : "table+labels",
                  log_quote(conf.docker_host, q1, sizeof q1),
-                 log_quote(infl_where(st.cl.influx), q2, sizeof q2),
+                 log_quote(st.cl.influx ? infl_where(st.cl.influx) : "none", q2,
+                           sizeof q2),
                  st.cl.prom ? prom_where(st.cl.prom) : "none");
     }
 

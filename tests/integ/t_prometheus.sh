@@ -109,6 +109,18 @@ print(len(r["steps"]), max(s["demand"] for s in r["steps"]), [(a["from"], a["to"
 assert_ge "$n_steps" 30 "das simulate --service read a minute of burn's demand from Prometheus ($n_steps steps)"
 assert_ge "${dmax%.*}" 10 "the demand is burn's CPU (up to ${dmax}%)"
 assert_eq "$acts" True "what happened: das_events' 1 → 2"
+# a Prometheus-only das: no InfluxDB at all (--influx-url none); the
+# history in the policy store, the decisions in /metrics
+st=$(DAS_INFLUX_URL=none "$bin_das" status --json --ds-interval 1s 2>"$TB_TMP/st-none.err") ||
+  fail "das status --influx-url none: $(cat "$TB_TMP/st-none.err")"
+assert_eq "$(python3 -c 'import json, sys
+p = [p for p in json.load(sys.stdin)["policies"] if p["service"] == "burn"][0]
+print(p["outcome"])' <<<"$st")" at-max "das with --influx-url none decides burn from Prometheus alone: at-max"
+out=$(DAS_INFLUX_URL=none DAS_PROMETHEUS_URL= "$bin_das" status 2>&1) && fail "das with no store for its windows started"
+assert_contains "$out" "--influx-url none: the windows must come from somewhere: give --prometheus-url" \
+  "--influx-url none without Prometheus: refused, and why"
+out=$(DAS_INFLUX_URL=none "$bin_das" run --once --policy-db none 2>&1) && fail "das with no history store started"
+assert_contains "$out" "--influx-url none with --policy-db none" "--influx-url none with --policy-db none: refused, and why"
 assert_contains "$(cat "$TB_TMP/das.metrics")" 'das_up{dependency="prometheus"} 1' "das_up names Prometheus"
 q=$(awk '$1 == "das_prometheus_queries_total" { print $2 }' "$TB_TMP/das.metrics")
 assert_ge "$q" 1 "das counts its Prometheus queries ($q)"
