@@ -473,6 +473,54 @@ static double latest(const struct prom_series *v, size_t n,
     return s && s->n ? s->v[s->n - 1] : NAN;
 }
 
+/* What one container's samples are multiplied by: the map's scale, over
+ * its latest limit for a ratio; NaN when it has no usable limit (0, or
+ * cAdvisor's -1 quota: no ratio, as ds writes no cpu_limit_ratio for a
+ * container without one). */
+static double series_factor(const struct prom_map *map,
+                            const struct prom_series *s,
+                            const struct prom_series *den, size_t nden,
+                            const struct prom_series *den2, size_t nden2)
+{
+    double factor = map->scale;
+    if (map->den) {
+        double d = latest(den, nden, s);
+        if (map->den2) {
+            double d2 = latest(den2, nden2, s);
+            d = d2 > 0 ? d / d2 : NAN;
+        }
+        if (!(d > 0) || !isfinite(d))
+            return NAN;
+        factor /= d;
+    }
+    return factor;
+}
+
+/* Sample j of s as das counts it (a rate: the per-second increase from
+ * sample j - 1, j >= 1), times factor; false when there is none (outside
+ * [start_ms, end_ms), a counter reset, not finite). */
+static bool sample_at(const struct prom_map *map, const struct prom_series *s,
+                      size_t j, double factor, int64_t start_ms, int64_t end_ms,
+                      double *x)
+{
+    int64_t t = s->t_ms[j];
+    if (t < start_ms || t >= end_ms)
+        return false;
+    double v = s->v[j];
+    if (map->rate) {
+        int64_t dt = t - s->t_ms[j - 1];
+        double dv = s->v[j] - s->v[j - 1];
+        if (dt <= 0 || dv < 0) /* a counter reset */
+            return false;
+        v = dv * 1000.0 / (double)dt;
+    }
+    v *= factor;
+    if (!isfinite(v))
+        return false;
+    *x = v;
+    return true;
+}
+
 void prom_windows_build(const struct prom_map *map,
                         const struct prom_series *num, size_t nnum,
                         const struct prom_series *den, size_t nden,
@@ -485,20 +533,10 @@ void prom_windows_build(const struct prom_map *map,
     unsigned long dropped = 0;
     for (size_t i = 0; i < nnum; i++) {
         const struct prom_series *s = &num[i];
-        double factor = map->scale;
-        if (map->den) {
-            double d = latest(den, nden, s);
-            if (map->den2) {
-                double d2 = latest(den2, nden2, s);
-                d = d2 > 0 ? d / d2 : NAN;
-            }
-            /* no limit (0, or cAdvisor's -1 quota): no ratio, as ds
-             * writes no cpu_limit_ratio for a container without one */
-            if (!(d > 0) || !isfinite(d)) {
-                dropped++;
-                continue;
-            }
-            factor /= d;
+        double factor = series_factor(map, s, den, nden, den2, nden2);
+        if (isnan(factor)) {
+            dropped++;
+            continue;
         }
         struct win_agg a;
         memset(&a, 0, sizeof a);
@@ -506,20 +544,10 @@ void prom_windows_build(const struct prom_map *map,
         memcpy(a.container, s->container, sizeof a.container);
         double sum = 0;
         for (size_t j = map->rate ? 1 : 0; j < s->n; j++) {
+            double x;
+            if (!sample_at(map, s, j, factor, start_ms, end_ms, &x))
+                continue;
             int64_t t = s->t_ms[j];
-            if (t < start_ms || t >= end_ms)
-                continue;
-            double x = s->v[j];
-            if (map->rate) {
-                int64_t dt = t - s->t_ms[j - 1];
-                double dv = s->v[j] - s->v[j - 1];
-                if (dt <= 0 || dv < 0) /* a counter reset */
-                    continue;
-                x = dv * 1000.0 / (double)dt;
-            }
-            x *= factor;
-            if (!isfinite(x))
-                continue;
             if (a.count == 0) {
                 a.first_ms = t;
                 a.max = x;
@@ -642,16 +670,27 @@ out:
     return rc;
 }
 
-int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
-                       int64_t end_ms, struct win_agg **out, size_t *n,
-                       char *err, size_t errlen)
-{
-    struct prom_series *num = NULL, *den = NULL, *den2 = NULL;
-    size_t nnum = 0, nden = 0, nden2 = 0;
-    int rc = -1;
+/* The samples a map needs over [start_ms, end_ms), of every service
+ * (service NULL) or one: the metric's (from one interval earlier for a
+ * rate) and its limits'. */
+struct fetched {
+    const struct prom_map *map;
+    struct prom_series *num, *den, *den2;
+    size_t nnum, nden, nden2;
+};
 
-    *out = NULL;
-    *n = 0;
+static void fetched_free(struct fetched *f)
+{
+    prom_series_free(f->num, f->nnum);
+    prom_series_free(f->den, f->nden);
+    prom_series_free(f->den2, f->nden2);
+}
+
+static int fetch(struct prom *c, const char *field, const char *service,
+                 int64_t start_ms, int64_t end_ms, struct fetched *f, char *err,
+                 size_t errlen)
+{
+    memset(f, 0, sizeof *f);
     const struct prom_map *map = prom_map_find(c->names, field);
     if (!map || !map->metric) {
         snprintf(err, errlen,
@@ -662,32 +701,41 @@ int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
         return -1;
     }
     if (start_ms < 0 || end_ms <= start_ms) {
-        snprintf(err, errlen, "bad window [%" PRId64 ", %" PRId64 ") ms",
+        snprintf(err, errlen, "bad span [%" PRId64 ", %" PRId64 ") ms",
                  start_ms, end_ms);
         return -1;
     }
+    f->map = map;
     /* the query's range ends at end_ms inclusive: ask up to end_ms - 1 so
      * that [start, end) is all there is, as with InfluxDB */
     int64_t t_end = end_ms - 1;
     int64_t range = t_end - start_ms + 1;
     int64_t wide = range + c->lookback_ms;
-    if (query_series(c, map->metric, NULL, t_end, map->rate ? wide : range,
-                     &num, &nnum, err, errlen))
-        goto out;
-    if (map->den &&
-        query_series(c, map->den, NULL, t_end, wide, &den, &nden, err, errlen))
-        goto out;
-    if (map->den2 && query_series(c, map->den2, NULL, t_end, wide, &den2,
-                                  &nden2, err, errlen))
-        goto out;
-    prom_windows_build(map, num, nnum, den, nden, den2, nden2, start_ms, end_ms,
-                       out, n, &c->unusable);
-    rc = 0;
-out:
-    prom_series_free(num, nnum);
-    prom_series_free(den, nden);
-    prom_series_free(den2, nden2);
-    return rc;
+    if (query_series(c, map->metric, service, t_end, map->rate ? wide : range,
+                     &f->num, &f->nnum, err, errlen) ||
+        (map->den && query_series(c, map->den, service, t_end, wide, &f->den,
+                                  &f->nden, err, errlen)) ||
+        (map->den2 && query_series(c, map->den2, service, t_end, wide, &f->den2,
+                                   &f->nden2, err, errlen))) {
+        fetched_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
+                       int64_t end_ms, struct win_agg **out, size_t *n,
+                       char *err, size_t errlen)
+{
+    struct fetched f;
+    *out = NULL;
+    *n = 0;
+    if (fetch(c, field, NULL, start_ms, end_ms, &f, err, errlen))
+        return -1;
+    prom_windows_build(f.map, f.num, f.nnum, f.den, f.nden, f.den2, f.nden2,
+                       start_ms, end_ms, out, n, &c->unusable);
+    fetched_free(&f);
+    return 0;
 }
 
 /* ---- the demand of one service, per interval (das simulate) ---- */
@@ -706,17 +754,9 @@ size_t prom_demand_build(const struct prom_map *map,
     bool *have = xcalloc(nb, sizeof *have);
     for (size_t i = 0; i < nnum; i++) {
         const struct prom_series *s = &num[i];
-        double factor = map->scale;
-        if (map->den) {
-            double d = latest(den, nden, s);
-            if (map->den2) {
-                double d2 = latest(den2, nden2, s);
-                d = d2 > 0 ? d / d2 : NAN;
-            }
-            if (!(d > 0) || !isfinite(d))
-                continue;
-            factor /= d;
-        }
+        double factor = series_factor(map, s, den, nden, den2, nden2);
+        if (isnan(factor))
+            continue;
         /* each container's mean in each interval, added to the interval */
         size_t cur = SIZE_MAX;
         double sum = 0;
@@ -725,21 +765,9 @@ size_t prom_demand_build(const struct prom_map *map,
             size_t b = SIZE_MAX;
             double x = NAN;
             if (j < s->n) {
-                int64_t t = s->t_ms[j];
-                if (t < start_ms || t >= end_ms)
+                if (!sample_at(map, s, j, factor, start_ms, end_ms, &x))
                     continue;
-                b = (size_t)((t - start_ms) / interval_ms);
-                x = s->v[j];
-                if (map->rate) {
-                    int64_t dt = t - s->t_ms[j - 1];
-                    double dv = s->v[j] - s->v[j - 1];
-                    if (dt <= 0 || dv < 0)
-                        continue;
-                    x = dv * 1000.0 / (double)dt;
-                }
-                x *= factor;
-                if (!isfinite(x))
-                    continue;
+                b = (size_t)((s->t_ms[j] - start_ms) / interval_ms);
             }
             if (b != cur) {
                 if (cur != SIZE_MAX && count > 0) {
@@ -773,47 +801,21 @@ int prom_query_demand(struct prom *c, const char *field, const char *service,
                       struct prom_demand **out, size_t *n, char *err,
                       size_t errlen)
 {
-    struct prom_series *num = NULL, *den = NULL, *den2 = NULL;
-    size_t nnum = 0, nden = 0, nden2 = 0;
-    int rc = -1;
+    struct fetched f;
     *out = NULL;
     *n = 0;
-    const struct prom_map *map = prom_map_find(c->names, field);
-    if (!map || !map->metric) {
-        snprintf(err, errlen,
-                 "cond_item %.40s has no Prometheus metric in the %s "
-                 "vocabulary%s%s",
-                 field ? field : "", prom_names_name(c->names), map ? ": " : "",
-                 map ? map->why_none : "");
+    if (interval_ms <= 0) {
+        snprintf(err, errlen, "bad interval %" PRId64 " ms", interval_ms);
         return -1;
     }
-    if (interval_ms <= 0 || end_ms <= start_ms) {
-        snprintf(err, errlen, "bad span [%" PRId64 ", %" PRId64 ") ms",
-                 start_ms, end_ms);
+    if (fetch(c, field, service, start_ms, end_ms, &f, err, errlen))
         return -1;
-    }
-    int64_t t_end = end_ms - 1;
-    int64_t range = t_end - start_ms + 1;
-    int64_t wide = range + c->lookback_ms;
-    if (query_series(c, map->metric, service, t_end, map->rate ? wide : range,
-                     &num, &nnum, err, errlen))
-        goto out;
-    if (map->den && query_series(c, map->den, service, t_end, wide, &den, &nden,
-                                 err, errlen))
-        goto out;
-    if (map->den2 && query_series(c, map->den2, service, t_end, wide, &den2,
-                                  &nden2, err, errlen))
-        goto out;
     size_t nb = (size_t)((end_ms - start_ms + interval_ms - 1) / interval_ms);
     *out = xcalloc(nb ? nb : 1, sizeof **out);
-    *n = prom_demand_build(map, num, nnum, den, nden, den2, nden2, start_ms,
-                           end_ms, interval_ms, *out);
-    rc = 0;
-out:
-    prom_series_free(num, nnum);
-    prom_series_free(den, nden);
-    prom_series_free(den2, nden2);
-    return rc;
+    *n = prom_demand_build(f.map, f.num, f.nnum, f.den, f.nden, f.den2, f.nden2,
+                           start_ms, end_ms, interval_ms, *out);
+    fetched_free(&f);
+    return 0;
 }
 
 /* ---- as a metrics store ---- */
