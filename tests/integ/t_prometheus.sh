@@ -98,17 +98,14 @@ if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1;
 fi
 ok "das's /metrics passes promtool check metrics"
 # the what-if on the recorded past, from Prometheus's samples: the demand
-# is burn's container's cpu_ratio (about 20% of a core), what happened is
-# das_events' 1 → 2
+# is burn's container's cpu_ratio (about 20% of a core)
 "$bin_das" simulate --service burn --since 1m --ds-interval 1s --json >"$TB_TMP/past.json" 2>"$TB_TMP/past.err" ||
   fail "das simulate --service from Prometheus failed: $(cat "$TB_TMP/past.err")"
-read -r n_steps dmax acts < <(python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-r = d["recorded"]
-print(len(r["steps"]), max(s["demand"] for s in r["steps"]), (1, 2) in [(a["from"], a["to"]) for a in r["actions"]])' "$TB_TMP/past.json")
+read -r n_steps dmax < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["recorded"]
+print(len(r["steps"]), max(s["demand"] for s in r["steps"]))' "$TB_TMP/past.json")
 assert_ge "$n_steps" 30 "das simulate --service read a minute of burn's demand from Prometheus ($n_steps steps)"
 assert_ge "${dmax%.*}" 10 "the demand is burn's CPU (up to ${dmax}%)"
-assert_eq "$acts" True "what happened holds das_events' 1 → 2"
 # a Prometheus-only das: no InfluxDB at all (--influx-url none); the
 # history in the policy store, the decisions in /metrics
 none_outcome() {
