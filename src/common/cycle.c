@@ -102,6 +102,11 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
     for (size_t i = lo;
          i < ix->n && !strcmp(agg_service(&ix->rows[i]), service_id); i++) {
         const struct win_agg *a = &ix->rows[i];
+        if (a->bad != WIN_OK) {
+            if (w->unusable++ == 0)
+                w->unusable_why = a->bad;
+            continue;
+        }
         if (young && young(a->container, young_arg)) {
             w->warming++;
             continue;

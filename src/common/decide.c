@@ -10,6 +10,7 @@
  * replica count). So when out_duration is longer than in_duration,
  * scale-in waits for the longer window after every change. */
 #include "decide.h"
+#include "metrics.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -95,6 +96,14 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
                   span(len, b, sizeof b));
         return DEC_SETTLING;
     }
+    if (!w->has_data && w->unusable > 0) {
+        setreason(reason, reasonlen,
+                  "insufficient data: no usable points in %s; %ld series "
+                  "present but unusable: %s",
+                  span(len, b, sizeof b), w->unusable,
+                  win_bad_text(w->unusable_why));
+        return DEC_NO_DATA;
+    }
     if (!w->has_data) {
         setreason(reason, reasonlen, "insufficient data: no points in %s",
                   span(len, b, sizeof b));
@@ -124,9 +133,13 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
     /* replicas left out as warming need not report yet */
     long need = actual - (w->warming > 0 ? w->warming : 0);
     if (w->fresh < need) {
+        char bad[160] = "";
+        if (w->unusable > 0)
+            snprintf(bad, sizeof bad, "; %ld series unusable: %s", w->unusable,
+                     win_bad_text(w->unusable_why));
         setreason(reason, reasonlen,
-                  "insufficient data: %ld of %ld replicas reporting",
-                  w->fresh < 0 ? 0 : w->fresh, need);
+                  "insufficient data: %ld of %ld replicas reporting%s",
+                  w->fresh < 0 ? 0 : w->fresh, need, bad);
         return DEC_REPLICAS;
     }
     return DEC_COVERED;

@@ -22,6 +22,8 @@ struct dec_window {
     long warming;     /* containers left out: younger than the warm-up */
     double last_sum;  /* Σ of each fresh container's latest point */
     double max_sum;   /* Σ of each fresh container's highest point */
+    long unusable;    /* series present but unusable (metrics.h) */
+    int unusable_why; /* enum win_bad of the first of them */
 };
 
 struct dec_input {

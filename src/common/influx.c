@@ -1272,14 +1272,41 @@ int infl_windows_parse(const json_t *root, struct infl_agg **out, size_t *n,
     return infl_windows_parse_count(root, out, n, NULL, err, errlen);
 }
 
+/* Appends a row that stands for an unusable series of service (metrics.h);
+ * none when the series' service tag can't be told. */
+static void add_bad(const char *service, const char *container,
+                    enum win_bad why, struct infl_agg **v, size_t *nv,
+                    size_t *cap)
+{
+    struct infl_agg a;
+    if (!service || !service[0] || strlen(service) >= sizeof a.service)
+        return;
+    memset(&a, 0, sizeof a);
+    memcpy(a.service, service, strlen(service));
+    if (container)
+        memcpy(a.container, container, sizeof a.container);
+    a.bad = (unsigned char)why;
+    if (*nv == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        *v = xrealloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*nv)++] = a;
+}
+
+static const char *series_service(json_t *series)
+{
+    return json_string_value(
+        json_object_get(json_object_get(series, "tags"), "service"));
+}
+
 int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
                              size_t *n, unsigned long *unusable, char *err,
                              size_t errlen)
 {
     json_t *results = json_object_get(root, "results");
     unsigned long dropped = 0;
-    struct infl_agg *v = NULL;
-    size_t nv = 0, cap = 0;
+    struct infl_agg *v = NULL, *bad = NULL;
+    size_t nv = 0, cap = 0, nbad = 0, capbad = 0;
     unsigned char *seen = NULL; /* bit 1: first, bit 2: last */
 
     *out = NULL;
@@ -1300,16 +1327,20 @@ int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
         json_t *mean = series_value(s, "mean");
         json_t *count = series_value(s, "count");
         int64_t cnt;
-        if (!series_key(s, &a) || !json_is_number(mean) ||
-            !json_ms(count, &cnt) || cnt <= 0 || cnt > LONG_MAX) {
+        if (!series_key(s, &a)) {
             dropped++;
+            add_bad(series_service(s), NULL, WIN_BAD_KEY, &bad, &nbad, &capbad);
+            continue;
+        }
+        if (!json_is_number(mean) || !json_ms(count, &cnt) || cnt <= 0 ||
+            cnt > LONG_MAX || !isfinite(json_number_value(mean))) {
+            dropped++;
+            add_bad(a.service, a.container, WIN_BAD_VALUE, &bad, &nbad,
+                    &capbad);
             continue;
         }
         a.mean = json_number_value(mean);
-        if (!isfinite(a.mean)) {
-            dropped++;
-            continue;
-        }
+        a.bad = WIN_OK;
         a.count = (long)cnt;
         a.first_ms = a.last_ms = 0;
         a.last = a.mean;
@@ -1323,11 +1354,8 @@ int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
         }
         v[nv++] = a;
     }
-    if (nv == 0) {
-        if (unusable)
-            *unusable += dropped;
-        return 0;
-    }
+    if (nv == 0)
+        goto done;
     qsort(v, nv, sizeof *v, cmp_agg);
     seen = xcalloc(nv, 1);
     for (int st = 1; st <= 2; st++) {
@@ -1359,21 +1387,34 @@ int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
      * the container out rather than guess. Duplicate keys: keep one. */
     size_t w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (seen[i] != 3 || (w > 0 && cmp_agg(&v[w - 1], &v[i]) == 0)) {
-            dropped += seen[i] != 3;
+        if (seen[i] != 3) {
+            dropped++;
+            add_bad(v[i].service, v[i].container, WIN_BAD_TIMES, &bad, &nbad,
+                    &capbad);
             continue;
         }
+        if (w > 0 && cmp_agg(&v[w - 1], &v[i]) == 0)
+            continue;
         v[w++] = v[i];
     }
     free(seen);
+    nv = w;
+done:
     if (unusable)
         *unusable += dropped;
-    if (w == 0) {
+    /* the unusable series' rows go after the usable ones */
+    if (nbad) {
+        v = xrealloc(v, (nv + nbad) * sizeof *v);
+        memcpy(v + nv, bad, nbad * sizeof *bad);
+        nv += nbad;
+    }
+    free(bad);
+    if (nv == 0) {
         free(v);
         return 0;
     }
     *out = v;
-    *n = w;
+    *n = nv;
     return 0;
 }
 

@@ -375,6 +375,16 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
         if (!json_is_object(r) || !json_is_array(vals) ||
             !series_key(names, json_object_get(r, "metric"), &s)) {
             dropped++;
+            /* kept, empty, when its service can be told: that policy
+             * then says its data was present but unusable */
+            const char *svc = json_string_value(json_object_get(
+                json_object_get(r, "metric"), prom_service_label(names)));
+            if (svc && svc[0] && strlen(svc) < sizeof s.service) {
+                memset(&s, 0, sizeof s);
+                memcpy(s.service, svc, strlen(svc));
+                s.bad = WIN_BAD_KEY;
+                v[nv++] = s;
+            }
             continue;
         }
         size_t k = json_array_size(vals);
@@ -421,7 +431,7 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
         qsort(v, nv, sizeof *v, cmp_series_part);
     size_t w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (w > 0 && !cmp_series_part(&v[w - 1], &v[i])) {
+        if (w > 0 && !v[i].bad && !cmp_series_part(&v[w - 1], &v[i])) {
             struct prom_series *keep = &v[w - 1];
             if (last_ms(&v[i]) > last_ms(keep)) {
                 struct prom_series t = *keep;
@@ -437,7 +447,8 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
     nv = w;
     w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (w > 0 && !cmp_series(&v[w - 1], &v[i])) {
+        if (w > 0 && !v[i].bad && !v[w - 1].bad &&
+            !cmp_series(&v[w - 1], &v[i])) {
             series_sum_into(&v[w - 1], &v[i]);
             free(v[i].t_ms);
             free(v[i].v);
@@ -533,15 +544,20 @@ void prom_windows_build(const struct prom_map *map,
     unsigned long dropped = 0;
     for (size_t i = 0; i < nnum; i++) {
         const struct prom_series *s = &num[i];
-        double factor = series_factor(map, s, den, nden, den2, nden2);
-        if (isnan(factor)) {
-            dropped++;
-            continue;
-        }
         struct win_agg a;
         memset(&a, 0, sizeof a);
         memcpy(a.service, s->service, sizeof a.service);
         memcpy(a.container, s->container, sizeof a.container);
+        /* an unusable series stays a row (count 0), so its policy can say
+         * so (metrics.h) */
+        double factor =
+            s->bad ? NAN : series_factor(map, s, den, nden, den2, nden2);
+        if (isnan(factor)) {
+            dropped += !s->bad; /* counted by the parser already */
+            a.bad = s->bad ? s->bad : WIN_BAD_LIMIT;
+            v[nv++] = a;
+            continue;
+        }
         double sum = 0;
         for (size_t j = map->rate ? 1 : 0; j < s->n; j++) {
             double x;

@@ -86,9 +86,11 @@ struct prom_series {
     char container[16];
     size_t n;
     int64_t *t_ms;
-    double *v;     /* NaN / ±Inf samples are left out */
-    char part[96]; /* the cpu / interface / device labels (cAdvisor's
-                      parts of one container), "" when none */
+    double *v;         /* NaN / ±Inf samples are left out */
+    char part[96];     /* the cpu / interface / device labels (cAdvisor's
+                          parts of one container), "" when none */
+    unsigned char bad; /* WIN_BAD_KEY: a series of service whose other
+                          labels could not be used (n 0, no container) */
 };
 void prom_series_free(struct prom_series *s, size_t n);
 

@@ -132,7 +132,12 @@ FULL=$(dk service inspect -f '{{.ID}}' full)
 wait_until 60 running_of "$FULL" 1 || fail "full did not start"
 "$bin_das" policy add full --seq 4 --min 1 --max 2 "${P[@]}" --warmup 0s >/dev/null
 LONG=$(printf 's%.0s' {1..70})
-feed_full() { # like ds, but tagged with the full 64-hex id, and one bad series
+# named: its points carry a task name as the container tag (neither a short
+# nor a 64-hex id): present, but unusable, and its policy must say so
+dk service create --detach --name named --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+NAMED=$(dk service inspect -f '{{.ID}}' named)
+"$bin_das" policy add named --seq 5 --min 1 --max 2 "${P[@]}" --warmup 0s >/dev/null
+feed_full() { # like ds, but tagged with the full 64-hex id, and two bad series
   local c ts body
   trap - ERR
   set +e
@@ -143,6 +148,7 @@ feed_full() { # like ds, but tagged with the full 64-hex id, and one bad series
       body+="docker,container=$c,service=$FULL,service_name=full cpu_ratio=90 $ts"$'\n'
     done
     body+="docker,container=abc,service=$LONG cpu_ratio=90 $ts"$'\n'
+    body+="docker,container=named.1.x0y1z2w3v4u5t6s7,service=$NAMED cpu_ratio=90 $ts"$'\n'
     curl -s -o /dev/null --max-time 5 -XPOST "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" --data-binary "$body"
     sleep 1
   done
@@ -156,6 +162,10 @@ unusable() {
   ((${n:-0} > 0))
 }
 wait_until 30 unusable || fail "/metrics does not count the unusable series"
+named_says() { [[ "$(pol 5 reason)" == *"present but unusable: container tag neither a short id"* ]]; }
+wait_until 30 named_says || fail "das status does not say named's data was present but unusable: $(pol 5 reason)"
+ok "das status names the cause for named: $(pol 5 reason)"
+assert_eq "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' named)" 1 "and named, at 90% but unusable, was not scaled"
 ok "/metrics counts the series with a service tag too long: $(curl -s --noproxy '*' "http://127.0.0.1:$port/metrics" | grep '^das_influx_series_unusable_total')"
 assert_contains "$(cat "$LOG")" 'msg="InfluxDB returned series das cannot use' "das run says so in its log"
 assert_eq "$(grep -c 'InfluxDB returned series das cannot use' "$LOG")" 1 "once, not every cycle"

@@ -159,6 +159,45 @@ static void test_coverage_text(void **state)
         "last point 45s ago, collected every 10s");
 }
 
+/* Nothing dropped in silence: a service whose only series was unusable
+ * says so by name, and one with some usable says how many were not. */
+static void test_unusable(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * MIN, iv = 2 * S, dur = 20 * S;
+    char out[200];
+    struct win_agg rows[4];
+    agg(&rows[0], "svca", "", 0, 0, 0, 0);
+    rows[0].bad = WIN_BAD_KEY;
+    agg(&rows[1], "svcb", "c1", 50, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[2], "svcb", "c2", 0, 0, 0, 0);
+    rows[2].bad = WIN_BAD_TIMES;
+    agg(&rows[3], "svca", "", 0, 0, 0, 0);
+    rows[3].bad = WIN_BAD_VALUE;
+    struct cyc_index ix;
+    cyc_index_init(&ix, rows, 4);
+    struct dec_window w;
+    cyc_index_window(&ix, "svca", now, dur, iv, NULL, NULL, &w);
+    assert_false(w.has_data);
+    assert_int_equal(w.unusable, 2);
+    assert_int_equal(w.containers, 0);
+    cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out);
+    assert_non_null(strstr(out, "no usable points in 20s; 2 series present "
+                                "but unusable: "));
+    assert_non_null(strstr(out, win_bad_text(w.unusable_why)));
+    cyc_index_window(&ix, "svcb", now, dur, iv, NULL, NULL, &w);
+    assert_true(w.has_data);
+    assert_int_equal(w.containers, 1);
+    assert_int_equal(w.unusable, 1);
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 2, out, sizeof out),
+        "1 of 2 replicas reporting; 1 series unusable: times of the first "
+        "and last points missing");
+    /* the one usable replica is all there is: covered */
+    assert_string_equal(
+        cyc_coverage_text(&w, dur, now, iv, 0, 1, out, sizeof out), "20s/20s");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_weighted_mean),
         cmocka_unit_test(test_index_window),
         cmocka_unit_test(test_coverage_text),
+        cmocka_unit_test(test_unusable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1236,7 +1236,26 @@ static void test_windows_parse_hostile(void **state)
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                          "[\"time\",\"last\"]",
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                          "[[202,1]]") "]}]}";
     assert_int_equal(parse_windows_text(text, &a, &n), 0);
-    assert_int_equal(n, 2);
+    /* two usable rows, then one row per unusable series whose service can
+     * be told (c3, c9 and c10 can't: no service, or one too long) */
+    assert_int_equal(n, 9);
+    static const struct {
+        const char *service, *container;
+        int bad;
+    } bad[] = {
+        {"s1", "c4", WIN_BAD_VALUE}, {"s1", "c5", WIN_BAD_VALUE},
+        {"s1", "c6", WIN_BAD_VALUE}, {"s1", "c7", WIN_BAD_VALUE},
+        {"s1", "c8", WIN_BAD_VALUE}, {"s1", "", WIN_BAD_KEY},
+        {"s0", "c0", WIN_BAD_TIMES},
+    };
+    for (size_t i = 0; i < 7; i++) {
+        assert_string_equal(a[2 + i].service, bad[i].service);
+        assert_string_equal(a[2 + i].container, bad[i].container);
+        assert_int_equal(a[2 + i].bad, bad[i].bad);
+        assert_int_equal(a[2 + i].count, 0);
+    }
+    assert_int_equal(a[0].bad, WIN_OK);
+    assert_int_equal(a[1].bad, WIN_OK);
     assert_string_equal(a[0].container, "c1");
     assert_true(a[0].mean == 2.5);
     assert_int_equal(a[0].count, 4);
@@ -1686,8 +1705,12 @@ static void test_windows_parse_full_id(void **state)
     json_t *root = json_loads(text, 0, &jerr);
     assert_int_equal(
         infl_windows_parse_count(root, &a, &n, &unusable, err, sizeof err), 0);
-    assert_int_equal(n, 0);
     assert_int_equal(unusable, 8); /* counted, added to what was there */
+    /* and handed on as an empty row of its service, so its policy says so */
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].service, "s1");
+    assert_int_equal(a[0].bad, WIN_BAD_KEY);
+    assert_int_equal(a[0].count, 0);
     json_decref(root);
     free(a);
     /* a container without its last point is counted too */
@@ -1707,8 +1730,11 @@ static void test_windows_parse_full_id(void **state)
     unusable = 0;
     assert_int_equal(
         infl_windows_parse_count(root, &a, &n, &unusable, err, sizeof err), 0);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
     assert_string_equal(a[0].container, "c1");
+    assert_int_equal(a[0].bad, WIN_OK);
+    assert_string_equal(a[1].container, "c2");
+    assert_int_equal(a[1].bad, WIN_BAD_TIMES);
     assert_int_equal(unusable, 1);
     json_decref(root);
     free(a);

@@ -141,16 +141,21 @@ static void test_parse_good(void **state)
         "]}}";
     assert_int_equal(parse(PROM_NAMES_DS, 200, body, &s, &n, &unusable, err),
                      0);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_int_equal(unusable, 2);
-    /* sorted by service */
+    /* sorted by service; s1's series with a container label too long is
+     * kept empty, marked, so s1's policy can say its data was unusable */
     assert_string_equal(s[0].service, "s1");
-    assert_string_equal(s[1].service, "s2");
-    assert_string_equal(s[1].container, "0123456789ab");
-    assert_int_equal(s[1].n, 2); /* NaN left out */
-    assert_int_equal(s[1].t_ms[0], 100500);
-    assert_int_equal(s[1].t_ms[1], 102250);
-    assert_true(s[1].v[1] == 300.0);
+    assert_int_equal(s[0].bad, WIN_BAD_KEY);
+    assert_int_equal(s[0].n, 0);
+    assert_string_equal(s[1].service, "s1");
+    assert_int_equal(s[1].bad, WIN_OK);
+    assert_string_equal(s[2].service, "s2");
+    assert_string_equal(s[2].container, "0123456789ab");
+    assert_int_equal(s[2].n, 2); /* NaN left out */
+    assert_int_equal(s[2].t_ms[0], 100500);
+    assert_int_equal(s[2].t_ms[1], 102250);
+    assert_true(s[2].v[1] == 300.0);
     prom_series_free(s, n);
 
     /* cAdvisor: per-CPU series of one container summed at shared times */
@@ -341,10 +346,14 @@ static void test_windows_rate_and_limit(void **state)
                                     mk("svc", "c2", 2, tq, per)};
     prom_windows_build(m, two, 2, quota, 2, period, 2, 10000, 50000, &a, &n,
                        &unusable);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
     assert_int_equal(unusable, 1);
     assert_string_equal(a[0].container, "c1");
     assert_true(fabs(a[0].last - 200.0) < 1e-9); /* 1 core of 0.5 */
+    /* c2 stays as an empty, marked row: its policy says why */
+    assert_string_equal(a[1].container, "c2");
+    assert_int_equal(a[1].bad, WIN_BAD_LIMIT);
+    assert_int_equal(a[1].count, 0);
     free(a);
 
     /* mem_ratio: working set ÷ the latest limit */
