@@ -682,43 +682,101 @@ int pg_policy_set_cur_no(struct pg *db, long seq, long cur_no, char *err,
 
 /* ---- events -------------------------------------------------------------- */
 
-int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
-                    size_t errlen)
-{
+/* One event's parameters as text (the column order of the INSERT). */
+struct ev_text {
     char t[24], seq[24], from[24], to[24], obs[40], thr[40], win[24];
-    snprintf(t, sizeof t, "%lld", (long long)ev->time_ms);
-    snprintf(seq, sizeof seq, "%ld", ev->seq);
-    snprintf(from, sizeof from, "%ld", ev->from_no);
-    snprintf(to, sizeof to, "%ld", ev->to_no);
-    snprintf(win, sizeof win, "%lld", (long long)ev->window_ms);
+};
+
+#define EV_COLS 12
+/* Rows per INSERT: 12 parameters each, well under the protocol's 65535. */
+#define EV_ROWS_MAX 1000
+
+static void ev_params(const struct pg_event *ev, struct ev_text *x,
+                      const char **params)
+{
+    snprintf(x->t, sizeof x->t, "%lld", (long long)ev->time_ms);
+    snprintf(x->seq, sizeof x->seq, "%ld", ev->seq);
+    snprintf(x->from, sizeof x->from, "%ld", ev->from_no);
+    snprintf(x->to, sizeof x->to, "%ld", ev->to_no);
+    snprintf(x->win, sizeof x->win, "%lld", (long long)ev->window_ms);
     /* non-finite values are not numbers either store accepts */
     if (isfinite(ev->observed))
-        fmt_double(ev->observed, obs, sizeof obs);
+        fmt_double(ev->observed, x->obs, sizeof x->obs);
     if (isfinite(ev->threshold))
-        fmt_double(ev->threshold, thr, sizeof thr);
-    const char *params[12] = {
-        t,
-        seq,
+        fmt_double(ev->threshold, x->thr, sizeof x->thr);
+    const char *p[EV_COLS] = {
+        x->t,
+        x->seq,
         ev->service,
         ev->action,
-        from,
-        to,
+        x->from,
+        x->to,
         ev->metric[0] ? ev->metric : NULL,
-        isfinite(ev->observed) ? obs : NULL,
-        isfinite(ev->threshold) ? thr : NULL,
-        win,
+        isfinite(ev->observed) ? x->obs : NULL,
+        isfinite(ev->threshold) ? x->thr : NULL,
+        x->win,
         ev->reason,
         ev->dry_run ? "true" : "false",
     };
-    if (run_cmd(db, "recording the event",
-                "insert into das_events (time_ms, seq, service, action, "
-                "from_no, to_no, metric, observed, threshold, window_ms, "
-                "reason, dry_run) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                "$10, $11, $12)",
-                12, params, NULL, err, errlen))
-        return -1;
-    crate_refresh(db, "refresh table das_events");
-    return 0;
+    memcpy(params, p, sizeof p);
+}
+
+int pg_events_insert(struct pg *db, const struct pg_event *ev, size_t n,
+                     char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    size_t rows = n < EV_ROWS_MAX ? n : EV_ROWS_MAX;
+    struct ev_text *x = xcalloc(rows, sizeof *x);
+    const char **params = xcalloc(rows * EV_COLS, sizeof *params);
+    struct buf sql;
+    /* 1000 rows of "($1, …, $12)": about 100 KB */
+    buf_init(&sql, 512 * 1024);
+    int rc = 0;
+    for (size_t done = 0; done < n && rc == 0; done += rows) {
+        size_t k = n - done < rows ? n - done : rows;
+        int full = 0;
+        buf_reset(&sql);
+        full |= buf_puts(&sql, "insert into das_events (time_ms, seq, "
+                               "service, action, from_no, to_no, metric, "
+                               "observed, threshold, window_ms, reason, "
+                               "dry_run) values ");
+        for (size_t i = 0; i < k; i++) {
+            ev_params(&ev[done + i], &x[i], params + i * EV_COLS);
+            size_t p = i * EV_COLS;
+            full |=
+                buf_printf(&sql,
+                           "%s($%zu, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu, "
+                           "$%zu, $%zu, $%zu, $%zu, $%zu)",
+                           i ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5,
+                           p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 12);
+        }
+        if (full) {
+            snprintf(err, errlen,
+                     "recording the events: the statement "
+                     "for %zu rows outgrew its buffer",
+                     k);
+            rc = -1;
+        } else if (run_cmd(db,
+                           n > 1 ? "recording the events"
+                                 : "recording the event",
+                           sql.ptr, (int)(k * EV_COLS), params, NULL, err,
+                           errlen)) {
+            rc = -1;
+        }
+    }
+    buf_cleanup(&sql);
+    free(params);
+    free(x);
+    if (rc == 0)
+        crate_refresh(db, "refresh table das_events");
+    return rc;
+}
+
+int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
+                    size_t errlen)
+{
+    return pg_events_insert(db, ev, 1, err, errlen);
 }
 
 static long text_long(const PGresult *res, int r, int c)

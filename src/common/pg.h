@@ -71,6 +71,11 @@ struct pg_event {
 };
 int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
                     size_t errlen) WUR;
+/* n events in one INSERT (one per 1000 rows), then one refresh on CrateDB:
+ * a cycle's events cost one round trip. 0, or -1 + err (then none of the
+ * failing INSERT's rows were written). */
+int pg_events_insert(struct pg *db, const struct pg_event *ev, size_t n,
+                     char *err, size_t errlen) WUR;
 /* Events newest first; service NULL for all; since_ms 0 for all; at most
  * limit rows. *out is heap (free it). */
 int pg_events(struct pg *db, const char *service, int64_t since_ms,

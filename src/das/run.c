@@ -68,6 +68,8 @@ struct run_state {
     struct das_conf *conf;
     struct das_clients cl;
     struct complaint c_docker, c_store, c_influx, c_write;
+    struct pg_event *events; /* this cycle's, recorded at its end */
+    size_t nevents, capevents;
     bool leader_known, leader;
     struct bad_row *bad;
     size_t nbad;
@@ -285,86 +287,111 @@ static bool dry_seen(struct run_state *st, long seq, const char *action,
     return false;
 }
 
-static void write_point(struct run_state *st, const struct pg_event *e)
+/* The cycle's events as points of the `das` measurement, one write. */
+static void write_points(struct run_state *st, const struct pg_event *ev,
+                         size_t n)
 {
     if (!st->cl.influx)
         return; /* --influx-url none: the store and /metrics have it */
-    struct infl_point p;
-    char seq[24], err[256];
-    snprintf(seq, sizeof seq, "%ld", e->seq);
-    infl_point_init(&p, "das", e->time_ms * 1000000);
-    infl_point_tag(&p, "service", e->service);
-    infl_point_tag(&p, "seq", seq);
-    infl_point_tag(&p, "action", e->action);
-    infl_point_int(&p, "from", e->from_no);
-    infl_point_int(&p, "to", e->to_no);
-    infl_point_float(&p, "observed", e->observed);
-    infl_point_float(&p, "threshold", e->threshold);
-    infl_point_int(&p, "window_ms", e->window_ms);
-    infl_point_bool(&p, "dry_run", e->dry_run);
-    infl_point_string(&p, "reason", e->reason);
-    /* with --policy-db none these points are the history: das events
-     * shows them (hist_influx.h) */
-    if (e->metric[0])
-        infl_point_string(&p, "metric", e->metric);
+    char err[256], q[300];
     struct buf b;
-    buf_init(&b, 64 * 1024);
-    int rc = infl_point_encode(&p, &b, err, sizeof err);
-    if (!rc &&
+    buf_init(&b, (size_t)16 * 1024 * 1024);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pg_event *e = &ev[i];
+        struct infl_point p;
+        char seq[24];
+        snprintf(seq, sizeof seq, "%ld", e->seq);
+        infl_point_init(&p, "das", e->time_ms * 1000000);
+        infl_point_tag(&p, "service", e->service);
+        infl_point_tag(&p, "seq", seq);
+        infl_point_tag(&p, "action", e->action);
+        infl_point_int(&p, "from", e->from_no);
+        infl_point_int(&p, "to", e->to_no);
+        infl_point_float(&p, "observed", e->observed);
+        infl_point_float(&p, "threshold", e->threshold);
+        infl_point_int(&p, "window_ms", e->window_ms);
+        infl_point_bool(&p, "dry_run", e->dry_run);
+        infl_point_string(&p, "reason", e->reason);
+        /* with --policy-db none these points are the history: das events
+         * shows them (hist_influx.h) */
+        if (e->metric[0])
+            infl_point_string(&p, "metric", e->metric);
+        if (infl_point_encode(&p, &b, err, sizeof err))
+            rc = -1; /* that one is left out (err says why); not the rest */
+    }
+    if (b.len > 0 &&
         infl_write(st->cl.influx, b.ptr, b.len, err, sizeof err) != INFL_OK)
         rc = -1;
     buf_cleanup(&b);
-    char q[300];
     if (rc) {
         if (complain(&st->c_write, err))
             log_warn(das_store_none(st->conf)
-                         ? "could not write the decision to InfluxDB: with "
-                           "--policy-db none it is the history, and only "
-                           "this das process knows of it"
-                         : "could not write the decision to InfluxDB",
-                     "measurement=das error=%s", log_quote(err, q, sizeof q));
+                         ? "could not write the decisions to InfluxDB: with "
+                           "--policy-db none they are the history, and only "
+                           "this das process knows of them"
+                         : "could not write the decisions to InfluxDB",
+                     "measurement=das events=%zu error=%s", n,
+                     log_quote(err, q, sizeof q));
     } else if (complain_release(&st->c_write)) {
         log_info("decisions written to InfluxDB again", "measurement=das");
     }
 }
 
-/* Records one event: das_events row (none with --policy-db none) and the
- * InfluxDB point (then the only record: the history read back after a
- * restart or a leader change). */
+/* Records the cycle's events together (issue: one INSERT and one InfluxDB
+ * write per cycle, not per decision): das_events rows (none with
+ * --policy-db none) and the InfluxDB points (then the only record: the
+ * history read back after a restart or a leader change). What this process
+ * must know at once (the last action) it knew when it acted (set_last). */
+static void flush_events(struct run_state *st)
+{
+    char err[512], q[600];
+    if (st->nevents == 0)
+        return;
+    if (!das_store_none(st->conf) &&
+        pg_events_insert(st->cl.pg, st->events, st->nevents, err, sizeof err)) {
+        log_error("could not record the events",
+                  "events=%zu first_seq=%ld first_action=%s error=%s",
+                  st->nevents, st->events[0].seq, st->events[0].action,
+                  log_quote(err, q, sizeof q));
+        st->failures++;
+    }
+    write_points(st, st->events, st->nevents);
+    st->nevents = 0;
+}
+
+/* Notes one event for the end of the cycle (flush_events) and says it. */
 static void record(struct run_state *st, const struct das_pol_eval *pe,
                    const char *action, long from, long to, const char *reason,
                    bool dry)
 {
-    struct pg_event e;
-    char err[512], q[600], q2[300];
-    memset(&e, 0, sizeof e);
-    e.time_ms = das_now_ms();
-    e.seq = pe->pol.seq;
-    snprintf(e.service, sizeof e.service, "%.63s",
-             pe->found ? pe->svc.name : pe->pol.service_id);
-    snprintf(e.action, sizeof e.action, "%s", action);
-    e.from_no = from;
-    e.to_no = to;
-    snprintf(e.metric, sizeof e.metric, "%s", pe->pol.metric->field);
-    bool is_sync = !strcmp(action, "synced");
-    e.observed = is_sync ? NAN : pe->res.observed;
-    e.threshold = is_sync ? NAN : pe->res.threshold;
-    e.window_ms = is_sync ? 0 : pe->res.window_ms;
-    snprintf(e.reason, sizeof e.reason, "%s", reason);
-    e.dry_run = dry;
-    if (!das_store_none(st->conf) &&
-        pg_event_insert(st->cl.pg, &e, err, sizeof err)) {
-        log_error("could not record the event", "seq=%ld action=%s error=%s",
-                  e.seq, action, log_quote(err, q, sizeof q));
-        st->failures++;
+    char q[600], q2[300];
+    if (st->nevents == st->capevents) {
+        st->capevents = st->capevents ? st->capevents * 2 : 16;
+        st->events = xrealloc(st->events, st->capevents * sizeof *st->events);
     }
+    struct pg_event *e = &st->events[st->nevents++];
+    memset(e, 0, sizeof *e);
+    e->time_ms = das_now_ms();
+    e->seq = pe->pol.seq;
+    snprintf(e->service, sizeof e->service, "%.63s",
+             pe->found ? pe->svc.name : pe->pol.service_id);
+    snprintf(e->action, sizeof e->action, "%s", action);
+    e->from_no = from;
+    e->to_no = to;
+    snprintf(e->metric, sizeof e->metric, "%s", pe->pol.metric->field);
+    bool is_sync = !strcmp(action, "synced");
+    e->observed = is_sync ? NAN : pe->res.observed;
+    e->threshold = is_sync ? NAN : pe->res.threshold;
+    e->window_ms = is_sync ? 0 : pe->res.window_ms;
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    e->dry_run = dry;
     log_info(!strcmp(action, "capacity-bound") ? "noted"
              : dry                             ? "dry run: would act"
                                                : "acted",
-             "seq=%ld service=%s action=%s from=%ld to=%ld reason=%s", e.seq,
-             log_quote(e.service, q2, sizeof q2), action, from, to,
+             "seq=%ld service=%s action=%s from=%ld to=%ld reason=%s", e->seq,
+             log_quote(e->service, q2, sizeof q2), action, from, to,
              log_quote(reason, q, sizeof q));
-    write_point(st, &e);
     int k = !strcmp(action, "scale-out")  ? 0
             : !strcmp(action, "scale-in") ? 1
             : !strcmp(action, "bound")    ? 2
@@ -585,6 +612,7 @@ static int cycle(struct run_state *st)
             watch_capacity(st, pe);
         act(st, pe);
     }
+    flush_events(st);
 
     int64_t t1 = mono_ms();
     st->pub.cycles++;
@@ -748,6 +776,7 @@ out:
     das_clients_close(&st.cl);
     free(st.bad);
     free(st.dry);
+    free(st.events);
     free(st.bound_by_capacity);
     return status;
 }

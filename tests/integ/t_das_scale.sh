@@ -109,6 +109,13 @@ assert_eq "$(replicas web)" 1 "no metrics: web unchanged"
 assert_eq "$(cur_no 1)" 1 "cur_no follows the service (was empty)"
 assert_eq "$(psql_doc "select count(*) from das_events where seq = 1 and action = 'synced'")" 1 \
   "the sync has an event row"
+# the cycle's events are recorded together (one INSERT, one InfluxDB write):
+# each of the four policies' syncs is there, once, in both
+assert_eq "$(psql_doc "select string_agg(cast(seq as text), ' ' order by seq) from das_events where action = 'synced'")" \
+  "1 2 3 4" "one cycle, four syncs: a row each"
+n=$(influx_q "select count(\"to\") from das where action = 'synced'" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["results"][0]["series"][0]["values"][0][1])')
+assert_eq "$n" 4 "and a point each in InfluxDB's das measurement"
 
 # --- scale out, one step per covered window, up to max_no ------------------
 echo 90 >"$LOAD"
