@@ -773,12 +773,6 @@ int pg_events_insert(struct pg *db, const struct pg_event *ev, size_t n,
     return rc;
 }
 
-int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
-                    size_t errlen)
-{
-    return pg_events_insert(db, ev, 1, err, errlen);
-}
-
 static long text_long(const PGresult *res, int r, int c)
 {
     if (PQgetisnull(res, r, c))

@@ -69,8 +69,6 @@ struct pg_event {
     char reason[256];
     bool dry_run;
 };
-int pg_event_insert(struct pg *db, const struct pg_event *ev, char *err,
-                    size_t errlen) WUR;
 /* n events in one INSERT (one per 1000 rows), then one refresh on CrateDB:
  * a cycle's events cost one round trip. 0, or -1 + err (then none of the
  * failing INSERT's rows were written). */
