@@ -102,6 +102,33 @@ void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len)
     out[o] = '\0';
 }
 
+void log_copy_printable(char *out, size_t outlen, const char *s)
+{
+    size_t o = 0;
+    if (!outlen)
+        return;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
+         p++) {
+        char tmp[8];
+        size_t n;
+        if (*p == '\n')
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\n");
+        else if (*p == '\t')
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p);
+        else {
+            tmp[0] = (char)*p;
+            n = 1;
+        }
+        if (o + n + 1 > outlen)
+            break;
+        memcpy(out + o, tmp, n);
+        o += n;
+    }
+    out[o] = '\0';
+}
+
 char *log_oneline(char *s)
 {
     for (unsigned char *p = (unsigned char *)s; *p; p++)

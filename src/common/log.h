@@ -38,6 +38,10 @@ char *log_quote(const char *s, char *out, size_t outlen);
  * text from outside (a parser's error that quotes its input) stays one
  * line in a message. Returns s. */
 char *log_oneline(char *s);
+/* Copies s (NULL: "") for a terminal or a one-line message, control bytes
+ * shown as \n, \t or \xNN (so they can be read, not obeyed); cut at a
+ * whole escape when outlen is short. */
+void log_copy_printable(char *out, size_t outlen, const char *s);
 /* Copies at most len bytes of untrusted s (up to a NUL) into out, bounded
  * by outlen, control bytes written as '?' (a server's text in a message). */
 void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len);

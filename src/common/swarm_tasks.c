@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "docker.h"
+#include "log.h"
 
 static int two(const char *s, int *v)
 {
@@ -66,16 +67,6 @@ int stask_parse_time(const char *s, int64_t *ms)
         return -1;
     *ms = ((int64_t)t - off) * 1000 + frac_ms;
     return 0;
-}
-
-static void copy_trunc(const json_t *v, char *out, size_t outlen)
-{
-    const char *s = json_string_value(v);
-    size_t n = 0;
-    if (s)
-        for (; s[n] && n + 1 < outlen; n++)
-            out[n] = (s[n] >= 0x20 && s[n] != 0x7f) ? s[n] : '?';
-    out[n] = '\0';
 }
 
 static int cmp_task(const void *pa, const void *pb)
@@ -139,7 +130,8 @@ int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
             size_t cl = strlen(cid) < 12 ? strlen(cid) : 12;
             memcpy(x->container, cid, cl);
         }
-        copy_trunc(json_object_get(st, "Err"), x->err, sizeof x->err);
+        const char *e = json_string_value(json_object_get(st, "Err"));
+        log_copy_oneline(x->err, sizeof x->err, e ? e : "", e ? strlen(e) : 0);
         k++;
     }
     if (k > 1)

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
+#include "table.h"
 
 #define ERRLEN 600
 #define NCOLS 11
@@ -33,27 +34,6 @@ static void events_usage(FILE *f)
                "nothing.\n"
                "From the table das_events; with --policy-db none from the "
                "InfluxDB measurement das.\n\n");
-}
-
-/* Copies s for a terminal: control bytes become '?'; empty/NULL → "-". */
-static char *cell_dup(const char *s)
-{
-    if (!s || !*s)
-        return xstrdup("-");
-    char *out = xstrdup(s);
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return out;
-}
-
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
 }
 
 static void iso_time(int64_t ms, char *out, size_t outlen)
@@ -129,19 +109,24 @@ static void print_json(const struct pg_event *ev, size_t n)
     json_decref(arr);
 }
 
+/* An empty text shows as "-". */
+static const char *dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
 static void print_table(const struct pg_event *ev, size_t n)
 {
-    size_t rows = n + 1;
-    char **cells = xcalloc(rows * NCOLS, sizeof *cells);
+    struct table t;
+    table_init(&t, NCOLS);
     const char *head[NCOLS] = {"TIME (UTC)", "SEQ",     "SERVICE",  "ACTION",
                                "FROM→TO",    "METRIC",  "OBSERVED", "THRESHOLD",
                                "WINDOW",     "DRY-RUN", "REASON"};
-    for (size_t c = 0; c < NCOLS; c++)
-        cells[c] = xstrdup(head[c]);
+    table_add(&t, head, 0);
     for (size_t i = 0; i < n; i++) {
         const struct pg_event *e = &ev[i];
-        char t[40], seq[24], fromto[64], obs[40], thr[40], win[40];
-        iso_time(e->time_ms, t, sizeof t);
+        char tm[40], seq[24], fromto[64], obs[40], thr[40], win[40];
+        iso_time(e->time_ms, tm, sizeof tm);
         snprintf(seq, sizeof seq, "%ld", e->seq);
         if (e->from_no < 0) /* a sync of an empty cur_no */
             snprintf(fromto, sizeof fromto, "-→%ld", e->to_no);
@@ -154,34 +139,21 @@ static void print_table(const struct pg_event *ev, size_t n)
         } else {
             snprintf(win, sizeof win, "-");
         }
-        const char *vals[NCOLS] = {
-            t,         seq, e->service, e->action, fromto,
-            e->metric, obs, thr,        win,       e->dry_run ? "dry-run" : "",
-            e->reason};
-        for (size_t c = 0; c < NCOLS; c++)
-            cells[(i + 1) * NCOLS + c] =
-                c == 9 ? xstrdup(vals[c]) : cell_dup(vals[c]);
+        const char *vals[NCOLS] = {tm,
+                                   seq,
+                                   dash(e->service),
+                                   dash(e->action),
+                                   fromto,
+                                   dash(e->metric),
+                                   dash(obs),
+                                   dash(thr),
+                                   win,
+                                   e->dry_run ? "dry-run" : "",
+                                   dash(e->reason)};
+        table_add(&t, vals, 0);
     }
-    size_t w[NCOLS] = {0};
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < NCOLS; c++) {
-            size_t cw = width(cells[r * NCOLS + c]);
-            if (cw > w[c])
-                w[c] = cw;
-        }
-    for (size_t r = 0; r < rows; r++) {
-        for (size_t c = 0; c < NCOLS; c++) {
-            const char *s = cells[r * NCOLS + c];
-            if (c + 1 == NCOLS) {
-                printf("%s\n", s);
-            } else {
-                printf("%s%*s", s, (int)(w[c] - width(s) + 2), "");
-            }
-        }
-    }
-    for (size_t i = 0; i < rows * NCOLS; i++)
-        free(cells[i]);
-    free(cells);
+    table_print(&t, stdout);
+    table_free(&t);
 }
 
 int das_cmd_events(int argc, char **argv)
@@ -201,9 +173,9 @@ int das_cmd_events(int argc, char **argv)
     size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];
     size_t npos;
-    int rc = das_parse_opts("das events", events_usage, opts, nopts, argc,
-                            argv, 1, pos, 0, &npos,
-                            (const char *const *)&conf.log_level);
+    int rc =
+        das_parse_opts("das events", events_usage, opts, nopts, argc, argv, 1,
+                       pos, 0, &npos, (const char *const *)&conf.log_level);
     if (rc >= 0)
         return rc;
     char err[ERRLEN];

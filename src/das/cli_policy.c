@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
+#include "table.h"
 
 #define ERRLEN 600
 
@@ -45,87 +46,6 @@ static void policy_usage(FILE *f)
                "add and rm refuse (set the service's labels instead).\n"
                "\n"
                "`das policy COMMAND --help` lists the command's options.\n");
-}
-
-/* ---- a plain text table ------------------------------------------------- */
-
-struct table {
-    size_t ncols, nrows, cap;
-    char **cells; /* nrows × ncols heap strings */
-};
-
-/* Copies s for a terminal: control bytes become '?'; NULL becomes "-". */
-static char *cell_dup(const char *s, size_t max)
-{
-    if (!s)
-        return xstrdup("-");
-    size_t len = strlen(s);
-    bool cut = len > max;
-    if (cut)
-        len = max;
-    char *out = xmalloc(len + 4);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    if (cut) {
-        memcpy(out + len, "...", 4);
-    } else {
-        out[len] = '\0';
-    }
-    return out;
-}
-
-static void tbl_row(struct table *t, const char *const *vals, size_t max)
-{
-    if (t->nrows == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 16;
-        t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
-    }
-    /* the last column (status, reason) is shown whole */
-    for (size_t c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * t->ncols + c] =
-            cell_dup(vals[c], c + 1 == t->ncols ? 4096 : max);
-    t->nrows++;
-}
-
-/* Display width: UTF-8 continuation bytes take no column. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
-static void tbl_print(FILE *f, const struct table *t)
-{
-    size_t *w = xcalloc(t->ncols, sizeof *w);
-    for (size_t r = 0; r < t->nrows; r++)
-        for (size_t c = 0; c < t->ncols; c++) {
-            size_t cw = width(t->cells[r * t->ncols + c]);
-            if (cw > w[c])
-                w[c] = cw;
-        }
-    for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            if (c + 1 == t->ncols) {
-                fprintf(f, "%s\n", s);
-            } else {
-                fprintf(f, "%s%*s", s, (int)(w[c] - width(s) + 2), "");
-            }
-        }
-    }
-    free(w);
-}
-
-static void tbl_free(struct table *t)
-{
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
 }
 
 /* ---- options and the store ---------------------------------------------- */
@@ -256,11 +176,12 @@ static int cmd_list(int argc, char **argv, bool check)
 
     size_t bad = 0;
     json_t *arr = conf.json ? json_array() : NULL;
-    struct table t = {.ncols = 14};
+    struct table t;
+    table_init(&t, 14);
     const char *head[14] = {"SEQ",    "SOURCE", "SERVICE", "MIN",   "MAX",
                             "CUR",    "ITEM",   "OUT",     "IN",    "OUT-FOR",
                             "IN-FOR", "MODE",   "WARMUP",  "STATUS"};
-    tbl_row(&t, head, 64);
+    table_add(&t, head, 64);
     for (size_t i = 0; i < set.n + nl; i++) {
         /* the table's rows, then the label policies */
         bool label = i >= set.n;
@@ -351,7 +272,7 @@ static int cmd_list(int argc, char **argv, bool check)
                                     !ok         ? without_seq(perr)
                                     : shadow[0] ? shadow
                                                 : "ok"};
-            tbl_row(&t, vals, 48);
+            table_add(&t, vals, 48);
         }
     }
     if (arr) {
@@ -368,9 +289,9 @@ static int cmd_list(int argc, char **argv, bool check)
                     : "no policies (add one with das policy add, or label a "
                       "service with das.max_no=N)\n");
     } else {
-        tbl_print(stdout, &t);
+        table_print(&t, stdout);
     }
-    tbl_free(&t);
+    table_free(&t);
     free(lp);
     dsvc_list_free(&svcs);
     pg_rowset_free(&set);

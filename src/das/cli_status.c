@@ -15,6 +15,7 @@
 #include "eval.h"
 #include "influx.h"
 #include "log.h"
+#include "table.h"
 
 static volatile sig_atomic_t status_stop;
 
@@ -31,44 +32,6 @@ struct leader_info {
     char why[160];
     char err[256];
 };
-
-/* Display width of UTF-8 text (one column per code point). */
-static size_t text_width(const char *s)
-{
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xc0) != 0x80)
-            w++;
-    return w;
-}
-
-/* Copies s with control bytes written as \n, \t or \xNN, so a hostile
- * value in a policy row cannot move the cursor or clear the screen. */
-static void printable(const char *s, char *out, size_t outlen)
-{
-    size_t o = 0;
-    if (!outlen)
-        return;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char tmp[8];
-        size_t n;
-        if (*p == '\n')
-            n = (size_t)snprintf(tmp, sizeof tmp, "\\n");
-        else if (*p == '\t')
-            n = (size_t)snprintf(tmp, sizeof tmp, "\\t");
-        else if (*p < 0x20 || *p == 0x7f)
-            n = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p);
-        else {
-            tmp[0] = (char)*p;
-            n = 1;
-        }
-        if (o + n + 1 > outlen)
-            break;
-        memcpy(out + o, tmp, n);
-        o += n;
-    }
-    out[o] = '\0';
-}
 
 enum { C_SEQ, C_SRC, C_SVC, C_REPL, C_OUT, C_IN, C_OUTCOME, C_REASON, NCOLS };
 static const char *const col_head[NCOLS] = {
@@ -140,8 +103,9 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
         snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "-");
         snprintf(r->c[C_IN], sizeof r->c[C_IN], "-");
         snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "invalid-row");
-        /* the message may hold any byte of the row: no control bytes */
-        printable(pe->error, r->c[C_REASON], sizeof r->c[C_REASON]);
+        /* the message may hold any byte of the row (the table shows its
+         * control bytes escaped) */
+        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->error);
         return;
     }
     const struct policy *p = &pe->pol;
@@ -190,7 +154,7 @@ static void print_header(FILE *f, const struct das_eval *ev,
     fprintf(f, "das status  %s  ", ts);
     if (!li->ok) {
         char e[300];
-        printable(li->err, e, sizeof e);
+        log_copy_printable(e, sizeof e, li->err);
         fprintf(f, "engine: UNREACHABLE (%s)", e);
     } else
         fprintf(f, "engine: %s%s", li->why,
@@ -205,7 +169,7 @@ static void print_header(FILE *f, const struct das_eval *ev,
                  {ev->metrics_dep, ev->influx_ok, ev->influx_err}};
     for (int i = 0; i < 3; i++) {
         char e[300];
-        printable(deps[i].err, e, sizeof e);
+        log_copy_printable(e, sizeof e, deps[i].err);
         if (i == 0 && ev->store_none && deps[i].ok)
             fprintf(f, "policy store: none (labels only, history in "
                        "InfluxDB)");
@@ -257,32 +221,19 @@ static void print_table(FILE *f, const struct das_eval *ev)
                          "label a service (das.max_no=N)\n");
         return;
     }
-    struct cell_row *rows = xcalloc(ev->n, sizeof *rows);
-    size_t w[NCOLS];
-    for (int c = 0; c < NCOLS; c++)
-        w[c] = text_width(col_head[c]);
+    struct table t;
+    table_init(&t, NCOLS);
+    table_add(&t, col_head, 0);
+    struct cell_row row;
     for (size_t i = 0; i < ev->n; i++) {
-        fill_row(&ev->pols[i], ev, &rows[i]);
-        for (int c = 0; c < NCOLS; c++) {
-            size_t tw = text_width(rows[i].c[c]);
-            if (tw > w[c])
-                w[c] = tw;
-        }
-    }
-    for (int c = 0; c < NCOLS; c++)
-        fprintf(f, "%s%*s", col_head[c],
-                c == NCOLS - 1 ? 0 : (int)(w[c] - text_width(col_head[c]) + 2),
-                "");
-    fprintf(f, "\n");
-    for (size_t i = 0; i < ev->n; i++) {
+        fill_row(&ev->pols[i], ev, &row);
+        const char *vals[NCOLS];
         for (int c = 0; c < NCOLS; c++)
-            fprintf(f, "%s%*s", rows[i].c[c],
-                    c == NCOLS - 1 ? 0
-                                   : (int)(w[c] - text_width(rows[i].c[c]) + 2),
-                    "");
-        fprintf(f, "\n");
+            vals[c] = row.c[c];
+        table_add(&t, vals, 0);
     }
-    free(rows);
+    table_print(&t, f);
+    table_free(&t);
 }
 
 /* ---- --json ---------------------------------------------------------- */
@@ -469,7 +420,7 @@ static size_t nodes_clock_off(struct das_clients *cl, struct node_clock *out,
         int64_t off = (int64_t)json_number_value(v);
         if (llabs(off) < SKEW_MIN_MS)
             continue;
-        printable(node, out[n].node, sizeof out[n].node);
+        log_copy_printable(out[n].node, sizeof out[n].node, node);
         out[n].offset_ms = off;
         n++;
     }
