@@ -2,6 +2,7 @@
  * the policy forms of DESIGN.md §3. Pure: no I/O. Every error message
  * starts with the quoted value and ends with what is accepted. */
 #include "dur.h"
+#include "fmtnum.h"
 
 #include <errno.h>
 #include <math.h>
@@ -474,18 +475,8 @@ char *unit_format(double value, enum unit_kind kind, char *out, size_t outlen)
  * "0.00001"; never an exponent, which unit_parse refuses). */
 static void shortest(double v, char *out, size_t outlen)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, outlen, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            break;
-    }
-    if (!strchr(out, 'e'))
-        return;
-    for (int prec = 0; prec <= 40; prec++) {
-        snprintf(out, outlen, "%.*f", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
+    if (fmt_plain(v, out, outlen))
+        snprintf(out, outlen, "%g", v); /* not finite, or no room */
 }
 
 char *unit_format_exact(double value, enum unit_kind kind, char *out,

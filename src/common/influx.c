@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmtnum.h"
 #include "log.h"
 
 #define INFL_MEASUREMENT "docker"
@@ -164,16 +165,7 @@ int infl_escape_string_field(const char *s, struct buf *out)
 
 int infl_format_float(double v, char *out, size_t outlen)
 {
-    if (!isfinite(v) || outlen < 2)
-        return -1;
-    for (int prec = 15; prec <= 17; prec++) {
-        int n = snprintf(out, outlen, "%.*g", prec, v);
-        if (n < 0 || (size_t)n >= outlen)
-            return -1;
-        if (strtod(out, NULL) == v)
-            return 0;
-    }
-    return 0; /* %.17g always reads back */
+    return fmt_shortest(v, out, outlen);
 }
 
 static int cmp_tag_ptr(const void *a, const void *b)

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "fmtnum.h"
 #include "decide.h"
 #include "log.h"
 
@@ -617,16 +618,6 @@ out:
     return rc;
 }
 
-/* Shortest text that strtod reads back as v. */
-static void fmt_double(double v, char *out, size_t outlen)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, outlen, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 int pg_policy_delete(struct pg *db, long seq, bool *deleted, char *err,
                      size_t errlen)
 {
@@ -701,9 +692,9 @@ static void ev_params(const struct pg_event *ev, struct ev_text *x,
     snprintf(x->win, sizeof x->win, "%lld", (long long)ev->window_ms);
     /* non-finite values are not numbers either store accepts */
     if (isfinite(ev->observed))
-        fmt_double(ev->observed, x->obs, sizeof x->obs);
+        (void)fmt_shortest(ev->observed, x->obs, sizeof x->obs);
     if (isfinite(ev->threshold))
-        fmt_double(ev->threshold, x->thr, sizeof x->thr);
+        (void)fmt_shortest(ev->threshold, x->thr, sizeof x->thr);
     const char *p[EV_COLS] = {
         x->t,
         x->seq,

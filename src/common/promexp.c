@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmtnum.h"
+
 const struct pexp_family pexp_families[] = {
     {"ds_container_cpu_usage_seconds_total", "counter",
      "CPU time the container used, seconds.", NULL, 1.0, 0},
@@ -64,11 +66,8 @@ int pexp_float(double v, struct buf *out)
     if (isinf(v))
         return buf_puts(out, v > 0 ? "+Inf" : "-Inf");
     char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
+    if (fmt_shortest(v, tmp, sizeof tmp))
+        return -1;
     return buf_puts(out, tmp);
 }
 
