@@ -381,6 +381,42 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
     return 0;
 }
 
+/* Writes row at seq (> 0; replace: over a row there), or at the next free
+ * seq (0), whose text goes to seqs (row->col[POL_SEQ] points at it). 0
+ * written; 1 not, said on stderr; -1 + err. */
+static int write_row(struct pg *db, struct pol_row *row, long seq, bool replace,
+                     char *seqs, size_t seqslen, char *err, size_t errlen)
+{
+    bool written = false;
+    if (seq > 0) {
+        if (pg_policy_write(db, row, replace, &written, err, errlen))
+            return -1;
+        if (!written) {
+            fprintf(stderr,
+                    "das policy add: seq %ld is taken; leave --seq out for "
+                    "the next free one, or add --replace to overwrite it "
+                    "(das policy list shows it)\n",
+                    seq);
+            return 1;
+        }
+        return 0;
+    }
+    /* next free seq; another writer may take it first: try again */
+    for (int attempt = 0; attempt < 5 && !written; attempt++) {
+        if (pg_policy_next_seq(db, &seq, err, errlen))
+            return -1;
+        snprintf(seqs, seqslen, "%ld", seq);
+        if (pg_policy_write(db, row, false, &written, err, errlen))
+            return -1;
+    }
+    if (!written) {
+        fprintf(stderr, "das policy add: could not find a free seq "
+                        "(others are adding policies); give --seq\n");
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_add(int argc, char **argv)
 {
     struct das_conf conf = {0};
@@ -426,35 +462,14 @@ static int cmd_add(int argc, char **argv)
     if (!db)
         return rc;
     rc = 1;
-    bool written = false;
     if (pg_ensure_schema(db, err, sizeof err))
         goto fail;
-    if (seq > 0) {
-        if (pg_policy_write(db, &row, replace, &written, err, sizeof err))
-            goto fail;
-        if (!written) {
-            fprintf(stderr,
-                    "das policy add: seq %ld is taken; leave --seq out for "
-                    "the next free one, or add --replace to overwrite it "
-                    "(das policy list shows it)\n",
-                    seq);
-            goto out;
-        }
-    } else {
-        /* next free seq; another writer may take it first: try again */
-        for (int attempt = 0; attempt < 5 && !written; attempt++) {
-            if (pg_policy_next_seq(db, &seq, err, sizeof err))
-                goto fail;
-            snprintf(seqs, sizeof seqs, "%ld", seq);
-            if (pg_policy_write(db, &row, false, &written, err, sizeof err))
-                goto fail;
-        }
-        if (!written) {
-            fprintf(stderr, "das policy add: could not find a free seq "
-                            "(others are adding policies); give --seq\n");
-            goto out;
-        }
-    }
+    int w =
+        write_row(db, &row, seq, replace, seqs, sizeof seqs, err, sizeof err);
+    if (w < 0)
+        goto fail;
+    if (w > 0)
+        goto out;
     char wu[32];
     printf("%s policy seq=%s: service %s, %s..%s replicas, %s: out above %s "
            "for %s, in below %s for %s, mode %s, warmup %s\n",
