@@ -95,10 +95,93 @@ char *dur_quote(const char *s, char *out, size_t outlen)
 }
 
 /* The error for a value that is not a duration at all. */
+/* "empty" or "only whitespace" when s is; NULL otherwise. */
+static const char *blank_why(const char *s)
+{
+    if (!*s)
+        return "empty";
+    for (; *s; s++)
+        if (!is_space(*s))
+            return NULL;
+    return "only whitespace";
+}
+
 static int dur_fail(const char *q, char *err, size_t errlen, const char *what)
 {
     errf(err, errlen, "%s: %s; " DUR_FORMS, q, what);
     return -1;
+}
+
+/* A number of a duration: integer part, and up to 9 fraction digits as
+ * frac / pow10. */
+struct dur_num {
+    int64_t ip, frac, pow10;
+    bool overflow; /* the integer part does not fit */
+};
+
+/* Reads digits[.digits] at p (a digit); returns the end, or NULL with *why
+ * when the number can't be one of a duration. */
+static const char *read_number(const char *p, struct dur_num *n,
+                               const char **why)
+{
+    int fdigits = 0;
+    memset(n, 0, sizeof *n);
+    n->pow10 = 1;
+    for (; is_digit(*p); p++) {
+        int d = *p - '0';
+        if (n->ip > (INT64_MAX - d) / 10)
+            n->overflow = true;
+        else
+            n->ip = n->ip * 10 + d;
+    }
+    if (*p != '.')
+        return p;
+    p++;
+    if (!is_digit(*p)) {
+        *why = "a '.' must be followed by digits";
+        return NULL;
+    }
+    for (; is_digit(*p); p++) {
+        if (fdigits < 9) {
+            n->frac = n->frac * 10 + (*p - '0');
+            n->pow10 *= 10;
+            fdigits++;
+        } else if (*p != '0') {
+            *why = "finer than a millisecond";
+            return NULL;
+        }
+    }
+    return p;
+}
+
+/* The index in dur_units of the unit unit[0..len); -1 when none. */
+static int find_unit(const char *unit, size_t len)
+{
+    for (size_t i = 0; i < DUR_NUNITS; i++)
+        if (strlen(dur_units[i].name) == len &&
+            memcmp(dur_units[i].name, unit, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* n of a unit of u ms, in ms; -1 with *why when it does not fit or is
+ * finer than a millisecond. */
+static int number_ms(const struct dur_num *n, int64_t u, int64_t *ms,
+                     const char **why)
+{
+    *why = "too large";
+    if (n->overflow || n->ip > INT64_MAX / u)
+        return -1;
+    int64_t part = n->ip * u;
+    /* frac < 1e9 and u <= 8.64e7: the product fits easily. */
+    if ((n->frac * u) % n->pow10 != 0) {
+        *why = "finer than a millisecond";
+        return -1;
+    }
+    if (part > INT64_MAX - (n->frac * u) / n->pow10)
+        return -1;
+    *ms = part + (n->frac * u) / n->pow10;
+    return 0;
 }
 
 int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
@@ -107,30 +190,24 @@ int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
     const char *p;
     int64_t total = 0;
     int last_unit = -1;
-    bool all_space = true;
 
     if (!s) {
         errf(err, errlen, "no value; " DUR_FORMS);
         return -1;
     }
     dur_quote(s, q, sizeof q);
-    if (!*s)
-        return dur_fail(q, err, errlen, "empty");
-    for (p = s; *p; p++)
-        if (!is_space(*p))
-            all_space = false;
-    if (all_space)
-        return dur_fail(q, err, errlen, "only whitespace");
+    if (blank_why(s))
+        return dur_fail(q, err, errlen, blank_why(s));
     if (*s == '-')
         return dur_fail(q, err, errlen, "a duration cannot be negative");
 
     p = s;
     while (*p) {
-        const char *num = p, *unit;
-        int64_t ip = 0, frac = 0, pow10 = 1, part;
-        int fdigits = 0, idx = -1;
+        const char *num = p, *unit, *why;
+        struct dur_num n;
+        int64_t part;
+        int idx;
         size_t ulen;
-        bool overflow = false;
 
         if (!is_digit(*p)) {
             char c[2] = {*p, '\0'}, qc[16];
@@ -141,29 +218,9 @@ int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
                          dur_quote(c, qc, sizeof qc), (int)(p - s), s);
             return dur_fail(q, err, errlen, msg);
         }
-        for (; is_digit(*p); p++) {
-            int d = *p - '0';
-            if (ip > (INT64_MAX - d) / 10)
-                overflow = true;
-            else
-                ip = ip * 10 + d;
-        }
-        if (*p == '.') {
-            p++;
-            if (!is_digit(*p))
-                return dur_fail(q, err, errlen,
-                                "a '.' must be followed by digits");
-            for (; is_digit(*p); p++) {
-                if (fdigits < 9) {
-                    frac = frac * 10 + (*p - '0');
-                    pow10 *= 10;
-                    fdigits++;
-                } else if (*p != '0') {
-                    return dur_fail(q, err, errlen,
-                                    "finer than a millisecond");
-                }
-            }
-        }
+        p = read_number(p, &n, &why);
+        if (!p)
+            return dur_fail(q, err, errlen, why);
         unit = p;
         while (is_alpha(*p))
             p++;
@@ -182,10 +239,7 @@ int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
                      dur_quote(c, qc, sizeof qc), (int)(p - num), num);
             return dur_fail(q, err, errlen, msg);
         }
-        for (size_t i = 0; i < DUR_NUNITS; i++)
-            if (strlen(dur_units[i].name) == ulen &&
-                memcmp(dur_units[i].name, unit, ulen) == 0)
-                idx = (int)i;
+        idx = find_unit(unit, ulen);
         if (idx < 0) {
             snprintf(msg, sizeof msg, "unknown unit \"%.*s\" (" DUR_UNITS ")",
                      ulen > 16 ? 16 : (int)ulen, unit);
@@ -201,16 +255,8 @@ int dur_parse(const char *s, int64_t *ms, char *err, size_t errlen)
         }
         last_unit = idx;
 
-        int64_t u = dur_units[idx].ms;
-        if (overflow || ip > INT64_MAX / u)
-            return dur_fail(q, err, errlen, "too large");
-        part = ip * u;
-        /* frac < 1e9 and u <= 8.64e7: the product fits easily. */
-        if ((frac * u) % pow10 != 0)
-            return dur_fail(q, err, errlen, "finer than a millisecond");
-        if (part > INT64_MAX - (frac * u) / pow10)
-            return dur_fail(q, err, errlen, "too large");
-        part += (frac * u) / pow10;
+        if (number_ms(&n, dur_units[idx].ms, &part, &why))
+            return dur_fail(q, err, errlen, why);
         if (total > INT64_MAX - part)
             return dur_fail(q, err, errlen, "too large");
         total += part;
@@ -310,6 +356,55 @@ static double byte_mult(const char *suf, size_t len)
     return 0;
 }
 
+/* The multiplier of the suffix suf[0..slen) after the number s[0..nlen)
+ * of a bytes or rate value (kind); -1 with msg when it isn't one. */
+static int byte_suffix(const char *s, size_t nlen, const char *suf, size_t slen,
+                       enum unit_kind kind, double *mult, char *msg,
+                       size_t msglen)
+{
+    bool per_s = slen >= 2 && strcmp(suf + slen - 2, "/s") == 0;
+    if (per_s)
+        slen -= 2;
+    *mult = 1.0;
+    if (kind == UNIT_BYTES && per_s) {
+        snprintf(msg, msglen, "this metric is bytes, not a rate: drop /s");
+        return -1;
+    }
+    if (slen == 0)
+        return 0;
+    if (suf[0] == '%') {
+        snprintf(msg, msglen, "%s",
+                 kind == UNIT_BYTES ? "bytes are not a percentage"
+                                    : "a rate is not a percentage");
+        return -1;
+    }
+    *mult = byte_mult(suf, slen);
+    if (*mult == 0) {
+        if (slen == 1 && strchr("kKmMgGtTpP", suf[0])) {
+            char up = (char)(suf[0] & ~0x20);
+            snprintf(msg, msglen,
+                     "\"%c\" is ambiguous: say %.*s%ciB (1024-based, "
+                     "as docker's %.*s%c) or %.*s%cB (1000-based)",
+                     suf[0], (int)nlen, s, up, (int)nlen, s, suf[0], (int)nlen,
+                     s, up);
+        } else {
+            /* The suffix may hold any byte: quote it safely. */
+            char us[20], qu[96];
+            size_t n = slen > 16 ? 16 : slen;
+            memcpy(us, suf, n);
+            us[n] = '\0';
+            snprintf(msg, msglen, "unknown unit %s",
+                     dur_quote(us, qu, sizeof qu));
+        }
+        return -1;
+    }
+    if (kind == UNIT_RATE && !per_s) {
+        snprintf(msg, msglen, "a rate needs /s after the unit, e.g. 10MiB/s");
+        return -1;
+    }
+    return 0;
+}
+
 int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
                size_t errlen)
 {
@@ -318,20 +413,14 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
     size_t nlen, slen;
     double v, mult = 1.0;
     char *end;
-    bool all_space = true;
 
     if (!s) {
         errf(err, errlen, "no value; %s", unit_forms(kind));
         return -1;
     }
     dur_quote(s, q, sizeof q);
-    if (!*s)
-        return unit_fail(q, kind, err, errlen, "empty");
-    for (p = s; *p; p++)
-        if (!is_space(*p))
-            all_space = false;
-    if (all_space)
-        return unit_fail(q, kind, err, errlen, "only whitespace");
+    if (blank_why(s))
+        return unit_fail(q, kind, err, errlen, blank_why(s));
     if (*s == '-')
         return unit_fail(q, kind, err, errlen, "cannot be negative");
 
@@ -378,51 +467,13 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
         break;
     case UNIT_COUNT:
         if (slen)
-            return unit_fail(q, kind, err, errlen,
-                             "a count takes no unit");
+            return unit_fail(q, kind, err, errlen, "a count takes no unit");
         break;
     case UNIT_BYTES:
-    case UNIT_RATE: {
-        bool per_s = slen >= 2 && strcmp(suf + slen - 2, "/s") == 0;
-        if (per_s)
-            slen -= 2;
-        if (kind == UNIT_BYTES && per_s)
-            return unit_fail(q, kind, err, errlen,
-                             "this metric is bytes, not a rate: drop /s");
-        if (slen == 0) {
-            mult = 1.0;
-        } else if (suf[0] == '%') {
-            return unit_fail(q, kind, err, errlen,
-                             kind == UNIT_BYTES ? "bytes are not a percentage"
-                                                : "a rate is not a percentage");
-        } else {
-            mult = byte_mult(suf, slen);
-            if (mult == 0) {
-                if (slen == 1 && strchr("kKmMgGtTpP", suf[0])) {
-                    char up = (char)(suf[0] & ~0x20);
-                    snprintf(msg, sizeof msg,
-                             "\"%c\" is ambiguous: say %.*s%ciB (1024-based, "
-                             "as docker's %.*s%c) or %.*s%cB (1000-based)",
-                             suf[0], (int)nlen, s, up, (int)nlen, s, suf[0],
-                             (int)nlen, s, up);
-                } else {
-                    /* The suffix may hold any byte: quote it safely. */
-                    char us[20], qu[96];
-                    size_t n = slen > 16 ? 16 : slen;
-                    memcpy(us, suf, n);
-                    us[n] = '\0';
-                    snprintf(msg, sizeof msg, "unknown unit %s",
-                             dur_quote(us, qu, sizeof qu));
-                }
-                return unit_fail(q, kind, err, errlen, msg);
-            }
-            if (kind == UNIT_RATE && !per_s)
-                return unit_fail(q, kind, err, errlen,
-                                 "a rate needs /s after the unit, e.g. "
-                                 "10MiB/s");
-        }
+    case UNIT_RATE:
+        if (byte_suffix(s, nlen, suf, slen, kind, &mult, msg, sizeof msg))
+            return unit_fail(q, kind, err, errlen, msg);
         break;
-    }
     }
     v *= mult;
     if (!isfinite(v) ||
@@ -433,8 +484,8 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
     return 0;
 }
 
-static const char *const bin_names[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
-                                        "EiB"};
+static const char *const bin_names[] = {"KiB", "MiB", "GiB",
+                                        "TiB", "PiB", "EiB"};
 
 char *unit_format(double value, enum unit_kind kind, char *out, size_t outlen)
 {
@@ -487,10 +538,18 @@ char *unit_format_exact(double value, enum unit_kind kind, char *out,
         const char *name;
         double mult;
     } units[] = {
-        {"EiB", 1152921504606846976.0}, {"EB", 1e18},
-        {"PiB", 1125899906842624.0}, {"PB", 1e15}, {"TiB", 1099511627776.0},
-        {"TB", 1e12}, {"GiB", 1073741824.0}, {"GB", 1e9},
-        {"MiB", 1048576.0}, {"MB", 1e6}, {"KiB", 1024.0}, {"KB", 1e3},
+        {"EiB", 1152921504606846976.0},
+        {"EB", 1e18},
+        {"PiB", 1125899906842624.0},
+        {"PB", 1e15},
+        {"TiB", 1099511627776.0},
+        {"TB", 1e12},
+        {"GiB", 1073741824.0},
+        {"GB", 1e9},
+        {"MiB", 1048576.0},
+        {"MB", 1e6},
+        {"KiB", 1024.0},
+        {"KB", 1e3},
     };
     char num[64];
 
