@@ -723,58 +723,34 @@ static void cpu_from_json(const json_t *cs, struct stats_sample *s)
     }
 }
 
-static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
-                           size_t errlen)
+/* Fills the memory part of a sample from a memory_stats object. */
+static void mem_from_json(const json_t *ms, struct stats_sample *s)
 {
-    struct stats_sample *s = &out->cur;
     uint64_t v;
+    if (!ju64(json_object_get(ms, "usage"), &s->mem_usage))
+        return;
+    s->have |= STATS_HAVE_MEM;
+    if (!ju64(json_object_get(ms, "limit"), &s->mem_limit))
+        s->mem_limit = 0;
+    const json_t *st = json_object_get(ms, "stats");
+    if (ju64(json_object_get(st, "total_inactive_file"), &v)) {
+        s->mem_total_inactive_file = v;
+        s->have |= STATS_HAVE_TOTAL_INACTIVE_FILE;
+    }
+    if (ju64(json_object_get(st, "inactive_file"), &v)) {
+        s->mem_inactive_file = v;
+        s->have |= STATS_HAVE_INACTIVE_FILE;
+    }
+    if (ju64(json_object_get(st, "total_cache"), &v) ||
+        ju64(json_object_get(st, "file"), &v))
+        s->mem_cache = v;
+}
 
-    if (!json_is_object(j)) {
-        snprintf(err, errlen, "stats: not a JSON object");
-        return -1;
-    }
-    const char *id = jstr(j, "id");
-    if (id && valid_id(id))
-        snprintf(out->id, sizeof out->id, "%s", id);
-    const char *read = jstr(j, "read");
-    int64_t t;
-    /* Go's zero time: the daemon had no sample (container not running) */
-    if (read && strncmp(read, "0001-01-01T00:00:00", 19) == 0) {
-        snprintf(err, errlen, "stats: container not running");
-        return DKR_GONE;
-    }
-    if (!read || dkr_parse_time(read, &t) != 0 || t <= 0) {
-        snprintf(err, errlen, "stats: \"read\" is missing or not a time");
-        return -1;
-    }
-    s->time_ns = t;
-
-    const json_t *cs = json_object_get(j, "cpu_stats");
-    if (!json_is_object(cs)) {
-        snprintf(err, errlen, "stats: no cpu_stats object");
-        return -1;
-    }
-    cpu_from_json(cs, s);
-
-    const json_t *ms = json_object_get(j, "memory_stats");
-    if (ju64(json_object_get(ms, "usage"), &s->mem_usage)) {
-        s->have |= STATS_HAVE_MEM;
-        if (!ju64(json_object_get(ms, "limit"), &s->mem_limit))
-            s->mem_limit = 0;
-        const json_t *st = json_object_get(ms, "stats");
-        if (ju64(json_object_get(st, "total_inactive_file"), &v)) {
-            s->mem_total_inactive_file = v;
-            s->have |= STATS_HAVE_TOTAL_INACTIVE_FILE;
-        }
-        if (ju64(json_object_get(st, "inactive_file"), &v)) {
-            s->mem_inactive_file = v;
-            s->have |= STATS_HAVE_INACTIVE_FILE;
-        }
-        if (ju64(json_object_get(st, "total_cache"), &v) ||
-            ju64(json_object_get(st, "file"), &v))
-            s->mem_cache = v;
-    }
-
+/* Fills the network, block I/O and pids parts of a sample from a stats
+ * reply. */
+static void io_from_json(const json_t *j, struct stats_sample *s)
+{
+    uint64_t v;
     /* docker stats shows 0B / 0B when there is no network at all */
     const json_t *nets = json_object_get(j, "networks");
     const char *ifname;
@@ -810,6 +786,42 @@ static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
             s->pids = 0; /* omitted when zero */
         s->have |= STATS_HAVE_PIDS;
     }
+}
+
+static int stats_from_json(const json_t *j, struct dkr_stats *out, char *err,
+                           size_t errlen)
+{
+    struct stats_sample *s = &out->cur;
+
+    if (!json_is_object(j)) {
+        snprintf(err, errlen, "stats: not a JSON object");
+        return -1;
+    }
+    const char *id = jstr(j, "id");
+    if (id && valid_id(id))
+        snprintf(out->id, sizeof out->id, "%s", id);
+    const char *read = jstr(j, "read");
+    int64_t t;
+    /* Go's zero time: the daemon had no sample (container not running) */
+    if (read && strncmp(read, "0001-01-01T00:00:00", 19) == 0) {
+        snprintf(err, errlen, "stats: container not running");
+        return DKR_GONE;
+    }
+    if (!read || dkr_parse_time(read, &t) != 0 || t <= 0) {
+        snprintf(err, errlen, "stats: \"read\" is missing or not a time");
+        return -1;
+    }
+    s->time_ns = t;
+
+    const json_t *cs = json_object_get(j, "cpu_stats");
+    if (!json_is_object(cs)) {
+        snprintf(err, errlen, "stats: no cpu_stats object");
+        return -1;
+    }
+    cpu_from_json(cs, s);
+
+    mem_from_json(json_object_get(j, "memory_stats"), s);
+    io_from_json(j, s);
 
     /* the previous CPU reading (stream=false without one-shot) */
     const char *preread = jstr(j, "preread");
