@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DKR_DEFAULT_HOST "unix:///var/run/docker.sock"
@@ -253,6 +254,25 @@ static int parse_version(const char *s, int *major, int *minor)
     return 0;
 }
 
+/* Why a unix socket that exists can't be used: a non-root process without
+ * the socket's group (the images run as a non-root user). "" otherwise. */
+static void socket_hint(const char *host, char *out, size_t outlen)
+{
+    struct stat st;
+    out[0] = '\0';
+    if (strncmp(host, "unix://", 7) || access(host + 7, R_OK | W_OK) == 0 ||
+        errno != EACCES || stat(host + 7, &st))
+        return;
+    snprintf(out, outlen,
+             " (permission denied: the socket is uid %u gid %u mode %03o "
+             "and this process runs as uid %u without that group: give it "
+             "group %u, e.g. DAS_DOCKER_GID=%u for deploy/docker-stack.yml, "
+             "or run it as root)",
+             (unsigned)st.st_uid, (unsigned)st.st_gid,
+             (unsigned)(st.st_mode & 0777), (unsigned)geteuid(),
+             (unsigned)st.st_gid, (unsigned)st.st_gid);
+}
+
 int dkr_negotiate(struct dkr *d, char *err, size_t errlen)
 {
     struct http_resp resp;
@@ -265,7 +285,10 @@ int dkr_negotiate(struct dkr *d, char *err, size_t errlen)
     http_resp_init(&resp);
     if (http_request(d->http, "GET", "/_ping", NULL, NULL, 0, &resp, e2,
                      sizeof e2) != 0) {
-        snprintf(err, errlen, "cannot reach Docker at %s: %s", d->host, e2);
+        char hint[256];
+        socket_hint(d->host, hint, sizeof hint);
+        snprintf(err, errlen, "cannot reach Docker at %s: %s%s", d->host, e2,
+                 hint);
         goto out;
     }
     if (resp.status != 200) {

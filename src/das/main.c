@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "das.h"
+#include "health.h"
 
 static void usage(FILE *f)
 {
@@ -19,6 +20,7 @@ static void usage(FILE *f)
             "                      the scaling history\n"
             "  simulate --trace FILE.csv [policy flags | --policy SEQ]\n"
             "                      what a policy would do to a load\n"
+            "  healthcheck [PATH]  GET /healthz (or PATH) from DAS_LISTEN\n"
             "\n"
             "`das COMMAND --help` lists a command's options.\n");
 }
@@ -45,7 +47,9 @@ int main(int argc, char **argv)
         return das_cmd_events(argc - 1, argv + 1);
     if (!strcmp(cmd, "simulate"))
         return das_cmd_simulate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "healthcheck"))
+        return hc_main("das", "DAS_LISTEN", argc - 1, argv + 1);
     fprintf(stderr, "das: unknown command \"%.64s\": use run, policy, status, "
-                    "events or simulate (das --help)\n", cmd);
+                    "events, simulate or healthcheck (das --help)\n", cmd);
     return 2;
 }

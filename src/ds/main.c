@@ -12,6 +12,7 @@
 #include "ds.h"
 #include "dur.h"
 #include "endpoint.h"
+#include "health.h"
 #include "log.h"
 #include "promexp.h"
 #include "skew.h"
@@ -298,7 +299,9 @@ static enum ds_source parse_source(const char *s)
 
 static void usage(const struct cfg_opt *opts, size_t n)
 {
-    printf("usage: ds [options]\n\n"
+    printf("usage: ds [options]\n"
+           "       ds healthcheck [PATH]   GET /healthz (or PATH) from "
+           "DS_LISTEN\n\n"
            "Every interval, each running container's stats (CPU, memory, "
            "network,\nblock I/O) tagged with node, container and swarm "
            "service, into InfluxDB\nand/or on --listen's /metrics for "
@@ -308,6 +311,8 @@ static void usage(const struct cfg_opt *opts, size_t n)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "healthcheck"))
+        return hc_main("ds", "DS_LISTEN", argc - 1, argv + 1);
     struct ds_conf conf = {0};
     const struct cfg_opt opts[] = {
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,

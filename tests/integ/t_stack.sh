@@ -2,9 +2,17 @@
 # The stack (deploy/docker-stack.yml) from the images scripts/build-images
 # makes, deployed with `docker stack deploy` on a swarm of three engines (one
 # manager, two workers):
+#  * the images hold the program, its libraries and a few files of /etc:
+#    no busybox, no shell;
 #  * ds runs on every node and das on the manager, and their health checks
-#    (GET /healthz in the container) report healthy; the secrets are mounted
-#    (ds and das read the password file at start and stop if it is missing);
+#    (`ds healthcheck`, `das healthcheck`: GET /healthz in the container)
+#    report healthy; the secrets are mounted, readable by the program's user
+#    only (ds and das read the password file at start and stop if it is
+#    missing);
+#  * every task's process runs as uid 10001 (the images' user), with the
+#    engine socket's group and no capabilities (/proc/PID/status on the
+#    host), and the image without that group is refused by the engine with
+#    a message naming the group to give;
 #  * ds in its container reads the host's cgroupfs through the mounted /proc
 #    and /sys/fs/cgroup: points from containers of all three engines reach
 #    InfluxDB, tagged with their node's name;
@@ -41,6 +49,12 @@ for ((k = 1; k <= ENGINES; k++)); do
   done
 done
 ok "images das-ds and das-das on all $ENGINES engines"
+for prog in ds das; do
+  extra=$(find "$TB_TMP/images/$prog/root" -type f -o -type l |
+    sed "s|^$TB_TMP/images/$prog/root||" | grep -v -E \
+    "^/usr/local/bin/$prog\$|^/(usr/)?lib(64)?/|^/etc/(passwd|group|nsswitch\.conf|ssl/certs/ca-certificates\.crt)\$" || true)
+  assert_eq "$extra" "" "the $prog image holds only $prog, its libraries and /etc files (no busybox, no shell)"
+done
 for img in das-ds:latest das-das:latest; do
   size=$(dk image inspect -f '{{.Size}}' "$img")
   assert_lt "$size" $((64 * 1024 * 1024)) "$img is small ($((size / 1024 / 1024)) MiB)"
@@ -68,6 +82,14 @@ engine_of() {
   return 1
 }
 
+# The images run as uid 10001, not root: without the socket's group the
+# engine is refused, and ds says which group to give.
+DOCKER_GID=$(stat -c %g "${TESTBED_ENGINE_1_HOST#unix://}")
+out=$(dkn 1 run --rm --network none -v "${TESTBED_ENGINE_1_HOST#unix://}:/var/run/docker.sock" \
+  das-ds:latest --once --stdout 2>&1) && fail "ds as uid 10001 without the socket's group ran: $out"
+assert_contains "$out" "give it group $DOCKER_GID" \
+  "the ds image without the socket's group: the engine refused, the group to give named"
+
 # --- secrets and the stack ---------------------------------------------------
 # The bed's influxd and PostgreSQL ask for no password; the values are read
 # (a missing file would stop ds and das at start) and sent, and ignored.
@@ -77,6 +99,7 @@ printf '*:*:*:crate:not-checked-on-the-bed\n' | dk secret create das_pgpass - >/
   export DAS_NETWORK=host DAS_DOCKER_SOCKET="$SOCKS/{{.Node.ID}}.sock"
   export DS_LISTEN=127.0.0.1:0 DAS_LISTEN=127.0.0.1:0
   export DS_INTERVAL=2s DAS_INTERVAL=2s DAS_INFLUX_USER=das
+  export DAS_DOCKER_GID=$DOCKER_GID
   # DAS_INFLUX_URL, DAS_INFLUX_DB and DAS_POLICY_DB come from the bed's env.
   dk stack deploy --resolve-image never -c "$DAS_SRC/deploy/docker-stack.yml" das
 ) >"$TB_TMP/deploy.log" 2>&1 || fail "docker stack deploy failed: $(cat "$TB_TMP/deploy.log")"
@@ -127,12 +150,32 @@ ok "ds health check healthy on all 3 nodes"
 wait_until 150 all_healthy das_das 1 || fail "das not healthy:$NL$(health_report das_das)"
 ok "das health check healthy on the manager"
 
+# The probes' output is the C health check's: the body of /healthz.
+probes=$(dkn 1 inspect -f '{{json .State.Health.Log}}' "$DAS_CID")
+assert_contains "$probes" '"ExitCode":0,"Output":"leader' "das's health probe (das healthcheck) printed /healthz's body"
+
+# --- users and groups of the running tasks ------------------------------------
+# task_pid ENGINE CONTAINER: the host pid of the task's process
+task_pid() { dkn "$1" inspect -f '{{.State.Pid}}' "$2"; }
+status_of() { grep -E "^$2:" "/proc/$1/status" | cut -f2- | tr -s '\t ' ' ' | sed 's/ $//'; }
+users=0
+while read -r k cid; do
+  pid=$(task_pid "$k" "$cid")
+  what="engine $k $(tr -d '\n' <"/proc/$pid/comm") ${cid:0:12}"
+  assert_eq "$(status_of "$pid" Uid)" "10001 10001 10001 10001" "$what: runs as uid 10001"
+  assert_eq "$(status_of "$pid" Groups)" "$DOCKER_GID" "$what: its one group is the socket's ($DOCKER_GID)"
+  assert_eq "$(status_of "$pid" CapEff)" "0000000000000000" "$what: no capabilities"
+  users=$((users + 1))
+done < <(running_tasks das_ds; running_tasks das_das)
+assert_eq "$users" 4 "uid, groups and capabilities checked in 3 ds tasks and 1 das task"
+das_pid=$(task_pid 1 "$DAS_CID")
+assert_eq "$(stat -c '%a %u' "/proc/$das_pid/root/run/secrets/das_pgpass")" "400 10001" \
+  "das: the das_pgpass secret is mounted, mode 0400 (libpq's rule), owned by das's uid"
+
 # --- what ds and das serve and write ----------------------------------------
-metrics=$(das_exec healthcheck /metrics)
+metrics=$(das_exec das healthcheck /metrics)
 assert_contains "$metrics" "das_leader 1" "das /metrics: the manager's das is the leader and acts"
 assert_contains "$metrics" 'das_up{dependency="policy_store"} 1' "das /metrics: policy store up"
-das_secret=$(das_exec ls -l /run/secrets/das_pgpass)
-assert_contains "$das_secret" "-r-------- " "das: the das_pgpass secret is mounted, mode 0400 (libpq's rule)"
 
 # count_of CONTAINER: cpu_ratio points of a container in the last 5 minutes
 count_of() {
@@ -144,7 +187,7 @@ seen=0
 while read -r k cid; do
   seen=$((seen + 1))
   short=${cid:0:12}
-  ds_metrics=$(dkn "$k" exec "$cid" healthcheck /metrics)
+  ds_metrics=$(dkn "$k" exec "$cid" ds healthcheck /metrics)
   assert_contains "$ds_metrics" "ds_rounds_total" "ds /metrics on engine $k"
   assert_contains "$(dkn "$k" logs "$cid" 2>&1)" "source=cgroup" \
     "ds on engine $k reads the host's cgroupfs from its container"
