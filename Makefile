@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS ?= 2
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build test unit integ asan fuzz demo bench clean
+.PHONY: all deps build test unit integ asan fuzz demo bench clean format-check
 
 all: build
 
@@ -16,6 +16,11 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The C sources as .clang-format lays them out (--fix: scripts/format-check
+# --fix).
+format-check: deps
+	@bash scripts/format-check
 
 # --no-tests=error: a label that matches nothing is a failure, not a pass.
 CTEST = ctest --output-on-failure --no-tests=error
