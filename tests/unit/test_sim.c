@@ -359,7 +359,7 @@ static void test_goals_published(void **state)
  *   only below in_cond (30%), as the policy says, where HPA trims toward
  *   70% whenever the load falls; the falling loads (gen-ramp-down,
  *   g-ramp-down, g-steps-down, the falling halves of g-triangle and the
- *   waves) cost das 1131 replica-minutes more than hpa, more than the
+ *   waves) cost das 1107 replica-minutes more than hpa, more than the
  *   whole gap (BENCHMARKS.md). */
 static void test_goals_generated(void **state)
 {
