@@ -452,18 +452,24 @@ static bool rule_bet(struct ctx *c)
 }
 
 /* A bet returned early: the in window does not yet lie after the bet
- * (settling), but the out window does and is covered, its mean is below in_cond
- * (the load that hid behind the limit went away, a burst that ended) and its
- * peak load fits fewer at out_cond / DEC_TOLERANCE. True when that decided. */
+ * (settling), but the out window does and is covered, its peak load is
+ * below in_cond on every replica (the load that hid behind the limit went
+ * away, a burst that ended) and fits fewer at out_cond / DEC_TOLERANCE.
+ * True when that decided. */
 static bool rule_bet_early(struct ctx *c)
 {
     const struct policy *pol = c->pol;
     const struct dec_window *w = &c->in->out_win;
     if (pol->mode != POL_MODE_AUTO || !c->in->last_bet ||
-        c->actual <= pol->min_no || !(w->mean < pol->in_cond))
+        c->actual <= pol->min_no)
         return false;
     double target = pol->out_cond / DEC_TOLERANCE;
     double peak = fmax(w->max_sum, w->mean * (double)c->actual);
+    /* every replica's peak below in_cond, not only the mean: a mean
+     * dragged down by replicas that just joined (and have not yet been
+     * given their share) is no sign that the load went away */
+    if (!(peak < pol->in_cond * (double)c->actual))
+        return false;
     long want = ceil_count(peak / target);
     if (want < pol->min_no)
         want = pol->min_no;

@@ -62,8 +62,9 @@ struct dec_input {
 /* - A bet (a scale-out past the load seen) is returned once the load is
  *   known to fit fewer replicas at out_cond / DEC_TOLERANCE:
  *   - early, on the first covered out window after it, when that window's
- *     mean is below in_cond (the load went away: a burst that ended) and
- *     its peak load fits fewer;
+ *     peak is below in_cond on every replica (the load went away: a burst
+ *     that ended; a mean alone may be dragged down by replicas that just
+ *     joined) and fits fewer;
  *   - else no sooner than DEC_BET_HOLD in_durations after it (load that
  *     hid behind the limit often comes back: a return sooner would flap),
  *     sized on the in window's mean load (the bet's replicas were a guess,

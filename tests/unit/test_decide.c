@@ -988,6 +988,14 @@ static void test_auto_bet_returned_early(void **state)
     dec_evaluate(&in, &r);
     expect_none(&r, 7, "settling");
     in.out_win.mean = 12;
+    /* a mean below in_cond but a peak at it (7 × 30% = 210%): replicas
+     * that just joined drag the mean down; wait */
+    set_points(&in.out_win, 12, 30);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+    set_points(&in.out_win, 12, 29.9);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 4);
     /* a peak that needs them all: kept */
     set_points(&in.out_win, 12, 64);
     dec_evaluate(&in, &r);
