@@ -401,6 +401,15 @@ static void rule_in(struct ctx *c)
     /* Σ of each replica's highest point; at least the mean on every
      * replica, so the load of the window never projects above target */
     double peak = fmax(w->max_sum, w->mean * (double)c->actual);
+    /* a load on its way up keeps room for more of the rise */
+    double rise = w->last_sum - w->mean * (double)c->actual;
+    char rise_s[48], rising[96] = "";
+    if (w->fresh > 0 && rise > 0) {
+        peak += DEC_RISING * rise;
+        unit_format(rise, c->kind, rise_s, sizeof rise_s);
+        snprintf(rising, sizeof rising, " (rising: latest %s above the mean)",
+                 rise_s);
+    }
     long want = ceil_count(peak / target);
     if (want < pol->min_no)
         want = pol->min_no;
@@ -408,23 +417,22 @@ static void rule_in(struct ctx *c)
     unit_format(target, c->kind, tgt_s, sizeof tgt_s);
     if (want >= c->actual) {
         result(c, DEC_O_HOLD, DEC_NONE, c->actual,
-               "mean %s %s < %s over %s, but its peak load %s needs %ld at "
+               "mean %s %s < %s over %s, but its peak load %s%s needs %ld at "
                "%s: hold",
-               c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s);
+               c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s);
         return;
     }
     result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
-           "mean %s %s < %s over %s, peak load %s fits %ld at %s: %ld \u2192 "
-           "%ld",
-           c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s, c->actual,
-           want);
+           "mean %s %s < %s over %s, peak load %s%s fits %ld at %s: %ld "
+           "\u2192 %ld",
+           c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s,
+           c->actual, want);
 }
 
-/* Neither: report the scale-out side first, it is the one that acts. */
 /* A bet returned: the last action scaled out beyond the load seen (the
  * replicas sat at their limit); now both windows are covered after it, the
- * load is known, and it fits fewer at out_cond / DEC_TOLERANCE. True when
- * that decided. */
+ * load is known, and its mean fits fewer at out_cond / DEC_TOLERANCE.
+ * True when that decided. */
 static bool rule_bet(struct ctx *c)
 {
     const struct policy *pol = c->pol;
@@ -435,27 +443,70 @@ static bool rule_bet(struct ctx *c)
         since > sat_mul(pol->in_ms, DEC_BET_UNTIL))
         return false;
     double target = pol->out_cond / DEC_TOLERANCE;
-    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
-    long want = ceil_count(peak / target);
+    double load = w->mean * (double)c->actual;
+    long want = ceil_count(load / target);
     if (want < pol->min_no)
         want = pol->min_no;
     if (want >= c->actual)
         return false;
-    char mean_s[48], win_s[32], peak_s[48], tgt_s[48];
+    char mean_s[48], win_s[32], load_s[48], tgt_s[48];
     unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
     dur_format(pol->in_ms, win_s, sizeof win_s);
-    unit_format(peak, c->kind, peak_s, sizeof peak_s);
+    unit_format(load, c->kind, load_s, sizeof load_s);
     unit_format(target, c->kind, tgt_s, sizeof tgt_s);
     c->out->observed = w->mean;
     c->out->threshold = target;
     c->out->window_ms = pol->in_ms;
     result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
            "bet returned: the last scale-out went past the load seen; mean "
-           "%s %s over %s, peak load %s fits %ld at %s: %ld \u2192 %ld",
-           c->field, mean_s, win_s, peak_s, want, tgt_s, c->actual, want);
+           "%s %s over %s, load %s fits %ld at %s: %ld \u2192 %ld",
+           c->field, mean_s, win_s, load_s, want, tgt_s, c->actual, want);
     return true;
 }
 
+/* A bet returned early: the in window does not yet lie after the bet
+ * (settling), but the out window does and is covered, its peak load is
+ * below in_cond on every replica (the load that hid behind the limit went
+ * away, a burst that ended) and fits fewer at out_cond / DEC_TOLERANCE.
+ * True when that decided. */
+static bool rule_bet_early(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    const struct dec_window *w = &c->in->out_win;
+    if (pol->mode != POL_MODE_AUTO || !c->in->last_bet ||
+        c->actual <= pol->min_no)
+        return false;
+    double target = pol->out_cond / DEC_TOLERANCE;
+    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
+    /* every replica's peak below in_cond, not only the mean: a mean
+     * dragged down by replicas that just joined (and have not yet been
+     * given their share) is no sign that the load went away */
+    if (!(peak < pol->in_cond * (double)c->actual))
+        return false;
+    long want = ceil_count(peak / target);
+    if (want < pol->min_no)
+        want = pol->min_no;
+    if (want >= c->actual)
+        return false;
+    char mean_s[48], cond_s[48], win_s[32], peak_s[48], tgt_s[48];
+    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
+    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
+    dur_format(pol->out_ms, win_s, sizeof win_s);
+    unit_format(peak, c->kind, peak_s, sizeof peak_s);
+    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    c->out->observed = w->mean;
+    c->out->threshold = pol->in_cond;
+    c->out->window_ms = pol->out_ms;
+    result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
+           "bet returned: the last scale-out went past the load seen and the "
+           "load went away; mean %s %s < %s over %s, peak load %s fits %ld "
+           "at %s: %ld \u2192 %ld",
+           c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s, c->actual,
+           want);
+    return true;
+}
+
+/* Neither: report the scale-out side first, it is the one that acts. */
 static void rule_steady(struct ctx *c)
 {
     const struct policy *pol = c->pol;
@@ -555,6 +606,8 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
         }
         return;
     }
+    if (in_cov == DEC_SETTLING && rule_bet_early(&c))
+        return;
     if (in_cov != DEC_COVERED) {
         out->window_ms = pol->in_ms;
         result(&c, coverage_outcome(in_cov), DEC_NONE, in->actual, "%s",

@@ -62,14 +62,27 @@ struct dec_input {
 #define DEC_SURGE 0.10
 #define DEC_TOLERANCE 1.1
 /* - A bet (a scale-out past the load seen) is returned once the load is
- *   known to fit fewer replicas: no sooner than DEC_BET_HOLD in_durations
- *   after it (load that hid behind the limit often comes back: a return
- *   sooner would flap) and no later than DEC_BET_UNTIL in_durations (then
- *   the replicas have been carrying real load and in_cond alone decides).
+ *   known to fit fewer replicas at out_cond / DEC_TOLERANCE:
+ *   - early, on the first covered out window after it, when that window's
+ *     peak is below in_cond on every replica (the load went away: a burst
+ *     that ended; a mean alone may be dragged down by replicas that just
+ *     joined) and fits fewer;
+ *   - else no sooner than DEC_BET_HOLD in_durations after it (load that
+ *     hid behind the limit often comes back: a return sooner would flap),
+ *     sized on the in window's mean load (the bet's replicas were a guess,
+ *     not a measured need), and no later than DEC_BET_UNTIL in_durations
+ *     (then the replicas have been carrying real load and in_cond alone
+ *     decides).
  *   A bet's reason carries DEC_BET_MARK, so a restarted das or a new
  *   leader knows it from the recorded event. */
-#define DEC_BET_HOLD 3
+#define DEC_BET_HOLD 2
 #define DEC_BET_UNTIL 6
+/* - A load rising over the in window (the latest points above the
+ *   window's mean) keeps room in a scale-in: the peak it is sized on
+ *   grows by DEC_RISING × (latest − mean), about one and a half windows
+ *   more of a steady rise, so a scale-in on a load that already turned
+ *   up is not undone by the next scale-out. */
+#define DEC_RISING 3.0
 #define DEC_BET_MARK "(load unknown above it)"
 
 /* Every outcome of an evaluation, one names table (dec_outcome_names):

@@ -908,8 +908,14 @@ static void test_auto_bet_returned(void **state)
     assert_false(r.bet);
     assert_string_equal(r.reason,
                         "bet returned: the last scale-out went past the load "
-                        "seen; mean cpu_ratio 42.0% over 5m, peak load 300.0% "
-                        "fits 5 at 63.6%: 7 \u2192 5");
+                        "seen; mean cpu_ratio 42.0% over 5m, load 294.0% fits "
+                        "5 at 63.6%: 7 \u2192 5");
+    /* sized on the window's mean load, not its peak: a peak of 7 × 65%
+     * would keep all 7 */
+    set_points(&in.in_win, 43, 65);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 5);
+    set_points(&in.in_win, 43, 300.0 / 7);
     /* too soon: it may come back */
     in.last_action_ms = NOW - DEC_BET_HOLD * p.in_ms + 1;
     dec_evaluate(&in, &r);
@@ -925,11 +931,12 @@ static void test_auto_bet_returned(void **state)
     in.last_bet = false;
     dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
-    /* the peak needs them all: kept */
+    /* the mean load needs them all: kept (7 × 58% = 406% > 6 × 63.6%) */
     in.last_bet = true;
-    set_points(&in.in_win, 43, 65);
+    in.in_win.mean = 58;
     dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
+    in.in_win.mean = 300.0 / 7;
     /* never below min_no */
     set_points(&in.in_win, 43, 300.0 / 7);
     p.min_no = 6;
@@ -943,6 +950,111 @@ static void test_auto_bet_returned(void **state)
 }
 
 /* A bet's reason says so, and the store tells a restarted das from it. */
+/* A bet returned early: the out window after the bet says the load went
+ * away (below in_cond) before the in window lies after it. */
+static void test_auto_bet_returned_early(void **state)
+{
+    struct policy p = auto_policy(7);
+    struct dec_input in = make_input(&p, 7, 12, 12);
+    struct dec_result r;
+    (void)state;
+    in.limit = 100;
+    in.last_bet = true;
+    /* 3m after the bet: the 2m out window lies after it, the 5m in
+     * window does not */
+    in.last_action_ms = NOW - 3 * MIN_MS;
+    set_points(&in.out_win, 12, 20);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-in");
+    /* peak 7 × 20% = 140% at 63.6% each: 3 */
+    assert_int_equal(r.to, 3);
+    assert_false(r.bet);
+    assert_string_equal(r.reason,
+                        "bet returned: the last scale-out went past the load "
+                        "seen and the load went away; mean cpu_ratio 12.0% < "
+                        "30% over 2m, peak load 140.0% fits 3 at 63.6%: 7 "
+                        "\u2192 3");
+    assert_dbl(r.observed, 12);
+    assert_dbl(r.threshold, 30);
+    assert_int_equal(r.window_ms, 2 * MIN_MS);
+    /* never below min_no */
+    p.min_no = 4;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 4);
+    p.min_no = 1;
+    /* a mean at in_cond: the load is still there; wait for the in window */
+    in.out_win.mean = 30;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+    in.out_win.mean = 12;
+    /* a mean below in_cond but a peak at it (7 × 30% = 210%): replicas
+     * that just joined drag the mean down; wait */
+    set_points(&in.out_win, 12, 30);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+    set_points(&in.out_win, 12, 29.9);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 4);
+    /* a peak that needs them all: kept */
+    set_points(&in.out_win, 12, 64);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+    set_points(&in.out_win, 12, 20);
+    /* the last action was no bet: in_cond over the in window decides */
+    in.last_bet = false;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+    in.last_bet = true;
+    /* the out window not covered (a replica silent): nothing moves */
+    in.out_win.fresh = 6;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "insufficient-data");
+    in.out_win.fresh = 7;
+    /* the in window uncovered for want of data, not settling: nothing */
+    in.last_action_ms = NOW - 10 * MIN_MS;
+    in.in_win.first_ms = NOW - 2 * MIN_MS;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "insufficient-data");
+    in.last_action_ms = NOW - 3 * MIN_MS;
+    /* the seed's step mode never bets, nor returns */
+    p.mode = POL_MODE_STEP;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 7, "settling");
+}
+
+/* A load rising over the in window keeps room in a scale-in. */
+static void test_auto_scale_in_rising(void **state)
+{
+    struct policy p = auto_policy(6);
+    struct dec_input in = make_input(&p, 6, 25, 10);
+    struct dec_result r;
+    (void)state;
+    /* latest 20% each, 10% above the mean: peak 6 × 15% = 90% plus 3 ×
+     * 60% = 270% at 63.6% each: 5 */
+    set_points(&in.in_win, 20, 15);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 5);
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, peak "
+                                  "load 270.0% (rising: latest 60.0% above "
+                                  "the mean) fits 5 at 63.6%: 6 \u2192 5");
+    /* rising more: hold, and say why */
+    set_points(&in.in_win, 25, 25);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 6, "hold");
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, but "
+                                  "its peak load 420.0% (rising: latest "
+                                  "90.0% above the mean) needs 7 at 63.6%: "
+                                  "hold");
+    /* latest below the mean (falling): the peak alone */
+    set_points(&in.in_win, 5, 15);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, peak "
+                                  "load 90.0% fits 2 at 63.6%: 6 \u2192 2");
+}
+
 static void test_auto_bet_flag(void **state)
 {
     struct policy p = auto_policy(2);
@@ -1092,6 +1204,8 @@ int main(void)
         cmocka_unit_test(test_auto_late_first_point),
         cmocka_unit_test(test_auto_scale_in),
         cmocka_unit_test(test_auto_bet_returned),
+        cmocka_unit_test(test_auto_bet_returned_early),
+        cmocka_unit_test(test_auto_scale_in_rising),
         cmocka_unit_test(test_auto_bet_flag),
         cmocka_unit_test(test_capacity_bound),
         cmocka_unit_test(test_coverage_running_and_warming),

@@ -338,13 +338,14 @@ static void check_goals(const char *set, struct sim_trace *tr, size_t n,
 
 /* The goals of DECISIONS.md: A under_min <= 1/2 step's, replica_min and
  * flaps <= step's; B under_min and replica_min <= hpa's, flaps <= 1/3
- * hpa's. On the published traces all hold but B's replica_min, which is
- * 0.7% above hpa's: das scales in only below in_cond (30%), as the policy
- * says (and returns its own bets), where HPA trims toward 70% whenever
- * the load falls. */
+ * hpa's. All hold on the published traces but B replica_min, 1
+ * replica-minute above hpa's (4090 vs 4089): the early bet return waits
+ * for every replica's peak below in_cond, not the mean alone, since on
+ * the real swarm replicas that just joined drag the mean down
+ * (t_trace_live); with the mean alone it was 4074. */
 static void test_goals_published(void **state)
 {
-    static const struct bounds bd = {0.5, 1, 1, 1, 1.02, 1.0 / 3};
+    static const struct bounds bd = {0.5, 1, 1, 1, 1.001, 1.0 / 3};
     struct sim_trace tr[NPUB];
     (void)state;
     for (int i = 0; i < NPUB; i++)
@@ -354,14 +355,16 @@ static void test_goals_published(void **state)
         sim_trace_free(&tr[i]);
 }
 
-/* On traces das was not fitted to (simgen.h), A's under_min and B's
- * under_min goals hold; A's replica_min (+2.3%) and flaps (63 vs 62) and
- * B's replica_min (+4.4%) and flaps (1.06 × a third of hpa's: short
- * bursts are met and released) are not met. The bounds keep them from
- * getting worse. */
+/* On traces das was not fitted to (simgen.h) the goals hold but B
+ * replica_min, 1.3% above hpa's (23280 vs 22972), bounded at what it
+ * measures so it cannot get worse: das scales in only below in_cond
+ * (30%), as the policy says, where HPA trims toward 70% whenever the load
+ * falls; the falling loads (gen-ramp-down, g-ramp-down, g-steps-down, the
+ * falling halves of g-triangle and the waves) cost das more
+ * replica-minutes than the whole gap (BENCHMARKS.md). */
 static void test_goals_generated(void **state)
 {
-    static const struct bounds bd = {0.5, 1.03, 1.05, 1, 1.05, 0.37};
+    static const struct bounds bd = {0.5, 1, 1, 1, 1.015, 1.0 / 3};
     struct sim_trace tr[SIMGEN_NTRACES];
     (void)state;
     for (int i = 0; i < SIMGEN_NTRACES; i++)
