@@ -753,7 +753,7 @@ static int cycle(struct run_state *st)
 
     int64_t t1 = mono_ms();
     st->pub.cycles++;
-    st->pub.leader = true;
+    st->pub.leader = st->leader; /* false if a check before a change said so */
     st->pub.store_ok = ev.store_ok;
     st->pub.docker_ok = ev.docker_ok;
     st->pub.influx_ok = ev.influx_ok;
