@@ -289,7 +289,8 @@ static int path_id(const char *id, char *out, size_t outlen, char *err,
 #define DSVC_SCALE_ATTEMPTS 3
 
 int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
-               long *from, char *err, size_t errlen)
+               const struct dsvc_guard *guard, long *from, char *err,
+               size_t errlen)
 {
     char sid[DSVC_ID_MAX], path[160];
     int rc = -1;
@@ -330,6 +331,11 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
         if (!body) {
             snprintf(err, errlen, "could not encode the service spec");
             return -1;
+        }
+        /* last: nothing between this and the POST can wait on anything */
+        if (guard && guard->check(guard->arg, err, errlen)) {
+            free(body);
+            return DSVC_DROPPED;
         }
         snprintf(path, sizeof path, "/services/%s/update?version=%lld", sid,
                  (long long)version);

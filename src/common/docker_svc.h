@@ -84,15 +84,29 @@ const struct dsvc *dsvc_resolve(const struct dsvc_list *l, const char *ref,
 int dsvc_spec_set_replicas(json_t *spec, long replicas, long *from, char *err,
                            size_t errlen) WUR;
 
+/* What must still hold when dsvc_scale sends its update: check(arg, err,
+ * errlen) is called after each GET of the service and right before each
+ * POST …/update, the last moment das can ask (a process stopped before it
+ * may resume long after it decided). 0: send; non-zero: send nothing,
+ * dsvc_scale returns DSVC_DROPPED with the guard's err. */
+struct dsvc_guard {
+    int (*check)(void *arg, char *err, size_t errlen);
+    void *arg;
+};
+
+#define DSVC_DROPPED (-2) /* the guard refused: nothing was sent */
+
 /* Scales service id to `replicas`: GET /services/{id} for the current spec
  * and version, set the replicas, POST /services/{id}/update?version=N with
  * the full spec. On "update out of sequence" re-reads and retries (at most
  * 3 attempts). When expect_from >= 0 and the service's current replicas
  * differ from it (someone scaled meanwhile), nothing is changed and -1 is
- * returned with err saying so. *from (may be NULL) gets the replicas before
+ * returned with err saying so. guard (may be NULL) is asked before each
+ * POST (struct dsvc_guard). *from (may be NULL) gets the replicas before
  * the change. */
 int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
-               long *from, char *err, size_t errlen) WUR;
+               const struct dsvc_guard *guard, long *from, char *err,
+               size_t errlen) WUR;
 
 /* ManagerStatus.Leader of GET /nodes/{id}; false when absent (a worker). */
 bool dsvc_parse_node_leader(const json_t *node);

@@ -6,7 +6,10 @@
  * write cur_no and an event row, and a point in InfluxDB measurement `das`.
  * What cannot be reached (store, engine, InfluxDB) means no action; it is
  * logged when it starts failing, when the failure changes and when it ends,
- * and the next cycle tries again without a restart. */
+ * and the next cycle tries again without a restart. Right before each
+ * change (the Engine API update, a cur_no sync) das asks again whether its
+ * engine leads and whether the decision is still fresh (still_ours): a das
+ * held up between deciding and acting drops what it decided. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -54,6 +57,7 @@ struct run_pub {
     unsigned long cycles;
     unsigned long actions[4]; /* scale-out, scale-in, bound, synced */
     unsigned long action_failures;
+    unsigned long dropped[2]; /* decisions not applied: stale, not-leader */
     unsigned long influx_queries;
     unsigned long series_unusable;
     unsigned long policies, bad_policies;
@@ -63,6 +67,10 @@ struct run_pub {
     char unhealthy[256];
     unsigned long outcomes[DEC_NOUTCOMES]; /* last cycle */
 };
+
+/* Why a decision was not applied (still_ours); DROP_ENGINE is a failure
+ * (the engine did not answer the check), not a drop. */
+enum drop_why { DROP_NONE, DROP_STALE, DROP_NOT_LEADER, DROP_ENGINE };
 
 struct run_state {
     struct das_conf *conf;
@@ -79,6 +87,10 @@ struct run_state {
     unsigned long unusable_last; /* unusable series in the last cycle */
     size_t nbound_by_capacity;
     unsigned long actions, failures;
+    int64_t decided_ms;     /* stall_clock_ms() as this cycle began to decide */
+    enum drop_why dropping; /* why a decision of this cycle was dropped:
+                               the rest go with it (they are as old, or no
+                               longer ours); DROP_NONE: none was */
     struct run_pub pub;
     struct endpoint *ep;
 };
@@ -132,6 +144,12 @@ static void publish(struct run_state *st)
         "# HELP das_action_failures_total Actions that failed.\n"
         "# TYPE das_action_failures_total counter\n"
         "das_action_failures_total %lu\n"
+        "# HELP das_decisions_dropped_total Decisions not applied: this "
+        "engine no longer led the swarm, or das was held up between "
+        "deciding and acting (stale).\n"
+        "# TYPE das_decisions_dropped_total counter\n"
+        "das_decisions_dropped_total{reason=\"stale\"} %lu\n"
+        "das_decisions_dropped_total{reason=\"not-leader\"} %lu\n"
         "# HELP das_influx_queries_total InfluxDB queries sent.\n"
         "# TYPE das_influx_queries_total counter\n"
         "das_influx_queries_total %lu\n"
@@ -152,8 +170,8 @@ static void publish(struct run_state *st)
         mstore_dep(&st->cl.metrics), p->influx_ok ? 1 : 0,
         p->policies - p->bad_policies, p->bad_policies, p->actions[0],
         p->actions[1], p->actions[2], p->actions[3], p->action_failures,
-        p->influx_queries, p->series_unusable, p->last_cycle_s,
-        (double)p->clock_offset_ms / 1000.0);
+        p->dropped[0], p->dropped[1], p->influx_queries, p->series_unusable,
+        p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
     if (st->cl.prom &&
         buf_printf(&out,
                    "# HELP das_prometheus_queries_total Prometheus queries "
@@ -461,6 +479,130 @@ static void watch_capacity(struct run_state *st, const struct das_pol_eval *pe)
     }
 }
 
+/* ---- the last check before a change ---------------------------------- */
+
+/* A clock that runs on while das is stopped (SIGSTOP, a debugger) or the
+ * host sleeps: how long a decision waited is measured on it. */
+static int64_t stall_clock_ms(void)
+{
+    struct timespec ts;
+#ifdef CLOCK_BOOTTIME
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long a decision may wait for its change: two intervals (by then the
+ * next cycle is overdue too, and would decide on newer data), and never
+ * less than DAS_SEND_MIN_MS, so that a busy host at a 1 s interval is not
+ * taken for a stalled das. */
+#define DAS_SEND_MIN_MS 5000
+
+static int64_t send_limit_ms(const struct das_conf *conf)
+{
+    int64_t limit = 2 * conf->interval_ms;
+    return limit > DAS_SEND_MIN_MS ? limit : DAS_SEND_MIN_MS;
+}
+
+struct send_check {
+    struct run_state *st;
+    bool check_age; /* a scale (a cur_no sync: the leader check only) */
+    enum drop_why why;
+    char engine[160]; /* what the engine said it is */
+};
+
+/* The guard of every change (struct dsvc_guard; also before a cur_no sync):
+ * this engine still leads the swarm, and a scale decision has not waited
+ * longer than send_limit_ms. A das stopped between deciding and acting
+ * (SIGSTOP, a paused VM, an engine that hung and answered late) resumes
+ * into a world that may have moved on: leadership gone, the load gone, the
+ * service changed by someone whose change is not yet in the replica count.
+ * What it decided then is dropped; the next cycle (at once: it is overdue)
+ * decides on what is true now. The leader check comes first, the age last:
+ * nothing that can wait lies between it and the update. A cur_no sync
+ * changes no replicas and a late one is put right by the next cycle's: it
+ * needs the leader check only (only the leader writes). */
+static int still_ours(void *arg, char *err, size_t errlen)
+{
+    struct send_check *c = arg;
+    struct run_state *st = c->st;
+    bool leader = false;
+    char e[512], age[32], lim[32];
+
+    c->why = DROP_NONE;
+    if (dsvc_leader(st->cl.docker, &leader, c->engine, sizeof c->engine, e,
+                    sizeof e)) {
+        c->why = DROP_ENGINE;
+        snprintf(err, errlen,
+                 "could not check that this engine still leads the swarm: %s",
+                 e);
+        return -1;
+    }
+    if (!leader) {
+        c->why = DROP_NOT_LEADER;
+        snprintf(err, errlen,
+                 "this engine no longer leads the swarm (%s): the leader's "
+                 "das decides",
+                 c->engine);
+        return -1;
+    }
+    int64_t waited = stall_clock_ms() - st->decided_ms;
+    int64_t limit = send_limit_ms(st->conf);
+    if (c->check_age && waited > limit) {
+        c->why = DROP_STALE;
+        dur_format(waited, age, sizeof age);
+        dur_format(limit, lim, sizeof lim);
+        snprintf(err, errlen,
+                 "decided %s ago, more than the %s a decision may wait (two "
+                 "intervals, at least 5s): das or its engine was held up, "
+                 "and the load or the service may have changed since",
+                 age, lim);
+        return -1;
+    }
+    return 0;
+}
+
+/* A decision not applied (still_ours said no): said once with the reason;
+ * the cycle's other decisions go with it (as old, or no longer ours). */
+static void drop(struct run_state *st, const struct das_pol_eval *pe,
+                 const struct send_check *c, const char *action, long from,
+                 long to, const char *why)
+{
+    char q[600], q2[300];
+    st->dropping = c->why;
+    st->pub.dropped[c->why == DROP_STALE ? 0 : 1]++;
+    log_warn(
+        "decision dropped, nothing changed: the next cycle decides again",
+        "seq=%ld service=%s action=%s from=%ld to=%ld why=%s", pe->pol.seq,
+        log_quote(pe->found ? pe->svc.name : pe->pol.service_id, q2, sizeof q2),
+        action, from, to, log_quote(why, q, sizeof q));
+    if (c->why == DROP_NOT_LEADER && st->leader) {
+        st->leader = false; /* as the next cycle's check would say it */
+        st->pub.leader = false;
+        log_info("standby: this engine is not the swarm leader", "engine=%s",
+                 log_quote(c->engine, q, sizeof q));
+    }
+}
+
+/* A later decision of a cycle whose earlier one was dropped. */
+static bool dropped_with_cycle(struct run_state *st,
+                               const struct das_pol_eval *pe,
+                               const char *action, long from, long to)
+{
+    if (st->dropping == DROP_NONE)
+        return false;
+    st->pub.dropped[st->dropping == DROP_STALE ? 0 : 1]++;
+    char q[300];
+    log_debug(
+        "decision dropped with this cycle's earlier one",
+        "seq=%ld service=%s action=%s from=%ld to=%ld", pe->pol.seq,
+        log_quote(pe->found ? pe->svc.name : pe->pol.service_id, q, sizeof q),
+        action, from, to);
+    return true;
+}
+
 static void act(struct run_state *st, struct das_pol_eval *pe)
 {
     const struct dec_result *r = &pe->res;
@@ -484,9 +626,21 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                      "recording its own change): cur_no %ld follows the "
                      "service's %ld replicas",
                      from, to);
+        struct send_check sc = {st, false, DROP_NONE, ""};
         if (dry) {
             if (!dry_seen(st, seq, "synced", from, to))
                 record(st, pe, "synced", from, to, why, true);
+        } else if (dropped_with_cycle(st, pe, "synced", from, to)) {
+            return;
+        } else if (still_ours(&sc, err, sizeof err)) {
+            if (sc.why == DROP_ENGINE) {
+                log_error("could not write cur_no", "seq=%ld error=%s", seq,
+                          log_quote(err, q, sizeof q));
+                st->failures++;
+            } else {
+                drop(st, pe, &sc, "synced", from, to, err);
+            }
+            return;
         } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err, sizeof err)) {
             log_error("could not write cur_no", "seq=%ld error=%s", seq,
                       log_quote(err, q, sizeof q));
@@ -506,9 +660,18 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
         }
         return;
     }
+    if (dropped_with_cycle(st, pe, name, r->from, r->to))
+        return;
     long before = -1;
-    if (dsvc_scale(st->cl.docker, pe->svc.id, r->to, r->from, &before, err,
-                   sizeof err)) {
+    struct send_check sc = {st, true, DROP_NONE, ""};
+    struct dsvc_guard guard = {still_ours, &sc};
+    int src = dsvc_scale(st->cl.docker, pe->svc.id, r->to, r->from, &guard,
+                         &before, err, sizeof err);
+    if (src == DSVC_DROPPED && sc.why != DROP_ENGINE) {
+        drop(st, pe, &sc, name, r->from, r->to, err);
+        return;
+    }
+    if (src) {
         char q2[300];
         log_error("scaling failed",
                   "seq=%ld service=%s from=%ld to=%ld "
@@ -583,6 +746,8 @@ static int cycle(struct run_state *st)
     struct das_eval ev;
     /* the time of the evaluation itself: the leader check may have waited
      * out an election (its calls block until a leader exists) */
+    st->decided_ms = stall_clock_ms();
+    st->dropping = DROP_NONE;
     das_evaluate(&st->cl, das_now_ms(), &ev);
     watch_dep(&st->c_store, ev.store_ok, "policy_store", ev.store_err);
     watch_dep(&st->c_docker, ev.docker_ok, "docker", ev.docker_err);
@@ -616,7 +781,7 @@ static int cycle(struct run_state *st)
 
     int64_t t1 = mono_ms();
     st->pub.cycles++;
-    st->pub.leader = true;
+    st->pub.leader = st->leader; /* false if a check before a change said so */
     st->pub.store_ok = ev.store_ok;
     st->pub.docker_ok = ev.docker_ok;
     st->pub.influx_ok = ev.influx_ok;

@@ -4,7 +4,8 @@
  * stats (404), bad JSON; and dsvc_scale against the engine's
  * GET /services/{id} and POST /services/{id}/update?version=N, including
  * an "update out of sequence" (someone else updated the service between
- * our read and our write) and replicas changed by someone else meanwhile. */
+ * our read and our write), replicas changed by someone else meanwhile,
+ * and the guard asked right before each POST. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -810,7 +811,7 @@ static void test_scale_plain(void **state)
     long from = -1;
     struct dkr *d = fake_client();
     svc_reset(2, 0, -1);
-    if (dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err) != 0)
+    if (dsvc_scale(d, SVC, 3, 2, NULL, &from, err, sizeof err) != 0)
         fail_msg("dsvc_scale: %s", err);
     assert_int_equal(from, 2);
     assert_int_equal(fk.svc_replicas, 3);
@@ -820,7 +821,8 @@ static void test_scale_plain(void **state)
     assert_int_equal(fk.posted_replicas, 3);
     /* expect_from -1: no check of the replicas it finds */
     svc_reset(5, 0, -1);
-    assert_int_equal(dsvc_scale(d, SVC, 4, -1, &from, err, sizeof err), 0);
+    assert_int_equal(dsvc_scale(d, SVC, 4, -1, NULL, &from, err, sizeof err),
+                     0);
     assert_int_equal(from, 5);
     assert_int_equal(fk.svc_replicas, 4);
     dkr_free(d);
@@ -836,7 +838,7 @@ static void test_scale_out_of_sequence_retried(void **state)
     long from = -1;
     struct dkr *d = fake_client();
     svc_reset(2, 1, -1);
-    if (dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err) != 0)
+    if (dsvc_scale(d, SVC, 3, 2, NULL, &from, err, sizeof err) != 0)
         fail_msg("dsvc_scale after one out-of-sequence: %s", err);
     assert_int_equal(fk.svc_gets, 2);
     assert_int_equal(fk.svc_posts, 2);
@@ -846,7 +848,8 @@ static void test_scale_out_of_sequence_retried(void **state)
     assert_int_equal(from, 2);
     /* losing every race: it gives up after 3 attempts, with the reason */
     svc_reset(2, 100, -1);
-    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, NULL, &from, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "update out of sequence"));
     assert_int_equal(fk.svc_posts, 3);
     assert_int_equal(fk.svc_gets, 3);
@@ -864,7 +867,8 @@ static void test_scale_scaled_meanwhile(void **state)
     long from = -1;
     struct dkr *d = fake_client();
     svc_reset(2, 1, 4);
-    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, NULL, &from, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "scaled meanwhile; left as it is"));
     assert_non_null(strstr(err, "has 4 replicas now, not 2"));
     assert_int_equal(from, 4);
@@ -873,10 +877,76 @@ static void test_scale_scaled_meanwhile(void **state)
     assert_int_equal(fk.svc_replicas, 4);
     /* already different at the first read: no POST at all */
     svc_reset(5, 0, -1);
-    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &from, err, sizeof err), -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, NULL, &from, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "scaled meanwhile"));
     assert_int_equal(fk.svc_posts, 0);
     assert_int_equal(fk.svc_replicas, 5);
+    dkr_free(d);
+}
+
+/* The guard (struct dsvc_guard) counts its calls; it refuses from call
+ * number `refuse_at` on (0: never). */
+struct guard_log {
+    int calls, refuse_at;
+    long gets_seen; /* fk.svc_gets at the last call */
+};
+
+static int guard_check(void *arg, char *err, size_t errlen)
+{
+    struct guard_log *g = arg;
+    g->calls++;
+    g->gets_seen = fk.svc_gets;
+    if (g->refuse_at && g->calls >= g->refuse_at) {
+        snprintf(err, errlen, "decided too long ago");
+        return 1;
+    }
+    return 0;
+}
+
+/* A guard that refuses: no POST, DSVC_DROPPED with the guard's reason, the
+ * service untouched; one that agrees: asked once per POST, after the GET
+ * of the same attempt (so a retry on a new version asks again). */
+static void test_scale_guard(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    long from = -1;
+    struct dkr *d = fake_client();
+    struct guard_log g = {0, 1, -1};
+    struct dsvc_guard guard = {guard_check, &g};
+    svc_reset(2, 0, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &guard, &from, err, sizeof err),
+                     DSVC_DROPPED);
+    assert_string_equal(err, "decided too long ago");
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.gets_seen, 1); /* asked after reading the service */
+    assert_int_equal(fk.svc_posts, 0);
+    assert_int_equal(fk.svc_replicas, 2);
+    assert_int_equal(from, 2);
+    /* agrees: scaled, asked once */
+    g = (struct guard_log){0, 0, -1};
+    svc_reset(2, 0, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &guard, &from, err, sizeof err),
+                     0);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(fk.svc_replicas, 3);
+    /* out of sequence once: asked again before the second POST, after the
+     * second GET; refusing then leaves the other writer's version alone */
+    g = (struct guard_log){0, 2, -1};
+    svc_reset(2, 1, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &guard, &from, err, sizeof err),
+                     DSVC_DROPPED);
+    assert_int_equal(g.calls, 2);
+    assert_int_equal(g.gets_seen, 2);
+    assert_int_equal(fk.svc_posts, 1);
+    assert_int_equal(fk.svc_replicas, 2);
+    /* scaled meanwhile: refused before the guard is asked */
+    g = (struct guard_log){0, 0, -1};
+    svc_reset(5, 0, -1);
+    assert_int_equal(dsvc_scale(d, SVC, 3, 2, &guard, &from, err, sizeof err),
+                     -1);
+    assert_int_equal(g.calls, 0);
     dkr_free(d);
 }
 
@@ -900,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_scale_plain),
         cmocka_unit_test(test_scale_out_of_sequence_retried),
         cmocka_unit_test(test_scale_scaled_meanwhile),
+        cmocka_unit_test(test_scale_guard),
     };
     int failed =
         cmocka_run_group_tests_name("docker parsers", pure, NULL, NULL);
