@@ -259,6 +259,29 @@ dkn() {
   "$DOCKER" -H "${!var}" "$@"
 }
 
+# Engines of a bed of several: host_of K / node_of K (its Docker host, its
+# node id); engine_leads K / engine_follows K (a manager that leads / does
+# not; false when it does not answer within 5 s, as a frozen one);
+# leader_among K...: the first of the engines K... that leads, else fails.
+host_of() { local v=TESTBED_ENGINE_${1}_HOST; echo "${!v}"; }
+node_of() { local v=TESTBED_ENGINE_${1}_NODE_ID; echo "${!v}"; }
+_engine_is() {
+  [[ "$(timeout 5 "$DOCKER" -H "$(host_of "$1")" node inspect self \
+    -f '{{.ManagerStatus.Leader}}' 2>/dev/null)" == "$2" ]]
+}
+engine_leads() { _engine_is "$1" true; }
+engine_follows() { _engine_is "$1" false; }
+leader_among() {
+  local k
+  for k in "$@"; do
+    if engine_leads "$k"; then
+      echo "$k"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # influx_q QUERY [name=value...]: extra pairs become query parameters
 # (epoch=s, ...). Prints InfluxDB's JSON, also its error body; returns
 # non-zero on a transport error or an HTTP error status.

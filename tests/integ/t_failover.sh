@@ -33,24 +33,7 @@ LABELS=${DAS_FAILOVER_LABELS:-0}
 # the window both would wait, and both would act at once).
 WIN_MS=60000
 
-# engine_leads K: engine K answers and says it is the swarm leader
-engine_leads() {
-  [[ "$(timeout 2 "$DOCKER" -H "$(host_of "$1")" node inspect self \
-    -f '{{.ManagerStatus.Leader}}' 2>/dev/null)" == true ]]
-}
-host_of() { local v=TESTBED_ENGINE_${1}_HOST; echo "${!v}"; }
-node_of() { local v=TESTBED_ENGINE_${1}_NODE_ID; echo "${!v}"; }
-# leader_among K...: the first of the engines K... that leads, else fails
-leader_among() {
-  local k
-  for k in "$@"; do
-    if engine_leads "$k"; then
-      echo "$k"
-      return 0
-    fi
-  done
-  return 1
-}
+# host_of, node_of, engine_leads, leader_among: lib.sh
 
 OLD=$(leader_among 1 2 3) || fail "no engine says it leads the swarm"
 ok "engine $OLD leads the swarm"

@@ -45,27 +45,7 @@ CTL=$TB_TMP/ctl # the load switch: tasks hold 16 MiB while $CTL/load exists
 mkdir -p "$CTL"
 chmod 755 "$CTL"
 
-host_of() { local v=TESTBED_ENGINE_${1}_HOST; echo "${!v}"; }
-node_of() { local v=TESTBED_ENGINE_${1}_NODE_ID; echo "${!v}"; }
 dockerd_pid() { local v=TESTBED_ENGINE_${1}_PID_FILE; cat "${!v}"; }
-# engine_leads K / engine_follows K: engine K answers as the leader / as a
-# manager that does not lead
-engine_is() {
-  [[ "$(timeout 5 "$DOCKER" -H "$(host_of "$1")" node inspect self \
-    -f '{{.ManagerStatus.Leader}}' 2>/dev/null)" == "$2" ]]
-}
-engine_leads() { engine_is "$1" true; }
-engine_follows() { engine_is "$1" false; }
-leader_among() {
-  local k
-  for k in "$@"; do
-    if engine_leads "$k"; then
-      echo "$k"
-      return 0
-    fi
-  done
-  return 1
-}
 # docker against a manager that answers ($LIVE; never a frozen one)
 LIVE=1
 dl() { timeout 20 "$DOCKER" -H "$(host_of "$LIVE")" "$@"; }

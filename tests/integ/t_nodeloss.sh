@@ -20,7 +20,6 @@ T0=$SECONDS
 tb_up --engines 3 --managers 1 --addr-base "${DAS_TESTBED_ADDR_BASE:-auto}"
 
 N=3
-host_of() { local v=TESTBED_ENGINE_${1}_HOST; echo "${!v}"; }
 
 dk service create --detach --name web --replicas 3 --limit-cpu 0.1 \
   --stop-grace-period 1s --constraint node.role==worker \
