@@ -12,17 +12,20 @@
 # after the other, each for S seconds (default 8) with --interval 2s,
 # writing to the bed's InfluxDB:
 #
-#   dynamic   BUILD/ds as built (shared libcurl, jansson, libmicrohttpd)
-#   static    the same objects linked (not as PIE: its function-pointer
-#             tables need no relocating at start) against every static
-#             archive Debian
-#             ships for ds's libraries (libcurl.a and its dependencies',
-#             jansson, libmicrohttpd, gnutls, OpenSSL, ...), the rest
-#             (krb5's GSSAPI, sasl2, p11-kit, unistring: no .a in Debian)
-#             shared. Only when those archives are installed (libcurl4-
-#             openssl-dev plus libnghttp2-dev librtmp-dev libssh2-1-dev
-#             libpsl-dev libzstd-dev libldap-dev libkrb5-dev); else skipped,
-#             saying which are missing.
+#   as built         BUILD/ds (by default shared libcurl, jansson and
+#                    libmicrohttpd; a DAS_DS_STATIC=ON build is linked as
+#                    below)
+#   static archives  the same objects linked, not as PIE (the libraries'
+#                    function-pointer tables then need no relocating at
+#                    start), against every static archive Debian ships for
+#                    ds's libraries (libcurl.a and its dependencies',
+#                    jansson, libmicrohttpd, gnutls, OpenSSL, ...); krb5's
+#                    GSSAPI, sasl2, p11-kit and unistring have no .a in
+#                    Debian and stay shared. Only when those archives are
+#                    installed (libcurl4-openssl-dev plus libnghttp2-dev
+#                    librtmp-dev libssh2-1-dev libpsl-dev libzstd-dev
+#                    libldap-dev libkrb5-dev); else skipped, saying which
+#                    are missing.
 #
 # For each: VmRSS and its parts (/proc/PID/status), Private (Private_Clean
 # + Private_Dirty) and Pss from /proc/PID/smaps_rollup, the shared objects
@@ -76,12 +79,13 @@ static_link() {
 }
 
 measure() {
-  local name=$1 bin=$2 pid help
+  local name=$1 bin=$2 pid help log
+  log=$ROOT/${name// /-}.log
   help=$( { /usr/bin/time -f '%M' "$bin" --help >/dev/null; } 2>&1 | tail -1)
-  "$bin" --interval 2s --log-level warn >"$ROOT/$name.log" 2>&1 &
+  "$bin" --interval 2s --log-level warn >"$log" 2>&1 &
   pid=$!
   sleep "$SETTLE"
-  kill -0 "$pid" 2>/dev/null || { echo "ds-rss: $name exited: $(tail -3 "$ROOT/$name.log")" >&2; return 1; }
+  kill -0 "$pid" 2>/dev/null || { echo "ds-rss: $name exited: $(tail -3 "$log")" >&2; return 1; }
   awk -v name="$name" -v help="$help" -v libs="$(ldd "$bin" | grep -c '=>')" '
     FILENAME ~ /status$/ && /^(VmRSS|RssAnon|RssFile):/ { v[$1] = $2 }
     FILENAME ~ /rollup$/ && /^(Pss|Private_Clean|Private_Dirty):/ { v[$1] = $2 }
@@ -105,9 +109,9 @@ done
 
 : >"$ROOT/table"
 : >"$ROOT/maps"
-measure dynamic "$DS"
+measure "as built" "$DS"
 if static_link; then
-  measure static "$ROOT/ds-static"
+  measure "static archives" "$ROOT/ds-static"
 fi
 echo "ds memory, $N containers, after ${SETTLE}s of 2 s rounds ($(date -u +%FT%TZ), $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown))"
 echo
