@@ -871,13 +871,28 @@ static void cut_at_container(char *path, const char *id)
         *end = '\0';
 }
 
+/* Keeps fd as file f of c when it is below the bound, else closes it. */
+static void keep_fd(struct cg *cg, struct cg_container *c, enum cg_file f,
+                    int fd)
+{
+    if (fd >= 0 && fd < cg->fd_bound && c->fd[f] < 0)
+        c->fd[f] = fd;
+    else if (fd >= 0)
+        close(fd);
+}
+
 /* Tries cgroup_root/mount/path for each candidate path and mount name; the
  * first dir holding sentinel wins. Returns a heap path or NULL and appends
- * what was tried to tried. */
+ * what was tried to tried. With fd, the sentinel is opened (one path walk
+ * instead of a check now and an open at the first read) and its fd handed
+ * over (-1 when none was found). */
 static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
                       const char *const *paths, size_t npaths,
-                      const char *sentinel, char *tried, size_t triedlen)
+                      const char *sentinel, char *tried, size_t triedlen,
+                      int *fd)
 {
+    if (fd)
+        *fd = -1;
     for (size_t i = 0; i < npaths; i++) {
         if (!paths[i])
             continue;
@@ -889,7 +904,13 @@ static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
                     ? xasprintf("%s/%s%s", cg->cgroup_root, mounts[j], paths[i])
                     : xasprintf("%s%s", cg->cgroup_root, paths[i]);
             char *file = xasprintf("%s/%s", dir, sentinel);
-            bool ok = exists(file);
+            bool ok;
+            if (fd) {
+                *fd = open(file, O_RDONLY | O_CLOEXEC);
+                ok = *fd >= 0;
+            } else {
+                ok = exists(file);
+            }
             if (!ok) {
                 size_t used = strlen(tried);
                 if (used + 4 < triedlen)
@@ -905,9 +926,13 @@ static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
     return NULL;
 }
 
+/* v1: the file that shows a controller's dir is there, and the round's
+ * file it is (CG_NFILES: none, only checked). */
 static const char *const v1_sentinel[CG_NCTRL] = {
     "cpuacct.usage", "memory.usage_in_bytes", NULL, "pids.current",
     "cpu.cfs_period_us"};
+static const enum cg_file v1_sentinel_file[CG_NCTRL] = {
+    CG_F_CPU, CG_F_MEM_USAGE, CG_F_BLK, CG_F_PIDS, CG_NFILES};
 
 /* v1: the dir of controller i, from the path proc shows for it when
  * usable, else the engine's layouts (paths[1..]). The blkio dir also sets
@@ -930,17 +955,21 @@ static void find_v1_dir(struct cg *cg, const struct cg_proc *proc, int i,
     const char *mounts[] = {found ? proc->ctrl[i].mount : NULL, ctrl_names[i]};
     if (mounts[0] && strcmp(mounts[0], ctrl_names[i]) == 0)
         mounts[1] = NULL;
+    enum cg_file f = v1_sentinel_file[i];
+    int fd = -1;
     if (i == CG_BLKIO) {
         for (size_t k = 0; k < 2 && !c->dir[i]; k++) {
             c->dir[i] = find_dir(cg, mounts, 2, paths, 3, blk_names[k], tried,
-                                 triedlen);
+                                 triedlen, &fd);
             if (c->dir[i])
                 c->path[CG_F_BLK] = xasprintf("%s/%s", c->dir[i], blk_names[k]);
         }
     } else {
-        c->dir[i] =
-            find_dir(cg, mounts, 2, paths, 3, v1_sentinel[i], tried, triedlen);
+        c->dir[i] = find_dir(cg, mounts, 2, paths, 3, v1_sentinel[i], tried,
+                             triedlen, f < CG_NFILES ? &fd : NULL);
     }
+    if (f < CG_NFILES)
+        keep_fd(cg, c, f, fd);
     paths[0] = NULL;
     free(own);
 }
@@ -981,8 +1010,10 @@ static int find_dirs(struct cg *cg, const struct cg_proc *proc,
         }
         const char *paths[] = {own, systemd_path, docker_path};
         const char *mounts[] = {""};
-        c->unified =
-            find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried, sizeof tried);
+        int fd;
+        c->unified = find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried,
+                              sizeof tried, &fd);
+        keep_fd(cg, c, CG_F_CPU, fd);
         free(own);
         if (!c->unified) {
             snprintf(err, errlen, "%s: no cgroup v2 dir found; tried %s", who,
@@ -1017,10 +1048,12 @@ static void set_files(struct cg *cg, struct cg_container *c)
         c->path[CG_F_BLK] = xasprintf("%s/io.stat", dir);
         c->path[CG_F_PIDS] = xasprintf("%s/pids.current", dir);
         for (int f = CG_F_BLK; f <= CG_F_PIDS; f++) {
-            if (!exists(c->path[f])) {
+            int fd = open(c->path[f], O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
                 free(c->path[f]);
                 c->path[f] = NULL;
             }
+            keep_fd(cg, c, (enum cg_file)f, fd);
         }
     }
     c->path[CG_F_NET_DEV] = xasprintf("%s/%d/net/dev", cg->proc_root, c->pid);
@@ -1313,18 +1346,21 @@ static int read_cpu(struct cg *cg, struct cg_container *c,
     return 0;
 }
 
+/* The cgroup files of one sample; with counters_only, those a rate needs
+ * (CPU, block I/O) and not memory or pids. */
 static int read_cgroup_files(struct cg *cg, struct cg_container *c,
-                             struct stats_sample *out, char *err, size_t errlen)
+                             bool counters_only, struct stats_sample *out,
+                             char *err, size_t errlen)
 {
     char e2[256];
     int rc = read_cpu(cg, c, out, err, errlen);
-    if (rc == 0)
+    if (rc == 0 && !counters_only)
         rc = read_u64_file(cg, c, CG_F_MEM_USAGE, false, &out->mem_usage, err,
                            errlen);
-    if (rc == 0)
+    if (rc == 0 && !counters_only)
         rc = read_u64_file(cg, c, CG_F_MEM_LIMIT, true, &out->mem_limit, err,
                            errlen);
-    if (rc == 0)
+    if (rc == 0 && !counters_only)
         rc = read_mem_stat(cg, c, out, err, errlen);
     if (rc)
         return rc;
@@ -1341,7 +1377,7 @@ static int read_cgroup_files(struct cg *cg, struct cg_container *c,
             return parse_fail(err, errlen, c->path[CG_F_BLK], e2);
         out->have |= STATS_HAVE_BLK;
     }
-    if (c->path[CG_F_PIDS]) {
+    if (c->path[CG_F_PIDS] && !counters_only) {
         rc = read_u64_file(cg, c, CG_F_PIDS, false, &out->pids, err, errlen);
         if (rc)
             return rc;
@@ -1350,8 +1386,9 @@ static int read_cgroup_files(struct cg *cg, struct cg_container *c,
     return 0;
 }
 
-int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
-            struct stats_sample *out, char *err, size_t errlen)
+static int read_sample(struct cg *cg, struct cg_container *c,
+                       bool counters_only, int64_t time_ns,
+                       struct stats_sample *out, char *err, size_t errlen)
 {
     char e2[256];
 
@@ -1363,7 +1400,7 @@ int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
         snprintf(err, errlen, "container %.12s: cgroup not resolved", c->id);
         return -1;
     }
-    int rc = read_cgroup_files(cg, c, out, err, errlen);
+    int rc = read_cgroup_files(cg, c, counters_only, out, err, errlen);
     if (rc)
         return rc;
     if (cg->host_mem > 0 && out->mem_limit > cg->host_mem)
@@ -1384,4 +1421,16 @@ int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
         return parse_fail(err, errlen, c->path[CG_F_NET_DEV], e2);
     out->have |= STATS_HAVE_NET;
     return 0;
+}
+
+int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
+            struct stats_sample *out, char *err, size_t errlen)
+{
+    return read_sample(cg, c, false, time_ns, out, err, errlen);
+}
+
+int cg_read_counters(struct cg *cg, struct cg_container *c, int64_t time_ns,
+                     struct stats_sample *out, char *err, size_t errlen)
+{
+    return read_sample(cg, c, true, time_ns, out, err, errlen);
 }

@@ -177,6 +177,11 @@ int cg_resolve_id(struct cg *cg, const char *id, struct cg_container *c,
 int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
             struct stats_sample *out, char *err, size_t errlen) WUR;
 
+/* As cg_read, only the counters a rate is computed from (CPU, network,
+ * block I/O): the earlier of two samples, as `ds --once` takes. */
+int cg_read_counters(struct cg *cg, struct cg_container *c, int64_t time_ns,
+                     struct stats_sample *out, char *err, size_t errlen) WUR;
+
 /* Pure parsers over a text buffer (need not be NUL-terminated). Each
  * returns 0 or -1 with err saying which line and what was wrong; none
  * reads past len. */

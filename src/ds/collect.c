@@ -227,7 +227,11 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
             continue;
         }
         struct stats_sample s;
-        int rc = cg_read(col->cg, &c->cg, now_ns(), &s, rerr, sizeof rerr);
+        int rc =
+            col->counters_only
+                ? cg_read_counters(col->cg, &c->cg, now_ns(), &s, rerr,
+                                   sizeof rerr)
+                : cg_read(col->cg, &c->cg, now_ns(), &s, rerr, sizeof rerr);
         if (rc == CG_GONE) {
             /* stopped or restarted: its files closed now, set up again */
             cg_container_cleanup(&c->cg);

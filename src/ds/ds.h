@@ -43,6 +43,9 @@ struct ds_collector {
     unsigned long read_errors;
     unsigned long inspects; /* containers inspected (cgroupfs fell short) */
     bool told_inspect;      /* why, said once at info level */
+    /* the next round only primes the rates (ds --once's silent first
+     * sample): cgroupfs counters only, no memory or pids */
+    bool counters_only;
     /* Following the container set: a full listing at start, then only the
      * engine's start/die events since the last look (about 16x cheaper for
      * dockerd than GET /containers/json), with a full listing again on any

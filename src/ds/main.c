@@ -557,7 +557,10 @@ int main(int argc, char **argv)
     if (conf.once) {
         /* CPU and rates need two samples: a silent first, one second
          * before the round that is printed or written */
-        if (ds_collect(&col, discard, NULL, err, sizeof err) < 0) {
+        col.counters_only = true;
+        int primed = ds_collect(&col, discard, NULL, err, sizeof err);
+        col.counters_only = false;
+        if (primed < 0) {
             fprintf(stderr, "ds: cannot list containers: %s\n", err);
             status = 1;
             goto out;

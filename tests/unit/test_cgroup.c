@@ -644,7 +644,19 @@ static void test_scratch_tree(void **state)
     /* io.stat and pids.current missing: controllers not enabled */
     assert_null(c.path[CG_F_BLK]);
     assert_null(c.path[CG_F_PIDS]);
+    /* cpu.stat, which showed the dir is there, is open already */
+    assert_true(c.fd[CG_F_CPU] >= 0);
+    assert_int_equal(open_fds(), fds0 + 1);
+    /* the counters alone (a first sample that only primes the rates):
+     * CPU and network, no memory file opened */
+    assert_int_equal(cg_read_counters(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.have & STATS_HAVE_CPU);
+    assert_true(s.have & STATS_HAVE_NET);
+    assert_false(s.have & STATS_HAVE_MEM);
+    assert_int_equal(c.fd[CG_F_MEM_STAT], -1);
+    assert_int_equal(open_fds(), fds0 + 2);
     assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.have & STATS_HAVE_MEM);
     assert_false(s.have & STATS_HAVE_BLK);
     assert_false(s.have & STATS_HAVE_PIDS);
     assert_false(s.have & STATS_HAVE_INACTIVE_FILE);
@@ -664,9 +676,9 @@ static void test_scratch_tree(void **state)
     assert_true(s.cpu_usage_ns == 25000);
     assert_true(s.net_rx == 9 && s.net_tx == 4);
     assert_int_equal(open_fds(), fds0 + 5);
-    /* resolving again closes what was open */
+    /* resolving again closes what was open (and opens cpu.stat anew) */
     assert_int_equal(cg_resolve(cg, V2ID, 7, &c, err, sizeof err), 0);
-    assert_int_equal(open_fds(), fds0);
+    assert_int_equal(open_fds(), fds0 + 1);
     assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
     cg_container_cleanup(&c);
     assert_int_equal(open_fds(), fds0);
