@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* ---- text helpers (bounded by len; the text need not end in NUL) ---- */
@@ -113,7 +115,7 @@ static struct span rtrim(struct span s)
 /* ---- pure parsers ---- */
 
 static const char *const ctrl_names[CG_NCTRL] = {"cpuacct", "memory", "blkio",
-                                                 "pids"};
+                                                 "pids", "cpu"};
 
 /* true when the comma-separated list contains name. */
 static bool list_has(struct span list, const char *name)
@@ -411,6 +413,108 @@ int cg_parse_net_dev(const char *text, size_t len, uint64_t *rx, uint64_t *tx,
     return 0;
 }
 
+int cg_parse_first_pid(const char *text, size_t len, int *pid, char *err,
+                       size_t errlen)
+{
+    char q[256];
+    struct span rest = {text, len}, line;
+    unsigned lineno = 0;
+    *pid = 0;
+    while (next_line(&rest, &line)) {
+        lineno++;
+        line = rtrim(line);
+        if (line.n == 0)
+            continue;
+        uint64_t v;
+        if (!span_u64(line, &v) || v > INT_MAX) {
+            snprintf(err, errlen, "line %u: \"%s\" is not a pid", lineno,
+                     show(line, q, sizeof q));
+            return -1;
+        }
+        if (v > 0) {
+            *pid = (int)v;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* A signed decimal number ("-1"), no overflow. */
+static bool span_i64(struct span s, int64_t *out)
+{
+    bool neg = s.n > 0 && s.p[0] == '-';
+    uint64_t v;
+    if (neg) {
+        s.p++;
+        s.n--;
+    }
+    if (!span_u64(s, &v) || v > (uint64_t)INT64_MAX)
+        return false;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return true;
+}
+
+/* A CFS period in microseconds: the kernel takes 1 ms .. 1 s. */
+static bool period_ok(uint64_t period)
+{
+    return period >= 1000 && period <= 1000000;
+}
+
+int cg_parse_cpu_max(const char *text, size_t len, double *cores, char *err,
+                     size_t errlen)
+{
+    char q[256];
+    struct span rest = {text, len}, line = {text, 0}, words, quota, period;
+    (void)next_line(&rest, &line);
+    words = rtrim(line);
+    uint64_t p = 100000, v = 0;
+    bool ok = next_word(&words, &quota) &&
+              (span_eq(quota, "max") || span_u64(quota, &v));
+    if (ok && next_word(&words, &period))
+        ok =
+            span_u64(period, &p) && period_ok(p) && !next_word(&words, &period);
+    if (!ok || v > (uint64_t)INT64_MAX) {
+        snprintf(err, errlen,
+                 "\"%s\" is not \"max PERIOD\" or \"QUOTA PERIOD\" "
+                 "(microseconds, period 1000..1000000)",
+                 show(line, q, sizeof q));
+        return -1;
+    }
+    *cores = stats_limit_cores(0, (int64_t)v, (int64_t)p);
+    return 0;
+}
+
+int cg_parse_cfs(const char *quota, size_t quota_len, const char *period,
+                 size_t period_len, double *cores, char *err, size_t errlen)
+{
+    char q[256];
+    struct span rest = {quota, quota_len}, line = {quota, 0};
+    int64_t qv;
+    uint64_t pv;
+    (void)next_line(&rest, &line);
+    line = rtrim(line);
+    if (!span_i64(line, &qv) || qv < -1) {
+        snprintf(err, errlen,
+                 "cpu.cfs_quota_us: \"%s\" is not -1 or a number of "
+                 "microseconds",
+                 show(line, q, sizeof q));
+        return -1;
+    }
+    rest = (struct span){period, period_len};
+    line = (struct span){period, 0};
+    (void)next_line(&rest, &line);
+    line = rtrim(line);
+    if (!span_u64(line, &pv) || !period_ok(pv)) {
+        snprintf(err, errlen,
+                 "cpu.cfs_period_us: \"%s\" is not a period of 1000..1000000 "
+                 "microseconds",
+                 show(line, q, sizeof q));
+        return -1;
+    }
+    *cores = stats_limit_cores(0, qv, (int64_t)pv);
+    return 0;
+}
+
 int cg_parse_meminfo_total(const char *text, size_t len, uint64_t *bytes,
                            char *err, size_t errlen)
 {
@@ -448,37 +552,48 @@ int cg_parse_meminfo_total(const char *text, size_t len, uint64_t *bytes,
 
 /* ---- the reader ---- */
 
+/* How the host's network namespace is told apart (cg_new). */
+enum netid { NETID_NONE = 0, NETID_NS, NETID_NET_DEV };
+
 struct cg {
     char *proc_root;
     char *cgroup_root;
     uint64_t host_mem;
     enum cg_version host_version;
+    int fd_bound; /* a file stays open only when its fd is below this */
+    /* cgroup.procs lists pids in this process's pid namespace: usable
+     * under the proc root only when that shows the same namespace */
+    bool procs_usable;
+    enum netid host_net_kind; /* <proc>/1/ns/net, else <proc>/1/net/dev */
+    dev_t host_net_dev;
+    ino_t host_net_ino;
     char *buf; /* CG_FILE_MAX + 1, reused for every file */
 };
 
-/* Reads path into cg->buf (NUL-terminated). Returns the length, CG_GONE
- * when the file (or its process / cgroup) does not exist, or -1 with err. */
-static long read_small(struct cg *cg, const char *path, char *err,
-                       size_t errlen)
+static bool is_gone_errno(int e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT || e == ESRCH || e == ENODEV)
-            return CG_GONE;
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        return -1;
-    }
+    return e == ENOENT || e == ESRCH || e == ENODEV;
+}
+
+/* Reads fd from offset 0 into cg->buf (NUL-terminated). A cgroup control
+ * file is one record that one read returns whole (kernfs, like
+ * single_open); other files (net/dev) are read until EOF. Returns the
+ * length, CG_GONE (the cgroup or process vanished: ENODEV, ESRCH) or -1,
+ * with err naming path. */
+static long pread_whole(struct cg *cg, int fd, bool one_record,
+                        const char *path, char *err, size_t errlen)
+{
     size_t got = 0;
     for (;;) {
-        ssize_t r = read(fd, cg->buf + got, CG_FILE_MAX + 1 - got);
+        ssize_t r = pread(fd, cg->buf + got, CG_FILE_MAX + 1 - got, (off_t)got);
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
             int e = errno;
-            close(fd);
-            if (e == ENODEV || e == ESRCH)
-                return CG_GONE; /* cgroup removed while reading */
+            if (e == EINTR)
+                continue;
+            if (is_gone_errno(e)) {
+                snprintf(err, errlen, "%s: gone (container stopped?)", path);
+                return CG_GONE;
+            }
             snprintf(err, errlen, "%s: %s", path, strerror(e));
             return -1;
         }
@@ -486,15 +601,62 @@ static long read_small(struct cg *cg, const char *path, char *err,
             break;
         got += (size_t)r;
         if (got > CG_FILE_MAX) {
-            close(fd);
             snprintf(err, errlen, "%s: over %d bytes, refused", path,
                      CG_FILE_MAX);
             return -1;
         }
+        if (one_record)
+            break;
     }
-    close(fd);
     cg->buf[got] = '\0';
     return (long)got;
+}
+
+/* Reads path into cg->buf (open, read, close). Returns the length, CG_GONE
+ * when the file (or its process / cgroup) does not exist, or -1; err says
+ * which. */
+static long read_small(struct cg *cg, const char *path, char *err,
+                       size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return is_gone_errno(e) ? CG_GONE : -1;
+    }
+    long n = pread_whole(cg, fd, false, path, err, errlen);
+    close(fd);
+    return n;
+}
+
+/* Reads file f of c into cg->buf: from its open fd, else opened now and
+ * kept open when its fd is below the bound. A file that failed is closed
+ * (a vanished cgroup's files stay ENODEV). Returns as pread_whole. */
+static long read_file(struct cg *cg, struct cg_container *c, enum cg_file f,
+                      char *err, size_t errlen)
+{
+    const char *path = c->path[f];
+    int fd = c->fd[f];
+    if (fd < 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            int e = errno;
+            if (is_gone_errno(e)) {
+                snprintf(err, errlen, "%s: gone (container stopped?)", path);
+                return CG_GONE;
+            }
+            snprintf(err, errlen, "%s: %s", path, strerror(e));
+            return -1;
+        }
+        if (fd < cg->fd_bound)
+            c->fd[f] = fd;
+    }
+    long n = pread_whole(cg, fd, f != CG_F_NET_DEV, path, err, errlen);
+    if (n < 0 || c->fd[f] != fd) {
+        close(fd);
+        c->fd[f] = -1;
+    }
+    return n;
 }
 
 static bool is_dir(const char *path)
@@ -506,6 +668,60 @@ static bool is_dir(const char *path)
 static bool exists(const char *path)
 {
     return access(path, F_OK) == 0;
+}
+
+/* True when <proc_root>/self is this process: the proc root shows this
+ * process's pid namespace. */
+static bool proc_root_is_own(const char *proc_root)
+{
+    char link[32];
+    char *path = xasprintf("%s/self", proc_root);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    free(path);
+    if (n <= 0)
+        return false;
+    link[n] = '\0';
+    char *end;
+    errno = 0;
+    long v = strtol(link, &end, 10);
+    return errno == 0 && *end == '\0' && v == (long)getpid();
+}
+
+/* Notes how the host's network namespace is recognised: the identity of
+ * <proc>/1/ns/net; where that may not be read (no ptrace access to pid 1),
+ * that of <proc>/1/net/dev, an entry each network namespace has its own
+ * of. */
+static void host_net_setup(struct cg *cg)
+{
+    static const char *const rel[] = {"1/ns/net", "1/net/dev"};
+    static const enum netid kind[] = {NETID_NS, NETID_NET_DEV};
+    for (size_t i = 0; i < 2; i++) {
+        struct stat st;
+        char *path = xasprintf("%s/%s", cg->proc_root, rel[i]);
+        int rc = stat(path, &st);
+        free(path);
+        if (rc == 0) {
+            cg->host_net_kind = kind[i];
+            cg->host_net_dev = st.st_dev;
+            cg->host_net_ino = st.st_ino;
+            return;
+        }
+    }
+}
+
+/* The fd number below which files stay open: RLIMIT_NOFILE's soft limit
+ * minus a reserve for sockets, at most CG_FDS_MAX. */
+static int fd_bound_from_rlimit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= (rlim_t)CG_FDS_MAX + CG_FD_RESERVE)
+        return CG_FDS_MAX;
+    if (rl.rlim_cur <= (rlim_t)CG_FD_RESERVE)
+        return 0;
+    return (int)(rl.rlim_cur - CG_FD_RESERVE);
 }
 
 struct cg *cg_new(const char *proc_root, const char *cgroup_root, char *err,
@@ -537,6 +753,9 @@ struct cg *cg_new(const char *proc_root, const char *cgroup_root, char *err,
     cg->proc_root = xstrdup(proc_root);
     cg->cgroup_root = xstrdup(cgroup_root);
     cg->buf = xmalloc(CG_FILE_MAX + 1);
+    cg->fd_bound = fd_bound_from_rlimit();
+    cg->procs_usable = proc_root_is_own(proc_root);
+    host_net_setup(cg);
 
     char *p = xasprintf("%s/cgroup.controllers", cgroup_root);
     cg->host_version = exists(p) ? CG_V2 : CG_V1;
@@ -583,29 +802,49 @@ enum cg_version cg_host_version(const struct cg *cg)
     return cg->host_version;
 }
 
+int cg_fd_bound(const struct cg *cg)
+{
+    return cg->fd_bound;
+}
+
+void cg_set_fd_bound(struct cg *cg, int bound)
+{
+    cg->fd_bound = bound < 0 ? 0 : bound > CG_FDS_MAX ? CG_FDS_MAX : bound;
+}
+
 void cg_container_init(struct cg_container *c)
 {
     memset(c, 0, sizeof *c);
+    for (int f = 0; f < CG_NFILES; f++)
+        c->fd[f] = -1;
 }
 
-static void container_free_paths(struct cg_container *c)
+/* Closes the files and frees the paths; keeps id, pid and the caller's
+ * cpu_limit_cores and no_net. */
+static void container_reset(struct cg_container *c)
 {
     for (int i = 0; i < CG_NCTRL; i++) {
         free(c->dir[i]);
         c->dir[i] = NULL;
     }
     free(c->unified);
-    free(c->net_dev);
     c->unified = NULL;
-    c->net_dev = NULL;
+    for (int f = 0; f < CG_NFILES; f++) {
+        if (c->fd[f] >= 0)
+            close(c->fd[f]);
+        c->fd[f] = -1;
+        free(c->path[f]);
+        c->path[f] = NULL;
+    }
+    c->version = CG_VUNKNOWN;
 }
 
 void cg_container_cleanup(struct cg_container *c)
 {
     if (!c)
         return;
-    container_free_paths(c);
-    memset(c, 0, sizeof *c);
+    container_reset(c);
+    cg_container_init(c);
 }
 
 /* A path as the kernel showed it is usable when it is absolute, not the
@@ -632,13 +871,28 @@ static void cut_at_container(char *path, const char *id)
         *end = '\0';
 }
 
+/* Keeps fd as file f of c when it is below the bound, else closes it. */
+static void keep_fd(struct cg *cg, struct cg_container *c, enum cg_file f,
+                    int fd)
+{
+    if (fd >= 0 && fd < cg->fd_bound && c->fd[f] < 0)
+        c->fd[f] = fd;
+    else if (fd >= 0)
+        close(fd);
+}
+
 /* Tries cgroup_root/mount/path for each candidate path and mount name; the
  * first dir holding sentinel wins. Returns a heap path or NULL and appends
- * what was tried to tried. */
+ * what was tried to tried. With fd, the sentinel is opened (one path walk
+ * instead of a check now and an open at the first read) and its fd handed
+ * over (-1 when none was found). */
 static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
                       const char *const *paths, size_t npaths,
-                      const char *sentinel, char *tried, size_t triedlen)
+                      const char *sentinel, char *tried, size_t triedlen,
+                      int *fd)
 {
+    if (fd)
+        *fd = -1;
     for (size_t i = 0; i < npaths; i++) {
         if (!paths[i])
             continue;
@@ -650,7 +904,13 @@ static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
                     ? xasprintf("%s/%s%s", cg->cgroup_root, mounts[j], paths[i])
                     : xasprintf("%s%s", cg->cgroup_root, paths[i]);
             char *file = xasprintf("%s/%s", dir, sentinel);
-            bool ok = exists(file);
+            bool ok;
+            if (fd) {
+                *fd = open(file, O_RDONLY | O_CLOEXEC);
+                ok = *fd >= 0;
+            } else {
+                ok = exists(file);
+            }
             if (!ok) {
                 size_t used = strlen(tried);
                 if (used + 4 < triedlen)
@@ -666,28 +926,169 @@ static char *find_dir(struct cg *cg, const char *const *mounts, size_t nmounts,
     return NULL;
 }
 
+/* v1: the file that shows a controller's dir is there, and the round's
+ * file it is (CG_NFILES: none, only checked). */
 static const char *const v1_sentinel[CG_NCTRL] = {
-    "cpuacct.usage", "memory.usage_in_bytes", NULL, "pids.current"};
+    "cpuacct.usage", "memory.usage_in_bytes", NULL, "pids.current",
+    "cpu.cfs_period_us"};
+static const enum cg_file v1_sentinel_file[CG_NCTRL] = {
+    CG_F_CPU, CG_F_MEM_USAGE, CG_F_BLK, CG_F_PIDS, CG_NFILES};
 
-int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
-               char *err, size_t errlen)
+/* v1: the dir of controller i, from the path proc shows for it when
+ * usable, else the engine's layouts (paths[1..]). The blkio dir also sets
+ * the blkio file to read. */
+static void find_v1_dir(struct cg *cg, const struct cg_proc *proc, int i,
+                        const char **paths, struct cg_container *c, char *tried,
+                        size_t triedlen)
 {
-    char e2[256], tried[1024] = "";
-    struct cg_proc *proc = NULL;
-    char *path = NULL;
-    int rc = -1;
+    static const char *const blk_names[] = {
+        "blkio.throttle.io_service_bytes",
+        "blkio.io_service_bytes_recursive", /* CFQ kernels */
+    };
+    bool found = proc && proc->ctrl[i].found;
+    char *own = NULL;
+    if (found && path_usable(proc->ctrl[i].path)) {
+        own = xstrdup(proc->ctrl[i].path);
+        cut_at_container(own, c->id);
+    }
+    paths[0] = own;
+    const char *mounts[] = {found ? proc->ctrl[i].mount : NULL, ctrl_names[i]};
+    if (mounts[0] && strcmp(mounts[0], ctrl_names[i]) == 0)
+        mounts[1] = NULL;
+    enum cg_file f = v1_sentinel_file[i];
+    int fd = -1;
+    if (i == CG_BLKIO) {
+        for (size_t k = 0; k < 2 && !c->dir[i]; k++) {
+            c->dir[i] = find_dir(cg, mounts, 2, paths, 3, blk_names[k], tried,
+                                 triedlen, &fd);
+            if (c->dir[i])
+                c->path[CG_F_BLK] = xasprintf("%s/%s", c->dir[i], blk_names[k]);
+        }
+    } else {
+        c->dir[i] = find_dir(cg, mounts, 2, paths, 3, v1_sentinel[i], tried,
+                             triedlen, f < CG_NFILES ? &fd : NULL);
+    }
+    if (f < CG_NFILES)
+        keep_fd(cg, c, f, fd);
+    paths[0] = NULL;
+    free(own);
+}
 
-    container_free_paths(c);
-    c->version = CG_VUNKNOWN;
-    c->blkio_recursive = false;
+/* Finds the container's cgroup dirs into c: from the paths proc shows for
+ * its pid (NULL: none), else the engine's layouts for its id. The v1 cpu
+ * controller's dir only when want_cpu. 0 or -1 with err listing what was
+ * tried. */
+static int find_dirs(struct cg *cg, const struct cg_proc *proc,
+                     enum cg_version version, bool want_cpu,
+                     struct cg_container *c, char *err, size_t errlen)
+{
+    char tried[1024] = "", who[64];
+    char *docker_path = xasprintf("/docker/%s", c->id);
+    char *systemd_path = xasprintf("/system.slice/docker-%s.scope", c->id);
+    int rc = 0;
+
+    if (c->pid > 0)
+        snprintf(who, sizeof who, "container %.12s (pid %d)", c->id, c->pid);
+    else
+        snprintf(who, sizeof who, "container %.12s", c->id);
+    if (version == CG_V1) {
+        const char *paths[] = {NULL, docker_path, systemd_path};
+        for (int i = 0; i < CG_NCTRL; i++)
+            if (i != CG_CPU || want_cpu)
+                find_v1_dir(cg, proc, i, paths, c, tried, sizeof tried);
+        if (!c->dir[CG_CPUACCT] || !c->dir[CG_MEMORY]) {
+            snprintf(err, errlen,
+                     "%s: no cgroup v1 cpuacct/memory dir found; tried %s", who,
+                     tried);
+            rc = -1;
+        }
+    } else {
+        char *own = NULL;
+        if (proc && proc->has_unified && path_usable(proc->unified)) {
+            own = xstrdup(proc->unified);
+            cut_at_container(own, c->id);
+        }
+        const char *paths[] = {own, systemd_path, docker_path};
+        const char *mounts[] = {""};
+        int fd;
+        c->unified = find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried,
+                              sizeof tried, &fd);
+        keep_fd(cg, c, CG_F_CPU, fd);
+        free(own);
+        if (!c->unified) {
+            snprintf(err, errlen, "%s: no cgroup v2 dir found; tried %s", who,
+                     tried);
+            rc = -1;
+        }
+    }
+    free(docker_path);
+    free(systemd_path);
+    return rc;
+}
+
+/* The files a round reads, from the dirs found. v2's io.stat and
+ * pids.current exist only when those controllers are enabled for the
+ * container: absent ones are not read (and not reported). */
+static void set_files(struct cg *cg, struct cg_container *c)
+{
+    if (c->version == CG_V1) {
+        const char *mem = c->dir[CG_MEMORY];
+        c->path[CG_F_CPU] = xasprintf("%s/cpuacct.usage", c->dir[CG_CPUACCT]);
+        c->path[CG_F_MEM_USAGE] = xasprintf("%s/memory.usage_in_bytes", mem);
+        c->path[CG_F_MEM_LIMIT] = xasprintf("%s/memory.limit_in_bytes", mem);
+        c->path[CG_F_MEM_STAT] = xasprintf("%s/memory.stat", mem);
+        if (c->dir[CG_PIDS])
+            c->path[CG_F_PIDS] = xasprintf("%s/pids.current", c->dir[CG_PIDS]);
+    } else {
+        const char *dir = c->unified;
+        c->path[CG_F_CPU] = xasprintf("%s/cpu.stat", dir);
+        c->path[CG_F_MEM_USAGE] = xasprintf("%s/memory.current", dir);
+        c->path[CG_F_MEM_LIMIT] = xasprintf("%s/memory.max", dir);
+        c->path[CG_F_MEM_STAT] = xasprintf("%s/memory.stat", dir);
+        c->path[CG_F_BLK] = xasprintf("%s/io.stat", dir);
+        c->path[CG_F_PIDS] = xasprintf("%s/pids.current", dir);
+        for (int f = CG_F_BLK; f <= CG_F_PIDS; f++) {
+            int fd = open(c->path[f], O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                free(c->path[f]);
+                c->path[f] = NULL;
+            }
+            keep_fd(cg, c, (enum cg_file)f, fd);
+        }
+    }
+    c->path[CG_F_NET_DEV] = xasprintf("%s/%d/net/dev", cg->proc_root, c->pid);
+}
+
+/* Checks id (a name, not a path) and notes it in c, reset. */
+static int container_start(struct cg_container *c, const char *id, int pid,
+                           char *err, size_t errlen)
+{
+    container_reset(c);
     size_t idlen = strlen(id);
-    if (idlen == 0 || idlen >= sizeof c->id || strchr(id, '/') || pid <= 0) {
+    if (idlen == 0 || idlen >= sizeof c->id || strchr(id, '/') || pid < 0) {
         snprintf(err, errlen, "bad container id or pid (%d)", pid);
         return -1;
     }
     memcpy(c->id, id, idlen + 1);
     c->pid = pid;
+    return 0;
+}
 
+int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
+               char *err, size_t errlen)
+{
+    char e2[256];
+    struct cg_proc *proc = NULL;
+    char *path = NULL;
+    int rc = -1;
+
+    if (pid <= 0) {
+        container_reset(c);
+        snprintf(err, errlen, "bad container id or pid (%d)", pid);
+        return -1;
+    }
+    if (container_start(c, id, pid, err, errlen))
+        return -1;
     path = xasprintf("%s/%d/cgroup", cg->proc_root, pid);
     long n = read_small(cg, path, e2, sizeof e2);
     if (n == CG_GONE) {
@@ -704,178 +1105,280 @@ int cg_resolve(struct cg *cg, const char *id, int pid, struct cg_container *c,
         snprintf(err, errlen, "%s: %s", path, e2);
         goto out;
     }
-
-    char *docker_path = xasprintf("/docker/%s", id);
-    char *systemd_path = xasprintf("/system.slice/docker-%s.scope", id);
-    if (proc->version == CG_V1) {
-        for (int i = 0; i < CG_NCTRL; i++) {
-            char *own = NULL;
-            if (proc->ctrl[i].found && path_usable(proc->ctrl[i].path)) {
-                own = xstrdup(proc->ctrl[i].path);
-                cut_at_container(own, id);
-            }
-            const char *paths[] = {own, docker_path, systemd_path};
-            const char *mounts[] = {proc->ctrl[i].found ? proc->ctrl[i].mount
-                                                        : NULL,
-                                    ctrl_names[i]};
-            if (mounts[0] && strcmp(mounts[0], ctrl_names[i]) == 0)
-                mounts[1] = NULL;
-            if (i == CG_BLKIO) {
-                c->dir[i] = find_dir(cg, mounts, 2, paths, 3,
-                                     "blkio.throttle.io_service_bytes", tried,
-                                     sizeof tried);
-                if (!c->dir[i]) {
-                    c->dir[i] = find_dir(cg, mounts, 2, paths, 3,
-                                         "blkio.io_service_bytes_recursive",
-                                         tried, sizeof tried);
-                    c->blkio_recursive = c->dir[i] != NULL;
-                }
-            } else {
-                c->dir[i] = find_dir(cg, mounts, 2, paths, 3, v1_sentinel[i],
-                                     tried, sizeof tried);
-            }
-            free(own);
-        }
-        if (!c->dir[CG_CPUACCT] || !c->dir[CG_MEMORY]) {
-            snprintf(err, errlen,
-                     "container %.12s (pid %d): no cgroup v1 cpuacct/memory "
-                     "dir found; tried %s",
-                     id, pid, tried);
-            free(docker_path);
-            free(systemd_path);
-            goto out;
-        }
-    } else {
-        char *own = NULL;
-        if (proc->has_unified && path_usable(proc->unified)) {
-            own = xstrdup(proc->unified);
-            cut_at_container(own, id);
-        }
-        const char *paths[] = {own, systemd_path, docker_path};
-        const char *mounts[] = {""};
-        c->unified =
-            find_dir(cg, mounts, 1, paths, 3, "cpu.stat", tried, sizeof tried);
-        free(own);
-        if (!c->unified) {
-            snprintf(err, errlen,
-                     "container %.12s (pid %d): no cgroup v2 dir found; "
-                     "tried %s",
-                     id, pid, tried);
-            free(docker_path);
-            free(systemd_path);
-            goto out;
-        }
-    }
-    free(docker_path);
-    free(systemd_path);
+    if (find_dirs(cg, proc, proc->version, false, c, err, errlen))
+        goto out;
     c->version = proc->version;
-    c->net_dev = xasprintf("%s/%d/net/dev", cg->proc_root, pid);
+    set_files(cg, c);
     rc = 0;
 out:
     if (rc != 0)
-        container_free_paths(c);
+        container_reset(c);
     free(proc);
     free(path);
     return rc;
 }
 
-/* Reads dir/name into cg->buf. Returns length, CG_GONE or -1 (err set,
- * naming the file). */
+/* The first pid in dir/cgroup.procs into c->pid. 0, CG_GONE, CG_NEED_PID
+ * or -1, with err. */
+static int pid_from_procs(struct cg *cg, struct cg_container *c,
+                          const char *dir, char *err, size_t errlen)
+{
+    char e2[256];
+    if (!cg->procs_usable) {
+        snprintf(err, errlen,
+                 "%s/self is not this process: the proc root shows another "
+                 "pid namespace, in which cgroup.procs' pids mean nothing",
+                 cg->proc_root);
+        return CG_NEED_PID;
+    }
+    char *path = xasprintf("%s/cgroup.procs", dir);
+    long n = read_small(cg, path, err, errlen);
+    int rc = n < 0 ? (int)n : 0;
+    if (rc == 0 &&
+        cg_parse_first_pid(cg->buf, (size_t)n, &c->pid, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", path, e2);
+        rc = -1;
+    }
+    if (rc == 0 && c->pid <= 0) {
+        snprintf(err, errlen,
+                 "%s: no process (they are in sub-cgroups, or outside this "
+                 "pid namespace)",
+                 path);
+        rc = CG_NEED_PID;
+    }
+    free(path);
+    return rc;
+}
+
+/* Reads a small file in dir into cg->buf: 0, CG_GONE or -1 with err. */
 static long read_in(struct cg *cg, const char *dir, const char *name, char *err,
                     size_t errlen)
 {
-    char path[PATH_MAX];
-    int w = snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (w < 0 || (size_t)w >= sizeof path) {
-        snprintf(err, errlen, "%s/%s: path too long", dir, name);
-        return -1;
-    }
+    char *path = xasprintf("%s/%s", dir, name);
     long n = read_small(cg, path, err, errlen);
-    if (n == CG_GONE)
-        snprintf(err, errlen, "%s: gone (container stopped?)", path);
+    free(path);
     return n;
 }
 
-/* Wraps a parser's message with the file it came from. */
-static int parse_fail(char *err, size_t errlen, const char *dir,
-                      const char *name, const char *msg)
+/* The CPU limit from cgroupfs into c->cpu_limit_cores. 0, CG_GONE,
+ * CG_NEED_PID or -1, with err. */
+static int cpu_limit_from_cgroup(struct cg *cg, struct cg_container *c,
+                                 char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s/%s: %s", dir, name, msg);
+    char e2[256];
+    if (c->version == CG_V2) {
+        long n = read_in(cg, c->unified, "cpu.max", err, errlen);
+        if (n == CG_GONE) {
+            /* the cpu controller is not enabled here: no limit is set */
+            c->cpu_limit_cores = 0.0;
+            return 0;
+        }
+        if (n < 0)
+            return -1;
+        if (cg_parse_cpu_max(cg->buf, (size_t)n, &c->cpu_limit_cores, e2,
+                             sizeof e2)) {
+            snprintf(err, errlen, "%s/cpu.max: %s", c->unified, e2);
+            return -1;
+        }
+        return 0;
+    }
+    const char *dir = c->dir[CG_CPU];
+    if (!dir) {
+        snprintf(err, errlen,
+                 "container %.12s: no cgroup v1 cpu controller dir (for "
+                 "cpu.cfs_quota_us)",
+                 c->id);
+        return CG_NEED_PID;
+    }
+    long n = read_in(cg, dir, "cpu.cfs_quota_us", err, errlen);
+    if (n < 0)
+        return (int)n;
+    char *quota = xmalloc((size_t)n + 1);
+    memcpy(quota, cg->buf, (size_t)n + 1);
+    long m = read_in(cg, dir, "cpu.cfs_period_us", err, errlen);
+    int rc = m < 0 ? (int)m : 0;
+    if (rc == 0 && cg_parse_cfs(quota, (size_t)n, cg->buf, (size_t)m,
+                                &c->cpu_limit_cores, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", dir, e2);
+        rc = -1;
+    }
+    free(quota);
+    return rc;
+}
+
+/* Whether process pid is in the host's network namespace into c->no_net.
+ * 0, CG_GONE, CG_NEED_PID or -1, with err. */
+static int host_net_from_ns(struct cg *cg, struct cg_container *c, char *err,
+                            size_t errlen)
+{
+    if (cg->host_net_kind == NETID_NONE) {
+        snprintf(err, errlen,
+                 "neither %s/1/ns/net nor %s/1/net/dev can be read: the "
+                 "host's network namespace is unknown",
+                 cg->proc_root, cg->proc_root);
+        return CG_NEED_PID;
+    }
+    const char *rel = cg->host_net_kind == NETID_NS ? "ns/net" : "net/dev";
+    char *path = xasprintf("%s/%d/%s", cg->proc_root, c->pid, rel);
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        rc = is_gone_errno(e) ? CG_GONE : CG_NEED_PID;
+    } else {
+        c->no_net =
+            st.st_dev == cg->host_net_dev && st.st_ino == cg->host_net_ino;
+    }
+    free(path);
+    return rc;
+}
+
+int cg_resolve_id(struct cg *cg, const char *id, struct cg_container *c,
+                  char *err, size_t errlen)
+{
+    char e2[384];
+    if (container_start(c, id, 0, err, errlen))
+        return -1;
+    c->version = cg->host_version;
+    if (find_dirs(cg, NULL, c->version, true, c, e2, sizeof e2)) {
+        snprintf(err, errlen, "not in the engine's known cgroup layouts: %s",
+                 e2);
+        container_reset(c);
+        return CG_NEED_PID;
+    }
+    const char *dir = c->version == CG_V1 ? c->dir[CG_CPUACCT] : c->unified;
+    int rc = pid_from_procs(cg, c, dir, err, errlen);
+    if (rc == 0)
+        rc = cpu_limit_from_cgroup(cg, c, err, errlen);
+    if (rc == 0)
+        rc = host_net_from_ns(cg, c, err, errlen);
+    if (rc != 0) {
+        container_reset(c);
+        return rc;
+    }
+    set_files(cg, c);
+    return 0;
+}
+
+/* Wraps a parser's message with the file it came from. */
+static int parse_fail(char *err, size_t errlen, const char *path,
+                      const char *msg)
+{
+    snprintf(err, errlen, "%s: %s", path, msg);
     return -1;
 }
 
-static int read_u64_in(struct cg *cg, const char *dir, const char *name,
-                       bool limit, uint64_t *out, char *err, size_t errlen)
+static int read_u64_file(struct cg *cg, struct cg_container *c, enum cg_file f,
+                         bool limit, uint64_t *out, char *err, size_t errlen)
 {
     char e2[256];
-    long n = read_in(cg, dir, name, err, errlen);
+    long n = read_file(cg, c, f, err, errlen);
     if (n < 0)
         return (int)n;
     int rc = limit ? cg_parse_limit(cg->buf, (size_t)n, out, e2, sizeof e2)
                    : cg_parse_u64(cg->buf, (size_t)n, out, e2, sizeof e2);
     if (rc != 0)
-        return parse_fail(err, errlen, dir, name, e2);
+        return parse_fail(err, errlen, c->path[f], e2);
     return 0;
 }
 
-static int read_v1(struct cg *cg, const struct cg_container *c,
-                   struct stats_sample *out, char *err, size_t errlen)
+/* memory.stat: v1 total_inactive_file, inactive_file, total_cache; v2
+ * inactive_file, file (the page cache). */
+static int read_mem_stat(struct cg *cg, struct cg_container *c,
+                         struct stats_sample *out, char *err, size_t errlen)
 {
-    static const char *const mem_keys[] = {"total_inactive_file",
-                                           "inactive_file", "total_cache"};
+    static const char *const v1_keys[] = {"inactive_file", "total_cache",
+                                          "total_inactive_file"};
+    static const char *const v2_keys[] = {"inactive_file", "file"};
+    bool v1 = c->version == CG_V1;
     char e2[256];
     uint64_t vals[3] = {0, 0, 0};
     uint32_t found = 0;
-    int rc;
-    long n;
-
-    rc = read_u64_in(cg, c->dir[CG_CPUACCT], "cpuacct.usage", false,
-                     &out->cpu_usage_ns, err, errlen);
-    if (rc)
-        return rc;
-    out->have |= STATS_HAVE_CPU;
-
-    const char *mem = c->dir[CG_MEMORY];
-    rc = read_u64_in(cg, mem, "memory.usage_in_bytes", false, &out->mem_usage,
-                     err, errlen);
-    if (rc)
-        return rc;
-    rc = read_u64_in(cg, mem, "memory.limit_in_bytes", true, &out->mem_limit,
-                     err, errlen);
-    if (rc)
-        return rc;
-    n = read_in(cg, mem, "memory.stat", err, errlen);
+    long n = read_file(cg, c, CG_F_MEM_STAT, err, errlen);
     if (n < 0)
         return (int)n;
-    if (cg_parse_flat(cg->buf, (size_t)n, mem_keys, 3, vals, &found, e2,
-                      sizeof e2) != 0)
-        return parse_fail(err, errlen, mem, "memory.stat", e2);
+    if (cg_parse_flat(cg->buf, (size_t)n, v1 ? v1_keys : v2_keys, v1 ? 3 : 2,
+                      vals, &found, e2, sizeof e2) != 0)
+        return parse_fail(err, errlen, c->path[CG_F_MEM_STAT], e2);
     out->have |= STATS_HAVE_MEM;
     if (found & 1u) {
-        out->mem_total_inactive_file = vals[0];
-        out->have |= STATS_HAVE_TOTAL_INACTIVE_FILE;
-    }
-    if (found & 2u) {
-        out->mem_inactive_file = vals[1];
+        out->mem_inactive_file = vals[0];
         out->have |= STATS_HAVE_INACTIVE_FILE;
     }
-    out->mem_cache = vals[2];
+    out->mem_cache = vals[1];
+    if (found & 4u) {
+        out->mem_total_inactive_file = vals[2];
+        out->have |= STATS_HAVE_TOTAL_INACTIVE_FILE;
+    }
+    return 0;
+}
 
-    if (c->dir[CG_BLKIO]) {
-        const char *name = c->blkio_recursive
-                               ? "blkio.io_service_bytes_recursive"
-                               : "blkio.throttle.io_service_bytes";
-        n = read_in(cg, c->dir[CG_BLKIO], name, err, errlen);
+static int read_cpu(struct cg *cg, struct cg_container *c,
+                    struct stats_sample *out, char *err, size_t errlen)
+{
+    static const char *const cpu_keys[] = {"usage_usec"};
+    const char *path = c->path[CG_F_CPU];
+    char e2[256];
+    uint64_t usec = 0;
+    uint32_t found = 0;
+
+    if (c->version == CG_V1) {
+        int rc = read_u64_file(cg, c, CG_F_CPU, false, &out->cpu_usage_ns, err,
+                               errlen);
+        if (rc)
+            return rc;
+        out->have |= STATS_HAVE_CPU;
+        return 0;
+    }
+    long n = read_file(cg, c, CG_F_CPU, err, errlen);
+    if (n < 0)
+        return (int)n;
+    if (cg_parse_flat(cg->buf, (size_t)n, cpu_keys, 1, &usec, &found, e2,
+                      sizeof e2) != 0)
+        return parse_fail(err, errlen, path, e2);
+    if (!(found & 1u))
+        return parse_fail(err, errlen, path, "no usage_usec line");
+    if (usec > UINT64_MAX / 1000)
+        return parse_fail(err, errlen, path, "usage_usec out of range");
+    out->cpu_usage_ns = usec * 1000;
+    out->have |= STATS_HAVE_CPU;
+    return 0;
+}
+
+/* The cgroup files of one sample; with counters_only, those a rate needs
+ * (CPU, block I/O) and not memory or pids. */
+static int read_cgroup_files(struct cg *cg, struct cg_container *c,
+                             bool counters_only, struct stats_sample *out,
+                             char *err, size_t errlen)
+{
+    char e2[256];
+    int rc = read_cpu(cg, c, out, err, errlen);
+    if (rc == 0 && !counters_only)
+        rc = read_u64_file(cg, c, CG_F_MEM_USAGE, false, &out->mem_usage, err,
+                           errlen);
+    if (rc == 0 && !counters_only)
+        rc = read_u64_file(cg, c, CG_F_MEM_LIMIT, true, &out->mem_limit, err,
+                           errlen);
+    if (rc == 0 && !counters_only)
+        rc = read_mem_stat(cg, c, out, err, errlen);
+    if (rc)
+        return rc;
+    if (c->path[CG_F_BLK]) {
+        long n = read_file(cg, c, CG_F_BLK, err, errlen);
         if (n < 0)
             return (int)n;
-        if (cg_parse_blkio_v1(cg->buf, (size_t)n, &out->blk_read,
-                              &out->blk_write, e2, sizeof e2) != 0)
-            return parse_fail(err, errlen, c->dir[CG_BLKIO], name, e2);
+        rc = c->version == CG_V1
+                 ? cg_parse_blkio_v1(cg->buf, (size_t)n, &out->blk_read,
+                                     &out->blk_write, e2, sizeof e2)
+                 : cg_parse_io_stat(cg->buf, (size_t)n, &out->blk_read,
+                                    &out->blk_write, e2, sizeof e2);
+        if (rc)
+            return parse_fail(err, errlen, c->path[CG_F_BLK], e2);
         out->have |= STATS_HAVE_BLK;
     }
-    if (c->dir[CG_PIDS]) {
-        rc = read_u64_in(cg, c->dir[CG_PIDS], "pids.current", false, &out->pids,
-                         err, errlen);
+    if (c->path[CG_F_PIDS] && !counters_only) {
+        rc = read_u64_file(cg, c, CG_F_PIDS, false, &out->pids, err, errlen);
         if (rc)
             return rc;
         out->have |= STATS_HAVE_PIDS;
@@ -883,89 +1386,21 @@ static int read_v1(struct cg *cg, const struct cg_container *c,
     return 0;
 }
 
-static int read_v2(struct cg *cg, const struct cg_container *c,
-                   struct stats_sample *out, char *err, size_t errlen)
-{
-    static const char *const cpu_keys[] = {"usage_usec"};
-    static const char *const mem_keys[] = {"inactive_file", "file"};
-    const char *dir = c->unified;
-    char e2[256];
-    uint64_t vals[2] = {0, 0};
-    uint32_t found = 0;
-    int rc;
-    long n;
-
-    n = read_in(cg, dir, "cpu.stat", err, errlen);
-    if (n < 0)
-        return (int)n;
-    if (cg_parse_flat(cg->buf, (size_t)n, cpu_keys, 1, vals, &found, e2,
-                      sizeof e2) != 0)
-        return parse_fail(err, errlen, dir, "cpu.stat", e2);
-    if (!(found & 1u))
-        return parse_fail(err, errlen, dir, "cpu.stat", "no usage_usec line");
-    if (vals[0] > UINT64_MAX / 1000)
-        return parse_fail(err, errlen, dir, "cpu.stat",
-                          "usage_usec out of range");
-    out->cpu_usage_ns = vals[0] * 1000;
-    out->have |= STATS_HAVE_CPU;
-
-    rc = read_u64_in(cg, dir, "memory.current", false, &out->mem_usage, err,
-                     errlen);
-    if (rc)
-        return rc;
-    rc = read_u64_in(cg, dir, "memory.max", true, &out->mem_limit, err, errlen);
-    if (rc)
-        return rc;
-    n = read_in(cg, dir, "memory.stat", err, errlen);
-    if (n < 0)
-        return (int)n;
-    if (cg_parse_flat(cg->buf, (size_t)n, mem_keys, 2, vals, &found, e2,
-                      sizeof e2) != 0)
-        return parse_fail(err, errlen, dir, "memory.stat", e2);
-    out->have |= STATS_HAVE_MEM;
-    if (found & 1u) {
-        out->mem_inactive_file = vals[0];
-        out->have |= STATS_HAVE_INACTIVE_FILE;
-    }
-    out->mem_cache = vals[1];
-
-    /* io.stat and pids.current exist only when those controllers are
-     * enabled for the container: missing → not reported. */
-    n = read_in(cg, dir, "io.stat", err, errlen);
-    if (n >= 0) {
-        if (cg_parse_io_stat(cg->buf, (size_t)n, &out->blk_read,
-                             &out->blk_write, e2, sizeof e2) != 0)
-            return parse_fail(err, errlen, dir, "io.stat", e2);
-        out->have |= STATS_HAVE_BLK;
-    } else if (n != CG_GONE) {
-        return -1;
-    }
-    rc = read_u64_in(cg, dir, "pids.current", false, &out->pids, err, errlen);
-    if (rc == 0)
-        out->have |= STATS_HAVE_PIDS;
-    else if (rc != CG_GONE)
-        return rc;
-    return 0;
-}
-
-int cg_read(struct cg *cg, const struct cg_container *c, int64_t time_ns,
-            struct stats_sample *out, char *err, size_t errlen)
+static int read_sample(struct cg *cg, struct cg_container *c,
+                       bool counters_only, int64_t time_ns,
+                       struct stats_sample *out, char *err, size_t errlen)
 {
     char e2[256];
-    int rc;
 
     stats_sample_init(out);
     out->source = STATS_SRC_CGROUP;
     out->time_ns = time_ns;
     out->cpu_limit_cores = c->cpu_limit_cores;
-    if (c->version == CG_V1)
-        rc = read_v1(cg, c, out, err, errlen);
-    else if (c->version == CG_V2)
-        rc = read_v2(cg, c, out, err, errlen);
-    else {
+    if (c->version != CG_V1 && c->version != CG_V2) {
         snprintf(err, errlen, "container %.12s: cgroup not resolved", c->id);
         return -1;
     }
+    int rc = read_cgroup_files(cg, c, counters_only, out, err, errlen);
     if (rc)
         return rc;
     if (cg->host_mem > 0 && out->mem_limit > cg->host_mem)
@@ -975,23 +1410,27 @@ int cg_read(struct cg *cg, const struct cg_container *c, int64_t time_ns,
         /* host network: docker shows 0B / 0B (no endpoint of its own) */
         out->net_rx = out->net_tx = 0;
         out->have |= STATS_HAVE_NET;
-    } else {
-        long n = read_small(cg, c->net_dev, e2, sizeof e2);
-        if (n == CG_GONE) {
-            /* the init process exited: the container stopped or restarted */
-            snprintf(err, errlen, "%s: gone (container stopped?)", c->net_dev);
-            return CG_GONE;
-        }
-        if (n < 0) {
-            snprintf(err, errlen, "%s", e2);
-            return -1;
-        }
-        if (cg_parse_net_dev(cg->buf, (size_t)n, &out->net_rx, &out->net_tx, e2,
-                             sizeof e2) != 0) {
-            snprintf(err, errlen, "%s: %s", c->net_dev, e2);
-            return -1;
-        }
-        out->have |= STATS_HAVE_NET;
+        return 0;
     }
+    /* gone: the init process exited, the container stopped or restarted */
+    long n = read_file(cg, c, CG_F_NET_DEV, err, errlen);
+    if (n < 0)
+        return (int)n;
+    if (cg_parse_net_dev(cg->buf, (size_t)n, &out->net_rx, &out->net_tx, e2,
+                         sizeof e2) != 0)
+        return parse_fail(err, errlen, c->path[CG_F_NET_DEV], e2);
+    out->have |= STATS_HAVE_NET;
     return 0;
+}
+
+int cg_read(struct cg *cg, struct cg_container *c, int64_t time_ns,
+            struct stats_sample *out, char *err, size_t errlen)
+{
+    return read_sample(cg, c, false, time_ns, out, err, errlen);
+}
+
+int cg_read_counters(struct cg *cg, struct cg_container *c, int64_t time_ns,
+                     struct stats_sample *out, char *err, size_t errlen)
+{
+    return read_sample(cg, c, true, time_ns, out, err, errlen);
 }

@@ -173,7 +173,9 @@ struct endpoint *ep_start(const char *listen, char *err, size_t errlen)
     pthread_mutex_init(&ep->lock, NULL);
     snprintf(ep->reason, sizeof ep->reason, "starting");
     ep->mhd = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        /* poll/epoll, not select: ds keeps many files open, so accepted
+         * sockets may be numbered past FD_SETSIZE */
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_request, ep, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);

@@ -48,11 +48,13 @@ static struct ds_ctr *find(struct ds_collector *col, const char *id)
     return NULL;
 }
 
-/* Inspects a container (pid, CPU limit) and finds its cgroup when the
- * cgroup source is in use. A failure leaves it for the next round. */
-static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
+/* Inspects a container (pid, CPU limit, host network) and finds its
+ * cgroup from the pid when the cgroup source is in use. A failure leaves
+ * it for the next round. */
+static void ctr_setup_inspect(struct ds_collector *col, struct ds_ctr *c)
 {
     char err[512];
+    col->inspects++;
     int rc = dkr_inspect(col->dkr, c->id, &c->insp, err, sizeof err);
     if (rc) {
         if (rc != DKR_GONE && complain(&col->c_read, err))
@@ -60,9 +62,7 @@ static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
                      c->short_id, err);
         return;
     }
-    c->inspected = true;
-    c->use_cgroup = false;
-    c->has_prev = false;
+    c->ready = true;
     if (!col->cg || col->source == DS_SRC_API || c->insp.pid <= 0)
         return;
     c->cg.cpu_limit_cores = c->insp.cpu_limit_cores;
@@ -76,6 +76,38 @@ static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
                  "container=%s err=%s", c->short_id,
                  log_quote(err, q, sizeof q));
     }
+}
+
+/* Sets a container up for reading: from cgroupfs and /proc alone when they
+ * tell its pid, CPU limit and network (no engine call), else through an
+ * inspect. A failure leaves it for the next round. */
+static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
+{
+    char err[512];
+    c->use_cgroup = false;
+    c->has_prev = false;
+    if (col->cg && col->source != DS_SRC_API) {
+        int rc = cg_resolve_id(col->cg, c->id, &c->cg, err, sizeof err);
+        if (rc == 0) {
+            c->ready = true;
+            c->use_cgroup = true;
+            return;
+        }
+        if (rc == CG_GONE)
+            return; /* stopped meanwhile: the next listing tells */
+        char q[600];
+        if (!col->told_inspect) {
+            log_info("container facts not all in cgroupfs; asking the engine",
+                     "container=%s err=%s", c->short_id,
+                     log_quote(err, q, sizeof q));
+            col->told_inspect = true;
+        } else {
+            log_debug("container facts not all in cgroupfs; asking the engine",
+                      "container=%s err=%s", c->short_id,
+                      log_quote(err, q, sizeof q));
+        }
+    }
+    ctr_setup_inspect(col, c);
 }
 
 /* Now by the engine's clock (its replies' Date): /events takes the
@@ -117,7 +149,7 @@ static int follow(struct ds_collector *col, char *err, size_t errlen)
     struct dkr_container_list l = {0};
     bool retry_setup = false;
     for (size_t i = 0; i < col->n; i++)
-        if (!col->v[i].inspected)
+        if (!col->v[i].ready)
             retry_setup = true;
     if (!set_changed(col) && !retry_setup)
         return 0;
@@ -160,7 +192,7 @@ static int follow(struct ds_collector *col, char *err, size_t errlen)
         col->v[i] = col->v[--col->n];
     }
     for (size_t i = 0; i < col->n; i++)
-        if (!col->v[i].inspected)
+        if (!col->v[i].ready)
             ctr_setup(col, &col->v[i]);
     return 0;
 }
@@ -188,16 +220,22 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
     size_t napi = 0;
     for (size_t i = 0; i < col->n; i++) {
         struct ds_ctr *c = &col->v[i];
-        if (!c->inspected)
+        if (!c->ready)
             continue;
         if (!c->use_cgroup) {
             napi++;
             continue;
         }
         struct stats_sample s;
-        int rc = cg_read(col->cg, &c->cg, now_ns(), &s, rerr, sizeof rerr);
+        int rc =
+            col->counters_only
+                ? cg_read_counters(col->cg, &c->cg, now_ns(), &s, rerr,
+                                   sizeof rerr)
+                : cg_read(col->cg, &c->cg, now_ns(), &s, rerr, sizeof rerr);
         if (rc == CG_GONE) {
-            c->inspected = false; /* stopped or restarted: look again */
+            /* stopped or restarted: its files closed now, set up again */
+            cg_container_cleanup(&c->cg);
+            c->ready = false;
             continue;
         }
         if (rc) {
@@ -218,7 +256,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
         size_t k = 0;
         for (size_t i = 0; i < col->n; i++) {
             struct ds_ctr *c = &col->v[i];
-            if (c->inspected && !c->use_cgroup) {
+            if (c->ready && !c->use_cgroup) {
                 ids[k] = c->id;
                 who[k++] = c;
             }
@@ -227,7 +265,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                        0); /* 0: the default, 64 at once */
         for (size_t j = 0; j < napi; j++) {
             if (st[j].rc == DKR_GONE) {
-                who[j]->inspected = false;
+                who[j]->ready = false;
                 continue;
             }
             if (st[j].rc) {

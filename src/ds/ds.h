@@ -24,10 +24,10 @@ struct ds_ctr {
     char *name;
     char *service_id; /* NULL for non-swarm containers */
     char *service_name;
-    bool seen; /* in this round's listing */
-    bool inspected;
-    struct dkr_inspect insp;
-    bool use_cgroup; /* resolved in cgroupfs; else the stats API */
+    bool seen;               /* in this round's listing */
+    bool ready;              /* set up for reading (ctr_setup) */
+    struct dkr_inspect insp; /* when it had to be inspected */
+    bool use_cgroup;         /* resolved in cgroupfs; else the stats API */
     struct cg_container cg;
     bool has_prev;
     struct stats_sample prev;
@@ -41,6 +41,11 @@ struct ds_collector {
     size_t n, cap;
     struct complaint c_read;
     unsigned long read_errors;
+    unsigned long inspects; /* containers inspected (cgroupfs fell short) */
+    bool told_inspect;      /* why, said once at info level */
+    /* the next round only primes the rates (ds --once's silent first
+     * sample): cgroupfs counters only, no memory or pids */
+    bool counters_only;
     /* Following the container set: a full listing at start, then only the
      * engine's start/die events since the last look (about 16x cheaper for
      * dockerd than GET /containers/json), with a full listing again on any
@@ -59,8 +64,9 @@ void ds_collector_init(struct ds_collector *col, struct dkr *dkr, struct cg *cg,
                        enum ds_source source);
 void ds_collector_cleanup(struct ds_collector *col);
 
-/* One round: follows the running containers (new ones inspected and
- * resolved, gone ones forgotten), reads a sample of each and computes its
+/* One round: follows the running containers (new ones resolved in
+ * cgroupfs, or inspected where it falls short; gone ones forgotten and
+ * their files closed), reads a sample of each and computes its
  * point against the previous one. emit is called for each point with its
  * container. Returns the number of points, or -1 when the engine could
  * not be asked for its containers (err says why). */

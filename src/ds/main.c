@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cfg.h"
@@ -72,6 +73,25 @@ static void sleep_until(int64_t deadline_ms)
         struct timespec ts = {(time_t)(left / 1000),
                               (long)(left % 1000) * 1000000};
         nanosleep(&ts, NULL);
+    }
+}
+
+/* Lets ds keep every container's cgroup files open: the soft limit on
+ * open files up to the hard one (at most what the cgroup reader keeps plus
+ * its reserve for sockets). Only a raise; a refusal is no error (files
+ * beyond the limit are opened around each read). */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)CG_FDS_MAX + CG_FD_RESERVE;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_debug("open file limit not raised", "err=%s", strerror(errno));
     }
 }
 
@@ -227,6 +247,10 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
             "# HELP ds_event_polls_total Engine event polls made.\n"
             "# TYPE ds_event_polls_total counter\n"
             "ds_event_polls_total %lu\n"
+            "# HELP ds_container_inspects_total Containers inspected (their "
+            "pid, CPU limit or network not found in cgroupfs and /proc).\n"
+            "# TYPE ds_container_inspects_total counter\n"
+            "ds_container_inspects_total %lu\n"
             "# HELP ds_clock_offset_seconds InfluxDB's clock minus this "
             "host's (from its replies' Date; points are stamped by "
             "InfluxDB's at 5 s or more).\n"
@@ -234,7 +258,7 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
             "ds_clock_offset_seconds %.3f\n",
             rounds, s->points, st.points_written, st.points_rejected,
             ws.buffered, st.write_failures, col->n, round_s, engine_ok ? 1 : 0,
-            col->listings, col->event_polls,
+            col->listings, col->event_polls, col->inspects,
             (double)ws.clock_offset_ms / 1000.0)) {
         /* 64 KiB is far more than these lines */
     }
@@ -455,6 +479,7 @@ int main(int argc, char **argv)
 
     enum ds_source source = parse_source(conf.source);
     if (source != DS_SRC_API) {
+        raise_nofile();
         cg = cg_new(conf.proc_root, conf.cgroup_root, err, sizeof err);
         if (!cg && source == DS_SRC_CGROUP) {
             fprintf(stderr, "ds: --source cgroup: %s\n", err);
@@ -537,7 +562,10 @@ int main(int argc, char **argv)
     if (conf.once) {
         /* CPU and rates need two samples: a silent first, one second
          * before the round that is printed or written */
-        if (ds_collect(&col, discard, NULL, err, sizeof err) < 0) {
+        col.counters_only = true;
+        int primed = ds_collect(&col, discard, NULL, err, sizeof err);
+        col.counters_only = false;
+        if (primed < 0) {
             fprintf(stderr, "ds: cannot list containers: %s\n", err);
             status = 1;
             goto out;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ds --once --stdout on a real swarm: one point per running container, the
-# values `docker stats` shows, tags from the swarm task labels, both sources.
+# values `docker stats` shows, tags from the swarm task labels, both sources;
+# the cgroup source without inspecting a container (pid, CPU limit and host
+# networking from cgroupfs and /proc).
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_ds"
 tb_up
@@ -10,10 +12,11 @@ dk service create --detach --name burn --replicas 2 --limit-cpu 0.2 \
 dk service create --detach --name idle --replicas 2 "$TESTBED_IMAGE" \
   sleep 100000 >/dev/null
 dk run -d --name lone "$TESTBED_IMAGE" sleep 100000 >/dev/null
+dk run -d --name hostnet --network host "$TESTBED_IMAGE" sleep 100000 >/dev/null
 
 running() { [[ $(dk ps -q | wc -l) -eq "$1" ]]; }
-wait_until 120 running 5 || fail "5 containers did not start"
-ok "2 burning, 2 idle service replicas and a non-swarm container running"
+wait_until 120 running 6 || fail "6 containers did not start"
+ok "2 burning, 2 idle service replicas, a non-swarm and a host-network container running"
 sleep 3 # let the burners reach their CPU limit
 
 # "321.5KiB" / "1.2MiB" / "0B" → bytes
@@ -36,14 +39,14 @@ lp_get() {
 
 for source in cgroup api; do
   out=$TB_TMP/ds-$source.lp
-  "$bin_ds" --once --stdout --source "$source" --log-level warn >"$out" 2>"$TB_TMP/ds-$source.err" ||
+  "$bin_ds" --once --stdout --source "$source" --log-level info >"$out" 2>"$TB_TMP/ds-$source.err" ||
     fail "ds --once --stdout --source $source exited $?: $(cat "$TB_TMP/ds-$source.err")"
-  stats=$(dk stats --no-stream --format '{{.ID}} {{.CPUPerc}} {{.MemUsage}}')
-  assert_eq "$(wc -l <"$out")" 5 "$source: one point per running container"
+  stats=$(dk stats --no-stream --format '{{.ID}} {{.CPUPerc}} {{.MemUsage}} {{.NetIO}}')
+  assert_eq "$(wc -l <"$out")" 6 "$source: one point per running container"
   assert_eq "$(cut -d' ' -f1 "$out" | cut -d, -f1 | sort -u)" docker "$source: measurement docker"
 
   checked=0
-  while read -r id cpu mem _; do
+  while read -r id cpu mem _ _ net_in _ net_out; do
     checked=$((checked + 1))
     line=$(grep -E "(^|,)container=$id(,| )" "$out") || fail "$source: no point for container $id"
     name=$(dk inspect --format '{{.Name}}' "$id")
@@ -66,13 +69,28 @@ for source in cgroup api; do
     if [[ $name == *burn* ]]; then
       assert_gt "$(lp_get "$line" cpu_limit_ratio)" 50 "$source $name: cpu_limit_ratio near 100% of its 0.2 CPU"
     fi
+    if [[ $name == /hostnet ]]; then
+      # docker shows 0B / 0B (no endpoint of its own), not the host's traffic
+      assert_eq "$net_in / $net_out" "0B / 0B" "docker stats: host-network container's NET I/O"
+      assert_eq "$(lp_get "$line" net_read)/$(lp_get "$line" net_write)" 0/0 \
+        "$source $name: host network → net_read/net_write 0, as docker shows"
+    fi
     for f in mem_limit mem_ratio net_read net_write blk_read blk_write pids; do
       [[ -n "$(lp_get "$line" $f)" ]] || fail "$source $name: field $f missing"
     done
     ok "$source $name: every field present"
   done <<<"$stats"
-  assert_eq "$checked" 5 "$source: compared with docker stats for each of the 5 containers"
+  assert_eq "$checked" 6 "$source: compared with docker stats for each of the 6 containers"
 done
+# the host's namespace has traffic besides lo, so 0/0 above was a decision
+host_net=$(awk -F'[: ]+' 'NR > 2 && $2 != "lo" { s += $3 + $11 } END { print s + 0 }' /proc/net/dev)
+assert_gt "$host_net" 0 "the host's network namespace has counted traffic besides lo"
+# pid, CPU limit (the burners' 0.2 CPU above) and host networking came
+# from cgroupfs and /proc: the engine was not asked about any container
+if grep -q "asking the engine" "$TB_TMP/ds-cgroup.err"; then
+  fail "ds --source cgroup inspected containers: $(grep "asking the engine" "$TB_TMP/ds-cgroup.err")"
+fi
+ok "cgroup source: no container inspected"
 
 # every integer field carries the i suffix, every float does not
 grep -qE 'mem_usage=[0-9]+i' "$TB_TMP/ds-cgroup.lp" || fail "mem_usage is not an integer field"
@@ -82,7 +100,7 @@ ok "field types as DESIGN §3"
 # the container set follows containers stopping
 dk rm -f lone >/dev/null
 "$bin_ds" --once --stdout --log-level warn >"$TB_TMP/after.lp"
-assert_eq "$(wc -l <"$TB_TMP/after.lp")" 4 "a stopped container is no longer reported"
+assert_eq "$(wc -l <"$TB_TMP/after.lp")" 5 "a stopped container is no longer reported"
 
 # bad input: clear errors and exit status 2 / 1
 rc=0

@@ -35,6 +35,15 @@ p = json.load(sys.stdin)["policies"][0]; print(p["outcome"], "|", p["reason"])';
 at_max() { [[ "$(outcome)" == at-max* ]]; }
 wait_until 90 at_max || fail "web never at-max before the restart: $(outcome)"
 ok "before: web at-max (2 replicas, each above 5%): $(outcome | cut -c1-90)"
+# ds keeps each container's cgroup files open between rounds
+ds_files() { local f; for f in /proc/"$DS_PID"/fd/*; do readlink "$f"; done 2>/dev/null; }
+holds() {
+  local c files
+  files=$(ds_files)
+  for c in $1; do grep -q "/$c" <<<"$files" || return 1; done
+}
+wait_until 10 holds "$OLD" || fail "ds holds no cgroup files of $OLD: $(ds_files | tr '\n' ' ')"
+ok "ds holds the containers' cgroup files open ($(ds_files | grep -c /docker/) files)"
 
 # --- the engine stops, and starts again ----------------------------------------------
 testbed engine-stop 1 >/dev/null || fail "engine-stop failed"
@@ -65,6 +74,13 @@ print(s[0]["values"][0][1] if s else 0)')
 }
 wait_until 60 new_points || fail "ds wrote no points for the new containers: $(tail -3 "$TB_TMP/ds.log")"
 ok "ds (not restarted: pid $DS_PID) writes the new containers' points"
+# the open files followed the containers: the new ones', none of the old
+holds "$NEW" || fail "ds holds no cgroup files of the new containers $NEW"
+files=$(ds_files)
+for c in $OLD; do
+  if grep -q "/$c" <<<"$files"; then fail "ds still holds files of the old container $c: $(grep "/$c" <<<"$files" | tr '\n' ' ')"; fi
+done
+ok "ds's open files followed the containers ($(ds_files | grep -c /docker/) cgroup files, none of $OLD)"
 assert_eq "$(psql_doc "select count(*) from das_events where seq = 1 and action in ('scale-out', 'scale-in')")" 0 \
   "no scale action through the restart"
 

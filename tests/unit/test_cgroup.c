@@ -599,6 +599,26 @@ static void rm(const char *rel)
 
 #define SCOPE "cgroup/system.slice/docker-" V2ID ".scope/"
 
+/* Open files of this process. */
+static int open_fds(void)
+{
+    int n = 0;
+    char path[64];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (access(path, F_OK) == 0)
+            n++;
+    }
+    return n;
+}
+
+static void rm_tmpdir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_scratch_tree(void **state)
 {
     (void)state;
@@ -616,11 +636,27 @@ static void test_scratch_tree(void **state)
     put(SCOPE "memory.max", "2048000\n");
     put(SCOPE "memory.stat", "anon 4096\n");
 
+    int fds0 = open_fds();
     struct cg *cg = reader(tmpdir);
+    assert_true(cg_fd_bound(cg) > 0);
     cg_container_init(&c);
     assert_int_equal(cg_resolve(cg, V2ID, 7, &c, err, sizeof err), 0);
     /* io.stat and pids.current missing: controllers not enabled */
+    assert_null(c.path[CG_F_BLK]);
+    assert_null(c.path[CG_F_PIDS]);
+    /* cpu.stat, which showed the dir is there, is open already */
+    assert_true(c.fd[CG_F_CPU] >= 0);
+    assert_int_equal(open_fds(), fds0 + 1);
+    /* the counters alone (a first sample that only primes the rates):
+     * CPU and network, no memory file opened */
+    assert_int_equal(cg_read_counters(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.have & STATS_HAVE_CPU);
+    assert_true(s.have & STATS_HAVE_NET);
+    assert_false(s.have & STATS_HAVE_MEM);
+    assert_int_equal(c.fd[CG_F_MEM_STAT], -1);
+    assert_int_equal(open_fds(), fds0 + 2);
     assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.have & STATS_HAVE_MEM);
     assert_false(s.have & STATS_HAVE_BLK);
     assert_false(s.have & STATS_HAVE_PIDS);
     assert_false(s.have & STATS_HAVE_INACTIVE_FILE);
@@ -628,6 +664,34 @@ static void test_scratch_tree(void **state)
     assert_true(s.net_rx == 0);          /* lo only */
     assert_true(s.mem_limit == 1024000); /* above the host: host memory */
     assert_true(s.cpu_usage_ns == 10000);
+    /* the five files read stay open, and are read again from offset 0 */
+    for (int f = CG_F_CPU; f <= CG_F_MEM_STAT; f++)
+        assert_true(c.fd[f] >= 0);
+    assert_true(c.fd[CG_F_NET_DEV] >= 0);
+    assert_int_equal(open_fds(), fds0 + 5);
+    put(SCOPE "cpu.stat", "usage_usec 25\n"); /* same file, rewritten */
+    put("proc/7/net/dev", "Inter-|\n face |\n  eth0: 9 1 0 0 0 0 0 0 4 1 0 0 "
+                          "0 0 0 0\n");
+    assert_int_equal(cg_read(cg, &c, 2, &s, err, sizeof err), 0);
+    assert_true(s.cpu_usage_ns == 25000);
+    assert_true(s.net_rx == 9 && s.net_tx == 4);
+    assert_int_equal(open_fds(), fds0 + 5);
+    /* resolving again closes what was open (and opens cpu.stat anew) */
+    assert_int_equal(cg_resolve(cg, V2ID, 7, &c, err, sizeof err), 0);
+    assert_int_equal(open_fds(), fds0 + 1);
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    cg_container_cleanup(&c);
+    assert_int_equal(open_fds(), fds0);
+
+    /* bound 0: each file opened and closed around its read, as when the
+     * open-file limit is reached */
+    cg_set_fd_bound(cg, 0);
+    cg_container_init(&c);
+    assert_int_equal(cg_resolve(cg, V2ID, 7, &c, err, sizeof err), 0);
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.cpu_usage_ns == 25000);
+    assert_int_equal(c.fd[CG_F_CPU], -1);
+    assert_int_equal(open_fds(), fds0);
     /* host network: no /proc/<pid>/net/dev read, 0 as docker shows */
     c.no_net = true;
     rm("proc/7/net/dev");
@@ -642,6 +706,7 @@ static void test_scratch_tree(void **state)
     rm(SCOPE "memory.current");
     assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), CG_GONE);
     assert_non_null(strstr(err, "memory.current"));
+    assert_int_equal(open_fds(), fds0);
     /* a file over the 64 KiB cap is refused, not truncated */
     char *big = malloc(CG_FILE_MAX + 100);
     assert_non_null(big);
@@ -654,11 +719,254 @@ static void test_scratch_tree(void **state)
     put(SCOPE "memory.current", "");
     assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "memory.current: expected a number"));
-    cg_free(cg);
+    /* bad content is no reason to close (read again next round); cleanup
+     * closes what is open */
+    cg_set_fd_bound(cg, CG_FDS_MAX);
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), -1);
+    assert_true(c.fd[CG_F_MEM_USAGE] >= 0);
+    assert_true(c.fd[CG_F_CPU] >= 0);
+    assert_int_equal(open_fds(), fds0 + 2);
     cg_container_cleanup(&c);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(open_fds(), fds0);
+    cg_free(cg);
+    rm_tmpdir();
+}
+
+/* ---- cgroup.procs, cpu.max, cfs quota ---- */
+
+static void test_first_pid_and_cpu_limits(void **state)
+{
+    (void)state;
+    char err[256];
+    int pid = -1;
+    double cores = -1;
+    assert_int_equal(
+        cg_parse_first_pid(P("4242\n4250\n"), &pid, err, sizeof err), 0);
+    assert_int_equal(pid, 4242);
+    /* v2 shows processes outside the reader's pid namespace as 0 */
+    assert_int_equal(cg_parse_first_pid(P("0\n0\n77\n"), &pid, err, sizeof err),
+                     0);
+    assert_int_equal(pid, 77);
+    assert_int_equal(cg_parse_first_pid(P("0\n"), &pid, err, sizeof err), 0);
+    assert_int_equal(pid, 0);
+    assert_int_equal(cg_parse_first_pid(P(""), &pid, err, sizeof err), 0);
+    assert_int_equal(pid, 0);
+    assert_int_equal(cg_parse_first_pid(P("12x\n"), &pid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "line 1"));
+    assert_int_equal(
+        cg_parse_first_pid(P("99999999999\n"), &pid, err, sizeof err), -1);
+
+    /* v2 cpu.max as the kernel shows it */
+    assert_int_equal(
+        cg_parse_cpu_max(P("max 100000\n"), &cores, err, sizeof err), 0);
+    assert_true(cores == 0.0);
+    assert_int_equal(
+        cg_parse_cpu_max(P("20000 100000\n"), &cores, err, sizeof err), 0);
+    assert_true(cores > 0.19999 && cores < 0.20001);
+    assert_int_equal(
+        cg_parse_cpu_max(P("150000 50000\n"), &cores, err, sizeof err), 0);
+    assert_true(cores == 3.0);
+    assert_int_equal(cg_parse_cpu_max(P("20000\n"), &cores, err, sizeof err),
+                     0); /* period left out: the kernel's default */
+    assert_true(cores > 0.19999 && cores < 0.20001);
+    assert_int_equal(cg_parse_cpu_max(P("max 0\n"), &cores, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "QUOTA PERIOD"));
+    assert_int_equal(
+        cg_parse_cpu_max(P("-1 100000\n"), &cores, err, sizeof err), -1);
+    assert_int_equal(
+        cg_parse_cpu_max(P("1 100000 9\n"), &cores, err, sizeof err), -1);
+    assert_int_equal(cg_parse_cpu_max(P(""), &cores, err, sizeof err), -1);
+
+    /* v1 cfs quota / period */
+    assert_int_equal(
+        cg_parse_cfs(P("-1\n"), P("100000\n"), &cores, err, sizeof err), 0);
+    assert_true(cores == 0.0);
+    assert_int_equal(
+        cg_parse_cfs(P("20000\n"), P("100000\n"), &cores, err, sizeof err), 0);
+    assert_true(cores > 0.19999 && cores < 0.20001);
+    assert_int_equal(
+        cg_parse_cfs(P("-2\n"), P("100000\n"), &cores, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cpu.cfs_quota_us"));
+    assert_int_equal(
+        cg_parse_cfs(P("20000\n"), P("10\n"), &cores, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cpu.cfs_period_us"));
+    assert_int_equal(
+        cg_parse_cfs(P("x\n"), P("100000\n"), &cores, err, sizeof err), -1);
+}
+
+/* ---- resolving by id alone (no engine): pid, CPU limit, network ---- */
+
+#define V1DIR(ctrl) "cgroup/" ctrl "/docker/" V1ID "/"
+
+static void put_pid_self(void)
+{
+    char path[512], target[32];
+    snprintf(path, sizeof path, "%s/proc/self", tmpdir);
+    snprintf(target, sizeof target, "%d", (int)getpid());
+    (void)unlink(path);
+    assert_int_equal(symlink(target, path), 0);
+}
+
+static void hardlink(const char *from, const char *to)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/%s", tmpdir, from);
+    snprintf(b, sizeof b, "%s/%s", tmpdir, to);
+    (void)unlink(b);
+    assert_int_equal(link(a, b), 0);
+}
+
+static void test_resolve_id_v2(void **state)
+{
+    (void)state;
+    char err[512];
+    struct stats_sample s;
+    struct cg_container c;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/das-test-cgroup-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    put("proc/meminfo", "MemTotal: 1000 kB\n");
+    put("proc/1/ns/net", "host netns\n");
+    put("proc/7/ns/net", "a netns of its own\n");
+    put("proc/7/net/dev", "Inter-|\n face |\n  eth0: 9 1 0 0 0 0 0 0 4 1 0 0 "
+                          "0 0 0 0\n");
+    put("cgroup/cgroup.controllers", "cpu io memory pids\n");
+    put(SCOPE "cgroup.procs", "7\n8\n");
+    put(SCOPE "cpu.max", "20000 100000\n");
+    put(SCOPE "cpu.stat", "usage_usec 10\n");
+    put(SCOPE "memory.current", "4096\n");
+    put(SCOPE "memory.max", "max\n");
+    put(SCOPE "memory.stat", "anon 4096\nfile 100\ninactive_file 50\n");
+    put(SCOPE "pids.current", "2\n");
+
+    /* proc root without "self" for this process: another pid namespace */
+    struct cg *cg = reader(tmpdir);
+    cg_container_init(&c);
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), CG_NEED_PID);
+    assert_non_null(strstr(err, "pid namespace"));
+    cg_free(cg);
+
+    put_pid_self();
+    int fds0 = open_fds();
+    cg = reader(tmpdir);
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), 0);
+    assert_int_equal(c.version, CG_V2);
+    assert_int_equal(c.pid, 7);
+    assert_true(c.cpu_limit_cores > 0.19999 && c.cpu_limit_cores < 0.20001);
+    assert_false(c.no_net);
+    assert_null(c.path[CG_F_BLK]);
+    assert_non_null(c.path[CG_F_PIDS]);
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.cpu_limit_cores == c.cpu_limit_cores);
+    assert_true(s.net_rx == 9 && s.pids == 2 && s.mem_limit == 1024000);
+    assert_true(s.mem_inactive_file == 50 && s.mem_cache == 100);
+
+    /* the host's network namespace (the same identity as pid 1's) */
+    hardlink("proc/1/ns/net", "proc/7/ns/net");
+    put(SCOPE "cpu.max", "max 100000\n");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), 0);
+    assert_true(c.no_net);
+    assert_true(c.cpu_limit_cores == 0.0);
+    /* no cpu.max: the cpu controller is not enabled, so no limit */
+    rm(SCOPE "cpu.max");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), 0);
+    assert_true(c.cpu_limit_cores == 0.0);
+    put(SCOPE "cpu.max", "lots\n");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cpu.max"));
+    put(SCOPE "cpu.max", "max 100000\n");
+    cg_free(cg);
+
+    /* ns/net of pid 1 not readable: the namespace's own net/dev entry */
+    rm("proc/1/ns/net");
+    put("proc/1/net/dev", "Inter-|\n face |\n");
+    cg = reader(tmpdir);
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), 0);
+    assert_false(c.no_net);
+    hardlink("proc/1/net/dev", "proc/7/net/dev");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), 0);
+    assert_true(c.no_net);
+    cg_free(cg);
+    /* neither: the engine must say */
+    rm("proc/1/net/dev");
+    cg = reader(tmpdir);
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), CG_NEED_PID);
+    assert_non_null(strstr(err, "network namespace is unknown"));
+    put("proc/1/ns/net", "host netns\n");
+    cg_free(cg);
+
+    cg = reader(tmpdir);
+    /* processes only in sub-cgroups (or invisible): no pid */
+    put(SCOPE "cgroup.procs", "0\n");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), CG_NEED_PID);
+    assert_non_null(strstr(err, "no process"));
+    /* a pid that is gone by the time it is looked at */
+    put(SCOPE "cgroup.procs", "9\n");
+    assert_int_equal(cg_resolve_id(cg, V2ID, &c, err, sizeof err), CG_GONE);
+    /* not in the engine's layouts (e.g. --cgroup-parent) */
+    assert_int_equal(cg_resolve_id(cg,
+                                   "0123456789abcdef0123456789abcdef0123456789"
+                                   "abcdef0123456789abcdef",
+                                   &c, err, sizeof err),
+                     CG_NEED_PID);
+    assert_non_null(strstr(err, "tried"));
+    assert_int_equal(cg_resolve_id(cg, "../x", &c, err, sizeof err), -1);
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), -1);
+    cg_container_cleanup(&c);
+    assert_int_equal(open_fds(), fds0);
+    cg_free(cg);
+    rm_tmpdir();
+}
+
+static void test_resolve_id_v1(void **state)
+{
+    (void)state;
+    char err[512];
+    struct stats_sample s;
+    struct cg_container c;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/das-test-cgroup-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    put("proc/meminfo", "MemTotal: 1000 kB\n");
+    put("proc/1/ns/net", "host netns\n");
+    put("proc/6004/ns/net", "own netns\n");
+    put("proc/6004/net/dev", "Inter-|\n face |\n");
+    put_pid_self();
+    put(V1DIR("cpuacct") "cpuacct.usage", "17951273742\n");
+    put(V1DIR("cpuacct") "cgroup.procs", "6004\n");
+    put(V1DIR("memory") "memory.usage_in_bytes", "4096\n");
+    put(V1DIR("memory") "memory.limit_in_bytes", "9223372036854771712\n");
+    put(V1DIR("memory") "memory.stat", "total_inactive_file 10\n");
+    put(V1DIR("blkio") "blkio.io_service_bytes_recursive",
+        "8:0 Read 5\n8:0 Write 6\nTotal 11\n");
+
+    struct cg *cg = reader(tmpdir);
+    cg_container_init(&c);
+    /* no cpu controller dir: the CPU limit is not known */
+    assert_int_equal(cg_resolve_id(cg, V1ID, &c, err, sizeof err), CG_NEED_PID);
+    assert_non_null(strstr(err, "cpu controller"));
+    put(V1DIR("cpu") "cpu.cfs_quota_us", "50000\n");
+    put(V1DIR("cpu") "cpu.cfs_period_us", "100000\n");
+    assert_int_equal(cg_resolve_id(cg, V1ID, &c, err, sizeof err), 0);
+    assert_int_equal(c.version, CG_V1);
+    assert_int_equal(c.pid, 6004);
+    assert_true(c.cpu_limit_cores == 0.5);
+    assert_false(c.no_net);
+    assert_null(c.path[CG_F_PIDS]);
+    assert_non_null(strstr(c.path[CG_F_BLK], "_recursive"));
+    assert_int_equal(cg_read(cg, &c, 1, &s, err, sizeof err), 0);
+    assert_true(s.cpu_usage_ns == 17951273742ull);
+    assert_true(s.blk_read == 5 && s.blk_write == 6);
+    assert_true(s.mem_total_inactive_file == 10);
+    assert_true(s.mem_limit == 1024000);
+    put(V1DIR("cpu") "cpu.cfs_quota_us", "-1\n");
+    assert_int_equal(cg_resolve_id(cg, V1ID, &c, err, sizeof err), 0);
+    assert_true(c.cpu_limit_cores == 0.0);
+    put(V1DIR("cpu") "cpu.cfs_period_us", "0\n");
+    assert_int_equal(cg_resolve_id(cg, V1ID, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cpu.cfs_period_us"));
+    cg_container_cleanup(&c);
+    cg_free(cg);
+    rm_tmpdir();
 }
 
 int main(void)
@@ -683,6 +991,9 @@ int main(void)
         cmocka_unit_test(test_read_garbage_names_file),
         cmocka_unit_test(test_missing_roots_and_pids),
         cmocka_unit_test(test_scratch_tree),
+        cmocka_unit_test(test_first_pid_and_cpu_limits),
+        cmocka_unit_test(test_resolve_id_v2),
+        cmocka_unit_test(test_resolve_id_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
