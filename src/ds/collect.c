@@ -57,7 +57,7 @@ static void ctr_setup_inspect(struct ds_collector *col, struct ds_ctr *c)
     col->inspects++;
     int rc = dkr_inspect(col->dkr, c->id, &c->insp, err, sizeof err);
     if (rc) {
-        if (rc != DKR_GONE && complain(&col->c_read, err))
+        if (rc != DKR_GONE && complain(&c->c_read, err))
             log_warn("cannot inspect container", "container=%s err=%s",
                      c->short_id, err);
         return;
@@ -201,6 +201,8 @@ static void sample_done(struct ds_ctr *c, const struct stats_sample *cur,
                         ds_emit_fn emit, void *ud, int *points)
 {
     struct stats_point p;
+    if (complain_release(&c->c_read))
+        log_info("container stats readable again", "container=%s", c->short_id);
     stats_compute(c->has_prev ? &c->prev : NULL, cur, &p);
     c->prev = *cur;
     c->has_prev = true;
@@ -239,10 +241,9 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
             continue;
         }
         if (rc) {
-            if (complain(&col->c_read, rerr))
+            if (complain(&c->c_read, rerr))
                 log_warn("cannot read container stats", "container=%s err=%s",
                          c->short_id, rerr);
-            col->read_errors++;
             continue;
         }
         sample_done(c, &s, emit, ud, &points);
@@ -269,11 +270,10 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                 continue;
             }
             if (st[j].rc) {
-                if (complain(&col->c_read, st[j].err))
+                if (complain(&who[j]->c_read, st[j].err))
                     log_warn("cannot read container stats",
                              "container=%s err=%s", who[j]->short_id,
                              st[j].err);
-                col->read_errors++;
                 continue;
             }
             st[j].cur.cpu_limit_cores = who[j]->insp.cpu_limit_cores;
@@ -283,9 +283,6 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
         free(who);
         free(st);
     }
-    if (points > 0 && col->read_errors == 0 && complain_release(&col->c_read))
-        log_info("container stats readable again", NULL);
-    col->read_errors = 0;
     return points;
 }
 

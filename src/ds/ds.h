@@ -31,6 +31,9 @@ struct ds_ctr {
     struct cg_container cg;
     bool has_prev;
     struct stats_sample prev;
+    /* its own failures, said when they start or change and when they end:
+     * two failing containers do not take turns being new every round */
+    struct complaint c_read;
 };
 
 struct ds_collector {
@@ -39,8 +42,6 @@ struct ds_collector {
     enum ds_source source;
     struct ds_ctr *v;
     size_t n, cap;
-    struct complaint c_read;
-    unsigned long read_errors;
     unsigned long inspects; /* containers inspected (cgroupfs fell short) */
     bool told_inspect;      /* why, said once at info level */
     /* the next round only primes the rates (ds --once's silent first
