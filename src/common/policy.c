@@ -1,6 +1,7 @@
 /* Policy rows of the seed's `das` table: parsing and validation
  * (DESIGN.md §3). Pure: no I/O. */
 #include "policy.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,22 +24,16 @@ const char *const pol_col_label_default[POL_NCOLS] = {
 const char *const pol_source_names[2] = {"table", "labels"};
 const char *const pol_mode_names[2] = {"auto", "step"};
 
-/* Every field of DESIGN.md §3, in its order. */
-static const struct pol_metric pol_metrics[] = {
-    {"cpu_ratio", UNIT_RATIO},     {"cpu_limit_ratio", UNIT_RATIO},
-    {"mem_usage", UNIT_BYTES},     {"mem_limit", UNIT_BYTES},
-    {"mem_ratio", UNIT_RATIO},     {"net_read", UNIT_BYTES},
-    {"net_write", UNIT_BYTES},     {"blk_read", UNIT_BYTES},
-    {"blk_write", UNIT_BYTES},     {"net_read_rate", UNIT_RATE},
-    {"net_write_rate", UNIT_RATE}, {"blk_read_rate", UNIT_RATE},
-    {"blk_write_rate", UNIT_RATE}, {"pids", UNIT_COUNT},
-};
+/* Every field of DESIGN.md §3, in its order (stats.h STATS_FIELDS), with
+ * the unit its thresholds are read in. */
+#define POL_METRIC_ROW(name, bit, unit, isint) {#name, UNIT_##unit},
+static const struct pol_metric pol_metrics[] = {STATS_FIELDS(POL_METRIC_ROW)};
 #define POL_NMETRICS (sizeof pol_metrics / sizeof pol_metrics[0])
 
-static const char pol_metric_names[] =
-    "cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, mem_ratio, net_read, "
-    "net_write, blk_read, blk_write, net_read_rate, net_write_rate, "
-    "blk_read_rate, blk_write_rate, pids";
+/* "cpu_ratio, cpu_limit_ratio, …, pids" */
+#define POL_METRIC_NAME(name, bit, unit, isint) ", " #name
+static const char pol_metric_names_all[] = STATS_FIELDS(POL_METRIC_NAME);
+static const char *const pol_metric_names = pol_metric_names_all + 2;
 
 #define SERVICE_FORMS                                                          \
     "use a service name or id: letters, digits, '_', '.' and '-', starting "   \

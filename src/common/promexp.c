@@ -80,30 +80,11 @@ static bool family_value(const struct pexp_family *f, const struct pexp_ctr *c,
         *v = c->cpu_seconds;
         return c->has_cpu_seconds;
     }
-    if (!(p->have & f->have))
-        return false;
-    const char *x = f->field;
-    if (!strcmp(x, "cpu_ratio"))
-        *v = p->cpu_ratio;
-    else if (!strcmp(x, "cpu_limit_ratio"))
-        *v = p->cpu_limit_ratio;
-    else if (!strcmp(x, "mem_usage"))
-        *v = (double)p->mem_usage;
-    else if (!strcmp(x, "mem_limit"))
-        *v = (double)p->mem_limit;
-    else if (!strcmp(x, "mem_ratio"))
-        *v = p->mem_ratio;
-    else if (!strcmp(x, "net_read"))
-        *v = (double)p->net_read;
-    else if (!strcmp(x, "net_write"))
-        *v = (double)p->net_write;
-    else if (!strcmp(x, "blk_read"))
-        *v = (double)p->blk_read;
-    else if (!strcmp(x, "blk_write"))
-        *v = (double)p->blk_write;
-    else if (!strcmp(x, "pids"))
-        *v = (double)p->pids;
-    else
+    const struct stats_field *sf = NULL;
+    for (size_t i = 0; i < stats_nfields && !sf; i++)
+        if (!strcmp(stats_fields[i].name, f->field))
+            sf = &stats_fields[i];
+    if (!sf || !stats_field_value(p, sf, v))
         return false;
     *v /= f->to_field;
     return isfinite(*v);

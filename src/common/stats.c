@@ -152,3 +152,24 @@ void stats_compute(const struct stats_sample *prev,
             out->have |= STATS_F_BLK_WRITE_RATE;
     }
 }
+
+#define STATS_FIELD_ROW(name, bit, unit, isint)                                \
+    {#name, bit, isint, offsetof(struct stats_point, name)},
+const struct stats_field stats_fields[] = {STATS_FIELDS(STATS_FIELD_ROW)};
+const size_t stats_nfields = sizeof stats_fields / sizeof stats_fields[0];
+
+bool stats_field_value(const struct stats_point *p, const struct stats_field *f,
+                       double *v)
+{
+    if (!(p->have & f->have))
+        return false;
+    const char *at = (const char *)p + f->offset;
+    if (f->integer) {
+        int64_t i;
+        memcpy(&i, at, sizeof i);
+        *v = (double)i;
+    } else {
+        memcpy(v, at, sizeof *v);
+    }
+    return true;
+}

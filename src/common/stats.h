@@ -20,6 +20,7 @@
 #define DAS_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum stats_source {
@@ -76,6 +77,28 @@ enum {
     STATS_F_PIDS = 1u << 11,
 };
 
+/* Every field of DESIGN.md §3, in its order: the one list the InfluxDB
+ * schema ds writes (collect.c), the exporter (promexp.c) and the metrics a
+ * policy may name (policy.c, with the unit its thresholds are read in)
+ * come from. X(name, its STATS_F_* bit, its unit: RATIO, BYTES, RATE or
+ * COUNT, whether it is an integer). The name is also the member of struct
+ * stats_point. */
+#define STATS_FIELDS(X)                                                        \
+    X(cpu_ratio, STATS_F_CPU_RATIO, RATIO, 0)                                  \
+    X(cpu_limit_ratio, STATS_F_CPU_LIMIT_RATIO, RATIO, 0)                      \
+    X(mem_usage, STATS_F_MEM_USAGE, BYTES, 1)                                  \
+    X(mem_limit, STATS_F_MEM_LIMIT, BYTES, 1)                                  \
+    X(mem_ratio, STATS_F_MEM_RATIO, RATIO, 0)                                  \
+    X(net_read, STATS_F_NET, BYTES, 1)                                         \
+    X(net_write, STATS_F_NET, BYTES, 1)                                        \
+    X(blk_read, STATS_F_BLK, BYTES, 1)                                         \
+    X(blk_write, STATS_F_BLK, BYTES, 1)                                        \
+    X(net_read_rate, STATS_F_NET_READ_RATE, RATE, 0)                           \
+    X(net_write_rate, STATS_F_NET_WRITE_RATE, RATE, 0)                         \
+    X(blk_read_rate, STATS_F_BLK_READ_RATE, RATE, 0)                           \
+    X(blk_write_rate, STATS_F_BLK_WRITE_RATE, RATE, 0)                         \
+    X(pids, STATS_F_PIDS, COUNT, 1)
+
 /* The DESIGN §3 fields of one container at one time. Integers are int64
  * (InfluxDB's integer type); values above INT64_MAX are clamped. */
 struct stats_point {
@@ -92,6 +115,19 @@ struct stats_point {
     double blk_read_rate, blk_write_rate;
     int64_t pids;
 };
+
+/* One field of STATS_FIELDS, and where a point holds it. */
+struct stats_field {
+    const char *name;
+    unsigned have; /* its STATS_F_* bit */
+    bool integer;  /* int64_t in the point (else double) */
+    size_t offset; /* in struct stats_point */
+};
+extern const struct stats_field stats_fields[];
+extern const size_t stats_nfields;
+/* The field's value in p as a double; false when p does not hold it. */
+bool stats_field_value(const struct stats_point *p, const struct stats_field *f,
+                       double *v);
 
 /* Zeroes a sample (source cgroup, nothing present). */
 void stats_sample_init(struct stats_sample *s);

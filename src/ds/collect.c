@@ -294,32 +294,17 @@ void ds_point_build(const struct ds_ctr *c, const char *node,
     infl_point_tag(out, "container", c->short_id);
     infl_point_tag(out, "service", c->service_id);
     infl_point_tag(out, "service_name", c->service_name);
-    if (sp->have & STATS_F_CPU_RATIO)
-        infl_point_float(out, "cpu_ratio", sp->cpu_ratio);
-    if (sp->have & STATS_F_CPU_LIMIT_RATIO)
-        infl_point_float(out, "cpu_limit_ratio", sp->cpu_limit_ratio);
-    if (sp->have & STATS_F_MEM_USAGE)
-        infl_point_int(out, "mem_usage", sp->mem_usage);
-    if (sp->have & STATS_F_MEM_LIMIT)
-        infl_point_int(out, "mem_limit", sp->mem_limit);
-    if (sp->have & STATS_F_MEM_RATIO)
-        infl_point_float(out, "mem_ratio", sp->mem_ratio);
-    if (sp->have & STATS_F_NET) {
-        infl_point_int(out, "net_read", sp->net_read);
-        infl_point_int(out, "net_write", sp->net_write);
+    for (size_t i = 0; i < stats_nfields; i++) {
+        const struct stats_field *f = &stats_fields[i];
+        double v;
+        if (!stats_field_value(sp, f, &v))
+            continue;
+        if (f->integer) {
+            int64_t n;
+            memcpy(&n, (const char *)sp + f->offset, sizeof n);
+            infl_point_int(out, f->name, n);
+        } else {
+            infl_point_float(out, f->name, v);
+        }
     }
-    if (sp->have & STATS_F_BLK) {
-        infl_point_int(out, "blk_read", sp->blk_read);
-        infl_point_int(out, "blk_write", sp->blk_write);
-    }
-    if (sp->have & STATS_F_NET_READ_RATE)
-        infl_point_float(out, "net_read_rate", sp->net_read_rate);
-    if (sp->have & STATS_F_NET_WRITE_RATE)
-        infl_point_float(out, "net_write_rate", sp->net_write_rate);
-    if (sp->have & STATS_F_BLK_READ_RATE)
-        infl_point_float(out, "blk_read_rate", sp->blk_read_rate);
-    if (sp->have & STATS_F_BLK_WRITE_RATE)
-        infl_point_float(out, "blk_write_rate", sp->blk_write_rate);
-    if (sp->have & STATS_F_PIDS)
-        infl_point_int(out, "pids", sp->pids);
 }

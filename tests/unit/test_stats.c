@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -91,23 +92,21 @@ static long long fixture_int(const char *rel)
 static void test_cpu_ratio_cgroup_vs_docker_stats(void **state)
 {
     (void)state;
-#define CG "cgroup/cpuacct/docker/"                                            \
-           "e77e03a57ddc243f47f639d7aa8af3bdf825f8326bc21c1d7c9f5a0fd7f30bbe/" \
-           "cpuacct.usage"
-    struct stats_sample a =
-        cg_sample((int64_t)fixture_int("t0/time_ns"),
-                  (uint64_t)fixture_int("t0/" CG));
-    struct stats_sample b =
-        cg_sample((int64_t)fixture_int("t1/time_ns"),
-                  (uint64_t)fixture_int("t1/" CG));
+#define CG                                                                     \
+    "cgroup/cpuacct/docker/"                                                   \
+    "e77e03a57ddc243f47f639d7aa8af3bdf825f8326bc21c1d7c9f5a0fd7f30bbe/"        \
+    "cpuacct.usage"
+    struct stats_sample a = cg_sample((int64_t)fixture_int("t0/time_ns"),
+                                      (uint64_t)fixture_int("t0/" CG));
+    struct stats_sample b = cg_sample((int64_t)fixture_int("t1/time_ns"),
+                                      (uint64_t)fixture_int("t1/" CG));
 #undef CG
     double r = 0;
     assert_true(stats_cpu_ratio(&a, &b, &r));
     /* docker-stats.txt: "ID CPU% ..." */
     char path[512], id[80];
     double shown = -1;
-    snprintf(path, sizeof path, "%s/cgroup/v1-burn/docker-stats.txt",
-             FIXTURES);
+    snprintf(path, sizeof path, "%s/cgroup/v1-burn/docker-stats.txt", FIXTURES);
     FILE *f = fopen(path, "r");
     if (!f)
         fail_msg("cannot open %s", path);
@@ -115,8 +114,8 @@ static void test_cpu_ratio_cgroup_vs_docker_stats(void **state)
     fclose(f);
     assert_int_equal(got, 2);
     if (!(r > shown - 1.0 && r < shown + 1.0))
-        fail_msg("cpu_ratio %.4f from the recorded files, docker stats %.2f",
-                 r, shown);
+        fail_msg("cpu_ratio %.4f from the recorded files, docker stats %.2f", r,
+                 shown);
 }
 
 static void test_cpu_ratio_edges(void **state)
@@ -378,6 +377,43 @@ static void test_compute_partial(void **state)
     assert_true(p.mem_limit == INT64_MAX);
 }
 
+/* The one field list: every field in DESIGN §3's order, read from where
+ * the point holds it, and only when the point has it. */
+static void test_field_list(void **state)
+{
+    (void)state;
+    static const char *const order[] = {"cpu_ratio",      "cpu_limit_ratio",
+                                        "mem_usage",      "mem_limit",
+                                        "mem_ratio",      "net_read",
+                                        "net_write",      "blk_read",
+                                        "blk_write",      "net_read_rate",
+                                        "net_write_rate", "blk_read_rate",
+                                        "blk_write_rate", "pids"};
+    assert_int_equal(stats_nfields, sizeof order / sizeof order[0]);
+    for (size_t i = 0; i < stats_nfields; i++)
+        assert_string_equal(stats_fields[i].name, order[i]);
+
+    struct stats_point p;
+    memset(&p, 0, sizeof p);
+    p.have = STATS_F_MEM_USAGE | STATS_F_CPU_RATIO | STATS_F_NET;
+    p.cpu_ratio = 12.5;
+    p.mem_usage = 1048576;
+    p.net_write = 7;
+    p.pids = 3; /* not held: no STATS_F_PIDS */
+    double v = -1;
+    assert_true(stats_field_value(&p, &stats_fields[0], &v));
+    assert_true(v == 12.5);
+    assert_true(stats_field_value(&p, &stats_fields[2], &v));
+    assert_true(v == 1048576.0);
+    assert_true(stats_fields[2].integer);
+    assert_false(stats_fields[0].integer);
+    assert_true(stats_field_value(&p, &stats_fields[6], &v));
+    assert_true(v == 7.0);
+    v = -1;
+    assert_false(stats_field_value(&p, &stats_fields[13], &v));
+    assert_true(v == -1); /* left alone */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_compute_first_sample),
         cmocka_unit_test(test_compute_counter_reset),
         cmocka_unit_test(test_compute_partial),
+        cmocka_unit_test(test_field_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
