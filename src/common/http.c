@@ -294,6 +294,75 @@ out:
     return rc;
 }
 
+struct stream_sink {
+    int (*fn)(void *ctx, const char *p, size_t n);
+    void *ctx;
+    bool aborted;
+};
+
+static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct stream_sink *s = userdata;
+    size_t n = size * nmemb;
+    if (s->fn(s->ctx, ptr, n)) {
+        s->aborted = true;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+int http_request_stream(struct http *h, const char *method, const char *path,
+                        const char *content_type, const char *accept,
+                        const char *body, size_t body_len,
+                        int (*sink)(void *ctx, const char *p, size_t n),
+                        void *ctx, long *status, char *err, size_t errlen)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    char *url = xasprintf("%s%s", h->base, path);
+    struct buf unused;
+    struct sink plain = {&unused, false};
+    struct stream_sink ss = {sink, ctx, false};
+    int rc = -1;
+
+    buf_init(&unused, 1);
+    *status = 0;
+    h->date_ms = 0;
+    if (content_type) {
+        char *ct = xasprintf("Content-Type: %s", content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+        free(ct);
+    }
+    if (accept) {
+        char *ac = xasprintf("Accept: %s", accept);
+        hdrs = curl_slist_append(hdrs, ac);
+        free(ac);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (h->auth_header)
+        hdrs = curl_slist_append(hdrs, h->auth_header);
+    setup_easy(h, h->easy, method, url, hdrs, body, body_len, &plain, errbuf);
+    curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &ss);
+    CURLcode cc = curl_easy_perform(h->easy);
+    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
+    if (cc != CURLE_OK) {
+        if (ss.aborted)
+            snprintf(err, errlen, "%s: response aborted by the reader",
+                     http_base(h));
+        else
+            describe_failure(h, cc, &plain, errbuf, err, errlen);
+        goto out;
+    }
+    note_date(h);
+    rc = 0;
+out:
+    buf_cleanup(&unused);
+    curl_slist_free_all(hdrs);
+    free(url);
+    return rc;
+}
+
 size_t http_get_many(struct http *h, size_t n, const char *const *paths,
                      struct http_resp *resps, char (*errs)[256],
                      size_t max_parallel)
