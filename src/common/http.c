@@ -344,12 +344,28 @@ int http_request_stream(struct http *h, const char *method, const char *path,
     setup_easy(h, h->easy, method, url, hdrs, body, body_len, &plain, errbuf);
     curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_stream);
     curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &ss);
+    /* A reply read as it arrives may take longer than timeout_ms in all
+     * while it keeps coming: what fails is a stall (no byte for
+     * timeout_ms), and HTTP_STREAM_MAX_TIMEOUTS × timeout_ms in all. */
+    long stall_s = h->timeout_ms >= 2000 ? h->timeout_ms / 1000 : 1;
+    curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS,
+                     h->timeout_ms * HTTP_STREAM_MAX_TIMEOUTS);
+    curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, stall_s);
     CURLcode cc = curl_easy_perform(h->easy);
     curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
     if (cc != CURLE_OK) {
+        double total = 0;
+        curl_easy_getinfo(h->easy, CURLINFO_TOTAL_TIME, &total);
         if (ss.aborted)
             snprintf(err, errlen, "%s: response aborted by the reader",
                      http_base(h));
+        else if (cc == CURLE_OPERATION_TIMEDOUT &&
+                 total * 1000 <
+                     (double)h->timeout_ms * HTTP_STREAM_MAX_TIMEOUTS)
+            snprintf(err, errlen,
+                     "%s: Operation timed out: nothing received for %ld s",
+                     http_base(h), stall_s);
         else
             describe_failure(h, cc, &plain, errbuf, err, errlen);
         goto out;
