@@ -245,6 +245,16 @@ static void note_date(struct http *h)
     h->local_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A streamed reply: the Date header was written when the server began to
+ * answer; pair it with when its first byte arrived here (the reply may
+ * take many seconds to finish). */
+static void note_date_at(struct http *h, int64_t first_byte_ms)
+{
+    note_date(h);
+    if (h->date_ms && first_byte_ms > 0)
+        h->local_ms = first_byte_ms;
+}
+
 bool http_server_clock(const struct http *h, int64_t *server_ms,
                        int64_t *local_ms)
 {
@@ -298,12 +308,20 @@ struct stream_sink {
     int (*fn)(void *ctx, const char *p, size_t n);
     void *ctx;
     bool aborted;
+    bool got;         /* a byte of the body arrived */
+    int64_t first_ms; /* when (this host's clock) */
 };
 
 static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct stream_sink *s = userdata;
     size_t n = size * nmemb;
+    if (!s->got) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s->first_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    s->got = true;
     if (s->fn(s->ctx, ptr, n)) {
         s->aborted = true;
         return 0; /* CURLE_WRITE_ERROR */
@@ -322,7 +340,7 @@ int http_request_stream(struct http *h, const char *method, const char *path,
     char *url = xasprintf("%s%s", h->base, path);
     struct buf unused;
     struct sink plain = {&unused, false};
-    struct stream_sink ss = {sink, ctx, false};
+    struct stream_sink ss = {sink, ctx, false, false, 0};
     int rc = -1;
 
     buf_init(&unused, 1);
@@ -353,7 +371,10 @@ int http_request_stream(struct http *h, const char *method, const char *path,
     curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, stall_s);
     CURLcode cc = curl_easy_perform(h->easy);
-    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
+    /* after a transfer that failed before any answer, libcurl may still
+     * report the handle's previous status */
+    if (cc == CURLE_OK || ss.got)
+        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
     if (cc != CURLE_OK) {
         double total = 0;
         curl_easy_getinfo(h->easy, CURLINFO_TOTAL_TIME, &total);
@@ -370,7 +391,7 @@ int http_request_stream(struct http *h, const char *method, const char *path,
             describe_failure(h, cc, &plain, errbuf, err, errlen);
         goto out;
     }
-    note_date(h);
+    note_date_at(h, ss.first_ms);
     rc = 0;
 out:
     buf_cleanup(&unused);

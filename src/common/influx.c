@@ -2183,14 +2183,16 @@ static int set_request(struct infl *c, const struct infl_set_plan *plan,
                                  set_sink, &ctx, &status, e, sizeof e);
     if (hr == 0 && status == 200)
         hr = infl_set_reader_end(r, base);
-    if (status == 401 || status == 403) {
-        *why = QF_AUTH;
-    } else if (status != 200 && status != 0) {
-        *why = QF_ANSWER;
-    } else if (hr && status == 0) {
+    if (hr && !r->failed && (status == 0 || status == 200)) {
+        /* no (whole) answer: unreachable, or it stopped sending */
         *why = QF_TRANSPORT;
         snprintf(err, errlen, "InfluxDB query: %s", e);
         goto out;
+    }
+    if (status == 401 || status == 403) {
+        *why = QF_AUTH;
+    } else if (status != 200) {
+        *why = QF_ANSWER;
     } else if (hr || r->failed) {
         *why = QF_STATEMENT;
     }
