@@ -310,7 +310,39 @@ struct stream_sink {
     bool aborted;
     bool got;         /* a byte of the body arrived */
     int64_t first_ms; /* when (this host's clock) */
+    /* the stall watch: the bytes seen so far and when they last grew
+     * (monotonic ms); stalled once nothing came for stall_ms */
+    curl_off_t seen;
+    int64_t since_ms, stall_ms;
+    bool stalled;
 };
+
+static int64_t mono_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct stream_sink *s = userdata;
+    (void)dltotal;
+    (void)ultotal;
+    (void)ulnow;
+    int64_t now = mono_now_ms();
+    if (dlnow != s->seen) {
+        s->seen = dlnow;
+        s->since_ms = now;
+        return 0;
+    }
+    if (now - s->since_ms >= s->stall_ms) {
+        s->stalled = true;
+        return 1; /* CURLE_ABORTED_BY_CALLBACK */
+    }
+    return 0;
+}
 
 static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -340,7 +372,7 @@ int http_request_stream(struct http *h, const char *method, const char *path,
     char *url = xasprintf("%s%s", h->base, path);
     struct buf unused;
     struct sink plain = {&unused, false};
-    struct stream_sink ss = {sink, ctx, false, false, 0};
+    struct stream_sink ss = {sink, ctx, false, false, 0, 0, 0, 0, false};
     int rc = -1;
 
     buf_init(&unused, 1);
@@ -365,28 +397,26 @@ int http_request_stream(struct http *h, const char *method, const char *path,
     /* A reply read as it arrives may take longer than timeout_ms in all
      * while it keeps coming: what fails is a stall (no byte for
      * timeout_ms), and HTTP_STREAM_MAX_TIMEOUTS × timeout_ms in all. */
-    long stall_s = h->timeout_ms >= 2000 ? h->timeout_ms / 1000 : 1;
+    ss.stall_ms = h->timeout_ms;
+    ss.since_ms = mono_now_ms();
     curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS,
                      h->timeout_ms * HTTP_STREAM_MAX_TIMEOUTS);
-    curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, stall_s);
+    curl_easy_setopt(h->easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h->easy, CURLOPT_XFERINFODATA, &ss);
     CURLcode cc = curl_easy_perform(h->easy);
     /* after a transfer that failed before any answer, libcurl may still
      * report the handle's previous status */
     if (cc == CURLE_OK || ss.got)
         curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
     if (cc != CURLE_OK) {
-        double total = 0;
-        curl_easy_getinfo(h->easy, CURLINFO_TOTAL_TIME, &total);
         if (ss.aborted)
             snprintf(err, errlen, "%s: response aborted by the reader",
                      http_base(h));
-        else if (cc == CURLE_OPERATION_TIMEDOUT &&
-                 total * 1000 <
-                     (double)h->timeout_ms * HTTP_STREAM_MAX_TIMEOUTS)
+        else if (ss.stalled)
             snprintf(err, errlen,
-                     "%s: Operation timed out: nothing received for %ld s",
-                     http_base(h), stall_s);
+                     "%s: Operation timed out: nothing received for %ld ms",
+                     http_base(h), h->timeout_ms);
         else
             describe_failure(h, cc, &plain, errbuf, err, errlen);
         goto out;

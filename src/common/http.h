@@ -68,7 +68,7 @@ int http_request(struct http *h, const char *method, const char *path,
  * gets the HTTP status (0 when no response arrived). Returns 0 when the
  * whole response arrived, -1 otherwise. max_body does not apply: the
  * reader bounds what it keeps. timeout_ms bounds a stall (no byte for
- * that long: "Operation timed out: nothing received for N s"); the whole
+ * that long: "Operation timed out: nothing received for N ms"); the whole
  * request may take HTTP_STREAM_MAX_TIMEOUTS times as long while bytes keep
  * coming (a large reply of a busy server). */
 #define HTTP_STREAM_MAX_TIMEOUTS 10
