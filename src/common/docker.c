@@ -1,4 +1,6 @@
 #include "docker.h"
+
+#include "jarray.h"
 #include "log.h"
 
 #include <errno.h>
@@ -429,6 +431,72 @@ int dkr_json(struct dkr *d, const char *method, const char *path,
     rc = 0;
 out:
     http_resp_cleanup(&resp);
+    return rc;
+}
+
+struct each_sink {
+    struct jarray ja;
+    char head[512]; /* the body's start, for an error's message */
+    size_t head_len;
+};
+
+static int each_sink(void *ctx, const char *p, size_t n)
+{
+    struct each_sink *s = ctx;
+    if (s->head_len + 1 < sizeof s->head) {
+        size_t c = sizeof s->head - 1 - s->head_len;
+        if (c > n)
+            c = n;
+        memcpy(s->head + s->head_len, p, c);
+        s->head_len += c;
+        s->head[s->head_len] = '\0';
+    }
+    /* a refusal's body is no array: the reader remembers that, and the
+     * body is read on for its message */
+    if (jarray_feed(&s->ja, p, n))
+        return 0;
+    return 0;
+}
+
+int dkr_json_each(struct dkr *d, const char *path, size_t max_elem,
+                  int (*each)(const json_t *elem, size_t index, void *ctx),
+                  void *ctx, char *err, size_t errlen)
+{
+    struct each_sink s;
+    char e2[512];
+    long status = 0;
+    int rc = -1;
+
+    if (dkr_negotiate(d, err, errlen) != 0)
+        return -1;
+    memset(&s, 0, sizeof s);
+    jarray_init(&s.ja, max_elem, each, ctx);
+    char *full = xasprintf("%s%s", d->prefix, path);
+    int hr = http_request_stream(d->http, "GET", full, NULL, NULL, NULL, 0,
+                                 each_sink, &s, &status, e2, sizeof e2);
+    free(full);
+    if (hr != 0) {
+        snprintf(err, errlen, "GET %s: %s", path, e2);
+        goto out;
+    }
+    if (status < 200 || status > 299) {
+        struct http_resp resp;
+        http_resp_init(&resp);
+        if (buf_append(&resp.body, s.head, s.head_len) == 0)
+            error_text(&resp, e2, sizeof e2);
+        else
+            e2[0] = '\0';
+        http_resp_cleanup(&resp);
+        snprintf(err, errlen, "GET %s: %ld %s", path, status, e2);
+        goto out;
+    }
+    if (jarray_end(&s.ja)) {
+        snprintf(err, errlen, "GET %s: %s", path, jarray_error(&s.ja));
+        goto out;
+    }
+    rc = 0;
+out:
+    jarray_cleanup(&s.ja);
     return rc;
 }
 

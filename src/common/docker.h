@@ -78,6 +78,16 @@ int dkr_json(struct dkr *d, const char *method, const char *path,
              const char *body, json_t **out, long *status, char *err,
              size_t errlen) WUR;
 
+/* GET path whose answer is a JSON array, read as it arrives: each
+ * element is parsed alone and handed to each() (jarray.h), so a listing
+ * of 100,000 tasks is never held whole. 0 when the status is 2xx and the
+ * whole array was read; -1 + err ("GET path: <status> <Docker's
+ * message>", the transport error, or where the array went wrong). An
+ * element over max_elem bytes is an error. */
+int dkr_json_each(struct dkr *d, const char *path, size_t max_elem,
+                  int (*each)(const json_t *elem, size_t index, void *ctx),
+                  void *ctx, char *err, size_t errlen) WUR;
+
 /* GET /info, the parts das and ds use. */
 struct dkr_info {
     char *name;             /* engine name (hostname) */

@@ -247,16 +247,43 @@ bool dsvc_parse_node_leader(const json_t *node)
         json_object_get(json_object_get(node, "ManagerStatus"), "Leader"));
 }
 
+/* GET /services read service by service (dkr_json_each): 10,000
+ * services are ~10 MB of JSON, never held whole. */
+struct dsvc_reader {
+    struct dsvc_list *out;
+    size_t cap;
+    char *err;
+    size_t errlen;
+};
+
+static int dsvc_each(const json_t *s, size_t i, void *ctx)
+{
+    struct dsvc_reader *r = ctx;
+    (void)i;
+    if (r->out->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->out->v = xrealloc(r->out->v, r->cap * sizeof *r->out->v);
+    }
+    if (dsvc_parse_service(s, &r->out->v[r->out->n], r->err, r->errlen))
+        return -1;
+    r->out->n++;
+    return 0;
+}
+
 int dsvc_list(struct dkr *d, struct dsvc_list *out, char *err, size_t errlen)
 {
-    json_t *root = NULL;
+    char e2[512] = "";
+    struct dsvc_reader r = {out, 0, e2, sizeof e2};
     out->v = NULL;
     out->n = 0;
-    if (dkr_json(d, "GET", "/services", NULL, &root, NULL, err, errlen))
+    if (dkr_json_each(d, "/services", DSVC_MAX_SERVICE_BYTES, dsvc_each, &r,
+                      err, errlen)) {
+        if (e2[0]) /* the service that was wrong, in its words */
+            snprintf(err, errlen, "%s", e2);
+        dsvc_list_free(out);
         return -1;
-    int rc = dsvc_parse_list(root, out, err, errlen);
-    json_decref(root);
-    return rc;
+    }
+    return 0;
 }
 
 /* Percent-encodes an id for a path segment (ids are [a-z0-9] already; this

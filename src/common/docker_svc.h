@@ -52,6 +52,9 @@ struct dsvc {
     struct dsvc_label labels[DSVC_LABELS_MAX];
 };
 
+/* The largest service object of GET /services taken. */
+#define DSVC_MAX_SERVICE_BYTES (4u * 1024u * 1024u)
+
 struct dsvc_list {
     struct dsvc *v;
     size_t n;

@@ -245,6 +245,16 @@ static void note_date(struct http *h)
     h->local_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A streamed reply: the Date header was written when the server began to
+ * answer; pair it with when its first byte arrived here (the reply may
+ * take many seconds to finish). */
+static void note_date_at(struct http *h, int64_t first_byte_ms)
+{
+    note_date(h);
+    if (h->date_ms && first_byte_ms > 0)
+        h->local_ms = first_byte_ms;
+}
+
 bool http_server_clock(const struct http *h, int64_t *server_ms,
                        int64_t *local_ms)
 {
@@ -289,6 +299,132 @@ int http_request(struct http *h, const char *method, const char *path,
         goto out;
     rc = 0;
 out:
+    curl_slist_free_all(hdrs);
+    free(url);
+    return rc;
+}
+
+struct stream_sink {
+    int (*fn)(void *ctx, const char *p, size_t n);
+    void *ctx;
+    bool aborted;
+    bool got;         /* a byte of the body arrived */
+    int64_t first_ms; /* when (this host's clock) */
+    /* the stall watch: the bytes seen so far and when they last grew
+     * (monotonic ms); stalled once nothing came for stall_ms */
+    curl_off_t seen;
+    int64_t since_ms, stall_ms;
+    bool stalled;
+};
+
+static int64_t mono_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct stream_sink *s = userdata;
+    (void)dltotal;
+    (void)ultotal;
+    (void)ulnow;
+    int64_t now = mono_now_ms();
+    if (dlnow != s->seen) {
+        s->seen = dlnow;
+        s->since_ms = now;
+        return 0;
+    }
+    if (now - s->since_ms >= s->stall_ms) {
+        s->stalled = true;
+        return 1; /* CURLE_ABORTED_BY_CALLBACK */
+    }
+    return 0;
+}
+
+static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct stream_sink *s = userdata;
+    size_t n = size * nmemb;
+    if (!s->got) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s->first_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    s->got = true;
+    if (s->fn(s->ctx, ptr, n)) {
+        s->aborted = true;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+int http_request_stream(struct http *h, const char *method, const char *path,
+                        const char *content_type, const char *accept,
+                        const char *body, size_t body_len,
+                        int (*sink)(void *ctx, const char *p, size_t n),
+                        void *ctx, long *status, char *err, size_t errlen)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    char *url = xasprintf("%s%s", h->base, path);
+    struct buf unused;
+    struct sink plain = {&unused, false};
+    struct stream_sink ss = {sink, ctx, false, false, 0, 0, 0, 0, false};
+    int rc = -1;
+
+    buf_init(&unused, 1);
+    *status = 0;
+    h->date_ms = 0;
+    if (content_type) {
+        char *ct = xasprintf("Content-Type: %s", content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+        free(ct);
+    }
+    if (accept) {
+        char *ac = xasprintf("Accept: %s", accept);
+        hdrs = curl_slist_append(hdrs, ac);
+        free(ac);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (h->auth_header)
+        hdrs = curl_slist_append(hdrs, h->auth_header);
+    setup_easy(h, h->easy, method, url, hdrs, body, body_len, &plain, errbuf);
+    curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &ss);
+    /* A reply read as it arrives may take longer than timeout_ms in all
+     * while it keeps coming: what fails is a stall (no byte for
+     * timeout_ms), and HTTP_STREAM_MAX_TIMEOUTS × timeout_ms in all. */
+    ss.stall_ms = h->timeout_ms;
+    ss.since_ms = mono_now_ms();
+    curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS,
+                     h->timeout_ms * HTTP_STREAM_MAX_TIMEOUTS);
+    curl_easy_setopt(h->easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h->easy, CURLOPT_XFERINFODATA, &ss);
+    CURLcode cc = curl_easy_perform(h->easy);
+    /* after a transfer that failed before any answer, libcurl may still
+     * report the handle's previous status */
+    if (cc == CURLE_OK || ss.got)
+        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
+    if (cc != CURLE_OK) {
+        if (ss.aborted)
+            snprintf(err, errlen, "%s: response aborted by the reader",
+                     http_base(h));
+        else if (ss.stalled)
+            snprintf(err, errlen,
+                     "%s: Operation timed out: nothing received for %ld ms",
+                     http_base(h), h->timeout_ms);
+        else
+            describe_failure(h, cc, &plain, errbuf, err, errlen);
+        goto out;
+    }
+    note_date_at(h, ss.first_ms);
+    rc = 0;
+out:
+    buf_cleanup(&unused);
     curl_slist_free_all(hdrs);
     free(url);
     return rc;

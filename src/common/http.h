@@ -61,6 +61,22 @@ int http_request(struct http *h, const char *method, const char *path,
                  const char *content_type, const char *body, size_t body_len,
                  struct http_resp *resp, char *err, size_t errlen) WUR;
 
+/* One request whose response body goes to sink as it arrives, never held
+ * whole: sink(ctx, bytes, n) returns 0 to go on, -1 to abort the transfer
+ * (err then says "aborted by the reader"; the reader keeps its own
+ * reason). accept, when not NULL, is sent as the Accept header. *status
+ * gets the HTTP status (0 when no response arrived). Returns 0 when the
+ * whole response arrived, -1 otherwise. max_body does not apply: the
+ * reader bounds what it keeps. timeout_ms bounds a stall (no byte for
+ * that long: "Operation timed out: nothing received for N ms"); the whole
+ * request may take HTTP_STREAM_MAX_TIMEOUTS times as long while bytes keep
+ * coming (a large reply of a busy server). */
+#define HTTP_STREAM_MAX_TIMEOUTS 10
+int http_request_stream(struct http *h, const char *method, const char *path,
+                        const char *content_type, const char *accept,
+                        const char *body, size_t body_len,
+                        int (*sink)(void *ctx, const char *p, size_t n),
+                        void *ctx, long *status, char *err, size_t errlen) WUR;
 /* n GET requests in parallel (at most max_parallel at once). resps[i]
  * must be initialised; errs[i] (each errlen bytes) gets the transport error
  * of request i, or "" when a response arrived. Returns the number of

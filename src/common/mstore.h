@@ -23,6 +23,12 @@ struct mstore_ops {
     int (*windows)(void *impl, const char *field, int64_t start_ms,
                    int64_t end_ms, struct win_agg **out, size_t *n, char *err,
                    size_t errlen);
+    /* Optional (NULL: windows() per window): the windows of field for
+     * each length dur_ms[0..k) (distinct), [now − dur, now + 1), in one
+     * go; outs[i] / ns[i] for dur_ms[i]. 0 / -1 + err. */
+    int (*window_set)(void *impl, const char *field, int64_t now_ms,
+                      const int64_t *dur_ms, size_t k, struct win_agg **outs,
+                      size_t *ns, char *err, size_t errlen);
     /* false + err when the store has no way to read field (a metric the
      * vocabulary does not map); NULL: every field is readable. */
     bool (*supports)(void *impl, const char *field, char *err, size_t errlen);
@@ -51,6 +57,13 @@ static inline const char *mstore_dep(const struct mstore *m)
 int mstore_windows(struct mstore *m, const char *field, int64_t start_ms,
                    int64_t end_ms, struct win_agg **out, size_t *n, char *err,
                    size_t errlen) WUR;
+/* True when the store reads several windows of a field at once
+ * (mstore_window_set); at most MSTORE_SET_MAX lengths a call. */
+#define MSTORE_SET_MAX 16
+bool mstore_has_window_set(const struct mstore *m);
+int mstore_window_set(struct mstore *m, const char *field, int64_t now_ms,
+                      const int64_t *dur_ms, size_t k, struct win_agg **outs,
+                      size_t *ns, char *err, size_t errlen) WUR;
 bool mstore_supports(struct mstore *m, const char *field, char *err,
                      size_t errlen);
 unsigned long mstore_requests(const struct mstore *m);

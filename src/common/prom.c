@@ -869,8 +869,13 @@ static unsigned long st_unusable(const void *impl)
 }
 
 static const struct mstore_ops prom_ops = {
-    "Prometheus", "prometheus", st_windows,
-    st_supports,  st_requests,  st_unusable,
+    .name = "Prometheus",
+    .dep = "prometheus",
+    .windows = st_windows,
+    .window_set = NULL,
+    .supports = st_supports,
+    .requests = st_requests,
+    .unusable = st_unusable,
 };
 
 void prom_mstore(struct mstore *m, struct prom *c)

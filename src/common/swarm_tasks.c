@@ -76,6 +76,52 @@ static int cmp_task(const void *pa, const void *pb)
     return c ? c : strcmp(a->container, b->container);
 }
 
+/* One task of GET /tasks into x: 1 kept, 0 left out (not desired
+ * running, or no swarm service id), -1 + err when it is no task. */
+static int stask_parse_one(const json_t *t, size_t i, struct stask *x,
+                           char *err, size_t errlen)
+{
+    const json_t *id = json_object_get(t, "ID");
+    const json_t *svc = json_object_get(t, "ServiceID");
+    const json_t *st = json_object_get(t, "Status");
+    const char *desired = json_string_value(json_object_get(t, "DesiredState"));
+    if (!json_is_string(id) || !json_is_string(svc) || !json_is_object(st)) {
+        errf(err, errlen, "GET /tasks: task %zu has no ID, ServiceID or Status",
+             i);
+        return -1;
+    }
+    if (!desired || strcmp(desired, "running"))
+        return 0;
+    memset(x, 0, sizeof *x);
+    if (json_string_length(svc) >= sizeof x->service)
+        return 0; /* not a swarm id */
+    memcpy(x->service, json_string_value(svc), json_string_length(svc));
+    const char *state = json_string_value(json_object_get(st, "State"));
+    x->running = state && !strcmp(state, "running");
+    /* new → pending → assigned → accepted → preparing → ready →
+     * starting → running. Only new and pending wait for a node (the
+     * scheduler's "no suitable node"); from assigned on the task has
+     * one and is on its way (starting: its health check has not
+     * passed yet): its container warms up. */
+    x->pending = state && (!strcmp(state, "new") || !strcmp(state, "pending"));
+    x->starting = state && !x->running && !x->pending &&
+                  (!strcmp(state, "assigned") || !strcmp(state, "accepted") ||
+                   !strcmp(state, "preparing") || !strcmp(state, "ready") ||
+                   !strcmp(state, "starting"));
+    const char *ts = json_string_value(json_object_get(st, "Timestamp"));
+    if (!ts || stask_parse_time(ts, &x->since_ms))
+        x->since_ms = -1;
+    const char *cid = json_string_value(
+        json_object_get(json_object_get(st, "ContainerStatus"), "ContainerID"));
+    if (cid) {
+        size_t cl = strlen(cid) < 12 ? strlen(cid) : 12;
+        memcpy(x->container, cid, cl);
+    }
+    const char *e = json_string_value(json_object_get(st, "Err"));
+    log_copy_oneline(x->err, sizeof x->err, e ? e : "", e ? strlen(e) : 0);
+    return 1;
+}
+
 int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
                      size_t errlen)
 {
@@ -88,51 +134,12 @@ int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
     size_t n = json_array_size(arr), k = 0;
     struct stask *v = xcalloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        const json_t *t = json_array_get(arr, i);
-        const json_t *id = json_object_get(t, "ID");
-        const json_t *svc = json_object_get(t, "ServiceID");
-        const json_t *st = json_object_get(t, "Status");
-        const char *desired =
-            json_string_value(json_object_get(t, "DesiredState"));
-        if (!json_is_string(id) || !json_is_string(svc) ||
-            !json_is_object(st)) {
-            errf(err, errlen,
-                 "GET /tasks: task %zu has no ID, ServiceID or Status", i);
+        int r = stask_parse_one(json_array_get(arr, i), i, &v[k], err, errlen);
+        if (r < 0) {
             free(v);
             return -1;
         }
-        if (!desired || strcmp(desired, "running"))
-            continue;
-        struct stask *x = &v[k];
-        if (json_string_length(svc) >= sizeof x->service)
-            continue; /* not a swarm id */
-        memcpy(x->service, json_string_value(svc), json_string_length(svc));
-        const char *state = json_string_value(json_object_get(st, "State"));
-        x->running = state && !strcmp(state, "running");
-        /* new → pending → assigned → accepted → preparing → ready →
-         * starting → running. Only new and pending wait for a node (the
-         * scheduler's "no suitable node"); from assigned on the task has
-         * one and is on its way (starting: its health check has not
-         * passed yet): its container warms up. */
-        x->pending =
-            state && (!strcmp(state, "new") || !strcmp(state, "pending"));
-        x->starting =
-            state && !x->running && !x->pending &&
-            (!strcmp(state, "assigned") || !strcmp(state, "accepted") ||
-             !strcmp(state, "preparing") || !strcmp(state, "ready") ||
-             !strcmp(state, "starting"));
-        const char *ts = json_string_value(json_object_get(st, "Timestamp"));
-        if (!ts || stask_parse_time(ts, &x->since_ms))
-            x->since_ms = -1;
-        const char *cid = json_string_value(json_object_get(
-            json_object_get(st, "ContainerStatus"), "ContainerID"));
-        if (cid) {
-            size_t cl = strlen(cid) < 12 ? strlen(cid) : 12;
-            memcpy(x->container, cid, cl);
-        }
-        const char *e = json_string_value(json_object_get(st, "Err"));
-        log_copy_oneline(x->err, sizeof x->err, e ? e : "", e ? strlen(e) : 0);
-        k++;
+        k += (size_t)r;
     }
     if (k > 1)
         qsort(v, k, sizeof *v, cmp_task);
@@ -150,20 +157,51 @@ void stask_list_free(struct stask_list *l)
     l->n = 0;
 }
 
+/* GET /tasks read task by task (dkr_json_each): with 100,000 tasks the
+ * listing is tens of MB of JSON, never held whole. */
+struct stask_reader {
+    struct stask_list *out;
+    size_t cap;
+    char *err;
+    size_t errlen;
+};
+
+static int stask_each(const json_t *t, size_t i, void *ctx)
+{
+    struct stask_reader *r = ctx;
+    struct stask x;
+    int k = stask_parse_one(t, i, &x, r->err, r->errlen);
+    if (k < 0)
+        return -1;
+    if (k == 0)
+        return 0;
+    if (r->out->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->out->v = xrealloc(r->out->v, r->cap * sizeof *r->out->v);
+    }
+    r->out->v[r->out->n++] = x;
+    return 0;
+}
+
 int stask_list(struct dkr *d, struct stask_list *out, char *err, size_t errlen)
 {
-    json_t *root = NULL;
+    char e2[512] = "";
+    struct stask_reader r = {out, 0, e2, sizeof e2};
     out->v = NULL;
     out->n = 0;
-    /* filters={"desired-state":["running"]} */
-    if (dkr_json(d, "GET",
-                 "/tasks?filters=%7B%22desired-state%22%3A%5B%22running%22"
-                 "%5D%7D",
-                 NULL, &root, NULL, err, errlen))
+    /* filters={"desired-state":["running"]}; a task is a few KB */
+    if (dkr_json_each(d,
+                      "/tasks?filters=%7B%22desired-state%22%3A%5B%22running%"
+                      "22%5D%7D",
+                      STASK_MAX_TASK_BYTES, stask_each, &r, err, errlen)) {
+        if (e2[0]) /* the task that was wrong, in its words */
+            errf(err, errlen, "%s", e2);
+        stask_list_free(out);
         return -1;
-    int rc = stask_parse_list(root, out, err, errlen);
-    json_decref(root);
-    return rc;
+    }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_task);
+    return 0;
 }
 
 /* The first task of service (lower bound). */

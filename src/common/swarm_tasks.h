@@ -18,6 +18,9 @@
 struct dkr;
 
 /* One task that should be running (DesiredState running). */
+/* The largest task object of GET /tasks taken (a task is a few KB). */
+#define STASK_MAX_TASK_BYTES (1024u * 1024u)
+
 struct stask {
     char service[72];   /* ServiceID */
     char container[16]; /* the container's short id (12 hex), "" when none */

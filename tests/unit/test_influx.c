@@ -1343,6 +1343,434 @@ static void flush_all(struct infl *c, struct infl_buffer *b)
     assert_int_equal(r.rejected, 0);
 }
 
+/* ---- window sets ---- */
+
+static void test_set_plan(void **state)
+{
+    (void)state;
+    struct infl_set_plan p;
+    char err[256];
+    const int64_t d[] = {600000, 120000, 600000, 300000, 30000, 3600000};
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", d, 6, 1000000000, &p, err, sizeof err), 0);
+    assert_int_equal(p.k, 5); /* the duplicate 10m once */
+    assert_int_equal(p.dur_ms[0], 30000);
+    assert_int_equal(p.dur_ms[4], 3600000);
+    /* 30s, 2m, 5m (10 buckets of 30 s); 10m would be 20: a group of its
+     * own with 1h (6 buckets of 10m) */
+    assert_int_equal(p.ngroups, 2);
+    assert_int_equal(p.groups[0].bucket_ms, 30000);
+    assert_int_equal(p.groups[0].lo, 0);
+    assert_int_equal(p.groups[0].hi, 3);
+    assert_int_equal(p.groups[1].bucket_ms, 600000);
+    assert_int_equal(p.groups[1].hi, 5);
+    assert_int_equal(infl_set_nstatements(&p), 2 + 1 + 5);
+
+    assert_int_equal(
+        infl_set_plan("cpu ratio", d, 1, 1000000000, &p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "[a-z_]+"));
+    const int64_t zero[] = {0};
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", zero, 1, 1000000000, &p, err, sizeof err),
+        -1);
+    assert_non_null(strstr(err, "bad window length 0 ms"));
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", d, 0, 1000000000, &p, err, sizeof err), -1);
+    int64_t many[INFL_SET_MAX_DURS + 1];
+    for (int i = 0; i <= INFL_SET_MAX_DURS; i++)
+        many[i] = 1000 * (i + 1);
+    assert_int_equal(infl_set_plan("cpu_ratio", many, INFL_SET_MAX_DURS + 1,
+                                   1000000000, &p, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "more than 16 window lengths"));
+}
+
+static void test_set_statements(void **state)
+{
+    (void)state;
+    struct infl_set_plan p;
+    char err[256];
+    const int64_t d[] = {600000, 120000};
+    struct buf b;
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", d, 2, 1700000012345, &p, err, sizeof err),
+        0);
+    assert_int_equal(infl_set_nstatements(&p), 4);
+    buf_init(&b, 4096);
+    /* buckets of 2m from now − 10m = 1699999412345 ms: offset 92345 ms */
+    assert_int_equal(infl_set_statement(&p, 0, &b, err, sizeof err), 0);
+    assert_string_equal(
+        b.ptr, "SELECT count(\"cpu_ratio\"), sum(\"cpu_ratio\"), "
+               "max(\"cpu_ratio\") FROM \"docker\" WHERE \"service\" != '' AND "
+               "time >= 1699999412345ms AND time < 1700000012346ms GROUP BY "
+               "time(120000ms, 92345ms), \"service\", \"container\" "
+               "fill(none)");
+    buf_reset(&b);
+    assert_int_equal(infl_set_statement(&p, 1, &b, err, sizeof err), 0);
+    assert_string_equal(b.ptr,
+                        "SELECT last(\"cpu_ratio\") FROM \"docker\" WHERE "
+                        "\"service\" != '' AND time >= 1699999412345ms AND "
+                        "time < 1700000012346ms GROUP BY \"service\", "
+                        "\"container\"");
+    buf_reset(&b);
+    assert_int_equal(infl_set_statement(&p, 2, &b, err, sizeof err), 0);
+    assert_string_equal(b.ptr,
+                        "SELECT first(\"cpu_ratio\") FROM \"docker\" WHERE "
+                        "\"service\" != '' AND time >= 1699999892345ms AND "
+                        "time < 1700000012346ms GROUP BY \"service\", "
+                        "\"container\"");
+    buf_reset(&b);
+    assert_int_equal(infl_set_statement(&p, 3, &b, err, sizeof err), 0);
+    assert_non_null(strstr(b.ptr, "first(\"cpu_ratio\")"));
+    assert_non_null(strstr(b.ptr, "time >= 1699999412345ms"));
+    buf_reset(&b);
+    assert_int_equal(infl_set_statement(&p, 4, &b, err, sizeof err), -1);
+    buf_cleanup(&b);
+}
+
+/* A plan of 2m and 10m at NOW: buckets of 2m from NOW − 10m. */
+#define SET_NOW 1700000600000LL
+#define B0 "1699999999999"  /* never a bucket start: only for bad cases */
+#define T10 "1700000000000" /* NOW − 10m: bucket 0 */
+#define T2 "1700000480000"  /* NOW − 2m: bucket 4 */
+
+static void set_plan_2_10(struct infl_set_plan *p)
+{
+    char err[256];
+    const int64_t d[] = {120000, 600000};
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", d, 2, SET_NOW, p, err, sizeof err), 0);
+    assert_int_equal(infl_set_nstatements(p), 4);
+}
+
+/* The chunks InfluxDB sends: statement 0 in two chunks (the second
+ * continuing a series), the others whole. */
+static const char set_reply[] =
+    "{\"results\":[{\"statement_id\":0,\"series\":["
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[" T10 ",12,120,15],[" T2 ",3,90,40]],\"partial\":true}],"
+    "\"partial\":true}]}\n"
+    "{\"results\":[{\"statement_id\":0,\"series\":["
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[1700000600000,1,5,5]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"bbbbbbbbbbbb\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[" T10 ",6,60,11]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"way-too-long-to-be-an-id\","
+    "\"service\":\"s2\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[" T10 ",6,60,11]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"cccccccccccc\","
+    "\"service\":\"s2\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[" T2 ",null,null,null]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"dddddddddddd\","
+    "\"service\":\"s3\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+    "\"values\":[[" T2 ",2,2,1]]}]}]}\n"
+    "{\"results\":[{\"statement_id\":1,\"series\":["
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"last\"],"
+    "\"values\":[[1700000600000,5]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"bbbbbbbbbbbb\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"last\"],"
+    "\"values\":[[1700000110000,10]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"dddddddddddd\","
+    "\"service\":\"s3\"},\"columns\":[\"time\",\"last\"],"
+    "\"values\":[[1700000590000,1]]}]}]}\n"
+    "{\"results\":[{\"statement_id\":2,\"series\":["
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+    "\"values\":[[1700000481000,30]]}]}]}\n"
+    "{\"results\":[{\"statement_id\":3,\"series\":["
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+    "\"values\":[[1700000001000,10]]},"
+    "{\"name\":\"docker\",\"tags\":{\"container\":\"bbbbbbbbbbbb\","
+    "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+    "\"values\":[[1700000002000,10]]}]}]}\n";
+
+static void check_set_reply(struct infl_agg **o, size_t *n)
+{
+    /* 2m: s1/aaaa (buckets 4 and 5: 4 points, 95 → mean 23.75, max
+     * 40); dddd has no first in 2m: its times unknown; cccc's bucket has
+     * no numbers */
+    assert_int_equal(n[0], 3);
+    assert_string_equal(o[0][0].service, "s1");
+    assert_string_equal(o[0][0].container, "aaaaaaaaaaaa");
+    assert_int_equal(o[0][0].count, 4);
+    assert_true(o[0][0].mean == 23.75);
+    assert_true(o[0][0].max == 40);
+    assert_int_equal(o[0][0].first_ms, 1700000481000);
+    assert_int_equal(o[0][0].last_ms, 1700000600000);
+    assert_true(o[0][0].last == 5);
+    assert_int_equal(o[0][0].bad, WIN_OK);
+    /* the unusable after the usable */
+    assert_int_equal(o[0][1].bad + o[0][2].bad, WIN_BAD_VALUE + WIN_BAD_TIMES);
+    /* 10m: aaaa (16 points, 215), bbbb (6, 60), then bad ones: cccc
+     * (value), dddd (times: no first in 10m either), s2's long tag (key) */
+    assert_int_equal(n[1], 5);
+    assert_string_equal(o[1][0].container, "aaaaaaaaaaaa");
+    assert_int_equal(o[1][0].count, 16);
+    assert_true(o[1][0].mean == 215.0 / 16);
+    assert_true(o[1][0].max == 40);
+    assert_int_equal(o[1][0].first_ms, 1700000001000);
+    assert_string_equal(o[1][1].container, "bbbbbbbbbbbb");
+    assert_int_equal(o[1][1].count, 6);
+    assert_true(o[1][1].mean == 10 && o[1][1].max == 11);
+    assert_int_equal(o[1][1].last_ms, 1700000110000);
+    int kinds = 0;
+    for (size_t i = 2; i < 5; i++) {
+        kinds |= 1 << o[1][i].bad;
+        if (o[1][i].bad == WIN_BAD_KEY) {
+            assert_string_equal(o[1][i].service, "s2");
+            assert_string_equal(o[1][i].container, "");
+        }
+    }
+    assert_int_equal(kinds, (1 << WIN_BAD_KEY) | (1 << WIN_BAD_VALUE) |
+                                (1 << WIN_BAD_TIMES));
+}
+
+static void test_set_parse(void **state)
+{
+    (void)state;
+    struct infl_set_plan p;
+    struct infl_agg *o[INFL_SET_MAX_DURS];
+    size_t n[INFL_SET_MAX_DURS];
+    unsigned long unusable = 0;
+    char err[256];
+    set_plan_2_10(&p);
+    assert_int_equal(infl_set_parse(&p, set_reply, strlen(set_reply), o, n,
+                                    &unusable, err, sizeof err),
+                     0);
+    check_set_reply(o, n);
+    assert_int_equal(unusable, 2 + 3);
+    free(o[0]);
+    free(o[1]);
+
+    /* the same reply in pieces of 7 bytes, and without the last newline */
+    struct infl_set_reader *r = infl_set_reader_new(&p, 0);
+    size_t len = strlen(set_reply) - 1;
+    for (size_t i = 0; i < len; i += 7)
+        assert_int_equal(infl_set_reader_feed(r, 0, set_reply + i,
+                                              len - i < 7 ? len - i : 7),
+                         0);
+    assert_int_equal(infl_set_reader_end(r, 0), 0);
+    assert_int_equal(infl_set_reader_answered(r), 4);
+    assert_int_equal(infl_set_reader_result(r, o, n, NULL, err, sizeof err), 0);
+    check_set_reply(o, n);
+    free(o[0]);
+    free(o[1]);
+    infl_set_reader_free(r);
+}
+
+/* One statement per request: each reply's statement_id 0 is statement
+ * `base`. */
+static void test_set_parse_single(void **state)
+{
+    (void)state;
+    struct infl_set_plan p;
+    struct infl_agg *o[INFL_SET_MAX_DURS];
+    size_t n[INFL_SET_MAX_DURS];
+    char err[256];
+    const char *line[5];
+    size_t len[5], k = 0;
+    set_plan_2_10(&p);
+    for (const char *s = set_reply; *s; k++) {
+        const char *nl = strchr(s, '\n');
+        assert_true(k < 5);
+        line[k] = s;
+        len[k] = (size_t)(nl - s) + 1;
+        s = nl + 1;
+    }
+    /* 5 lines: statement 0 in two chunks, then 1, 2 and 3 */
+    assert_int_equal(k, 5);
+    struct infl_set_reader *r = infl_set_reader_new(&p, 0);
+    assert_int_equal(infl_set_reader_feed(r, 0, line[0], len[0] + len[1]), 0);
+    assert_int_equal(infl_set_reader_end(r, 0), 0);
+    for (size_t st = 1; st < 4; st++) {
+        /* statement st sent alone: its answer's id is 0 */
+        char *one = strndup(line[st + 1], len[st + 1]);
+        char *id = strstr(one, "\"statement_id\":");
+        id[15] = '0';
+        assert_int_equal(infl_set_reader_feed(r, st, one, len[st + 1]), 0);
+        assert_int_equal(infl_set_reader_end(r, st), 0);
+        free(one);
+    }
+    assert_int_equal(infl_set_reader_result(r, o, n, NULL, err, sizeof err), 0);
+    check_set_reply(o, n);
+    free(o[0]);
+    free(o[1]);
+    infl_set_reader_free(r);
+}
+
+static void expect_set_error(const char *body, size_t max_line,
+                             const char *want)
+{
+    struct infl_set_plan p;
+    struct infl_agg *o[INFL_SET_MAX_DURS];
+    size_t n[INFL_SET_MAX_DURS];
+    char err[512];
+    set_plan_2_10(&p);
+    struct infl_set_reader *r = infl_set_reader_new(&p, max_line);
+    if (infl_set_reader_feed(r, 0, body, strlen(body)) == 0)
+        (void)infl_set_reader_end(r, 0);
+    if (infl_set_reader_result(r, o, n, NULL, err, sizeof err) == 0)
+        fail_msg("no error for %.80s", body);
+    assert_null(o[0]);
+    assert_null(o[1]);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" lacks \"%s\"", err, want);
+    infl_set_reader_free(r);
+}
+
+static void test_set_errors(void **state)
+{
+    (void)state;
+    /* statements 2 and 3 never answered */
+    expect_set_error(
+        "{\"results\":[{\"statement_id\":0},{\"statement_id\":1}]}", 0,
+        "answered 2 of the 4 statements");
+    /* a statement left "partial" (no chunk after it) */
+    expect_set_error("{\"results\":[{\"statement_id\":0},{\"statement_id\":1},"
+                     "{\"statement_id\":2},{\"statement_id\":3,"
+                     "\"partial\":true}]}",
+                     0, "statement 3: result cut short");
+    expect_set_error("{\"results\":[{\"statement_id\":1,\"error\":\"database "
+                     "not found: x\"}]}",
+                     0, "statement 1: database not found: x");
+    expect_set_error("{\"error\":\"error parsing query: bad\"}", 0,
+                     "error parsing query: bad");
+    expect_set_error("{\"results\":[{\"statement_id\":9}]}", 0,
+                     "without a statement_id of the 4 statements");
+    expect_set_error("{\"results\":[{\"statement_id\":0}]}\n{not json", 0,
+                     "bad JSON from InfluxDB");
+    expect_set_error("[1, 2]", 0, "bad JSON from InfluxDB: not an object");
+    /* a line that does not end within the reader's bound */
+    expect_set_error("{\"results\":[{\"statement_id\":0}]}\n"
+                     "{\"results\":[{\"statement_id\":1}]}",
+                     20, "a line of InfluxDB's reply is over 20 bytes");
+    /* a bucket that does not start on NOW − 10m + n × 2m */
+    expect_set_error(
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"docker\","
+        "\"tags\":{\"container\":\"aaaaaaaaaaaa\",\"service\":\"s1\"},"
+        "\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" B0 ",1,1,1]]}]}]}",
+        0, "is not one of");
+    expect_set_error(
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"docker\","
+        "\"tags\":{\"container\":\"aaaaaaaaaaaa\",\"service\":\"s1\"},"
+        "\"columns\":[\"time\",\"mean\"],\"values\":[[" T10 ",1]]}]}]}",
+        0, "columns time, count and sum expected");
+}
+
+/* Sorts rows by (bad, service, container) so two answers compare as sets. */
+static int cmp_rows(const void *x, const void *y)
+{
+    const struct infl_agg *a = x, *b = y;
+    if (a->bad != b->bad)
+        return a->bad < b->bad ? -1 : 1;
+    int c = strcmp(a->service, b->service);
+    return c ? c : strcmp(a->container, b->container);
+}
+
+/* The window set against the real influxd gives, for every window, what
+ * one query per window (infl_query_windows, three statements) gives: the
+ * same containers, counts, highest and last values, point times, and the
+ * mean to the rounding of a different summation order. The points: 3
+ * services × 5 containers at irregular times over 14 minutes, one
+ * container starting late, one gone quiet 6 minutes ago, one with a gap,
+ * one writing a 64-hex id, one with a container tag that is no id; the
+ * windows 30s, 2m, 5m, 10m (bucket groups of 30 s and of 10m/… ) and 1h
+ * (a group of its own: 120 buckets of 30 s would be too many). */
+static void test_live_window_set(void **state)
+{
+    LIVE(l);
+    char err[512];
+    struct infl_buffer *b = infl_buffer_new(100000);
+    struct infl_point p;
+    const int64_t now = 1700000900000LL; /* ms */
+    unsigned rnd = 12345;
+    for (int s = 0; s < 3; s++) {
+        char svc[16];
+        snprintf(svc, sizeof svc, "svc%d", s);
+        for (int c = 0; c < 5; c++) {
+            char ctr[80];
+            if (s == 1 && c == 3)
+                snprintf(ctr, sizeof ctr, "%012x%052x", 0xabcdefu + (unsigned)c,
+                         7u);
+            else if (s == 2 && c == 4)
+                snprintf(ctr, sizeof ctr, "not-a-container-id");
+            else
+                snprintf(ctr, sizeof ctr, "%06x%06x", s + 1, c + 1);
+            int64_t from = now - 840000, to = now;
+            if (c == 1)
+                from = now - 200000; /* late */
+            if (c == 2)
+                to = now - 360000; /* quiet */
+            for (int64_t t = from; t <= to; t += 10000) {
+                rnd = rnd * 1103515245u + 12345u;
+                if (c == 0 && t > now - 500000 && t < now - 430000)
+                    continue; /* a gap */
+                int64_t jitter = (int64_t)(rnd >> 16) % 3000;
+                infl_point_init(&p, "docker", (t + jitter) * 1000000);
+                infl_point_tag(&p, "service", svc);
+                infl_point_tag(&p, "container", ctr);
+                infl_point_float(&p, "cpu_ratio",
+                                 (double)((rnd >> 8) % 10000) / 37.0);
+                assert_int_equal(infl_buffer_push_point(b, &p, err, sizeof err),
+                                 0);
+            }
+        }
+    }
+    flush_all(l->c, b);
+    infl_buffer_free(b);
+
+    const int64_t durs[] = {600000, 30000, 120000, 3600000, 300000};
+    struct infl_set_plan plan;
+    if (infl_set_plan("cpu_ratio", durs, 5, now, &plan, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(plan.k, 5);
+    assert_int_equal(plan.ngroups, 2);
+    for (int mode = 0; mode < 2; mode++) {
+        struct infl_agg *outs[INFL_SET_MAX_DURS];
+        size_t ns[INFL_SET_MAX_DURS];
+        infl_set_statements(l->c, mode ? INFL_STMT_SINGLE : INFL_STMT_MULTI);
+        unsigned long q0 = infl_query_count(l->c);
+        if (infl_query_window_set(l->c, &plan, outs, ns, err, sizeof err))
+            fail_msg("%s", err);
+        /* one request, or one per statement */
+        assert_int_equal(infl_query_count(l->c) - q0,
+                         mode ? infl_set_nstatements(&plan) : 1);
+        for (size_t w = 0; w < plan.k; w++) {
+            struct infl_agg *a = NULL;
+            size_t n = 0;
+            if (infl_query_windows(l->c, "cpu_ratio", now - plan.dur_ms[w],
+                                   now + 1, &a, &n, err, sizeof err))
+                fail_msg("%s", err);
+            assert_true(n > 0);
+            assert_int_equal(ns[w], n);
+            qsort(a, n, sizeof *a, cmp_rows);
+            qsort(outs[w], n, sizeof *a, cmp_rows);
+            for (size_t i = 0; i < n; i++) {
+                const struct infl_agg *x = &a[i], *y = &outs[w][i];
+                assert_string_equal(y->service, x->service);
+                assert_string_equal(y->container, x->container);
+                assert_int_equal(y->bad, x->bad);
+                assert_int_equal(y->count, x->count);
+                assert_true(fabs(y->mean - x->mean) <=
+                            1e-9 * fmax(1, fabs(x->mean)));
+                assert_true(y->max == x->max);
+                assert_true(y->last == x->last);
+                assert_int_equal(y->first_ms, x->first_ms);
+                assert_int_equal(y->last_ms, x->last_ms);
+            }
+            free(a);
+            free(outs[w]);
+        }
+    }
+    infl_set_statements(l->c, INFL_STMT_AUTO);
+}
+
 static void test_live_windows(void **state)
 {
     LIVE(l);
@@ -1757,9 +2185,9 @@ static void test_demand(void **state)
                "\"container\" fill(none)) WHERE time >= 1000ms AND time < "
                "61000ms GROUP BY time(10000ms) fill(none)");
     buf_reset(&b);
-    assert_int_equal(infl_demand_statement("cpu ratio", "s", 0, 1, 1, &b, err,
-                                           sizeof err),
-                     -1);
+    assert_int_equal(
+        infl_demand_statement("cpu ratio", "s", 0, 1, 1, &b, err, sizeof err),
+        -1);
     assert_int_equal(
         infl_demand_statement("cpu_ratio", "s", 10, 10, 1, &b, err, sizeof err),
         -1);
@@ -1772,8 +2200,8 @@ static void test_demand(void **state)
     json_t *root;
     struct infl_sample *v;
     size_t n;
-    assert_int_equal(
-        parse_fixture("demand.json", 200, &root, err, sizeof err), 0);
+    assert_int_equal(parse_fixture("demand.json", 200, &root, err, sizeof err),
+                     0);
     assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), 0);
     json_decref(root);
     assert_int_equal(n, 6);
@@ -1791,14 +2219,16 @@ static void test_demand(void **state)
     /* nulls are gaps; times going back are refused */
     json_error_t je;
     root = json_loads("{\"results\":[{\"series\":[{\"values\":[[1000,1],"
-                      "[2000,null],[3000,3]]}]}]}", 0, &je);
+                      "[2000,null],[3000,3]]}]}]}",
+                      0, &je);
     assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), 0);
     assert_int_equal(n, 2);
     assert_int_equal(v[1].t_ms, 3000);
     free(v);
     json_decref(root);
     root = json_loads("{\"results\":[{\"series\":[{\"values\":[[3000,1],"
-                      "[2000,2]]}]}]}", 0, &je);
+                      "[2000,2]]}]}]}",
+                      0, &je);
     assert_int_equal(infl_demand_parse(root, &v, &n, err, sizeof err), -1);
     assert_string_equal(err, "InfluxDB's intervals are out of order");
     json_decref(root);
@@ -1808,6 +2238,11 @@ int main(void)
 {
     log_setup("test", LOG_OFF);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_plan),
+        cmocka_unit_test(test_set_statements),
+        cmocka_unit_test(test_set_parse),
+        cmocka_unit_test(test_set_parse_single),
+        cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_encode_basic),
         cmocka_unit_test(test_encode_tags_sorted_empty_omitted),
         cmocka_unit_test(test_escape_measurement),
@@ -1845,6 +2280,8 @@ int main(void)
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test_setup_teardown(test_live_windows, live_setup,
+                                        live_teardown),
+        cmocka_unit_test_setup_teardown(test_live_window_set, live_setup,
                                         live_teardown),
         cmocka_unit_test_setup_teardown(test_live_roundtrip, live_setup,
                                         live_teardown),

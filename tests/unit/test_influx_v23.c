@@ -31,8 +31,8 @@
 #include <sys/socket.h>
 
 #include "buf.h"
-#include "fixture.h"
 #include "cfg.h"
+#include "fixture.h"
 #include "influx.h"
 #include "log.h"
 
@@ -147,6 +147,25 @@ static char *one_result(json_t *whole, size_t i)
     return s;
 }
 
+/* Answers to a window set of one 1m window ending at W1 (see
+ * test_set_modes); statement ids as in one request, rewritten to 0 when
+ * sent alone. */
+#define SET_SERIES(cols, vals)                                                 \
+    "\"series\":[{\"name\":\"docker\",\"tags\":{\"container\":"                \
+    "\"aaaaaaaaaaaa\",\"service\":\"s1\"},\"columns\":" cols                   \
+    ",\"values\":" vals "}]"
+#define SET_AGG                                                                \
+    "{\"statement_id\":0," SET_SERIES("[\"time\",\"count\",\"sum\",\"max\"]",  \
+                                      "[[1700000000000,6,60,12]]") "}"
+#define SET_LAST                                                               \
+    "{\"statement_id\":1," SET_SERIES("[\"time\",\"last\"]",                   \
+                                      "[[1700000055000,11]]") "}"
+#define SET_FIRST                                                              \
+    "{\"statement_id\":2," SET_SERIES("[\"time\",\"first\"]",                  \
+                                      "[[1700000003000,9]]") "}"
+/* one statement alone: its id is 0 */
+#define SET_ONE(x) "{\"results\":[" x "]}"
+
 static void answer(struct srv *s, int fd, const struct req *r)
 {
     bool query = strncmp(r->line, "POST /query", 11) == 0;
@@ -179,7 +198,25 @@ static void answer(struct srv *s, int fd, const struct req *r)
             reply(fd, 400, "application/json", "{\"error\":\"boom\"}");
         return;
     }
-    if (strstr(r->q, "sum(")) {
+    if (strstr(r->line, "chunked=true")) {
+        /* a window set (one 1m window): agg, last, first */
+        if (several && s->mode == SRV_V3) {
+            reply(fd, 500, "text/plain; charset=utf-8",
+                  "must provide only one InfluxQl statement per query");
+            return;
+        }
+        if (several) /* all three, not chunked: as a server ignoring it */
+            body = strdup("{\"results\":[" SET_AGG "," SET_LAST "," SET_FIRST
+                          "]}\n");
+        else if (strstr(r->q, "count("))
+            body = strdup("{\"results\":[" SET_AGG "]}\n");
+        else if (strstr(r->q, "last("))
+            body = strdup(SET_ONE(SET_LAST));
+        else
+            body = strdup(SET_ONE(SET_FIRST));
+        if (!several) /* sent alone: the answer's statement_id is 0 */
+            strstr(body, "\"statement_id\":")[15] = '0';
+    } else if (strstr(r->q, "sum(")) {
         body = json_dumps(s->demand, JSON_COMPACT);
     } else if (s->mode == SRV_V1) {
         body = json_dumps(s->windows, JSON_COMPACT);
@@ -688,6 +725,67 @@ static void test_statements_parse(void **state)
     assert_int_equal(infl_statements_parse(NULL, &m), -1);
 }
 
+/* The window set through the v1 API of 2.x/3.x: one request where a
+ * server takes several statements (answering them in one unchunked
+ * object), one per statement where it refuses (InfluxDB 3; AUTO falls
+ * back and stays); the same aggregates either way, the token on every
+ * request, chunked=true asked for. */
+static void test_set_modes(void **state)
+{
+    struct srv *s = *state;
+    char err[512];
+    struct infl_set_plan plan;
+    struct infl_agg *a[INFL_SET_MAX_DURS], *b[INFL_SET_MAX_DURS];
+    size_t na[INFL_SET_MAX_DURS], nb[INFL_SET_MAX_DURS];
+    /* one 1m window ending at W1: its bucket starts at W0 */
+    const int64_t d60 = 60000;
+    assert_int_equal(
+        infl_set_plan("cpu_ratio", &d60, 1, W1, &plan, err, sizeof err), 0);
+    assert_int_equal(infl_set_nstatements(&plan), 3);
+
+    s->mode = SRV_V1;
+    struct infl *c = client(s, NULL, TOKEN, INFL_STMT_AUTO);
+    if (infl_query_window_set(c, &plan, a, na, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(s->nreqs, 1);
+    assert_non_null(strstr(s->reqs[0].line, "chunked=true"));
+    assert_int_equal(na[0], 1);
+    assert_int_equal(a[0][0].count, 6);
+    assert_true(a[0][0].mean == 10 && a[0][0].max == 12 && a[0][0].last == 11);
+    assert_int_equal(a[0][0].first_ms, 1700000003000);
+    assert_int_equal(a[0][0].last_ms, 1700000055000);
+    infl_free(c);
+
+    s->mode = SRV_V3;
+    c = client(s, NULL, TOKEN, INFL_STMT_AUTO);
+    if (infl_query_window_set(c, &plan, b, nb, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(s->nreqs, 1 + 3); /* refused, then one by one */
+    assert_true(infl_single_statements(c));
+    assert_same_aggs(a[0], na[0], b[0], nb[0]);
+    free(b[0]);
+    if (infl_query_window_set(c, &plan, b, nb, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(s->nreqs, 4 + 3); /* remembered */
+    assert_same_aggs(a[0], na[0], b[0], nb[0]);
+    for (size_t i = 0; i < s->nreqs; i++) {
+        assert_string_equal(s->reqs[i].auth, "Token " TOKEN);
+        assert_null(strstr(s->reqs[i].line, TOKEN));
+    }
+    free(b[0]);
+    infl_free(c);
+
+    /* MULTI on a server that refuses several: the refusal, in its words */
+    c = client(s, NULL, TOKEN, INFL_STMT_MULTI);
+    assert_int_equal(infl_query_window_set(c, &plan, b, nb, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "HTTP 500: must provide only one InfluxQl"));
+    assert_null(b[0]);
+    infl_free(c);
+    free(a[0]);
+    s->mode = SRV_V1;
+}
+
 int main(void)
 {
     log_setup("test", LOG_OFF);
@@ -698,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_single_merge),
         cmocka_unit_test(test_auto_fallback),
         cmocka_unit_test(test_demand_modes),
+        cmocka_unit_test(test_set_modes),
     };
     return cmocka_run_group_tests_name("influx v2/v3", tests, srv_setup,
                                        srv_teardown);
