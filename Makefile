@@ -42,9 +42,10 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# Every test: unit, sanitizer unit, fuzz smoke, then integration on real
-# dockerd / influxd / PostgreSQL.
+# Every test: the layout (.clang-format), unit, sanitizer unit, fuzz smoke,
+# then integration on real dockerd / influxd / PostgreSQL.
 test: build
+	@bash scripts/format-check
 	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz

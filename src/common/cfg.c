@@ -1,8 +1,8 @@
 #include "cfg.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 
 /* Adds one line to the error list (a full list just stops growing). */
 __attribute__((format(printf, 2, 3))) static void addf(struct buf *errs,
-                                                      const char *fmt, ...)
+                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -22,9 +22,8 @@ __attribute__((format(printf, 2, 3))) static void addf(struct buf *errs,
     va_end(ap);
 }
 
-static const struct cfg_opt *find_flag(const struct cfg_opt *opts,
-                                       size_t nopts, const char *name,
-                                       size_t namelen)
+static const struct cfg_opt *find_flag(const struct cfg_opt *opts, size_t nopts,
+                                       const char *name, size_t namelen)
 {
     for (size_t i = 0; i < nopts; i++)
         if (strlen(opts[i].flag) == namelen &&
@@ -51,8 +50,8 @@ static bool choice_ok(const char *choices, const char *v)
 
 /* Stores value v of option o; `origin` names where it came from for
  * messages ("--interval", "DAS_INTERVAL", "default"). */
-static int set_value(const struct cfg_opt *o, const char *v,
-                     const char *origin, struct buf *errs)
+static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
+                     struct buf *errs)
 {
     char err[256];
     char q[160];
@@ -63,8 +62,7 @@ static int set_value(const struct cfg_opt *o, const char *v,
     case CFG_ENUM:
         if (!choice_ok(o->choices, v)) {
             log_quote(v, q, sizeof q);
-            addf(errs, "%s %s: not one of %s\n", origin, q,
-                            o->choices);
+            addf(errs, "%s %s: not one of %s\n", origin, q, o->choices);
             return -1;
         }
         *(const char **)o->target = v;
@@ -92,7 +90,7 @@ static int set_value(const struct cfg_opt *o, const char *v,
         if (errno || end == v || *end || n < o->min || n > o->max) {
             log_quote(v, q, sizeof q);
             addf(errs, "%s %s: expected a whole number from %ld to %ld\n",
-                            origin, q, o->min, o->max);
+                 origin, q, o->min, o->max);
             return -1;
         }
         *(long *)o->target = n;
@@ -195,11 +193,21 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
         const struct cfg_opt *o = &opts[i];
         const char *arg = "";
         switch (o->type) {
-        case CFG_STR: arg = " VALUE"; break;
-        case CFG_DUR: arg = " DURATION"; break;
-        case CFG_INT: arg = " N"; break;
-        case CFG_ENUM: arg = " CHOICE"; break;
-        case CFG_BOOL: arg = ""; break;
+        case CFG_STR:
+            arg = " VALUE";
+            break;
+        case CFG_DUR:
+            arg = " DURATION";
+            break;
+        case CFG_INT:
+            arg = " N";
+            break;
+        case CFG_ENUM:
+            arg = " CHOICE";
+            break;
+        case CFG_BOOL:
+            arg = "";
+            break;
         }
         fprintf(f, "  %s%s\n      %s", o->flag, arg, o->help);
         if (o->type == CFG_ENUM)

@@ -21,8 +21,8 @@ enum cfg_type {
 };
 
 struct cfg_opt {
-    const char *flag;    /* "--interval" */
-    const char *env;     /* "DAS_INTERVAL" or NULL */
+    const char *flag; /* "--interval" */
+    const char *env;  /* "DAS_INTERVAL" or NULL */
     enum cfg_type type;
     const char *def;     /* default as text, or NULL for none */
     const char *choices; /* CFG_ENUM: "auto|cgroup|api" */
@@ -36,8 +36,8 @@ struct cfg_opt {
  * (at most maxpos, pointers into argv) and counted in *npos.
  * Returns 0 ok, 1 when --help/-h was given, -1 on errors: errs holds one
  * line per problem (what was wrong, what is accepted). */
-int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc,
-              char **argv, int first, char **pos, size_t maxpos, size_t *npos,
+int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
+              int first, char **pos, size_t maxpos, size_t *npos,
               struct buf *errs);
 
 /* Prints the options table: flag, env, default, help. */

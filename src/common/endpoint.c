@@ -97,8 +97,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
                              const char *type, struct buf *body)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        body->len, body->ptr ? body->ptr : (char *)"",
-        MHD_RESPMEM_MUST_COPY);
+        body->len, body->ptr ? body->ptr : (char *)"", MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
@@ -181,7 +180,8 @@ struct endpoint *ep_start(const char *listen, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!ep->mhd) {
         snprintf(err, errlen,
-                 "cannot listen on %.100s: address in use or not local", listen);
+                 "cannot listen on %.100s: address in use or not local",
+                 listen);
         pthread_mutex_destroy(&ep->lock);
         free(ep);
         return NULL;

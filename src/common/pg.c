@@ -14,8 +14,8 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
-#include "fmtnum.h"
 #include "decide.h"
+#include "fmtnum.h"
 #include "log.h"
 
 struct pg {

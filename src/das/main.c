@@ -8,21 +8,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: das COMMAND [options]\n"
-            "\n"
-            "commands:\n"
-            "  run                 the autoscaler daemon (--once, --dry-run)\n"
-            "  policy list|add|rm|check\n"
-            "                      read and change the policy table\n"
-            "  status [--watch]    each policy's windows, coverage and outcome\n"
-            "  events [--service S] [--since DUR]\n"
-            "                      the scaling history\n"
-            "  simulate --trace FILE.csv [policy flags | --policy SEQ]\n"
-            "                      what a policy would do to a load\n"
-            "  healthcheck [PATH]  GET /healthz (or PATH) from DAS_LISTEN\n"
-            "\n"
-            "`das COMMAND --help` lists a command's options.\n");
+    fprintf(
+        f, "usage: das COMMAND [options]\n"
+           "\n"
+           "commands:\n"
+           "  run                 the autoscaler daemon (--once, --dry-run)\n"
+           "  policy list|add|rm|check\n"
+           "                      read and change the policy table\n"
+           "  status [--watch]    each policy's windows, coverage and outcome\n"
+           "  events [--service S] [--since DUR]\n"
+           "                      the scaling history\n"
+           "  simulate --trace FILE.csv [policy flags | --policy SEQ]\n"
+           "                      what a policy would do to a load\n"
+           "  healthcheck [PATH]  GET /healthz (or PATH) from DAS_LISTEN\n"
+           "\n"
+           "`das COMMAND --help` lists a command's options.\n");
 }
 
 int main(int argc, char **argv)
@@ -49,7 +49,9 @@ int main(int argc, char **argv)
         return das_cmd_simulate(argc - 1, argv + 1);
     if (!strcmp(cmd, "healthcheck"))
         return hc_main("das", "DAS_LISTEN", argc - 1, argv + 1);
-    fprintf(stderr, "das: unknown command \"%.64s\": use run, policy, status, "
-                    "events, simulate or healthcheck (das --help)\n", cmd);
+    fprintf(stderr,
+            "das: unknown command \"%.64s\": use run, policy, status, "
+            "events, simulate or healthcheck (das --help)\n",
+            cmd);
     return 2;
 }

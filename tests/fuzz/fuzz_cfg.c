@@ -51,11 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         {"--buffer", "FUZZ_CFG_BUFFER", CFG_INT, "1000", NULL, 1, 1000000,
          "points", &buffer},
         {"--port", NULL, CFG_INT, NULL, NULL, -5, 65535, "port", &port},
-        {"--source", NULL, CFG_ENUM, "auto", "auto|cgroup|api", 0, 0,
-         "source", &source},
+        {"--source", NULL, CFG_ENUM, "auto", "auto|cgroup|api", 0, 0, "source",
+         &source},
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0, "once", &once},
-        {"--stdout", "FUZZ_CFG_STDOUT", CFG_BOOL, "false", NULL, 0, 0,
-         "stdout", &stdout_},
+        {"--stdout", "FUZZ_CFG_STDOUT", CFG_BOOL, "false", NULL, 0, 0, "stdout",
+         &stdout_},
     };
     struct buf errs;
     size_t npos = 99;

@@ -64,9 +64,8 @@ static void set_replicas(const json_t *spec, long replicas)
             json_integer_value(r) != replicas)
             abort();
         /* *from: what the spec had (0 when Docker left it out) */
-        if (from != (json_is_integer(orig_r)
-                         ? (long)json_integer_value(orig_r)
-                         : 0))
+        if (from !=
+            (json_is_integer(orig_r) ? (long)json_integer_value(orig_r) : 0))
             abort();
         /* put the old value back: the rest of the spec is unchanged */
         json_t *repl =

@@ -37,8 +37,7 @@ static int64_t take64(struct tail *t)
 
 /* A window: mostly sane (so decisions happen), sometimes hostile. */
 static void make_window(struct tail *t, int64_t now, int64_t dur, int64_t iv,
-                        long actual, double lo, double hi,
-                        struct dec_window *w)
+                        long actual, double lo, double hi, struct dec_window *w)
 {
     uint8_t mode = take(t);
     memset(w, 0, sizeof *w);
@@ -106,8 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         abort();
     if (!p.metric || pol_metric_find(p.metric->field) != p.metric)
         abort();
-    if (!(p.in_cond < p.out_cond) || !(p.in_cond >= 0) ||
-        !isfinite(p.out_cond))
+    if (!(p.in_cond < p.out_cond) || !(p.in_cond >= 0) || !isfinite(p.out_cond))
         abort();
     if (p.out_ms < POL_WINDOW_MIN_MS || p.out_ms > POL_WINDOW_MAX_MS ||
         p.in_ms < POL_WINDOW_MIN_MS || p.in_ms > POL_WINDOW_MAX_MS)

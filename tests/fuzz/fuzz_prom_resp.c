@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "promexp.h"
 #include "prom.h"
+#include "promexp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

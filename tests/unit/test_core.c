@@ -113,8 +113,8 @@ static void test_cfg_precedence(void **state)
     assert_int_equal(cfg_parse(t, n, 1, a1, 1, pos, 4, &npos, &errs), 0);
     assert_string_equal(c.host, "tcp://env:2375");
 
-    char *a2[] = {"x", "add", "--docker-host", "tcp://flag:1", "--once",
-                  "--buffer=7", "web", NULL};
+    char *a2[] = {"x",      "add",        "--docker-host", "tcp://flag:1",
+                  "--once", "--buffer=7", "web",           NULL};
     assert_int_equal(cfg_parse(t, n, 7, a2, 1, pos, 4, &npos, &errs), 0);
     assert_string_equal(c.host, "tcp://flag:1");
     assert_true(c.once);

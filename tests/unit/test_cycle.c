@@ -1,5 +1,6 @@
 /* cycle: query pairs, windows folded from per-container aggregates, and
  * coverage in words. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 
 #include <cmocka.h>
 
@@ -17,8 +17,8 @@
 #define MIN (60 * S)
 
 /* One container's aggregate, its latest point equal to its mean. */
-static void add(struct dec_window *w, double mean, long count,
-                int64_t first_ms, int64_t last_ms, int64_t fresh_ms)
+static void add(struct dec_window *w, double mean, long count, int64_t first_ms,
+                int64_t last_ms, int64_t fresh_ms)
 {
     struct cyc_ctr c = {mean, count, first_ms, last_ms, mean, mean};
     cyc_window_add(w, &c, fresh_ms);
@@ -62,8 +62,7 @@ static void test_weighted_mean(void **state)
     cyc_window_init(&w, now - 10 * MIN);
     assert_false(w.has_data);
     /* container a: 10 points of mean 90; b: 30 points of mean 10 */
-    add(&w, 90.0, 10, now - 10 * MIN + 5 * S, now - 5 * S,
-                   now - 20 * S);
+    add(&w, 90.0, 10, now - 10 * MIN + 5 * S, now - 5 * S, now - 20 * S);
     add(&w, 10.0, 30, now - 9 * MIN, now - 60 * S, now - 20 * S);
     add(&w, 55.0, 0, now - 11 * MIN, now, now - 20 * S); /* none */
     assert_true(w.has_data);

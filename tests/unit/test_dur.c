@@ -61,8 +61,8 @@ static void test_dur_parse_valid(void **state)
         if (dur_parse(cases[i].in, &ms, err, sizeof err) != 0)
             fail_msg("%s: unexpected error %s", cases[i].in, err);
         if (ms != cases[i].ms)
-            fail_msg("%s: %lld ms, expected %lld", cases[i].in,
-                     (long long)ms, (long long)cases[i].ms);
+            fail_msg("%s: %lld ms, expected %lld", cases[i].in, (long long)ms,
+                     (long long)cases[i].ms);
     }
 }
 
@@ -239,8 +239,7 @@ static void test_dur_quote(void **state)
     char small[12];
     assert_string_equal(dur_quote("abcdefghijklmnop", small, sizeof small),
                         "\"abcdef...\"");
-    assert_string_equal(dur_quote("abcdef", small, sizeof small),
-                        "\"abcdef\"");
+    assert_string_equal(dur_quote("abcdef", small, sizeof small), "\"abcdef\"");
 }
 
 /* ---- unit_parse ---- */
@@ -343,8 +342,7 @@ static void test_unit_parse_errors(void **state)
          "\"10000000000000000000\": too large"},
         {"9000PiB", UNIT_BYTES, "\"9000PiB\": too large"},
         {"1000000000000001%", UNIT_RATIO, "\"1000000000000001%\": too large"},
-        {"1000000000000000.5", UNIT_COUNT,
-         "\"1000000000000000.5\": too large"},
+        {"1000000000000000.5", UNIT_COUNT, "\"1000000000000000.5\": too large"},
         {"12345678901234567890123456789012345678901", UNIT_COUNT,
          "\"12345678901234567890123456789012345678901\": too many digits"},
         {"5\n", UNIT_COUNT, "\"5\\n\": no space allowed after the number"},
@@ -357,8 +355,7 @@ static void test_unit_parse_errors(void **state)
         if (unit_parse(cases[i].in, cases[i].kind, &v, err, sizeof err) != -1)
             fail_msg("case %zu (%s) accepted: %g", i, cases[i].in, v);
         if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
-            fail_msg("case %zu:\n got  %s\n want %s...", i, err,
-                     cases[i].want);
+            fail_msg("case %zu:\n got  %s\n want %s...", i, err, cases[i].want);
         assert_dbl(v, -7);
     }
 }
@@ -450,7 +447,7 @@ static void test_unit_format_exact(void **state)
 static void test_unit_exact_roundtrip(void **state)
 {
     static const char *const inputs[] = {
-        "70%",    "0.3",    "33.333", "512MiB", "1GB",    "1.5KiB",
+        "70%",    "0.3",    "33.333", "512MiB", "1GB",     "1.5KiB",
         "123456", "7.25TB", "0.5B",   "999KiB", "1.001MB", "4PiB",
     };
     static const struct {
@@ -481,8 +478,7 @@ static void test_unit_exact_roundtrip(void **state)
             if (back != v)
                 fail_msg("%s -> %s -> %.17g != %.17g", in, out, back, v);
             size_t len = strlen(done);
-            snprintf(done + len, sizeof done - len, "%s%s", len ? " " : "",
-                     in);
+            snprintf(done + len, sizeof done - len, "%s%s", len ? " " : "", in);
         }
         assert_string_equal(done, kinds[k].accepted);
     }

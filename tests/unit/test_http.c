@@ -94,9 +94,9 @@ static void test_health_and_metrics(void **state)
                                   1, &r, err, sizeof err),
                      0);
     assert_int_equal(r.status, 405);
-    assert_int_equal(http_request(f->h, "GET", "/nope", NULL, NULL, 0, &r,
-                                  err, sizeof err),
-                     0);
+    assert_int_equal(
+        http_request(f->h, "GET", "/nope", NULL, NULL, 0, &r, err, sizeof err),
+        0);
     assert_int_equal(r.status, 404);
     http_resp_cleanup(&r);
 }
@@ -177,18 +177,17 @@ static void test_listen_parse(void **state)
     (void)state;
     char addr[64], err[256];
     unsigned port;
-    assert_int_equal(ep_parse_listen(":9102", addr, sizeof addr, &port, err,
-                                     sizeof err),
-                     0);
+    assert_int_equal(
+        ep_parse_listen(":9102", addr, sizeof addr, &port, err, sizeof err), 0);
     assert_string_equal(addr, "0.0.0.0");
     assert_int_equal(port, 9102);
     assert_int_equal(ep_parse_listen("127.0.0.1:70000", addr, sizeof addr,
                                      &port, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "0 to 65535"));
-    assert_int_equal(ep_parse_listen("localhost", addr, sizeof addr, &port,
-                                     err, sizeof err),
-                     -1);
+    assert_int_equal(
+        ep_parse_listen("localhost", addr, sizeof addr, &port, err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "expected ADDR:PORT"));
 }
 

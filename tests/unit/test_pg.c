@@ -32,10 +32,9 @@ static void test_conninfo_good(void **state)
 {
     (void)state;
     char err[512] = "";
-    assert_int_equal(
-        pg_conninfo_check("postgresql://crate@127.0.0.1:5432/doc", err,
-                          sizeof err),
-        0);
+    assert_int_equal(pg_conninfo_check("postgresql://crate@127.0.0.1:5432/doc",
+                                       err, sizeof err),
+                     0);
     assert_int_equal(pg_conninfo_check("host=127.0.0.1 port=5432 user=crate "
                                        "dbname=doc password='a b'",
                                        err, sizeof err),
@@ -52,15 +51,19 @@ static void test_conninfo_bad_without_secret(void **state)
         const char *secrets[4];
     } cases[] = {
         /* libpq quotes the whole URI: userinfo raw and percent-decoded */
-        {"postgresql://crate:s3cr%65t@[::1/doc", "IPv6",
+        {"postgresql://crate:s3cr%65t@[::1/doc",
+         "IPv6",
          {"s3cr%65t", "s3cret", NULL}},
         /* libpq quotes the bad token: the password= parameter */
-        {"postgresql://crate@host/doc?password=pa%zzss", "percent-encoded",
+        {"postgresql://crate@host/doc?password=pa%zzss",
+         "percent-encoded",
          {"pa%zzss", NULL}},
         /* key=value form */
-        {"host=h password=hunter2 dbname='doc", "unterminated",
+        {"host=h password=hunter2 dbname='doc",
+         "unterminated",
          {"hunter2", NULL}},
-        {"host=h password = 'hunter 2' nonsense=1", "nonsense",
+        {"host=h password = 'hunter 2' nonsense=1",
+         "nonsense",
          {"hunter 2", NULL}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -68,8 +71,7 @@ static void test_conninfo_bad_without_secret(void **state)
         if (pg_conninfo_check(cases[i].conninfo, err, sizeof err) != -1)
             fail_msg("accepted: %s", cases[i].conninfo);
         if (!strstr(err, cases[i].libpq_says))
-            fail_msg("case %zu: no \"%s\" in: %s", i, cases[i].libpq_says,
-                     err);
+            fail_msg("case %zu: no \"%s\" in: %s", i, cases[i].libpq_says, err);
         assert_non_null(strstr(err, "invalid connection string"));
         assert_non_null(strstr(err, "postgresql://crate@HOST:5432/doc"));
         assert_no_secret(err, cases[i].secrets);

@@ -99,7 +99,8 @@ static void test_document(void **state)
     assert_true(r.nactions >= 2); /* out on the rise, in after it */
 
     buf_init(&b, 1 << 20);
-    assert_int_equal(plot_svg(&r, &p, &m, "web <test> & \"more\"", NULL, &b), 0);
+    assert_int_equal(plot_svg(&r, &p, &m, "web <test> & \"more\"", NULL, &b),
+                     0);
     assert_int_equal(
         strncmp(b.ptr, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39), 0);
     assert_non_null(strstr(b.ptr, "web &lt;test&gt; &amp; &quot;more&quot;"));

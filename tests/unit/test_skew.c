@@ -73,10 +73,8 @@ static void test_median(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_none),
-        cmocka_unit_test(test_behind),
-        cmocka_unit_test(test_ahead),
-        cmocka_unit_test(test_small_is_noise),
+        cmocka_unit_test(test_none),   cmocka_unit_test(test_behind),
+        cmocka_unit_test(test_ahead),  cmocka_unit_test(test_small_is_noise),
         cmocka_unit_test(test_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
