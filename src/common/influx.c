@@ -312,6 +312,7 @@ struct infl_buffer {
     size_t head;  /* index of the oldest line */
     size_t n;     /* lines held */
     size_t bytes; /* sum of their lengths */
+    size_t max_bytes;
     unsigned long dropped;
 };
 
@@ -319,6 +320,9 @@ struct infl_buffer *infl_buffer_new(size_t capacity)
 {
     struct infl_buffer *b = xcalloc(1, sizeof *b);
     b->cap = capacity ? capacity : 1;
+    b->max_bytes = b->cap > SIZE_MAX / INFL_BUFFER_POINT_BYTES
+                       ? SIZE_MAX
+                       : b->cap * INFL_BUFFER_POINT_BYTES;
     b->ring = xcalloc(b->cap, sizeof *b->ring);
     return b;
 }
@@ -336,7 +340,11 @@ void infl_buffer_push(struct infl_buffer *b, const char *line, size_t len)
 {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
-    if (b->n == b->cap) {
+    if (len > INFL_BUFFER_LINE_MAX || len > b->max_bytes) {
+        b->dropped++; /* never held: it alone would be over the caps */
+        return;
+    }
+    while (b->n > 0 && (b->n == b->cap || b->bytes + len > b->max_bytes)) {
         infl_buffer_pop(b, 1);
         b->dropped++;
     }

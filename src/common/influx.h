@@ -104,6 +104,12 @@ int infl_format_float(double v, char *out, size_t outlen) WUR;
  * timestamps, so late points land where they belong. */
 struct infl_buffer;
 
+/* What a buffer holds at most: capacity points, and capacity ×
+ * INFL_BUFFER_POINT_BYTES bytes in all (a point of ds is about 500 bytes):
+ * whichever comes first drops the oldest. A single line longer than
+ * INFL_BUFFER_LINE_MAX is not taken (counted as dropped). */
+#define INFL_BUFFER_POINT_BYTES 1024u
+#define INFL_BUFFER_LINE_MAX (64u * 1024u)
 /* capacity: points held (0 is taken as 1). */
 struct infl_buffer *infl_buffer_new(size_t capacity);
 void infl_buffer_free(struct infl_buffer *b);

@@ -350,7 +350,8 @@ int main(int argc, char **argv)
         {"--source", "DS_SOURCE", CFG_ENUM, "auto", "auto|cgroup|api", 0, 0,
          "cgroupfs when readable, else the Docker stats API", &conf.source},
         {"--buffer", "DS_BUFFER", CFG_INT, "100000", NULL, 1, 100000000,
-         "points held while InfluxDB is unreachable (oldest dropped)",
+         "points held while InfluxDB is unreachable, and N KiB in all "
+         "(oldest dropped)",
          &conf.buffer},
         {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",
          NULL, 0, 0,

@@ -416,6 +416,38 @@ static void test_buffer_fifo_drops_oldest(void **state)
     infl_buffer_free(b);
 }
 
+/* The buffer's bytes are capped too: capacity × INFL_BUFFER_POINT_BYTES
+ * in all (long lines drop the oldest before the count does), and a line
+ * over INFL_BUFFER_LINE_MAX is never held. */
+static void test_buffer_byte_cap(void **state)
+{
+    (void)state;
+    struct infl_buffer *b = infl_buffer_new(4); /* 4 points, 4 KiB */
+    size_t big = 1500;
+    char *line = malloc(INFL_BUFFER_LINE_MAX + 2);
+    assert_non_null(line);
+    memset(line, 'x', INFL_BUFFER_LINE_MAX + 1);
+    for (int i = 0; i < 3; i++)
+        infl_buffer_push(b, line, big);
+    /* three of 1500 bytes are over 4096: the first went */
+    assert_int_equal(infl_buffer_len(b), 2);
+    assert_int_equal(infl_buffer_bytes(b), 2 * big);
+    assert_int_equal(infl_buffer_take_dropped(b), 1);
+    push_str(b, "m v=1 1");
+    assert_int_equal(infl_buffer_len(b), 3);
+    assert_true(infl_buffer_bytes(b) <= 4 * INFL_BUFFER_POINT_BYTES);
+    infl_buffer_free(b);
+
+    b = infl_buffer_new(1000);
+    infl_buffer_push(b, line, INFL_BUFFER_LINE_MAX + 1);
+    assert_int_equal(infl_buffer_len(b), 0);
+    assert_int_equal(infl_buffer_take_dropped(b), 1);
+    infl_buffer_push(b, line, INFL_BUFFER_LINE_MAX); /* just fits */
+    assert_int_equal(infl_buffer_len(b), 1);
+    infl_buffer_free(b);
+    free(line);
+}
+
 static void test_buffer_push_point(void **state)
 {
     (void)state;
@@ -2256,6 +2288,7 @@ int main(void)
         cmocka_unit_test(test_int_bool_format),
         cmocka_unit_test(test_encode_nan_inf_skipped),
         cmocka_unit_test(test_buffer_fifo_drops_oldest),
+        cmocka_unit_test(test_buffer_byte_cap),
         cmocka_unit_test(test_buffer_push_point),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_backoff),
