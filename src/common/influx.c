@@ -566,7 +566,9 @@ struct infl *infl_new(const struct http_conf *conf, const char *db, char *err,
              (uint64_t)(uintptr_t)c;
     if (c->rng == 0)
         c->rng = 0x9e3779b97f4a7c15u;
-    buf_init(&c->body, (size_t)-1 / 2);
+    /* a batch: at most INFL_BATCH_BYTES beyond its first line, which is
+     * at most INFL_BUFFER_LINE_MAX (infl_batch_count, infl_buffer_push) */
+    buf_init(&c->body, INFL_BATCH_BYTES + INFL_BUFFER_LINE_MAX + 64);
     return c;
 }
 
@@ -718,7 +720,7 @@ static size_t build_body(struct infl *c, const struct infl_buffer *b, size_t n)
         size_t len = 0;
         const char *line = infl_buffer_line(b, i, &len);
         if (buf_append(&c->body, line, len) || buf_append(&c->body, "\n", 1))
-            abort(); /* the cap is half the address space */
+            abort(); /* a batch always fits (infl_new's cap) */
     }
     return c->body.len;
 }
