@@ -34,102 +34,50 @@ struct das_conf {
     int64_t since_ms; /* das events --since */
 };
 
-/* The common options; each command adds its own table after these. */
+/* The common options; each command adds its own table after these (laid
+ * out by hand, as a table). */
+/* clang-format off */
 #define DAS_COMMON_OPTS(c)                                                     \
-    {"--docker-host",                                                          \
-     "DOCKER_HOST",                                                            \
-     CFG_STR,                                                                  \
-     "unix:///var/run/docker.sock",                                            \
-     NULL,                                                                     \
+    {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",   \
+     NULL, 0, 0, "Docker engine (unix:// or tcp://)", &(c)->docker_host},      \
+    {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",      \
+     NULL, 0, 0, "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",                \
+     &(c)->influx_url},                   \
+    {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,           \
+     "InfluxDB database", &(c)->influx_db},                                    \
+    {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,           \
+     "InfluxDB user", &(c)->influx_user},                                      \
+    {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \
+     NULL, 0, 0, "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)", \
+     &(c)->influx_password_file},                                              \
+    {"--prometheus-url", "DAS_PROMETHEUS_URL", CFG_STR, NULL, NULL, 0, 0,     \
+     "read the windows from this Prometheus server instead of InfluxDB",     \
+     &(c)->prometheus_url},                                                    \
+    {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
+     "ds|cadvisor", 0, 0,                                                      \
+     "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
+     &(c)->prometheus_names},                                                  \
+    {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,                \
+     "CA certificates (PEM) for an https InfluxDB URL (default: the system's)",\
+     &(c)->influx_ca},                                                         \
+    {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL, 0,   \
      0,                                                                        \
-     0,                                                                        \
-     "Docker engine (unix:// or tcp://)",                                      \
-     &(c)->docker_host},                                                       \
-        {"--influx-url",                                                       \
-         "DAS_INFLUX_URL",                                                     \
-         CFG_STR,                                                              \
-         "http://127.0.0.1:8086",                                              \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",                          \
-         &(c)->influx_url},                                                    \
-        {"--influx-db",       "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,  \
-         "InfluxDB database", &(c)->influx_db},                                \
-        {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,        \
-         "InfluxDB user", &(c)->influx_user},                                  \
-        {"--influx-password-file",                                             \
-         "DAS_INFLUX_PASSWORD_FILE",                                           \
-         CFG_STR,                                                              \
-         NULL,                                                                 \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)",        \
-         &(c)->influx_password_file},                                          \
-        {"--prometheus-url",                                                   \
-         "DAS_PROMETHEUS_URL",                                                 \
-         CFG_STR,                                                              \
-         NULL,                                                                 \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "read the windows from this Prometheus server instead of InfluxDB",   \
-         &(c)->prometheus_url},                                                \
-        {"--prometheus-names",                                                 \
-         "DAS_PROMETHEUS_NAMES",                                               \
-         CFG_ENUM,                                                             \
-         "ds",                                                                 \
-         "ds|cadvisor",                                                        \
-         0,                                                                    \
-         0,                                                                    \
-         "metric names in Prometheus: ds's own exporter or cAdvisor's",        \
-         &(c)->prometheus_names},                                              \
-        {"--influx-ca",                                                        \
-         "DAS_INFLUX_CA",                                                      \
-         CFG_STR,                                                              \
-         NULL,                                                                 \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "CA certificates (PEM) for an https InfluxDB URL (default: the "      \
-         "system's)",                                                          \
-         &(c)->influx_ca},                                                     \
-        {"--influx-token-file",                                                \
-         "DAS_INFLUX_TOKEN_FILE",                                              \
-         CFG_STR,                                                              \
-         NULL,                                                                 \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "file holding an InfluxDB 2.x/3.x API token, sent as Authorization: " \
-         "Token (or DAS_INFLUX_TOKEN); not with --influx-user",                \
-         &(c)->influx_token_file},                                             \
-        {"--influx-statements",                                                \
-         "DAS_INFLUX_STATEMENTS",                                              \
-         CFG_ENUM,                                                             \
-         "auto",                                                               \
-         "auto|multi|single",                                                  \
-         0,                                                                    \
-         0,                                                                    \
-         "InfluxQL statements per /query request: multi (InfluxDB 1.x, 2.x), " \
-         "single (InfluxDB 3), auto (multi, single when refused)",             \
-         &(c)->influx_statements},                                             \
-        {"--policy-db",                                                        \
-         "DAS_POLICY_DB",                                                      \
-         CFG_STR,                                                              \
-         "postgresql://crate@127.0.0.1:5432/doc",                              \
-         NULL,                                                                 \
-         0,                                                                    \
-         0,                                                                    \
-         "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), or "    \
-         "none "                                                               \
-         "(policies from service labels only; history from InfluxDB)",         \
-         &(c)->policy_db},                                                     \
-    {                                                                          \
-        "--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                      \
-            "debug|info|warn|error", 0, 0, "log level", &(c)->log_level        \
-    }
+     "file holding an InfluxDB 2.x/3.x API token, sent as Authorization: "     \
+     "Token (or DAS_INFLUX_TOKEN); not with --influx-user",                   \
+     &(c)->influx_token_file},                                                 \
+    {"--influx-statements", "DAS_INFLUX_STATEMENTS", CFG_ENUM, "auto",         \
+     "auto|multi|single", 0, 0,                                                \
+     "InfluxQL statements per /query request: multi (InfluxDB 1.x, 2.x), "     \
+     "single (InfluxDB 3), auto (multi, single when refused)",                \
+     &(c)->influx_statements},                                                 \
+    {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
+     "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
+     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), or none "  \
+     "(policies from service labels only; history from InfluxDB)",             \
+     &(c)->policy_db},                                                         \
+    {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
+     "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}
+/* clang-format on */
 
 /* Parses a command's options (cfg_parse from argv[first]) and sets up
  * logging from *log_level. Returns -1 to go on, or the exit status to
@@ -153,55 +101,29 @@ struct das_pol_flags {
     long min_no, max_no; /* -1 when not given */
     const char *item, *out, *in, *out_for, *in_for, *mode, *warmup;
 };
-#define DAS_POLICY_FLAG_OPTS(f)                                                  \
-    {"--min",     NULL, CFG_INT,   NULL,                                         \
-     NULL,        1,    INT32_MAX, "fewest replicas (min_no)",                   \
-     &(f)->min_no},                                                              \
-        {"--max",     NULL, CFG_INT,   NULL,                                     \
-         NULL,        1,    INT32_MAX, "most replicas (max_no)",                 \
-         &(f)->max_no},                                                          \
-        {"--item",  NULL,                                                        \
-         CFG_STR,   NULL,                                                        \
-         NULL,      0,                                                           \
-         0,         "metric field (cond_item), e.g. cpu_ratio or mem_ratio",     \
-         &(f)->item},                                                            \
-        {"--out",  NULL,                                                         \
-         CFG_STR,  NULL,                                                         \
-         NULL,     0,                                                            \
-         0,        "scale out above this mean (out_cond), e.g. 70% or 512MiB",   \
-         &(f)->out},                                                             \
-        {"--in",  NULL, CFG_STR, NULL,                                           \
-         NULL,    0,    0,       "scale in below this mean (in_cond), e.g. 10%", \
-         &(f)->in},                                                              \
-        {"--out-for",                                                            \
-         NULL,                                                                   \
-         CFG_STR,                                                                \
-         NULL,                                                                   \
-         NULL,                                                                   \
-         0,                                                                      \
-         0,                                                                      \
-         "window of the scale-out mean (out_duration), e.g. 10m",                \
-         &(f)->out_for},                                                         \
-        {"--in-for",  NULL,                                                      \
-         CFG_STR,     NULL,                                                      \
-         NULL,        0,                                                         \
-         0,           "window of the scale-in mean (in_duration), e.g. 10m",     \
-         &(f)->in_for},                                                          \
-        {"--mode",                                                               \
-         NULL,                                                                   \
-         CFG_STR,                                                                \
-         NULL,                                                                   \
-         NULL,                                                                   \
-         0,                                                                      \
-         0,                                                                      \
-         "scale_mode: auto (sized to the load, the default) or step (+1/-1)",    \
-         &(f)->mode},                                                            \
-    {                                                                            \
-        "--warmup", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
-            "warmup: replicas younger than this are left out of the means "      \
-            "(default 30s)",                                                     \
-            &(f)->warmup                                                         \
-    }
+/* clang-format off */
+#define DAS_POLICY_FLAG_OPTS(f)                                                \
+    {"--min", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
+     "fewest replicas (min_no)", &(f)->min_no},                                \
+    {"--max", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
+     "most replicas (max_no)", &(f)->max_no},                                  \
+    {"--item", NULL, CFG_STR, NULL, NULL, 0, 0,                                \
+     "metric field (cond_item), e.g. cpu_ratio or mem_ratio", &(f)->item},     \
+    {"--out", NULL, CFG_STR, NULL, NULL, 0, 0,                                 \
+     "scale out above this mean (out_cond), e.g. 70% or 512MiB", &(f)->out},   \
+    {"--in", NULL, CFG_STR, NULL, NULL, 0, 0,                                  \
+     "scale in below this mean (in_cond), e.g. 10%", &(f)->in},                \
+    {"--out-for", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
+     "window of the scale-out mean (out_duration), e.g. 10m", &(f)->out_for},  \
+    {"--in-for", NULL, CFG_STR, NULL, NULL, 0, 0,                              \
+     "window of the scale-in mean (in_duration), e.g. 10m", &(f)->in_for},     \
+    {"--mode", NULL, CFG_STR, NULL, NULL, 0, 0,                                \
+     "scale_mode: auto (sized to the load, the default) or step (+1/-1)",     \
+     &(f)->mode},                                                              \
+    {"--warmup", NULL, CFG_STR, NULL, NULL, 0, 0,                              \
+     "warmup: replicas younger than this are left out of the means "          \
+     "(default 30s)", &(f)->warmup}
+/* clang-format on */
 
 /* The row the flags describe for service (seq_text its seq): every
  * missing required flag and a row pol_parse refuses are reported on
