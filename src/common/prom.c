@@ -382,7 +382,7 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
             if (svc && svc[0] && strlen(svc) < sizeof s.service) {
                 memset(&s, 0, sizeof s);
                 memcpy(s.service, svc, strlen(svc));
-                s.bad = WIN_BAD_KEY;
+                s.bad = json_is_array(vals) ? WIN_BAD_KEY : WIN_BAD_VALUE;
                 v[nv++] = s;
             }
             continue;

@@ -258,9 +258,15 @@ static void test_parse_bad(void **state)
         unsigned long unusable = 0;
         int rc = parse(PROM_NAMES_DS, 200, body, &s, &n, &unusable, err);
         if (i == sizeof bad_values / sizeof bad_values[0] - 1) {
-            /* a result without a values array is left out, counted */
+            /* a result without a values array is counted, and kept as an
+             * empty, marked series of its service (its policy says so) */
             assert_int_equal(rc, 0);
             assert_int_equal(unusable, 1);
+            assert_int_equal(n, 1);
+            assert_string_equal(s[0].service, "s");
+            assert_int_equal(s[0].bad, WIN_BAD_VALUE);
+            assert_int_equal(s[0].n, 0);
+            prom_series_free(s, n);
             continue;
         }
         assert_int_equal(rc, -1);
