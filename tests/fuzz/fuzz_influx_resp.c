@@ -22,10 +22,23 @@ static void check_windows(const json_t *root)
             abort();
         return;
     }
+    /* the usable rows, sorted and unique; then one row (count 0, a cause)
+     * per unusable series whose service could be told */
+    size_t usable = 0;
+    while (usable < n && a[usable].bad == WIN_OK)
+        usable++;
     for (size_t i = 0; i < n; i++) {
         if (!memchr(a[i].service, '\0', sizeof a[i].service) ||
             !memchr(a[i].container, '\0', sizeof a[i].container) ||
-            !a[i].service[0] || a[i].count <= 0)
+            !a[i].service[0])
+            abort();
+        if (i >= usable) {
+            if (a[i].bad == WIN_OK || a[i].bad > WIN_BAD_LIMIT ||
+                a[i].count != 0)
+                abort();
+            continue;
+        }
+        if (a[i].count <= 0)
             abort();
         if (i > 0) {
             int c = strcmp(a[i - 1].service, a[i].service);

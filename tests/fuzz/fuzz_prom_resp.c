@@ -25,10 +25,15 @@ static void check_series(const struct prom_series *s, size_t n)
         for (size_t j = 1; j < s[i].n; j++)
             if (s[i].t_ms[j] <= s[i].t_ms[j - 1])
                 abort();
+        if (s[i].bad && (s[i].n != 0 || s[i].bad > WIN_BAD_LIMIT))
+            abort();
         if (i > 0) {
+            /* sorted; unique but for the empty series kept for unusable
+             * ones (container "") */
             int c = strcmp(s[i - 1].service, s[i].service);
-            if (c > 0 ||
-                (c == 0 && strcmp(s[i - 1].container, s[i].container) >= 0))
+            int d = strcmp(s[i - 1].container, s[i].container);
+            if (c > 0 || (c == 0 && d > 0) ||
+                (c == 0 && d == 0 && !s[i - 1].bad && !s[i].bad))
                 abort();
         }
     }
@@ -78,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         prom_windows_build(m, s, n, s, n, s, n, 0, INT64_MAX, &a, &na,
                            &unusable);
         for (size_t i = 0; i < na; i++)
-            if (a[i].count <= 0 || a[i].first_ms > a[i].last_ms)
+            if (a[i].bad ? a[i].count != 0
+                         : a[i].count <= 0 || a[i].first_ms > a[i].last_ms)
                 abort();
         free(a);
         prom_series_free(s, n);
