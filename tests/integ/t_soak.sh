@@ -65,13 +65,18 @@ bg_run "$TB_TMP/churn.log" churn
 CHURN_PID=$BG_PID
 
 # --- sampling, and one restart of each store ---------------------------------------------
+# ds keeps each container's cgroup and /proc files open (at most
+# CG_NFILES = 7 a container): those follow the containers; the rest of its
+# fds (sockets, pipes, logs) must stay flat.
+ds_kept_fds() { find "/proc/$DS_PID/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -cE '^/(sys/fs/cgroup|proc)/' || true; }
 sample() { # T: a row of figures
-  local rss_ds rss_das fd_ds fd_das
+  local rss_ds rss_das fd_ds fd_das kept
   rss_ds=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DS_PID/status")
   rss_das=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DAS_PID/status")
   fd_ds=$(find "/proc/$DS_PID/fd" -mindepth 1 | wc -l)
+  kept=$(ds_kept_fds)
   fd_das=$(find "/proc/$DAS_PID/fd" -mindepth 1 | wc -l)
-  echo "$1 $rss_ds $fd_ds $rss_das $fd_das" >>"$TB_TMP/samples"
+  echo "$1 $rss_ds $((fd_ds - kept)) $rss_das $fd_das $kept" >>"$TB_TMP/samples"
 }
 : >"$TB_TMP/samples"
 T0=$SECONDS
@@ -101,13 +106,24 @@ bg_stop "$CHURN_PID"
 ok "$SOAK s of churn; InfluxDB and the policy store each restarted once; ds and das never died"
 
 # --- figures ------------------------------------------------------------------------
-echo "  t(s)  ds RSS(KiB) fds   das RSS(KiB) fds"
-awk '{ printf "  %4d  %11d %4d  %12d %4d\n", $1, $2, $3, $4, $5 }' "$TB_TMP/samples" |
+echo "  t(s)  ds RSS(KiB) fds (+ container files)   das RSS(KiB) fds"
+awk '{ printf "  %4d  %11d %4d (+%4d)  %12d %4d\n", $1, $2, $3, $6, $4, $5 }' "$TB_TMP/samples" |
   awk -v n="$(wc -l <"$TB_TMP/samples")" 'NR <= 3 || NR > n - 3 || NR % 10 == 0'
 # warm-up: the first quarter
 read -r ds_fd_warm das_fd_warm < <(awk -v q="$((SOAK / 4))" '$1 <= q { a = $3; b = $5 } END { print a, b }' "$TB_TMP/samples")
 read -r ds_fd_max das_fd_max < <(awk -v q="$((SOAK / 4))" '$1 > q { if ($3 > a) a = $3; if ($5 > b) b = $5 } END { print a + 0, b + 0 }' "$TB_TMP/samples")
-assert_le "$ds_fd_max" "$((ds_fd_warm + 3))" "ds's open fds flat after warm-up ($ds_fd_warm, at most $ds_fd_max)"
+assert_le "$ds_fd_max" "$((ds_fd_warm + 3))" "ds's open fds but its containers' files flat after warm-up ($ds_fd_warm, at most $ds_fd_max)"
+# the churn has stopped: after a few rounds ds holds no file of a container
+# that is gone (at most 7 for each one running)
+kept_ok() {
+  local c k
+  c=$(dk ps -q | wc -l)
+  k=$(ds_kept_fds)
+  echo "$k files for $c containers" >"$TB_TMP/kept"
+  ((k <= 7 * c))
+}
+wait_until 30 kept_ok || fail "ds holds files of containers that are gone: $(cat "$TB_TMP/kept")"
+ok "ds's container files follow the containers: $(cat "$TB_TMP/kept")"
 assert_le "$das_fd_max" "$((das_fd_warm + 3))" "das's open fds flat after warm-up ($das_fd_warm, at most $das_fd_max)"
 awk -v q="$((SOAK / 4))" '$1 > q { if (!n++) { d0 = $2; a0 = $4 } d1 = $2; a1 = $4 }
   END { printf "  RSS after warm-up → end: ds %d → %d KiB, das %d → %d KiB\n", d0, d1, a0, a1 }' "$TB_TMP/samples"
@@ -136,7 +152,7 @@ assert_eq "$held" "$points" "InfluxDB holds exactly those $points points, across
 bg_stop "$DAS_PID"
 
 # every warning and error explained by the faults
-explained='InfluxDB write failed; points kept for retry|unavailable: no action until it answers|could not write the decision to InfluxDB|could not record the event|scaled, but could not write cur_no|cannot read container|container gone|exiting with points'
+explained='InfluxDB write failed; points kept for retry|unavailable: no action until it answers|could not write the decisions? to InfluxDB|could not record the event|decision dropped|scaled, but could not write cur_no|cannot read container|container gone|exiting with points'
 unexplained=$(grep -hE 'level=(warn|error)' "$TB_TMP/ds.log" "$TB_TMP/das.log" | grep -vE "$explained" || true)
 grep -hE 'level=(warn|error)' "$TB_TMP/ds.log" "$TB_TMP/das.log" | sed -n 's/.*comp=\([a-z]*\) msg="\([^"]*\)".*/\1: \2/p' |
   sort | uniq -c | sed 's/^/  /'
