@@ -24,47 +24,6 @@ bool das_store_none(const struct das_conf *conf)
     return conf->policy_db && !strcmp(conf->policy_db, "none");
 }
 
-size_t das_label_policies(const struct dsvc_list *svcs,
-                          const char *const *table_refs, const long *table_seqs,
-                          size_t ntable, struct das_label_pol **out)
-{
-    size_t n = 0;
-    /* the services the table's rows name, each resolved once */
-    bool *named = xcalloc(svcs->n ? svcs->n : 1, sizeof *named);
-    long *named_by = xcalloc(svcs->n ? svcs->n : 1, sizeof *named_by);
-    for (size_t t = 0; t < ntable; t++) {
-        char e[256];
-        const struct dsvc *s =
-            table_refs[t] ? dsvc_resolve(svcs, table_refs[t], NULL, e, sizeof e)
-                          : NULL;
-        if (s && !named[s - svcs->v]) {
-            named[s - svcs->v] = true;
-            named_by[s - svcs->v] = table_seqs[t];
-        }
-    }
-    *out = xcalloc(svcs->n ? svcs->n : 1, sizeof **out);
-    for (size_t i = 0; i < svcs->n; i++) {
-        const struct dsvc *s = &svcs->v[i];
-        struct pol_label l[DSVC_LABELS_MAX];
-        for (size_t k = 0; k < s->nlabels; k++)
-            l[k] = (struct pol_label){s->labels[k].key, s->labels[k].value,
-                                      s->labels[k].cut};
-        if (!pol_labels_have_policy(l, s->nlabels))
-            continue;
-        struct das_label_pol *lp = &(*out)[n++];
-        lp->svc = s;
-        lp->valid = !pol_parse_labels(
-            s->name, s->id, s->global ? -1 : s->replicas, l, s->nlabels,
-            &lp->pol, lp->error, sizeof lp->error);
-        lp->pol.seq = pol_label_seq(s->id);
-        lp->shadowed = named[i];
-        lp->shadowed_by = named_by[i];
-    }
-    free(named);
-    free(named_by);
-    return n;
-}
-
 /* What das_now_ms adds to this host's clock (one das per process). */
 static int64_t clock_corr_ms;
 
@@ -255,19 +214,6 @@ static int store_ready(struct das_clients *cl, char *err, size_t errlen)
     return 0;
 }
 
-static long row_seq(const struct pol_row *row)
-{
-    const char *s = row->col[POL_SEQ];
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
-    return v;
-}
-
 /* Appends the label policies (das_label_policies) to ev->pols: valid ones
  * found with their service; a seq already taken (a table row's, or another
  * service's hash) is reported and skipped. */
@@ -322,34 +268,6 @@ static void add_label_policies(struct das_eval *ev,
     free(lp);
 }
 
-/* When cur_no != replicas was first seen for this policy (now, the first
- * time; a different pair starts again). */
-static int64_t sync_first_seen(struct das_clients *cl, long seq, long cur_no,
-                               long replicas, int64_t now_ms)
-{
-    for (size_t i = 0; i < cl->nsync_seen; i++) {
-        struct das_sync_seen *s = &cl->sync_seen[i];
-        if (s->seq != seq)
-            continue;
-        if (s->cur_no != cur_no || s->replicas != replicas) {
-            s->cur_no = cur_no;
-            s->replicas = replicas;
-            s->ms = now_ms;
-        }
-        return s->ms;
-    }
-    cl->sync_seen =
-        xrealloc(cl->sync_seen, (cl->nsync_seen + 1) * sizeof *cl->sync_seen);
-    cl->sync_seen[cl->nsync_seen] =
-        (struct das_sync_seen){seq, cur_no, replicas, now_ms};
-    cl->nsync_seen++;
-    return now_ms;
-}
-
-/* A service update and das's record of it this close together are one
- * change (label policies: the history and UpdatedAt). */
-#define DAS_SAME_CHANGE_MS 5000
-
 static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
                             const char *what)
 {
@@ -363,19 +281,6 @@ static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
     /* the evaluation carries the error itself once, not per policy */
     snprintf(pe->res.reason, sizeof pe->res.reason,
              "no decision this cycle: %s unavailable", what);
-}
-
-/* The level at which a replica of the service is saturated, in the
- * policy's metric: its CPU limit for cpu_ratio, 100% for cpu_limit_ratio;
- * none for the other metrics. */
-static double metric_limit(const struct policy *pol, const struct dsvc *svc)
-{
-    const char *f = pol->metric->field;
-    if (!strcmp(f, "cpu_ratio"))
-        return svc->cpu_limit;
-    if (!strcmp(f, "cpu_limit_ratio"))
-        return 100.0;
-    return NAN;
 }
 
 /* Is a container of the service warming up (stask_young)? A container no
@@ -410,58 +315,49 @@ static void step_done(const char *step, int64_t *t, size_t n)
     *t = now;
 }
 
-void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
+/* 1. The policy rows (none with --policy-db none), parsed; false when
+ * the store did not answer (ev->store_err says why). */
+static bool read_policies(struct das_clients *cl, struct das_eval *ev,
+                          struct pg_rowset *rows)
 {
-    int64_t t_step = step_mono_ms();
-    memset(ev, 0, sizeof *ev);
-    ev->now_ms = now_ms;
-    ev->ds_interval_ms = cl->conf->ds_interval_ms;
-    ev->docker_ok = true;
-    ev->influx_ok = true;
-    ev->metrics_dep = mstore_dep(&cl->metrics);
-
-    struct pg_rowset rows = {0};
-    struct cyc_pair *pairs = NULL;
-    struct win_agg **aggs = NULL;
-    size_t *naggs = NULL;
-    bool *pair_ok = NULL;
-    long *seqs = NULL;
-    int64_t *last = NULL;
-    bool *bets = NULL;
     char err[512];
-
-    /* 1. the policy rows (none with --policy-db none) */
     ev->store_none = das_store_none(cl->conf);
     if (!ev->store_none && (store_ready(cl, err, sizeof err) ||
-                            pg_policy_rows(cl->pg, &rows, err, sizeof err))) {
+                            pg_policy_rows(cl->pg, rows, err, sizeof err))) {
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
-        goto out;
+        return false;
     }
     ev->store_ok = true;
-    ev->n = rows.n;
-    ev->pols = xcalloc(rows.n ? rows.n : 1, sizeof *ev->pols);
-    for (size_t i = 0; i < rows.n; i++) {
+    ev->n = rows->n;
+    ev->pols = xcalloc(rows->n ? rows->n : 1, sizeof *ev->pols);
+    for (size_t i = 0; i < rows->n; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
-        pe->seq = row_seq(&rows.rows[i]);
-        if (pol_parse(&rows.rows[i], &pe->pol, pe->error, sizeof pe->error)) {
+        pe->seq = das_row_seq(rows->rows[i].col[POL_SEQ]);
+        if (pol_parse(&rows->rows[i], &pe->pol, pe->error, sizeof pe->error)) {
             ev->nbad++;
             continue;
         }
         pe->valid = true;
     }
-    step_done("policies", &t_step, rows.n);
+    return true;
+}
 
-    /* 2. one service listing */
+/* 2. One service listing: the label policies of the services (after the
+ * rows, left out where a row names the same service: the table wins),
+ * each policy's service; then one task listing (replica ages for the
+ * warm-up, and waiting tasks). */
+static void read_services(struct das_clients *cl, struct das_eval *ev,
+                          const struct pg_rowset *rows, int64_t *t_step)
+{
+    char err[512];
     if (dsvc_list(cl->docker, &ev->services, err, sizeof err)) {
         ev->docker_ok = false;
         snprintf(ev->docker_err, sizeof ev->docker_err, "%.255s", err);
     }
-    step_done("services", &t_step, ev->services.n);
-    /* 2a. the label policies of the services: after the rows, left out
-     * where a row names the same service (the table wins) */
+    step_done("services", t_step, ev->services.n);
     if (ev->docker_ok)
-        add_label_policies(ev, &rows);
+        add_label_policies(ev, rows);
     for (size_t i = 0; i < ev->n; i++)
         ev->pols[i].in.pol = &ev->pols[i].pol;
     for (size_t i = 0; i < ev->n && ev->docker_ok; i++) {
@@ -476,193 +372,253 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             pe->svc = *s;
         }
     }
-
-    /* 2b. one task listing: replica ages (warm-up) and waiting tasks */
     if (ev->docker_ok) {
         ev->tasks_ok = !stask_list(cl->docker, &ev->tasks, err, sizeof err);
         if (!ev->tasks_ok)
             snprintf(ev->tasks_err, sizeof ev->tasks_err, "%.255s", err);
     }
-    step_done("tasks", &t_step, ev->tasks.n);
+    step_done("tasks", t_step, ev->tasks.n);
+}
 
-    /* 3. one metrics-store query per distinct (cond_item, duration) */
-    size_t cap = 2 * ev->n + 1, npairs = 0;
-    pairs = xcalloc(cap, sizeof *pairs);
-    size_t(*pidx)[2] = xcalloc(ev->n ? ev->n : 1, sizeof *pidx);
+/* Each policy as the plan of the cycle sees it (heap). */
+static struct das_plan_pol *plan_of(const struct das_eval *ev)
+{
+    struct das_plan_pol *plan = xcalloc(ev->n ? ev->n : 1, sizeof *plan);
     for (size_t i = 0; i < ev->n; i++) {
-        struct das_pol_eval *pe = &ev->pols[i];
-        pidx[i][0] = pidx[i][1] = (size_t)-1;
-        if (!pe->valid || !pe->found || pe->svc.global || pe->svc.job)
-            continue;
-        pidx[i][0] = cyc_pair_add(pairs, &npairs, cap, pe->pol.metric->field,
-                                  pe->pol.out_ms);
-        pidx[i][1] = cyc_pair_add(pairs, &npairs, cap, pe->pol.metric->field,
-                                  pe->pol.in_ms);
+        const struct das_pol_eval *pe = &ev->pols[i];
+        plan[i].pol = pe->valid ? &pe->pol : NULL;
+        plan[i].scalable = pe->found && !pe->svc.global && !pe->svc.job;
     }
-    aggs = xcalloc(npairs ? npairs : 1, sizeof *aggs);
-    naggs = xcalloc(npairs ? npairs : 1, sizeof *naggs);
-    pair_ok = xcalloc(npairs ? npairs : 1, sizeof *pair_ok);
-    struct cyc_index *ix = xcalloc(npairs ? npairs : 1, sizeof *ix);
-    /* a cond_item the store's vocabulary has no metric for (cAdvisor's
-     * pids): those policies get no decision and say why; the others go on */
-    bool *pair_none = xcalloc(npairs ? npairs : 1, sizeof *pair_none);
-    bool *pair_done = xcalloc(npairs ? npairs : 1, sizeof *pair_done);
-    for (size_t p = 0; p < npairs; p++) {
-        if (pair_done[p])
+    return plan;
+}
+
+/* What the metrics store said for the cycle's (field, duration) pairs. */
+struct windows {
+    struct cyc_pair *pairs;
+    size_t npairs;
+    size_t (*idx)[2]; /* per policy: its out and in pair (das_plan_pairs) */
+    struct win_agg **aggs;
+    size_t *naggs;
+    struct cyc_index *ix;
+    bool *ok;   /* the store answered for the pair */
+    bool *none; /* the store has no such metric (cAdvisor's pids): those
+                   policies get no decision and say why; the others go on */
+};
+
+static void windows_free(struct windows *w)
+{
+    for (size_t p = 0; p < w->npairs && w->aggs; p++)
+        free(w->aggs[p]);
+    free(w->pairs);
+    free(w->idx);
+    free(w->aggs);
+    free(w->naggs);
+    free(w->ix);
+    free(w->ok);
+    free(w->none);
+}
+
+/* Asks the store for every window of pairs[p]'s field at once (window
+ * sets: one request per field), marking each pair it answers. */
+static int read_window_set(struct das_clients *cl, struct windows *w, size_t p,
+                           bool *done, int64_t now_ms, char *err, size_t errlen)
+{
+    size_t set[MSTORE_SET_MAX], k = 0;
+    int64_t durs[MSTORE_SET_MAX];
+    struct win_agg *outs[MSTORE_SET_MAX];
+    size_t nouts[MSTORE_SET_MAX];
+    for (size_t q = p; q < w->npairs && k < MSTORE_SET_MAX; q++)
+        if (!done[q] && !strcmp(w->pairs[q].field, w->pairs[p].field)) {
+            set[k] = q;
+            durs[k++] = w->pairs[q].dur_ms;
+        }
+    int rc = mstore_window_set(&cl->metrics, w->pairs[p].field, now_ms, durs, k,
+                               outs, nouts, err, errlen);
+    for (size_t i = 0; i < k && rc == 0; i++) {
+        size_t q = set[i];
+        w->aggs[q] = outs[i];
+        w->naggs[q] = nouts[i];
+        done[q] = true;
+        if (q != p) {
+            w->ok[q] = true;
+            cyc_index_init(&w->ix[q], w->aggs[q], w->naggs[q]);
+        }
+    }
+    return rc;
+}
+
+/* 3. One metrics-store query per distinct (cond_item, duration), or per
+ * field where the store reads window sets. The first failure ends the
+ * step: the server is most likely down, so das does not wait on it
+ * again. */
+static void read_windows(struct das_clients *cl, struct das_eval *ev,
+                         const struct das_plan_pol *plan, struct windows *w,
+                         int64_t *t_step)
+{
+    int64_t now_ms = ev->now_ms;
+    char err[512];
+    w->pairs = xcalloc(2 * ev->n + 1, sizeof *w->pairs);
+    w->idx = xcalloc(ev->n ? ev->n : 1, sizeof *w->idx);
+    w->npairs = das_plan_pairs(plan, ev->n, w->pairs, w->idx);
+    size_t np = w->npairs ? w->npairs : 1;
+    w->aggs = xcalloc(np, sizeof *w->aggs);
+    w->naggs = xcalloc(np, sizeof *w->naggs);
+    w->ok = xcalloc(np, sizeof *w->ok);
+    w->ix = xcalloc(np, sizeof *w->ix);
+    w->none = xcalloc(np, sizeof *w->none);
+    bool *done = xcalloc(np, sizeof *done);
+    for (size_t p = 0; p < w->npairs; p++) {
+        if (done[p])
             continue;
-        if (!mstore_supports(&cl->metrics, pairs[p].field, err, sizeof err)) {
-            pair_none[p] = true;
+        if (!mstore_supports(&cl->metrics, w->pairs[p].field, err,
+                             sizeof err)) {
+            w->none[p] = true;
             continue;
         }
         ev->queries++;
-        int qrc;
-        if (mstore_has_window_set(&cl->metrics)) {
-            /* every window of this field in one request */
-            size_t set[MSTORE_SET_MAX], k = 0;
-            int64_t durs[MSTORE_SET_MAX];
-            struct win_agg *outs[MSTORE_SET_MAX];
-            size_t nouts[MSTORE_SET_MAX];
-            for (size_t q = p; q < npairs && k < MSTORE_SET_MAX; q++)
-                if (!pair_done[q] && !strcmp(pairs[q].field, pairs[p].field)) {
-                    set[k] = q;
-                    durs[k++] = pairs[q].dur_ms;
-                }
-            qrc = mstore_window_set(&cl->metrics, pairs[p].field, now_ms, durs,
-                                    k, outs, nouts, err, sizeof err);
-            for (size_t i = 0; i < k && qrc == 0; i++) {
-                size_t q = set[i];
-                aggs[q] = outs[i];
-                naggs[q] = nouts[i];
-                pair_done[q] = true;
-                if (q != p) {
-                    pair_ok[q] = true;
-                    cyc_index_init(&ix[q], aggs[q], naggs[q]);
-                }
-            }
-        } else {
-            qrc = mstore_windows(&cl->metrics, pairs[p].field,
-                                 now_ms - pairs[p].dur_ms, now_ms + 1, &aggs[p],
-                                 &naggs[p], err, sizeof err);
-        }
+        int qrc =
+            mstore_has_window_set(&cl->metrics)
+                ? read_window_set(cl, w, p, done, now_ms, err, sizeof err)
+                : mstore_windows(&cl->metrics, w->pairs[p].field,
+                                 now_ms - w->pairs[p].dur_ms, now_ms + 1,
+                                 &w->aggs[p], &w->naggs[p], err, sizeof err);
         if (qrc) {
             if (ev->influx_ok)
                 snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
             ev->influx_ok = false;
-            aggs[p] = NULL;
-            naggs[p] = 0;
-            /* the server is most likely down: don't wait on it again */
-            for (size_t q = p + 1; q < npairs; q++)
-                pair_ok[q] = false;
+            w->aggs[p] = NULL;
+            w->naggs[p] = 0;
+            for (size_t q = p + 1; q < w->npairs; q++)
+                w->ok[q] = false;
             break;
         }
-        pair_ok[p] = true;
-        cyc_index_init(&ix[p], aggs[p], naggs[p]);
+        w->ok[p] = true;
+        cyc_index_init(&w->ix[p], w->aggs[p], w->naggs[p]);
         char stepname[96];
-        snprintf(stepname, sizeof stepname, "windows:%s", pairs[p].field);
-        step_done(stepname, &t_step, naggs[p]);
+        snprintf(stepname, sizeof stepname, "windows:%s", w->pairs[p].field);
+        step_done(stepname, t_step, w->naggs[p]);
     }
+    free(done);
+}
 
-    clock_note(cl); /* for the next cycle */
-    ev->clock_offset_ms = skew_offset(&cl->skew);
-    ev->clock_corrected = skew_correction(&cl->skew) != 0;
-
-    /* 4. the last action per policy (so restarts keep their windows) */
-    seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
-    last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
-    bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
+/* 4. The last action per valid policy, in ev->pols' order (so restarts
+ * keep their windows): from the SQL store, or from InfluxDB with
+ * --policy-db none. */
+static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
+                              const struct das_plan_pol *plan, int64_t *last,
+                              bool *bets, int64_t *t_step)
+{
+    char err[512];
+    long *seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
     size_t nseq = 0;
-    /* an action before now - longest is in no window, and no bet older
-     * than DEC_BET_UNTIL in_durations is returned */
-    int64_t longest = 0;
     for (size_t i = 0; i < ev->n; i++)
-        if (ev->pols[i].valid) {
-            const struct policy *pol = &ev->pols[i].pol;
-            seqs[nseq++] = pol->seq;
-            if (pol->out_ms > longest)
-                longest = pol->out_ms;
-            if (pol->in_ms > longest)
-                longest = pol->in_ms;
-            if (pol->mode == POL_MODE_AUTO &&
-                pol->in_ms * DEC_BET_UNTIL > longest)
-                longest = pol->in_ms * DEC_BET_UNTIL;
-        }
-    if (ev->store_none
-            ? hist_last_actions(cl->influx, seqs, nseq,
-                                now_ms - longest - 60000, last, bets, err,
-                                sizeof err)
-            : pg_last_actions(cl->pg, seqs, nseq, now_ms - longest - 60000,
-                              last, bets, err, sizeof err)) {
+        if (plan[i].pol)
+            seqs[nseq++] = plan[i].pol->seq;
+    int64_t since = ev->now_ms - das_lookback_ms(plan, ev->n) - 60000;
+    if (ev->store_none ? hist_last_actions(cl->influx, seqs, nseq, since, last,
+                                           bets, err, sizeof err)
+                       : pg_last_actions(cl->pg, seqs, nseq, since, last, bets,
+                                         err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
     }
-    step_done("last_actions", &t_step, nseq);
+    free(seqs);
+    step_done("last_actions", t_step, nseq);
+}
 
-    /* 5. decide */
+/* The decision input of policy i: the service, its tasks, when its
+ * windows start, its limit. The windows are left empty. */
+static void fill_input(struct das_clients *cl, struct das_eval *ev,
+                       struct das_pol_eval *pe, int64_t store_ms,
+                       bool store_bet)
+{
+    int64_t now_ms = ev->now_ms;
+    struct das_since_in si = {
+        .seq = pe->pol.seq,
+        .store_ms = store_ms,
+        .store_bet = store_bet,
+        .extra = cl->extra_last,
+        .nextra = cl->nextra,
+        .found = pe->found,
+        .svc = &pe->svc,
+        .cur_no = pe->pol.cur_no,
+        .label = pe->pol.source == POL_SRC_LABELS,
+    };
+    if (das_scaled_outside(pe->found, &pe->svc, pe->pol.cur_no))
+        si.sync_seen_ms =
+            das_sync_first_seen(&cl->sync_seen, &cl->nsync_seen, pe->pol.seq,
+                                pe->pol.cur_no, pe->svc.replicas, now_ms);
+    struct dec_input *in = &pe->in;
+    in->pol = &pe->pol;
+    in->now_ms = now_ms;
+    in->ds_interval_ms = ev->ds_interval_ms;
+    in->found = pe->found;
+    in->global = pe->found && (pe->svc.global || pe->svc.job);
+    in->updating = pe->found && pe->svc.updating;
+    in->actual = pe->found ? pe->svc.replicas : 0;
+    das_window_since(&si, &in->last_action_ms, &in->last_bet);
+    in->limit = pe->found ? das_metric_limit(&pe->pol, &pe->svc) : NAN;
+    in->running = -1;
+    if (pe->found && ev->tasks_ok) {
+        stask_count(&ev->tasks, pe->svc.id, &pe->tasks);
+        in->running = pe->tasks.running;
+        in->pending = pe->tasks.pending;
+        in->pending_why = pe->tasks.why;
+    }
+    cyc_window_init(&in->out_win, now_ms - pe->pol.out_ms);
+    cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
+}
+
+/* Fills policy i's windows from the store's answer; false (and the
+ * outcome set) when its metrics are unavailable. */
+static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
+                         struct das_pol_eval *pe, const struct windows *w,
+                         size_t i)
+{
+    size_t po = w->idx[i][0], pi = w->idx[i][1];
+    if (po == (size_t)-1)
+        return true;
+    int64_t now_ms = ev->now_ms;
+    struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id, now_ms,
+                           pe->pol.warmup_ms};
+    struct dec_input *in = &pe->in;
+    pe->metrics_ok = w->ok[po] && w->ok[pi];
+    if (w->ok[po])
+        cyc_index_window(&w->ix[po], pe->svc.id, now_ms, pe->pol.out_ms,
+                         ev->ds_interval_ms, young, &ya, &in->out_win);
+    if (w->ok[pi])
+        cyc_index_window(&w->ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
+                         ev->ds_interval_ms, young, &ya, &in->in_win);
+    if (w->none[po] || w->none[pi]) {
+        set_unavailable(pe, DEC_O_METRICS_DOWN, mstore_name(&cl->metrics));
+        pe->metrics_ok = false;
+        char e2[400];
+        if (!mstore_supports(&cl->metrics, pe->pol.metric->field, e2,
+                             sizeof e2))
+            snprintf(pe->res.reason, sizeof pe->res.reason, "no decision: %s",
+                     e2);
+        return false;
+    }
+    if (!pe->metrics_ok) {
+        set_unavailable(pe, DEC_O_METRICS_DOWN, mstore_name(&cl->metrics));
+        return false;
+    }
+    return true;
+}
+
+/* 5. Decides every valid policy whose inputs were all read. */
+static void decide_all(struct das_clients *cl, struct das_eval *ev,
+                       const struct windows *w, const int64_t *last,
+                       const bool *bets)
+{
     size_t k = 0;
     for (size_t i = 0; i < ev->n; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
         if (!pe->valid)
             continue;
-        bool bet = bets[k];
-        int64_t last_ms = last[k++];
-        for (size_t e = 0; e < cl->nextra; e++)
-            if (cl->extra_last[e].seq == pe->pol.seq &&
-                cl->extra_last[e].ms > last_ms) {
-                last_ms = cl->extra_last[e].ms;
-                bet = cl->extra_last[e].bet;
-            }
-        /* Scaled outside das (or never seen): the windows so far measured
-         * another replica count, so they start again from when the change
-         * was first seen, as after one of das's own actions. */
-        if (pe->found && !pe->svc.global && !pe->svc.job &&
-            pe->pol.cur_no != pe->svc.replicas) {
-            int64_t seen = sync_first_seen(cl, pe->pol.seq, pe->pol.cur_no,
-                                           pe->svc.replicas, now_ms);
-            if (seen > last_ms) {
-                last_ms = seen;
-                bet = false;
-            }
-        }
-        /* A label policy has no cur_no of its own to tell a change das
-         * did not record (killed between its update and its record, or an
-         * event InfluxDB did not take) or one made by hand: the service
-         * itself tells it. Its last update changed the replicas
-         * (PreviousSpec) at UpdatedAt: the windows start after it. The
-         * record of das's own action comes a moment after the update:
-         * within DAS_SAME_CHANGE_MS it is that action (and keeps its bet
-         * mark). */
-        if (pe->found && pe->pol.source == POL_SRC_LABELS && !pe->svc.global &&
-            !pe->svc.job && pe->svc.prev_replicas >= 0 &&
-            pe->svc.prev_replicas != pe->svc.replicas &&
-            pe->svc.updated_ms > last_ms) {
-            if (pe->svc.updated_ms - last_ms > DAS_SAME_CHANGE_MS)
-                bet = false;
-            last_ms = pe->svc.updated_ms;
-        }
-        struct dec_input *in = &pe->in;
-        in->pol = &pe->pol;
-        in->now_ms = now_ms;
-        in->ds_interval_ms = ev->ds_interval_ms;
-        in->found = pe->found;
-        in->global = pe->found && (pe->svc.global || pe->svc.job);
-        in->updating = pe->found && pe->svc.updating;
-        in->actual = pe->found ? pe->svc.replicas : 0;
-        in->last_action_ms = last_ms;
-        in->last_bet = bet;
-        in->limit = pe->found ? metric_limit(&pe->pol, &pe->svc) : NAN;
-        in->running = -1;
-        if (pe->found && ev->tasks_ok) {
-            stask_count(&ev->tasks, pe->svc.id, &pe->tasks);
-            in->running = pe->tasks.running;
-            in->pending = pe->tasks.pending;
-            in->pending_why = pe->tasks.why;
-        }
-        struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id,
-                               now_ms, pe->pol.warmup_ms};
-        cyc_window_init(&in->out_win, now_ms - pe->pol.out_ms);
-        cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
-
+        fill_input(cl, ev, pe, last[k], bets[k]);
+        k++;
         if (!ev->store_ok) {
             set_unavailable(pe, DEC_O_STORE_DOWN,
                             ev->store_none ? "history (InfluxDB)"
@@ -673,50 +629,47 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
             set_unavailable(pe, DEC_O_DOCKER_DOWN, "Docker engine");
             continue;
         }
-        size_t po = pidx[i][0], pi = pidx[i][1];
-        if (po != (size_t)-1) {
-            pe->metrics_ok = pair_ok[po] && pair_ok[pi];
-            if (pair_ok[po])
-                cyc_index_window(&ix[po], pe->svc.id, now_ms, pe->pol.out_ms,
-                                 ev->ds_interval_ms, young, &ya, &in->out_win);
-            if (pair_ok[pi])
-                cyc_index_window(&ix[pi], pe->svc.id, now_ms, pe->pol.in_ms,
-                                 ev->ds_interval_ms, young, &ya, &in->in_win);
-            if (pair_none[po] || pair_none[pi]) {
-                set_unavailable(pe, DEC_O_METRICS_DOWN,
-                                mstore_name(&cl->metrics));
-                pe->metrics_ok = false;
-                char e2[400];
-                if (!mstore_supports(&cl->metrics, pe->pol.metric->field, e2,
-                                     sizeof e2))
-                    snprintf(pe->res.reason, sizeof pe->res.reason,
-                             "no decision: %s", e2);
-                continue;
-            }
-            if (!pe->metrics_ok) {
-                set_unavailable(pe, DEC_O_METRICS_DOWN,
-                                mstore_name(&cl->metrics));
-                continue;
-            }
-        }
-        dec_evaluate(in, &pe->res);
+        if (!fill_windows(cl, ev, pe, w, i))
+            continue;
+        dec_evaluate(&pe->in, &pe->res);
         pe->evaluated = true;
     }
-    free(pidx);
-    free(pair_none);
-    free(pair_done);
-    step_done("decide", &t_step, ev->n);
-    for (size_t p = 0; p < npairs; p++)
-        free(aggs[p]);
-    free(ix);
-out:
+}
+
+void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
+{
+    int64_t t_step = step_mono_ms();
+    memset(ev, 0, sizeof *ev);
+    ev->now_ms = now_ms;
+    ev->ds_interval_ms = cl->conf->ds_interval_ms;
+    ev->docker_ok = true;
+    ev->influx_ok = true;
+    ev->metrics_dep = mstore_dep(&cl->metrics);
+
+    struct pg_rowset rows = {0};
+    if (!read_policies(cl, ev, &rows)) {
+        pg_rowset_free(&rows);
+        return;
+    }
+    step_done("policies", &t_step, rows.n);
+    read_services(cl, ev, &rows, &t_step);
     /* the rows' text is no longer needed: policies were copied */
     pg_rowset_free(&rows);
-    free(pairs);
-    free(aggs);
-    free(naggs);
-    free(pair_ok);
-    free(seqs);
+
+    struct das_plan_pol *plan = plan_of(ev);
+    struct windows w = {0};
+    read_windows(cl, ev, plan, &w, &t_step);
+    clock_note(cl); /* for the next cycle */
+    ev->clock_offset_ms = skew_offset(&cl->skew);
+    ev->clock_corrected = skew_correction(&cl->skew) != 0;
+
+    int64_t *last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
+    bool *bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
+    read_last_actions(cl, ev, plan, last, bets, &t_step);
+    decide_all(cl, ev, &w, last, bets);
+    step_done("decide", &t_step, ev->n);
+    windows_free(&w);
+    free(plan);
     free(last);
     free(bets);
 }

@@ -16,29 +16,12 @@
 #include "das.h"
 #include "decide.h"
 #include "docker_svc.h"
+#include "inputs.h"
 #include "log.h"
 #include "mstore.h"
 #include "policy.h"
 #include "skew.h"
 #include "swarm_tasks.h"
-
-/* A time kept in memory per policy (dry-run actions, which are not in the
- * store's "last action" on purpose). */
-struct das_seq_time {
-    long seq;
-    int64_t ms;
-    bool bet; /* that action was a bet (dec_result.bet) */
-};
-
-/* A difference between cur_no and the service's replicas, and when it was
- * first seen: the replica count changed outside das then, so the windows
- * must start after it (rule 6), in dry runs too, where cur_no is not
- * written. */
-struct das_sync_seen {
-    long seq;
-    long cur_no, replicas;
-    int64_t ms;
-};
 
 /* The long-lived clients of a command. */
 struct das_clients {
@@ -119,24 +102,6 @@ bool das_store_none(const struct das_conf *conf);
 /* --influx-url none (DAS_INFLUX_URL=none): no InfluxDB; the windows from
  * --prometheus-url, the decisions only in the store and /metrics. */
 bool das_influx_none(const struct das_conf *conf);
-
-/* A label policy of one service (policy.h, pol_parse_labels). */
-struct das_label_pol {
-    const struct dsvc *svc; /* into the listing */
-    bool valid;
-    char error[512];   /* when not valid */
-    struct policy pol; /* when valid; pol.seq is set either way */
-    long shadowed_by;  /* a table row names the service: its seq (else 0;
-                          -1 when that row's seq is unreadable) */
-    bool shadowed;
-};
-/* The label policies of every service with "das." labels. A table row
- * whose service_id (table_refs[i], NULL skipped; table_seqs[i] its seq)
- * resolves to the same service wins: the label policy is marked shadowed.
- * *out heap (free); returns the count. */
-size_t das_label_policies(const struct dsvc_list *svcs,
-                          const char *const *table_refs, const long *table_seqs,
-                          size_t ntable, struct das_label_pol **out);
 
 /* Gathers and evaluates. Never fails as a whole: what could not be read is
  * recorded in store_ok / docker_ok / influx_ok with its message, and the

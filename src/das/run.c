@@ -42,20 +42,10 @@ struct bad_row {
     char msg[512];
 };
 
-/* The last dry-run decision recorded for a policy, per kind (sync, or a
- * scale/bound action), so a --dry-run daemon records a decision once, not
- * every cycle (the service never changes, so the decision repeats). */
-struct dry_seen {
-    long seq;
-    bool sync;
-    const char *action; /* a literal: "synced", "scale-out", … */
-    long from, to;
-};
-
 /* What /metrics and /healthz show, published after each cycle. */
 struct run_pub {
     unsigned long cycles;
-    unsigned long actions[4]; /* scale-out, scale-in, bound, synced */
+    unsigned long actions[DAS_EV_SYNCED + 1]; /* by enum das_event_kind */
     unsigned long action_failures;
     unsigned long dropped[2]; /* decisions not applied: stale, not-leader */
     unsigned long influx_queries;
@@ -81,7 +71,7 @@ struct run_state {
     bool leader_known, leader;
     struct bad_row *bad;
     size_t nbad;
-    struct dry_seen *dry;
+    struct das_dry_seen *dry;
     size_t ndry;
     long *bound_by_capacity;     /* seqs capacity-bound in the last cycle */
     unsigned long unusable_last; /* unusable series in the last cycle */
@@ -94,20 +84,6 @@ struct run_state {
     struct run_pub pub;
     struct endpoint *ep;
 };
-
-static const char *action_name(enum dec_action a)
-{
-    switch (a) {
-    case DEC_SCALE_OUT:
-        return "scale-out";
-    case DEC_SCALE_IN:
-        return "scale-in";
-    case DEC_BOUND:
-        return "bound";
-    default:
-        return "none";
-    }
-}
 
 /* ---- /healthz and /metrics ------------------------------------------- */
 
@@ -266,45 +242,6 @@ static void watch_dep(struct complaint *c, bool ok, const char *what,
 
 /* ---- actions --------------------------------------------------------- */
 
-static void set_last(struct das_clients *cl, long seq, int64_t ms, bool bet)
-{
-    for (size_t i = 0; i < cl->nextra; i++)
-        if (cl->extra_last[i].seq == seq) {
-            cl->extra_last[i].ms = ms;
-            cl->extra_last[i].bet = bet;
-            return;
-        }
-    cl->extra_last =
-        xrealloc(cl->extra_last, (cl->nextra + 1) * sizeof *cl->extra_last);
-    cl->extra_last[cl->nextra].seq = seq;
-    cl->extra_last[cl->nextra].ms = ms;
-    cl->extra_last[cl->nextra].bet = bet;
-    cl->nextra++;
-}
-
-/* True when this dry-run decision was recorded already (else remembers
- * it as the policy's latest of its kind). */
-static bool dry_seen(struct run_state *st, long seq, const char *action,
-                     long from, long to)
-{
-    bool sync = !strcmp(action, "synced");
-    for (size_t i = 0; i < st->ndry; i++) {
-        struct dry_seen *d = &st->dry[i];
-        if (d->seq != seq || d->sync != sync)
-            continue;
-        if (!strcmp(d->action, action) && d->from == from && d->to == to)
-            return true;
-        d->action = action;
-        d->from = from;
-        d->to = to;
-        return false;
-    }
-    st->dry = xrealloc(st->dry, (st->ndry + 1) * sizeof *st->dry);
-    st->dry[st->ndry] = (struct dry_seen){seq, sync, action, from, to};
-    st->ndry++;
-    return false;
-}
-
 /* The cycle's events as points of the `das` measurement, one write. */
 static void write_points(struct run_state *st, const struct pg_event *ev,
                          size_t n)
@@ -360,7 +297,8 @@ static void write_points(struct run_state *st, const struct pg_event *ev,
  * write per cycle, not per decision): das_events rows (none with
  * --policy-db none) and the InfluxDB points (then the only record: the
  * history read back after a restart or a leader change). What this process
- * must know at once (the last action) it knew when it acted (set_last). */
+ * must know at once (the last action) it knew when it acted (das_seq_time_set).
+ */
 static void flush_events(struct run_state *st)
 {
     char err[512], q[600];
@@ -380,9 +318,10 @@ static void flush_events(struct run_state *st)
 
 /* Notes one event for the end of the cycle (flush_events) and says it. */
 static void record(struct run_state *st, const struct das_pol_eval *pe,
-                   const char *action, long from, long to, const char *reason,
-                   bool dry)
+                   enum das_event_kind kind, long from, long to,
+                   const char *reason, bool dry)
 {
+    const char *action = das_event_names[kind];
     char q[600], q2[300];
     if (st->nevents == st->capevents) {
         st->capevents = st->capevents ? st->capevents * 2 : 16;
@@ -398,25 +337,20 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     e->from_no = from;
     e->to_no = to;
     snprintf(e->metric, sizeof e->metric, "%s", pe->pol.metric->field);
-    bool is_sync = !strcmp(action, "synced");
+    bool is_sync = kind == DAS_EV_SYNCED;
     e->observed = is_sync ? NAN : pe->res.observed;
     e->threshold = is_sync ? NAN : pe->res.threshold;
     e->window_ms = is_sync ? 0 : pe->res.window_ms;
     snprintf(e->reason, sizeof e->reason, "%s", reason);
     e->dry_run = dry;
-    log_info(!strcmp(action, "capacity-bound") ? "noted"
-             : dry                             ? "dry run: would act"
-                                               : "acted",
+    log_info(kind == DAS_EV_CAPACITY ? "noted"
+             : dry                   ? "dry run: would act"
+                                     : "acted",
              "seq=%ld service=%s action=%s from=%ld to=%ld reason=%s", e->seq,
              log_quote(e->service, q2, sizeof q2), action, from, to,
              log_quote(reason, q, sizeof q));
-    int k = !strcmp(action, "scale-out")  ? 0
-            : !strcmp(action, "scale-in") ? 1
-            : !strcmp(action, "bound")    ? 2
-            : is_sync                     ? 3
-                                          : -1; /* capacity-bound: no action */
-    if (k >= 0)
-        st->pub.actions[k]++;
+    if (kind != DAS_EV_CAPACITY) /* a state noted, not an action */
+        st->pub.actions[kind]++;
 }
 
 /* Series InfluxDB returned that das could not use: counted in /metrics,
@@ -469,7 +403,7 @@ static void watch_capacity(struct run_state *st, const struct das_pol_eval *pe)
                  "seq=%ld service=%s reason=%s", pe->pol.seq,
                  log_quote(pe->svc.name, q2, sizeof q2),
                  log_quote(pe->res.reason, q, sizeof q));
-        record(st, pe, "capacity-bound", pe->res.from, pe->res.from,
+        record(st, pe, DAS_EV_CAPACITY, pe->res.from, pe->res.from,
                pe->res.reason, st->conf->dry_run);
     } else {
         st->bound_by_capacity[i] =
@@ -603,6 +537,55 @@ static bool dropped_with_cycle(struct run_state *st,
     return true;
 }
 
+/* cur_no follows the service's replicas (a change made outside das):
+ * written and recorded; false when the rest of the policy's decision must
+ * wait (the store failed, or the cycle's decisions are dropped). */
+static bool act_sync(struct run_state *st, struct das_pol_eval *pe)
+{
+    char err[512], q[600];
+    long seq = pe->pol.seq;
+    long from = pe->pol.cur_no, to = pe->svc.replicas;
+    const char *name = das_event_names[DAS_EV_SYNCED];
+    char why[256];
+    if (from < 0)
+        snprintf(why, sizeof why,
+                 "cur_no was empty: follows the "
+                 "service's %ld replicas",
+                 to);
+    else
+        snprintf(why, sizeof why,
+                 "service scaled outside das (or das stopped before "
+                 "recording its own change): cur_no %ld follows the "
+                 "service's %ld replicas",
+                 from, to);
+    struct send_check sc = {st, false, DROP_NONE, ""};
+    if (st->conf->dry_run) {
+        if (!das_dry_seen(&st->dry, &st->ndry, seq, DAS_EV_SYNCED, from, to))
+            record(st, pe, DAS_EV_SYNCED, from, to, why, true);
+        return true;
+    }
+    if (dropped_with_cycle(st, pe, name, from, to))
+        return false;
+    if (still_ours(&sc, err, sizeof err)) {
+        if (sc.why == DROP_ENGINE) {
+            log_error("could not write cur_no", "seq=%ld error=%s", seq,
+                      log_quote(err, q, sizeof q));
+            st->failures++;
+        } else {
+            drop(st, pe, &sc, name, from, to, err);
+        }
+        return false;
+    }
+    if (pg_policy_set_cur_no(st->cl.pg, seq, to, err, sizeof err)) {
+        log_error("could not write cur_no", "seq=%ld error=%s", seq,
+                  log_quote(err, q, sizeof q));
+        st->failures++;
+        return false; /* the store is failing: act next cycle */
+    }
+    record(st, pe, DAS_EV_SYNCED, from, to, why, false);
+    return true;
+}
+
 static void act(struct run_state *st, struct das_pol_eval *pe)
 {
     const struct dec_result *r = &pe->res;
@@ -612,51 +595,18 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
 
     if (!pe->valid || !pe->evaluated)
         return;
-    if (r->sync) {
-        long from = pe->pol.cur_no, to = pe->svc.replicas;
-        char why[256];
-        if (from < 0)
-            snprintf(why, sizeof why,
-                     "cur_no was empty: follows the "
-                     "service's %ld replicas",
-                     to);
-        else
-            snprintf(why, sizeof why,
-                     "service scaled outside das (or das stopped before "
-                     "recording its own change): cur_no %ld follows the "
-                     "service's %ld replicas",
-                     from, to);
-        struct send_check sc = {st, false, DROP_NONE, ""};
-        if (dry) {
-            if (!dry_seen(st, seq, "synced", from, to))
-                record(st, pe, "synced", from, to, why, true);
-        } else if (dropped_with_cycle(st, pe, "synced", from, to)) {
-            return;
-        } else if (still_ours(&sc, err, sizeof err)) {
-            if (sc.why == DROP_ENGINE) {
-                log_error("could not write cur_no", "seq=%ld error=%s", seq,
-                          log_quote(err, q, sizeof q));
-                st->failures++;
-            } else {
-                drop(st, pe, &sc, "synced", from, to, err);
-            }
-            return;
-        } else if (pg_policy_set_cur_no(st->cl.pg, seq, to, err, sizeof err)) {
-            log_error("could not write cur_no", "seq=%ld error=%s", seq,
-                      log_quote(err, q, sizeof q));
-            st->failures++;
-            return; /* the store is failing: act next cycle */
-        } else {
-            record(st, pe, "synced", from, to, why, false);
-        }
-    }
+    if (r->sync && !act_sync(st, pe))
+        return;
     if (r->action == DEC_NONE)
         return;
-    const char *name = action_name(r->action);
+    enum das_event_kind kind = (enum das_event_kind)das_event_of(r->action);
+    const char *name = das_event_names[kind];
     if (dry) {
-        if (!dry_seen(st, seq, name, r->from, r->to)) {
-            record(st, pe, name, r->from, r->to, r->reason, true);
-            set_last(&st->cl, seq, das_now_ms(), r->bet); /* as if it acted */
+        if (!das_dry_seen(&st->dry, &st->ndry, seq, kind, r->from, r->to)) {
+            record(st, pe, kind, r->from, r->to, r->reason, true);
+            /* as if it acted */
+            das_seq_time_set(&st->cl.extra_last, &st->cl.nextra, seq,
+                             das_now_ms(), r->bet);
         }
         return;
     }
@@ -685,7 +635,8 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     st->actions++;
     /* known here whatever the record's fate (a failed write must not
      * cost a second action in this process) */
-    set_last(&st->cl, seq, das_now_ms(), r->bet);
+    das_seq_time_set(&st->cl.extra_last, &st->cl.nextra, seq, das_now_ms(),
+                     r->bet);
     /* a label policy has no cur_no of its own: the service's replicas */
     if (pe->pol.source == POL_SRC_TABLE &&
         pg_policy_set_cur_no(st->cl.pg, seq, r->to, err, sizeof err)) {
@@ -693,7 +644,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                   "seq=%ld error=%s", seq, log_quote(err, q, sizeof q));
         st->failures++;
     }
-    record(st, pe, name, r->from, r->to, r->reason, false);
+    record(st, pe, kind, r->from, r->to, r->reason, false);
 }
 
 /* ---- the cycle ------------------------------------------------------- */
@@ -705,14 +656,13 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One cycle. Returns 0 when every dependency answered, 1 otherwise. */
-static int cycle(struct run_state *st)
+/* The leader check that opens a cycle: true when this engine leads and
+ * das acts; otherwise what it found is published and *rc says how the
+ * cycle went (1: the engine did not answer). */
+static bool cycle_leads(struct run_state *st, int *rc)
 {
-    int64_t t0 = mono_ms(); /* a duration: not the (corrected) clock */
     bool leader = false;
     char why[160], err[512], q[600];
-    int rc = 0;
-
     if (dsvc_leader(st->cl.docker, &leader, why, sizeof why, err, sizeof err)) {
         watch_dep(&st->c_docker, false, "docker", err);
         st->pub.docker_ok = false;
@@ -721,7 +671,8 @@ static int cycle(struct run_state *st)
                  "Docker engine: %.200s", err);
         st->pub.cycles++;
         publish(st);
-        return 1;
+        *rc = 1;
+        return false;
     }
     if (!st->leader_known || leader != st->leader) {
         if (leader)
@@ -740,8 +691,72 @@ static int cycle(struct run_state *st)
         st->pub.unhealthy[0] = '\0';
         st->pub.cycles++;
         publish(st);
-        return 0;
+        *rc = 0;
+        return false;
     }
+    return true;
+}
+
+/* Acts on each policy's decision, in order, until a stop signal. */
+static void cycle_act(struct run_state *st, struct das_eval *ev)
+{
+    char q[600], q2[300];
+    memset(st->pub.outcomes, 0, sizeof st->pub.outcomes);
+    for (size_t i = 0; i < ev->n; i++)
+        if (ev->pols[i].valid)
+            st->pub.outcomes[ev->pols[i].res.outcome]++;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (run_stop)
+            break; /* the action in flight was finished; stop here */
+        struct das_pol_eval *pe = &ev->pols[i];
+        if (pe->valid && pe->evaluated && !pe->res.sync &&
+            pe->res.action == DEC_NONE)
+            log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
+                      pe->pol.seq, log_quote(pe->pol.service_id, q2, sizeof q2),
+                      dec_outcome_names[pe->res.outcome],
+                      log_quote(pe->res.reason, q, sizeof q));
+        if (pe->valid)
+            watch_capacity(st, pe);
+        act(st, pe);
+    }
+}
+
+/* What the cycle found, for /metrics and /healthz. */
+static void cycle_publish(struct run_state *st, const struct das_eval *ev,
+                          int64_t ms)
+{
+    st->pub.cycles++;
+    st->pub.leader = st->leader; /* false if a check before a change said so */
+    st->pub.store_ok = ev->store_ok;
+    st->pub.docker_ok = ev->docker_ok;
+    st->pub.influx_ok = ev->influx_ok;
+    st->pub.policies = ev->n;
+    st->pub.bad_policies = ev->nbad;
+    st->pub.influx_queries =
+        st->cl.influx ? infl_query_count(st->cl.influx) : 0;
+    st->pub.clock_offset_ms = ev->clock_offset_ms;
+    watch_unusable(st);
+    st->pub.last_cycle_s = (double)ms / 1000.0;
+    st->pub.unhealthy[0] = '\0';
+    if (!ev->store_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "policy store: %.200s", ev->store_err);
+    else if (!ev->docker_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
+                 "Docker engine: %.200s", ev->docker_err);
+    else if (!ev->influx_ok)
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy, "%s: %.200s",
+                 mstore_name(&st->cl.metrics), ev->influx_err);
+    publish(st);
+}
+
+/* One cycle. Returns 0 when every dependency answered, 1 otherwise. */
+static int cycle(struct run_state *st)
+{
+    int64_t t0 = mono_ms(); /* a duration: not the (corrected) clock */
+    int rc = 0;
+    if (!cycle_leads(st, &rc))
+        return rc;
 
     struct das_eval ev;
     /* the time of the evaluation itself: the leader check may have waited
@@ -756,54 +771,11 @@ static int cycle(struct run_state *st)
     if (!ev.store_ok || !ev.docker_ok || !ev.influx_ok)
         rc = 1;
     report_bad_rows(st, &ev);
-
-    memset(st->pub.outcomes, 0, sizeof st->pub.outcomes);
-    for (size_t i = 0; i < ev.n; i++)
-        if (ev.pols[i].valid)
-            st->pub.outcomes[ev.pols[i].res.outcome]++;
-    for (size_t i = 0; i < ev.n; i++) {
-        if (run_stop)
-            break; /* the action in flight was finished; stop here */
-        struct das_pol_eval *pe = &ev.pols[i];
-        if (pe->valid && pe->evaluated && !pe->res.sync &&
-            pe->res.action == DEC_NONE) {
-            char q2[300];
-            log_debug("no action", "seq=%ld service=%s outcome=%s reason=%s",
-                      pe->pol.seq, log_quote(pe->pol.service_id, q2, sizeof q2),
-                      dec_outcome_names[pe->res.outcome],
-                      log_quote(pe->res.reason, q, sizeof q));
-        }
-        if (pe->valid)
-            watch_capacity(st, pe);
-        act(st, pe);
-    }
+    cycle_act(st, &ev);
     flush_events(st);
 
     int64_t t1 = mono_ms();
-    st->pub.cycles++;
-    st->pub.leader = st->leader; /* false if a check before a change said so */
-    st->pub.store_ok = ev.store_ok;
-    st->pub.docker_ok = ev.docker_ok;
-    st->pub.influx_ok = ev.influx_ok;
-    st->pub.policies = ev.n;
-    st->pub.bad_policies = ev.nbad;
-    st->pub.influx_queries =
-        st->cl.influx ? infl_query_count(st->cl.influx) : 0;
-    st->pub.clock_offset_ms = ev.clock_offset_ms;
-    watch_unusable(st);
-    st->pub.last_cycle_s = (double)(t1 - t0) / 1000.0;
-    st->pub.unhealthy[0] = '\0';
-    if (!ev.store_ok)
-        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "policy store: %.200s", ev.store_err);
-    else if (!ev.docker_ok)
-        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "Docker engine: %.200s", ev.docker_err);
-    else if (!ev.influx_ok)
-        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy, "%s: %.200s",
-                 mstore_name(&st->cl.metrics), ev.influx_err);
-    publish(st);
-
+    cycle_publish(st, &ev, t1 - t0);
     log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
               ev.n, ev.nbad, ev.queries, (long long)(t1 - t0));
     das_eval_free(&ev);
@@ -832,6 +804,87 @@ static void run_usage(FILE *f)
     fprintf(f, "usage: das run [options]\n");
 }
 
+/* Opens the clients, the signal handlers and --listen's endpoint, and says
+ * how das runs. 0, or the exit status of a configuration error (said on
+ * stderr). */
+static int run_start(struct run_state *st, struct das_conf *conf)
+{
+    char err[512];
+    st->conf = conf;
+    if (das_clients_open(&st->cl, conf, err, sizeof err)) {
+        fprintf(stderr, "das run: bad configuration: %s\n", err);
+        return 2;
+    }
+    st->cl.ensure_schema = true;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (conf->listen && conf->listen[0]) {
+        st->ep = ep_start(conf->listen, err, sizeof err);
+        if (!st->ep) {
+            fprintf(stderr, "das run: --listen: %s\n", err);
+            return 2;
+        }
+        int64_t stale = 4 * conf->interval_ms;
+        ep_set_stale_after(st->ep, stale > 60000 ? stale : 60000);
+        log_info("serving /healthz and /metrics", "listen=%s port=%u",
+                 conf->listen, ep_port(st->ep));
+    }
+
+    char iv[32], dsiv[32], q1[300], q2[300];
+    dur_format(conf->interval_ms, iv, sizeof iv);
+    dur_format(conf->ds_interval_ms, dsiv, sizeof dsiv);
+    log_info("starting",
+             "interval=%s ds_interval=%s dry_run=%s once=%s "
+             "policies=%s docker=%s influxdb=%s prometheus=%s",
+             iv, dsiv, conf->dry_run ? "true" : "false",
+             conf->once ? "true" : "false",
+             das_store_none(conf) ? "labels" : "table+labels",
+             log_quote(conf->docker_host, q1, sizeof q1),
+             log_quote(st->cl.influx ? infl_where(st->cl.influx) : "none", q2,
+                       sizeof q2),
+             st->cl.prom ? prom_where(st->cl.prom) : "none");
+    return 0;
+}
+
+/* Cycles every --interval (at once when one ran over) until a stop
+ * signal; with --once, one cycle. Returns the exit status. */
+static int run_loop(struct run_state *st)
+{
+    const struct das_conf *conf = st->conf;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    int status = 0;
+    while (!run_stop) {
+        int crc = cycle(st);
+        if (conf->once) {
+            status = crc || st->failures ? 1 : 0;
+            break;
+        }
+        next.tv_sec += (time_t)(conf->interval_ms / 1000);
+        next.tv_nsec += (long)(conf->interval_ms % 1000) * 1000000;
+        if (next.tv_nsec >= 1000000000) {
+            next.tv_sec++;
+            next.tv_nsec -= 1000000000;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec ||
+            (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now; /* a cycle ran over its interval: start again now */
+        sleep_until(&next);
+    }
+    if (run_stop)
+        log_info("stopping on signal", "actions=%lu", st->actions);
+    return status;
+}
+
 int das_cmd_run(int argc, char **argv)
 {
     struct das_conf conf;
@@ -854,89 +907,18 @@ int das_cmd_run(int argc, char **argv)
     const size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];
     size_t npos = 0;
-    char err[512];
-    int status = 1;
+    int status;
     struct run_state st;
 
     memset(&st, 0, sizeof st);
     int prc =
         das_parse_opts("das run", run_usage, opts, nopts, argc, argv, 1, pos, 0,
                        &npos, (const char *const *)&conf.log_level);
-    if (prc >= 0) {
+    if (prc >= 0)
         status = prc;
-        goto out;
-    }
-    st.conf = &conf;
-    if (das_clients_open(&st.cl, &conf, err, sizeof err)) {
-        fprintf(stderr, "das run: bad configuration: %s\n", err);
-        status = 2;
-        goto out;
-    }
-    st.cl.ensure_schema = true;
+    else if ((status = run_start(&st, &conf)) == 0)
+        status = run_loop(&st);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    if (conf.listen && conf.listen[0]) {
-        st.ep = ep_start(conf.listen, err, sizeof err);
-        if (!st.ep) {
-            fprintf(stderr, "das run: --listen: %s\n", err);
-            status = 2;
-            goto out;
-        }
-        int64_t stale = 4 * conf.interval_ms;
-        ep_set_stale_after(st.ep, stale > 60000 ? stale : 60000);
-        log_info("serving /healthz and /metrics", "listen=%s port=%u",
-                 conf.listen, ep_port(st.ep));
-    }
-
-    {
-        char iv[32], dsiv[32], q1[300], q2[300];
-        dur_format(conf.interval_ms, iv, sizeof iv);
-        dur_format(conf.ds_interval_ms, dsiv, sizeof dsiv);
-        log_info("starting",
-                 "interval=%s ds_interval=%s dry_run=%s once=%s "
-                 "policies=%s docker=%s influxdb=%s prometheus=%s",
-                 iv, dsiv, conf.dry_run ? "true" : "false",
-                 conf.once ? "true" : "false",
-                 das_store_none(&conf) ? "labels" : "table+labels",
-                 log_quote(conf.docker_host, q1, sizeof q1),
-                 log_quote(st.cl.influx ? infl_where(st.cl.influx) : "none", q2,
-                           sizeof q2),
-                 st.cl.prom ? prom_where(st.cl.prom) : "none");
-    }
-
-    struct timespec next;
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    status = 0;
-    while (!run_stop) {
-        int crc = cycle(&st);
-        if (conf.once) {
-            status = crc || st.failures ? 1 : 0;
-            break;
-        }
-        next.tv_sec += (time_t)(conf.interval_ms / 1000);
-        next.tv_nsec += (long)(conf.interval_ms % 1000) * 1000000;
-        if (next.tv_nsec >= 1000000000) {
-            next.tv_sec++;
-            next.tv_nsec -= 1000000000;
-        }
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > next.tv_sec ||
-            (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
-            next = now; /* a cycle ran over its interval: start again now */
-        sleep_until(&next);
-    }
-    if (run_stop)
-        log_info("stopping on signal", "actions=%lu", st.actions);
-
-out:
     ep_stop(st.ep);
     das_clients_close(&st.cl);
     free(st.bad);
