@@ -333,209 +333,271 @@ static void usage(const struct cfg_opt *opts, size_t n)
     cfg_usage(stdout, opts, n);
 }
 
-int main(int argc, char **argv)
+/* Everything ds holds while it runs, so that each step of main can be a
+ * function of its own and agent_cleanup can free whatever was set up. */
+struct agent {
+    struct ds_conf conf;
+    char *password;
+    char *token;
+    struct dkr *dkr;
+    struct dkr_info info;
+    bool have_info;
+    const char *node; /* conf.node or info.name */
+    enum ds_source source;
+    struct cg *cg;
+    struct infl *infl;
+    struct ds_writer *writer;
+    struct endpoint *ep;
+    struct ds_collector col;
+    bool col_init;
+    struct sink sink;
+    struct complaint c_engine;
+    bool engine_ok; /* it answered the last round */
+    unsigned long rounds;
+};
+
+/* What each step of main returns: ds goes on to the next step, or exits
+ * with that status (the step has said why on stderr). */
+enum { GO_ON = -1 };
+
+static bool influx_off(const struct ds_conf *conf)
 {
-    if (argc > 1 && !strcmp(argv[1], "healthcheck"))
-        return hc_main("ds", "DS_LISTEN", argc - 1, argv + 1);
-    struct ds_conf conf = {0};
+    return !strcmp(conf->influx_url, "none");
+}
+
+/* The options table, parsed from argv and the environment into conf, and
+ * the log set up. 0 after --help, 2 for a bad configuration. */
+static int parse_conf(struct ds_conf *conf, int argc, char **argv)
+{
     const struct cfg_opt opts[] = {
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "one round (two samples one second apart), then exit", &conf.once},
+         "one round (two samples one second apart), then exit", &conf->once},
         {"--stdout", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "print line protocol instead of writing to InfluxDB", &conf.to_stdout},
+         "print line protocol instead of writing to InfluxDB",
+         &conf->to_stdout},
         {"--interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
-         "collection interval", &conf.interval_ms},
+         "collection interval", &conf->interval_ms},
         {"--node", "DS_NODE", CFG_STR, NULL, NULL, 0, 0,
-         "node tag (default: the engine's name from GET /info)", &conf.node},
+         "node tag (default: the engine's name from GET /info)", &conf->node},
         {"--source", "DS_SOURCE", CFG_ENUM, "auto", "auto|cgroup|api", 0, 0,
-         "cgroupfs when readable, else the Docker stats API", &conf.source},
+         "cgroupfs when readable, else the Docker stats API", &conf->source},
         {"--buffer", "DS_BUFFER", CFG_INT, "100000", NULL, 1, 100000000,
          "points held while InfluxDB is unreachable, and N KiB in all "
          "(oldest dropped)",
-         &conf.buffer},
+         &conf->buffer},
         {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",
          NULL, 0, 0,
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
-         &conf.docker_host},
+         &conf->docker_host},
         {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
          NULL, 0, 0,
          "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API); none: no InfluxDB "
          "writes (Prometheus scrapes --listen's /metrics)",
-         &conf.influx_url},
+         &conf->influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
-         "InfluxDB database", &conf.influx_db},
+         "InfluxDB database", &conf->influx_db},
         {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,
-         "InfluxDB user", &conf.influx_user},
+         "InfluxDB user", &conf->influx_user},
         {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,
          NULL, 0, 0,
          "file holding the InfluxDB password (or env DAS_INFLUX_PASSWORD)",
-         &conf.influx_password_file},
+         &conf->influx_password_file},
         {"--influx-ca", "DAS_INFLUX_CA", CFG_STR, NULL, NULL, 0, 0,
          "CA certificates (PEM) for an https InfluxDB URL (default: the "
          "system's)",
-         &conf.influx_ca},
+         &conf->influx_ca},
         {"--influx-token-file", "DAS_INFLUX_TOKEN_FILE", CFG_STR, NULL, NULL, 0,
          0,
          "file holding an InfluxDB 2.x/3.x API token, sent as "
          "Authorization: Token (or env DAS_INFLUX_TOKEN); not with "
          "--influx-user",
-         &conf.influx_token_file},
+         &conf->influx_token_file},
         {"--proc-root", "DS_PROC_ROOT", CFG_STR, "/proc", NULL, 0, 0,
          "the host's /proc (e.g. /host/proc when ds runs in a container)",
-         &conf.proc_root},
+         &conf->proc_root},
         {"--cgroup-root", "DS_CGROUP_ROOT", CFG_STR, "/sys/fs/cgroup", NULL, 0,
-         0, "the host's cgroupfs", &conf.cgroup_root},
+         0, "the host's cgroupfs", &conf->cgroup_root},
         {"--listen", "DS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
-         "serve /healthz and /metrics on ADDR:PORT", &conf.listen},
+         "serve /healthz and /metrics on ADDR:PORT", &conf->listen},
         {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",
-         "debug|info|warn|error", 0, 0, "log level", &conf.log_level},
+         "debug|info|warn|error", 0, 0, "log level", &conf->log_level},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     struct buf errs;
     char *pos[1];
     size_t npos;
-    char err[512];
-    int status = 1;
-    struct dkr *dkr = NULL;
-    struct cg *cg = NULL;
-    struct infl *infl = NULL;
-    struct ds_writer *writer = NULL;
-    struct endpoint *ep = NULL;
-    char *password = NULL;
-    char *token = NULL;
-    struct dkr_info info = {0};
-    bool have_info = false;
-    struct ds_collector col;
-    bool col_init = false;
-    struct sink sink = {0};
+    int status = GO_ON;
 
-    signal(SIGPIPE, SIG_IGN);
     buf_init(&errs, 16 * 1024);
-    buf_init(&sink.line, 64 * 1024);
     int rc = cfg_parse(opts, nopts, argc, argv, 1, pos, 0, &npos, &errs);
     if (rc == 1) {
         usage(opts, nopts);
         status = 0;
-        goto out;
-    }
-    if (rc) {
+    } else if (rc) {
         fprintf(stderr, "ds: bad configuration:\n%s", errs.ptr);
         fprintf(stderr, "see ds --help\n");
         status = 2;
-        goto out;
+    } else {
+        log_setup("ds", (enum log_level)log_level_parse(conf->log_level));
     }
-    log_setup("ds", (enum log_level)log_level_parse(conf.log_level));
-    bool influx_off = !strcmp(conf.influx_url, "none");
-    if (influx_off && !conf.to_stdout && !conf.listen) {
+    buf_cleanup(&errs);
+    return status;
+}
+
+/* Options that are each fine but say nothing together. */
+static int check_conf(const struct ds_conf *conf)
+{
+    if (influx_off(conf) && !conf->to_stdout && !conf->listen) {
         fprintf(stderr,
                 "ds: bad configuration: --influx-url none writes nowhere: "
                 "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
                 "--stdout\n");
-        status = 2;
-        goto out;
+        return 2;
     }
+    return GO_ON;
+}
 
-    /* credentials: a file (Docker secret) or the environment, never argv */
-    if (conf.influx_password_file) {
-        password = cfg_read_secret(conf.influx_password_file, err, sizeof err);
-        if (!password) {
+/* The InfluxDB password and token: from a file (a Docker secret) or the
+ * environment, never argv. 2 when unreadable, or when both a user and a
+ * token are given. */
+static int read_credentials(struct agent *a)
+{
+    const struct ds_conf *conf = &a->conf;
+    char err[512];
+
+    if (conf->influx_password_file) {
+        a->password =
+            cfg_read_secret(conf->influx_password_file, err, sizeof err);
+        if (!a->password) {
             fprintf(stderr, "ds: bad configuration: %s\n", err);
-            status = 2;
-            goto out;
+            return 2;
         }
     } else if (getenv("DAS_INFLUX_PASSWORD")) {
-        password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
+        a->password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
     }
-    token =
-        cfg_secret(conf.influx_token_file, "DAS_INFLUX_TOKEN", err, sizeof err);
-    if (!token && err[0]) {
+    a->token = cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err,
+                          sizeof err);
+    if (!a->token && err[0]) {
         fprintf(stderr, "ds: bad configuration: %s\n", err);
-        status = 2;
-        goto out;
+        return 2;
     }
-    if (token && conf.influx_user && conf.influx_user[0]) {
+    if (a->token && conf->influx_user && conf->influx_user[0]) {
         fprintf(stderr,
                 "ds: bad configuration: --influx-user and an InfluxDB token "
                 "(--influx-token-file, DAS_INFLUX_TOKEN_FILE or "
                 "DAS_INFLUX_TOKEN) both given: InfluxDB 1.x takes a user and "
                 "password, 2.x/3.x a token; give one\n");
-        status = 2;
-        goto out;
+        return 2;
     }
+    return GO_ON;
+}
 
-    dkr = dkr_new(conf.docker_host, err, sizeof err);
-    if (!dkr) {
+/* The Docker engine, asked for its name (the node tag unless --node).
+ * 2 for a bad --docker-host, 1 when the engine does not answer. */
+static int connect_engine(struct agent *a)
+{
+    char err[512];
+
+    a->dkr = dkr_new(a->conf.docker_host, err, sizeof err);
+    if (!a->dkr) {
         fprintf(stderr, "ds: bad configuration: --docker-host: %s\n", err);
-        status = 2;
-        goto out;
+        return 2;
     }
-    if (dkr_info(dkr, &info, err, sizeof err)) {
+    if (dkr_info(a->dkr, &a->info, err, sizeof err)) {
         fprintf(stderr, "ds: %s\n", err);
-        status = 1;
-        goto out;
+        return 1;
     }
-    have_info = true;
-    const char *node = conf.node && *conf.node ? conf.node : info.name;
+    a->have_info = true;
+    a->node = a->conf.node && *a->conf.node ? a->conf.node : a->info.name;
+    return GO_ON;
+}
 
-    enum ds_source source = parse_source(conf.source);
-    if (source != DS_SRC_API) {
-        raise_nofile();
-        cg = cg_new(conf.proc_root, conf.cgroup_root, err, sizeof err);
-        if (!cg && source == DS_SRC_CGROUP) {
-            fprintf(stderr, "ds: --source cgroup: %s\n", err);
-            status = 1;
-            goto out;
-        }
-        if (!cg)
-            log_warn("cgroupfs not readable; using the Docker stats API",
-                     "err=%s", err);
-    }
+/* cgroupfs, unless --source api. Unreadable, ds falls back to the stats
+ * API, except with --source cgroup: then 1. */
+static int open_cgroupfs(struct agent *a)
+{
+    char err[512];
 
-    if (!conf.to_stdout && !influx_off) {
-        const char *user =
-            conf.influx_user && conf.influx_user[0] ? conf.influx_user : NULL;
-        struct http_conf hc = {.url = conf.influx_url,
-                               .user = user,
-                               .password = user ? password : NULL,
-                               .token = token,
-                               .tls_verify = true, /* https: verified */
-                               .ca = conf.influx_ca,
-                               .timeout_ms = 10000};
-        infl = infl_new(&hc, conf.influx_db, err, sizeof err);
-        if (!infl) {
-            fprintf(stderr, "ds: bad configuration: --influx-url: %s\n", err);
-            status = 2;
-            goto out;
-        }
-        sink.buffer = infl_buffer_new((size_t)conf.buffer);
-        /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
-         * are the operator's: their v1 API has no CREATE DATABASE. */
-        if (!token)
-            ensure_database(infl, conf.influx_db);
-        /* from here on the writer thread alone talks to InfluxDB */
-        writer = ds_writer_start(infl, (size_t)conf.buffer, err, sizeof err);
-        if (!writer) {
-            fprintf(stderr, "ds: %s\n", err);
-            status = 1;
-            goto out;
-        }
+    a->source = parse_source(a->conf.source);
+    if (a->source == DS_SRC_API)
+        return GO_ON;
+    raise_nofile();
+    a->cg = cg_new(a->conf.proc_root, a->conf.cgroup_root, err, sizeof err);
+    if (!a->cg && a->source == DS_SRC_CGROUP) {
+        fprintf(stderr, "ds: --source cgroup: %s\n", err);
+        return 1;
     }
-    if (conf.listen) {
-        ep = ep_start(conf.listen, err, sizeof err);
-        if (!ep) {
-            fprintf(stderr, "ds: bad configuration: %s\n", err);
-            status = 2;
-            goto out;
-        }
-        int64_t stale = 4 * conf.interval_ms;
-        ep_set_stale_after(ep, stale > 60000 ? stale : 60000);
+    if (!a->cg)
+        log_warn("cgroupfs not readable; using the Docker stats API", "err=%s",
+                 err);
+    return GO_ON;
+}
+
+/* The InfluxDB client, the points' buffer and the writer thread, unless
+ * --stdout or --influx-url none. 2 for a bad --influx-url, 1 when the
+ * thread does not start. */
+static int start_influx(struct agent *a)
+{
+    const struct ds_conf *conf = &a->conf;
+    char err[512];
+
+    if (conf->to_stdout || influx_off(conf))
+        return GO_ON;
+    const char *user =
+        conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
+    struct http_conf hc = {.url = conf->influx_url,
+                           .user = user,
+                           .password = user ? a->password : NULL,
+                           .token = a->token,
+                           .tls_verify = true, /* https: verified */
+                           .ca = conf->influx_ca,
+                           .timeout_ms = 10000};
+    a->infl = infl_new(&hc, conf->influx_db, err, sizeof err);
+    if (!a->infl) {
+        fprintf(stderr, "ds: bad configuration: --influx-url: %s\n", err);
+        return 2;
     }
-    sink.node = node;
-    sink.to_stdout = conf.to_stdout;
-    sink.export = ep != NULL;
-    ds_collector_init(&col, dkr, cg, source);
-    col_init = true;
+    a->sink.buffer = infl_buffer_new((size_t)conf->buffer);
+    /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
+     * are the operator's: their v1 API has no CREATE DATABASE. */
+    if (!a->token)
+        ensure_database(a->infl, conf->influx_db);
+    /* from here on the writer thread alone talks to InfluxDB */
+    a->writer = ds_writer_start(a->infl, (size_t)conf->buffer, err, sizeof err);
+    if (!a->writer) {
+        fprintf(stderr, "ds: %s\n", err);
+        return 1;
+    }
+    return GO_ON;
+}
+
+/* /healthz and /metrics on --listen, if given. 2 when it cannot listen. */
+static int start_listen(struct agent *a)
+{
+    char err[512];
+
+    if (!a->conf.listen)
+        return GO_ON;
+    a->ep = ep_start(a->conf.listen, err, sizeof err);
+    if (!a->ep) {
+        fprintf(stderr, "ds: bad configuration: %s\n", err);
+        return 2;
+    }
+    int64_t stale = 4 * a->conf.interval_ms;
+    ep_set_stale_after(a->ep, stale > 60000 ? stale : 60000);
+    return GO_ON;
+}
+
+/* The sink and the collector over what the steps before set up; SIGTERM
+ * and SIGINT end the rounds from now on. */
+static void start_collector(struct agent *a)
+{
+    a->sink.node = a->node;
+    a->sink.to_stdout = a->conf.to_stdout;
+    a->sink.export = a->ep != NULL;
+    ds_collector_init(&a->col, a->dkr, a->cg, a->source);
+    a->col_init = true;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -547,126 +609,194 @@ int main(int argc, char **argv)
     log_info("ds started",
              "node=%s engine=%s api=%s source=%s interval=%lldms "
              "sink=%s",
-             log_quote(node, qnode, sizeof qnode), dkr_host(dkr),
-             dkr_api_version(dkr) ? dkr_api_version(dkr) : "?",
-             cg ? (source == DS_SRC_API ? "api" : "cgroup") : "api",
-             (long long)conf.interval_ms,
-             conf.to_stdout ? "stdout"
-             : infl         ? infl_where(infl)
-                            : "none");
+             log_quote(a->node, qnode, sizeof qnode), dkr_host(a->dkr),
+             dkr_api_version(a->dkr) ? dkr_api_version(a->dkr) : "?",
+             a->cg ? (a->source == DS_SRC_API ? "api" : "cgroup") : "api",
+             (long long)a->conf.interval_ms,
+             a->conf.to_stdout ? "stdout"
+             : a->infl         ? infl_where(a->infl)
+                               : "none");
+}
 
-    struct complaint c_engine = {0};
-    unsigned long rounds = 0;
-    int64_t next = mono_ms();
-    bool engine_ok = true;
-    status = 0;
-    if (conf.once) {
-        /* CPU and rates need two samples: a silent first, one second
-         * before the round that is printed or written */
-        col.counters_only = true;
-        int primed = ds_collect(&col, discard, NULL, err, sizeof err);
-        col.counters_only = false;
-        if (primed < 0) {
-            fprintf(stderr, "ds: cannot list containers: %s\n", err);
-            status = 1;
-            goto out;
-        }
-        sleep_until(mono_ms() + 1000);
+/* --once: CPU and rates need two samples: a silent first, one second
+ * before the round that is printed or written. 1 when the engine cannot
+ * list its containers. */
+static int prime_rates(struct agent *a)
+{
+    char err[512];
+
+    a->col.counters_only = true;
+    int primed = ds_collect(&a->col, discard, NULL, err, sizeof err);
+    a->col.counters_only = false;
+    if (primed < 0) {
+        fprintf(stderr, "ds: cannot list containers: %s\n", err);
+        return 1;
     }
+    sleep_until(mono_ms() + 1000);
+    return GO_ON;
+}
+
+/* Whether the engine answered this round, said when that changes. */
+static void note_engine(struct agent *a, bool answered, const char *err)
+{
+    a->engine_ok = answered;
+    if (!answered) {
+        if (complain(&a->c_engine, err))
+            log_error("docker engine unreachable", "host=%s err=%s",
+                      dkr_host(a->dkr), err);
+    } else if (complain_release(&a->c_engine)) {
+        log_info("docker engine reachable again", "host=%s", dkr_host(a->dkr));
+    }
+}
+
+/* This round's points to the writer thread (which sends them; the rounds
+ * never wait on InfluxDB), saying what a full buffer dropped. */
+static void hand_to_writer(struct agent *a)
+{
+    unsigned long dropped = infl_buffer_take_dropped(a->sink.buffer);
+    if (dropped)
+        log_warn("buffer full: dropped oldest points", "dropped=%lu buffer=%ld",
+                 dropped, a->conf.buffer);
+    ds_writer_put(a->writer, a->sink.buffer);
+}
+
+/* One round: every container's point to the sink, then /metrics. 1 when
+ * the engine did not answer a --once round (the round ends there). */
+static int run_round(struct agent *a)
+{
+    char err[512];
+    int64_t t0 = mono_ms();
+    double c0 = cpu_seconds();
+
+    if (a->writer)
+        clock_follow(a->writer, &a->sink);
+    sink_export_reset(&a->sink);
+    int n = ds_collect(&a->col, emit, &a->sink, err, sizeof err);
+    note_engine(a, n >= 0, err);
+    if (n < 0 && a->conf.once) {
+        fprintf(stderr, "ds: %s\n", err);
+        return 1;
+    }
+    if (a->writer)
+        hand_to_writer(a);
+    if (a->conf.to_stdout)
+        fflush(stdout);
+    a->rounds++;
+    double round_s = (double)(mono_ms() - t0) / 1000.0;
+    if (log_enabled(LOG_DEBUG)) {
+        struct ds_writer_stats ws = {0};
+        if (a->writer)
+            ds_writer_stats(a->writer, &ws);
+        log_debug("round",
+                  "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
+                  "buffered=%zu",
+                  a->col.n, n, round_s, cpu_seconds() - c0, ws.buffered);
+    }
+    publish(a->ep, a->writer, &a->sink, &a->col, round_s, a->engine_ok,
+            a->rounds);
+    return GO_ON;
+}
+
+/* Rounds every interval until a stop signal (one round with --once). 0,
+ * or 1 when a --once round failed. */
+static int run_rounds(struct agent *a)
+{
+    int64_t next = mono_ms();
+
     while (!ds_stop) {
-        int64_t t0 = mono_ms();
-        double c0 = cpu_seconds();
-        if (writer)
-            clock_follow(writer, &sink);
-        sink_export_reset(&sink);
-        int n = ds_collect(&col, emit, &sink, err, sizeof err);
-        if (n < 0) {
-            engine_ok = false;
-            if (complain(&c_engine, err))
-                log_error("docker engine unreachable", "host=%s err=%s",
-                          dkr_host(dkr), err);
-            if (conf.once) {
-                fprintf(stderr, "ds: %s\n", err);
-                status = 1;
-                break;
-            }
-        } else {
-            engine_ok = true;
-            if (complain_release(&c_engine))
-                log_info("docker engine reachable again", "host=%s",
-                         dkr_host(dkr));
-        }
-        if (writer) {
-            unsigned long dropped = infl_buffer_take_dropped(sink.buffer);
-            if (dropped)
-                log_warn("buffer full: dropped oldest points",
-                         "dropped=%lu buffer=%ld", dropped, conf.buffer);
-            /* never waits on InfluxDB: the writer thread sends them */
-            ds_writer_put(writer, sink.buffer);
-        }
-        if (conf.to_stdout)
-            fflush(stdout);
-        rounds++;
-        double round_s = (double)(mono_ms() - t0) / 1000.0;
-        if (log_enabled(LOG_DEBUG)) {
-            struct ds_writer_stats ws = {0};
-            if (writer)
-                ds_writer_stats(writer, &ws);
-            log_debug("round",
-                      "containers=%zu points=%d wall_s=%.3f cpu_s=%.4f "
-                      "buffered=%zu",
-                      col.n, n, round_s, cpu_seconds() - c0, ws.buffered);
-        }
-        publish(ep, writer, &sink, &col, round_s, engine_ok, rounds);
-        if (conf.once)
+        if (run_round(a) != GO_ON)
+            return 1;
+        if (a->conf.once)
             break;
-        next += conf.interval_ms;
+        next += a->conf.interval_ms;
         if (next < mono_ms())
             next = mono_ms(); /* a round took longer than the interval */
         sleep_until(next);
     }
+    return 0;
+}
 
-    /* SIGTERM (or --once): flush what InfluxDB takes, then exit 0 */
+/* SIGTERM (or --once): flush what InfluxDB takes, then exit 0 (1 when a
+ * --once round's points are left unsent). */
+static int stop_rounds(struct agent *a, int status)
+{
     struct ds_writer_stats last = {0};
-    if (writer) {
-        size_t left = ds_writer_stop(writer, &last);
-        writer = NULL;
+    if (a->writer) {
+        size_t left = ds_writer_stop(a->writer, &last);
+        a->writer = NULL;
         if (left > 0) {
             log_warn("exiting with points InfluxDB did not take", "unsent=%zu",
                      left);
-            if (conf.once)
+            if (a->conf.once)
                 status = 1;
         }
     }
     if (ds_stop)
         log_info("ds stopping on signal",
                  "rounds=%lu points=%lu written=%lu rejected=%lu unsent=%zu",
-                 rounds, sink.points, last.infl.points_written,
+                 a->rounds, a->sink.points, last.infl.points_written,
                  last.infl.points_rejected, last.buffered);
+    return status;
+}
 
-out:
-    if (writer)
-        (void)ds_writer_stop(writer, NULL); /* an error after it started */
-    if (col_init)
-        ds_collector_cleanup(&col);
-    ep_stop(ep);
-    infl_buffer_free(sink.buffer);
-    sink_export_reset(&sink);
-    free(sink.ctrs);
-    infl_free(infl);
-    cg_free(cg);
-    if (have_info)
-        dkr_info_cleanup(&info);
-    dkr_free(dkr);
-    if (password) {
-        memset(password, 0, strlen(password));
-        free(password);
+/* A secret's bytes do not outlive it in freed memory. */
+static void wipe_free(char *secret)
+{
+    if (secret) {
+        memset(secret, 0, strlen(secret));
+        free(secret);
     }
-    if (token) {
-        memset(token, 0, strlen(token));
-        free(token);
+}
+
+/* Frees whatever the steps set up (accepts any step's failure). */
+static void agent_cleanup(struct agent *a)
+{
+    if (a->writer)
+        (void)ds_writer_stop(a->writer, NULL); /* an error after it started */
+    if (a->col_init)
+        ds_collector_cleanup(&a->col);
+    ep_stop(a->ep);
+    infl_buffer_free(a->sink.buffer);
+    sink_export_reset(&a->sink);
+    free(a->sink.ctrs);
+    infl_free(a->infl);
+    cg_free(a->cg);
+    if (a->have_info)
+        dkr_info_cleanup(&a->info);
+    dkr_free(a->dkr);
+    wipe_free(a->password);
+    wipe_free(a->token);
+    buf_cleanup(&a->sink.line);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "healthcheck"))
+        return hc_main("ds", "DS_LISTEN", argc - 1, argv + 1);
+    struct agent a = {0};
+
+    signal(SIGPIPE, SIG_IGN);
+    buf_init(&a.sink.line, 64 * 1024);
+    int status = parse_conf(&a.conf, argc, argv);
+    if (status == GO_ON)
+        status = check_conf(&a.conf);
+    if (status == GO_ON)
+        status = read_credentials(&a);
+    if (status == GO_ON)
+        status = connect_engine(&a);
+    if (status == GO_ON)
+        status = open_cgroupfs(&a);
+    if (status == GO_ON)
+        status = start_influx(&a);
+    if (status == GO_ON)
+        status = start_listen(&a);
+    if (status == GO_ON) {
+        start_collector(&a);
+        if (a.conf.once)
+            status = prime_rates(&a);
     }
-    buf_cleanup(&sink.line);
-    buf_cleanup(&errs);
+    if (status == GO_ON)
+        status = stop_rounds(&a, run_rounds(&a));
+    agent_cleanup(&a);
     return status;
 }
