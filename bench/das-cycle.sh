@@ -81,6 +81,8 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$SRC/bench/lib.sh"
 BUILD=${BUILD:-build}
 SIZES=${BENCH_SIZES:-100 1000}
 REPEAT=${BENCH_REPEAT:-5}
@@ -176,17 +178,6 @@ stop_feeder() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# median FILE COL: the median of column COL (1-based) of FILE's lines.
-median() {
-  awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR == 0) { print "nan"; exit }
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-# minmax FILE COL: "min–max" of a column.
-minmax() {
-  awk -v c="$2" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c }
-    END { printf "%s–%s", lo, hi }' "$1"
-}
 
 swarm_port_taken() { ss -Hltn "sport = :2377" | awk -v a="127.0.0.$1:2377" '$4 == a { f = 1 } END { exit !f }'; }
 
@@ -293,28 +284,8 @@ set_policies() {
     return 0
   fi
   t0=$(date +%s.%N)
-  {
-    echo "create temp table bench_svc (n int, id text, name text);"
-    echo "copy bench_svc (n, id, name) from stdin with (delimiter ' ');"
-    awk '{ print NR, $1, $2 }' "$svcs"
-    echo '\.'
-    cat <<'EOF'
-delete from das;
--- truncate, not delete: the dead rows of a previous size's history would
--- still be scanned by das's last-actions query until a vacuum
-truncate das_events;
-insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond,
-                 out_duration, in_duration, service_id)
-select n, 1, 5, 0,
-  (array['cpu_ratio', 'cpu_ratio', 'mem_ratio', 'mem_ratio'])[n % 4 + 1],
-  (array['70%', '80%', '80%', '90%'])[n % 4 + 1],
-  (array['20%', '30%', '40%', '50%'])[n % 4 + 1],
-  (array['2m', '2m', '5m', '10m'])[n % 4 + 1],
-  (array['10m', '2m', '10m', '10m'])[n % 4 + 1],
-  case when n % 4 in (0, 1) then id when n % 4 = 2 then name else left(id, 12) end
-from bench_svc;
-EOF
-  } | psql_doc -f - >/dev/null || die "inserting $n policies failed"
+  bench_policies_sql "$svcs" 5 0 |
+    psql_doc -f - >/dev/null || die "inserting $n policies failed"
   t1=$(date +%s.%N)
   POL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   [[ "$(psql_doc -c 'select count(*) from das')" == "$n" ]] || die "the das table has not $n rows"

@@ -8,6 +8,9 @@
 #   "$PROBE" run PIDS OUT -- CMD ARGS...
 #   "$PROBE" cpu PIDS
 #   median FILE COLUMN           median of a column (1-based) of numbers
+#   minmax FILE COLUMN           "min–max" of a column
+#   bench_policies_sql SVCS MAX CUR  the SQL that replaces the das table
+#                                with one policy per "id name" line of SVCS
 #
 # `probe run` measures one command precisely:
 #   * the command's own wall time (monotonic clock around fork/exec/wait4)
@@ -160,4 +163,39 @@ median() {
   awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) { print "nan"; exit }
     if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# minmax FILE COL: "min–max" of column COL.
+minmax() {
+  awk -v c="$2" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c }
+    END { printf "%s–%s", lo, hi }' "$1"
+}
+
+# bench_policies_sql SVCS MAX_NO CUR_NO: the SQL (for psql -f -) that
+# empties das_events and replaces the das table with one policy per line
+# ("id name") of SVCS: four kinds of policy in turn (two metrics, four
+# threshold pairs, three window lengths), naming their service by full id,
+# name or a 12-character id prefix. One INSERT … SELECT: seconds at 10k.
+bench_policies_sql() {
+  local svcs=$1 max=$2 cur=$3
+  echo "create temp table bench_svc (n int, id text, name text);"
+  echo "copy bench_svc (n, id, name) from stdin with (delimiter ' ');"
+  awk '{ print NR, $1, $2 }' "$svcs"
+  echo '\.'
+  cat <<EOF
+delete from das;
+-- truncate, not delete: the dead rows of a previous size's history would
+-- still be scanned by das's last-actions query until a vacuum
+truncate das_events;
+insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond,
+                 out_duration, in_duration, service_id)
+select n, 1, $max, $cur,
+  (array['cpu_ratio', 'cpu_ratio', 'mem_ratio', 'mem_ratio'])[n % 4 + 1],
+  (array['70%', '80%', '80%', '90%'])[n % 4 + 1],
+  (array['20%', '30%', '40%', '50%'])[n % 4 + 1],
+  (array['2m', '2m', '5m', '10m'])[n % 4 + 1],
+  (array['10m', '2m', '10m', '10m'])[n % 4 + 1],
+  case when n % 4 in (0, 1) then id when n % 4 = 2 then name else left(id, 12) end
+from bench_svc;
+EOF
 }
