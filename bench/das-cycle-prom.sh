@@ -207,26 +207,8 @@ grow_services() {
 }
 set_policies() {
   local n=$1 svcs=$2
-  {
-    echo "create temp table bench_svc (n int, id text, name text);"
-    echo "copy bench_svc (n, id, name) from stdin with (delimiter ' ');"
-    awk '{ print NR, $1, $2 }' "$svcs"
-    echo '\.'
-    cat <<'SQLEOF'
-delete from das;
-truncate das_events;
-insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond,
-                 out_duration, in_duration, service_id)
-select n, 1, 5, 0,
-  (array['cpu_ratio', 'cpu_ratio', 'mem_ratio', 'mem_ratio'])[n % 4 + 1],
-  (array['70%', '80%', '80%', '90%'])[n % 4 + 1],
-  (array['20%', '30%', '40%', '50%'])[n % 4 + 1],
-  (array['2m', '2m', '5m', '10m'])[n % 4 + 1],
-  (array['10m', '2m', '10m', '10m'])[n % 4 + 1],
-  case when n % 4 in (0, 1) then id when n % 4 = 2 then name else left(id, 12) end
-from bench_svc;
-SQLEOF
-  } | psql_doc -f - >/dev/null || die "inserting $n policies failed"
+  bench_policies_sql "$svcs" 5 0 | psql_doc -f - >/dev/null ||
+    die "inserting $n policies failed"
 }
 
 # run_once N STORE RAWFILE TAG: one cycle; appends a line to RAWFILE:
