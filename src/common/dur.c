@@ -3,6 +3,7 @@
  * starts with the quoted value and ends with what is accepted. */
 #include "dur.h"
 #include "fmtnum.h"
+#include "log.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,49 +50,7 @@ static bool is_space(char c)
 
 char *dur_quote(const char *s, char *out, size_t outlen)
 {
-    static const char ell[] = "...\"";
-    size_t o = 0;
-
-    if (!out || !outlen)
-        return out;
-    if (!s) {
-        snprintf(out, outlen, "NULL");
-        return out;
-    }
-    if (outlen < sizeof ell + 1) {
-        out[0] = '\0';
-        return out;
-    }
-    out[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char tmp[5];
-        size_t n = 0;
-        if (*p == '"' || *p == '\\') {
-            tmp[n++] = '\\';
-            tmp[n++] = (char)*p;
-        } else if (*p == '\n') {
-            tmp[n++] = '\\';
-            tmp[n++] = 'n';
-        } else if (*p == '\t') {
-            tmp[n++] = '\\';
-            tmp[n++] = 't';
-        } else if (*p < 0x20 || *p >= 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\x%02x", *p);
-            n = 4;
-        } else {
-            tmp[n++] = (char)*p;
-        }
-        /* Room for this piece, and for `..."` + NUL should more follow. */
-        if (o + n + sizeof ell > outlen) {
-            memcpy(out + o, ell, sizeof ell); /* includes the NUL */
-            return out;
-        }
-        memcpy(out + o, tmp, n);
-        o += n;
-    }
-    out[o++] = '"';
-    out[o] = '\0';
-    return out;
+    return log_quote_as(s, out, outlen, LOG_QUOTE_VALUE);
 }
 
 /* The error for a value that is not a duration at all. */

@@ -31,12 +31,20 @@ bool log_enabled(enum log_level level)
     return level >= log_min && level < LOG_OFF;
 }
 
-char *log_quote(const char *s, char *out, size_t outlen)
+char *log_quote_as(const char *s, char *out, size_t outlen,
+                   enum log_quote_style style)
 {
+    static const char ell[] = "...\"";
+    bool value = style == LOG_QUOTE_VALUE;
     size_t o = 0;
-    if (outlen < 3) {
-        if (outlen)
-            out[0] = '\0';
+    if (!out || !outlen)
+        return out;
+    if (!s && value) {
+        snprintf(out, outlen, "NULL");
+        return out;
+    }
+    if (outlen < (value ? sizeof ell + 1 : 3)) {
+        out[0] = '\0';
         return out;
     }
     out[o++] = '"';
@@ -51,12 +59,20 @@ char *log_quote(const char *s, char *out, size_t outlen)
         } else if (*p == '\n') {
             memcpy(tmp, "\\n", 2);
             n = 2;
-        } else if (*p < 0x20 || *p == 0x7f) {
+        } else if (*p == '\t' && value) {
+            memcpy(tmp, "\\t", 2);
+            n = 2;
+        } else if (*p < 0x20 || *p == 0x7f || (value && *p > 0x7f)) {
             snprintf(tmp, sizeof tmp, "\\x%02x", *p);
             n = 4;
         } else {
             tmp[0] = (char)*p;
             n = 1;
+        }
+        if (value && o + n + sizeof ell > outlen) {
+            /* room for `..."` + NUL: the reader sees the value was cut */
+            memcpy(out + o, ell, sizeof ell);
+            return out;
         }
         if (o + n + 2 > outlen)
             break;
@@ -66,6 +82,11 @@ char *log_quote(const char *s, char *out, size_t outlen)
     out[o++] = '"';
     out[o] = '\0';
     return out;
+}
+
+char *log_quote(const char *s, char *out, size_t outlen)
+{
+    return log_quote_as(s, out, outlen, LOG_QUOTE_LOG);
 }
 
 void log_msg(enum log_level level, const char *msg, const char *fmt, ...)

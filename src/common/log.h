@@ -33,6 +33,14 @@ void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
  * control / non-printable bytes escaped (tmux stravis); truncated to fit.
  * Returns out. */
 char *log_quote(const char *s, char *out, size_t outlen);
+/* The two ways das quotes outside text: LOG_QUOTE_LOG is log_quote's
+ * (UTF-8 kept readable in logs); LOG_QUOTE_VALUE is for a value an
+ * operator typed, shown in an error: tabs as \t, non-ASCII bytes escaped
+ * too (\xc3: a look-alike character is seen), a value too long for out
+ * ending in `..."`, and NULL written NULL (unquoted). */
+enum log_quote_style { LOG_QUOTE_LOG, LOG_QUOTE_VALUE };
+char *log_quote_as(const char *s, char *out, size_t outlen,
+                   enum log_quote_style style);
 
 /* Replaces control bytes (newline included) in s with '?', in place, so
  * text from outside (a parser's error that quotes its input) stays one
