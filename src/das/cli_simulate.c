@@ -191,13 +191,161 @@ static int service_policy(struct pg *db, const struct dsvc_list *services,
     return status;
 }
 
+/* The service's demand as recorded, at most one point an interval, oldest
+ * first (*v heap). 0, or 1 (a server failed) with the message printed. */
+static int demand_points(struct das_clients *cl, const struct dsvc *svc,
+                         const struct policy *pol, int64_t start, int64_t end,
+                         int64_t interval_ms, struct infl_sample **v,
+                         size_t *nv)
+{
+    char err[ERRLEN];
+    if (cl->prom) {
+        /* the windows' store: the demand from the same samples */
+        struct prom_demand *pd = NULL;
+        if (prom_query_demand(cl->prom, pol->metric->field, svc->id, start, end,
+                              interval_ms, &pd, nv, err, sizeof err)) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+        struct infl_sample *pts = xcalloc(*nv ? *nv : 1, sizeof *pts);
+        for (size_t i = 0; i < *nv; i++) {
+            pts[i].t_ms = pd[i].t_ms;
+            pts[i].value = pd[i].value;
+        }
+        free(pd);
+        *v = pts;
+        return 0;
+    }
+    if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start, end,
+                          interval_ms, v, nv, err, sizeof err)) {
+        fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Lays the nv (> 0) points on n even steps from start. An interval without
+ * a point carries the one before it over (counted in rc->filled), and
+ * steps before the first point take its value: a gap in the record is not
+ * a drop in load. A negative demand is 0. */
+static void demand_trace(const struct infl_sample *v, size_t nv, int64_t start,
+                         int64_t interval_ms, size_t n, struct recorded *rc)
+{
+    rc->tr.demand = xcalloc(n, sizeof *rc->tr.demand);
+    rc->tr.n = n;
+    rc->tr.t0_ms = start;
+    rc->tr.dt_ms = interval_ms;
+    size_t j = 0;
+    double prev = v[0].value;
+    for (size_t k = 0; k < n; k++) {
+        int64_t t = start + (int64_t)k * interval_ms;
+        while (j < nv && v[j].t_ms < t)
+            j++;
+        if (j < nv && v[j].t_ms == t) {
+            prev = v[j].value;
+        } else {
+            rc->filled++;
+        }
+        rc->tr.demand[k] = prev < 0 ? 0 : prev;
+    }
+}
+
+/* A replica's capacity in the metric: its CPU limit for cpu_ratio (one
+ * core assumed without one), 100 for a ratio of the limit itself. */
+static void replica_capacity(const struct dsvc *svc, const struct policy *pol,
+                             struct recorded *rc)
+{
+    rc->cap = 100;
+    if (!strcmp(pol->metric->field, "cpu_ratio")) {
+        if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
+            rc->cap = svc->cpu_limit;
+        else
+            rc->cap_assumed = true;
+    }
+}
+
+/* The service's das_events since start, newest first (*ev heap); opens
+ * the store when no policy came from it. 0, or 1 with the message
+ * printed. */
+static int replica_events(struct das_clients *cl, const struct dsvc *svc,
+                          int64_t start, struct pg_event **ev, size_t *nev)
+{
+    char err[ERRLEN];
+    if (!cl->pg) {
+        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
+        if (!cl->pg) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+    }
+    if (pg_events(cl->pg, svc->name, start, 100000, ev, nev, err, sizeof err)) {
+        fprintf(stderr, "das simulate: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* The replicas the service had when the window opened: what its oldest
+ * change there started from, or what it has now when nothing changed. */
+static long replicas_at_start(const struct dsvc *svc, const struct pg_event *ev,
+                              size_t nev)
+{
+    for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
+        const struct pg_event *e = &ev[nev - 1 - i];
+        if (e->dry_run || !is_change(e->action))
+            continue;
+        /* a sync's from is cur_no as the table said (anyone may have
+         * written it): the service had its to */
+        return strcmp(e->action, "synced") ? e->from_no : e->to_no;
+    }
+    return svc->replicas;
+}
+
+/* What happened, one step per interval of rc->tr: the replicas after the
+ * interval's changes, and das's changes as actions (a sync only corrects
+ * the count). ev newest first; count the replicas at the start. */
+static void happened_steps(const struct pg_event *ev, size_t nev, long count,
+                           struct recorded *rc)
+{
+    const struct sim_trace *tr = &rc->tr;
+    struct sim_result *h = &rc->happened;
+    h->steps = xcalloc(tr->n, sizeof *h->steps);
+    h->nsteps = tr->n;
+    h->actions = xcalloc(nev ? nev : 1, sizeof *h->actions);
+    size_t e = nev; /* next event, walking from the oldest */
+    for (size_t k = 0; k < tr->n; k++) {
+        int64_t t = tr->t0_ms + (int64_t)k * tr->dt_ms;
+        while (e > 0 && ev[e - 1].time_ms < t + tr->dt_ms) {
+            const struct pg_event *x = &ev[--e];
+            if (x->dry_run || !is_change(x->action))
+                continue;
+            if (strcmp(x->action, "synced")) {
+                struct sim_action *a = &h->actions[h->nactions++];
+                a->t_ms = x->time_ms;
+                a->from = x->from_no;
+                a->to = x->to_no;
+                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
+                             : !strcmp(x->action, "scale-in") ? "scale-in"
+                                                              : "bound";
+                snprintf(a->reason, sizeof a->reason, "%s", x->reason);
+            }
+            count = x->to_no;
+        }
+        struct sim_step *st = &h->steps[k];
+        st->t_ms = t;
+        st->demand = tr->demand[k];
+        st->replicas = count;
+        st->serving = count;
+        st->observed = count > 0 ? st->demand / (double)count : NAN;
+    }
+}
+
 /* Reads the service's load and replica history. 0, 1 (a server failed) or
  * 2 (nothing to replay), with the message printed. */
 static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
                          const struct policy *pol, int64_t since_ms,
                          int64_t interval_ms, struct recorded *rc)
 {
-    char err[ERRLEN];
     int64_t now = das_now_ms();
     int64_t end = now - now % interval_ms; /* whole intervals only */
     int64_t start = end - since_ms;
@@ -216,25 +364,8 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
                 dur_format(interval_ms, iv, sizeof iv));
         return 2;
     }
-    if (cl->prom) {
-        /* the windows' store: the demand from the same samples */
-        struct prom_demand *pd = NULL;
-        if (prom_query_demand(cl->prom, pol->metric->field, svc->id, start, end,
-                              interval_ms, &pd, &nv, err, sizeof err)) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            return 1;
-        }
-        v = xcalloc(nv ? nv : 1, sizeof *v);
-        for (size_t i = 0; i < nv; i++) {
-            v[i].t_ms = pd[i].t_ms;
-            v[i].value = pd[i].value;
-        }
-        free(pd);
-    } else if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start,
-                                 end, interval_ms, &v, &nv, err, sizeof err)) {
-        fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
+    if (demand_points(cl, svc, pol, start, end, interval_ms, &v, &nv))
         return 1;
-    }
     if (nv == 0) {
         char d[32];
         fprintf(stderr,
@@ -246,90 +377,17 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
         free(v);
         return 2;
     }
-    size_t n = (size_t)((end - start) / interval_ms);
-    rc->tr.demand = xcalloc(n, sizeof *rc->tr.demand);
-    rc->tr.n = n;
-    rc->tr.t0_ms = start;
-    rc->tr.dt_ms = interval_ms;
-    size_t j = 0;
-    double prev = v[0].value;
-    for (size_t k = 0; k < n; k++) {
-        int64_t t = start + (int64_t)k * interval_ms;
-        while (j < nv && v[j].t_ms < t)
-            j++;
-        if (j < nv && v[j].t_ms == t) {
-            prev = v[j].value;
-        } else {
-            rc->filled++;
-        }
-        rc->tr.demand[k] = prev < 0 ? 0 : prev;
-    }
+    demand_trace(v, nv, start, interval_ms,
+                 (size_t)((end - start) / interval_ms), rc);
     free(v);
+    replica_capacity(svc, pol, rc);
 
-    /* a replica's capacity in the metric: its CPU limit */
-    rc->cap = 100;
-    if (!strcmp(pol->metric->field, "cpu_ratio")) {
-        if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
-            rc->cap = svc->cpu_limit;
-        else
-            rc->cap_assumed = true;
-    }
-
-    /* the replicas it had: das_events, oldest first */
+    /* the replicas it had: das_events */
     struct pg_event *ev = NULL;
     size_t nev = 0;
-    if (!cl->pg) {
-        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
-        if (!cl->pg) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            return 1;
-        }
-    }
-    if (pg_events(cl->pg, svc->name, start, 100000, &ev, &nev, err,
-                  sizeof err)) {
-        fprintf(stderr, "das simulate: %s\n", err);
+    if (replica_events(cl, svc, start, &ev, &nev))
         return 1;
-    }
-    long count = svc->replicas;
-    for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
-        const struct pg_event *e = &ev[nev - 1 - i];
-        if (e->dry_run || !is_change(e->action))
-            continue;
-        /* a sync's from is cur_no as the table said (anyone may have
-         * written it): the service had its to */
-        count = strcmp(e->action, "synced") ? e->from_no : e->to_no;
-        break;
-    }
-    struct sim_result *h = &rc->happened;
-    h->steps = xcalloc(n, sizeof *h->steps);
-    h->nsteps = n;
-    h->actions = xcalloc(nev ? nev : 1, sizeof *h->actions);
-    size_t e = nev; /* next event, walking from the oldest */
-    for (size_t k = 0; k < n; k++) {
-        int64_t t = start + (int64_t)k * interval_ms;
-        while (e > 0 && ev[e - 1].time_ms < t + interval_ms) {
-            const struct pg_event *x = &ev[--e];
-            if (x->dry_run || !is_change(x->action))
-                continue;
-            if (strcmp(x->action, "synced")) {
-                struct sim_action *a = &h->actions[h->nactions++];
-                a->t_ms = x->time_ms;
-                a->from = x->from_no;
-                a->to = x->to_no;
-                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
-                             : !strcmp(x->action, "scale-in") ? "scale-in"
-                                                              : "bound";
-                snprintf(a->reason, sizeof a->reason, "%s", x->reason);
-            }
-            count = x->to_no;
-        }
-        struct sim_step *st = &h->steps[k];
-        st->t_ms = t;
-        st->demand = rc->tr.demand[k];
-        st->replicas = count;
-        st->serving = count;
-        st->observed = count > 0 ? st->demand / (double)count : NAN;
-    }
+    happened_steps(ev, nev, replicas_at_start(svc, ev, nev), rc);
     free(ev);
     return 0;
 }
