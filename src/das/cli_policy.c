@@ -95,6 +95,9 @@ static const char *without_seq(const char *msg)
 
 /* ---- list and check ------------------------------------------------------ */
 
+/* list's table: a policy's columns, its source and its status */
+#define LIST_NCOLS 14
+
 static json_t *json_int_or_text(const char *s)
 {
     if (!s)
@@ -110,6 +113,137 @@ static json_t *json_int_or_text(const char *s)
 static json_t *json_text(const char *s)
 {
     return s ? json_string(s) : json_null();
+}
+
+/* The label policies, from the engine's service listing into svcs (*lp
+ * heap, *nl of them): a table row naming the same service shadows one.
+ * false, with err, when the engine did not answer. */
+static bool label_policies(const struct das_conf *conf,
+                           const struct pg_rowset *set, struct dsvc_list *svcs,
+                           struct das_label_pol **lp, size_t *nl, char *err,
+                           size_t errlen)
+{
+    struct dkr *d = dkr_new(conf->docker_host, err, errlen);
+    bool docker_ok = d && !dsvc_list(d, svcs, err, errlen);
+    dkr_free(d);
+    if (!docker_ok)
+        return false;
+    const char **refs = xcalloc(set->n ? set->n : 1, sizeof *refs);
+    long *tseqs = xcalloc(set->n ? set->n : 1, sizeof *tseqs);
+    for (size_t i = 0; i < set->n; i++) {
+        refs[i] = set->rows[i].col[POL_SERVICE_ID];
+        const char *sq = set->rows[i].col[POL_SEQ];
+        char *end;
+        tseqs[i] = sq ? strtol(sq, &end, 10) : -1;
+    }
+    *nl = das_label_policies(svcs, refs, tseqs, set->n, lp);
+    free(refs);
+    free(tseqs);
+    return true;
+}
+
+/* One policy as list and check show it: a table row, or the row a
+ * service's labels make, with whether it is valid and why not. */
+struct listed {
+    const struct pol_row *row;
+    const struct das_label_pol *label; /* NULL: a table row */
+    struct pol_row lrow;               /* a label policy's row */
+    char lseq[24], lcur[24];           /* its seq and cur_no as text */
+    struct policy p;
+    bool ok;
+    char perr[ERRLEN]; /* when not ok */
+    char shadow[160];  /* a label policy the table overrides: why */
+};
+
+/* The i-th policy: the table's rows first, then the label policies. */
+static void listed_at(const struct pg_rowset *set,
+                      const struct das_label_pol *lp, size_t i,
+                      struct listed *x)
+{
+    x->shadow[0] = '\0';
+    if (i < set->n) {
+        x->label = NULL;
+        x->row = &set->rows[i];
+        x->ok = pol_parse(x->row, &x->p, x->perr, sizeof x->perr) == 0;
+        return;
+    }
+    const struct das_label_pol *l = &lp[i - set->n];
+    const struct dsvc *svc = l->svc;
+    struct pol_label pl[DSVC_LABELS_MAX];
+    for (size_t k = 0; k < svc->nlabels; k++)
+        pl[k] = (struct pol_label){svc->labels[k].key, svc->labels[k].value,
+                                   svc->labels[k].cut};
+    pol_labels_row(svc->id, svc->global ? -1 : svc->replicas, pl, svc->nlabels,
+                   &x->lrow, x->lseq, x->lcur);
+    x->lrow.col[POL_SERVICE_ID] = svc->name;
+    x->label = l;
+    x->row = &x->lrow;
+    x->ok = l->valid;
+    x->p = l->pol;
+    snprintf(x->perr, sizeof x->perr, "%s", l->error);
+    if (l->shadowed)
+        snprintf(x->shadow, sizeof x->shadow,
+                 "left out: table row seq=%ld names this service (the "
+                 "table wins)",
+                 l->shadowed_by);
+}
+
+/* list --json: the row's columns as stored, its source and status. */
+static json_t *listed_json(const struct listed *x)
+{
+    const struct pol_row *row = x->row;
+    const struct das_label_pol *l = x->label;
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", json_int_or_text(row->col[POL_SEQ]));
+    json_object_set_new(o, "source", json_string(l ? "labels" : "table"));
+    json_object_set_new(o, "service_id",
+                        json_text(l ? l->svc->id : row->col[POL_SERVICE_ID]));
+    if (l)
+        json_object_set_new(o, "service", json_string(l->svc->name));
+    for (int c = POL_MIN_NO; c <= POL_CUR_NO; c++)
+        json_object_set_new(o, pol_col_names[c], json_int_or_text(row->col[c]));
+    for (int c = POL_COND_ITEM; c <= POL_IN_DURATION; c++)
+        json_object_set_new(o, pol_col_names[c], json_text(row->col[c]));
+    for (int c = POL_SEED_NCOLS; c < POL_NCOLS; c++)
+        json_object_set_new(o, pol_col_names[c], json_text(row->col[c]));
+    json_object_set_new(o, "ok", json_boolean(x->ok));
+    json_object_set_new(o, "status",
+                        json_string(!x->ok         ? x->perr
+                                    : x->shadow[0] ? x->shadow
+                                                   : "ok"));
+    if (l)
+        json_object_set_new(o, "shadowed", json_boolean(l->shadowed));
+    return o;
+}
+
+/* list's table: the row as stored, its source and status. */
+static void listed_cells(const struct listed *x, struct table *t)
+{
+    const struct pol_row *row = x->row;
+    /* the optional columns as they apply: NULL is the default */
+    char wu[32];
+    const char *mode = row->col[POL_SCALE_MODE], *warmup = row->col[POL_WARMUP];
+    if (x->ok) {
+        mode = pol_mode_names[x->p.mode];
+        warmup = dur_format(x->p.warmup_ms, wu, sizeof wu);
+    }
+    const char *vals[LIST_NCOLS] = {row->col[POL_SEQ],
+                                    x->label ? "labels" : "table",
+                                    row->col[POL_SERVICE_ID],
+                                    row->col[POL_MIN_NO],
+                                    row->col[POL_MAX_NO],
+                                    row->col[POL_CUR_NO],
+                                    row->col[POL_COND_ITEM],
+                                    row->col[POL_OUT_COND],
+                                    row->col[POL_IN_COND],
+                                    row->col[POL_OUT_DURATION],
+                                    row->col[POL_IN_DURATION],
+                                    mode,
+                                    warmup,
+                                    !x->ok         ? without_seq(x->perr)
+                                    : x->shadow[0] ? x->shadow
+                                                   : "ok"};
+    table_add(t, vals, 48);
 }
 
 static int cmd_list(int argc, char **argv, bool check)
@@ -142,16 +276,11 @@ static int cmd_list(int argc, char **argv, bool check)
             return 1;
         }
     }
-    /* the label policies: from the engine's service listing */
     struct dsvc_list svcs = {0};
     struct das_label_pol *lp = NULL;
     size_t nl = 0;
-    bool docker_ok = false;
-    {
-        struct dkr *d = dkr_new(conf.docker_host, err, sizeof err);
-        docker_ok = d && !dsvc_list(d, &svcs, err, sizeof err);
-        dkr_free(d);
-    }
+    bool docker_ok =
+        label_policies(&conf, &set, &svcs, &lp, &nl, err, sizeof err);
     if (!docker_ok) {
         fprintf(stderr,
                 "das policy %s: label policies unknown: Docker engine: %s\n",
@@ -160,120 +289,28 @@ static int cmd_list(int argc, char **argv, bool check)
             pg_close(db);
             return 1;
         }
-    } else {
-        const char **refs = xcalloc(set.n ? set.n : 1, sizeof *refs);
-        long *tseqs = xcalloc(set.n ? set.n : 1, sizeof *tseqs);
-        for (size_t i = 0; i < set.n; i++) {
-            refs[i] = set.rows[i].col[POL_SERVICE_ID];
-            const char *sq = set.rows[i].col[POL_SEQ];
-            char *end;
-            tseqs[i] = sq ? strtol(sq, &end, 10) : -1;
-        }
-        nl = das_label_policies(&svcs, refs, tseqs, set.n, &lp);
-        free(refs);
-        free(tseqs);
     }
 
     size_t bad = 0;
     json_t *arr = conf.json ? json_array() : NULL;
     struct table t;
-    table_init(&t, 14);
-    const char *head[14] = {"SEQ",    "SOURCE", "SERVICE", "MIN",   "MAX",
-                            "CUR",    "ITEM",   "OUT",     "IN",    "OUT-FOR",
-                            "IN-FOR", "MODE",   "WARMUP",  "STATUS"};
+    table_init(&t, LIST_NCOLS);
+    const char *head[LIST_NCOLS] = {
+        "SEQ", "SOURCE", "SERVICE", "MIN",    "MAX",  "CUR",    "ITEM",
+        "OUT", "IN",     "OUT-FOR", "IN-FOR", "MODE", "WARMUP", "STATUS"};
     table_add(&t, head, 64);
     for (size_t i = 0; i < set.n + nl; i++) {
-        /* the table's rows, then the label policies */
-        bool label = i >= set.n;
-        const struct das_label_pol *l = label ? &lp[i - set.n] : NULL;
-        struct pol_row lrow;
-        char lseq[24], lcur[24];
-        if (label) {
-            struct pol_label pl[DSVC_LABELS_MAX];
-            for (size_t k = 0; k < l->svc->nlabels; k++)
-                pl[k] = (struct pol_label){l->svc->labels[k].key,
-                                           l->svc->labels[k].value,
-                                           l->svc->labels[k].cut};
-            pol_labels_row(l->svc->id, l->svc->global ? -1 : l->svc->replicas,
-                           pl, l->svc->nlabels, &lrow, lseq, lcur);
-            lrow.col[POL_SERVICE_ID] = l->svc->name;
-        }
-        const struct pol_row *row = label ? &lrow : &set.rows[i];
-        struct policy p;
-        char perr[ERRLEN];
-        bool ok;
-        if (label) {
-            ok = l->valid;
-            p = l->pol;
-            snprintf(perr, sizeof perr, "%s", l->error);
-        } else {
-            ok = pol_parse(row, &p, perr, sizeof perr) == 0;
-        }
-        if (!ok) {
+        struct listed x;
+        listed_at(&set, lp, i, &x);
+        if (!x.ok) {
             bad++;
             if (check)
-                printf("%s\n", perr);
+                printf("%s\n", x.perr);
         }
-        char shadow[160] = "";
-        if (label && l->shadowed)
-            snprintf(shadow, sizeof shadow,
-                     "left out: table row seq=%ld names this service (the "
-                     "table wins)",
-                     l->shadowed_by);
-        if (arr) {
-            json_t *o = json_object();
-            json_object_set_new(o, "seq", json_int_or_text(row->col[POL_SEQ]));
-            json_object_set_new(o, "source",
-                                json_string(label ? "labels" : "table"));
-            json_object_set_new(
-                o, "service_id",
-                json_text(label ? l->svc->id : row->col[POL_SERVICE_ID]));
-            if (label)
-                json_object_set_new(o, "service", json_string(l->svc->name));
-            for (int c = POL_MIN_NO; c <= POL_CUR_NO; c++)
-                json_object_set_new(o, pol_col_names[c],
-                                    json_int_or_text(row->col[c]));
-            for (int c = POL_COND_ITEM; c <= POL_IN_DURATION; c++)
-                json_object_set_new(o, pol_col_names[c],
-                                    json_text(row->col[c]));
-            for (int c = POL_SEED_NCOLS; c < POL_NCOLS; c++)
-                json_object_set_new(o, pol_col_names[c],
-                                    json_text(row->col[c]));
-            json_object_set_new(o, "ok", json_boolean(ok));
-            json_object_set_new(o, "status",
-                                json_string(!ok         ? perr
-                                            : shadow[0] ? shadow
-                                                        : "ok"));
-            if (label)
-                json_object_set_new(o, "shadowed", json_boolean(l->shadowed));
-            json_array_append_new(arr, o);
-        } else if (!check) {
-            /* the optional columns as they apply: NULL is the default */
-            char wu[32];
-            const char *mode = row->col[POL_SCALE_MODE],
-                       *warmup = row->col[POL_WARMUP];
-            if (ok) {
-                mode = pol_mode_names[p.mode];
-                warmup = dur_format(p.warmup_ms, wu, sizeof wu);
-            }
-            const char *vals[14] = {row->col[POL_SEQ],
-                                    label ? "labels" : "table",
-                                    row->col[POL_SERVICE_ID],
-                                    row->col[POL_MIN_NO],
-                                    row->col[POL_MAX_NO],
-                                    row->col[POL_CUR_NO],
-                                    row->col[POL_COND_ITEM],
-                                    row->col[POL_OUT_COND],
-                                    row->col[POL_IN_COND],
-                                    row->col[POL_OUT_DURATION],
-                                    row->col[POL_IN_DURATION],
-                                    mode,
-                                    warmup,
-                                    !ok         ? without_seq(perr)
-                                    : shadow[0] ? shadow
-                                                : "ok"};
-            table_add(&t, vals, 48);
-        }
+        if (arr)
+            json_array_append_new(arr, listed_json(&x));
+        else if (!check)
+            listed_cells(&x, &t);
     }
     if (arr) {
         json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -191,13 +191,161 @@ static int service_policy(struct pg *db, const struct dsvc_list *services,
     return status;
 }
 
+/* The service's demand as recorded, at most one point an interval, oldest
+ * first (*v heap). 0, or 1 (a server failed) with the message printed. */
+static int demand_points(struct das_clients *cl, const struct dsvc *svc,
+                         const struct policy *pol, int64_t start, int64_t end,
+                         int64_t interval_ms, struct infl_sample **v,
+                         size_t *nv)
+{
+    char err[ERRLEN];
+    if (cl->prom) {
+        /* the windows' store: the demand from the same samples */
+        struct prom_demand *pd = NULL;
+        if (prom_query_demand(cl->prom, pol->metric->field, svc->id, start, end,
+                              interval_ms, &pd, nv, err, sizeof err)) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+        struct infl_sample *pts = xcalloc(*nv ? *nv : 1, sizeof *pts);
+        for (size_t i = 0; i < *nv; i++) {
+            pts[i].t_ms = pd[i].t_ms;
+            pts[i].value = pd[i].value;
+        }
+        free(pd);
+        *v = pts;
+        return 0;
+    }
+    if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start, end,
+                          interval_ms, v, nv, err, sizeof err)) {
+        fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Lays the nv (> 0) points on n even steps from start. An interval without
+ * a point carries the one before it over (counted in rc->filled), and
+ * steps before the first point take its value: a gap in the record is not
+ * a drop in load. A negative demand is 0. */
+static void demand_trace(const struct infl_sample *v, size_t nv, int64_t start,
+                         int64_t interval_ms, size_t n, struct recorded *rc)
+{
+    rc->tr.demand = xcalloc(n, sizeof *rc->tr.demand);
+    rc->tr.n = n;
+    rc->tr.t0_ms = start;
+    rc->tr.dt_ms = interval_ms;
+    size_t j = 0;
+    double prev = v[0].value;
+    for (size_t k = 0; k < n; k++) {
+        int64_t t = start + (int64_t)k * interval_ms;
+        while (j < nv && v[j].t_ms < t)
+            j++;
+        if (j < nv && v[j].t_ms == t) {
+            prev = v[j].value;
+        } else {
+            rc->filled++;
+        }
+        rc->tr.demand[k] = prev < 0 ? 0 : prev;
+    }
+}
+
+/* A replica's capacity in the metric: its CPU limit for cpu_ratio (one
+ * core assumed without one), 100 for a ratio of the limit itself. */
+static void replica_capacity(const struct dsvc *svc, const struct policy *pol,
+                             struct recorded *rc)
+{
+    rc->cap = 100;
+    if (!strcmp(pol->metric->field, "cpu_ratio")) {
+        if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
+            rc->cap = svc->cpu_limit;
+        else
+            rc->cap_assumed = true;
+    }
+}
+
+/* The service's das_events since start, newest first (*ev heap); opens
+ * the store when no policy came from it. 0, or 1 with the message
+ * printed. */
+static int replica_events(struct das_clients *cl, const struct dsvc *svc,
+                          int64_t start, struct pg_event **ev, size_t *nev)
+{
+    char err[ERRLEN];
+    if (!cl->pg) {
+        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
+        if (!cl->pg) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
+        }
+    }
+    if (pg_events(cl->pg, svc->name, start, 100000, ev, nev, err, sizeof err)) {
+        fprintf(stderr, "das simulate: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* The replicas the service had when the window opened: what its oldest
+ * change there started from, or what it has now when nothing changed. */
+static long replicas_at_start(const struct dsvc *svc, const struct pg_event *ev,
+                              size_t nev)
+{
+    for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
+        const struct pg_event *e = &ev[nev - 1 - i];
+        if (e->dry_run || !is_change(e->action))
+            continue;
+        /* a sync's from is cur_no as the table said (anyone may have
+         * written it): the service had its to */
+        return strcmp(e->action, "synced") ? e->from_no : e->to_no;
+    }
+    return svc->replicas;
+}
+
+/* What happened, one step per interval of rc->tr: the replicas after the
+ * interval's changes, and das's changes as actions (a sync only corrects
+ * the count). ev newest first; count the replicas at the start. */
+static void happened_steps(const struct pg_event *ev, size_t nev, long count,
+                           struct recorded *rc)
+{
+    const struct sim_trace *tr = &rc->tr;
+    struct sim_result *h = &rc->happened;
+    h->steps = xcalloc(tr->n, sizeof *h->steps);
+    h->nsteps = tr->n;
+    h->actions = xcalloc(nev ? nev : 1, sizeof *h->actions);
+    size_t e = nev; /* next event, walking from the oldest */
+    for (size_t k = 0; k < tr->n; k++) {
+        int64_t t = tr->t0_ms + (int64_t)k * tr->dt_ms;
+        while (e > 0 && ev[e - 1].time_ms < t + tr->dt_ms) {
+            const struct pg_event *x = &ev[--e];
+            if (x->dry_run || !is_change(x->action))
+                continue;
+            if (strcmp(x->action, "synced")) {
+                struct sim_action *a = &h->actions[h->nactions++];
+                a->t_ms = x->time_ms;
+                a->from = x->from_no;
+                a->to = x->to_no;
+                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
+                             : !strcmp(x->action, "scale-in") ? "scale-in"
+                                                              : "bound";
+                snprintf(a->reason, sizeof a->reason, "%s", x->reason);
+            }
+            count = x->to_no;
+        }
+        struct sim_step *st = &h->steps[k];
+        st->t_ms = t;
+        st->demand = tr->demand[k];
+        st->replicas = count;
+        st->serving = count;
+        st->observed = count > 0 ? st->demand / (double)count : NAN;
+    }
+}
+
 /* Reads the service's load and replica history. 0, 1 (a server failed) or
  * 2 (nothing to replay), with the message printed. */
 static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
                          const struct policy *pol, int64_t since_ms,
                          int64_t interval_ms, struct recorded *rc)
 {
-    char err[ERRLEN];
     int64_t now = das_now_ms();
     int64_t end = now - now % interval_ms; /* whole intervals only */
     int64_t start = end - since_ms;
@@ -216,25 +364,8 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
                 dur_format(interval_ms, iv, sizeof iv));
         return 2;
     }
-    if (cl->prom) {
-        /* the windows' store: the demand from the same samples */
-        struct prom_demand *pd = NULL;
-        if (prom_query_demand(cl->prom, pol->metric->field, svc->id, start, end,
-                              interval_ms, &pd, &nv, err, sizeof err)) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            return 1;
-        }
-        v = xcalloc(nv ? nv : 1, sizeof *v);
-        for (size_t i = 0; i < nv; i++) {
-            v[i].t_ms = pd[i].t_ms;
-            v[i].value = pd[i].value;
-        }
-        free(pd);
-    } else if (infl_query_demand(cl->influx, pol->metric->field, svc->id, start,
-                                 end, interval_ms, &v, &nv, err, sizeof err)) {
-        fprintf(stderr, "das simulate: InfluxDB: %s\n", err);
+    if (demand_points(cl, svc, pol, start, end, interval_ms, &v, &nv))
         return 1;
-    }
     if (nv == 0) {
         char d[32];
         fprintf(stderr,
@@ -246,90 +377,17 @@ static int recorded_read(struct das_clients *cl, const struct dsvc *svc,
         free(v);
         return 2;
     }
-    size_t n = (size_t)((end - start) / interval_ms);
-    rc->tr.demand = xcalloc(n, sizeof *rc->tr.demand);
-    rc->tr.n = n;
-    rc->tr.t0_ms = start;
-    rc->tr.dt_ms = interval_ms;
-    size_t j = 0;
-    double prev = v[0].value;
-    for (size_t k = 0; k < n; k++) {
-        int64_t t = start + (int64_t)k * interval_ms;
-        while (j < nv && v[j].t_ms < t)
-            j++;
-        if (j < nv && v[j].t_ms == t) {
-            prev = v[j].value;
-        } else {
-            rc->filled++;
-        }
-        rc->tr.demand[k] = prev < 0 ? 0 : prev;
-    }
+    demand_trace(v, nv, start, interval_ms,
+                 (size_t)((end - start) / interval_ms), rc);
     free(v);
+    replica_capacity(svc, pol, rc);
 
-    /* a replica's capacity in the metric: its CPU limit */
-    rc->cap = 100;
-    if (!strcmp(pol->metric->field, "cpu_ratio")) {
-        if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
-            rc->cap = svc->cpu_limit;
-        else
-            rc->cap_assumed = true;
-    }
-
-    /* the replicas it had: das_events, oldest first */
+    /* the replicas it had: das_events */
     struct pg_event *ev = NULL;
     size_t nev = 0;
-    if (!cl->pg) {
-        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
-        if (!cl->pg) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            return 1;
-        }
-    }
-    if (pg_events(cl->pg, svc->name, start, 100000, &ev, &nev, err,
-                  sizeof err)) {
-        fprintf(stderr, "das simulate: %s\n", err);
+    if (replica_events(cl, svc, start, &ev, &nev))
         return 1;
-    }
-    long count = svc->replicas;
-    for (size_t i = 0; i < nev; i++) { /* newest first: find the oldest */
-        const struct pg_event *e = &ev[nev - 1 - i];
-        if (e->dry_run || !is_change(e->action))
-            continue;
-        /* a sync's from is cur_no as the table said (anyone may have
-         * written it): the service had its to */
-        count = strcmp(e->action, "synced") ? e->from_no : e->to_no;
-        break;
-    }
-    struct sim_result *h = &rc->happened;
-    h->steps = xcalloc(n, sizeof *h->steps);
-    h->nsteps = n;
-    h->actions = xcalloc(nev ? nev : 1, sizeof *h->actions);
-    size_t e = nev; /* next event, walking from the oldest */
-    for (size_t k = 0; k < n; k++) {
-        int64_t t = start + (int64_t)k * interval_ms;
-        while (e > 0 && ev[e - 1].time_ms < t + interval_ms) {
-            const struct pg_event *x = &ev[--e];
-            if (x->dry_run || !is_change(x->action))
-                continue;
-            if (strcmp(x->action, "synced")) {
-                struct sim_action *a = &h->actions[h->nactions++];
-                a->t_ms = x->time_ms;
-                a->from = x->from_no;
-                a->to = x->to_no;
-                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
-                             : !strcmp(x->action, "scale-in") ? "scale-in"
-                                                              : "bound";
-                snprintf(a->reason, sizeof a->reason, "%s", x->reason);
-            }
-            count = x->to_no;
-        }
-        struct sim_step *st = &h->steps[k];
-        st->t_ms = t;
-        st->demand = rc->tr.demand[k];
-        st->replicas = count;
-        st->serving = count;
-        st->observed = count > 0 ? st->demand / (double)count : NAN;
-    }
+    happened_steps(ev, nev, replicas_at_start(svc, ev, nev), rc);
     free(ev);
     return 0;
 }
@@ -485,223 +543,302 @@ static int write_plot(const char *plot, const struct sim_result *res,
     return rc;
 }
 
-int das_cmd_simulate(int argc, char **argv)
+/* --plot: the picture, titled with what was played. */
+static int plot_result(const char *plot, const char *rule, const char *trace,
+                       const struct sim_result *res, const struct policy *pol,
+                       const struct sim_model *m, const struct recorded *rec)
 {
-    struct das_conf conf = {0};
-    struct das_pol_flags f = {.min_no = -1, .max_no = -1};
-    const char *trace = NULL, *rule_s = "das", *plot = NULL;
-    long seq = 0;
-    int64_t model_warm = 20000, since_ms = 0;
-    struct cfg_opt opts[] = {
-        DAS_COMMON_OPTS(&conf),
-        DAS_POLICY_FLAG_OPTS(&f),
-        {"--trace", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "the load: CSV t,demand (demand in percent of one core)", &trace},
-        {"--service", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "the load ds recorded for this service (with --since)", &conf.service},
-        {"--since", NULL, CFG_DUR, NULL, NULL, 0, 0,
-         "how far back --service's record goes, e.g. 6h", &since_ms},
-        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
-         "the ds agents' collection interval (--service: one step each)",
-         &conf.ds_interval_ms},
-        {"--policy", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
-         "take the policy from this row of the store (seq)", &seq},
-        {"--rule", NULL, CFG_ENUM, "das", "das|step|hpa|hpa-eq", 0, 0,
-         "das's rule, or a reference rule of DECISIONS.md", &rule_s},
-        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
-         "scores, every step and every action as JSON", &conf.json},
-        {"--plot", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "draw demand, capacity, replicas and actions to FILE.svg", &plot},
-        {"--start-up", NULL, CFG_DUR, "20s", NULL, 0, 0,
-         "the model's start-up: a new replica serves this long after it "
-         "exists (DECISIONS.md: 20s)",
-         &model_warm},
-    };
-    size_t nopts = sizeof opts / sizeof opts[0];
-    const char *const *lvl = (const char *const *)&conf.log_level;
-    int rc = das_parse_opts("das simulate", usage, opts, nopts, argc, argv, 1,
-                            NULL, 0, NULL, lvl);
-    if (rc >= 0)
-        return rc;
+    char title[200];
+    if (rec)
+        snprintf(title, sizeof title,
+                 "das simulate --rule %s: service %s, what happened and "
+                 "what the policy would do",
+                 rule, rec->svc.name);
+    else
+        snprintf(title, sizeof title, "das simulate --rule %s: %s", rule,
+                 trace);
+    return write_plot(plot, res, pol, m, title, rec ? &rec->happened : NULL);
+}
 
-    bool flags_given = f.min_no >= 0 || f.max_no >= 0 || f.item || f.out ||
-                       f.in || f.out_for || f.in_for || f.mode || f.warmup;
-    bool past = conf.service != NULL;
-    if (!trace == !past) {
+/* The recorded past's window, the model's capacity, and the scores of what
+ * happened, above what the policy would have done. */
+static void print_recorded(const struct recorded *rec, const struct policy *pol)
+{
+    const struct sim_trace *tr = &rec->tr;
+    char a[40], b[40], iv[32];
+    fmt_clock(tr->t0_ms, a, sizeof a);
+    fmt_clock(tr->t0_ms + (int64_t)tr->n * tr->dt_ms, b, sizeof b);
+    printf("service %s, %s to %s: %s summed over its replicas every "
+           "%s (%zu intervals, %zu without points carried over)\n",
+           rec->svc.name, a, b, pol->metric->field,
+           dur_format(tr->dt_ms, iv, sizeof iv), tr->n, rec->filled);
+    printf("a replica's capacity %.1f%%%s; the load is what the "
+           "replicas used, so load beyond their limits is not in it\n",
+           rec->cap, rec->cap_assumed ? " (no CPU limit: one core taken)" : "");
+    print_scores("what happened:", &rec->happened.scores);
+}
+
+/* ---- the command ---- */
+
+/* What the command line asked for; the options table writes here. */
+struct simulate_args {
+    struct das_conf conf; /* conf.service: --service, the recorded past */
+    struct das_pol_flags f;
+    const char *trace, *rule_s, *plot;
+    long seq;
+    int64_t model_warm, since_ms;
+};
+
+/* The policy and the load to play it on, with what was opened to find
+ * them; simulate_input_cleanup frees it whichever step stopped. */
+struct simulate_input {
+    struct policy pol;
+    bool have_pol;
+    struct das_clients cl;
+    bool have_cl;
+    struct dsvc_list services;
+    struct recorded rec; /* --service: the recorded past */
+    bool have_rec;
+    struct sim_trace tr; /* --trace: the file's load */
+};
+
+static void simulate_input_cleanup(struct simulate_input *in)
+{
+    sim_trace_free(&in->tr);
+    if (in->have_rec)
+        recorded_free(&in->rec);
+    dsvc_list_free(&in->services);
+    if (in->have_cl)
+        das_clients_close(&in->cl);
+}
+
+static bool policy_flags_given(const struct das_pol_flags *f)
+{
+    return f->min_no >= 0 || f->max_no >= 0 || f->item || f->out || f->in ||
+           f->out_for || f->in_for || f->mode || f->warmup;
+}
+
+/* The load model is CPU: a policy on another metric has nothing to play. */
+static bool cpu_policy(const struct policy *p)
+{
+    return !strcmp(p->metric->field, "cpu_ratio") ||
+           !strcmp(p->metric->field, "cpu_limit_ratio");
+}
+
+/* What the options table cannot check: one load (a trace or the recorded
+ * past, with its --since), the policy from the store or the flags, and an
+ * SVG to draw. 0, or 2 with the message printed. */
+static int args_check(const struct simulate_args *a)
+{
+    bool past = a->conf.service != NULL;
+    if (!a->trace == !past) {
         fprintf(stderr, "das simulate: give --trace FILE.csv (a load to play) "
                         "or --service NAME --since DUR (the recorded past), "
                         "one of them\n");
         return 2;
     }
-    if (past != (since_ms > 0)) {
+    if (past != (a->since_ms > 0)) {
         fprintf(stderr, "das simulate: --service and --since go together: "
                         "--service NAME --since 6h\n");
         return 2;
     }
-    if (seq > 0 && flags_given) {
+    if (a->seq > 0 && policy_flags_given(&a->f)) {
         fprintf(stderr, "das simulate: --policy takes the whole policy from "
                         "the store; give it or the policy flags, not both\n");
         return 2;
     }
-    if (plot) {
-        size_t n = strlen(plot);
-        if (n < 5 || strcmp(plot + n - 4, ".svg")) {
+    if (a->plot) {
+        size_t n = strlen(a->plot);
+        if (n < 5 || strcmp(a->plot + n - 4, ".svg")) {
             fprintf(stderr,
                     "das simulate: --plot %s: das draws SVG (any browser "
                     "shows it): name the file FILE.svg; for a PNG, convert "
                     "it: rsvg-convert FILE.svg -o FILE.png (Debian "
                     "librsvg2-bin)\n",
-                    plot);
+                    a->plot);
             return 2;
         }
     }
+    return 0;
+}
 
-    struct das_clients cl;
-    struct dsvc_list services = {0};
-    struct recorded rec;
-    struct sim_trace tr = {0};
-    struct sim_result res = {0};
-    struct policy pol;
-    bool have_pol = false, have_rec = false, have_cl = false;
-    char err[ERRLEN];
-    memset(&rec, 0, sizeof rec);
-    rc = 2;
-    if (seq > 0) {
-        rc = policy_from_store(&conf, seq, &pol);
-        if (rc)
-            goto out;
-        have_pol = true;
-    } else if (flags_given || !past) {
+/* The policy of --policy SEQ or of the flags. With neither (--service
+ * alone) there is none yet: the service's own row is looked up once the
+ * service is known. 0, 1 or 2, with the message printed. */
+static int policy_given(const struct simulate_args *a,
+                        struct simulate_input *in)
+{
+    bool past = a->conf.service != NULL;
+    int rc;
+    if (a->seq > 0) {
+        rc = policy_from_store(&a->conf, a->seq, &in->pol);
+    } else if (policy_flags_given(&a->f) || !past) {
         char mins[24], maxs[24];
         struct pol_row row;
-        rc = das_policy_from_flags("das simulate", &f,
-                                   past ? conf.service : "simulated", "1", mins,
-                                   maxs, sizeof mins, &row, &pol);
-        if (rc)
-            goto out;
-        have_pol = true;
-    }
-    if (past) {
-        rc = 2;
-        if (das_clients_open(&cl, &conf, err, sizeof err)) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            goto out;
-        }
-        have_cl = true;
-        rc = 1;
-        if (dsvc_list(cl.docker, &services, err, sizeof err)) {
-            fprintf(stderr, "das simulate: Docker engine: %s\n", err);
-            goto out;
-        }
-        const struct dsvc *svc =
-            dsvc_resolve(&services, conf.service, NULL, err, sizeof err);
-        rc = 2;
-        if (!svc) {
-            fprintf(stderr, "das simulate: --service: %s\n", err);
-            goto out;
-        }
-        if (svc->global || svc->job) {
-            fprintf(stderr,
-                    "das simulate: --service %s is not a replicated "
-                    "service\n",
-                    svc->name);
-            goto out;
-        }
-        if (!have_pol) {
-            cl.pg = pg_open(conf.policy_db, err, sizeof err);
-            rc = 1;
-            if (!cl.pg) {
-                fprintf(stderr, "das simulate: %s\n", err);
-                goto out;
-            }
-            rc = service_policy(cl.pg, &services, svc, &pol);
-            if (rc)
-                goto out;
-            have_pol = true;
-        }
-        if (strcmp(pol.metric->field, "cpu_ratio") &&
-            strcmp(pol.metric->field, "cpu_limit_ratio")) {
-            fprintf(stderr, "das simulate: the load model is CPU: the policy "
-                            "must use cpu_ratio or cpu_limit_ratio\n");
-            rc = 2;
-            goto out;
-        }
-        rc = recorded_read(&cl, svc, &pol, since_ms, conf.ds_interval_ms, &rec);
-        have_rec = true;
-        if (rc)
-            goto out;
+        rc = das_policy_from_flags("das simulate", &a->f,
+                                   past ? a->conf.service : "simulated", "1",
+                                   mins, maxs, sizeof mins, &row, &in->pol);
     } else {
-        if (strcmp(pol.metric->field, "cpu_ratio") &&
-            strcmp(pol.metric->field, "cpu_limit_ratio")) {
-            fprintf(stderr, "das simulate: the load model is CPU: use --item "
-                            "cpu_ratio (or cpu_limit_ratio)\n");
-            rc = 2;
-            goto out;
-        }
-        rc = file_trace(trace, &tr);
-        if (rc)
-            goto out;
+        return 0;
     }
+    in->have_pol = rc == 0;
+    return rc;
+}
 
-    struct sim_model m;
-    sim_model_default(&m);
-    m.warm_ms = model_warm;
-    const struct sim_trace *play = past ? &rec.tr : &tr;
-    if (past) {
-        m.cap = rec.cap;
-        /* no CPU limit: as das run, nothing to be saturated at */
-        m.limit = rec.cap_assumed ? NAN : rec.cap;
-        m.start = rec.happened.nsteps ? rec.happened.steps[0].replicas : 1;
-        if (m.start < 1)
-            m.start = 1;
-        if (m.start > POL_REPLICAS_MAX)
-            m.start = POL_REPLICAS_MAX;
-        sim_score(rec.happened.steps, rec.happened.nsteps, rec.happened.actions,
-                  rec.happened.nactions, play->dt_ms, &m, &rec.happened.scores);
+/* --service NAME --since DUR: the service from the engine, its own policy
+ * from the store unless one was given, and its recorded past. 0, 1 (a
+ * server failed) or 2, with the message printed. */
+static int past_load(const struct simulate_args *a, struct simulate_input *in)
+{
+    char err[ERRLEN];
+    if (das_clients_open(&in->cl, &a->conf, err, sizeof err)) {
+        fprintf(stderr, "das simulate: %s\n", err);
+        return 2;
     }
-    int rule = sim_rule_find(rule_s);
-    sim_run(play, &pol, (enum sim_rule)rule, &m, &res);
-    if (conf.json) {
-        print_json(&res, rule_s, past ? &rec : NULL);
-    } else {
-        if (past) {
-            char a[40], b[40], iv[32];
-            fmt_clock(play->t0_ms, a, sizeof a);
-            fmt_clock(play->t0_ms + (int64_t)play->n * play->dt_ms, b,
-                      sizeof b);
-            printf("service %s, %s to %s: %s summed over its replicas every "
-                   "%s (%zu intervals, %zu without points carried over)\n",
-                   rec.svc.name, a, b, pol.metric->field,
-                   dur_format(play->dt_ms, iv, sizeof iv), play->n, rec.filled);
-            printf("a replica's capacity %.1f%%%s; the load is what the "
-                   "replicas used, so load beyond their limits is not in it\n",
-                   rec.cap,
-                   rec.cap_assumed ? " (no CPU limit: one core taken)" : "");
-            print_scores("what happened:", &rec.happened.scores);
+    in->have_cl = true;
+    if (dsvc_list(in->cl.docker, &in->services, err, sizeof err)) {
+        fprintf(stderr, "das simulate: Docker engine: %s\n", err);
+        return 1;
+    }
+    const struct dsvc *svc =
+        dsvc_resolve(&in->services, a->conf.service, NULL, err, sizeof err);
+    if (!svc) {
+        fprintf(stderr, "das simulate: --service: %s\n", err);
+        return 2;
+    }
+    if (svc->global || svc->job) {
+        fprintf(stderr,
+                "das simulate: --service %s is not a replicated "
+                "service\n",
+                svc->name);
+        return 2;
+    }
+    if (!in->have_pol) {
+        in->cl.pg = pg_open(a->conf.policy_db, err, sizeof err);
+        if (!in->cl.pg) {
+            fprintf(stderr, "das simulate: %s\n", err);
+            return 1;
         }
-        print_plain(&res, rule_s, &pol);
+        int rc = service_policy(in->cl.pg, &in->services, svc, &in->pol);
+        if (rc)
+            return rc;
+        in->have_pol = true;
+    }
+    if (!cpu_policy(&in->pol)) {
+        fprintf(stderr, "das simulate: the load model is CPU: the policy "
+                        "must use cpu_ratio or cpu_limit_ratio\n");
+        return 2;
+    }
+    int rc = recorded_read(&in->cl, svc, &in->pol, a->since_ms,
+                           a->conf.ds_interval_ms, &in->rec);
+    in->have_rec = true;
+    return rc;
+}
+
+/* --trace FILE: the file's load. 0 or 2, with the message printed. */
+static int trace_load(const struct simulate_args *a, struct simulate_input *in)
+{
+    if (!cpu_policy(&in->pol)) {
+        fprintf(stderr, "das simulate: the load model is CPU: use --item "
+                        "cpu_ratio (or cpu_limit_ratio)\n");
+        return 2;
+    }
+    return file_trace(a->trace, &in->tr);
+}
+
+/* DECISIONS.md's load model with --start-up; on the recorded past
+ * (rec not NULL), the service's capacity and its replicas at the start. */
+static void model_of(int64_t start_up_ms, const struct recorded *rec,
+                     struct sim_model *m)
+{
+    sim_model_default(m);
+    m->warm_ms = start_up_ms;
+    if (!rec)
+        return;
+    m->cap = rec->cap;
+    /* no CPU limit: as das run, nothing to be saturated at */
+    m->limit = rec->cap_assumed ? NAN : rec->cap;
+    m->start = rec->happened.nsteps ? rec->happened.steps[0].replicas : 1;
+    if (m->start < 1)
+        m->start = 1;
+    if (m->start > POL_REPLICAS_MAX)
+        m->start = POL_REPLICAS_MAX;
+}
+
+int das_cmd_simulate(int argc, char **argv)
+{
+    struct simulate_args a = {.f = {.min_no = -1, .max_no = -1},
+                              .rule_s = "das",
+                              .model_warm = 20000};
+    struct cfg_opt opts[] = {
+        DAS_COMMON_OPTS(&a.conf),
+        DAS_POLICY_FLAG_OPTS(&a.f),
+        {"--trace", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "the load: CSV t,demand (demand in percent of one core)", &a.trace},
+        {"--service", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "the load ds recorded for this service (with --since)",
+         &a.conf.service},
+        {"--since", NULL, CFG_DUR, NULL, NULL, 0, 0,
+         "how far back --service's record goes, e.g. 6h", &a.since_ms},
+        {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,
+         "the ds agents' collection interval (--service: one step each)",
+         &a.conf.ds_interval_ms},
+        {"--policy", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
+         "take the policy from this row of the store (seq)", &a.seq},
+        {"--rule", NULL, CFG_ENUM, "das", "das|step|hpa|hpa-eq", 0, 0,
+         "das's rule, or a reference rule of DECISIONS.md", &a.rule_s},
+        {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
+         "scores, every step and every action as JSON", &a.conf.json},
+        {"--plot", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "draw demand, capacity, replicas and actions to FILE.svg", &a.plot},
+        {"--start-up", NULL, CFG_DUR, "20s", NULL, 0, 0,
+         "the model's start-up: a new replica serves this long after it "
+         "exists (DECISIONS.md: 20s)",
+         &a.model_warm},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    const char *const *lvl = (const char *const *)&a.conf.log_level;
+    int rc = das_parse_opts("das simulate", usage, opts, nopts, argc, argv, 1,
+                            NULL, 0, NULL, lvl);
+    if (rc >= 0)
+        return rc;
+    rc = args_check(&a);
+    if (rc)
+        return rc;
+
+    bool past = a.conf.service != NULL;
+    struct simulate_input in;
+    struct sim_result res = {0};
+    memset(&in, 0, sizeof in);
+    rc = policy_given(&a, &in);
+    if (rc)
+        goto out;
+    rc = past ? past_load(&a, &in) : trace_load(&a, &in);
+    if (rc)
+        goto out;
+
+    const struct recorded *rec = past ? &in.rec : NULL;
+    const struct sim_trace *play = past ? &in.rec.tr : &in.tr;
+    struct sim_model m;
+    model_of(a.model_warm, rec, &m);
+    if (past) {
+        struct sim_result *h = &in.rec.happened;
+        sim_score(h->steps, h->nsteps, h->actions, h->nactions, play->dt_ms, &m,
+                  &h->scores);
+    }
+    sim_run(play, &in.pol, (enum sim_rule)sim_rule_find(a.rule_s), &m, &res);
+    if (a.conf.json) {
+        print_json(&res, a.rule_s, rec);
+    } else {
+        if (rec)
+            print_recorded(rec, &in.pol);
+        print_plain(&res, a.rule_s, &in.pol);
     }
     rc = 0;
-    if (plot) {
-        char title[200];
-        if (past)
-            snprintf(title, sizeof title,
-                     "das simulate --rule %s: service %s, what happened and "
-                     "what the policy would do",
-                     rule_s, rec.svc.name);
-        else
-            snprintf(title, sizeof title, "das simulate --rule %s: %s", rule_s,
-                     trace);
-        rc = write_plot(plot, &res, &pol, &m, title,
-                        past ? &rec.happened : NULL);
-    }
+    if (a.plot)
+        rc = plot_result(a.plot, a.rule_s, a.trace, &res, &in.pol, &m, rec);
 out:
     sim_result_free(&res);
-    sim_trace_free(&tr);
-    if (have_rec)
-        recorded_free(&rec);
-    dsvc_list_free(&services);
-    if (have_cl)
-        das_clients_close(&cl);
+    simulate_input_cleanup(&in);
     return rc;
 }

@@ -285,6 +285,71 @@ static json_t *window_json(const struct das_pol_eval *pe,
     return o;
 }
 
+/* One policy as das status --json shows it: an invalid one with its
+ * error; a valid one with its service, windows and decision. */
+static json_t *policy_json(const struct das_pol_eval *pe,
+                           const struct das_eval *ev)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "seq",
+                        pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS
+                            ? json_integer(pe->seq)
+                            : json_null());
+    json_object_set_new(o, "valid", json_boolean(pe->valid));
+    json_object_set_new(o, "source",
+                        json_string(pol_source_names[pe->pol.source]));
+    if (!pe->valid) {
+        if (pe->found)
+            json_object_set_new(o, "service", json_string(pe->svc.name));
+        json_object_set_new(o, "outcome", json_string("invalid-row"));
+        json_object_set_new(o, "error", json_string(pe->error));
+        return o;
+    }
+    const struct policy *p = &pe->pol;
+    json_object_set_new(o, "service_ref", json_string(p->service_id));
+    json_object_set_new(o, "service",
+                        pe->found ? json_string(pe->svc.name) : json_null());
+    json_object_set_new(o, "service_id",
+                        pe->found ? json_string(pe->svc.id) : json_null());
+    json_object_set_new(o, "replicas",
+                        pe->found && !pe->svc.global
+                            ? json_integer(pe->svc.replicas)
+                            : json_null());
+    json_object_set_new(o, "cur_no",
+                        p->cur_no >= 0 ? json_integer(p->cur_no) : json_null());
+    json_object_set_new(o, "min_no", json_integer(p->min_no));
+    json_object_set_new(o, "max_no", json_integer(p->max_no));
+    json_object_set_new(o, "cond_item", json_string(p->metric->field));
+    json_object_set_new(o, "scale_mode", json_string(pol_mode_names[p->mode]));
+    json_object_set_new(o, "warmup_ms", json_integer(p->warmup_ms));
+    json_object_set_new(o, "tasks_running",
+                        pe->in.running >= 0 ? json_integer(pe->in.running)
+                                            : json_null());
+    json_object_set_new(o, "tasks_pending", json_integer(pe->tasks.pending));
+    json_object_set_new(o, "pending_why",
+                        pe->tasks.pending ? json_string(pe->tasks.why)
+                                          : json_null());
+    json_object_set_new(o, "warming", json_integer(pe->in.out_win.warming));
+    json_object_set_new(o, "out", window_json(pe, ev, true));
+    json_object_set_new(o, "in", window_json(pe, ev, false));
+    json_object_set_new(o, "outcome",
+                        json_string(dec_outcome_names[pe->res.outcome]));
+    json_object_set_new(o, "reason",
+                        json_string(!pe->found && pe->svc_err[0]
+                                        ? pe->svc_err
+                                        : pe->res.reason));
+    json_object_set_new(o, "sync", json_boolean(pe->res.sync));
+    if (pe->res.action != DEC_NONE) {
+        json_object_set_new(o, "from", json_integer(pe->res.from));
+        json_object_set_new(o, "to", json_integer(pe->res.to));
+    }
+    json_object_set_new(o, "last_action_ms",
+                        pe->in.last_action_ms
+                            ? json_integer(pe->in.last_action_ms)
+                            : json_null());
+    return o;
+}
+
 static json_t *status_json(const struct das_eval *ev,
                            const struct leader_info *li)
 {
@@ -315,71 +380,8 @@ static json_t *status_json(const struct das_eval *ev,
     json_object_set_new(root, "ds_interval_ms",
                         json_integer(ev->ds_interval_ms));
     json_t *arr = json_array();
-    for (size_t i = 0; i < ev->n; i++) {
-        const struct das_pol_eval *pe = &ev->pols[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "seq",
-                            pe->seq >= 0 || pe->pol.source == POL_SRC_LABELS
-                                ? json_integer(pe->seq)
-                                : json_null());
-        json_object_set_new(o, "valid", json_boolean(pe->valid));
-        json_object_set_new(o, "source",
-                            json_string(pol_source_names[pe->pol.source]));
-        if (!pe->valid) {
-            if (pe->found)
-                json_object_set_new(o, "service", json_string(pe->svc.name));
-            json_object_set_new(o, "outcome", json_string("invalid-row"));
-            json_object_set_new(o, "error", json_string(pe->error));
-            json_array_append_new(arr, o);
-            continue;
-        }
-        const struct policy *p = &pe->pol;
-        json_object_set_new(o, "service_ref", json_string(p->service_id));
-        json_object_set_new(
-            o, "service", pe->found ? json_string(pe->svc.name) : json_null());
-        json_object_set_new(o, "service_id",
-                            pe->found ? json_string(pe->svc.id) : json_null());
-        json_object_set_new(o, "replicas",
-                            pe->found && !pe->svc.global
-                                ? json_integer(pe->svc.replicas)
-                                : json_null());
-        json_object_set_new(o, "cur_no",
-                            p->cur_no >= 0 ? json_integer(p->cur_no)
-                                           : json_null());
-        json_object_set_new(o, "min_no", json_integer(p->min_no));
-        json_object_set_new(o, "max_no", json_integer(p->max_no));
-        json_object_set_new(o, "cond_item", json_string(p->metric->field));
-        json_object_set_new(o, "scale_mode",
-                            json_string(pol_mode_names[p->mode]));
-        json_object_set_new(o, "warmup_ms", json_integer(p->warmup_ms));
-        json_object_set_new(o, "tasks_running",
-                            pe->in.running >= 0 ? json_integer(pe->in.running)
-                                                : json_null());
-        json_object_set_new(o, "tasks_pending",
-                            json_integer(pe->tasks.pending));
-        json_object_set_new(o, "pending_why",
-                            pe->tasks.pending ? json_string(pe->tasks.why)
-                                              : json_null());
-        json_object_set_new(o, "warming", json_integer(pe->in.out_win.warming));
-        json_object_set_new(o, "out", window_json(pe, ev, true));
-        json_object_set_new(o, "in", window_json(pe, ev, false));
-        json_object_set_new(o, "outcome",
-                            json_string(dec_outcome_names[pe->res.outcome]));
-        json_object_set_new(o, "reason",
-                            json_string(!pe->found && pe->svc_err[0]
-                                            ? pe->svc_err
-                                            : pe->res.reason));
-        json_object_set_new(o, "sync", json_boolean(pe->res.sync));
-        if (pe->res.action != DEC_NONE) {
-            json_object_set_new(o, "from", json_integer(pe->res.from));
-            json_object_set_new(o, "to", json_integer(pe->res.to));
-        }
-        json_object_set_new(o, "last_action_ms",
-                            pe->in.last_action_ms
-                                ? json_integer(pe->in.last_action_ms)
-                                : json_null());
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < ev->n; i++)
+        json_array_append_new(arr, policy_json(&ev->pols[i], ev));
     json_object_set_new(root, "policies", arr);
     return root;
 }
