@@ -141,12 +141,22 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
             b = in->extra[e].bet;
         }
     /* Scaled outside das (or never seen): the windows so far measured
-     * another replica count, so they start again from when the change was
-     * first seen, as after one of das's own actions. */
-    if (das_scaled_outside(in->found, in->svc, in->cur_no) &&
-        in->sync_seen_ms > last_ms) {
-        last_ms = in->sync_seen_ms;
-        b = false;
+     * another replica count, so they start again from the change, as after
+     * one of das's own actions: from when the service's last update
+     * changed its replicas (PreviousSpec, UpdatedAt) when it says so, else
+     * from when das first saw the difference. (A one-shot `das status`
+     * sees every difference for the first time: without UpdatedAt it
+     * would say settling for as long as nobody syncs cur_no.) */
+    const struct dsvc *s = in->svc;
+    if (das_scaled_outside(in->found, s, in->cur_no)) {
+        int64_t changed = in->sync_seen_ms;
+        if (s->prev_replicas >= 0 && s->prev_replicas != s->replicas &&
+            s->updated_ms > 0 && s->updated_ms < changed)
+            changed = s->updated_ms;
+        if (changed > last_ms) {
+            last_ms = changed;
+            b = false;
+        }
     }
     /* A label policy has no cur_no of its own to tell a change das did not
      * record (killed between its update and its record, or an event
@@ -155,7 +165,6 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
      * UpdatedAt: the windows start after it. The record of das's own
      * action comes a moment after the update: within DAS_SAME_CHANGE_MS it
      * is that action (and keeps its bet mark). */
-    const struct dsvc *s = in->svc;
     if (in->found && in->label && !s->global && !s->job &&
         s->prev_replicas >= 0 && s->prev_replicas != s->replicas &&
         s->updated_ms > last_ms) {

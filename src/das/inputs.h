@@ -148,8 +148,9 @@ bool das_scaled_outside(bool found, const struct dsvc *svc, long cur_no);
 /* When the policy's windows start (rule 6: after its last action), and
  * whether that action was a bet:
  * - the latest of the store's record and an in-memory one;
- * - a change made outside das (cur_no != replicas), from when it was first
- *   seen, as after das's own action (and not a bet);
+ * - a change made outside das (cur_no != replicas), as after das's own
+ *   action (and not a bet): from the service's UpdatedAt when that update
+ *   changed the replicas (PreviousSpec), else from when it was first seen;
  * - a label policy's service updated to another replica count (PreviousSpec)
  *   at UpdatedAt after the record: from then; within DAS_SAME_CHANGE_MS of
  *   the record it is das's own action and keeps its bet mark. */

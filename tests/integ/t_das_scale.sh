@@ -34,13 +34,14 @@ das_once() {
 }
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
 cur_no() { psql_doc "select coalesce(cast(cur_no as text), 'null') from das where seq = $1"; }
-# outcome SEQ: the outcome `das status --json` shows for a policy
-outcome() {
+# status_field SEQ FIELD: what `das status --json` shows for a policy
+status_field() {
   "$bin_das" status --json --ds-interval 1s 2>/dev/null |
     python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(next(p["outcome"] for p in d["policies"] if p["seq"] == int(sys.argv[1])))' "$1"
+print(next(p[sys.argv[2]] for p in d["policies"] if p["seq"] == int(sys.argv[1])))' "$1" "$2"
 }
+outcome() { status_field "$1" outcome; }
 outcome_is() { [[ "$(outcome "$1")" == "$2" ]]; }
 
 # run_until SECS MAX MIN SERVICE CONDITION...: das run --once every second
@@ -165,6 +166,15 @@ assert_eq "$(cur_no 1)" 1 "cur_no = 1"
 
 # --- scaled by hand: cur_no follows ----------------------------------------
 dk service scale --detach web=2 >/dev/null 2>&1
+# das status alone (no das run has synced cur_no yet): the windows start at
+# the hand scale, the service's UpdatedAt, in every call; not at each
+# call's "now" (then a status beside a dry run said settling for ever)
+upd_ms=$(date -d "$(dk service inspect -f '{{json .UpdatedAt}}' web | tr -d '"')" +%s%3N)
+la1=$(status_field 1 last_action_ms)
+sleep 2
+la2=$(status_field 1 last_action_ms)
+assert_eq "$la1" "$upd_ms" "status before any sync: the windows start at the hand scale (UpdatedAt)"
+assert_eq "$la2" "$upd_ms" "status 2 s later: still at the hand scale, not at its own now"
 das_once
 assert_eq "$(cur_no 1)" 2 "hand-scaled to 2: cur_no follows"
 assert_eq "$(psql_doc "select from_no || '>' || to_no from das_events

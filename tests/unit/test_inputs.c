@@ -210,6 +210,25 @@ static void test_window_since(void **state)
     das_window_since(&in, &since, &bet);
     assert_int_equal(since, 50000);
     assert_true(bet);
+    /* the service's last update changed its replicas: from its UpdatedAt,
+     * earlier than das saw it (a one-shot status sees it only now) */
+    s.prev_replicas = 2;
+    s.updated_ms = 55000;
+    in.sync_seen_ms = 80000;
+    das_window_since(&in, &since, &bet);
+    assert_int_equal(since, 55000);
+    assert_false(bet);
+    /* ... not when that update kept the replicas (another change) */
+    s.prev_replicas = 3;
+    das_window_since(&in, &since, &bet);
+    assert_int_equal(since, 80000);
+    /* ... nor an UpdatedAt after das saw the difference */
+    s.prev_replicas = 2;
+    s.updated_ms = 90000;
+    das_window_since(&in, &since, &bet);
+    assert_int_equal(since, 80000);
+    s.prev_replicas = -1;
+    s.updated_ms = 0;
     /* cur_no equal to the replicas: the seen time is not read */
     in.cur_no = 3;
     in.sync_seen_ms = 99000;
