@@ -57,7 +57,8 @@
 #         debug line) and, independently, the POST /query requests with
 #         das's user agent in influxd's HTTP log during the run, and the
 #         statements influxd logged ("Executing query"; das sends three per
-#         request: mean+count, first, last);
+#         request before issue 10: mean+count, first, last; since, one request
+#         per field: count/sum/max in buckets, last, first per window);
 #       - decisions: the "dry run: would act" lines by action, and the rows
 #         the run added to das_events; the `das` points (one POST /write per
 #         decision) from influxd's HTTP log;
@@ -405,8 +406,9 @@ run_once() {
     awk '/^\[httpd\]/ && /"-" "-" [^ ]+ [0-9]+$/ && /"POST \/query/ {
         printf "%s%.1f %s", n++ ? " " : "", $NF / 1000, $(NF - 4) }
       END { printf "\n" }' "$ROOT/influx-run.log" >>"$OUT/raw/${tag%-run*}.queries.txt"
-    grep -o 'query="SELECT mean([a-z_]*).*GROUP BY' "$ROOT/influx-run.log" |
-      awk '{ match($0, /mean\([a-z_]+\)/); f = substr($0, RSTART + 5, RLENGTH - 6)
+    # one first() statement per window (the window sets of issue 10)
+    { grep -o 'query="SELECT first([a-z_]*).*GROUP BY' "$ROOT/influx-run.log" || true; } |
+      awk '{ match($0, /first\([a-z_]+\)/); f = substr($0, RSTART + 6, RLENGTH - 7)
         match($0, />= [0-9]+ms/); a = substr($0, RSTART + 3, RLENGTH - 5)
         match($0, /< [0-9]+ms/); b = substr($0, RSTART + 2, RLENGTH - 4)
         printf "%s(%s, %gm)", n++ ? ", " : "", f, (b - a - 1) / 60000 }' >"$ROOT/pairs.txt"
