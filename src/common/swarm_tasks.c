@@ -122,32 +122,6 @@ static int stask_parse_one(const json_t *t, size_t i, struct stask *x,
     return 1;
 }
 
-int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
-                     size_t errlen)
-{
-    out->v = NULL;
-    out->n = 0;
-    if (!json_is_array(arr)) {
-        errf(err, errlen, "GET /tasks: expected a JSON array");
-        return -1;
-    }
-    size_t n = json_array_size(arr), k = 0;
-    struct stask *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        int r = stask_parse_one(json_array_get(arr, i), i, &v[k], err, errlen);
-        if (r < 0) {
-            free(v);
-            return -1;
-        }
-        k += (size_t)r;
-    }
-    if (k > 1)
-        qsort(v, k, sizeof *v, cmp_task);
-    out->v = v;
-    out->n = k;
-    return 0;
-}
-
 void stask_list_free(struct stask_list *l)
 {
     if (!l)
@@ -183,6 +157,33 @@ static int stask_each(const json_t *t, size_t i, void *ctx)
     return 0;
 }
 
+/* The listing as every reader leaves it: sorted by service. */
+static void stask_sort(struct stask_list *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, cmp_task);
+}
+
+int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
+                     size_t errlen)
+{
+    struct stask_reader r = {out, 0, err, errlen};
+    out->v = NULL;
+    out->n = 0;
+    if (!json_is_array(arr)) {
+        errf(err, errlen, "GET /tasks: expected a JSON array");
+        return -1;
+    }
+    /* the element reader of the live listing (stask_list), on a tree */
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (stask_each(json_array_get(arr, i), i, &r)) {
+            stask_list_free(out);
+            return -1;
+        }
+    stask_sort(out);
+    return 0;
+}
+
 int stask_list(struct dkr *d, struct stask_list *out, char *err, size_t errlen)
 {
     char e2[512] = "";
@@ -199,8 +200,7 @@ int stask_list(struct dkr *d, struct stask_list *out, char *err, size_t errlen)
         stask_list_free(out);
         return -1;
     }
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_task);
+    stask_sort(out);
     return 0;
 }
 
