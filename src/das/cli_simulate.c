@@ -154,8 +154,12 @@ static void recorded_free(struct recorded *rc)
 
 static bool is_change(const char *action)
 {
-    return !strcmp(action, "scale-out") || !strcmp(action, "scale-in") ||
-           !strcmp(action, "bound") || !strcmp(action, "synced");
+    return das_event_changes(das_event_kind_of(action));
+}
+
+static bool is_sync(const char *action)
+{
+    return das_event_kind_of(action) == DAS_EV_SYNCED;
 }
 
 /* The policy store's row for the service (by its reference resolving to
@@ -267,6 +271,10 @@ static void replica_capacity(const struct dsvc *svc, const struct policy *pol,
 /* The service's das_events since start, newest first (*ev heap); opens
  * the store when no policy came from it. 0, or 1 with the message
  * printed. */
+/* The most events of one service read for "what happened": a service
+ * scaled every 15 s cycle for a week has ~40,000. */
+#define SIM_EVENTS_MAX 100000
+
 static int replica_events(struct das_clients *cl, const struct dsvc *svc,
                           int64_t start, struct pg_event **ev, size_t *nev)
 {
@@ -278,10 +286,17 @@ static int replica_events(struct das_clients *cl, const struct dsvc *svc,
             return 1;
         }
     }
-    if (pg_events(cl->pg, svc->name, start, 100000, ev, nev, err, sizeof err)) {
+    if (pg_events(cl->pg, svc->name, start, SIM_EVENTS_MAX, ev, nev, err,
+                  sizeof err)) {
         fprintf(stderr, "das simulate: %s\n", err);
         return 1;
     }
+    if (*nev == SIM_EVENTS_MAX)
+        fprintf(stderr,
+                "das simulate: %s has more than %d recorded events in the "
+                "window; what happened is replayed from the newest %d (a "
+                "shorter --since reads them all)\n",
+                svc->name, SIM_EVENTS_MAX, SIM_EVENTS_MAX);
     return 0;
 }
 
@@ -296,7 +311,7 @@ static long replicas_at_start(const struct dsvc *svc, const struct pg_event *ev,
             continue;
         /* a sync's from is cur_no as the table said (anyone may have
          * written it): the service had its to */
-        return strcmp(e->action, "synced") ? e->from_no : e->to_no;
+        return is_sync(e->action) ? e->to_no : e->from_no;
     }
     return svc->replicas;
 }
@@ -319,14 +334,12 @@ static void happened_steps(const struct pg_event *ev, size_t nev, long count,
             const struct pg_event *x = &ev[--e];
             if (x->dry_run || !is_change(x->action))
                 continue;
-            if (strcmp(x->action, "synced")) {
+            if (!is_sync(x->action)) {
                 struct sim_action *a = &h->actions[h->nactions++];
                 a->t_ms = x->time_ms;
                 a->from = x->from_no;
                 a->to = x->to_no;
-                a->outcome = !strcmp(x->action, "scale-out")  ? "scale-out"
-                             : !strcmp(x->action, "scale-in") ? "scale-in"
-                                                              : "bound";
+                a->outcome = das_event_names[das_event_kind_of(x->action)];
                 snprintf(a->reason, sizeof a->reason, "%s", x->reason);
             }
             count = x->to_no;

@@ -209,6 +209,19 @@ int das_event_of(enum dec_action a)
     }
 }
 
+int das_event_kind_of(const char *name)
+{
+    for (int k = 0; name && k < DAS_NEVENT_KINDS; k++)
+        if (!strcmp(name, das_event_names[k]))
+            return k;
+    return -1;
+}
+
+bool das_event_changes(int kind)
+{
+    return kind >= 0 && kind < DAS_NEVENT_KINDS && kind != DAS_EV_CAPACITY;
+}
+
 bool das_dry_seen(struct das_dry_seen **v, size_t *n, long seq,
                   enum das_event_kind kind, long from, long to)
 {

@@ -45,6 +45,12 @@ extern const char *const das_event_names[DAS_NEVENT_KINDS];
 /* The event of a scaling decision (DEC_SCALE_OUT, DEC_SCALE_IN,
  * DEC_BOUND); -1 for DEC_NONE. */
 int das_event_of(enum dec_action a);
+/* The kind a recorded action names (das_events.action); -1 for a name
+ * das does not write. */
+int das_event_kind_of(const char *name);
+/* A recorded action that changed the replica count, or set cur_no to it
+ * (a scale, a bound, a sync); not a capacity-bound note. */
+bool das_event_changes(int kind);
 
 /* The last dry-run decision recorded for a policy, per kind (a cur_no
  * sync, or a scale/bound action), so that a --dry-run daemon records a

@@ -329,6 +329,15 @@ static void test_event_kinds(void **state)
     assert_int_equal(das_event_of(DEC_SCALE_IN), DAS_EV_SCALE_IN);
     assert_int_equal(das_event_of(DEC_BOUND), DAS_EV_BOUND);
     assert_int_equal(das_event_of(DEC_NONE), -1);
+    /* and back from a recorded name */
+    for (int k = 0; k < DAS_NEVENT_KINDS; k++)
+        assert_int_equal(das_event_kind_of(das_event_names[k]), k);
+    assert_int_equal(das_event_kind_of("scale-up"), -1);
+    assert_int_equal(das_event_kind_of(NULL), -1);
+    assert_true(das_event_changes(DAS_EV_SCALE_OUT));
+    assert_true(das_event_changes(DAS_EV_SYNCED));
+    assert_false(das_event_changes(DAS_EV_CAPACITY));
+    assert_false(das_event_changes(-1));
 }
 
 /* A dry run records a decision once while it repeats; a sync and a scale
