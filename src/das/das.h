@@ -77,6 +77,10 @@ struct das_conf {
      &(c)->policy_db},                                                         \
     {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
      "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}
+/* --ds-interval, with what it is for in this command. */
+#define DAS_DS_INTERVAL_OPT(c, what)                                           \
+    {"--ds-interval", "DS_INTERVAL", CFG_DUR, "10s", NULL, 1000, 0,           \
+     "the ds agents' collection interval (" what ")", &(c)->ds_interval_ms}
 /* clang-format on */
 
 /* Parses a command's options (cfg_parse from argv[first]) and sets up
