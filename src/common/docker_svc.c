@@ -26,15 +26,11 @@ static int copy_str(const json_t *obj, const char *key, char *out,
     return 0;
 }
 
-int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
-                       size_t errlen)
+/* The service's ID, Spec.Name and Version.Index; -1 + err when one is
+ * missing or does not fit. */
+static int parse_identity(const json_t *obj, struct dsvc *out, char *err,
+                          size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    out->replicas = -1;
-    if (!json_is_object(obj)) {
-        snprintf(err, errlen, "service: expected a JSON object");
-        return -1;
-    }
     if (copy_str(obj, "ID", out->id, sizeof out->id) || !out->id[0]) {
         snprintf(err, errlen, "service: missing or over-long \"ID\"");
         return -1;
@@ -56,7 +52,14 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
         return -1;
     }
     out->version = (uint64_t)json_integer_value(ver);
+    return 0;
+}
 
+/* Spec.Mode: replicated (with its count), global, or a job of either;
+ * -1 + err for a negative count or a mode not known here. */
+static int parse_mode(const json_t *spec, struct dsvc *out, char *err,
+                      size_t errlen)
+{
     const json_t *mode = json_object_get(spec, "Mode");
     const json_t *repl = json_object_get(mode, "Replicated");
     if (json_is_object(repl)) {
@@ -78,17 +81,13 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
         snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"", out->id);
         return -1;
     }
+    return 0;
+}
 
-    const json_t *nano = json_object_get(
-        json_object_get(
-            json_object_get(json_object_get(spec, "TaskTemplate"), "Resources"),
-            "Limits"),
-        "NanoCPUs");
-    out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
-                         ? (double)json_integer_value(nano) / 1e7
-                         : NAN;
-
-    /* when the service last changed, and whether that was a scale */
+/* When the service last changed, and whether that was a scale: the
+ * replicas before it (PreviousSpec), -1 when there is none. */
+static void parse_history(const json_t *obj, struct dsvc *out)
+{
     const json_t *upd = json_object_get(obj, "UpdatedAt");
     if (!json_is_string(upd) ||
         stask_parse_time(json_string_value(upd), &out->updated_ms))
@@ -103,25 +102,34 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
                                  ? (long)json_integer_value(r)
                                  : 0;
     }
+}
 
+/* The Spec.Labels under DSVC_LABEL_PREFIX, up to DSVC_LABELS_MAX; a value
+ * too long to hold is kept empty and marked cut. */
+static void parse_labels(const json_t *spec, struct dsvc *out)
+{
     const json_t *labels = json_object_get(spec, "Labels");
-    if (json_is_object(labels)) {
-        const char *k;
-        const json_t *v;
-        const size_t plen = strlen(DSVC_LABEL_PREFIX);
-        json_object_foreach((json_t *)labels, k, v)
-        {
-            if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 ||
-                out->nlabels == DSVC_LABELS_MAX)
-                continue;
-            struct dsvc_label *l = &out->labels[out->nlabels++];
-            snprintf(l->key, sizeof l->key, "%s", k);
-            const char *val = json_is_string(v) ? json_string_value(v) : "";
-            l->cut = strlen(val) >= sizeof l->value;
-            snprintf(l->value, sizeof l->value, "%s", l->cut ? "" : val);
-        }
+    if (!json_is_object(labels))
+        return;
+    const char *k;
+    const json_t *v;
+    const size_t plen = strlen(DSVC_LABEL_PREFIX);
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 ||
+            out->nlabels == DSVC_LABELS_MAX)
+            continue;
+        struct dsvc_label *l = &out->labels[out->nlabels++];
+        snprintf(l->key, sizeof l->key, "%s", k);
+        const char *val = json_is_string(v) ? json_string_value(v) : "";
+        l->cut = strlen(val) >= sizeof l->value;
+        snprintf(l->value, sizeof l->value, "%s", l->cut ? "" : val);
     }
+}
 
+/* UpdateStatus.State, and whether an update is under way. */
+static void parse_update_status(const json_t *obj, struct dsvc *out)
+{
     const json_t *us = json_object_get(obj, "UpdateStatus");
     if (json_is_object(us) &&
         !copy_str(us, "State", out->update_state, sizeof out->update_state)) {
@@ -135,6 +143,33 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     } else {
         out->update_state[0] = '\0';
     }
+}
+
+int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->replicas = -1;
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "service: expected a JSON object");
+        return -1;
+    }
+    if (parse_identity(obj, out, err, errlen))
+        return -1;
+    const json_t *spec = json_object_get(obj, "Spec");
+    if (parse_mode(spec, out, err, errlen))
+        return -1;
+    const json_t *nano = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(spec, "TaskTemplate"), "Resources"),
+            "Limits"),
+        "NanoCPUs");
+    out->cpu_limit = json_is_integer(nano) && json_integer_value(nano) > 0
+                         ? (double)json_integer_value(nano) / 1e7
+                         : NAN;
+    parse_history(obj, out);
+    parse_labels(spec, out);
+    parse_update_status(obj, out);
     return 0;
 }
 

@@ -1307,15 +1307,117 @@ static const char *series_service(json_t *series)
         json_object_get(json_object_get(series, "tags"), "service"));
 }
 
+/* The rows being gathered from a reply: the usable ones, the rows that
+ * stand for unusable series (add_bad), and the count of those dropped. */
+struct win_rows {
+    struct infl_agg *v, *bad;
+    size_t nv, cap, nbad, capbad;
+    unsigned long dropped;
+};
+
+/* One row per series of the first statement (mean, count, max); a series
+ * without a usable key or values is dropped, kept as a bad row. */
+static void windows_means(json_t *series, struct win_rows *r)
+{
+    for (size_t i = 0; i < json_array_size(series); i++) {
+        json_t *s = json_array_get(series, i);
+        struct infl_agg a;
+        json_t *mean = series_value(s, "mean");
+        json_t *count = series_value(s, "count");
+        int64_t cnt;
+        if (!series_key(s, &a)) {
+            r->dropped++;
+            add_bad(series_service(s), NULL, WIN_BAD_KEY, &r->bad, &r->nbad,
+                    &r->capbad);
+            continue;
+        }
+        if (!json_is_number(mean) || !json_ms(count, &cnt) || cnt <= 0 ||
+            cnt > LONG_MAX || !isfinite(json_number_value(mean))) {
+            r->dropped++;
+            add_bad(a.service, a.container, WIN_BAD_VALUE, &r->bad, &r->nbad,
+                    &r->capbad);
+            continue;
+        }
+        a.mean = json_number_value(mean);
+        a.bad = WIN_OK;
+        a.count = (long)cnt;
+        a.first_ms = a.last_ms = 0;
+        a.last = a.mean;
+        json_t *mx = series_value(s, "max");
+        a.max = json_is_number(mx) ? json_number_value(mx) : a.mean;
+        if (!isfinite(a.max) || a.max < a.mean)
+            a.max = a.mean;
+        if (r->nv == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 16;
+            r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+        }
+        r->v[r->nv++] = a;
+    }
+}
+
+/* The point times of statement st (1: first, 2: last) into the sorted
+ * rows v, marking bit st in seen for each row they reach. */
+static void windows_point_times(json_t *series, int st, struct infl_agg *v,
+                                size_t nv, unsigned char *seen)
+{
+    const char *col = st == 1 ? "first" : "last";
+    for (size_t i = 0; i < json_array_size(series); i++) {
+        json_t *s = json_array_get(series, i);
+        struct infl_agg key;
+        int64_t t;
+        if (!series_key(s, &key) || !json_is_number(series_value(s, col)) ||
+            !json_ms(series_value(s, "time"), &t))
+            continue;
+        struct infl_agg *hit = bsearch(&key, v, nv, sizeof *v, cmp_agg);
+        if (!hit)
+            continue;
+        size_t k = (size_t)(hit - v);
+        if (st == 1) {
+            hit->first_ms = t;
+        } else {
+            hit->last_ms = t;
+            hit->last = json_number_value(series_value(s, col));
+            if (!isfinite(hit->last))
+                hit->last = hit->mean;
+        }
+        seen[k] |= (unsigned char)st;
+    }
+}
+
+/* Sorts the rows and gives each its first and last point times from the
+ * second and third statements. Without both a window's coverage can't be
+ * judged: the container is left out (a bad row) rather than guessed.
+ * Duplicate keys: keep one. */
+static void windows_times(json_t *results, struct win_rows *r)
+{
+    qsort(r->v, r->nv, sizeof *r->v, cmp_agg);
+    unsigned char *seen = xcalloc(r->nv, 1); /* bit 1: first, bit 2: last */
+    for (int st = 1; st <= 2; st++)
+        windows_point_times(
+            json_object_get(json_array_get(results, (size_t)st), "series"), st,
+            r->v, r->nv, seen);
+    size_t w = 0;
+    for (size_t i = 0; i < r->nv; i++) {
+        if (seen[i] != 3) {
+            r->dropped++;
+            add_bad(r->v[i].service, r->v[i].container, WIN_BAD_TIMES, &r->bad,
+                    &r->nbad, &r->capbad);
+            continue;
+        }
+        if (w > 0 && cmp_agg(&r->v[w - 1], &r->v[i]) == 0)
+            continue;
+        r->v[w++] = r->v[i];
+    }
+    free(seen);
+    r->nv = w;
+}
+
 int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
                              size_t *n, unsigned long *unusable, char *err,
                              size_t errlen)
 {
     json_t *results = json_object_get(root, "results");
-    unsigned long dropped = 0;
-    struct infl_agg *v = NULL, *bad = NULL;
-    size_t nv = 0, cap = 0, nbad = 0, capbad = 0;
-    unsigned char *seen = NULL; /* bit 1: first, bit 2: last */
+    struct win_rows r;
 
     *out = NULL;
     *n = 0;
@@ -1328,101 +1430,25 @@ int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
                  json_array_size(results));
         return -1;
     }
-    json_t *series = json_object_get(json_array_get(results, 0), "series");
-    for (size_t i = 0; i < json_array_size(series); i++) {
-        json_t *s = json_array_get(series, i);
-        struct infl_agg a;
-        json_t *mean = series_value(s, "mean");
-        json_t *count = series_value(s, "count");
-        int64_t cnt;
-        if (!series_key(s, &a)) {
-            dropped++;
-            add_bad(series_service(s), NULL, WIN_BAD_KEY, &bad, &nbad, &capbad);
-            continue;
-        }
-        if (!json_is_number(mean) || !json_ms(count, &cnt) || cnt <= 0 ||
-            cnt > LONG_MAX || !isfinite(json_number_value(mean))) {
-            dropped++;
-            add_bad(a.service, a.container, WIN_BAD_VALUE, &bad, &nbad,
-                    &capbad);
-            continue;
-        }
-        a.mean = json_number_value(mean);
-        a.bad = WIN_OK;
-        a.count = (long)cnt;
-        a.first_ms = a.last_ms = 0;
-        a.last = a.mean;
-        json_t *mx = series_value(s, "max");
-        a.max = json_is_number(mx) ? json_number_value(mx) : a.mean;
-        if (!isfinite(a.max) || a.max < a.mean)
-            a.max = a.mean;
-        if (nv == cap) {
-            cap = cap ? cap * 2 : 16;
-            v = xrealloc(v, cap * sizeof *v);
-        }
-        v[nv++] = a;
-    }
-    if (nv == 0)
-        goto done;
-    qsort(v, nv, sizeof *v, cmp_agg);
-    seen = xcalloc(nv, 1);
-    for (int st = 1; st <= 2; st++) {
-        const char *col = st == 1 ? "first" : "last";
-        series = json_object_get(json_array_get(results, (size_t)st), "series");
-        for (size_t i = 0; i < json_array_size(series); i++) {
-            json_t *s = json_array_get(series, i);
-            struct infl_agg key;
-            int64_t t;
-            if (!series_key(s, &key) || !json_is_number(series_value(s, col)) ||
-                !json_ms(series_value(s, "time"), &t))
-                continue;
-            struct infl_agg *hit = bsearch(&key, v, nv, sizeof *v, cmp_agg);
-            if (!hit)
-                continue;
-            size_t k = (size_t)(hit - v);
-            if (st == 1) {
-                hit->first_ms = t;
-            } else {
-                hit->last_ms = t;
-                hit->last = json_number_value(series_value(s, col));
-                if (!isfinite(hit->last))
-                    hit->last = hit->mean;
-            }
-            seen[k] |= (unsigned char)st;
-        }
-    }
-    /* Without both point times a window's coverage can't be judged: leave
-     * the container out rather than guess. Duplicate keys: keep one. */
-    size_t w = 0;
-    for (size_t i = 0; i < nv; i++) {
-        if (seen[i] != 3) {
-            dropped++;
-            add_bad(v[i].service, v[i].container, WIN_BAD_TIMES, &bad, &nbad,
-                    &capbad);
-            continue;
-        }
-        if (w > 0 && cmp_agg(&v[w - 1], &v[i]) == 0)
-            continue;
-        v[w++] = v[i];
-    }
-    free(seen);
-    nv = w;
-done:
+    memset(&r, 0, sizeof r);
+    windows_means(json_object_get(json_array_get(results, 0), "series"), &r);
+    if (r.nv > 0)
+        windows_times(results, &r);
     if (unusable)
-        *unusable += dropped;
+        *unusable += r.dropped;
     /* the unusable series' rows go after the usable ones */
-    if (nbad) {
-        v = xrealloc(v, (nv + nbad) * sizeof *v);
-        memcpy(v + nv, bad, nbad * sizeof *bad);
-        nv += nbad;
+    if (r.nbad) {
+        r.v = xrealloc(r.v, (r.nv + r.nbad) * sizeof *r.v);
+        memcpy(r.v + r.nv, r.bad, r.nbad * sizeof *r.bad);
+        r.nv += r.nbad;
     }
-    free(bad);
-    if (nv == 0) {
-        free(v);
+    free(r.bad);
+    if (r.nv == 0) {
+        free(r.v);
         return 0;
     }
-    *out = v;
-    *n = nv;
+    *out = r.v;
+    *n = r.nv;
     return 0;
 }
 

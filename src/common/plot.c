@@ -173,16 +173,12 @@ static int legend(struct buf *o, int x, int y, const char *style,
     return bad | buf_puts(o, "</text>\n");
 }
 
-int plot_svg(const struct sim_result *r, const struct policy *pol,
-             const struct sim_model *m, const char *title,
-             const struct sim_result *recorded, struct buf *o)
+/* The load panel's frame: time over the steps, values up to the higher of
+ * demand and full capacity, rounded up to a whole *ystep. */
+static struct frame load_frame(const struct sim_result *r,
+                               const struct sim_model *m, double dt,
+                               double *ystep)
 {
-    int bad = 0;
-    if (r->nsteps == 0)
-        return buf_puts(o, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
-    double dt = r->nsteps > 1
-                    ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
-                    : 10.0;
     struct frame top = {
         .t0 = (double)r->steps[0].t_ms / 1000.0,
         .t1 = (double)r->steps[r->nsteps - 1].t_ms / 1000.0 + dt,
@@ -191,28 +187,49 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
         .py = TOP_Y,
         .ph = TOP_H,
     };
-    double ymax = 0, rmax = 1;
+    double ymax = 0;
     for (size_t k = 0; k < r->nsteps; k++) {
         const struct sim_step *s = &r->steps[k];
         ymax = fmax(ymax, fmax(s->demand, (double)s->replicas * m->cap));
-        rmax = fmax(rmax, (double)s->replicas);
     }
+    *ystep = nice_step(ymax > 0 ? ymax : 100, 6);
+    top.y1 = ceil(ymax / *ystep) * *ystep;
+    if (top.y1 <= 0)
+        top.y1 = *ystep;
+    return top;
+}
+
+/* The replica panel's frame: top's time axis, counts up to one above the
+ * most replicas (simulated, recorded or the policy's max), rounded up to
+ * a whole *rstep. */
+static struct frame replica_frame(const struct frame *top,
+                                  const struct sim_result *r,
+                                  const struct policy *pol,
+                                  const struct sim_result *recorded,
+                                  double *rstep)
+{
+    double rmax = 1;
+    for (size_t k = 0; k < r->nsteps; k++)
+        rmax = fmax(rmax, (double)r->steps[k].replicas);
     for (size_t k = 0; recorded && k < recorded->nsteps; k++)
         rmax = fmax(rmax, (double)recorded->steps[k].replicas);
-    double ystep = nice_step(ymax > 0 ? ymax : 100, 6);
-    top.y1 = ceil(ymax / ystep) * ystep;
-    if (top.y1 <= 0)
-        top.y1 = ystep;
-    struct frame bot = top;
+    struct frame bot = *top;
     bot.py = BOT_Y;
     bot.ph = BOT_H;
     bot.y1 = fmax(rmax, (double)pol->max_no) + 1;
-    double rstep = nice_step(bot.y1, 5);
-    if (rstep < 1)
-        rstep = 1;
-    bot.y1 = ceil(bot.y1 / rstep) * rstep;
+    *rstep = nice_step(bot.y1, 5);
+    if (*rstep < 1)
+        *rstep = 1;
+    bot.y1 = ceil(bot.y1 / *rstep) * *rstep;
+    return bot;
+}
 
-    bad |=
+/* The document's start: title, scores, both panels' axes. */
+static int plot_head(struct buf *o, const struct sim_result *r,
+                     const char *title, const struct frame *top, double ystep,
+                     const struct frame *bot, double rstep)
+{
+    int bad =
         buf_printf(o,
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                    "height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -228,16 +245,22 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                       "%ld</text>\n",
                       LEFT, r->scores.under_min, r->scores.replica_min,
                       r->scores.actions, r->scores.flaps);
-    bad |= axes(o, &top, "CPU, % of one core", ystep, false);
-    bad |= axes(o, &bot, "replicas", rstep, true);
-    bad |= buf_printf(o,
-                      "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-                      "font-size=\"12\">%s</text>\n",
-                      (LEFT + W - RIGHT) / 2, H - 12,
-                      top.clock ? "time (UTC)" : "time since the start");
+    bad |= axes(o, top, "CPU, % of one core", ystep, false);
+    bad |= axes(o, bot, "replicas", rstep, true);
+    return bad | buf_printf(o,
+                            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                            "font-size=\"12\">%s</text>\n",
+                            (LEFT + W - RIGHT) / 2, H - 12,
+                            top->clock ? "time (UTC)" : "time since the start");
+}
 
-    /* the load panel: where users wait shaded, capacity, thresholds
-     * dashed, demand on top */
+/* Shades each run of steps where users wait (demand above under_frac of
+ * serving capacity) in the load panel. */
+static int shade_waits(struct buf *o, const struct frame *top,
+                       const struct sim_result *r, const struct sim_model *m,
+                       double dt)
+{
+    int bad = 0;
     for (size_t k = 0; k < r->nsteps && !bad;) {
         const struct sim_step *s0 = &r->steps[k];
         if (!(s0->demand > m->under_frac * m->cap * (double)s0->serving)) {
@@ -249,37 +272,61 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                r->steps[e].demand >
                    m->under_frac * m->cap * (double)r->steps[e].serving)
             e++;
-        double x0 = px(&top, (double)s0->t_ms / 1000.0);
-        double x1 = px(&top, (double)r->steps[e - 1].t_ms / 1000.0 + dt);
+        double x0 = px(top, (double)s0->t_ms / 1000.0);
+        double x1 = px(top, (double)r->steps[e - 1].t_ms / 1000.0 + dt);
         bad |= buf_printf(o,
                           "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
                           "height=\"%d\" fill=\"#f6c9c4\"/>\n",
-                          x0, top.py, x1 - x0 > 1 ? x1 - x0 : 1, top.ph);
+                          x0, top->py, x1 - x0 > 1 ? x1 - x0 : 1, top->ph);
         k = e;
     }
+    return bad;
+}
+
+/* The load panel's lines: capacity, the thresholds dashed, demand on top. */
+static int load_lines(struct buf *o, const struct frame *top,
+                      const struct sim_result *r, const struct policy *pol,
+                      const struct sim_model *m, double dt)
+{
     double cap = m->cap, out = pol->out_cond, in = pol->in_cond;
-    bad |= step_path(o, &top, r, v_serving_times, &cap, dt,
-                     "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
-    bad |= step_path(o, &top, r, v_replicas_times, &out, dt,
+    int bad = step_path(o, top, r, v_serving_times, &cap, dt,
+                        "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
+    bad |= step_path(o, top, r, v_replicas_times, &out, dt,
                      "fill=\"none\" stroke=\"#d60\" stroke-dasharray=\"6 4\"");
-    bad |= step_path(o, &top, r, v_replicas_times, &in, dt,
+    bad |= step_path(o, top, r, v_replicas_times, &in, dt,
                      "fill=\"none\" stroke=\"#38c\" stroke-dasharray=\"2 4\"");
-    bad |= step_path(o, &top, r, v_demand, NULL, dt,
-                     "fill=\"none\" stroke=\"#c22\" stroke-width=\"1.5\"");
-    /* the replica panel */
-    bad |= step_path(o, &bot, r, v_replicas, NULL, dt,
-                     "fill=\"none\" stroke=\"#333\" stroke-width=\"2\"");
-    bad |= step_path(o, &bot, r, v_serving, NULL, dt,
+    return bad | step_path(o, top, r, v_demand, NULL, dt,
+                           "fill=\"none\" stroke=\"#c22\" "
+                           "stroke-width=\"1.5\"");
+}
+
+/* The replica panel's lines: replicas, serving, and what really happened
+ * when there is a recording. */
+static int replica_lines(struct buf *o, const struct frame *bot,
+                         const struct sim_result *r,
+                         const struct sim_result *recorded, double dt)
+{
+    int bad = step_path(o, bot, r, v_replicas, NULL, dt,
+                        "fill=\"none\" stroke=\"#333\" stroke-width=\"2\"");
+    bad |= step_path(o, bot, r, v_serving, NULL, dt,
                      "fill=\"none\" stroke=\"#2a7\" stroke-dasharray=\"4 3\"");
     if (recorded && recorded->nsteps)
-        bad |= step_path(o, &bot, recorded, v_replicas, NULL, dt,
+        bad |= step_path(o, bot, recorded, v_replicas, NULL, dt,
                          "fill=\"none\" stroke=\"#999\" stroke-width=\"3\" "
                          "stroke-opacity=\"0.6\"");
+    return bad;
+}
+
+/* A triangle per action in the replica panel, its reason as the tooltip. */
+static int action_marks(struct buf *o, const struct frame *bot,
+                        const struct sim_result *r, double dt)
+{
+    int bad = 0;
     for (size_t i = 0; i < r->nactions && !bad; i++) {
         const struct sim_action *a = &r->actions[i];
-        double t = (double)a->t_ms / 1000.0 + dt, x = px(&bot, t);
+        double t = (double)a->t_ms / 1000.0 + dt, x = px(bot, t);
         bool up = a->to > a->from;
-        double y = py(&bot, (double)a->to);
+        double y = py(bot, (double)a->to);
         /* the apex points the way the count went */
         bad |= buf_printf(o,
                           "<path d=\"M%.1f %.1f l-5 %d h10 z\" fill=\"%s\">"
@@ -289,25 +336,31 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
         bad |= plot_escape(o, a->reason);
         bad |= buf_puts(o, "</title></path>\n");
     }
+    return bad;
+}
 
-    /* legends, on a light box so lines under them do not hide them */
+/* Both panels' legends, on a light box so lines under them do not hide
+ * them. */
+static int legends(struct buf *o, const struct policy *pol,
+                   const struct sim_model *m, bool recorded)
+{
     char lab[96], v[48];
     int lx = LEFT + 10, ly = TOP_Y + 14;
-    bad |= buf_printf(o,
-                      "<rect x=\"%d\" y=\"%d\" width=\"640\" height=\"40\" "
-                      "fill=\"white\" fill-opacity=\"0.85\"/>\n"
-                      "<rect x=\"%d\" y=\"%d\" width=\"440\" height=\"22\" "
-                      "fill=\"white\" fill-opacity=\"0.85\"/>\n",
-                      lx - 5, ly - 10, lx - 5, BOT_Y + 4);
+    int bad = buf_printf(o,
+                         "<rect x=\"%d\" y=\"%d\" width=\"640\" height=\"40\" "
+                         "fill=\"white\" fill-opacity=\"0.85\"/>\n"
+                         "<rect x=\"%d\" y=\"%d\" width=\"440\" height=\"22\" "
+                         "fill=\"white\" fill-opacity=\"0.85\"/>\n",
+                         lx - 5, ly - 10, lx - 5, BOT_Y + 4);
     bad |= legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"", "demand");
     unit_format_exact(m->cap, UNIT_RATIO, v, sizeof v);
     snprintf(lab, sizeof lab, "serving capacity (%s per serving replica)", v);
     bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
-    unit_format_exact(out, UNIT_RATIO, v, sizeof v);
+    unit_format_exact(pol->out_cond, UNIT_RATIO, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);
     bad |= legend(o, lx + 420, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",
                   lab);
-    unit_format_exact(in, UNIT_RATIO, v, sizeof v);
+    unit_format_exact(pol->in_cond, UNIT_RATIO, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-in line (%s per replica)", v);
     bad |= legend(o, lx + 420, ly + 16,
                   "stroke=\"#38c\" stroke-dasharray=\"2 4\"", lab);
@@ -326,14 +379,39 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                       "stroke=\"#999\" stroke-width=\"3\" "
                       "stroke-opacity=\"0.6\"",
                       "replicas it really had");
-    bad |= buf_printf(o,
-                      "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
-                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale out"
-                      "</text><path d=\"M%d %d l-5 -9 h10 z\" fill=\"#38c\"/>"
-                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale in"
-                      "</text>\n",
-                      lx + 230, ly - 5, lx + 240, ly + 4, lx + 320, ly + 5,
-                      lx + 330, ly + 4);
+    return bad | buf_printf(o,
+                            "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
+                            "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale "
+                            "out</text><path d=\"M%d %d l-5 -9 h10 z\" "
+                            "fill=\"#38c\"/><text x=\"%d\" y=\"%d\" "
+                            "font-size=\"11\">scale in</text>\n",
+                            lx + 230, ly - 5, lx + 240, ly + 4, lx + 320,
+                            ly + 5, lx + 330, ly + 4);
+}
+
+int plot_svg(const struct sim_result *r, const struct policy *pol,
+             const struct sim_model *m, const char *title,
+             const struct sim_result *recorded, struct buf *o)
+{
+    if (r->nsteps == 0)
+        return buf_puts(o, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    double dt = r->nsteps > 1
+                    ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
+                    : 10.0;
+    double ystep, rstep;
+    struct frame top = load_frame(r, m, dt, &ystep);
+    struct frame bot = replica_frame(&top, r, pol, recorded, &rstep);
+
+    int bad = plot_head(o, r, title, &top, ystep, &bot, rstep);
+    /* the steps that loop stop at a full buffer, and are not begun once
+     * it is full: the partial document is what it always was */
+    if (!bad)
+        bad = shade_waits(o, &top, r, m, dt);
+    bad |= load_lines(o, &top, r, pol, m, dt);
+    bad |= replica_lines(o, &bot, r, recorded, dt);
+    if (!bad)
+        bad = action_marks(o, &bot, r, dt);
+    bad |= legends(o, pol, m, recorded != NULL);
     bad |= buf_puts(o, "</svg>\n");
     return bad ? -1 : 0;
 }

@@ -205,19 +205,14 @@ static int parse_window(const struct ctx *c, const struct pol_row *row,
     return 0;
 }
 
-/* The one parser of a policy, whether its values come from a table row or
- * from service labels (c says which, for the messages). */
-static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
+/* seq, which from here on names a table row in the messages. */
+static int parse_seq(struct ctx *c, const struct pol_row *row, struct policy *p)
 {
-    const char *s;
-    char q[96], q2[96], e[320];
-    int rc;
-
-    /* seq */
-    s = row->col[POL_SEQ];
+    const char *s = row->col[POL_SEQ];
+    char q[96];
     if (!s)
         return row_fail(c, POL_SEQ, "is NULL; use a whole number, e.g. 3");
-    rc = parse_long(s, INT32_MIN, INT32_MAX, &p->seq);
+    int rc = parse_long(s, INT32_MIN, INT32_MAX, &p->seq);
     if (rc) {
         dur_quote(s, q, sizeof q);
         return row_fail(c, POL_SEQ, "%s: %s; use a whole number, e.g. 3", q,
@@ -225,8 +220,13 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
     }
     if (!c->label)
         snprintf(c->who, sizeof c->who, "policy seq=%ld", p->seq);
+    return 0;
+}
 
-    /* min_no <= max_no */
+/* min_no and max_no, min_no <= max_no. */
+static int parse_replicas(const struct ctx *c, const struct pol_row *row,
+                          struct policy *p)
+{
     if (parse_bound(c, row, POL_MIN_NO, &p->min_no) ||
         parse_bound(c, row, POL_MAX_NO, &p->max_no))
         return -1;
@@ -234,21 +234,33 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
         return row_fail(c, POL_MIN_NO,
                         "%ld is above max_no %ld; use 1 <= min_no <= max_no",
                         p->min_no, p->max_no);
+    return 0;
+}
 
-    /* cur_no: das's own bookkeeping; NULL or -1 when unknown. */
-    s = row->col[POL_CUR_NO];
-    if (s) {
-        rc = parse_long(s, -1, INT32_MAX, &p->cur_no);
-        if (rc) {
-            dur_quote(s, q, sizeof q);
-            return row_fail(c, POL_CUR_NO,
-                            "%s: %s; use a replica count 0 or more, or NULL", q,
-                            rc == -1 ? "not a whole number" : "out of range");
-        }
+/* cur_no: das's own bookkeeping; NULL or -1 when unknown. */
+static int parse_cur_no(const struct ctx *c, const struct pol_row *row,
+                        struct policy *p)
+{
+    const char *s = row->col[POL_CUR_NO];
+    char q[96];
+    if (!s)
+        return 0;
+    int rc = parse_long(s, -1, INT32_MAX, &p->cur_no);
+    if (rc) {
+        dur_quote(s, q, sizeof q);
+        return row_fail(c, POL_CUR_NO,
+                        "%s: %s; use a replica count 0 or more, or NULL", q,
+                        rc == -1 ? "not a whole number" : "out of range");
     }
+    return 0;
+}
 
-    /* cond_item */
-    s = row->col[POL_COND_ITEM];
+/* cond_item, one of the metrics. */
+static int parse_metric(const struct ctx *c, const struct pol_row *row,
+                        struct policy *p)
+{
+    const char *s = row->col[POL_COND_ITEM];
+    char q[96];
     if (!s)
         return row_fail(c, POL_COND_ITEM, "is NULL; use one of %s",
                         pol_metric_names);
@@ -258,8 +270,14 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
         return row_fail(c, POL_COND_ITEM, "%s: unknown metric; use one of %s",
                         q, pol_metric_names);
     }
+    return 0;
+}
 
-    /* thresholds, in the metric's unit; in_cond < out_cond */
+/* The thresholds, in the metric's unit; in_cond < out_cond. */
+static int parse_thresholds(const struct ctx *c, const struct pol_row *row,
+                            struct policy *p)
+{
+    char q[96], q2[96];
     if (parse_cond(c, row, POL_OUT_COND, p->metric, &p->out_cond) ||
         parse_cond(c, row, POL_IN_COND, p->metric, &p->in_cond))
         return -1;
@@ -272,47 +290,75 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
                         q, p->in_cond == p->out_cond ? "equals" : "is above",
                         q2);
     }
+    return 0;
+}
 
-    /* windows */
-    if (parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
-        parse_window(c, row, POL_IN_DURATION, &p->in_ms))
-        return -1;
-
-    /* service_id */
-    s = row->col[POL_SERVICE_ID];
+static int parse_service_id(const struct ctx *c, const struct pol_row *row,
+                            struct policy *p)
+{
+    const char *s = row->col[POL_SERVICE_ID];
+    char e[320];
     if (!s)
         return row_fail(c, POL_SERVICE_ID, "is NULL; " SERVICE_FORMS);
     if (pol_service_ref_check(s, e, sizeof e))
         return row_fail(c, POL_SERVICE_ID, "%s", e);
     snprintf(p->service_id, sizeof p->service_id, "%s", s);
+    return 0;
+}
 
-    /* the optional columns: NULL (or missing from an older table) is the
-     * default */
-    s = row->col[POL_SCALE_MODE];
+/* scale_mode, optional: NULL (or missing from an older table) is auto. */
+static int parse_scale_mode(const struct ctx *c, const struct pol_row *row,
+                            struct policy *p)
+{
+    const char *s = row->col[POL_SCALE_MODE];
+    char q[96];
     p->mode = POL_MODE_AUTO;
-    if (s && strcmp(s, "auto") != 0) {
-        if (strcmp(s, "step") != 0) {
-            dur_quote(s, q, sizeof q);
-            return row_fail(c, POL_SCALE_MODE,
-                            "%s: unknown; use auto (sized to the load, the "
-                            "default) or step (the seed's +1/-1)",
-                            q);
-        }
-        p->mode = POL_MODE_STEP;
+    if (!s || strcmp(s, "auto") == 0)
+        return 0;
+    if (strcmp(s, "step") != 0) {
+        dur_quote(s, q, sizeof q);
+        return row_fail(c, POL_SCALE_MODE,
+                        "%s: unknown; use auto (sized to the load, the "
+                        "default) or step (the seed's +1/-1)",
+                        q);
     }
-    s = row->col[POL_WARMUP];
+    p->mode = POL_MODE_STEP;
+    return 0;
+}
+
+/* warmup, optional: NULL (or missing from an older table) is the
+ * default. */
+static int parse_warmup(const struct ctx *c, const struct pol_row *row,
+                        struct policy *p)
+{
+    const char *s = row->col[POL_WARMUP];
+    char q[96], e[320], lim[32];
     p->warmup_ms = POL_WARMUP_DEFAULT_MS;
-    if (s) {
-        char lim[32];
-        if (dur_parse(s, &p->warmup_ms, e, sizeof e))
-            return row_fail(c, POL_WARMUP, "%s", e);
-        if (p->warmup_ms > POL_WARMUP_MAX_MS) {
-            dur_quote(s, q, sizeof q);
-            return row_fail(c, POL_WARMUP, "%s: longer than %s; use 0s to %s",
-                            q, dur_format(POL_WARMUP_MAX_MS, lim, sizeof lim),
-                            lim);
-        }
+    if (!s)
+        return 0;
+    if (dur_parse(s, &p->warmup_ms, e, sizeof e))
+        return row_fail(c, POL_WARMUP, "%s", e);
+    if (p->warmup_ms > POL_WARMUP_MAX_MS) {
+        dur_quote(s, q, sizeof q);
+        return row_fail(c, POL_WARMUP, "%s: longer than %s; use 0s to %s", q,
+                        dur_format(POL_WARMUP_MAX_MS, lim, sizeof lim), lim);
     }
+    return 0;
+}
+
+/* The one parser of a policy, whether its values come from a table row or
+ * from service labels (c says which, for the messages). The columns are
+ * read in this order, the first bad one named. */
+static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
+{
+    if (parse_seq(c, row, p) || parse_replicas(c, row, p) ||
+        parse_cur_no(c, row, p) || parse_metric(c, row, p) ||
+        parse_thresholds(c, row, p) ||
+        parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
+        parse_window(c, row, POL_IN_DURATION, &p->in_ms) ||
+        parse_service_id(c, row, p) || parse_scale_mode(c, row, p) ||
+        parse_warmup(c, row, p))
+        return -1;
     return 0;
 }
 

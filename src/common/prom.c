@@ -318,20 +318,19 @@ static void series_sum_into(struct prom_series *a, const struct prom_series *b)
     a->n = w;
 }
 
-int prom_matrix_parse(enum prom_names names, long status, const char *body,
-                      size_t len, struct prom_series **out, size_t *n,
-                      unsigned long *unusable, char *err, size_t errlen)
+/* Loads a reply and checks its envelope: status "success", a matrix.
+ * On success *root holds the document (the caller frees it) and *result
+ * its data.result array; on failure err says why and nothing is held. */
+static int matrix_load(long status, const char *body, size_t len, json_t **root,
+                       json_t **result, char *err, size_t errlen)
 {
     json_error_t jerr;
-    struct prom_series *v = NULL;
-    size_t nv = 0;
-    unsigned long dropped = 0;
     char msg[300];
 
-    *out = NULL;
-    *n = 0;
-    json_t *root = json_loadb(body ? body : "", len, 0, &jerr);
-    if (!json_is_object(root)) {
+    *root = NULL;
+    *result = NULL;
+    json_t *doc = json_loadb(body ? body : "", len, 0, &jerr);
+    if (!json_is_object(doc)) {
         log_copy_oneline(msg, sizeof msg, body ? body : "",
                          len > 200 ? 200 : len);
         if (status != 200)
@@ -340,78 +339,97 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
             snprintf(err, errlen,
                      "reply is not a JSON object (%s at line %d column %d)",
                      jerr.text, jerr.line, jerr.column);
-        json_decref(root);
+        json_decref(doc);
         return -1;
     }
-    const char *st = json_string_value(json_object_get(root, "status"));
+    const char *st = json_string_value(json_object_get(doc, "status"));
     if (!st || strcmp(st, "success")) {
-        const char *et = json_string_value(json_object_get(root, "errorType"));
-        const char *e = json_string_value(json_object_get(root, "error"));
+        const char *et = json_string_value(json_object_get(doc, "errorType"));
+        const char *e = json_string_value(json_object_get(doc, "error"));
         log_copy_oneline(msg, sizeof msg, e ? e : "no error message",
                          e ? strlen(e) : 16);
         snprintf(err, errlen, "HTTP %ld, status \"%.16s\": %s%s%s", status,
                  st ? st : "(none)", et ? et : "", et ? ": " : "", msg);
-        json_decref(root);
+        json_decref(doc);
         return -1;
     }
-    json_t *data = json_object_get(root, "data");
+    json_t *data = json_object_get(doc, "data");
     const char *rt = json_string_value(json_object_get(data, "resultType"));
-    json_t *result = json_object_get(data, "result");
-    if (!rt || strcmp(rt, "matrix") || !json_is_array(result)) {
+    json_t *res = json_object_get(data, "result");
+    if (!rt || strcmp(rt, "matrix") || !json_is_array(res)) {
         snprintf(err, errlen,
                  "expected data.resultType \"matrix\" with a data.result "
                  "array, got \"%.16s\"",
                  rt ? rt : "(none)");
-        json_decref(root);
+        json_decref(doc);
         return -1;
     }
-    size_t nr = json_array_size(result);
-    v = xcalloc(nr ? nr : 1, sizeof *v);
-    for (size_t i = 0; i < nr; i++) {
+    *root = doc;
+    *result = res;
+    return 0;
+}
+
+/* A result whose key can't be used is still kept, empty, when its service
+ * can be told: that policy then says its data was present but unusable.
+ * True when *s was filled so. */
+static bool series_unusable(enum prom_names names, json_t *r, json_t *vals,
+                            struct prom_series *s)
+{
+    const char *svc = json_string_value(json_object_get(
+        json_object_get(r, "metric"), prom_service_label(names)));
+    if (!svc || !svc[0] || strlen(svc) >= sizeof s->service)
+        return false;
+    memset(s, 0, sizeof *s);
+    memcpy(s->service, svc, strlen(svc));
+    s->bad = json_is_array(vals) ? WIN_BAD_KEY : WIN_BAD_VALUE;
+    return true;
+}
+
+/* Fills s's samples from a "values" array, skipping non-finite values;
+ * false when a pair is malformed or out of time order. s owns t_ms and v
+ * either way. */
+static bool series_values(json_t *vals, struct prom_series *s)
+{
+    size_t k = json_array_size(vals);
+    s->t_ms = xcalloc(k ? k : 1, sizeof *s->t_ms);
+    s->v = xcalloc(k ? k : 1, sizeof *s->v);
+    for (size_t j = 0; j < k; j++) {
+        int64_t t;
+        double x;
+        if (!sample_parse(json_array_get(vals, j), &t, &x))
+            return false;
+        if (!isfinite(x))
+            continue;
+        /* Prometheus sends samples in time order; a reply that does
+         * not is not trusted */
+        if (s->n > 0 && t <= s->t_ms[s->n - 1])
+            return false;
+        s->t_ms[s->n] = t;
+        s->v[s->n++] = x;
+    }
+    return true;
+}
+
+/* One series per result in v (room for every result); -1 with err set
+ * when a result's values can't be trusted, and then v holds *nv series
+ * for the caller to free. */
+static int matrix_series(enum prom_names names, json_t *result,
+                         struct prom_series *v, size_t *nv,
+                         unsigned long *dropped, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < json_array_size(result); i++) {
         json_t *r = json_array_get(result, i);
         json_t *vals = json_object_get(r, "values");
         struct prom_series s;
         memset(&s, 0, sizeof s);
         if (!json_is_object(r) || !json_is_array(vals) ||
             !series_key(names, json_object_get(r, "metric"), &s)) {
-            dropped++;
-            /* kept, empty, when its service can be told: that policy
-             * then says its data was present but unusable */
-            const char *svc = json_string_value(json_object_get(
-                json_object_get(r, "metric"), prom_service_label(names)));
-            if (svc && svc[0] && strlen(svc) < sizeof s.service) {
-                memset(&s, 0, sizeof s);
-                memcpy(s.service, svc, strlen(svc));
-                s.bad = json_is_array(vals) ? WIN_BAD_KEY : WIN_BAD_VALUE;
-                v[nv++] = s;
-            }
+            (*dropped)++;
+            if (series_unusable(names, r, vals, &s))
+                v[(*nv)++] = s;
             continue;
         }
-        size_t k = json_array_size(vals);
-        s.t_ms = xcalloc(k ? k : 1, sizeof *s.t_ms);
-        s.v = xcalloc(k ? k : 1, sizeof *s.v);
-        bool bad = false;
-        for (size_t j = 0; j < k; j++) {
-            int64_t t;
-            double x;
-            if (!sample_parse(json_array_get(vals, j), &t, &x)) {
-                bad = true;
-                break;
-            }
-            if (!isfinite(x))
-                continue;
-            /* Prometheus sends samples in time order; a reply that does
-             * not is not trusted */
-            if (s.n > 0 && t <= s.t_ms[s.n - 1]) {
-                bad = true;
-                break;
-            }
-            s.t_ms[s.n] = t;
-            s.v[s.n++] = x;
-        }
-        if (bad) {
-            json_decref(root);
-            prom_series_free(v, nv);
+        if (!series_values(vals, &s)) {
             free(s.t_ms);
             free(s.v);
             snprintf(err, errlen,
@@ -420,13 +438,17 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
                      i);
             return -1;
         }
-        v[nv++] = s;
+        v[(*nv)++] = s;
     }
-    json_decref(root);
-    /* one series per container: the same part twice (two scrapes of one
-     * container) counts once, the one with the latest sample; several
-     * parts (per CPU, interface, device) are summed at the times they
-     * share */
+    return 0;
+}
+
+/* Sorts v and leaves one series per container, in place; returns the
+ * count left. The same part twice (two scrapes of one container) counts once,
+ * the one with the latest sample; several parts (per CPU, interface,
+ * device) are summed at the times they share. */
+static size_t series_merge(struct prom_series *v, size_t nv)
+{
     if (nv > 1)
         qsort(v, nv, sizeof *v, cmp_series_part);
     size_t w = 0;
@@ -456,6 +478,30 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
         }
         v[w++] = v[i];
     }
+    return w;
+}
+
+int prom_matrix_parse(enum prom_names names, long status, const char *body,
+                      size_t len, struct prom_series **out, size_t *n,
+                      unsigned long *unusable, char *err, size_t errlen)
+{
+    json_t *root, *result;
+    size_t nv = 0;
+    unsigned long dropped = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (matrix_load(status, body, len, &root, &result, err, errlen))
+        return -1;
+    size_t nr = json_array_size(result);
+    struct prom_series *v = xcalloc(nr ? nr : 1, sizeof *v);
+    int rc = matrix_series(names, result, v, &nv, &dropped, err, errlen);
+    json_decref(root);
+    if (rc) {
+        prom_series_free(v, nv);
+        return -1;
+    }
+    size_t w = series_merge(v, nv);
     if (unusable)
         *unusable += dropped;
     if (w == 0) {

@@ -64,6 +64,76 @@ static int parse_num(const char *s, const char *end, double *out)
     return 0;
 }
 
+/* True when the first line is a header naming the columns: its first
+ * column is not a number ("t"). A first line of numbers is data without
+ * one, and a first row with a typo further on is an error, not a header. */
+static bool header_line(const char *p, const char *le)
+{
+    const char *c1 = memchr(p, ',', (size_t)(le - p));
+    double t1;
+    return parse_num(p, c1 ? c1 : le, &t1) != 0;
+}
+
+/* A data line [p, le) as its two numbers; -1 + err naming the line. */
+static int row_parse(const char *p, const char *le, size_t line, double *t,
+                     double *d, char *err, size_t errlen)
+{
+    const char *comma = memchr(p, ',', (size_t)(le - p));
+    if (!comma) {
+        errf(err, errlen,
+             "line %zu: one column; a trace is CSV \"t,demand\" (t in "
+             "seconds, demand in percent of one core)",
+             line);
+        return -1;
+    }
+    if (memchr(comma + 1, ',', (size_t)(le - comma - 1))) {
+        errf(err, errlen, "line %zu: more than two columns; use \"t,demand\"",
+             line);
+        return -1;
+    }
+    if (parse_num(p, comma, t)) {
+        errf(err, errlen, "line %zu: t is not a number of seconds", line);
+        return -1;
+    }
+    if (parse_num(comma + 1, le, d) || *d < 0 || *d > SIM_DEMAND_MAX) {
+        errf(err, errlen,
+             "line %zu: demand is not a number from 0 to %.0f (percent "
+             "of one core)",
+             line, SIM_DEMAND_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks that t, a row after the first, keeps the even spacing: the second
+ * row sets the step (tr->dt_ms), each later one must fall on it. -1 + err
+ * naming the line. */
+static int row_spacing(struct sim_trace *tr, size_t line, double t,
+                       double t_first, double t_prev, char *err, size_t errlen)
+{
+    if (tr->n == 1) {
+        if (!(t > t_prev) || t - t_prev > 86400) {
+            errf(err, errlen,
+                 "line %zu: t must rise by a step of at most 1 day", line);
+            return -1;
+        }
+        tr->dt_ms = (int64_t)llround((t - t_prev) * 1000.0);
+        if (tr->dt_ms < 1) {
+            errf(err, errlen, "line %zu: steps shorter than 1ms", line);
+            return -1;
+        }
+        return 0;
+    }
+    double want = t_first + (double)tr->n * (double)tr->dt_ms / 1000.0;
+    if (fabs(t - want) > (double)tr->dt_ms / 10000.0) {
+        errf(err, errlen,
+             "line %zu: t %g breaks the even spacing of %gs (expected %g)",
+             line, t, (double)tr->dt_ms / 1000.0, want);
+        return -1;
+    }
+    return 0;
+}
+
 int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
                     char *err, size_t errlen)
 {
@@ -90,70 +160,23 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
         }
         if (!header) {
             header = true;
-            /* the header names the columns; a first line of numbers is
-             * data without one */
-            /* a header when its first column is not a number ("t"); a
-             * first row with a typo further on is an error, not a header */
-            const char *c1 = memchr(p, ',', (size_t)(le - p));
-            double t1;
-            if (parse_num(p, c1 ? c1 : le, &t1)) {
+            if (header_line(p, le)) {
                 p = next;
                 continue;
             }
         }
-        const char *comma = memchr(p, ',', (size_t)(le - p));
         double t, d;
-        if (!comma) {
-            errf(err, errlen,
-                 "line %zu: one column; a trace is CSV \"t,demand\" (t in "
-                 "seconds, demand in percent of one core)",
-                 line);
+        if (row_parse(p, le, line, &t, &d, err, errlen))
             goto fail;
-        }
-        if (memchr(comma + 1, ',', (size_t)(le - comma - 1))) {
-            errf(err, errlen,
-                 "line %zu: more than two columns; use \"t,demand\"", line);
-            goto fail;
-        }
-        if (parse_num(p, comma, &t)) {
-            errf(err, errlen, "line %zu: t is not a number of seconds", line);
-            goto fail;
-        }
-        if (parse_num(comma + 1, le, &d) || d < 0 || d > SIM_DEMAND_MAX) {
-            errf(err, errlen,
-                 "line %zu: demand is not a number from 0 to %.0f (percent "
-                 "of one core)",
-                 line, SIM_DEMAND_MAX);
-            goto fail;
-        }
         if (tr->n >= SIM_TRACE_MAX_ROWS) {
             errf(err, errlen, "more than %d rows; split the trace",
                  SIM_TRACE_MAX_ROWS);
             goto fail;
         }
-        if (tr->n == 0) {
+        if (tr->n == 0)
             t_first = t;
-        } else if (tr->n == 1) {
-            if (!(t > t_prev) || t - t_prev > 86400) {
-                errf(err, errlen,
-                     "line %zu: t must rise by a step of at most 1 day", line);
-                goto fail;
-            }
-            tr->dt_ms = (int64_t)llround((t - t_prev) * 1000.0);
-            if (tr->dt_ms < 1) {
-                errf(err, errlen, "line %zu: steps shorter than 1ms", line);
-                goto fail;
-            }
-        } else {
-            double want = t_first + (double)tr->n * (double)tr->dt_ms / 1000.0;
-            if (fabs(t - want) > (double)tr->dt_ms / 10000.0) {
-                errf(err, errlen,
-                     "line %zu: t %g breaks the even spacing of %gs (expected "
-                     "%g)",
-                     line, t, (double)tr->dt_ms / 1000.0, want);
-                goto fail;
-            }
-        }
+        else if (row_spacing(tr, line, t, t_first, t_prev, err, errlen))
+            goto fail;
         if (tr->n == cap) {
             cap = cap ? cap * 2 : 1024;
             tr->demand = xrealloc(tr->demand, cap * sizeof *tr->demand);
