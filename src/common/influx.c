@@ -1918,15 +1918,23 @@ static int set_series(struct infl_set_reader *r, size_t st, json_t *s)
     json_t *v = json_array_get(row, (size_t)cv);
     if (!json_is_number(v))
         return 0;
+    /* Two series of one container (its 12-character and its 64-hex id,
+     * written by two collectors) are one record, as their aggregates
+     * are: the latest of their last points, the earliest first. */
     size_t i = rec_get(r, &key);
     if (st == p->ngroups) {
-        r->recs[i].has_last = true;
-        r->recs[i].last_ms = t;
-        r->recs[i].last = json_number_value(v);
+        struct set_rec *x = &r->recs[i];
+        if (!x->has_last || t > x->last_ms) {
+            x->has_last = true;
+            x->last_ms = t;
+            x->last = json_number_value(v);
+        }
     } else {
         struct set_dur *d = &r->durs[i * p->k + (st - p->ngroups - 1)];
-        d->has_first = true;
-        d->first_ms = t;
+        if (!d->has_first || t < d->first_ms) {
+            d->has_first = true;
+            d->first_ms = t;
+        }
     }
     return 0;
 }

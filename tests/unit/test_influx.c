@@ -1595,6 +1595,66 @@ static void test_set_parse(void **state)
     infl_set_reader_free(r);
 }
 
+/* One container in two series: its 12-character id (ds) and its 64-hex id
+ * (another collector). One record: the counts add up, the latest last
+ * point and the earliest first point win, whichever series comes first. */
+#define ID64 "aaaaaaaaaaaa0123456789abcdef0123456789abcdef0123456789abcdef"
+static void test_set_parse_two_ids(void **state)
+{
+    (void)state;
+    static const char reply[] =
+        "{\"results\":[{\"statement_id\":0,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" T2 ",2,20,12]]},"
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"" ID64 "\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" T2 ",2,60,31]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":1,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"last\"],"
+        "\"values\":[[1700000600000,7]]},"
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"" ID64 "\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"last\"],"
+        "\"values\":[[1700000590000,9]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":2,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+        "\"values\":[[1700000485000,1]]},"
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"" ID64 "\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+        "\"values\":[[1700000482000,2]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":3,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"" ID64 "\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+        "\"values\":[[1700000482000,2]]}]}]}\n";
+    struct infl_set_plan p;
+    struct infl_agg *o[INFL_SET_MAX_DURS];
+    size_t n[INFL_SET_MAX_DURS];
+    unsigned long unusable = 0;
+    char err[256];
+    set_plan_2_10(&p);
+    assert_int_equal(infl_set_parse(&p, reply, strlen(reply), o, n, &unusable,
+                                    err, sizeof err),
+                     0);
+    assert_int_equal(n[0], 1);
+    assert_string_equal(o[0][0].container, "aaaaaaaaaaaa");
+    assert_int_equal(o[0][0].bad, WIN_OK);
+    assert_int_equal(o[0][0].count, 4);
+    assert_true(o[0][0].mean == 20);
+    assert_true(o[0][0].max == 31);
+    assert_int_equal(o[0][0].first_ms, 1700000482000);
+    assert_int_equal(o[0][0].last_ms, 1700000600000);
+    assert_true(o[0][0].last == 7);
+    /* 10m: the same record, its first from the 64-hex series alone */
+    assert_int_equal(n[1], 1);
+    assert_int_equal(o[1][0].bad, WIN_OK);
+    assert_int_equal(o[1][0].first_ms, 1700000482000);
+    assert_int_equal(unusable, 0);
+    free(o[0]);
+    free(o[1]);
+}
+
 /* One statement per request: each reply's statement_id 0 is statement
  * `base`. */
 static void test_set_parse_single(void **state)
@@ -2273,6 +2333,7 @@ int main(void)
         cmocka_unit_test(test_set_plan),
         cmocka_unit_test(test_set_statements),
         cmocka_unit_test(test_set_parse),
+        cmocka_unit_test(test_set_parse_two_ids),
         cmocka_unit_test(test_set_parse_single),
         cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_encode_basic),
