@@ -173,28 +173,6 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     return 0;
 }
 
-int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
-                    size_t errlen)
-{
-    out->v = NULL;
-    out->n = 0;
-    if (!json_is_array(arr)) {
-        snprintf(err, errlen, "GET /services: expected a JSON array");
-        return -1;
-    }
-    size_t n = json_array_size(arr);
-    struct dsvc *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        if (dsvc_parse_service(json_array_get(arr, i), &v[i], err, errlen)) {
-            free(v);
-            return -1;
-        }
-    }
-    out->v = v;
-    out->n = n;
-    return 0;
-}
-
 void dsvc_list_free(struct dsvc_list *l)
 {
     if (!l)
@@ -302,6 +280,25 @@ static int dsvc_each(const json_t *s, size_t i, void *ctx)
     if (dsvc_parse_service(s, &r->out->v[r->out->n], r->err, r->errlen))
         return -1;
     r->out->n++;
+    return 0;
+}
+
+int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
+                    size_t errlen)
+{
+    struct dsvc_reader r = {out, 0, err, errlen};
+    out->v = NULL;
+    out->n = 0;
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "GET /services: expected a JSON array");
+        return -1;
+    }
+    /* the element reader of the live listing (dsvc_list), on a tree */
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (dsvc_each(json_array_get(arr, i), i, &r)) {
+            dsvc_list_free(out);
+            return -1;
+        }
     return 0;
 }
 
