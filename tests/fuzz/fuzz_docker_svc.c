@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     struct dsvc_list l;
     char err[256] = "";
     if (dsvc_parse_list(j, &l, err, sizeof err) == 0) {
-        if (l.n != json_array_size(j) || !l.v)
+        if (l.n != json_array_size(j) || (l.n && !l.v))
             abort();
         for (size_t i = 0; i < l.n; i++)
             check_service(&l.v[i]);
