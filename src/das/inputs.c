@@ -130,6 +130,17 @@ bool das_scaled_outside(bool found, const struct dsvc *svc, long cur_no)
     return found && !svc->global && !svc->job && cur_no != svc->replicas;
 }
 
+/* When the service's last update changed its replica count (PreviousSpec
+ * against Spec, at UpdatedAt); 0 when that update changed something else,
+ * or the engine did not say. */
+static int64_t replicas_changed_at(const struct dsvc *s)
+{
+    if (s->prev_replicas >= 0 && s->prev_replicas != s->replicas &&
+        s->updated_ms > 0)
+        return s->updated_ms;
+    return 0;
+}
+
 void das_window_since(const struct das_since_in *in, int64_t *since_ms,
                       bool *bet)
 {
@@ -148,11 +159,11 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
      * sees every difference for the first time: without UpdatedAt it
      * would say settling for as long as nobody syncs cur_no.) */
     const struct dsvc *s = in->svc;
+    int64_t updated = replicas_changed_at(s);
     if (das_scaled_outside(in->found, s, in->cur_no)) {
         int64_t changed = in->sync_seen_ms;
-        if (s->prev_replicas >= 0 && s->prev_replicas != s->replicas &&
-            s->updated_ms > 0 && s->updated_ms < changed)
-            changed = s->updated_ms;
+        if (updated > 0 && updated < changed)
+            changed = updated;
         if (changed > last_ms) {
             last_ms = changed;
             b = false;
@@ -165,12 +176,11 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
      * UpdatedAt: the windows start after it. The record of das's own
      * action comes a moment after the update: within DAS_SAME_CHANGE_MS it
      * is that action (and keeps its bet mark). */
-    if (in->found && in->label && !s->global && !s->job &&
-        s->prev_replicas >= 0 && s->prev_replicas != s->replicas &&
-        s->updated_ms > last_ms) {
-        if (s->updated_ms - last_ms > DAS_SAME_CHANGE_MS)
+    if (in->found && in->label && !s->global && !s->job && updated > 0 &&
+        updated > last_ms) {
+        if (updated - last_ms > DAS_SAME_CHANGE_MS)
             b = false;
-        last_ms = s->updated_ms;
+        last_ms = updated;
     }
     *since_ms = last_ms;
     *bet = b;
