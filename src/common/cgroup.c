@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* ---- text helpers (bounded by len; the text need not end in NUL) ---- */
 
 struct span {
@@ -81,27 +83,10 @@ static bool span_u64(struct span s, uint64_t *out)
     return true;
 }
 
-/* Quotes at most 40 bytes of s for an error message. */
+/* Quotes at most 40 bytes of s for an error message ("…..." when longer). */
 static const char *show(struct span s, char *out, size_t outlen)
 {
-    size_t j = 0;
-    for (size_t i = 0; i < s.n && i < 40 && j + 5 < outlen; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            out[j++] = (char)c;
-        } else {
-            int w = snprintf(out + j, outlen - j, "\\x%02x", c);
-            if (w < 0 || (size_t)w >= outlen - j)
-                break;
-            j += (size_t)w;
-        }
-    }
-    if (s.n > 40 && j + 4 < outlen) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
-    return out;
+    return log_quote_span(s.p, s.n, 40, out, outlen, LOG_QUOTE_VALUE);
 }
 
 /* Trims trailing blanks (also "\r"). */
@@ -161,9 +146,8 @@ int cg_parse_proc_cgroup(const char *text, size_t len, struct cg_proc *out,
         const char *c2 =
             c1 ? memchr(c1 + 1, ':', line.n - (size_t)(c1 + 1 - line.p)) : NULL;
         if (!c1 || !c2) {
-            snprintf(err, errlen,
-                     "line %u: \"%s\" is not \"id:controllers:path\"", lineno,
-                     show(line, q, sizeof q));
+            snprintf(err, errlen, "line %u: %s is not \"id:controllers:path\"",
+                     lineno, show(line, q, sizeof q));
             return -1;
         }
         struct span hid = {line.p, (size_t)(c1 - line.p)};
@@ -171,13 +155,13 @@ int cg_parse_proc_cgroup(const char *text, size_t len, struct cg_proc *out,
         struct span path = {c2 + 1, line.n - (size_t)(c2 + 1 - line.p)};
         uint64_t id;
         if (!span_u64(hid, &id)) {
-            snprintf(err, errlen, "line %u: bad hierarchy id in \"%s\"", lineno,
+            snprintf(err, errlen, "line %u: bad hierarchy id in %s", lineno,
                      show(line, q, sizeof q));
             return -1;
         }
         if (path.n == 0 || path.p[0] != '/') {
             snprintf(err, errlen,
-                     "line %u: cgroup path in \"%s\" does not start with '/'",
+                     "line %u: cgroup path in %s does not start with '/'",
                      lineno, show(line, q, sizeof q));
             return -1;
         }
@@ -225,7 +209,7 @@ int cg_parse_u64(const char *text, size_t len, uint64_t *out, char *err,
     (void)next_line(&rest, &line);
     line = rtrim(line);
     if (!span_u64(line, out)) {
-        snprintf(err, errlen, "expected a number, found \"%s\"",
+        snprintf(err, errlen, "expected a number, found %s",
                  show(line, q, sizeof q));
         return -1;
     }
@@ -267,8 +251,8 @@ int cg_parse_flat(const char *text, size_t len, const char *const *keys,
                 continue;
             if (!next_word(&words, &val) || !span_u64(val, &vals[i]) ||
                 next_word(&words, &extra)) {
-                snprintf(err, errlen, "line %u: bad value for %s in \"%s\"",
-                         lineno, keys[i], show(line, q, sizeof q));
+                snprintf(err, errlen, "line %u: bad value for %s in %s", lineno,
+                         keys[i], show(line, q, sizeof q));
                 return -1;
             }
             *found |= 1u << i;
@@ -295,13 +279,13 @@ int cg_parse_blkio_v1(const char *text, size_t len, uint64_t *read_bytes,
             continue; /* the grand total line: "Total N" */
         if (!memchr(w1.p, ':', w1.n) || !next_word(&words, &w2) ||
             !next_word(&words, &w3) || next_word(&words, &extra)) {
-            snprintf(err, errlen, "line %u: \"%s\" is not \"MAJ:MIN Op bytes\"",
+            snprintf(err, errlen, "line %u: %s is not \"MAJ:MIN Op bytes\"",
                      lineno, show(line, q, sizeof q));
             return -1;
         }
         uint64_t v;
         if (!span_u64(w3, &v)) {
-            snprintf(err, errlen, "line %u: bad number in \"%s\"", lineno,
+            snprintf(err, errlen, "line %u: bad number in %s", lineno,
                      show(line, q, sizeof q));
             return -1;
         }
@@ -331,15 +315,15 @@ int cg_parse_io_stat(const char *text, size_t len, uint64_t *read_bytes,
         if (!next_word(&words, &dev))
             continue;
         if (!memchr(dev.p, ':', dev.n)) {
-            snprintf(err, errlen, "line %u: \"%s\" does not start with MAJ:MIN",
+            snprintf(err, errlen, "line %u: %s does not start with MAJ:MIN",
                      lineno, show(line, q, sizeof q));
             return -1;
         }
         while (next_word(&words, &kv)) {
             const char *eq = memchr(kv.p, '=', kv.n);
             if (!eq) {
-                snprintf(err, errlen, "line %u: \"%s\" is not key=value",
-                         lineno, show(kv, q, sizeof q));
+                snprintf(err, errlen, "line %u: %s is not key=value", lineno,
+                         show(kv, q, sizeof q));
                 return -1;
             }
             struct span key = {kv.p, (size_t)(eq - kv.p)};
@@ -351,7 +335,7 @@ int cg_parse_io_stat(const char *text, size_t len, uint64_t *read_bytes,
                 continue; /* rios, wios, dbytes, dios, cost.* …: not needed */
             uint64_t v;
             if (!span_u64(val, &v)) {
-                snprintf(err, errlen, "line %u: bad number in \"%s\"", lineno,
+                snprintf(err, errlen, "line %u: bad number in %s", lineno,
                          show(kv, q, sizeof q));
                 return -1;
             }
@@ -381,7 +365,7 @@ int cg_parse_net_dev(const char *text, size_t len, uint64_t *rx, uint64_t *tx,
         /* "eth0:" then 16 counters; a long name runs into the first one */
         const char *colon = memchr(line.p, ':', line.n);
         if (!colon) {
-            snprintf(err, errlen, "line %u: \"%s\" has no \"name:\"", lineno,
+            snprintf(err, errlen, "line %u: %s has no \"name:\"", lineno,
                      show(line, q, sizeof q));
             return -1;
         }
@@ -392,7 +376,7 @@ int cg_parse_net_dev(const char *text, size_t len, uint64_t *rx, uint64_t *tx,
         struct span w;
         while (nv < 16 && next_word(&nums, &w)) {
             if (!span_u64(w, &v[nv])) {
-                snprintf(err, errlen, "line %u: bad counter \"%s\"", lineno,
+                snprintf(err, errlen, "line %u: bad counter %s", lineno,
                          show(w, q, sizeof q));
                 return -1;
             }
@@ -427,7 +411,7 @@ int cg_parse_first_pid(const char *text, size_t len, int *pid, char *err,
             continue;
         uint64_t v;
         if (!span_u64(line, &v) || v > INT_MAX) {
-            snprintf(err, errlen, "line %u: \"%s\" is not a pid", lineno,
+            snprintf(err, errlen, "line %u: %s is not a pid", lineno,
                      show(line, q, sizeof q));
             return -1;
         }
@@ -475,7 +459,7 @@ int cg_parse_cpu_max(const char *text, size_t len, double *cores, char *err,
             span_u64(period, &p) && period_ok(p) && !next_word(&words, &period);
     if (!ok || v > (uint64_t)INT64_MAX) {
         snprintf(err, errlen,
-                 "\"%s\" is not \"max PERIOD\" or \"QUOTA PERIOD\" "
+                 "%s is not \"max PERIOD\" or \"QUOTA PERIOD\" "
                  "(microseconds, period 1000..1000000)",
                  show(line, q, sizeof q));
         return -1;
@@ -495,7 +479,7 @@ int cg_parse_cfs(const char *quota, size_t quota_len, const char *period,
     line = rtrim(line);
     if (!span_i64(line, &qv) || qv < -1) {
         snprintf(err, errlen,
-                 "cpu.cfs_quota_us: \"%s\" is not -1 or a number of "
+                 "cpu.cfs_quota_us: %s is not -1 or a number of "
                  "microseconds",
                  show(line, q, sizeof q));
         return -1;
@@ -506,7 +490,7 @@ int cg_parse_cfs(const char *quota, size_t quota_len, const char *period,
     line = rtrim(line);
     if (!span_u64(line, &pv) || !period_ok(pv)) {
         snprintf(err, errlen,
-                 "cpu.cfs_period_us: \"%s\" is not a period of 1000..1000000 "
+                 "cpu.cfs_period_us: %s is not a period of 1000..1000000 "
                  "microseconds",
                  show(line, q, sizeof q));
         return -1;
@@ -526,14 +510,14 @@ int cg_parse_meminfo_total(const char *text, size_t len, uint64_t *bytes,
             continue;
         uint64_t kb;
         if (!next_word(&words, &val) || !span_u64(val, &kb)) {
-            snprintf(err, errlen, "bad MemTotal line \"%s\"",
+            snprintf(err, errlen, "bad MemTotal line %s",
                      show(line, q, sizeof q));
             return -1;
         }
         uint64_t mult = 1;
         if (next_word(&words, &unit)) {
             if (!span_eq(unit, "kB")) {
-                snprintf(err, errlen, "MemTotal in unknown unit \"%s\"",
+                snprintf(err, errlen, "MemTotal in unknown unit %s",
                          show(unit, q, sizeof q));
                 return -1;
             }

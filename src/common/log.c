@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,8 +32,8 @@ bool log_enabled(enum log_level level)
     return level >= log_min && level < LOG_OFF;
 }
 
-char *log_quote_as(const char *s, char *out, size_t outlen,
-                   enum log_quote_style style)
+char *log_quote_span(const char *s, size_t len, size_t max, char *out,
+                     size_t outlen, enum log_quote_style style)
 {
     static const char ell[] = "...\"";
     bool value = style == LOG_QUOTE_VALUE;
@@ -47,26 +48,35 @@ char *log_quote_as(const char *s, char *out, size_t outlen,
         out[0] = '\0';
         return out;
     }
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    if (!s)
+        len = 0;
     out[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
-         p++) {
+    size_t i = 0;
+    for (; i < len && p[i]; i++) {
         char tmp[5];
         size_t n;
-        if (*p == '"' || *p == '\\') {
+        if (i == max && value) {
+            memcpy(out + o, ell, sizeof ell); /* fits: checked last byte */
+            return out;
+        }
+        if (i == max)
+            break;
+        if (p[i] == '"' || p[i] == '\\') {
             tmp[0] = '\\';
-            tmp[1] = (char)*p;
+            tmp[1] = (char)p[i];
             n = 2;
-        } else if (*p == '\n') {
+        } else if (p[i] == '\n') {
             memcpy(tmp, "\\n", 2);
             n = 2;
-        } else if (*p == '\t' && value) {
+        } else if (p[i] == '\t' && value) {
             memcpy(tmp, "\\t", 2);
             n = 2;
-        } else if (*p < 0x20 || *p == 0x7f || (value && *p > 0x7f)) {
-            snprintf(tmp, sizeof tmp, "\\x%02x", *p);
+        } else if (p[i] < 0x20 || p[i] == 0x7f || (value && p[i] > 0x7f)) {
+            snprintf(tmp, sizeof tmp, "\\x%02x", p[i]);
             n = 4;
         } else {
-            tmp[0] = (char)*p;
+            tmp[0] = (char)p[i];
             n = 1;
         }
         if (value && o + n + sizeof ell > outlen) {
@@ -82,6 +92,12 @@ char *log_quote_as(const char *s, char *out, size_t outlen,
     out[o++] = '"';
     out[o] = '\0';
     return out;
+}
+
+char *log_quote_as(const char *s, char *out, size_t outlen,
+                   enum log_quote_style style)
+{
+    return log_quote_span(s, SIZE_MAX, SIZE_MAX, out, outlen, style);
 }
 
 char *log_quote(const char *s, char *out, size_t outlen)

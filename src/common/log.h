@@ -41,6 +41,11 @@ char *log_quote(const char *s, char *out, size_t outlen);
 enum log_quote_style { LOG_QUOTE_LOG, LOG_QUOTE_VALUE };
 char *log_quote_as(const char *s, char *out, size_t outlen,
                    enum log_quote_style style);
+/* log_quote_as of the first len bytes of s (up to a NUL), at most max of
+ * them: a longer text ends in `..."` (LOG_QUOTE_VALUE) or is cut. For text
+ * that is not NUL-terminated, a line of a file. */
+char *log_quote_span(const char *s, size_t len, size_t max, char *out,
+                     size_t outlen, enum log_quote_style style);
 
 /* Replaces control bytes (newline included) in s with '?', in place, so
  * text from outside (a parser's error that quotes its input) stays one

@@ -110,6 +110,13 @@ static void test_proc_cgroup_garbage(void **state)
     const char t2[] = "0::/ok\nx:memory:/docker/1\n";
     assert_int_equal(cg_parse_proc_cgroup(P(t2), &pr, err, sizeof err), -1);
     assert_non_null(strstr(err, "line 2: bad hierarchy id"));
+    /* the line is quoted, its control bytes escaped, cut after 40 bytes */
+    const char t2b[] =
+        "x\t:memory:/docker/0123456789012345678901234567890123\n";
+    assert_int_equal(cg_parse_proc_cgroup(P(t2b), &pr, err, sizeof err), -1);
+    assert_string_equal(err,
+                        "line 1: bad hierarchy id in "
+                        "\"x\\t:memory:/docker/0123456789012345678901...\"");
     const char t3[] = "3:memory:docker/1\n";
     assert_int_equal(cg_parse_proc_cgroup(P(t3), &pr, err, sizeof err), -1);
     assert_non_null(strstr(err, "does not start with '/'"));

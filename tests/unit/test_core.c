@@ -48,6 +48,35 @@ static void test_log_quote(void **state)
     assert_true(strlen(small) < sizeof small);
 }
 
+static void test_log_quote_span(void **state)
+{
+    (void)state;
+    char out[64];
+    /* only len bytes are read: no NUL needed after them */
+    const char line[] = {'a', '\t', 'b', 'X', 'X'};
+    assert_string_equal(
+        log_quote_span(line, 3, 40, out, sizeof out, LOG_QUOTE_VALUE),
+        "\"a\\tb\"");
+    /* over max bytes: cut there, and the reader sees it */
+    assert_string_equal(
+        log_quote_span("abcdef", 6, 4, out, sizeof out, LOG_QUOTE_VALUE),
+        "\"abcd...\"");
+    assert_string_equal(
+        log_quote_span("abcd", 4, 4, out, sizeof out, LOG_QUOTE_VALUE),
+        "\"abcd\"");
+    /* a NUL ends the text as for log_quote_as */
+    assert_string_equal(
+        log_quote_span("ab\0cd", 5, 40, out, sizeof out, LOG_QUOTE_VALUE),
+        "\"ab\"");
+    /* the whole-string forms are the span's with no bound */
+    char a[16], b[16];
+    log_quote_as("0123456789abcdef", a, sizeof a, LOG_QUOTE_VALUE);
+    log_quote_span("0123456789abcdef", SIZE_MAX, SIZE_MAX, b, sizeof b,
+                   LOG_QUOTE_VALUE);
+    assert_string_equal(a, b);
+    assert_string_equal(a, "\"0123456789...\"");
+}
+
 static void test_log_oneline(void **state)
 {
     (void)state;
@@ -175,6 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_log_quote),
+        cmocka_unit_test(test_log_quote_span),
         cmocka_unit_test(test_log_oneline),
         cmocka_unit_test(test_complain),
         cmocka_unit_test(test_cfg_precedence),
