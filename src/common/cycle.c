@@ -85,7 +85,7 @@ void cyc_index_init(struct cyc_index *ix, struct win_agg *rows, size_t n)
 
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      bool (*young)(const char *container, void *arg),
+                      enum cyc_age (*young)(const char *container, void *arg),
                       void *young_arg, struct dec_window *w)
 {
     cyc_window_init(w, now_ms - dur_ms);
@@ -107,8 +107,10 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                 w->unusable_why = a->bad;
             continue;
         }
-        if (young && young(a->container, young_arg)) {
+        enum cyc_age age = young ? young(a->container, young_arg) : CYC_MATURE;
+        if (age != CYC_MATURE) {
             w->warming++;
+            w->starting += age == CYC_STARTING;
             continue;
         }
         struct cyc_ctr c = {a->mean,    a->count, a->first_ms,

@@ -130,8 +130,11 @@ enum dec_coverage dec_window_check(const struct dec_window *w, int64_t now_ms,
                   dur_format(ds_interval_ms, iv, sizeof iv));
         return DEC_STALE;
     }
-    /* replicas left out as warming need not report yet */
-    long need = actual - (w->warming > 0 ? w->warming : 0);
+    /* replicas left out as warming need not report yet; a container
+     * whose task is still starting is not one of the running replicas
+     * (actual): it excuses none of them */
+    long warm = w->warming - (w->starting > 0 ? w->starting : 0);
+    long need = actual - (warm > 0 ? warm : 0);
     if (w->fresh < need) {
         char bad[160] = "";
         if (w->unusable > 0)

@@ -20,6 +20,8 @@ struct dec_window {
     long containers;  /* containers with points in the window */
     long fresh;       /* containers whose last point is fresh */
     long warming;     /* containers left out: younger than the warm-up */
+    long starting;    /* of those, the ones whose task is not running yet
+                         (not in dec_input.running) */
     double last_sum;  /* Σ of each fresh container's latest point */
     double max_sum;   /* Σ of each fresh container's highest point */
     long unusable;    /* series present but unusable (metrics.h) */

@@ -242,8 +242,9 @@ void stask_count(const struct stask_list *l, const char *service,
     }
 }
 
-bool stask_young(const struct stask_list *l, const char *service,
-                 const char *container, int64_t now_ms, int64_t warmup_ms)
+enum stask_age stask_age(const struct stask_list *l, const char *service,
+                         const char *container, int64_t now_ms,
+                         int64_t warmup_ms)
 {
     char key[16] = "";
     size_t cl = strlen(container) < 12 ? strlen(container) : 12;
@@ -251,9 +252,11 @@ bool stask_young(const struct stask_list *l, const char *service,
     for (size_t i = first_of(l, service);
          i < l->n && !strcmp(l->v[i].service, service); i++)
         if (l->v[i].starting && !strcmp(l->v[i].container, key))
-            return true;
+            return STASK_STARTING;
     int64_t since = stask_started(l, service, container);
-    return warmup_ms > 0 && since > 0 && now_ms - since < warmup_ms;
+    return warmup_ms > 0 && since > 0 && now_ms - since < warmup_ms
+               ? STASK_WARMING
+               : STASK_MATURE;
 }
 
 int64_t stask_started(const struct stask_list *l, const char *service,

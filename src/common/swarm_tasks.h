@@ -64,11 +64,15 @@ struct stask_count {
 void stask_count(const struct stask_list *l, const char *service,
                  struct stask_count *out);
 
-/* Is the service's container warming up: its task is on its way to
- * running (assigned .. starting), or runs since less than warmup_ms? A
- * container no task names is not young. */
-bool stask_young(const struct stask_list *l, const char *service,
-                 const char *container, int64_t now_ms, int64_t warmup_ms);
+/* Is the service's container warming up, and is its task counted in
+ * stask_count's running? STASK_STARTING: its task is on its way to running
+ * (assigned .. starting), not counted; STASK_WARMING: it runs since less
+ * than warmup_ms; STASK_MATURE otherwise, and for a container no task
+ * names (it reports, so it counts). */
+enum stask_age { STASK_MATURE, STASK_WARMING, STASK_STARTING };
+enum stask_age stask_age(const struct stask_list *l, const char *service,
+                         const char *container, int64_t now_ms,
+                         int64_t warmup_ms);
 
 /* When the service's container (short id, or a longer id of which the
  * first 12 characters are taken) started running (the later start when a

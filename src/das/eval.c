@@ -283,7 +283,7 @@ static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
              "no decision this cycle: %s unavailable", what);
 }
 
-/* Is a container of the service warming up (stask_young)? A container no
+/* Is a container of the service warming up (stask_age)? A container no
  * task names counts as old (it reports, so it counts). */
 struct young_arg {
     const struct stask_list *tasks;
@@ -291,11 +291,20 @@ struct young_arg {
     int64_t now_ms, warmup_ms;
 };
 
-static bool young(const char *container, void *arg)
+static enum cyc_age young(const char *container, void *arg)
 {
     const struct young_arg *a = arg;
-    return a->tasks && stask_young(a->tasks, a->service, container, a->now_ms,
-                                   a->warmup_ms);
+    if (!a->tasks)
+        return CYC_MATURE;
+    switch (
+        stask_age(a->tasks, a->service, container, a->now_ms, a->warmup_ms)) {
+    case STASK_STARTING:
+        return CYC_STARTING;
+    case STASK_WARMING:
+        return CYC_WARMING;
+    default:
+        return CYC_MATURE;
+    }
 }
 
 /* The evaluation's steps at debug level, with their duration (a
@@ -543,7 +552,6 @@ static void fill_input(struct das_clients *cl, struct das_eval *ev,
         .found = pe->found,
         .svc = &pe->svc,
         .cur_no = pe->pol.cur_no,
-        .label = pe->pol.source == POL_SRC_LABELS,
     };
     if (das_scaled_outside(pe->found, &pe->svc, pe->pol.cur_no))
         si.sync_seen_ms =

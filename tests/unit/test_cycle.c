@@ -86,6 +86,15 @@ static void agg(struct win_agg *a, const char *svc, const char *ctr,
     a->last_ms = last;
 }
 
+/* c1 starts (its task not running), c2 warms up, the rest are mature */
+static enum cyc_age age_by_name(const char *container, void *arg)
+{
+    (void)arg;
+    if (!strcmp(container, "c1"))
+        return CYC_STARTING;
+    return !strcmp(container, "c2") ? CYC_WARMING : CYC_MATURE;
+}
+
 static void test_index_window(void **state)
 {
     (void)state;
@@ -111,6 +120,15 @@ static void test_index_window(void **state)
     assert_int_equal(w.containers, 0);
     cyc_index_window(&ix, "svcc", now, 20 * S, iv, NULL, NULL, &w);
     assert_int_equal(w.containers, 1);
+    /* young containers are left out: warming ones (their task runs)
+     * and starting ones (it does not yet), counted apart */
+    cyc_index_window(&ix, "svca", now, 20 * S, iv, age_by_name, NULL, &w);
+    assert_int_equal(w.containers, 0);
+    assert_int_equal(w.warming, 2);
+    assert_int_equal(w.starting, 1);
+    cyc_index_window(&ix, "svcb", now, 20 * S, iv, age_by_name, NULL, &w);
+    assert_int_equal(w.containers, 1); /* c3: mature */
+    assert_int_equal(w.warming + w.starting, 0);
     struct cyc_index empty;
     cyc_index_init(&empty, NULL, 0);
     cyc_index_window(&empty, "svca", now, 20 * S, iv, NULL, NULL, &w);

@@ -1134,6 +1134,20 @@ static void test_coverage_running_and_warming(void **state)
     in.out_win.warming = 0;
     dec_evaluate(&in, &r);
     expect_none(&r, 3, "insufficient-data");
+    /* 3 running, one of them silent (its ds is down), and a fourth task
+     * still starting whose container already reports: that container is
+     * not one of the 3 and excuses none of them (review: it did) */
+    in.running = 3;
+    in.out_win.warming = in.in_win.warming = 1;
+    in.out_win.starting = in.in_win.starting = 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "insufficient-data");
+    assert_string_equal(r.reason, "insufficient data: 2 of 3 replicas "
+                                  "reporting");
+    /* one of the 3 running is young instead: 2 of the 2 others report */
+    in.out_win.starting = in.in_win.starting = 0;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 3, "steady");
 }
 
 /* cpu_ratio on a service limited to half a core: out_cond 70% is never

@@ -125,12 +125,18 @@ static void test_list(void **state)
     /* warming up: a starting task's container whatever the warm-up; a
      * running one while younger than the warm-up */
     int64_t now = 1700000000000LL;
-    assert_true(stask_young(&l, "svca", "bbbbbbbbbbbb", now, 0));
-    assert_true(stask_young(&l, "svcb", "0123456789ab", now + 1000, 30000));
-    assert_false(stask_young(&l, "svcb", "0123456789ab", now + 31000, 30000));
-    assert_false(stask_young(&l, "svcb", "0123456789ab", now + 1000, 0));
-    assert_false(stask_young(&l, "svca", "aaaaaaaaaaaa", now, 30000));
-    assert_false(stask_young(&l, "svca", "ffffffffffff", now, 30000));
+    assert_int_equal(stask_age(&l, "svca", "bbbbbbbbbbbb", now, 0),
+                     STASK_STARTING);
+    assert_int_equal(stask_age(&l, "svcb", "0123456789ab", now + 1000, 30000),
+                     STASK_WARMING);
+    assert_int_equal(stask_age(&l, "svcb", "0123456789ab", now + 31000, 30000),
+                     STASK_MATURE);
+    assert_int_equal(stask_age(&l, "svcb", "0123456789ab", now + 1000, 0),
+                     STASK_MATURE);
+    assert_int_equal(stask_age(&l, "svca", "aaaaaaaaaaaa", now, 30000),
+                     STASK_MATURE);
+    assert_int_equal(stask_age(&l, "svca", "ffffffffffff", now, 30000),
+                     STASK_MATURE);
     /* a control byte from the engine never reaches a message */
     for (size_t i = 0; i < l.n; i++)
         for (const char *p = l.v[i].err; *p; p++)
