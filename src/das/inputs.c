@@ -160,7 +160,8 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
      * would say settling for as long as nobody syncs cur_no.) */
     const struct dsvc *s = in->svc;
     int64_t updated = replicas_changed_at(s);
-    if (das_scaled_outside(in->found, s, in->cur_no)) {
+    bool outside = das_scaled_outside(in->found, s, in->cur_no);
+    if (outside) {
         int64_t changed = in->sync_seen_ms;
         if (updated > 0 && updated < changed)
             changed = updated;
@@ -169,14 +170,16 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
             b = false;
         }
     }
-    /* A label policy has no cur_no of its own to tell a change das did not
-     * record (killed between its update and its record, or an event
-     * InfluxDB did not take) or one made by hand: the service itself tells
-     * it. Its last update changed the replicas (PreviousSpec) at
-     * UpdatedAt: the windows start after it. The record of das's own
+    /* A change das did not record: killed between its update and its
+     * record (a table row's cur_no is written at once, its event at the
+     * cycle's end), an event the store did not take, or — a label policy
+     * has no cur_no of its own — one made by hand. The service itself
+     * tells it: its last update changed the replicas (PreviousSpec) at
+     * UpdatedAt, and the windows start after it. The record of das's own
      * action comes a moment after the update: within DAS_SAME_CHANGE_MS it
-     * is that action (and keeps its bet mark). */
-    if (in->found && in->label && !s->global && !s->job && updated > 0 &&
+     * is that action (and keeps its bet mark). (A table row that differs
+     * from the service was handled above.) */
+    if (in->found && !outside && !s->global && !s->job && updated > 0 &&
         updated > last_ms) {
         if (updated - last_ms > DAS_SAME_CHANGE_MS)
             b = false;

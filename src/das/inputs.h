@@ -144,7 +144,6 @@ struct das_since_in {
     bool found; /* the service was resolved */
     const struct dsvc *svc;
     long cur_no;
-    bool label;           /* a label policy (no cur_no of its own) */
     int64_t sync_seen_ms; /* das_sync_first_seen's answer; read only when
                              das_scaled_outside */
 };
@@ -157,9 +156,11 @@ bool das_scaled_outside(bool found, const struct dsvc *svc, long cur_no);
  * - a change made outside das (cur_no != replicas), as after das's own
  *   action (and not a bet): from the service's UpdatedAt when that update
  *   changed the replicas (PreviousSpec), else from when it was first seen;
- * - a label policy's service updated to another replica count (PreviousSpec)
- *   at UpdatedAt after the record: from then; within DAS_SAME_CHANGE_MS of
- *   the record it is das's own action and keeps its bet mark. */
+ * - otherwise, a service updated to another replica count (PreviousSpec)
+ *   at UpdatedAt after the record (a label policy's hand scale, or das's
+ *   own action whose record was lost): from then; within
+ *   DAS_SAME_CHANGE_MS of the record it is das's own action and keeps its
+ *   bet mark. */
 void das_window_since(const struct das_since_in *in, int64_t *since_ms,
                       bool *bet);
 

@@ -582,6 +582,10 @@ static bool act_sync(struct run_state *st, struct das_pol_eval *pe)
         st->failures++;
         return false; /* the store is failing: act next cycle */
     }
+    /* a sync starts the windows again, as an action does: known here
+     * whatever the record's fate */
+    das_seq_time_set(&st->cl.extra_last, &st->cl.nextra, seq, das_now_ms(),
+                     false);
     record(st, pe, DAS_EV_SYNCED, from, to, why, false);
     return true;
 }
