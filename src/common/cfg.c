@@ -159,10 +159,18 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
         size_t namelen = eq ? (size_t)(eq - a) : strlen(a);
         const struct cfg_opt *o = find_flag(opts, nopts, a, namelen);
         if (!o) {
-            char q[160];
-            log_quote(a, q, sizeof q);
+            /* its name only: a mistyped --…-password=… or --…-password …
+             * must not print the password (the next word, when it is no
+             * option, is taken as its value and not shown either) */
+            char name[80], q[200];
+            snprintf(name, sizeof name, "%.*s",
+                     (int)(namelen < sizeof name ? namelen : sizeof name - 1),
+                     a);
+            log_quote(name, q, sizeof q);
             addf(errs, "unknown option %s (see --help)\n", q);
             bad = 1;
+            if (!eq && i + 1 < argc && argv[i + 1][0] != '-')
+                i++;
             continue;
         }
         const char *v;

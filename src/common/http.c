@@ -11,6 +11,7 @@
 
 struct http {
     char *base;      /* http(s)://host:port, no trailing slash */
+    char *shown;     /* base without userinfo, or the socket's path */
     char *unix_path; /* unix socket path or NULL */
     bool tls_verify;
     char *ca, *cert, *key;
@@ -62,9 +63,11 @@ struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
     struct http *h = xcalloc(1, sizeof *h);
     if (strncmp(url, "unix://", 7) == 0) {
         if (url[7] != '/') {
+            char *shown = http_url_shown(url);
             snprintf(err, errlen,
                      "bad unix socket URL \"%.200s\": use unix:///path/to.sock",
-                     url);
+                     shown);
+            free(shown);
             free(h);
             return NULL;
         }
@@ -76,16 +79,19 @@ struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
                strncmp(url, "https://", 8) == 0) {
         h->base = xstrdup(url);
     } else {
+        char *shown = http_url_shown(url);
         snprintf(err, errlen,
                  "bad URL \"%.200s\": use unix:///path, tcp://host:port, "
                  "http://host:port or https://host:port",
-                 url);
+                 shown);
+        free(shown);
         free(h);
         return NULL;
     }
     size_t bl = strlen(h->base);
     while (bl > 0 && h->base[bl - 1] == '/')
         h->base[--bl] = '\0';
+    h->shown = h->unix_path ? xstrdup(h->unix_path) : http_url_shown(h->base);
     h->tls_verify = conf->tls_verify;
     h->ca = xstrdup(conf->ca);
     h->cert = xstrdup(conf->cert);
@@ -114,6 +120,7 @@ void http_free(struct http *h)
     if (h->easy)
         curl_easy_cleanup(h->easy);
     free(h->base);
+    free(h->shown);
     free(h->unix_path);
     free(h->ca);
     free(h->cert);
@@ -132,7 +139,23 @@ void http_free(struct http *h)
 
 const char *http_base(const struct http *h)
 {
-    return h->unix_path ? h->unix_path : h->base;
+    return h->shown;
+}
+
+char *http_url_shown(const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    if (!scheme)
+        return xstrdup(url);
+    const char *auth = scheme + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + alen; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return xstrdup(url);
+    return xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
 }
 
 void http_resp_init(struct http_resp *r)

@@ -49,6 +49,9 @@ bool http_server_clock(const struct http *h, int64_t *server_ms,
 
 /* The base URL requests go to, for messages (no credentials in it). */
 const char *http_base(const struct http *h);
+/* url without its userinfo ("http://user:pw@host" → "http://host"), for
+ * messages; a new string. */
+char *http_url_shown(const char *url);
 
 void http_resp_init(struct http_resp *r);
 void http_resp_cleanup(struct http_resp *r);

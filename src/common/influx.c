@@ -517,22 +517,6 @@ struct infl {
     void *post_ctx;
 };
 
-static char *strip_userinfo(const char *url)
-{
-    const char *scheme = strstr(url, "://");
-    if (!scheme)
-        return xstrdup(url);
-    const char *auth = scheme + 3;
-    size_t alen = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (const char *p = auth; p < auth + alen; p++)
-        if (*p == '@')
-            at = p;
-    if (!at)
-        return xstrdup(url);
-    return xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
-}
-
 struct infl *infl_new(const struct http_conf *conf, const char *db, char *err,
                       size_t errlen)
 {
@@ -547,7 +531,7 @@ struct infl *infl_new(const struct http_conf *conf, const char *db, char *err,
     struct infl *c = xcalloc(1, sizeof *c);
     c->http = h;
     c->db = xstrdup(db);
-    c->where = strip_userinfo(conf->url ? conf->url : "");
+    c->where = http_url_shown(conf->url ? conf->url : "");
     buf_init(&enc, 4096);
     if (http_urlencode(db, &enc)) {
         snprintf(err, errlen, "InfluxDB database name too long");

@@ -18,14 +18,25 @@
 #include "fmtnum.h"
 #include "log.h"
 
+/* The spellings of the password (raw, percent-decoded, as libpq read it)
+ * that messages must not repeat. One too long to keep (PG_SECRET_MAX)
+ * withholds libpq's messages whole: scrubbing a prefix would print the
+ * rest. */
+#define PG_SECRET_MAX 512
+#define PG_SECRETS 3
+struct pg_secrets {
+    char s[PG_SECRETS][PG_SECRET_MAX];
+    bool too_long;
+};
+
 struct pg {
     PGconn *conn;
-    bool crate;          /* CrateDB: make writes visible with REFRESH TABLE */
-    char target[200];    /* "host:port/db (user u)" for messages */
-    char secret[3][128]; /* password spellings to scrub from messages */
-    char state[6];       /* SQLSTATE of the last failed statement */
-    bool probed;         /* has_col[] known for this connection */
-    bool has_col[POL_NCOLS]; /* the column is in table das */
+    bool crate;       /* CrateDB: make writes visible with REFRESH TABLE */
+    char target[200]; /* "host:port/db (user u)" for messages */
+    struct pg_secrets secret; /* password spellings to scrub */
+    char state[6];            /* SQLSTATE of the last failed statement */
+    bool probed;              /* has_col[] known for this connection */
+    bool has_col[POL_NCOLS];  /* the column is in table das */
 };
 
 /* SQL of table das, from its column list (policy.h): the seed's table,
@@ -93,17 +104,24 @@ static const char sql_create_events[] =
 
 /* ---- messages without passwords ---------------------------------------- */
 
-static void add_secret(char (*secret)[128], size_t n, const char *s, size_t len)
+static void add_secret(struct pg_secrets *sec, const char *s, size_t len)
 {
-    if (len == 0 || len >= 128)
-        return; /* empty, or too long to be a password we can scrub */
-    for (size_t i = 0; i < n; i++) {
-        if (secret[i][0] == '\0') {
-            memcpy(secret[i], s, len);
-            secret[i][len] = '\0';
+    if (len == 0)
+        return;
+    if (len >= PG_SECRET_MAX) {
+        sec->too_long = true;
+        return;
+    }
+    for (size_t i = 0; i < PG_SECRETS; i++) {
+        if (!strncmp(sec->s[i], s, len) && sec->s[i][len] == '\0')
+            return; /* this spelling is kept already */
+        if (sec->s[i][0] == '\0') {
+            memcpy(sec->s[i], s, len);
+            sec->s[i][len] = '\0';
             return;
         }
     }
+    sec->too_long = true; /* a fourth spelling: keep none of the text */
 }
 
 static int hexval(char c)
@@ -121,7 +139,7 @@ static int hexval(char c)
  * about a conninfo libpq cannot parse never repeat it: the userinfo of a
  * URI (raw and percent-decoded), a `password=` URI parameter, and the
  * `password` keyword of the key=value form. */
-static void pg_find_secrets(const char *ci, char (*secret)[128], size_t n)
+static void pg_find_secrets(const char *ci, struct pg_secrets *secret)
 {
     const char *scheme = strstr(ci, "://");
     if (scheme) {
@@ -136,10 +154,12 @@ static void pg_find_secrets(const char *ci, char (*secret)[128], size_t n)
             if (colon) {
                 const char *pw = colon + 1;
                 size_t len = (size_t)(at - pw);
-                add_secret(secret, n, pw, len);
-                char dec[128];
+                add_secret(secret, pw, len);
+                char dec[PG_SECRET_MAX];
                 size_t o = 0;
                 for (size_t i = 0; i < len && o + 1 < sizeof dec; i++) {
+                    /* (decoded, never longer than raw: cut only when raw
+                     * was already too long to keep) */
                     if (pw[i] == '%' && i + 2 < len && hexval(pw[i + 1]) >= 0 &&
                         hexval(pw[i + 2]) >= 0) {
                         dec[o++] =
@@ -149,7 +169,7 @@ static void pg_find_secrets(const char *ci, char (*secret)[128], size_t n)
                         dec[o++] = pw[i];
                     }
                 }
-                add_secret(secret, n, dec, o);
+                add_secret(secret, dec, o);
             }
         }
     }
@@ -172,23 +192,30 @@ static void pg_find_secrets(const char *ci, char (*secret)[128], size_t n)
         } else {
             len = strcspn(q, " \t&");
         }
-        add_secret(secret, n, q, len);
+        add_secret(secret, q, len);
     }
 }
 
 /* Copies msg into out with every secret replaced by "***", newlines and
  * tabs folded into single spaces, and trailing space trimmed. */
-static void scrub(const char (*secret)[128], size_t n, const char *msg,
-                  char *out, size_t outlen)
+static void scrub(const struct pg_secrets *secret, const char *msg, char *out,
+                  size_t outlen)
 {
     size_t o = 0;
     if (outlen == 0)
         return;
+    if (secret->too_long) {
+        snprintf(out, outlen,
+                 "libpq's message withheld: the password is too long "
+                 "(over %d bytes) to be kept out of it",
+                 PG_SECRET_MAX - 1);
+        return;
+    }
     for (const char *p = msg ? msg : ""; *p && o + 1 < outlen;) {
         bool hit = false;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(secret[i]);
-            if (len && strncmp(p, secret[i], len) == 0) {
+        for (size_t i = 0; i < PG_SECRETS; i++) {
+            size_t len = strlen(secret->s[i]);
+            if (len && strncmp(p, secret->s[i], len) == 0) {
                 for (const char *r = "***"; *r && o + 1 < outlen; r++)
                     out[o++] = *r;
                 p += len;
@@ -243,7 +270,7 @@ static void fail(struct pg *db, const char *what, const char *msg, char *err,
                  size_t errlen)
 {
     char clean[512];
-    scrub((const char(*)[128])db->secret, 3, msg, clean, sizeof clean);
+    scrub(&db->secret, msg, clean, sizeof clean);
     snprintf(err, errlen, "policy store %s: %s%s%s", db->target, what,
              *clean ? ": " : "", clean);
 }
@@ -257,14 +284,14 @@ static void after_connect(struct pg *db)
 
 /* Parses conninfo; NULL with err (scrubbed) when libpq cannot read it. */
 static PQconninfoOption *parse_conninfo(const char *conninfo,
-                                        const char (*secret)[128], char *err,
-                                        size_t errlen)
+                                        const struct pg_secrets *secret,
+                                        char *err, size_t errlen)
 {
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
     if (!opts) {
         char clean[400];
-        scrub(secret, 3, perr ? perr : "out of memory", clean, sizeof clean);
+        scrub(secret, perr ? perr : "out of memory", clean, sizeof clean);
         snprintf(err, errlen,
                  "policy store: invalid connection string (%s); use a URI "
                  "like postgresql://crate@HOST:5432/doc or key=value pairs "
@@ -277,11 +304,10 @@ static PQconninfoOption *parse_conninfo(const char *conninfo,
 
 int pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
 {
-    char secret[3][128] = {{0}};
-    pg_find_secrets(conninfo, secret, 3);
-    PQconninfoOption *opts =
-        parse_conninfo(conninfo, (const char(*)[128])secret, err, errlen);
-    memset(secret, 0, sizeof secret);
+    struct pg_secrets secret = {0};
+    pg_find_secrets(conninfo, &secret);
+    PQconninfoOption *opts = parse_conninfo(conninfo, &secret, err, errlen);
+    memset(&secret, 0, sizeof secret);
     if (!opts)
         return -1;
     PQconninfoFree(opts);
@@ -293,11 +319,10 @@ struct pg *pg_open(const char *conninfo, char *err, size_t errlen)
     struct pg *db = xcalloc(1, sizeof *db);
     bool has_timeout = getenv("PGCONNECT_TIMEOUT") != NULL;
 
-    pg_find_secrets(conninfo, db->secret, 3);
-    PQconninfoOption *opts =
-        parse_conninfo(conninfo, (const char(*)[128])db->secret, err, errlen);
+    pg_find_secrets(conninfo, &db->secret);
+    PQconninfoOption *opts = parse_conninfo(conninfo, &db->secret, err, errlen);
     if (!opts) {
-        memset(db->secret, 0, sizeof db->secret);
+        memset(&db->secret, 0, sizeof db->secret);
         free(db);
         return NULL;
     }
@@ -305,7 +330,7 @@ struct pg *pg_open(const char *conninfo, char *err, size_t errlen)
         if (!o->val)
             continue;
         if (!strcmp(o->keyword, "password"))
-            add_secret(db->secret, 3, o->val, strlen(o->val));
+            add_secret(&db->secret, o->val, strlen(o->val));
         if (!strcmp(o->keyword, "connect_timeout"))
             has_timeout = true;
     }
@@ -351,7 +376,7 @@ void pg_close(struct pg *db)
         return;
     if (db->conn)
         PQfinish(db->conn);
-    memset(db->secret, 0, sizeof db->secret);
+    memset(&db->secret, 0, sizeof db->secret);
     free(db);
 }
 

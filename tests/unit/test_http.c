@@ -169,6 +169,30 @@ static void test_transport_errors(void **state)
     struct http_conf bad = {.url = "ftp://x"};
     assert_null(http_new(&bad, err, sizeof err));
     assert_non_null(strstr(err, "use unix:///path"));
+
+    /* credentials in the URL reach the server, never a message (review:
+     * a refused connection printed them, and so did a bad URL) */
+    struct http_conf cred = {.url = "http://admin:s3cret@127.0.0.1:1/",
+                             .connect_timeout_ms = 2000};
+    h = http_new(&cred, err, sizeof err);
+    assert_non_null(h);
+    assert_string_equal(http_base(h), "http://127.0.0.1:1");
+    assert_int_equal(
+        http_request(h, "GET", "/ping", NULL, NULL, 0, &r, err, sizeof err),
+        -1);
+    assert_non_null(strstr(err, "http://127.0.0.1:1: "));
+    assert_null(strstr(err, "s3cret"));
+    http_free(h);
+    struct http_conf bad_cred = {.url = "htp://admin:s3cret@127.0.0.1:1"};
+    assert_null(http_new(&bad_cred, err, sizeof err));
+    assert_non_null(strstr(err, "bad URL \"htp://127.0.0.1:1\""));
+    assert_null(strstr(err, "s3cret"));
+    char *shown = http_url_shown("https://u:p@w@h:8086/x?y=a@b");
+    assert_string_equal(shown, "https://h:8086/x?y=a@b");
+    free(shown);
+    shown = http_url_shown("http://h:8086");
+    assert_string_equal(shown, "http://h:8086");
+    free(shown);
     http_resp_cleanup(&r);
 }
 

@@ -76,6 +76,17 @@ static void test_conninfo_bad_without_secret(void **state)
         assert_non_null(strstr(err, "postgresql://crate@HOST:5432/doc"));
         assert_no_secret(err, cases[i].secrets);
     }
+    /* a password too long to keep: libpq's message is withheld whole
+     * (review: its first 127 bytes were scrubbed, the rest printed) */
+    char ci[700], err[512] = "";
+    int n = snprintf(ci, sizeof ci, "postgresql://u:");
+    memset(ci + n, 'A', 600);
+    snprintf(ci + n + 600, sizeof ci - (size_t)n - 600, "%%zzSECRET@h/db");
+    assert_int_equal(pg_conninfo_check(ci, err, sizeof err), -1);
+    assert_non_null(strstr(err, "invalid connection string"));
+    assert_non_null(strstr(err, "withheld: the password is too long"));
+    assert_null(strstr(err, "SECRET"));
+    assert_null(strstr(err, "AAAA"));
 }
 
 /* A unix socket folder where no server listens: pg_open fails at once,
