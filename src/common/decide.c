@@ -201,9 +201,9 @@ static bool rule_service(struct ctx *c)
     }
     if (c->in->global) {
         result(c, DEC_O_NOT_SCALABLE, DEC_NONE, c->actual,
-               "service %s is in global mode: one task per node, not "
-               "scalable",
-               svc);
+               "service %s is %s, not scalable", svc,
+               c->in->unscalable ? c->in->unscalable
+                                 : "in global mode: one task per node");
         return true;
     }
     if (c->in->updating) {

@@ -33,7 +33,8 @@ struct dec_input {
     int64_t now_ms;
     int64_t ds_interval_ms;  /* the agents' collection interval */
     bool found;              /* service resolved */
-    bool global;             /* global mode: not scalable */
+    bool global;             /* not scalable (global mode, a job, …) */
+    const char *unscalable;  /* why, for the reason; NULL: global mode */
     bool updating;           /* UpdateStatus updating / rollback */
     long actual;             /* the service's desired replicas */
     int64_t last_action_ms;  /* last scale/sync/bound action; 0 = none */

@@ -55,10 +55,10 @@ static int parse_identity(const json_t *obj, struct dsvc *out, char *err,
     return 0;
 }
 
-/* Spec.Mode: replicated (with its count), global, or a job of either;
- * -1 + err for a negative count or a mode not known here. */
-static int parse_mode(const json_t *spec, struct dsvc *out, char *err,
-                      size_t errlen)
+/* Spec.Mode: replicated (with its count), global, or a job of either. A
+ * mode not known here (a newer engine's), or a count that is no count,
+ * leaves the service listed and not scalable, saying why. */
+static void parse_mode(const json_t *spec, struct dsvc *out)
 {
     const json_t *mode = json_object_get(spec, "Mode");
     const json_t *repl = json_object_get(mode, "Replicated");
@@ -66,22 +66,25 @@ static int parse_mode(const json_t *spec, struct dsvc *out, char *err,
         const json_t *r = json_object_get(repl, "Replicas");
         /* Docker omits Replicas when it is 0 in some versions */
         out->replicas = json_is_integer(r) ? (long)json_integer_value(r) : 0;
-        if (out->replicas < 0) {
-            snprintf(err, errlen, "service %.32s: negative replicas", out->id);
-            return -1;
+        if (out->replicas < 0 || (r && !json_is_integer(r))) {
+            out->replicas = -1;
+            out->unscalable = "replicated with a replica count that is no "
+                              "whole number >= 0";
         }
     } else if (json_object_get(mode, "Global")) {
         out->global = true;
+        out->unscalable = "in global mode: one task per node";
     } else if (json_object_get(mode, "GlobalJob")) {
         out->global = true;
         out->job = true;
+        out->unscalable = "a global job: one run per node";
     } else if (json_object_get(mode, "ReplicatedJob")) {
         out->job = true;
+        out->unscalable = "a replicated job: runs to completion";
     } else {
-        snprintf(err, errlen, "service %.32s: unknown \"Spec.Mode\"", out->id);
-        return -1;
+        out->unscalable = "in a \"Spec.Mode\" das does not know (only "
+                          "Replicated services scale)";
     }
-    return 0;
 }
 
 /* When the service last changed, and whether that was a scale: the
@@ -157,8 +160,7 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     if (parse_identity(obj, out, err, errlen))
         return -1;
     const json_t *spec = json_object_get(obj, "Spec");
-    if (parse_mode(spec, out, err, errlen))
-        return -1;
+    parse_mode(spec, out);
     const json_t *nano = json_object_get(
         json_object_get(
             json_object_get(json_object_get(spec, "TaskTemplate"), "Resources"),
@@ -265,20 +267,25 @@ bool dsvc_parse_node_leader(const json_t *node)
 struct dsvc_reader {
     struct dsvc_list *out;
     size_t cap;
-    char *err;
-    size_t errlen;
 };
 
+/* One element of the listing: a service that cannot be read (no ID, no
+ * name: no service a policy could name) is counted and left out; the
+ * others are kept. */
 static int dsvc_each(const json_t *s, size_t i, void *ctx)
 {
     struct dsvc_reader *r = ctx;
-    (void)i;
     if (r->out->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
         r->out->v = xrealloc(r->out->v, r->cap * sizeof *r->out->v);
     }
-    if (dsvc_parse_service(s, &r->out->v[r->out->n], r->err, r->errlen))
-        return -1;
+    char e[160];
+    if (dsvc_parse_service(s, &r->out->v[r->out->n], e, sizeof e)) {
+        if (r->out->skipped++ == 0)
+            snprintf(r->out->skip_why, sizeof r->out->skip_why,
+                     "element %zu: %s", i, e);
+        return 0;
+    }
     r->out->n++;
     return 0;
 }
@@ -286,9 +293,8 @@ static int dsvc_each(const json_t *s, size_t i, void *ctx)
 int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
                     size_t errlen)
 {
-    struct dsvc_reader r = {out, 0, err, errlen};
-    out->v = NULL;
-    out->n = 0;
+    struct dsvc_reader r = {out, 0};
+    memset(out, 0, sizeof *out);
     if (!json_is_array(arr)) {
         snprintf(err, errlen, "GET /services: expected a JSON array");
         return -1;
@@ -304,14 +310,10 @@ int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,
 
 int dsvc_list(struct dkr *d, struct dsvc_list *out, char *err, size_t errlen)
 {
-    char e2[512] = "";
-    struct dsvc_reader r = {out, 0, e2, sizeof e2};
-    out->v = NULL;
-    out->n = 0;
+    struct dsvc_reader r = {out, 0};
+    memset(out, 0, sizeof *out);
     if (dkr_json_each(d, "/services", DSVC_MAX_SERVICE_BYTES, dsvc_each, &r,
                       err, errlen)) {
-        if (e2[0]) /* the service that was wrong, in its words */
-            snprintf(err, errlen, "%s", e2);
         dsvc_list_free(out);
         return -1;
     }

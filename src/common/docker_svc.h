@@ -33,22 +33,26 @@ struct dsvc_label {
 struct dsvc {
     char id[DSVC_ID_MAX];
     char name[DSVC_NAME_MAX];
-    bool global;           /* Spec.Mode.Global (also "GlobalJob") */
-    bool job;              /* ReplicatedJob / GlobalJob: not scalable */
-    long replicas;         /* Spec.Mode.Replicated.Replicas; -1 when global */
-    uint64_t version;      /* Version.Index */
-    bool updating;         /* an update or rollback is in progress or paused */
-    char update_state[24]; /* UpdateStatus.State, "" when none */
-    double cpu_limit;      /* Spec.TaskTemplate.Resources.Limits.NanoCPUs
-                              in percent of one core (cpu_ratio's unit);
-                              NAN when the service sets none */
-    int64_t updated_ms;    /* UpdatedAt (Unix ms); 0 when absent */
-    long prev_replicas;    /* PreviousSpec.Mode.Replicated.Replicas: the
-                              replicas before the last update; -1 when there
-                              is no previous spec or it is not replicated */
-    size_t nlabels;        /* Spec.Labels starting with "das.", at most
-                              DSVC_LABELS_MAX of them (in the order the
-                              engine sends them) */
+    bool global;            /* Spec.Mode.Global (also "GlobalJob") */
+    bool job;               /* ReplicatedJob / GlobalJob: not scalable */
+    const char *unscalable; /* NULL, or why das cannot set its replicas
+                               ("in global mode: one task per node", a
+                               job, a mode das does not know): a static
+                               string */
+    long replicas;          /* Spec.Mode.Replicated.Replicas; -1 when global */
+    uint64_t version;       /* Version.Index */
+    bool updating;          /* an update or rollback is in progress or paused */
+    char update_state[24];  /* UpdateStatus.State, "" when none */
+    double cpu_limit;       /* Spec.TaskTemplate.Resources.Limits.NanoCPUs
+                               in percent of one core (cpu_ratio's unit);
+                               NAN when the service sets none */
+    int64_t updated_ms;     /* UpdatedAt (Unix ms); 0 when absent */
+    long prev_replicas;     /* PreviousSpec.Mode.Replicated.Replicas: the
+                               replicas before the last update; -1 when there
+                               is no previous spec or it is not replicated */
+    size_t nlabels;         /* Spec.Labels starting with "das.", at most
+                               DSVC_LABELS_MAX of them (in the order the
+                               engine sends them) */
     struct dsvc_label labels[DSVC_LABELS_MAX];
 };
 
@@ -58,6 +62,8 @@ struct dsvc {
 struct dsvc_list {
     struct dsvc *v;
     size_t n;
+    size_t skipped;     /* elements that were no service das can read */
+    char skip_why[160]; /* the first one's fault */
 };
 
 /* Parses one element of GET /services (or GET /services/{id}). -1 + err

@@ -85,13 +85,16 @@ static int stask_parse_one(const json_t *t, size_t i, struct stask *x,
     const json_t *svc = json_object_get(t, "ServiceID");
     const json_t *st = json_object_get(t, "Status");
     const char *desired = json_string_value(json_object_get(t, "DesiredState"));
+    /* a task meant to stop is left out whatever it holds (review: one
+     * shut-down task without a Status failed the listing); one meant to
+     * run must say what it is */
+    if (!desired || strcmp(desired, "running"))
+        return 0;
     if (!json_is_string(id) || !json_is_string(svc) || !json_is_object(st)) {
         errf(err, errlen, "GET /tasks: task %zu has no ID, ServiceID or Status",
              i);
         return -1;
     }
-    if (!desired || strcmp(desired, "running"))
-        return 0;
     memset(x, 0, sizeof *x);
     if (json_string_length(svc) >= sizeof x->service)
         return 0; /* not a swarm id */

@@ -719,11 +719,9 @@ static int past_load(const struct simulate_args *a, struct simulate_input *in)
         fprintf(stderr, "das simulate: --service: %s\n", err);
         return 2;
     }
-    if (svc->global || svc->job) {
-        fprintf(stderr,
-                "das simulate: --service %s is not a replicated "
-                "service\n",
-                svc->name);
+    if (svc->unscalable) {
+        fprintf(stderr, "das simulate: --service %s is %s: not scalable\n",
+                svc->name, svc->unscalable);
         return 2;
     }
     if (!in->have_pol) {

@@ -59,7 +59,7 @@ static void window_cell(const struct das_pol_eval *pe,
     int64_t dur = out_side ? p->out_ms : p->in_ms;
     char mean[48], cs[48], cov[200];
     unit_format_exact(cond, p->metric->kind, cs, sizeof cs);
-    if (!pe->found || pe->svc.global || pe->svc.job) {
+    if (!pe->found || pe->svc.unscalable) {
         snprintf(buf, len, "-");
         return;
     }

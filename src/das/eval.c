@@ -360,9 +360,19 @@ static void read_services(struct das_clients *cl, struct das_eval *ev,
                           const struct pg_rowset *rows, int64_t *t_step)
 {
     char err[512];
+    static struct complaint skipped; /* one das evaluates at a time */
     if (dsvc_list(cl->docker, &ev->services, err, sizeof err)) {
         ev->docker_ok = false;
         snprintf(ev->docker_err, sizeof ev->docker_err, "%.255s", err);
+    } else if (ev->services.skipped) {
+        char q[400];
+        snprintf(err, sizeof err, "%zu not read; the first: %s",
+                 ev->services.skipped, ev->services.skip_why);
+        if (complain(&skipped, err))
+            log_warn("GET /services: elements that are no service left out",
+                     "error=%s", log_quote(err, q, sizeof q));
+    } else if (complain_release(&skipped)) {
+        log_info("GET /services: every element read again", NULL);
     }
     step_done("services", t_step, ev->services.n);
     if (ev->docker_ok)
@@ -396,7 +406,7 @@ static struct das_plan_pol *plan_of(const struct das_eval *ev)
     for (size_t i = 0; i < ev->n; i++) {
         const struct das_pol_eval *pe = &ev->pols[i];
         plan[i].pol = pe->valid ? &pe->pol : NULL;
-        plan[i].scalable = pe->found && !pe->svc.global && !pe->svc.job;
+        plan[i].scalable = pe->found && !pe->svc.unscalable;
     }
     return plan;
 }
@@ -562,7 +572,8 @@ static void fill_input(struct das_clients *cl, struct das_eval *ev,
     in->now_ms = now_ms;
     in->ds_interval_ms = ev->ds_interval_ms;
     in->found = pe->found;
-    in->global = pe->found && (pe->svc.global || pe->svc.job);
+    in->global = pe->found && pe->svc.unscalable;
+    in->unscalable = pe->found ? pe->svc.unscalable : NULL;
     in->updating = pe->found && pe->svc.updating;
     in->actual = pe->found ? pe->svc.replicas : 0;
     das_window_since(&si, &in->last_action_ms, &in->last_bet);

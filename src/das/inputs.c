@@ -127,7 +127,7 @@ int64_t das_sync_first_seen(struct das_sync_seen **v, size_t *n, long seq,
 
 bool das_scaled_outside(bool found, const struct dsvc *svc, long cur_no)
 {
-    return found && !svc->global && !svc->job && cur_no != svc->replicas;
+    return found && !svc->unscalable && cur_no != svc->replicas;
 }
 
 /* When the service's last update changed its replica count (PreviousSpec
@@ -179,7 +179,7 @@ void das_window_since(const struct das_since_in *in, int64_t *since_ms,
      * action comes a moment after the update: within DAS_SAME_CHANGE_MS it
      * is that action (and keeps its bet mark). (A table row that differs
      * from the service was handled above.) */
-    if (in->found && !outside && !s->global && !s->job && updated > 0 &&
+    if (in->found && !outside && !s->unscalable && updated > 0 &&
         updated > last_ms) {
         if (updated - last_ms > DAS_SAME_CHANGE_MS)
             b = false;

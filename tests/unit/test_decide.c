@@ -625,6 +625,11 @@ static void test_service_states(void **state)
     expect_none(&r, 3, "not-scalable");
     assert_contains(r.reason, "service web is in global mode");
     assert_false(r.sync);
+    in.unscalable = "a replicated job: runs to completion";
+    dec_evaluate(&in, &r);
+    assert_string_equal(r.reason, "service web is a replicated job: runs to "
+                                  "completion, not scalable");
+    in.unscalable = NULL;
 
     /* global wins over updating; updating leaves even bounds alone */
     in.updating = true;

@@ -166,10 +166,9 @@ static void test_scaled_outside(void **state)
     assert_true(das_scaled_outside(true, &s, 2));
     assert_false(das_scaled_outside(true, &s, 3));
     assert_false(das_scaled_outside(false, &s, 2));
-    s.global = true;
-    assert_false(das_scaled_outside(true, &s, 2));
-    s.global = false;
-    s.job = true;
+    /* a service das cannot scale (global, a job, a mode it does not
+     * know: docker_svc says why) */
+    s.unscalable = "in global mode: one task per node";
     assert_false(das_scaled_outside(true, &s, 2));
 }
 
@@ -273,7 +272,7 @@ static void test_label_policies(void **state)
     label(&v[1], "das.out_cond", "20%");
     label(&v[1], "das.in_cond", "30%");
     svc_of(&v[2], "cccc3333", "db", 1);
-    struct dsvc_list l = {v, 3};
+    struct dsvc_list l = {.v = v, .n = 3};
 
     struct das_label_pol *lp = NULL;
     size_t n = das_label_policies(&l, NULL, NULL, 0, &lp);

@@ -161,6 +161,13 @@ static void test_list_errors(void **state)
                              "Status");
     assert_null(l.v);
     json_decref(j);
+    /* a task meant to stop is left out whatever it holds */
+    parse("[{\"ID\":\"t0\",\"DesiredState\":\"shutdown\"},"
+          "{\"ID\":\"t1\",\"ServiceID\":\"svca\",\"DesiredState\":"
+          "\"running\",\"Status\":{\"State\":\"running\"}}]",
+          &l);
+    assert_int_equal(l.n, 1);
+    stask_list_free(&l);
     /* an empty listing is fine */
     parse("[]", &l);
     assert_int_equal(l.n, 0);
