@@ -2,9 +2,12 @@
  * (dsvc_parse_list, dsvc_parse_service, dsvc_parse_node_leader) and
  * dsvc_spec_set_replicas, on any JSON document (GET /services,
  * GET /services/{id}, GET /nodes/{id} replies). Invariants besides memory
- * safety: a listing parses whole or not at all; a parsed service has an id,
- * NUL-terminated strings, and replicas ≥ 0 exactly when it is replicated
- * (not global, not a job); "updating" only with an update state; a spec
+ * safety: a listing that is an array parses, each element into a service
+ * or counted as skipped (with the first one's fault), else not at all; a
+ * parsed service has an id, NUL-terminated strings, and replicas ≥ 0
+ * exactly when it is scalable (no reason it is not: global, a job, a mode
+ * not known here), a global service or a job never scalable; "updating"
+ * only with an update state; a spec
  * whose replicas were set holds that number afterwards and nothing else of
  * it changed. */
 #include <stdint.h>
@@ -28,7 +31,9 @@ static void check_service(const struct dsvc *s)
         !memchr(s->name, '\0', sizeof s->name) ||
         !memchr(s->update_state, '\0', sizeof s->update_state))
         abort();
-    if ((s->replicas >= 0) != (!s->global && !s->job))
+    if ((s->replicas >= 0) != !s->unscalable)
+        abort();
+    if ((s->global || s->job) && !s->unscalable)
         abort();
     if (s->replicas < -1)
         abort();
@@ -93,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     struct dsvc_list l;
     char err[256] = "";
     if (dsvc_parse_list(j, &l, err, sizeof err) == 0) {
-        if (l.n != json_array_size(j) || (l.n && !l.v))
+        if (l.n + l.skipped != json_array_size(j) || (l.n && !l.v) ||
+            (l.skipped && !l.skip_why[0]) ||
+            !memchr(l.skip_why, '\0', sizeof l.skip_why))
             abort();
         for (size_t i = 0; i < l.n; i++)
             check_service(&l.v[i]);
