@@ -12,6 +12,7 @@
 
 #include "fmtnum.h"
 #include "log.h"
+#include "pcache.h"
 
 #define INFL_MEASUREMENT "docker"
 #define INFL_MAX_QUERY (1024u * 1024u) /* url-encoded statement text */
@@ -1990,37 +1991,35 @@ static int set_line(struct infl_set_reader *r, size_t base, const char *s,
     return rc;
 }
 
-int infl_set_reader_feed(struct infl_set_reader *r, size_t base, const char *p,
-                         size_t n)
+/* A chunked reply (one JSON object a line) as it arrives: its first
+ * bytes kept in head (InfluxDB's own words when it is no JSON), each whole
+ * line handed to fn; a line split over pieces is gathered in line (at
+ * most line->max bytes: -2 past it). -1 when fn fails. */
+static int lines_feed(struct buf *line, char *head, size_t headsz,
+                      size_t *head_len, const char *p, size_t n,
+                      int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
 {
-    if (r->failed)
-        return -1;
-    if (base >= r->nst)
-        return set_fail(r, "no statement %zu", base);
-    if (r->head_len + 1 < sizeof r->head) {
-        size_t c = sizeof r->head - 1 - r->head_len;
+    if (*head_len + 1 < headsz) {
+        size_t c = headsz - 1 - *head_len;
         if (c > n)
             c = n;
-        memcpy(r->head + r->head_len, p, c);
-        r->head_len += c;
-        r->head[r->head_len] = '\0';
+        memcpy(head + *head_len, p, c);
+        *head_len += c;
+        head[*head_len] = '\0';
     }
     while (n > 0) {
         const char *nl = memchr(p, '\n', n);
         size_t take = nl ? (size_t)(nl - p) : n;
-        if (r->line.len == 0 && nl) {
+        if (line->len == 0 && nl) {
             /* a whole line in this piece: no copy */
-            if (set_line(r, base, p, take))
+            if (fn(ctx, p, take))
                 return -1;
         } else {
-            if (buf_append(&r->line, p, take))
-                return set_fail(r,
-                                "a line of InfluxDB's reply is over %zu "
-                                "bytes",
-                                r->line.max);
+            if (buf_append(line, p, take))
+                return -2;
             if (nl) {
-                int rc = set_line(r, base, r->line.ptr, r->line.len);
-                buf_reset(&r->line);
+                int rc = fn(ctx, line->ptr, line->len);
+                buf_reset(line);
                 if (rc)
                     return -1;
             }
@@ -2033,17 +2032,50 @@ int infl_set_reader_feed(struct infl_set_reader *r, size_t base, const char *p,
     return 0;
 }
 
+/* The last line of a reply, when it did not end in a newline. */
+static int lines_end(struct buf *line,
+                     int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
+{
+    if (line->len == 0)
+        return 0;
+    int rc = fn(ctx, line->ptr, line->len);
+    buf_reset(line);
+    return rc;
+}
+
+struct set_line_ctx {
+    struct infl_set_reader *r;
+    size_t base;
+};
+
+static int set_line_fn(void *ctx, const char *s, size_t n)
+{
+    struct set_line_ctx *x = ctx;
+    return set_line(x->r, x->base, s, n);
+}
+
+int infl_set_reader_feed(struct infl_set_reader *r, size_t base, const char *p,
+                         size_t n)
+{
+    if (r->failed)
+        return -1;
+    if (base >= r->nst)
+        return set_fail(r, "no statement %zu", base);
+    struct set_line_ctx x = {r, base};
+    int rc = lines_feed(&r->line, r->head, sizeof r->head, &r->head_len, p, n,
+                        set_line_fn, &x);
+    if (rc == -2)
+        return set_fail(r, "a line of InfluxDB's reply is over %zu bytes",
+                        r->line.max);
+    return rc;
+}
+
 int infl_set_reader_end(struct infl_set_reader *r, size_t base)
 {
     if (r->failed)
         return -1;
-    if (r->line.len > 0) {
-        int rc = set_line(r, base, r->line.ptr, r->line.len);
-        buf_reset(&r->line);
-        if (rc)
-            return -1;
-    }
-    return 0;
+    struct set_line_ctx x = {r, base};
+    return lines_end(&r->line, set_line_fn, &x) ? -1 : 0;
 }
 
 static int cmp_set_agg(const void *x, const void *y)
@@ -2299,6 +2331,248 @@ done:
                                 errlen);
 out:
     infl_set_reader_free(r);
+    return rc;
+}
+
+/* ---- the points written since a time (das run's cache) ---- */
+
+int infl_points_statement(const char *field, int64_t since_ms, struct buf *out,
+                          char *err, size_t errlen)
+{
+    struct buf id;
+    buf_init(&id, 256);
+    int rc = -1;
+    if (field_check(field, err, errlen))
+        goto out;
+    if (infl_quote_ident(field, &id) ||
+        buf_printf(
+            out,
+            "SELECT %s, \"service\", \"container\" FROM \"" INFL_MEASUREMENT
+            "\" WHERE \"service\" != '' AND time >= %" PRId64 "ms",
+            id.ptr, since_ms)) {
+        snprintf(err, errlen, "InfluxQL statement too long");
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_cleanup(&id);
+    return rc;
+}
+
+struct infl_pts_reader {
+    struct pcache *pc;
+    char field[64];
+    struct buf line;
+    char head[301];
+    size_t head_len;
+    bool failed, seen, open;
+    size_t points;
+    char err[512];
+    char server_msg[400];
+};
+
+static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    if (!r->failed) {
+        va_start(ap, fmt);
+        vsnprintf(r->err, sizeof r->err, fmt, ap);
+        va_end(ap);
+    }
+    r->failed = true;
+    return -1;
+}
+
+struct infl_pts_reader *infl_pts_reader_new(struct pcache *pc,
+                                            const char *field)
+{
+    struct infl_pts_reader *r = xcalloc(1, sizeof *r);
+    r->pc = pc;
+    snprintf(r->field, sizeof r->field, "%s", field);
+    buf_init(&r->line, INFL_SET_MAX_LINE);
+    return r;
+}
+
+void infl_pts_reader_free(struct infl_pts_reader *r)
+{
+    if (!r)
+        return;
+    buf_cleanup(&r->line);
+    free(r);
+}
+
+/* One series of the reply: columns time, the field, service, container. */
+static int pts_series(struct infl_pts_reader *r, json_t *series)
+{
+    int ct = col_index(series, "time"), cv = col_index(series, r->field),
+        cs = col_index(series, "service"), cc = col_index(series, "container");
+    if (ct < 0 || cv < 0 || cs < 0 || cc < 0)
+        return pts_fail(r, "columns time, %s, service and container expected",
+                        r->field);
+    json_t *rows = json_object_get(series, "values");
+    for (size_t j = 0; j < json_array_size(rows); j++) {
+        json_t *row = json_array_get(rows, j);
+        json_t *v = json_array_get(row, (size_t)cv);
+        int64_t t;
+        if (json_is_null(v) || !json_ms(json_array_get(row, (size_t)ct), &t))
+            continue; /* a point of other fields only, or no time */
+        if (pc_add(r->pc, json_string_value(json_array_get(row, (size_t)cs)),
+                   json_string_value(json_array_get(row, (size_t)cc)), t,
+                   json_is_number(v) ? json_number_value(v) : NAN,
+                   json_is_number(v)))
+            r->points++;
+    }
+    return 0;
+}
+
+static int pts_line(void *ctx, const char *s, size_t n)
+{
+    struct infl_pts_reader *r = ctx;
+    json_error_t je;
+    char msg[400];
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return 0;
+    json_t *o = json_loadb(s, n, 0, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return pts_fail(r, "bad JSON from InfluxDB: %.200s",
+                        o ? "not an object" : log_oneline(je.text));
+    }
+    int rc = 0;
+    const char *top = json_string_value(json_object_get(o, "error"));
+    json_t *results = json_object_get(o, "results");
+    if (top) {
+        log_copy_oneline(msg, sizeof msg, top, strlen(top));
+        snprintf(r->server_msg, sizeof r->server_msg, "%s", msg);
+        rc =
+            pts_fail(r, "InfluxDB: %s", msg[0] ? msg : "an error without text");
+    } else if (!json_is_array(results)) {
+        rc = pts_fail(r, "InfluxDB answer has no \"results\" array");
+    }
+    for (size_t i = 0; !rc && i < json_array_size(results); i++) {
+        json_t *res = json_array_get(results, i);
+        json_t *sid = json_object_get(res, "statement_id");
+        const char *se = json_string_value(json_object_get(res, "error"));
+        if (!json_is_integer(sid) || json_integer_value(sid) != 0) {
+            rc = pts_fail(r, "a result of no statement sent");
+        } else if (se) {
+            log_copy_oneline(msg, sizeof msg, se, strlen(se));
+            rc = pts_fail(r, "%s%s", msg[0] ? msg : "an error without text",
+                          !strcmp(se, "not executed")
+                              ? " (does the database exist?)"
+                              : "");
+        } else {
+            r->seen = true;
+            r->open = json_is_true(json_object_get(res, "partial"));
+            json_t *series = json_object_get(res, "series");
+            for (size_t j = 0; !rc && j < json_array_size(series); j++)
+                rc = pts_series(r, json_array_get(series, j));
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+int infl_pts_reader_feed(struct infl_pts_reader *r, const char *p, size_t n)
+{
+    if (r->failed)
+        return -1;
+    int rc = lines_feed(&r->line, r->head, sizeof r->head, &r->head_len, p, n,
+                        pts_line, r);
+    if (rc == -2)
+        return pts_fail(r, "a line of InfluxDB's reply is over %zu bytes",
+                        r->line.max);
+    return rc;
+}
+
+int infl_pts_reader_end(struct infl_pts_reader *r, size_t *points, char *err,
+                        size_t errlen)
+{
+    if (!r->failed)
+        (void)lines_end(&r->line, pts_line, r);
+    if (!r->failed && !r->seen)
+        pts_fail(r, "InfluxDB answered no statement");
+    if (!r->failed && r->open)
+        pts_fail(r, "result cut short by InfluxDB (partial; raise [http] "
+                    "max-row-limit)");
+    if (points)
+        *points = r->points;
+    if (r->failed) {
+        snprintf(err, errlen, "%s", r->err);
+        return -1;
+    }
+    return 0;
+}
+
+int infl_points_parse(const char *field, const char *body, size_t len,
+                      struct pcache *pc, size_t *points, char *err,
+                      size_t errlen)
+{
+    struct infl_pts_reader *r = infl_pts_reader_new(pc, field);
+    (void)infl_pts_reader_feed(r, body, len);
+    int rc = infl_pts_reader_end(r, points, err, errlen);
+    infl_pts_reader_free(r);
+    return rc;
+}
+
+static int pts_sink(void *ctx, const char *p, size_t n)
+{
+    return infl_pts_reader_feed(ctx, p, n);
+}
+
+int infl_query_points(struct infl *c, const char *field, int64_t since_ms,
+                      struct pcache *pc, size_t *points, char *err,
+                      size_t errlen)
+{
+    struct buf q, form;
+    char e[512];
+    long status = 0;
+    int rc = -1;
+    struct infl_pts_reader *r = infl_pts_reader_new(pc, field);
+
+    *points = 0;
+    buf_init(&q, INFL_MAX_QUERY);
+    buf_init(&form, INFL_MAX_QUERY);
+    if (infl_points_statement(field, since_ms, &q, err, errlen))
+        goto out;
+    if (buf_puts(&form, "q=") || http_urlencode(q.ptr, &form)) {
+        snprintf(err, errlen, "InfluxQL statement over %u bytes",
+                 INFL_MAX_QUERY);
+        goto out;
+    }
+    c->stats.queries++;
+    int hr = http_request_stream(c->http, "POST", c->chunked_path,
+                                 "application/x-www-form-urlencoded",
+                                 "application/json", form.ptr, form.len,
+                                 pts_sink, r, &status, e, sizeof e);
+    if (hr && !r->failed && (status == 0 || status == 200)) {
+        snprintf(err, errlen, "InfluxDB query: %s", e);
+        goto out;
+    }
+    if (status != 200) {
+        char msg[420];
+        if (r->server_msg[0])
+            snprintf(msg, sizeof msg, "%s", r->server_msg);
+        else
+            log_copy_oneline(msg, sizeof msg, r->head, strlen(r->head));
+        snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld%s%s", c->where,
+                 status, msg[0] ? ": " : "", msg);
+        goto out;
+    }
+    if (infl_pts_reader_end(r, points, e, sizeof e)) {
+        snprintf(err, errlen, "InfluxDB query at %s: %s", c->where, e);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_cleanup(&q);
+    buf_cleanup(&form);
+    infl_pts_reader_free(r);
     return rc;
 }
 

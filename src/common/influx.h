@@ -422,6 +422,35 @@ int infl_query_window_set(struct infl *c, const struct infl_set_plan *plan,
                           struct infl_agg **outs, size_t *ns, char *err,
                           size_t errlen) WUR;
 
+/* ---- the points written since a time (das run's cache, pcache.h) ----
+ * One statement, raw: `SELECT "field", "service", "container" FROM
+ * "docker" WHERE "service" != '' AND time >= since`, the tags as columns
+ * and no GROUP BY, the cheapest read of many series InfluxDB 1.x has
+ * (about a third of one count() per series). */
+struct pcache;
+int infl_points_statement(const char *field, int64_t since_ms, struct buf *out,
+                          char *err, size_t errlen) WUR;
+/* A reply to it, read as it arrives (chunked or whole): each point into
+ * pc (pc_add). A points reader holds no more than one line of the
+ * reply. */
+struct infl_pts_reader;
+struct infl_pts_reader *infl_pts_reader_new(struct pcache *pc,
+                                            const char *field);
+int infl_pts_reader_feed(struct infl_pts_reader *r, const char *p, size_t n);
+/* 0 when the reply was whole (its statement answered, no part left to
+ * come); -1 + err. *points: the points read. */
+int infl_pts_reader_end(struct infl_pts_reader *r, size_t *points, char *err,
+                        size_t errlen) WUR;
+void infl_pts_reader_free(struct infl_pts_reader *r);
+/* The reader over one body (tests, fuzzing). */
+int infl_points_parse(const char *field, const char *body, size_t len,
+                      struct pcache *pc, size_t *points, char *err,
+                      size_t errlen) WUR;
+/* Asks c for the points of field at or after since_ms into pc. */
+int infl_query_points(struct infl *c, const char *field, int64_t since_ms,
+                      struct pcache *pc, size_t *points, char *err,
+                      size_t errlen) WUR;
+
 /* Note: InfluxDB's [http] max-row-limit (0 = none, the 1.6 default) counts
  * the rows of all three statements: it must be at least 3 × the containers
  * reporting in a window, or the query fails (never silently short). */

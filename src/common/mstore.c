@@ -1,8 +1,12 @@
 #include "mstore.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "influx.h"
+#include "log.h"
+#include "pcache.h"
 
 static int infl_windows(void *impl, const char *field, int64_t start_ms,
                         int64_t end_ms, struct win_agg **out, size_t *n,
@@ -65,6 +69,130 @@ void mstore_influx(struct mstore *m, struct infl *c)
 {
     m->ops = &infl_ops;
     m->impl = c;
+}
+
+/* ---- InfluxDB through a cache of recent points ---- */
+
+#define PTS_FIELDS 32 /* distinct fields a store keeps (stats.h has 16) */
+#define PTS_REBASE_MS (1LL << 30) /* ~12 days: int32 offsets stay in range */
+
+struct pts_field {
+    char field[64];
+    struct pcache pc;
+    struct pc_reads reads;
+};
+
+struct mstore_points {
+    struct infl *c;
+    int64_t overlap_ms;
+    struct pts_field f[PTS_FIELDS];
+    size_t nf;
+    unsigned long unusable;
+};
+
+struct mstore_points *mstore_points_new(struct infl *c, int64_t overlap_ms)
+{
+    struct mstore_points *p = xcalloc(1, sizeof *p);
+    p->c = c;
+    p->overlap_ms = overlap_ms > 0 ? overlap_ms : 0;
+    return p;
+}
+
+void mstore_points_free(struct mstore_points *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nf; i++)
+        pc_free(&p->f[i].pc);
+    free(p);
+}
+
+static struct pts_field *pts_field_get(struct mstore_points *p,
+                                       const char *field)
+{
+    for (size_t i = 0; i < p->nf; i++)
+        if (!strcmp(p->f[i].field, field))
+            return &p->f[i];
+    if (p->nf == PTS_FIELDS || strlen(field) >= sizeof p->f[0].field)
+        return NULL;
+    struct pts_field *f = &p->f[p->nf++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->field, sizeof f->field, "%s", field);
+    return f;
+}
+
+static int pts_window_set(void *impl, const char *field, int64_t now_ms,
+                          const int64_t *dur_ms, size_t k,
+                          struct win_agg **outs, size_t *ns, char *err,
+                          size_t errlen)
+{
+    struct mstore_points *p = impl;
+    struct pts_field *f = pts_field_get(p, field);
+    if (!f) {
+        snprintf(err, errlen, "more than %d metric fields", PTS_FIELDS);
+        return -1;
+    }
+    int64_t longest = 0;
+    for (size_t i = 0; i < k; i++)
+        if (dur_ms[i] > longest)
+            longest = dur_ms[i];
+    int64_t need_from = now_ms - longest;
+    bool whole;
+    int64_t since = pc_read_since(&f->reads, need_from, p->overlap_ms, &whole);
+    if (whole)
+        pc_clear(&f->pc, need_from);
+    else if (now_ms - f->pc.base_ms > PTS_REBASE_MS)
+        pc_rebase(&f->pc, need_from);
+    size_t got = 0;
+    int rc = infl_query_points(p->c, field, since, &f->pc, &got, err, errlen);
+    pc_read_done(&f->reads, rc == 0, now_ms, need_from, p->overlap_ms);
+    if (rc)
+        return -1;
+    pc_trim(&f->pc, need_from);
+    log_debug("points read",
+              "field=%s whole=%s since_ms=%lld points=%zu "
+              "series=%zu held=%zu",
+              field, whole ? "true" : "false", (long long)since, got, f->pc.n,
+              f->pc.points);
+    pc_windows(&f->pc, now_ms, dur_ms, k, outs, ns, &p->unusable);
+    return 0;
+}
+
+static int pts_windows(void *impl, const char *field, int64_t start_ms,
+                       int64_t end_ms, struct win_agg **out, size_t *n,
+                       char *err, size_t errlen)
+{
+    const struct mstore_points *p = impl;
+    return infl_query_windows(p->c, field, start_ms, end_ms, out, n, err,
+                              errlen);
+}
+
+static unsigned long pts_requests(const void *impl)
+{
+    const struct mstore_points *p = impl;
+    return infl_query_count(p->c);
+}
+
+static unsigned long pts_unusable(const void *impl)
+{
+    const struct mstore_points *p = impl;
+    return p->unusable + infl_unusable(p->c);
+}
+
+static const struct mstore_ops pts_ops = {
+    .name = "InfluxDB",
+    .dep = "influxdb",
+    .windows = pts_windows,
+    .window_set = pts_window_set,
+    .supports = NULL,
+    .requests = pts_requests,
+    .unusable = pts_unusable,
+};
+
+void mstore_influx_points(struct mstore *m, struct mstore_points *p)
+{
+    m->ops = &pts_ops;
+    m->impl = p;
 }
 
 int mstore_windows(struct mstore *m, const char *field, int64_t start_ms,

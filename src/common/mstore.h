@@ -46,6 +46,20 @@ struct mstore {
 struct infl;
 void mstore_influx(struct mstore *m, struct infl *c);
 
+/* The same, through a cache of recent points (pcache.h) for a process
+ * that reads every cycle (das run): the first read of a field asks for
+ * the points of its longest window, each later one only for those written
+ * since the last read, from overlap_ms before it (points a collector
+ * writes late). After a failed read the next is whole again, and the
+ * reads after it go back to the failure until it has left the longest
+ * window (a collector's backlog written on its recovery). The windows are
+ * then made from the cache: the rows of mstore_influx's, values held as
+ * float. A longer window than the cache holds reads whole again. */
+struct mstore_points;
+struct mstore_points *mstore_points_new(struct infl *c, int64_t overlap_ms);
+void mstore_points_free(struct mstore_points *p);
+void mstore_influx_points(struct mstore *m, struct mstore_points *p);
+
 static inline const char *mstore_name(const struct mstore *m)
 {
     return m->ops->name;

@@ -180,6 +180,7 @@ void das_clients_close(struct das_clients *cl)
     dkr_free(cl->docker);
     infl_free(cl->influx);
     prom_free(cl->prom);
+    mstore_points_free(cl->points);
     pg_close(cl->pg);
     if (cl->influx_password) {
         memset(cl->influx_password, 0, strlen(cl->influx_password));

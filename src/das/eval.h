@@ -27,15 +27,16 @@
 struct das_clients {
     const struct das_conf *conf;
     struct dkr *docker;
-    struct infl *influx;   /* writes (the das measurement); windows too
-                              unless metrics says otherwise */
-    struct mstore metrics; /* where the windows are read from */
-    struct prom *prom;     /* --prometheus-url: the windows' store */
-    struct pg *pg;         /* NULL until the store first answers */
-    char *influx_password; /* heap; never logged */
-    char *influx_token;    /* heap; never logged */
-    bool ensure_schema;    /* create das / das_events when missing */
-    bool schema_done;      /* per connection: reset on a store failure */
+    struct infl *influx;          /* writes (the das measurement); windows too
+                                     unless metrics says otherwise */
+    struct mstore metrics;        /* where the windows are read from */
+    struct mstore_points *points; /* das run: InfluxDB's recent points */
+    struct prom *prom;            /* --prometheus-url: the windows' store */
+    struct pg *pg;                /* NULL until the store first answers */
+    char *influx_password;        /* heap; never logged */
+    char *influx_token;           /* heap; never logged */
+    bool ensure_schema;           /* create das / das_events when missing */
+    bool schema_done;             /* per connection: reset on a store failure */
     /* Extra last-action times consulted as well as the store's (dry run). */
     struct das_seq_time *extra_last;
     size_t nextra;

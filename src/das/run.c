@@ -820,6 +820,15 @@ static int run_start(struct run_state *st, struct das_conf *conf)
         return 2;
     }
     st->cl.ensure_schema = true;
+    /* A process that reads every cycle keeps InfluxDB's recent points
+     * and asks only for the new ones (mstore.h): from 3 collection
+     * intervals back, at least 30 s, for points written late. */
+    if (!st->cl.prom) {
+        int64_t iv = conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000;
+        st->cl.points =
+            mstore_points_new(st->cl.influx, 3 * iv > 30000 ? 3 * iv : 30000);
+        mstore_influx_points(&st->cl.metrics, st->cl.points);
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

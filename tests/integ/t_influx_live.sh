@@ -13,7 +13,7 @@ need_bin "$DAS_BUILD/test_influx"
 tb_up
 
 # The cases of test_influx's live group (tests/unit/test_influx.c).
-LIVE_CASES="test_live_windows test_live_window_set test_live_roundtrip test_live_errors test_live_413"
+LIVE_CASES="test_live_windows test_live_window_set test_live_points test_live_roundtrip test_live_errors test_live_413"
 
 # --- a second influxd: max-body-size 2048 bytes ----------------------------
 I2=$TB_TMP/influx413

@@ -29,6 +29,8 @@
 #include "fixture.h"
 #include "influx.h"
 #include "log.h"
+#include "mstore.h"
+#include "pcache.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -1306,6 +1308,79 @@ static void test_windows_parse_hostile(void **state)
     assert_int_equal(n, 0);
 }
 
+/* ---- recent points (das run's cache) ---- */
+
+static void test_points_statement_and_parse(void **state)
+{
+    (void)state;
+    char err[512];
+    struct buf q;
+    buf_init(&q, 4096);
+    assert_int_equal(infl_points_statement("cpu_ratio", 1700000000000LL, &q,
+                                           err, sizeof err),
+                     0);
+    assert_string_equal(q.ptr, "SELECT \"cpu_ratio\", \"service\", "
+                               "\"container\" FROM \"docker\" WHERE "
+                               "\"service\" != '' AND time >= "
+                               "1700000000000ms");
+    buf_reset(&q);
+    assert_int_equal(infl_points_statement("cpu\"x", 0, &q, err, sizeof err),
+                     -1);
+    buf_cleanup(&q);
+
+    /* two chunks; a point of other fields only (null) is none of this
+     * field's; a value that is no number marks its window */
+    const char *body =
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"docker\","
+        "\"columns\":[\"time\",\"cpu_ratio\",\"service\",\"container\"],"
+        "\"values\":[[1000,12.5,\"s1\",\"0123456789ab\"],"
+        "[2000,null,\"s1\",\"0123456789ab\"],"
+        "[3000,\"x\",\"s1\",\"bbbbbbbbbbbb\"]]}],\"partial\":true}]}\n"
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"docker\","
+        "\"columns\":[\"time\",\"cpu_ratio\",\"service\",\"container\"],"
+        "\"values\":[[4000,14,\"s1\",\"0123456789ab\"]]}]}]}\n";
+    struct pcache pc;
+    size_t got = 0;
+    pc_init(&pc, 0);
+    assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &pc,
+                                       &got, err, sizeof err),
+                     0);
+    assert_int_equal(got, 3);
+    assert_int_equal(pc.n, 2);
+    assert_int_equal(pc.points, 3);
+    pc_free(&pc);
+
+    /* a reply cut after a partial chunk, an error, columns missing */
+    const struct {
+        const char *body, *says;
+    } bad[] = {
+        {"{\"results\":[{\"statement_id\":0,\"partial\":true}]}\n",
+         "result cut short"},
+        {"{\"results\":[{\"statement_id\":0,\"error\":\"\"}]}\n",
+         "an error without text"},
+        {"{\"results\":[{\"statement_id\":0,\"error\":\"not executed\"}]}",
+         "not executed (does the database exist?)"},
+        {"{\"error\":\"authorization failed\"}", "authorization failed"},
+        {"{\"results\":[{\"statement_id\":0,\"series\":[{\"columns\":"
+         "[\"time\",\"cpu_ratio\"],\"values\":[[1,2]]}]}]}",
+         "columns time, cpu_ratio, service and container expected"},
+        {"", "answered no statement"},
+        {"{\"results\":[{\"statement_id\":1}]}", "a result of no statement"},
+        {"not json\n", "bad JSON from InfluxDB"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pc_init(&pc, 0);
+        err[0] = '\0';
+        assert_int_equal(infl_points_parse("cpu_ratio", bad[i].body,
+                                           strlen(bad[i].body), &pc, &got, err,
+                                           sizeof err),
+                         -1);
+        if (!strstr(err, bad[i].says))
+            fail_msg("case %zu: \"%s\" not in \"%s\"", i, bad[i].says, err);
+        pc_free(&pc);
+    }
+}
+
 /* ---- live: a real influxd ---------------------------------------------- */
 
 struct live {
@@ -1774,13 +1849,16 @@ static int cmp_rows(const void *x, const void *y)
  * one writing a 64-hex id, one with a container tag that is no id; the
  * windows 30s, 2m, 5m, 10m (bucket groups of 30 s and of 10m/… ) and 1h
  * (a group of its own: 120 buckets of 30 s would be too many). */
-static void test_live_window_set(void **state)
+/* Three services of five containers each (one written under its 64-hex
+ * id, one with a tag that is no container id, one late, one quiet, one
+ * with a gap), a point every 10 s with up to 3 s of jitter, 14 minutes up
+ * to now: those whose time lies in (after, upto]. */
+static void write_set_points(struct infl *cl, int64_t now, int64_t after,
+                             int64_t upto)
 {
-    LIVE(l);
     char err[512];
     struct infl_buffer *b = infl_buffer_new(100000);
     struct infl_point p;
-    const int64_t now = 1700000900000LL; /* ms */
     unsigned rnd = 12345;
     for (int s = 0; s < 3; s++) {
         char svc[16];
@@ -1804,6 +1882,8 @@ static void test_live_window_set(void **state)
                 if (c == 0 && t > now - 500000 && t < now - 430000)
                     continue; /* a gap */
                 int64_t jitter = (int64_t)(rnd >> 16) % 3000;
+                if (t + jitter <= after || t + jitter > upto)
+                    continue;
                 infl_point_init(&p, "docker", (t + jitter) * 1000000);
                 infl_point_tag(&p, "service", svc);
                 infl_point_tag(&p, "container", ctr);
@@ -1814,8 +1894,16 @@ static void test_live_window_set(void **state)
             }
         }
     }
-    flush_all(l->c, b);
+    flush_all(cl, b);
     infl_buffer_free(b);
+}
+
+static void test_live_window_set(void **state)
+{
+    LIVE(l);
+    char err[512];
+    const int64_t now = 1700000900000LL; /* ms */
+    write_set_points(l->c, now, INT64_MIN, INT64_MAX);
 
     const int64_t durs[] = {600000, 30000, 120000, 3600000, 300000};
     struct infl_set_plan plan;
@@ -1861,6 +1949,83 @@ static void test_live_window_set(void **state)
         }
     }
     infl_set_statements(l->c, INFL_STMT_AUTO);
+}
+
+/* das run's cache of recent points (mstore_influx_points) against the
+ * real influxd: a whole read, then points written after it (one of them
+ * late: before the read's time, inside the overlap), an incremental read;
+ * every window as the window set gives it (values as float). */
+static void test_live_points(void **state)
+{
+    LIVE(l);
+    char err[512];
+    const int64_t now = 1700000900000LL, cut = now - 60000;
+    const int64_t durs[] = {600000, 30000, 120000, 300000};
+    const size_t k = 4;
+    struct win_agg *outs[4], *want[4];
+    size_t ns[4], nwant[4];
+    struct mstore m;
+    struct mstore_points *mp = mstore_points_new(l->c, 30000);
+    mstore_influx_points(&m, mp);
+
+    /* up to the first read, but for the points of 10 s written late (one
+     * a container) */
+    const int64_t late = cut - 20000;
+    write_set_points(l->c, now, INT64_MIN, late - 10000);
+    write_set_points(l->c, now, late, cut);
+    unsigned long q0 = infl_query_count(l->c);
+    if (mstore_window_set(&m, "cpu_ratio", cut, durs, k, outs, ns, err,
+                          sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(infl_query_count(l->c) - q0, 1);
+    for (size_t w = 0; w < k; w++)
+        free(outs[w]);
+    /* after it: the late point, and the points since */
+    write_set_points(l->c, now, late - 10000, late);
+    write_set_points(l->c, now, cut, INT64_MAX);
+    q0 = infl_query_count(l->c);
+    if (mstore_window_set(&m, "cpu_ratio", now, durs, k, outs, ns, err,
+                          sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(infl_query_count(l->c) - q0, 1);
+
+    struct infl_set_plan plan;
+    if (infl_set_plan("cpu_ratio", durs, k, now, &plan, err, sizeof err))
+        fail_msg("%s", err);
+    if (infl_query_window_set(l->c, &plan, want, nwant, err, sizeof err))
+        fail_msg("%s", err);
+    size_t bad_rows = 0;
+    for (size_t w = 0; w < k; w++) {
+        /* the plan's order is ascending; durs is not */
+        size_t pw = 0;
+        while (plan.dur_ms[pw] != durs[w])
+            pw++;
+        const struct win_agg *x0 = want[pw];
+        assert_true(nwant[pw] > 0);
+        assert_int_equal(ns[w], nwant[pw]);
+        qsort(want[pw], nwant[pw], sizeof *x0, cmp_rows);
+        qsort(outs[w], ns[w], sizeof *x0, cmp_rows);
+        for (size_t i = 0; i < ns[w]; i++) {
+            const struct win_agg *x = &want[pw][i], *y = &outs[w][i];
+            assert_string_equal(y->service, x->service);
+            assert_string_equal(y->container, x->container);
+            assert_int_equal(y->bad, x->bad);
+            bad_rows += y->bad != 0;
+            assert_int_equal(y->count, x->count);
+            assert_int_equal(y->first_ms, x->first_ms);
+            assert_int_equal(y->last_ms, x->last_ms);
+            double tol = 1e-5 * fmax(1, fabs(x->mean));
+            assert_true(fabs(y->mean - x->mean) <= tol);
+            assert_true(fabs(y->max - x->max) <= 1e-5 * fmax(1, fabs(x->max)));
+            assert_true(fabs(y->last - x->last) <=
+                        1e-5 * fmax(1, fabs(x->last)));
+        }
+        free(outs[w]);
+    }
+    for (size_t w = 0; w < plan.k; w++)
+        free(want[w]);
+    assert_true(bad_rows > 0); /* the tag that is no container id */
+    mstore_points_free(mp);
 }
 
 static void test_live_windows(void **state)
@@ -2331,6 +2496,7 @@ int main(void)
     log_setup("test", LOG_OFF);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_plan),
+        cmocka_unit_test(test_points_statement_and_parse),
         cmocka_unit_test(test_set_statements),
         cmocka_unit_test(test_set_parse),
         cmocka_unit_test(test_set_parse_two_ids),
@@ -2374,6 +2540,8 @@ int main(void)
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test_setup_teardown(test_live_windows, live_setup,
+                                        live_teardown),
+        cmocka_unit_test_setup_teardown(test_live_points, live_setup,
                                         live_teardown),
         cmocka_unit_test_setup_teardown(test_live_window_set, live_setup,
                                         live_teardown),

@@ -1,0 +1,311 @@
+#include "pcache.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+void pc_init(struct pcache *c, int64_t base_ms)
+{
+    memset(c, 0, sizeof *c);
+    c->base_ms = base_ms;
+}
+
+void pc_free(struct pcache *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->s[i].p);
+    free(c->s);
+    free(c->table);
+    memset(c, 0, sizeof *c);
+}
+
+void pc_clear(struct pcache *c, int64_t base_ms)
+{
+    unsigned long dropped = c->dropped;
+    pc_free(c);
+    pc_init(c, base_ms);
+    c->dropped = dropped;
+}
+
+static uint64_t key_hash(const char *svc, const char *ctr)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const char *s = svc; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    h = (h ^ 0xff) * 1099511628211u;
+    for (const char *s = ctr; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static void table_build(struct pcache *c, size_t cap)
+{
+    free(c->table);
+    c->table = xcalloc(cap, sizeof *c->table);
+    c->tcap = cap;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t h = (size_t)key_hash(c->s[i].service, c->s[i].container);
+        for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1))
+            if (!c->table[j]) {
+                c->table[j] = i + 1;
+                break;
+            }
+    }
+}
+
+/* The series of (service, container), made when new. */
+static struct pc_series *series_get(struct pcache *c, const char *svc,
+                                    const char *ctr)
+{
+    if ((c->n + 1) * 2 > c->tcap)
+        table_build(c, c->tcap ? c->tcap * 2 : 1024);
+    size_t j = (size_t)key_hash(svc, ctr) & (c->tcap - 1);
+    for (; c->table[j]; j = (j + 1) & (c->tcap - 1)) {
+        struct pc_series *s = &c->s[c->table[j] - 1];
+        if (!strcmp(s->service, svc) && !strcmp(s->container, ctr))
+            return s;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->s = xrealloc(c->s, c->cap * sizeof *c->s);
+    }
+    struct pc_series *s = &c->s[c->n];
+    memset(s, 0, sizeof *s);
+    memcpy(s->service, svc, strlen(svc));
+    memcpy(s->container, ctr, strlen(ctr));
+    c->table[j] = ++c->n;
+    return s;
+}
+
+/* The container key of a tag: ds's short id, or a 64-hex id's first 12
+ * characters (influx.c series_key's rule); false when it is neither. */
+static bool container_key(const char *ctr, char out[16])
+{
+    size_t n = strlen(ctr);
+    if (n >= 16 && n <= 64 && strspn(ctr, "0123456789abcdef") == n)
+        n = 12;
+    if (n >= 16)
+        return false;
+    memset(out, 0, 16);
+    memcpy(out, ctr, n);
+    return true;
+}
+
+static void series_put(struct pcache *c, struct pc_series *s, int32_t t,
+                       float v)
+{
+    /* where t goes: mostly after the last point */
+    uint32_t lo = s->n, hi;
+    if (s->n && s->p[s->n - 1].t >= t) {
+        lo = 0;
+        hi = s->n;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (s->p[mid].t < t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (s->p[lo].t == t) {
+            s->p[lo].v = v;
+            return;
+        }
+    }
+    if (s->n == s->cap) {
+        /* grow by a quarter: a series holds about one window of points */
+        s->cap = s->cap < 16 ? 16 : s->cap + s->cap / 4;
+        s->p = xrealloc(s->p, s->cap * sizeof *s->p);
+    }
+    memmove(s->p + lo + 1, s->p + lo, (s->n - lo) * sizeof *s->p);
+    s->p[lo] = (struct pc_point){t, v};
+    s->n++;
+    c->points++;
+}
+
+bool pc_add(struct pcache *c, const char *service, const char *container,
+            int64_t t_ms, double v, bool number)
+{
+    if (!service || !service[0] || strlen(service) >= 64)
+        return false;
+    int64_t off = t_ms - c->base_ms;
+    if (off < INT32_MIN || off > INT32_MAX) {
+        c->dropped++;
+        return false;
+    }
+    char key[16];
+    bool usable = container && container_key(container, key);
+    if (!usable)
+        key[0] = '\0';
+    struct pc_series *s = series_get(c, service, key);
+    if (!usable)
+        s->bad = WIN_BAD_KEY;
+    /* a value that is no number is kept as NaN: a window holding it is
+     * the container's unusable row (WIN_BAD_VALUE) */
+    bool ok = number && isfinite(v) && isfinite((float)v);
+    series_put(c, s, (int32_t)off, ok && !s->bad ? (float)v : NAN);
+    return true;
+}
+
+void pc_trim(struct pcache *c, int64_t from_ms)
+{
+    int64_t off = from_ms - c->base_ms;
+    int32_t from = off < INT32_MIN   ? INT32_MIN
+                   : off > INT32_MAX ? INT32_MAX
+                                     : (int32_t)off;
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        struct pc_series *s = &c->s[i];
+        uint32_t lo = 0;
+        while (lo < s->n && s->p[lo].t < from)
+            lo++;
+        if (lo) {
+            memmove(s->p, s->p + lo, (s->n - lo) * sizeof *s->p);
+            s->n -= lo;
+            c->points -= lo;
+        }
+        if (s->n == 0) {
+            free(s->p);
+            continue;
+        }
+        c->s[kept++] = *s;
+    }
+    if (kept != c->n) {
+        c->n = kept;
+        table_build(c, c->tcap ? c->tcap : 1024);
+    }
+}
+
+void pc_rebase(struct pcache *c, int64_t base_ms)
+{
+    int64_t d = c->base_ms - base_ms;
+    for (size_t i = 0; i < c->n; i++) {
+        struct pc_series *s = &c->s[i];
+        uint32_t o = 0;
+        for (uint32_t j = 0; j < s->n; j++) {
+            int64_t t = (int64_t)s->p[j].t + d;
+            if (t < INT32_MIN || t > INT32_MAX) {
+                c->dropped++;
+                c->points--;
+                continue;
+            }
+            s->p[o++] = (struct pc_point){(int32_t)t, s->p[j].v};
+        }
+        s->n = o;
+    }
+    c->base_ms = base_ms;
+}
+
+int64_t pc_read_since(struct pc_reads *r, int64_t need_from,
+                      int64_t overlap_ms, bool *whole)
+{
+    *whole = !r->filled || need_from < r->from_ms;
+    if (*whole)
+        return need_from;
+    int64_t since = r->cut_ms - overlap_ms;
+    if (r->recover_from && r->recover_from < need_from)
+        r->recover_from = 0; /* the failure has left the longest window */
+    if (r->recover_from && r->recover_from < since)
+        since = r->recover_from;
+    return since < need_from ? need_from : since;
+}
+
+void pc_read_done(struct pc_reads *r, bool ok, int64_t now_ms,
+                  int64_t need_from, int64_t overlap_ms)
+{
+    if (!ok) {
+        if (!r->recover_from)
+            r->recover_from = r->filled ? r->cut_ms - overlap_ms : need_from;
+        r->filled = false;
+        return;
+    }
+    r->filled = true;
+    r->from_ms = need_from;
+    r->cut_ms = now_ms;
+}
+
+static int cmp_rows(const void *x, const void *y)
+{
+    const struct win_agg *a = x, *b = y;
+    int r = strcmp(a->service, b->service);
+    return r ? r : strcmp(a->container, b->container);
+}
+
+/* Series s over [from, to) (offsets) into a; false when no point is. */
+static bool series_window(const struct pcache *c, const struct pc_series *s,
+                          int64_t from, int64_t to, struct win_agg *a)
+{
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->p[mid].t < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t end = lo;
+    while (end < s->n && s->p[end].t < to)
+        end++;
+    if (end == lo)
+        return false;
+    memset(a, 0, sizeof *a);
+    memcpy(a->service, s->service, sizeof a->service);
+    memcpy(a->container, s->container, sizeof a->container);
+    if (s->bad) {
+        a->bad = s->bad;
+        return true;
+    }
+    double sum = 0, max = -INFINITY;
+    for (uint32_t j = lo; j < end; j++) {
+        if (isnan(s->p[j].v)) {
+            a->bad = WIN_BAD_VALUE;
+            return true;
+        }
+        sum += s->p[j].v;
+        if (s->p[j].v > max)
+            max = s->p[j].v;
+    }
+    a->count = (long)(end - lo);
+    a->mean = sum / (double)a->count;
+    a->max = max >= a->mean ? max : a->mean;
+    a->first_ms = c->base_ms + s->p[lo].t;
+    a->last_ms = c->base_ms + s->p[end - 1].t;
+    a->last = s->p[end - 1].v;
+    return true;
+}
+
+void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
+                size_t k, struct win_agg **outs, size_t *ns,
+                unsigned long *unusable)
+{
+    for (size_t w = 0; w < k; w++) {
+        outs[w] = NULL;
+        ns[w] = 0;
+        int64_t from = now_ms - dur_ms[w] - c->base_ms;
+        int64_t to = now_ms + 1 - c->base_ms;
+        size_t nv = 0, nb = 0;
+        struct win_agg *v = xcalloc(c->n ? c->n : 1, sizeof *v);
+        struct win_agg *bad = xcalloc(c->n ? c->n : 1, sizeof *bad);
+        for (size_t i = 0; i < c->n; i++) {
+            struct win_agg a;
+            if (!series_window(c, &c->s[i], from, to, &a))
+                continue;
+            if (a.bad)
+                bad[nb++] = a;
+            else
+                v[nv++] = a;
+        }
+        qsort(v, nv, sizeof *v, cmp_rows);
+        memcpy(v + nv, bad, nb * sizeof *bad);
+        free(bad);
+        if (unusable)
+            *unusable += nb;
+        if (nv + nb == 0) {
+            free(v);
+            continue;
+        }
+        outs[w] = v;
+        ns[w] = nv + nb;
+    }
+}

@@ -1,0 +1,97 @@
+/* The recent points of one metric field, per (service, container), kept by
+ * `das run` between its cycles so that each cycle asks InfluxDB only for
+ * the points written since the last one (issue 10: InfluxDB 1.x spends its
+ * time per series and per function call; a raw read of the new points
+ * costs less than one call, the window set a dozen). The windows are then
+ * made here, with the rows InfluxDB's window set gives (metrics.h
+ * win_agg): the same counts, means, highs, first and last points.
+ *
+ * Pure: no I/O. Times are kept as int32 milliseconds from a base and
+ * values as float (8 bytes a point: 100,000 containers × 10 minutes at
+ * 10 s are 50 MB a field). */
+#ifndef DAS_PCACHE_H
+#define DAS_PCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+
+struct pc_point {
+    int32_t t; /* ms from the cache's base */
+    float v;
+};
+
+struct pc_series {
+    char service[64];
+    char container[16]; /* "" for a service's series with no usable key */
+    unsigned char bad;  /* WIN_BAD_KEY for a service's series with no
+                           usable container tag (times kept, values
+                           not), else WIN_OK */
+    uint32_t n, cap;
+    struct pc_point *p; /* ascending t, one point a time */
+};
+
+struct pcache {
+    int64_t base_ms;
+    struct pc_series *s;
+    size_t n, cap;
+    size_t *table; /* open addressing: series index + 1, 0 = empty */
+    size_t tcap;
+    size_t points;
+    unsigned long dropped; /* points too far from the base to keep */
+};
+
+void pc_init(struct pcache *c, int64_t base_ms);
+void pc_free(struct pcache *c);
+/* Empties the cache; its base becomes base_ms. */
+void pc_clear(struct pcache *c, int64_t base_ms);
+
+/* A point of (service, container): a time already held takes the new
+ * value (InfluxDB keeps the last write of a series and time too). The
+ * container is ds's short id; a 64-hex id is taken by its first 12
+ * characters (another collector's spelling of the same container). A
+ * container that is no id makes the service's unusable series
+ * (WIN_BAD_KEY); a value that is no finite number (number false: not a
+ * JSON number) makes a window holding it the container's unusable row
+ * (WIN_BAD_VALUE). False when the point is not kept (no service, or a time
+ * too far from the base: counted in dropped). */
+bool pc_add(struct pcache *c, const char *service, const char *container,
+            int64_t t_ms, double v, bool number);
+
+/* Drops the points before from_ms, and the series left without any. */
+void pc_trim(struct pcache *c, int64_t from_ms);
+
+/* Moves the base to base_ms (int32 offsets span ±24 days: das run moves it
+ * every few days). */
+void pc_rebase(struct pcache *c, int64_t base_ms);
+
+/* The rows of each window [now − dur_ms[i], now + 1), as
+ * infl_query_window_set gives them: usable rows sorted by (service,
+ * container), then one row per unusable series with points in the window
+ * (count 0, bad set; *unusable += their number). outs[i] NULL when
+ * nothing lies in it. */
+void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
+                size_t k, struct win_agg **outs, size_t *ns,
+                unsigned long *unusable);
+
+/* When to read from, for a cache read every cycle. */
+struct pc_reads {
+    bool filled;          /* the cache holds every point at or after from */
+    int64_t from_ms;      /* (as of the last read) */
+    int64_t cut_ms;       /* the time of the last read */
+    int64_t recover_from; /* 0, or reads go back to it (a failed read) */
+};
+/* The start of the read at now for windows back to need_from: from
+ * need_from when the cache does not hold them (*whole: empty it first);
+ * else from the last read less overlap_ms, or back to a failure while it
+ * lies in the windows. */
+int64_t pc_read_since(struct pc_reads *r, int64_t need_from,
+                      int64_t overlap_ms, bool *whole);
+/* After the read: ok, or it failed (the next is whole, and later ones go
+ * back to here). */
+void pc_read_done(struct pc_reads *r, bool ok, int64_t now_ms,
+                  int64_t need_from, int64_t overlap_ms);
+
+#endif
