@@ -7,14 +7,18 @@
 # statements das sent (the floor).
 #
 #   bash bench/das-scale.sh [--containers N] [--per-service K] [--repeat R]
-#                           [--das BIN]... [--out DIR] [--addr-base B|auto]
-#                           [--no-feed]
+#                           [--steady C] [--das BIN]... [--out DIR]
+#                           [--addr-base B|auto] [--no-feed]
 #
 #   --containers N   containers (series) in all; default 100000
 #   --per-service K  replicas / containers per service; default 10 (so
 #                    N / K services and as many policies)
 #   --repeat R       measured runs per das binary, after one warm-up;
 #                    default 3
+#   --steady C       then one `das run --dry-run` (no --once) over C cycles
+#                    per das binary: its first cycle and the later ones
+#                    (which a build that keeps InfluxDB's recent points
+#                    reads incrementally); default 4, 0 for none
 #   --das BIN        a das binary to measure (repeatable, measured in the
 #                    order given, all on the same bed); default $BUILD/das.
 #                    Give an older build first to get before/after figures
@@ -79,6 +83,7 @@ BUILD=${BUILD:-build}
 N=100000
 K=10
 REPEAT=3
+STEADY=4
 DAS_BINS=()
 OUT=${BENCH_OUT:-}
 ADDR_BASE=auto
@@ -99,6 +104,7 @@ while (($#)); do
     --containers) N=${2:?}; shift 2 ;;
     --per-service) K=${2:?}; shift 2 ;;
     --repeat) REPEAT=${2:?}; shift 2 ;;
+    --steady) STEADY=${2:?}; shift 2 ;;
     --das) DAS_BINS+=("${2:?}"); shift 2 ;;
     --out) OUT=${2:?}; shift 2 ;;
     --addr-base) ADDR_BASE=${2:?}; shift 2 ;;
@@ -338,7 +344,7 @@ run_once() {
   tail -c +$((off + 1)) "$INFLUX_LOG" >"$ROOT/influx-run.log"
   ((rc == 0)) || log "$tag: das exited $rc (see $dlog)"
   # das's statements, in order, one request a line (for the floor)
-  awk '/msg="Executing query"/ && /GROUP BY/ {
+  awk '/msg="Executing query"/ && (/GROUP BY/ || /container.* FROM .*docker.* time >= [0-9]+ms/) {
       match($0, /query="[^"]*"/); print substr($0, RSTART + 7, RLENGTH - 8) }' \
     "$ROOT/influx-run.log" >"$ROOT/stmts-$tag.txt"
   awk -v rc="$rc" -v tline="$(tail -n1 "$tf")" -v nst="$(wc -l <"$ROOT/stmts-$tag.txt")" '
@@ -365,6 +371,49 @@ run_once() {
       }
       printf "%s%s=%s", n++ ? " " : "", s, m }
     END { printf "\n" }' "$dlog" >>"${raw%.txt}.steps.txt"
+}
+# run_steady BIN TAG RAW: one `das run --dry-run` over STEADY cycles (the
+# default 15 s interval); a line to RAW: the first cycle's ms, the median
+# and range of the later ones, peak RSS KiB, influxd's ms and reply bytes
+# per later cycle (its log).
+run_steady() {
+  local bin=$1 tag=$2 raw=$3 dlog=$OUT/log/$2.log tf=$ROOT/time-steady.txt pid off
+  off=$(stat -c %s "$INFLUX_LOG")
+  "$TIME" -o "$tf" -f '%e %U %S %M' "$bin" run --dry-run --ds-interval 10s \
+    --log-level debug 2>"$dlog" &
+  pid=$!
+  local first_done=0 off2=""
+  while kill -0 "$pid" 2>/dev/null; do
+    local c
+    c=$(grep -c 'msg="cycle done"' "$dlog" || true)
+    if ((c >= 1 && first_done == 0)); then
+      first_done=1
+      off2=$(stat -c %s "$INFLUX_LOG")
+    fi
+    ((c >= STEADY)) && break
+    sleep 0.5
+  done
+  pkill -TERM -P "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  [[ -n "$off2" ]] || off2=$off
+  tail -c +$((off2 + 1)) "$INFLUX_LOG" >"$ROOT/influx-steady.log"
+  awk -v rss="$(tail -n1 "$tf" | cut -d' ' -f4)" '
+    FILENAME == ARGV[1] {
+      if ($0 ~ /^\[httpd\]/ && $0 ~ /"-" "-" [^ ]+ [0-9]+$/ && $0 ~ /"POST \/query/) {
+        qus += $NF; qb += $(NF - 4)
+      }
+      next
+    }
+    /msg="cycle done"/ {
+      for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { sub(/^ms=/, "", $i); ms[n++] = $i }
+    }
+    END {
+      m = n - 1
+      for (i = 1; i < n; i++) for (j = i + 1; j < n; j++) if (ms[j] < ms[i]) { t = ms[i]; ms[i] = ms[j]; ms[j] = t }
+      med = m > 0 ? ms[1 + int((m - 1) / 2)] : "nan"
+      printf "%s %s %s %s %s %.0f %d\n", n ? ms[0] : "nan", med, m > 0 ? ms[1] : "nan",
+        m > 0 ? ms[n - 1] : "nan", rss, qus / 1000 / (m > 0 ? m : 1), qb / (m > 0 ? m : 1)
+    }' "$ROOT/influx-steady.log" "$dlog" >>"$raw"
 }
 # floor TAG OUTFILE: das's statements of run TAG (as influxd logged them)
 # sent again, each in a request of its own, one after the other, 3 times;
@@ -421,6 +470,11 @@ for bi in "${!DAS_BINS[@]}"; do
     log "$key: run $r/$REPEAT"
     run_once "$bin" "$key-run$r" "$OUT/raw/$key.txt"
   done
+  if ((STEADY > 1)); then
+    sleep "$GAP_S"
+    log "$key: one das run over $STEADY cycles"
+    run_steady "$bin" "$key-steady" "$OUT/raw/$key.steady.txt"
+  fi
   log "$key: its statements again with curl (the floor)"
   : >"$OUT/raw/$key.floor.txt"
   floor "$key-run$REPEAT" "$OUT/raw/$key.floor.txt"
@@ -454,6 +508,17 @@ stop_feeder
   awk -F'\t' '{ printf "| %s `%s` | %.2f | %s | %.0f | %.2f | %s | %s | %s | %s | %s (%s) | %s |\n",
     $1, $2, $3, $7, $6 / 1024, $4 + $5, $8, $9, $10, $11, $12, $13, $14 }' "$TABLE"
   echo
+  if ((STEADY > 1)); then
+    echo "### One \`das run --dry-run\` over $STEADY cycles (15 s apart)"
+    echo
+    echo "| das | first cycle ms | later cycles ms, median (range) | peak RSS MiB | influxd ms per later cycle (its log) | reply bytes per later cycle |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for k in $(cut -f1 "$TABLE"); do
+      awk -v k="$k" '{ printf "| %s | %s | %s (%s–%s) | %.0f | %s | %s |\n", k, $1, $2, $3, $4, $5 / 1024, $6, $7 }' \
+        "$OUT/raw/$k.steady.txt"
+    done
+    echo
+  fi
   echo "das's own steps in its last run (debug \"evaluation step\" lines, ms):"
   echo
   awk -F'\t' '{ printf "* %s: %s\n", $1, $15 == "" ? "(not logged by this build)" : $15 }' "$TABLE"

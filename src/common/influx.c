@@ -1652,23 +1652,13 @@ struct infl_set_reader {
     size_t nbad, capbad;
 };
 
-static uint64_t rec_hash(const char *svc, const char *ctr)
-{
-    uint64_t h = 1469598103934665603u;
-    for (const char *s = svc; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    h = (h ^ 0xff) * 1099511628211u;
-    for (const char *s = ctr; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static void table_grow(struct infl_set_reader *r)
 {
     size_t cap = r->tcap ? r->tcap * 2 : 1024;
     size_t *t = xcalloc(cap, sizeof *t);
     for (size_t i = 0; i < r->nrec; i++) {
-        size_t h = (size_t)rec_hash(r->recs[i].service, r->recs[i].container);
+        size_t h =
+            (size_t)win_key_hash(r->recs[i].service, r->recs[i].container);
         for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1))
             if (!t[j]) {
                 t[j] = i + 1;
@@ -1685,7 +1675,7 @@ static size_t rec_get(struct infl_set_reader *r, const struct infl_agg *key)
 {
     if ((r->nrec + 1) * 2 > r->tcap)
         table_grow(r);
-    size_t h = (size_t)rec_hash(key->service, key->container);
+    size_t h = (size_t)win_key_hash(key->service, key->container);
     size_t j = h & (r->tcap - 1);
     for (; r->table[j]; j = (j + 1) & (r->tcap - 1)) {
         struct set_rec *x = &r->recs[r->table[j] - 1];
@@ -1769,18 +1759,28 @@ size_t infl_set_reader_answered(const struct infl_set_reader *r)
     return n;
 }
 
+/* A reader's first failure: its text kept, the reader failed; -1. */
+static int reader_fail(bool *failed, char *err, size_t errlen, const char *fmt,
+                       va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int reader_fail(bool *failed, char *err, size_t errlen, const char *fmt,
+                       va_list ap)
+{
+    if (!*failed)
+        vsnprintf(err, errlen, fmt, ap);
+    *failed = true;
+    return -1;
+}
+
 static int set_fail(struct infl_set_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int set_fail(struct infl_set_reader *r, const char *fmt, ...)
 {
     va_list ap;
-    if (!r->failed) {
-        va_start(ap, fmt);
-        vsnprintf(r->err, sizeof r->err, fmt, ap);
-        va_end(ap);
-    }
-    r->failed = true;
+    va_start(ap, fmt);
+    reader_fail(&r->failed, r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -2078,13 +2078,6 @@ int infl_set_reader_end(struct infl_set_reader *r, size_t base)
     return lines_end(&r->line, set_line_fn, &x) ? -1 : 0;
 }
 
-static int cmp_set_agg(const void *x, const void *y)
-{
-    const struct infl_agg *a = x, *b = y;
-    int c = strcmp(a->service, b->service);
-    return c ? c : strcmp(a->container, b->container);
-}
-
 int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
                            size_t *ns, unsigned long *unusable, char *err,
                            size_t errlen)
@@ -2164,17 +2157,7 @@ int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
             a.bad = WIN_BAD_KEY;
             bad[nb++] = a;
         }
-        qsort(v, nv, sizeof *v, cmp_set_agg);
-        memcpy(v + nv, bad, nb * sizeof *bad);
-        free(bad);
-        if (unusable)
-            *unusable += nb;
-        if (nv + nb == 0) {
-            free(v);
-            continue;
-        }
-        outs[w] = v;
-        ns[w] = nv + nb;
+        win_rows_take(v, nv, bad, nb, &outs[w], &ns[w], unusable);
     }
     return 0;
 }
@@ -2192,15 +2175,26 @@ int infl_set_parse(const struct infl_set_plan *p, const char *body, size_t len,
     return rc;
 }
 
-struct set_stream {
-    struct infl_set_reader *r;
-    size_t base;
-};
-
 static int set_sink(void *ctx, const char *p, size_t n)
 {
-    struct set_stream *ss = ctx;
-    return infl_set_reader_feed(ss->r, ss->base, p, n);
+    struct set_line_ctx *x = ctx;
+    return infl_set_reader_feed(x->r, x->base, p, n);
+}
+
+/* "InfluxDB query at URL: HTTP 500: …" in InfluxDB's own words: its
+ * "error" (server_msg), else the body's start (InfluxDB 3 refuses some
+ * requests in plain text). */
+static void status_error(const struct infl *c, long status,
+                         const char *server_msg, const char *head, char *err,
+                         size_t errlen)
+{
+    char msg[420];
+    if (server_msg[0])
+        snprintf(msg, sizeof msg, "%s", server_msg);
+    else
+        log_copy_oneline(msg, sizeof msg, head, strlen(head));
+    snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld%s%s", c->where,
+             status, msg[0] ? ": " : "", msg);
 }
 
 /* One request of statements [base, base + n) of the plan into r. 0 ok;
@@ -2213,7 +2207,7 @@ static int set_request(struct infl *c, const struct infl_set_plan *plan,
     char e[512];
     long status = 0;
     int rc = -1;
-    struct set_stream ctx = {r, base};
+    struct set_line_ctx ctx = {r, base};
 
     *why = QF_LOCAL;
     buf_init(&q, INFL_MAX_QUERY);
@@ -2249,16 +2243,8 @@ static int set_request(struct infl *c, const struct infl_set_plan *plan,
         *why = QF_STATEMENT;
     }
     if (status != 200) {
-        /* InfluxDB's own words: its "error", else the body's start
-         * (InfluxDB 3 refuses some requests in plain text) */
-        char msg[420];
-        if (r->server_msg[0])
-            snprintf(msg, sizeof msg, "%s", r->server_msg);
-        else
-            log_copy_oneline(msg, sizeof msg, infl_set_reader_head(r),
-                             strlen(infl_set_reader_head(r)));
-        snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld%s%s", c->where,
-                 status, msg[0] ? ": " : "", msg);
+        status_error(c, status, r->server_msg, infl_set_reader_head(r), err,
+                     errlen);
         goto out;
     }
     if (hr || r->failed) {
@@ -2377,12 +2363,9 @@ static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
 static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
 {
     va_list ap;
-    if (!r->failed) {
-        va_start(ap, fmt);
-        vsnprintf(r->err, sizeof r->err, fmt, ap);
-        va_end(ap);
-    }
-    r->failed = true;
+    va_start(ap, fmt);
+    reader_fail(&r->failed, r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -2555,13 +2538,7 @@ int infl_query_points(struct infl *c, const char *field, int64_t since_ms,
         goto out;
     }
     if (status != 200) {
-        char msg[420];
-        if (r->server_msg[0])
-            snprintf(msg, sizeof msg, "%s", r->server_msg);
-        else
-            log_copy_oneline(msg, sizeof msg, r->head, strlen(r->head));
-        snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld%s%s", c->where,
-                 status, msg[0] ? ": " : "", msg);
+        status_error(c, status, r->server_msg, r->head, err, errlen);
         goto out;
     }
     if (infl_pts_reader_end(r, points, e, sizeof e)) {

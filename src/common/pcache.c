@@ -29,7 +29,7 @@ void pc_clear(struct pcache *c, int64_t base_ms)
     c->dropped = dropped;
 }
 
-static uint64_t key_hash(const char *svc, const char *ctr)
+uint64_t win_key_hash(const char *svc, const char *ctr)
 {
     uint64_t h = 1469598103934665603u; /* FNV-1a */
     for (const char *s = svc; *s; s++)
@@ -46,7 +46,7 @@ static void table_build(struct pcache *c, size_t cap)
     c->table = xcalloc(cap, sizeof *c->table);
     c->tcap = cap;
     for (size_t i = 0; i < c->n; i++) {
-        size_t h = (size_t)key_hash(c->s[i].service, c->s[i].container);
+        size_t h = (size_t)win_key_hash(c->s[i].service, c->s[i].container);
         for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1))
             if (!c->table[j]) {
                 c->table[j] = i + 1;
@@ -61,7 +61,7 @@ static struct pc_series *series_get(struct pcache *c, const char *svc,
 {
     if ((c->n + 1) * 2 > c->tcap)
         table_build(c, c->tcap ? c->tcap * 2 : 1024);
-    size_t j = (size_t)key_hash(svc, ctr) & (c->tcap - 1);
+    size_t j = (size_t)win_key_hash(svc, ctr) & (c->tcap - 1);
     for (; c->table[j]; j = (j + 1) & (c->tcap - 1)) {
         struct pc_series *s = &c->s[c->table[j] - 1];
         if (!strcmp(s->service, svc) && !strcmp(s->container, ctr))
@@ -197,8 +197,8 @@ void pc_rebase(struct pcache *c, int64_t base_ms)
     c->base_ms = base_ms;
 }
 
-int64_t pc_read_since(struct pc_reads *r, int64_t need_from,
-                      int64_t overlap_ms, bool *whole)
+int64_t pc_read_since(struct pc_reads *r, int64_t need_from, int64_t overlap_ms,
+                      bool *whole)
 {
     *whole = !r->filled || need_from < r->from_ms;
     if (*whole)
@@ -230,6 +230,24 @@ static int cmp_rows(const void *x, const void *y)
     const struct win_agg *a = x, *b = y;
     int r = strcmp(a->service, b->service);
     return r ? r : strcmp(a->container, b->container);
+}
+
+void win_rows_take(struct win_agg *v, size_t nv, struct win_agg *bad, size_t nb,
+                   struct win_agg **out, size_t *n, unsigned long *unusable)
+{
+    qsort(v, nv, sizeof *v, cmp_rows);
+    memcpy(v + nv, bad, nb * sizeof *bad);
+    free(bad);
+    if (unusable)
+        *unusable += nb;
+    *out = NULL;
+    *n = 0;
+    if (nv + nb == 0) {
+        free(v);
+        return;
+    }
+    *out = v;
+    *n = nv + nb;
 }
 
 /* Series s over [from, to) (offsets) into a; false when no point is. */
@@ -296,16 +314,6 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
             else
                 v[nv++] = a;
         }
-        qsort(v, nv, sizeof *v, cmp_rows);
-        memcpy(v + nv, bad, nb * sizeof *bad);
-        free(bad);
-        if (unusable)
-            *unusable += nb;
-        if (nv + nb == 0) {
-            free(v);
-            continue;
-        }
-        outs[w] = v;
-        ns[w] = nv + nb;
+        win_rows_take(v, nv, bad, nb, &outs[w], &ns[w], unusable);
     }
 }

@@ -76,6 +76,17 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
                 size_t k, struct win_agg **outs, size_t *ns,
                 unsigned long *unusable);
 
+/* A hash of a series' (service, container) key (FNV-1a), for tables of
+ * series. */
+uint64_t win_key_hash(const char *service, const char *container);
+
+/* A window's rows as a store gives them: v (room for nv + nb rows) sorted
+ * by (service, container), then the nb unusable rows of bad (freed);
+ * *unusable += nb. *out = v and *n = nv + nb, or NULL and 0 (v freed)
+ * when there are none. */
+void win_rows_take(struct win_agg *v, size_t nv, struct win_agg *bad, size_t nb,
+                   struct win_agg **out, size_t *n, unsigned long *unusable);
+
 /* When to read from, for a cache read every cycle. */
 struct pc_reads {
     bool filled;          /* the cache holds every point at or after from */
@@ -87,8 +98,8 @@ struct pc_reads {
  * need_from when the cache does not hold them (*whole: empty it first);
  * else from the last read less overlap_ms, or back to a failure while it
  * lies in the windows. */
-int64_t pc_read_since(struct pc_reads *r, int64_t need_from,
-                      int64_t overlap_ms, bool *whole);
+int64_t pc_read_since(struct pc_reads *r, int64_t need_from, int64_t overlap_ms,
+                      bool *whole);
 /* After the read: ok, or it failed (the next is whole, and later ones go
  * back to here). */
 void pc_read_done(struct pc_reads *r, bool ok, int64_t now_ms,

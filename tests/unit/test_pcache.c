@@ -117,8 +117,7 @@ static void test_trim_rebase(void **state)
     struct pcache c;
     pc_init(&c, T0);
     for (int i = 0; i < 10; i++)
-        assert_true(
-            pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + i * 10000, i, true));
+        assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + i * 10000, i, true));
     assert_true(pc_add(&c, "s2", "bbbbbbbbbbbb", T0, 1, true));
     assert_int_equal(c.points, 11);
     pc_trim(&c, T0 + 50000);
@@ -138,8 +137,8 @@ static void test_trim_rebase(void **state)
     assert_int_equal(a->last_ms, T0 + 90000);
     free(outs[0]);
     /* a time past what 32 bits from the base hold is not kept */
-    assert_false(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 30LL * 86400000, 1,
-                        true));
+    assert_false(
+        pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 30LL * 86400000, 1, true));
     assert_int_equal(c.dropped, 1);
     pc_clear(&c, T0);
     assert_int_equal(c.n, 0);
