@@ -405,14 +405,17 @@ run_steady() {
       next
     }
     /msg="cycle done"/ {
-      for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { sub(/^ms=/, "", $i); ms[n++] = $i }
+      for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { sub(/^ms=/, "", $i); ms[n++] = $i + 0 }
     }
     END {
       m = n - 1
       for (i = 1; i < n; i++) for (j = i + 1; j < n; j++) if (ms[j] < ms[i]) { t = ms[i]; ms[i] = ms[j]; ms[j] = t }
-      med = m > 0 ? ms[1 + int((m - 1) / 2)] : "nan"
-      printf "%s %s %s %s %s %.0f %d\n", n ? ms[0] : "nan", med, m > 0 ? ms[1] : "nan",
-        m > 0 ? ms[n - 1] : "nan", rss, qus / 1000 / (m > 0 ? m : 1), qb / (m > 0 ? m : 1)
+      med = (m > 0) ? ms[1 + int((m - 1) / 2)] : "nan"
+      d = (m > 0) ? m : 1
+      lo = (m > 0) ? ms[1] : "nan"
+      hi = (m > 0) ? ms[n - 1] : "nan"
+      printf "%s %s %s %s %s %.0f %d\n", (n ? ms[0] : "nan"), med, lo, hi, rss,
+        qus / 1000 / d, qb / d
     }' "$ROOT/influx-steady.log" "$dlog" >>"$raw"
 }
 # floor TAG OUTFILE: das's statements of run TAG (as influxd logged them)

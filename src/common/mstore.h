@@ -50,9 +50,10 @@ void mstore_influx(struct mstore *m, struct infl *c);
  * that reads every cycle (das run): the first read of a field asks for
  * the points of its longest window, each later one only for those written
  * since the last read, from overlap_ms before it (points a collector
- * writes late). After a failed read the next is whole again, and the
- * reads after it go back to the failure until it has left the longest
- * window (a collector's backlog written on its recovery). The windows are
+ * writes late). After a failed read, the reads go back to the last good
+ * one until it has left the longest window or PC_RECOVER_MS of good reads
+ * have passed (what das missed, and a collector's backlog written on its
+ * recovery). The windows are
  * then made from the cache: the rows of mstore_influx's, values held as
  * float. A longer window than the cache holds reads whole again. */
 struct mstore_points;

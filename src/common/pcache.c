@@ -204,8 +204,12 @@ int64_t pc_read_since(struct pc_reads *r, int64_t need_from, int64_t overlap_ms,
     if (*whole)
         return need_from;
     int64_t since = r->cut_ms - overlap_ms;
-    if (r->recover_from && r->recover_from < need_from)
-        r->recover_from = 0; /* the failure has left the longest window */
+    /* the failure has left the longest window, or the agents have had
+     * PC_RECOVER_MS of good reads to send their backlog */
+    if (r->recover_from &&
+        (r->recover_from < need_from ||
+         (r->recover_until && r->cut_ms >= r->recover_until)))
+        r->recover_from = r->recover_until = 0;
     if (r->recover_from && r->recover_from < since)
         since = r->recover_from;
     return since < need_from ? need_from : since;
@@ -215,11 +219,15 @@ void pc_read_done(struct pc_reads *r, bool ok, int64_t now_ms,
                   int64_t need_from, int64_t overlap_ms)
 {
     if (!ok) {
+        /* what the cache holds stays good: the next reads go back to the
+         * last good one (and further while the failure lasts) */
         if (!r->recover_from)
             r->recover_from = r->filled ? r->cut_ms - overlap_ms : need_from;
-        r->filled = false;
+        r->recover_until = 0; /* counted from the next good read */
         return;
     }
+    if (r->recover_from && !r->recover_until)
+        r->recover_until = now_ms + PC_RECOVER_MS;
     r->filled = true;
     r->from_ms = need_from;
     r->cut_ms = now_ms;

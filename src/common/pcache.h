@@ -89,19 +89,27 @@ void win_rows_take(struct win_agg *v, size_t nv, struct win_agg *bad, size_t nb,
 
 /* When to read from, for a cache read every cycle. */
 struct pc_reads {
-    bool filled;          /* the cache holds every point at or after from */
-    int64_t from_ms;      /* (as of the last read) */
-    int64_t cut_ms;       /* the time of the last read */
-    int64_t recover_from; /* 0, or reads go back to it (a failed read) */
+    bool filled;           /* the cache holds every point at or after from */
+    int64_t from_ms;       /* (as of the last read) */
+    int64_t cut_ms;        /* the time of the last read */
+    int64_t recover_from;  /* 0, or reads go back to it (a failed read) */
+    int64_t recover_until; /* … until a read at or after this time */
 };
-/* The start of the read at now for windows back to need_from: from
- * need_from when the cache does not hold them (*whole: empty it first);
- * else from the last read less overlap_ms, or back to a failure while it
- * lies in the windows. */
+/* How long after the first good read that follows a failure the reads
+ * still go back to it: the agents' backlog (ds retries within a minute)
+ * arrives in that time. */
+#define PC_RECOVER_MS 180000
+/* The start of the read for windows back to need_from: from need_from
+ * when the cache does not hold them (*whole: empty it first); else from
+ * the last read less overlap_ms, or back to the last good read before a
+ * failure while that lies in the windows, for PC_RECOVER_MS of good reads
+ * at most. */
 int64_t pc_read_since(struct pc_reads *r, int64_t need_from, int64_t overlap_ms,
                       bool *whole);
-/* After the read: ok, or it failed (the next is whole, and later ones go
- * back to here). */
+/* After the read: ok, or it failed (the reads after it go back to the last
+ * good one, for as long as that lies in the windows: they see what the
+ * failure kept from das, and a backlog collectors send on their recovery
+ * with its old times). */
 void pc_read_done(struct pc_reads *r, bool ok, int64_t now_ms,
                   int64_t need_from, int64_t overlap_ms);
 

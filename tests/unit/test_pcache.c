@@ -148,8 +148,8 @@ static void test_trim_rebase(void **state)
 }
 
 /* When to read from: the whole windows first, then from the last read
- * less the overlap; after a failure whole again, then back to the failure
- * until it has left the windows; a longer window reads whole. */
+ * less the overlap; after a failure back to the last good read until it
+ * has left the windows; a longer window reads whole. */
 static void test_reads(void **state)
 {
     (void)state;
@@ -164,23 +164,45 @@ static void test_reads(void **state)
     assert_int_equal(pc_read_since(&r, now - win, ov, &whole), T0 - ov);
     assert_false(whole);
     pc_read_done(&r, true, now, now - win, ov);
-    /* a read fails at T0 + 30 s: the next is whole */
+    /* reads fail at T0 + 30 s and T0 + 45 s: the next goes back to the
+     * last good read, and so do the ones after it */
     now += 15000;
     (void)pc_read_since(&r, now - win, ov, &whole);
     pc_read_done(&r, false, now, now - win, ov);
     const int64_t failed_from = T0 + 15000 - ov; /* the last good cut */
     now += 15000;
-    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), now - win);
-    assert_true(whole);
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), failed_from);
+    assert_false(whole);
+    pc_read_done(&r, false, now, now - win, ov);
+    assert_int_equal(r.recover_from, failed_from); /* not moved */
+    now += 15000;
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), failed_from);
     pc_read_done(&r, true, now, now - win, ov);
-    /* then back to the failure, while it lies in the windows */
+    /* then still back to it, for PC_RECOVER_MS of good reads */
+    const int64_t good = now;
     now += 15000;
     assert_int_equal(pc_read_since(&r, now - win, ov, &whole), failed_from);
     assert_false(whole);
     pc_read_done(&r, true, now, now - win, ov);
-    const int64_t cut = now;
-    now = failed_from + win + 1; /* the failure has left the windows */
-    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), cut - ov);
+    now = good + PC_RECOVER_MS - 1;
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), failed_from);
+    pc_read_done(&r, true, now, now - win, ov);
+    now += 15000; /* the last read was at good + PC_RECOVER_MS - 1 */
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), failed_from);
+    pc_read_done(&r, true, now, now - win, ov);
+    now += 15000;
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole),
+                     now - 15000 - ov);
+    assert_int_equal(r.recover_from, 0);
+    pc_read_done(&r, true, now, now - win, ov);
+    /* a failure that outlasts the windows: from the windows' start */
+    now += 15000;
+    (void)pc_read_since(&r, now - win, ov, &whole);
+    pc_read_done(&r, false, now, now - win, ov);
+    const int64_t from2 = now - 15000 - ov;
+    assert_int_equal(r.recover_from, from2);
+    now = from2 + win + 1;
+    assert_int_equal(pc_read_since(&r, now - win, ov, &whole), now - win);
     assert_false(whole);
     assert_int_equal(r.recover_from, 0);
     pc_read_done(&r, true, now, now - win, ov);
