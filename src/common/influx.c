@@ -1218,20 +1218,13 @@ static bool series_key(json_t *series, struct infl_agg *a)
     json_t *tags = json_object_get(series, "tags");
     const char *svc = json_string_value(json_object_get(tags, "service"));
     const char *ctr = json_string_value(json_object_get(tags, "container"));
-    if (!svc || !svc[0] || !ctr)
-        return false;
-    size_t clen = strlen(ctr);
-    /* A full container id (64 hex, as other collectors write it) is the
-     * short id ds writes and Docker shows: its first 12 characters. */
-    if (clen >= sizeof a->container && clen <= 64 &&
-        strspn(ctr, "0123456789abcdef") == clen)
-        clen = 12;
-    if (strlen(svc) >= sizeof a->service || clen >= sizeof a->container)
+    char key[16];
+    if (!svc || !svc[0] || !ctr || strlen(svc) >= sizeof a->service ||
+        !win_container_key(ctr, key))
         return false;
     memset(a->service, 0, sizeof a->service);
-    memset(a->container, 0, sizeof a->container);
     memcpy(a->service, svc, strlen(svc));
-    memcpy(a->container, ctr, clen);
+    memcpy(a->container, key, sizeof a->container);
     return true;
 }
 

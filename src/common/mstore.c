@@ -158,19 +158,19 @@ static int pts_window_set(void *impl, const char *field, int64_t now_ms,
     return 0;
 }
 
+/* One window alone, and the counts: the client's own (infl_ops). */
 static int pts_windows(void *impl, const char *field, int64_t start_ms,
                        int64_t end_ms, struct win_agg **out, size_t *n,
                        char *err, size_t errlen)
 {
     const struct mstore_points *p = impl;
-    return infl_query_windows(p->c, field, start_ms, end_ms, out, n, err,
-                              errlen);
+    return infl_windows(p->c, field, start_ms, end_ms, out, n, err, errlen);
 }
 
 static unsigned long pts_requests(const void *impl)
 {
     const struct mstore_points *p = impl;
-    return infl_query_count(p->c);
+    return infl_requests(p->c);
 }
 
 static unsigned long pts_unusable(const void *impl)

@@ -79,9 +79,7 @@ static struct pc_series *series_get(struct pcache *c, const char *svc,
     return s;
 }
 
-/* The container key of a tag: ds's short id, or a 64-hex id's first 12
- * characters (influx.c series_key's rule); false when it is neither. */
-static bool container_key(const char *ctr, char out[16])
+bool win_container_key(const char *ctr, char out[16])
 {
     size_t n = strlen(ctr);
     if (n >= 16 && n <= 64 && strspn(ctr, "0123456789abcdef") == n)
@@ -135,7 +133,7 @@ bool pc_add(struct pcache *c, const char *service, const char *container,
         return false;
     }
     char key[16];
-    bool usable = container && container_key(container, key);
+    bool usable = container && win_container_key(container, key);
     if (!usable)
         key[0] = '\0';
     struct pc_series *s = series_get(c, service, key);

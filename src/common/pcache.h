@@ -76,6 +76,11 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
                 size_t k, struct win_agg **outs, size_t *ns,
                 unsigned long *unusable);
 
+/* The container key of a series' container tag, into out: ds's short id,
+ * or a 64-hex id's first 12 characters (another collector's spelling of
+ * the same container); false when the tag is neither (no key). */
+bool win_container_key(const char *container, char out[16]);
+
 /* A hash of a series' (service, container) key (FNV-1a), for tables of
  * series. */
 uint64_t win_key_hash(const char *service, const char *container);
