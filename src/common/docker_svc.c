@@ -117,10 +117,18 @@ static void parse_labels(const json_t *spec, struct dsvc *out)
     const char *k;
     const json_t *v;
     const size_t plen = strlen(DSVC_LABEL_PREFIX);
+    size_t n = 0;
     json_object_foreach((json_t *)labels, k, v)
     {
-        if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 ||
-            out->nlabels == DSVC_LABELS_MAX)
+        if (strncmp(k, DSVC_LABEL_PREFIX, plen) == 0 && n < DSVC_LABELS_MAX)
+            n++;
+    }
+    if (!n)
+        return;
+    out->labels = xcalloc(n, sizeof *out->labels);
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        if (strncmp(k, DSVC_LABEL_PREFIX, plen) != 0 || out->nlabels == n)
             continue;
         struct dsvc_label *l = &out->labels[out->nlabels++];
         snprintf(l->key, sizeof l->key, "%s", k);
@@ -175,10 +183,19 @@ int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
     return 0;
 }
 
+void dsvc_free(struct dsvc *s)
+{
+    free(s->labels);
+    s->labels = NULL;
+    s->nlabels = 0;
+}
+
 void dsvc_list_free(struct dsvc_list *l)
 {
     if (!l)
         return;
+    for (size_t i = 0; i < l->n; i++)
+        dsvc_free(&l->v[i]);
     free(l->v);
     l->v = NULL;
     l->n = 0;

@@ -53,7 +53,13 @@ struct dsvc {
     size_t nlabels;         /* Spec.Labels starting with "das.", at most
                                DSVC_LABELS_MAX of them (in the order the
                                engine sends them) */
-    struct dsvc_label labels[DSVC_LABELS_MAX];
+    struct dsvc_label *labels; /* nlabels of them on the heap, NULL when
+                                  none (most services: 16 slots in every
+                                  struct were 2.7 KB a service, 54 MB of
+                                  das's peak at 10,000 services). Owned
+                                  by the struct dsvc_parse_service filled
+                                  (dsvc_free); a copy shares them and
+                                  lives no longer than its original. */
 };
 
 /* The largest service object of GET /services taken. */
@@ -67,9 +73,12 @@ struct dsvc_list {
 };
 
 /* Parses one element of GET /services (or GET /services/{id}). -1 + err
- * when ID, Spec.Name or Version.Index is missing or of the wrong type. */
+ * when ID, Spec.Name or Version.Index is missing or of the wrong type
+ * (nothing to free then); else free with dsvc_free. */
 int dsvc_parse_service(const json_t *obj, struct dsvc *out, char *err,
                        size_t errlen) WUR;
+/* Frees what dsvc_parse_service allocated (the labels). */
+void dsvc_free(struct dsvc *s);
 /* Parses the array of GET /services into *out (heap; free with
  * dsvc_list_free). A malformed element fails the whole listing. */
 int dsvc_parse_list(const json_t *arr, struct dsvc_list *out, char *err,

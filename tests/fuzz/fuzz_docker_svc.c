@@ -45,9 +45,10 @@ static void one_service(const json_t *obj)
 {
     struct dsvc s;
     char err[256] = "";
-    if (dsvc_parse_service(obj, &s, err, sizeof err) == 0)
+    if (dsvc_parse_service(obj, &s, err, sizeof err) == 0) {
         check_service(&s);
-    else
+        dsvc_free(&s);
+    } else
         check_msg(err, sizeof err);
 }
 

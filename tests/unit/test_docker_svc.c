@@ -107,6 +107,8 @@ static void test_parse_labels(void **state)
         }
     }
     assert_true(seen[0] && seen[1] && seen[2]);
+    dsvc_free(&s);
+    assert_null(s.labels);
 
     /* no Labels, or null: none */
     json_object_del(spec, "Labels");
@@ -126,6 +128,7 @@ static void test_parse_labels(void **state)
     json_object_set_new(spec, "Labels", many);
     assert_int_equal(dsvc_parse_service(j, &s, err, sizeof err), 0);
     assert_int_equal(s.nlabels, DSVC_LABELS_MAX);
+    dsvc_free(&s);
     json_decref(j);
 }
 

@@ -53,7 +53,9 @@ static void svc_of(struct dsvc *s, const char *id, const char *name,
 
 static void label(struct dsvc *s, const char *key, const char *value)
 {
+    s->labels = xrealloc(s->labels, (s->nlabels + 1) * sizeof *s->labels);
     struct dsvc_label *l = &s->labels[s->nlabels++];
+    memset(l, 0, sizeof *l);
     snprintf(l->key, sizeof l->key, "%s", key);
     snprintf(l->value, sizeof l->value, "%s", value);
 }
@@ -297,6 +299,8 @@ static void test_label_policies(void **state)
     assert_true(lp[1].shadowed);
     assert_int_equal(lp[1].shadowed_by, 6);
     free(lp);
+    for (size_t i = 0; i < 3; i++)
+        dsvc_free(&v[i]);
 }
 
 /* In-memory last actions: one per policy, the latest replaces it. */
