@@ -467,16 +467,10 @@ static int read_window_set(struct das_clients *cl, struct windows *w, size_t p,
     return rc;
 }
 
-/* 3. One metrics-store query per distinct (cond_item, duration), or per
- * field where the store reads window sets. The first failure ends the
- * step: the server is most likely down, so das does not wait on it
- * again. */
-static void read_windows(struct das_clients *cl, struct das_eval *ev,
-                         const struct das_plan_pol *plan, struct windows *w,
-                         int64_t *t_step)
+/* The pairs of the cycle (das_plan_pairs), with room for their rows. */
+static void windows_plan(const struct das_eval *ev,
+                         const struct das_plan_pol *plan, struct windows *w)
 {
-    int64_t now_ms = ev->now_ms;
-    char err[512];
     w->pairs = xcalloc(2 * ev->n + 1, sizeof *w->pairs);
     w->idx = xcalloc(ev->n ? ev->n : 1, sizeof *w->idx);
     w->npairs = das_plan_pairs(plan, ev->n, w->pairs, w->idx);
@@ -486,42 +480,59 @@ static void read_windows(struct das_clients *cl, struct das_eval *ev,
     w->ok = xcalloc(np, sizeof *w->ok);
     w->ix = xcalloc(np, sizeof *w->ix);
     w->none = xcalloc(np, sizeof *w->none);
-    bool *done = xcalloc(np, sizeof *done);
-    for (size_t p = 0; p < w->npairs; p++) {
-        if (done[p])
+}
+
+/* Reads every pair of pairs[p]'s field not read yet: one metrics-store
+ * query per (field, duration), or per field where the store reads window
+ * sets. 0, or -1 + err at the first failure (the pairs read before it
+ * stay ok); a field the store does not have marks its pairs none. */
+static int read_field(struct das_clients *cl, struct das_eval *ev,
+                      struct windows *w, size_t p, bool *done, int64_t *t_step,
+                      char *err, size_t errlen)
+{
+    const char *field = w->pairs[p].field;
+    for (size_t q = p; q < w->npairs; q++) {
+        if (done[q] || strcmp(w->pairs[q].field, field))
             continue;
-        if (!mstore_supports(&cl->metrics, w->pairs[p].field, err,
-                             sizeof err)) {
-            w->none[p] = true;
+        if (!mstore_supports(&cl->metrics, field, err, errlen)) {
+            w->none[q] = done[q] = true;
             continue;
         }
         ev->queries++;
-        int qrc =
-            mstore_has_window_set(&cl->metrics)
-                ? read_window_set(cl, w, p, done, now_ms, err, sizeof err)
-                : mstore_windows(&cl->metrics, w->pairs[p].field,
-                                 now_ms - w->pairs[p].dur_ms, now_ms + 1,
-                                 &w->aggs[p], &w->naggs[p], err, sizeof err);
+        int64_t now_ms = ev->now_ms;
+        int qrc = mstore_has_window_set(&cl->metrics)
+                      ? read_window_set(cl, w, q, done, now_ms, err, errlen)
+                      : mstore_windows(&cl->metrics, field,
+                                       now_ms - w->pairs[q].dur_ms, now_ms + 1,
+                                       &w->aggs[q], &w->naggs[q], err, errlen);
         if (qrc) {
-            if (ev->influx_ok)
-                snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
-            ev->influx_ok = false;
-            w->aggs[p] = NULL;
-            w->naggs[p] = 0;
-            for (size_t q = p + 1; q < w->npairs; q++)
-                w->ok[q] = false;
-            break;
+            w->aggs[q] = NULL;
+            w->naggs[q] = 0;
+            return -1;
         }
-        w->ok[p] = true;
-        cyc_index_init(&w->ix[p], w->aggs[p], w->naggs[p]);
+        done[q] = w->ok[q] = true;
+        cyc_index_init(&w->ix[q], w->aggs[q], w->naggs[q]);
         char stepname[96];
-        snprintf(stepname, sizeof stepname, "windows:%s", w->pairs[p].field);
-        step_done(stepname, t_step, w->naggs[p]);
+        snprintf(stepname, sizeof stepname, "windows:%s", field);
+        step_done(stepname, t_step, w->naggs[q]);
     }
-    free(done);
+    return 0;
 }
 
-/* 4. The last action per valid policy, in ev->pols' order (so restarts
+/* Frees the rows of field's pairs: its policies' windows are made. */
+static void field_free(struct windows *w, const char *field, bool *done)
+{
+    for (size_t q = 0; q < w->npairs; q++)
+        if (!strcmp(w->pairs[q].field, field)) {
+            free(w->aggs[q]);
+            w->aggs[q] = NULL;
+            w->naggs[q] = 0;
+            w->ix[q] = (struct cyc_index){0};
+            done[q] = true;
+        }
+}
+
+/* 3. The last action per valid policy, in ev->pols' order (so restarts
  * keep their windows): from the SQL store, or from InfluxDB with
  * --policy-db none. */
 static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
@@ -627,10 +638,22 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
     return true;
 }
 
-/* 5. Decides every valid policy whose inputs were all read. */
-static void decide_all(struct das_clients *cl, struct das_eval *ev,
-                       const struct windows *w, const int64_t *last,
-                       const bool *bets)
+/* Policy i's windows from the rows read, and its decision when they are
+ * available. */
+static void decide_one(struct das_clients *cl, struct das_eval *ev,
+                       const struct windows *w, size_t i)
+{
+    struct das_pol_eval *pe = &ev->pols[i];
+    if (!fill_windows(cl, ev, pe, w, i))
+        return;
+    dec_evaluate(&pe->in, &pe->res);
+    pe->evaluated = true;
+}
+
+/* 4. The inputs of every valid policy; true in wait[i] for those whose
+ * decision waits on the windows (the others have their outcome). */
+static void inputs_all(struct das_clients *cl, struct das_eval *ev,
+                       const int64_t *last, const bool *bets, bool *wait)
 {
     size_t k = 0;
     for (size_t i = 0; i < ev->n; i++) {
@@ -639,21 +662,57 @@ static void decide_all(struct das_clients *cl, struct das_eval *ev,
             continue;
         fill_input(cl, ev, pe, last[k], bets[k]);
         k++;
-        if (!ev->store_ok) {
+        if (!ev->store_ok)
             set_unavailable(pe, DEC_O_STORE_DOWN,
                             ev->store_none ? "history (InfluxDB)"
                                            : "policy store");
-            continue;
-        }
-        if (!ev->docker_ok) {
+        else if (!ev->docker_ok)
             set_unavailable(pe, DEC_O_DOCKER_DOWN, "Docker engine");
-            continue;
-        }
-        if (!fill_windows(cl, ev, pe, w, i))
-            continue;
-        dec_evaluate(&pe->in, &pe->res);
-        pe->evaluated = true;
+        else
+            wait[i] = true;
     }
+}
+
+/* 5. The windows field by field, and the decisions of the policies that
+ * wait on them: once a field is read its policies are decided and its
+ * rows freed, so das holds one field's rows at a time (27 MB a field at
+ * 100,000 containers). The first failed read ends the reads: the server
+ * is most likely down, so das does not wait on it again; the policies of
+ * the fields not read say the metrics are unavailable. */
+static void windows_decide(struct das_clients *cl, struct das_eval *ev,
+                           const struct das_plan_pol *plan, bool *wait,
+                           int64_t *t_step)
+{
+    struct windows w = {0};
+    windows_plan(ev, plan, &w);
+    bool *done = xcalloc(w.npairs ? w.npairs : 1, sizeof *done);
+    bool failed = false;
+    char err[512];
+    for (size_t p = 0; p < w.npairs; p++) {
+        if (done[p])
+            continue;
+        const char *field = w.pairs[p].field;
+        if (!failed &&
+            read_field(cl, ev, &w, p, done, t_step, err, sizeof err)) {
+            if (ev->influx_ok)
+                snprintf(ev->influx_err, sizeof ev->influx_err, "%.255s", err);
+            ev->influx_ok = false;
+            failed = true;
+        }
+        for (size_t i = 0; i < ev->n; i++)
+            if (wait[i] && w.idx[i][0] != (size_t)-1 &&
+                !strcmp(w.pairs[w.idx[i][0]].field, field)) {
+                wait[i] = false;
+                decide_one(cl, ev, &w, i);
+            }
+        field_free(&w, field, done);
+    }
+    /* the policies that read nothing (service not found, not scalable) */
+    for (size_t i = 0; i < ev->n; i++)
+        if (wait[i])
+            decide_one(cl, ev, &w, i);
+    free(done);
+    windows_free(&w);
 }
 
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
@@ -677,21 +736,20 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     pg_rowset_free(&rows);
 
     struct das_plan_pol *plan = plan_of(ev);
-    struct windows w = {0};
-    read_windows(cl, ev, plan, &w, &t_step);
+    int64_t *last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
+    bool *bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
+    bool *wait = xcalloc(ev->n ? ev->n : 1, sizeof *wait);
+    read_last_actions(cl, ev, plan, last, bets, &t_step);
+    inputs_all(cl, ev, last, bets, wait);
+    windows_decide(cl, ev, plan, wait, &t_step);
     clock_note(cl); /* for the next cycle */
     ev->clock_offset_ms = skew_offset(&cl->skew);
     ev->clock_corrected = skew_correction(&cl->skew) != 0;
-
-    int64_t *last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
-    bool *bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
-    read_last_actions(cl, ev, plan, last, bets, &t_step);
-    decide_all(cl, ev, &w, last, bets);
     step_done("decide", &t_step, ev->n);
-    windows_free(&w);
     free(plan);
     free(last);
     free(bets);
+    free(wait);
 }
 
 void das_eval_free(struct das_eval *ev)
