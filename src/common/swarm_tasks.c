@@ -76,10 +76,12 @@ static int cmp_task(const void *pa, const void *pb)
     return c ? c : strcmp(a->container, b->container);
 }
 
-/* One task of GET /tasks into x: 1 kept, 0 left out (not desired
- * running, or no swarm service id), -1 + err when it is no task. */
+/* One task of GET /tasks into x and its Status.Err into etext: 1 kept, 0
+ * left out (not desired running, or no swarm service id), -1 + err when
+ * it is no task. */
 static int stask_parse_one(const json_t *t, size_t i, struct stask *x,
-                           char *err, size_t errlen)
+                           char etext[STASK_ERR_MAX + 1], char *err,
+                           size_t errlen)
 {
     const json_t *id = json_object_get(t, "ID");
     const json_t *svc = json_object_get(t, "ServiceID");
@@ -121,7 +123,7 @@ static int stask_parse_one(const json_t *t, size_t i, struct stask *x,
         memcpy(x->container, cid, cl);
     }
     const char *e = json_string_value(json_object_get(st, "Err"));
-    log_copy_oneline(x->err, sizeof x->err, e ? e : "", e ? strlen(e) : 0);
+    log_copy_oneline(etext, STASK_ERR_MAX + 1, e ? e : "", e ? strlen(e) : 0);
     return 1;
 }
 
@@ -130,15 +132,20 @@ void stask_list_free(struct stask_list *l)
     if (!l)
         return;
     free(l->v);
-    l->v = NULL;
-    l->n = 0;
+    sp_free(&l->texts);
+    memset(l, 0, sizeof *l);
+}
+
+const char *stask_err(const struct stask_list *l, const struct stask *t)
+{
+    return sp_str(&l->texts, t->err);
 }
 
 /* GET /tasks read task by task (dkr_json_each): with 100,000 tasks the
  * listing is tens of MB of JSON, never held whole. */
 struct stask_reader {
     struct stask_list *out;
-    size_t cap;
+    size_t cap; /* of out->v */
     char *err;
     size_t errlen;
 };
@@ -147,7 +154,8 @@ static int stask_each(const json_t *t, size_t i, void *ctx)
 {
     struct stask_reader *r = ctx;
     struct stask x;
-    int k = stask_parse_one(t, i, &x, r->err, r->errlen);
+    char etext[STASK_ERR_MAX + 1];
+    int k = stask_parse_one(t, i, &x, etext, r->err, r->errlen);
     if (k < 0)
         return -1;
     if (k == 0)
@@ -156,55 +164,58 @@ static int stask_each(const json_t *t, size_t i, void *ctx)
         r->cap = r->cap ? r->cap * 2 : 256;
         r->out->v = xrealloc(r->out->v, r->cap * sizeof *r->out->v);
     }
+    x.err = sp_intern(&r->out->texts, etext);
     r->out->v[r->out->n++] = x;
     return 0;
 }
 
-/* The listing as every reader leaves it: sorted by service. */
-static void stask_sort(struct stask_list *l)
+/* The listing as every reader leaves it: no room to spare (the array
+ * doubled as it grew), sorted by service; -1 (the list freed) when the
+ * reader failed. */
+static int stask_done(struct stask_reader *r, int rc)
 {
+    struct stask_list *l = r->out;
+    sp_unindex(&l->texts);
+    if (rc) {
+        stask_list_free(l);
+        return -1;
+    }
+    if (l->n && l->n < r->cap)
+        l->v = xrealloc(l->v, l->n * sizeof *l->v);
     if (l->n > 1)
         qsort(l->v, l->n, sizeof *l->v, cmp_task);
+    return 0;
 }
 
 int stask_parse_list(const json_t *arr, struct stask_list *out, char *err,
                      size_t errlen)
 {
-    struct stask_reader r = {out, 0, err, errlen};
-    out->v = NULL;
-    out->n = 0;
+    struct stask_reader r = {.out = out, .err = err, .errlen = errlen};
+    memset(out, 0, sizeof *out);
     if (!json_is_array(arr)) {
         errf(err, errlen, "GET /tasks: expected a JSON array");
         return -1;
     }
     /* the element reader of the live listing (stask_list), on a tree */
-    for (size_t i = 0; i < json_array_size(arr); i++)
-        if (stask_each(json_array_get(arr, i), i, &r)) {
-            stask_list_free(out);
-            return -1;
-        }
-    stask_sort(out);
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; i < json_array_size(arr) && !rc; i++)
+        rc = stask_each(json_array_get(arr, i), i, &r);
+    return stask_done(&r, rc);
 }
 
 int stask_list(struct dkr *d, struct stask_list *out, char *err, size_t errlen)
 {
     char e2[512] = "";
-    struct stask_reader r = {out, 0, e2, sizeof e2};
-    out->v = NULL;
-    out->n = 0;
+    struct stask_reader r = {.out = out, .err = e2, .errlen = sizeof e2};
+    memset(out, 0, sizeof *out);
     /* filters={"desired-state":["running"]}; a task is a few KB */
-    if (dkr_json_each(d,
-                      "/tasks?filters=%7B%22desired-state%22%3A%5B%22running%"
-                      "22%5D%7D",
-                      STASK_MAX_TASK_BYTES, stask_each, &r, err, errlen)) {
-        if (e2[0]) /* the task that was wrong, in its words */
-            errf(err, errlen, "%s", e2);
-        stask_list_free(out);
-        return -1;
-    }
-    stask_sort(out);
-    return 0;
+    int rc = dkr_json_each(d,
+                           "/tasks?filters=%7B%22desired-state%22%3A%5B%22"
+                           "running%22%5D%7D",
+                           STASK_MAX_TASK_BYTES, stask_each, &r, err, errlen);
+    if (rc && e2[0]) /* the task that was wrong, in its words */
+        errf(err, errlen, "%s", e2);
+    return stask_done(&r, rc);
 }
 
 /* The first task of service (lower bound). */
@@ -230,16 +241,17 @@ void stask_count(const struct stask_list *l, const char *service,
         const struct stask *t = &l->v[i];
         if (t->running)
             out->running++;
+        const char *e = stask_err(l, t);
         if (t->pending) {
-            if (out->pending++ == 0 && t->err[0]) {
+            if (out->pending++ == 0 && e[0]) {
                 /* "no suitable node (insufficient resources on 3 nodes)":
                  * the part in parentheses says it best */
-                const char *o = strchr(t->err, '('), *c = strrchr(t->err, ')');
+                const char *o = strchr(e, '('), *c = strrchr(e, ')');
                 if (o && c && c > o + 1)
                     snprintf(out->why, sizeof out->why, "%.*s",
                              (int)(c - o - 1), o + 1);
                 else
-                    snprintf(out->why, sizeof out->why, "%s", t->err);
+                    snprintf(out->why, sizeof out->why, "%s", e);
             }
         }
     }

@@ -35,7 +35,7 @@ static void check(const struct pcache *pc)
     size_t held = 0;
     for (size_t i = 0; i < pc->n; i++) {
         const struct pc_series *s = &pc->s[i];
-        if (!s->n || !s->service[0] ||
+        if (!s->n || !sp_str(&pc->names, s->service)[0] ||
             !memchr(s->container, '\0', sizeof s->container))
             abort();
         for (uint32_t j = 1; j < s->n; j++)
@@ -79,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ra != rb || a.points != b.points || a.n != b.n)
         abort();
     for (size_t i = 0; i < a.n; i++)
-        if (strcmp(a.s[i].service, b.s[i].service) ||
+        if (strcmp(sp_str(&a.names, a.s[i].service),
+                   sp_str(&b.names, b.s[i].service)) ||
             strcmp(a.s[i].container, b.s[i].container) ||
             a.s[i].n != b.s[i].n ||
             memcmp(a.s[i].p, b.s[i].p, a.s[i].n * sizeof *a.s[i].p))

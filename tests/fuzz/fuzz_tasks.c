@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     !memchr(t->container, '\0', sizeof t->container) ||
                     (t->running + t->pending + t->starting > 1))
                     abort();
-                for (const char *p = t->err; *p; p++)
+                for (const char *p = stask_err(&l, t); *p; p++)
                     if ((unsigned char)*p < 0x20 || *p == 0x7f)
                         abort();
                 if (i > 0 && strcmp(l.v[i - 1].service, t->service) > 0)

@@ -120,18 +120,25 @@ static void test_trim_rebase(void **state)
         assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + i * 10000, i, true));
     assert_true(pc_add(&c, "s2", "bbbbbbbbbbbb", T0, 1, true));
     assert_int_equal(c.points, 11);
+    assert_int_equal(c.names.count, 2);
     pc_trim(&c, T0 + 50000);
     assert_int_equal(c.n, 1);
     assert_int_equal(c.points, 5);
+    /* the service ids are kept once, only those of series kept */
+    assert_int_equal(c.names.count, 1);
+    assert_string_equal(sp_str(&c.names, c.s[0].service), "s1");
     assert_true(pc_add(&c, "s2", "bbbbbbbbbbbb", T0 + 95000, 2, true));
-    assert_int_equal(c.n, 2);
+    assert_true(pc_add(&c, "s2", "cccccccccccc", T0 + 95000, 2, true));
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.names.count, 2);
     pc_rebase(&c, T0 + 90000);
     const int64_t durs[] = {50000};
     struct win_agg *outs[1];
     size_t ns[1];
     pc_windows(&c, T0 + 95000, durs, 1, outs, ns, NULL);
-    assert_int_equal(ns[0], 2);
-    const struct win_agg *a = row_of(outs[0], 2, "s1", "aaaaaaaaaaaa");
+    assert_int_equal(ns[0], 3);
+    assert_non_null(row_of(outs[0], 3, "s2", "cccccccccccc"));
+    const struct win_agg *a = row_of(outs[0], 3, "s1", "aaaaaaaaaaaa");
     assert_int_equal(a->count, 5);
     assert_int_equal(a->first_ms, T0 + 50000);
     assert_int_equal(a->last_ms, T0 + 90000);

@@ -139,10 +139,66 @@ static void test_list(void **state)
                      STASK_MATURE);
     /* a control byte from the engine never reaches a message */
     for (size_t i = 0; i < l.n; i++)
-        for (const char *p = l.v[i].err; *p; p++)
+        for (const char *p = stask_err(&l, &l.v[i]); *p; p++)
             assert_true((unsigned char)*p >= 0x20);
     stask_list_free(&l);
     stask_list_free(&l); /* twice is fine */
+}
+
+/* Each distinct Status.Err is kept once (tasks hold its offset), whatever
+ * their number: 300 tasks of 3 services, 100 distinct reasons between
+ * them (past the first table size), each read back as it was sent. */
+static void test_shared_reasons(void **state)
+{
+    (void)state;
+    json_t *arr = json_array();
+    for (int i = 0; i < 300; i++) {
+        char svc[16], err[64];
+        snprintf(svc, sizeof svc, "svc%d", i % 3);
+        snprintf(err, sizeof err, "no suitable node (reason %d)", i % 100);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "ID", "t",
+                           "ServiceID", svc, "DesiredState", "running",
+                           "Status", "State", "pending", "Err", err));
+    }
+    /* a running task: no reason */
+    json_array_append_new(arr,
+                          json_pack("{s:s, s:s, s:s, s:{s:s}}", "ID", "r",
+                                    "ServiceID", "svc0", "DesiredState",
+                                    "running", "Status", "State", "running"));
+    struct stask_list l;
+    char err[256];
+    assert_int_equal(stask_parse_list(arr, &l, err, sizeof err), 0);
+    assert_int_equal(l.n, 301);
+    size_t distinct = 0, none = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const char *e = stask_err(&l, &l.v[i]);
+        if (!l.v[i].pending) {
+            assert_string_equal(e, "");
+            assert_int_equal(l.v[i].err, 0);
+            none++;
+            continue;
+        }
+        int k = -1;
+        assert_int_equal(sscanf(e, "no suitable node (reason %d)", &k), 1);
+        assert_true(k >= 0 && k < 100);
+        /* the same reason, the same offset */
+        for (size_t j = 0; j < i; j++)
+            if (l.v[j].pending && !strcmp(stask_err(&l, &l.v[j]), e))
+                assert_int_equal(l.v[j].err, l.v[i].err);
+    }
+    for (size_t o = 1; o < l.texts.len; o += strlen(l.texts.buf + o) + 1)
+        distinct++;
+    assert_int_equal(l.texts.count, 100);
+    assert_null(l.texts.slots); /* the index is freed once read */
+    assert_int_equal(distinct, 100);
+    assert_int_equal(none, 1);
+    struct stask_count c;
+    stask_count(&l, "svc1", &c);
+    assert_int_equal(c.pending, 100);
+    assert_non_null(strstr(c.why, "reason "));
+    stask_list_free(&l);
+    json_decref(arr);
 }
 
 static void test_list_errors(void **state)
@@ -179,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_shared_reasons),
         cmocka_unit_test(test_list_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
