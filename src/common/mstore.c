@@ -143,12 +143,14 @@ static int pts_window_set(void *impl, const char *field, int64_t now_ms,
         pc_clear(&f->pc, need_from);
     else if (now_ms - f->pc.base_ms > PTS_REBASE_MS)
         pc_rebase(&f->pc, need_from);
+    /* the points that have left the windows go before the new ones come:
+     * a series never holds both (no array grows past one window's) */
+    pc_trim(&f->pc, need_from);
     size_t got = 0;
     int rc = infl_query_points(p->c, field, since, &f->pc, &got, err, errlen);
     pc_read_done(&f->reads, rc == 0, now_ms, need_from, p->overlap_ms);
     if (rc)
         return -1;
-    pc_trim(&f->pc, need_from);
     log_debug("points read",
               "field=%s whole=%s since_ms=%lld points=%zu "
               "series=%zu held=%zu",

@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 static void oom(size_t n)
@@ -74,4 +77,19 @@ void errf(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+void xmalloc_tune_cycles(void)
+{
+#ifdef __GLIBC__
+    /* setting it turns off glibc's dynamic threshold */
+    (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
+void xmalloc_release(void)
+{
+#ifdef __GLIBC__
+    (void)malloc_trim(0);
+#endif
 }

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "pg.h"
 #include "prom.h"
+#include "xmalloc.h"
 
 static volatile sig_atomic_t run_stop;
 
@@ -197,16 +198,16 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
         bool label = pe->pol.source == POL_SRC_LABELS;
         now[n].seq = pe->seq;
         now[n].label = label;
-        snprintf(now[n].msg, sizeof now[n].msg, "%s", pe->error);
+        const char *error = das_pol_error(pe);
+        snprintf(now[n].msg, sizeof now[n].msg, "%s", error);
         bool known = false;
         for (size_t j = 0; j < st->nbad && !known; j++)
-            known =
-                st->bad[j].seq == pe->seq && !strcmp(st->bad[j].msg, pe->error);
+            known = st->bad[j].seq == pe->seq && !strcmp(st->bad[j].msg, error);
         if (!known) {
             char q[600];
             log_warn(label ? "label policy skipped" : "policy row skipped",
                      "seq=%ld error=%s", pe->seq,
-                     log_quote(pe->error, q, sizeof q));
+                     log_quote(error, q, sizeof q));
         }
         n++;
     }
@@ -783,6 +784,7 @@ static int cycle(struct run_state *st)
     log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
               ev.n, ev.nbad, ev.queries, (long long)(t1 - t0));
     das_eval_free(&ev);
+    xmalloc_release(); /* what the cycle freed, back to the system */
     return rc;
 }
 
@@ -815,6 +817,7 @@ static int run_start(struct run_state *st, struct das_conf *conf)
 {
     char err[512];
     st->conf = conf;
+    xmalloc_tune_cycles(); /* a cycle's large arrays go back when freed */
     if (das_clients_open(&st->cl, conf, err, sizeof err)) {
         fprintf(stderr, "das run: bad configuration: %s\n", err);
         return 2;
