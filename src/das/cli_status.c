@@ -105,7 +105,8 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
         snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "invalid-row");
         /* the message may hold any byte of the row (the table shows its
          * control bytes escaped) */
-        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->error);
+        snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s",
+                 das_pol_error(pe));
         return;
     }
     const struct policy *p = &pe->pol;
@@ -136,7 +137,7 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
         snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "%s+sync", outcome);
     else
         snprintf(r->c[C_OUTCOME], sizeof r->c[C_OUTCOME], "%s", outcome);
-    if (!pe->found && pe->svc_err[0])
+    if (!pe->found && pe->svc_err)
         snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->svc_err);
     else
         snprintf(r->c[C_REASON], sizeof r->c[C_REASON], "%s", pe->res.reason);
@@ -302,7 +303,7 @@ static json_t *policy_json(const struct das_pol_eval *pe,
         if (pe->found)
             json_object_set_new(o, "service", json_string(pe->svc.name));
         json_object_set_new(o, "outcome", json_string("invalid-row"));
-        json_object_set_new(o, "error", json_string(pe->error));
+        json_object_set_new(o, "error", json_string(das_pol_error(pe)));
         return o;
     }
     const struct policy *p = &pe->pol;
@@ -334,10 +335,9 @@ static json_t *policy_json(const struct das_pol_eval *pe,
     json_object_set_new(o, "in", window_json(pe, ev, false));
     json_object_set_new(o, "outcome",
                         json_string(dec_outcome_names[pe->res.outcome]));
-    json_object_set_new(o, "reason",
-                        json_string(!pe->found && pe->svc_err[0]
-                                        ? pe->svc_err
-                                        : pe->res.reason));
+    json_object_set_new(
+        o, "reason",
+        json_string(!pe->found && pe->svc_err ? pe->svc_err : pe->res.reason));
     json_object_set_new(o, "sync", json_boolean(pe->res.sync));
     if (pe->res.action != DEC_NONE) {
         json_object_set_new(o, "from", json_integer(pe->res.from));

@@ -246,19 +246,19 @@ static void add_label_policies(struct das_eval *ev,
         pe->pol.source = POL_SRC_LABELS;
         for (size_t j = 0; j < ev->n && lp[k].valid; j++)
             if (ev->pols[j].seq == pe->seq) {
-                snprintf(pe->error, sizeof pe->error,
-                         "service %.63s: its label policy's seq %ld (from "
-                         "the service id) is taken by another policy; "
-                         "use a table row for it (das policy add)",
-                         lp[k].svc->name, pe->seq);
+                pe->error = xasprintf(
+                    "service %.63s: its label policy's seq %ld (from the "
+                    "service id) is taken by another policy; use a table "
+                    "row for it (das policy add)",
+                    lp[k].svc->name, pe->seq);
                 lp[k].valid = false;
             }
         /* the service is known either way (status names it) */
         pe->found = true;
         pe->svc = *lp[k].svc;
         if (!lp[k].valid) {
-            if (!pe->error[0])
-                snprintf(pe->error, sizeof pe->error, "%s", lp[k].error);
+            if (!pe->error)
+                pe->error = xstrdup(lp[k].error);
             ev->nbad++;
         } else {
             pe->valid = true;
@@ -344,7 +344,9 @@ static bool read_policies(struct das_clients *cl, struct das_eval *ev,
     for (size_t i = 0; i < rows->n; i++) {
         struct das_pol_eval *pe = &ev->pols[i];
         pe->seq = das_row_seq(rows->rows[i].col[POL_SEQ]);
-        if (pol_parse(&rows->rows[i], &pe->pol, pe->error, sizeof pe->error)) {
+        char e[512] = "";
+        if (pol_parse(&rows->rows[i], &pe->pol, e, sizeof e)) {
+            pe->error = xstrdup(e);
             ev->nbad++;
             continue;
         }
@@ -384,12 +386,14 @@ static void read_services(struct das_clients *cl, struct das_eval *ev,
         struct das_pol_eval *pe = &ev->pols[i];
         if (!pe->valid || pe->found)
             continue;
+        char e[256];
         const struct dsvc *s =
-            dsvc_resolve(&ev->services, pe->pol.service_id, NULL, pe->svc_err,
-                         sizeof pe->svc_err);
+            dsvc_resolve(&ev->services, pe->pol.service_id, NULL, e, sizeof e);
         if (s) {
             pe->found = true;
             pe->svc = *s;
+        } else {
+            pe->svc_err = xstrdup(e);
         }
     }
     if (ev->docker_ok) {
@@ -758,6 +762,10 @@ void das_eval_free(struct das_eval *ev)
         return;
     dsvc_list_free(&ev->services);
     stask_list_free(&ev->tasks);
+    for (size_t i = 0; i < ev->n && ev->pols; i++) {
+        free(ev->pols[i].error);
+        free(ev->pols[i].svc_err);
+    }
     free(ev->pols);
     ev->pols = NULL;
     ev->n = 0;
