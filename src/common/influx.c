@@ -1485,6 +1485,7 @@ int infl_set_plan(const char *field, const int64_t *dur_ms, size_t k,
     size_t n = 0;
 
     memset(plan, 0, sizeof *plan);
+    plan->max_series = INFL_MAX_SERIES;
     if (field_check(field, err, errlen))
         return -1;
     if (k == 0 || now_ms <= 0) {
@@ -1663,7 +1664,14 @@ static void table_grow(struct infl_set_reader *r)
     r->tcap = cap;
 }
 
-/* The record of (service, container), made when new. */
+/* The plan's series cap (a plan made by hand may leave it 0). */
+static size_t set_max_series(const struct infl_set_reader *r)
+{
+    return r->plan.max_series ? r->plan.max_series : INFL_MAX_SERIES;
+}
+
+/* The record of (service, container), made when new; (size_t)-1 past
+ * INFL_MAX_SERIES records. */
 static size_t rec_get(struct infl_set_reader *r, const struct infl_agg *key)
 {
     if ((r->nrec + 1) * 2 > r->tcap)
@@ -1676,6 +1684,8 @@ static size_t rec_get(struct infl_set_reader *r, const struct infl_agg *key)
             !strcmp(x->container, key->container))
             return r->table[j] - 1;
     }
+    if (r->nrec >= set_max_series(r))
+        return (size_t)-1;
     if (r->nrec == r->caprec) {
         r->caprec = r->caprec ? r->caprec * 2 : 1024;
         r->recs = xrealloc(r->recs, r->caprec * sizeof *r->recs);
@@ -1775,6 +1785,14 @@ static int set_fail(struct infl_set_reader *r, const char *fmt, ...)
     reader_fail(&r->failed, r->err, sizeof r->err, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+static int set_too_many(struct infl_set_reader *r)
+{
+    return set_fail(r,
+                    "the reply names more than %zu (service, container) "
+                    "series; das reads at most that many",
+                    set_max_series(r));
 }
 
 /* The index of column name in a series' columns; -1 when absent. */
@@ -1882,6 +1900,8 @@ static int set_series(struct infl_set_reader *r, size_t st, json_t *s)
                             "expected",
                             st);
         size_t i = rec_get(r, &key);
+        if (i == (size_t)-1)
+            return set_too_many(r);
         for (size_t j = 0; j < json_array_size(rows); j++)
             if (set_agg_row(r, st, i, json_array_get(rows, j), ct, cc, cs, cm))
                 return -1;
@@ -1900,6 +1920,8 @@ static int set_series(struct infl_set_reader *r, size_t st, json_t *s)
      * written by two collectors) are one record, as their aggregates
      * are: the latest of their last points, the earliest first. */
     size_t i = rec_get(r, &key);
+    if (i == (size_t)-1)
+        return set_too_many(r);
     if (st == p->ngroups) {
         struct set_rec *x = &r->recs[i];
         if (!x->has_last || t > x->last_ms) {
@@ -2390,6 +2412,12 @@ static int pts_series(struct infl_pts_reader *r, json_t *series)
                         r->field);
     json_t *rows = json_object_get(series, "values");
     for (size_t j = 0; j < json_array_size(rows); j++) {
+        if (r->pc->points >= r->pc->max_points || r->pc->n >= r->pc->max_series)
+            return pts_fail(r,
+                            "%s: more than %zu points or %zu series; das "
+                            "keeps at most that many a field (shorter out_for "
+                            "/ in_for windows keep fewer)",
+                            r->field, r->pc->max_points, r->pc->max_series);
         json_t *row = json_array_get(rows, j);
         json_t *v = json_array_get(row, (size_t)cv);
         int64_t t;

@@ -356,6 +356,12 @@ int infl_query_demand(struct infl *c, const char *field, const char *service_id,
 /* The longest line (one chunk, or a whole reply from a server that does
  * not chunk) the reader takes. */
 #define INFL_SET_MAX_LINE (64u * 1024u * 1024u)
+/* The (service, container) series a window set's reply may name (4 M, 40
+ * times the largest swarm known; the points reader's caps are the
+ * cache's, pcache.h). Each line of a reply is bounded by
+ * INFL_SET_MAX_LINE; this bounds their sum. Past it the read fails and
+ * says so: the policies of that field get no decision. */
+#define INFL_MAX_SERIES (1u << 22)
 
 struct infl_set_group {
     int64_t bucket_ms; /* B */
@@ -369,6 +375,8 @@ struct infl_set_plan {
     int64_t dur_ms[INFL_SET_MAX_DURS]; /* ascending, distinct, > 0 */
     size_t ngroups;
     struct infl_set_group groups[INFL_SET_MAX_DURS];
+    size_t max_series; /* series the reply may name; 0 or INFL_MAX_SERIES:
+                          the default */
 };
 
 /* Plans the statements for field over the windows of dur_ms (any order,

@@ -10,6 +10,8 @@ void pc_init(struct pcache *c, int64_t base_ms)
 {
     memset(c, 0, sizeof *c);
     c->base_ms = base_ms;
+    c->max_points = PC_MAX_POINTS;
+    c->max_series = PC_MAX_SERIES;
 }
 
 void pc_free(struct pcache *c)
@@ -24,10 +26,12 @@ void pc_free(struct pcache *c)
 
 void pc_clear(struct pcache *c, int64_t base_ms)
 {
-    unsigned long dropped = c->dropped;
+    struct pcache keep = *c;
     pc_free(c);
     pc_init(c, base_ms);
-    c->dropped = dropped;
+    c->dropped = keep.dropped;
+    c->max_points = keep.max_points;
+    c->max_series = keep.max_series;
 }
 
 uint64_t win_key_hash(const char *svc, const char *ctr)

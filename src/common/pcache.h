@@ -44,11 +44,20 @@ struct pcache {
     size_t tcap;
     size_t points;
     unsigned long dropped; /* points too far from the base to keep */
+    size_t max_points;     /* points and series a read may fill it to */
+    size_t max_series;     /* (the points reader fails past them) */
 };
 
+/* 64 M points (512 MiB at 8 bytes) and 4 M series a field: 40 times a
+ * 100,000-container swarm's 10-minute windows. */
+#define PC_MAX_POINTS (1u << 26)
+#define PC_MAX_SERIES (1u << 22)
+
+/* An empty cache with the default caps. */
 void pc_init(struct pcache *c, int64_t base_ms);
 void pc_free(struct pcache *c);
-/* Empties the cache; its base becomes base_ms. */
+/* Empties the cache (its caps and dropped count stay); its base becomes
+ * base_ms. */
 void pc_clear(struct pcache *c, int64_t base_ms);
 
 /* A point of (service, container): a time already held takes the new

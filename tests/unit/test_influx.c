@@ -1350,6 +1350,25 @@ static void test_points_statement_and_parse(void **state)
     assert_int_equal(pc.points, 3);
     pc_free(&pc);
 
+    /* a reply past the cache's caps fails and says what is kept (the
+     * defaults are 64 M points and 4 M series a field) */
+    const size_t caps[][2] = {{2, 100}, {100, 1}};
+    for (size_t i = 0; i < 2; i++) {
+        pc_init(&pc, 0);
+        assert_int_equal(pc.max_points, PC_MAX_POINTS);
+        pc.max_points = caps[i][0];
+        pc.max_series = caps[i][1];
+        err[0] = '\0';
+        assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &pc,
+                                           &got, err, sizeof err),
+                         -1);
+        if (!strstr(err, "cpu_ratio: more than") ||
+            !strstr(err, "das keeps at most that many a field"))
+            fail_msg("caps %zu: %s", i, err);
+        assert_true(pc.points <= caps[i][0] && pc.n <= caps[i][1]);
+        pc_free(&pc);
+    }
+
     /* a reply cut after a partial chunk, an error, columns missing */
     const struct {
         const char *body, *says;
@@ -1653,6 +1672,16 @@ static void test_set_parse(void **state)
     assert_int_equal(unusable, 2 + 3);
     free(o[0]);
     free(o[1]);
+
+    /* a reply naming more series than the plan reads fails and says so */
+    assert_int_equal(p.max_series, INFL_MAX_SERIES);
+    p.max_series = 2;
+    assert_int_equal(infl_set_parse(&p, set_reply, strlen(set_reply), o, n,
+                                    &unusable, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "the reply names more than 2 (service, "
+                                "container) series"));
+    p.max_series = INFL_MAX_SERIES;
 
     /* the same reply in pieces of 7 bytes, and without the last newline */
     struct infl_set_reader *r = infl_set_reader_new(&p, 0);
