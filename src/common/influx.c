@@ -2412,12 +2412,14 @@ static int pts_series(struct infl_pts_reader *r, json_t *series)
                         r->field);
     json_t *rows = json_object_get(series, "values");
     for (size_t j = 0; j < json_array_size(rows); j++) {
-        if (r->pc->points >= r->pc->max_points || r->pc->n >= r->pc->max_series)
+        size_t maxp = r->pc->max_points ? r->pc->max_points : PC_MAX_POINTS,
+               maxs = r->pc->max_series ? r->pc->max_series : PC_MAX_SERIES;
+        if (r->pc->points >= maxp || r->pc->n >= maxs)
             return pts_fail(r,
                             "%s: more than %zu points or %zu series; das "
                             "keeps at most that many a field (shorter out_for "
                             "/ in_for windows keep fewer)",
-                            r->field, r->pc->max_points, r->pc->max_series);
+                            r->field, maxp, maxs);
         json_t *row = json_array_get(rows, j);
         json_t *v = json_array_get(row, (size_t)cv);
         int64_t t;

@@ -45,7 +45,8 @@ struct pcache {
     size_t points;
     unsigned long dropped; /* points too far from the base to keep */
     size_t max_points;     /* points and series a read may fill it to */
-    size_t max_series;     /* (the points reader fails past them) */
+    size_t max_series;     /* (the points reader fails past them); 0: the
+                              default (a zeroed struct is an empty cache) */
 };
 
 /* 64 M points (512 MiB at 8 bytes) and 4 M series a field: 40 times a

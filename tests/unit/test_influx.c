@@ -1350,6 +1350,16 @@ static void test_points_statement_and_parse(void **state)
     assert_int_equal(pc.points, 3);
     pc_free(&pc);
 
+    /* a zeroed cache (as mstore.c keeps one a field) has the default
+     * caps, not none */
+    struct pcache z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &z,
+                                       &got, err, sizeof err),
+                     0);
+    assert_int_equal(z.points, 3);
+    pc_free(&z);
+
     /* a reply past the cache's caps fails and says what is kept (the
      * defaults are 64 M points and 4 M series a field) */
     const size_t caps[][2] = {{2, 100}, {100, 1}};
