@@ -36,13 +36,8 @@ void pc_clear(struct pcache *c, int64_t base_ms)
 
 uint64_t win_key_hash(const char *svc, const char *ctr)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (const char *s = svc; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    h = (h ^ 0xff) * 1099511628211u;
-    for (const char *s = ctr; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+    /* the two strings, with a byte no tag holds between them */
+    return sp_hash(sp_hash(sp_hash(SP_HASH_START, svc), "\xff"), ctr);
 }
 
 static void table_build(struct pcache *c, size_t cap)

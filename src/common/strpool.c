@@ -24,18 +24,17 @@ const char *sp_str(const struct strpool *p, uint32_t off)
     return off && off < p->len ? p->buf + off : "";
 }
 
-static size_t hash(const char *s)
+uint64_t sp_hash(uint64_t h, const char *s)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (size_t)h;
+    return h;
 }
 
 /* s's slot, or the empty one it would take. */
 static size_t slot_of(const struct strpool *p, const char *s)
 {
-    size_t j = hash(s) & (p->nslots - 1);
+    size_t j = (size_t)sp_hash(SP_HASH_START, s) & (p->nslots - 1);
     while (p->slots[j] && strcmp(p->buf + p->slots[j], s))
         j = (j + 1) & (p->nslots - 1);
     return j;

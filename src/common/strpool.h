@@ -19,6 +19,11 @@ struct strpool {
     size_t nslots;
 };
 
+/* FNV-1a of s, continued from h (SP_HASH_START to begin): the one string
+ * hash of the pool and of pcache's series keys. */
+#define SP_HASH_START 1469598103934665603u
+uint64_t sp_hash(uint64_t h, const char *s);
+
 /* A zeroed struct strpool is an empty pool. */
 void sp_free(struct strpool *p);
 
