@@ -358,6 +358,33 @@ static void rule_out(struct ctx *c)
            to);
 }
 
+/* The load a scale-in is sized on: the in window's peak, Σ of each
+ * replica's highest point, at least the mean on every replica (so the
+ * load of the window never projects above the target); a load on its way
+ * up keeps room for more of the rise, and `rising` says so (else ""). */
+static double in_peak(const struct ctx *c, char *rising, size_t rlen)
+{
+    const struct dec_window *w = &c->in->in_win;
+    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
+    double rise = w->last_sum - w->mean * (double)c->actual;
+    char rise_s[48];
+    rising[0] = '\0';
+    if (w->fresh > 0 && rise > 0) {
+        peak += DEC_RISING * rise;
+        unit_format(rise, c->kind, rise_s, sizeof rise_s);
+        snprintf(rising, rlen, " (rising: latest %s above the mean)", rise_s);
+    }
+    return peak;
+}
+
+/* The fewest replicas that carry `load` at `target` each, not below
+ * min_no. */
+static long in_want(const struct ctx *c, double load, double target)
+{
+    long want = ceil_count(load / target);
+    return want < c->pol->min_no ? c->pol->min_no : want;
+}
+
 /* Rule 5: both windows covered, the out window not above out_cond.
  *
  * The auto rule scales in to the fewest replicas that carry the window's
@@ -401,21 +428,9 @@ static void rule_in(struct ctx *c)
         return;
     }
     double target = pol->out_cond / DEC_TOLERANCE;
-    /* Σ of each replica's highest point; at least the mean on every
-     * replica, so the load of the window never projects above target */
-    double peak = fmax(w->max_sum, w->mean * (double)c->actual);
-    /* a load on its way up keeps room for more of the rise */
-    double rise = w->last_sum - w->mean * (double)c->actual;
-    char rise_s[48], rising[96] = "";
-    if (w->fresh > 0 && rise > 0) {
-        peak += DEC_RISING * rise;
-        unit_format(rise, c->kind, rise_s, sizeof rise_s);
-        snprintf(rising, sizeof rising, " (rising: latest %s above the mean)",
-                 rise_s);
-    }
-    long want = ceil_count(peak / target);
-    if (want < pol->min_no)
-        want = pol->min_no;
+    char rising[96];
+    double peak = in_peak(c, rising, sizeof rising);
+    long want = in_want(c, peak, target);
     unit_format(peak, c->kind, peak_s, sizeof peak_s);
     unit_format(target, c->kind, tgt_s, sizeof tgt_s);
     if (want >= c->actual) {
@@ -441,15 +456,13 @@ static bool rule_bet(struct ctx *c)
     const struct policy *pol = c->pol;
     const struct dec_window *w = &c->in->in_win;
     int64_t since = sat_sub(c->in->now_ms, c->in->last_action_ms);
-    if (pol->mode != POL_MODE_AUTO || !c->in->last_bet ||
+    if (pol->mode == POL_MODE_STEP || !c->in->last_bet ||
         c->actual <= pol->min_no || since < sat_mul(pol->in_ms, DEC_BET_HOLD) ||
         since > sat_mul(pol->in_ms, DEC_BET_UNTIL))
         return false;
     double target = pol->out_cond / DEC_TOLERANCE;
     double load = w->mean * (double)c->actual;
-    long want = ceil_count(load / target);
-    if (want < pol->min_no)
-        want = pol->min_no;
+    long want = in_want(c, load, target);
     if (want >= c->actual)
         return false;
     char mean_s[48], win_s[32], load_s[48], tgt_s[48];
@@ -476,7 +489,7 @@ static bool rule_bet_early(struct ctx *c)
 {
     const struct policy *pol = c->pol;
     const struct dec_window *w = &c->in->out_win;
-    if (pol->mode != POL_MODE_AUTO || !c->in->last_bet ||
+    if (pol->mode == POL_MODE_STEP || !c->in->last_bet ||
         c->actual <= pol->min_no)
         return false;
     double target = pol->out_cond / DEC_TOLERANCE;
@@ -486,9 +499,7 @@ static bool rule_bet_early(struct ctx *c)
      * given their share) is no sign that the load went away */
     if (!(peak < pol->in_cond * (double)c->actual))
         return false;
-    long want = ceil_count(peak / target);
-    if (want < pol->min_no)
-        want = pol->min_no;
+    long want = in_want(c, peak, target);
     if (want >= c->actual)
         return false;
     char mean_s[48], cond_s[48], win_s[32], peak_s[48], tgt_s[48];
@@ -506,6 +517,43 @@ static bool rule_bet_early(struct ctx *c)
            "at %s: %ld \u2192 %ld",
            c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s, c->actual,
            want);
+    return true;
+}
+
+/* The trim (`auto` only): the in window's mean is above in_cond, yet its
+ * peak load fits fewer replicas at out_cond / DEC_TOLERANCE — a load that
+ * fell. Sized as a scale-in; not within DEC_TRIM_AFTER_OUT in_durations
+ * after a scale-out. True when that decided. */
+static bool rule_trim(struct ctx *c)
+{
+    const struct policy *pol = c->pol;
+    const struct dec_window *w = &c->in->in_win;
+    double target = pol->out_cond / DEC_TOLERANCE;
+    int64_t since = sat_sub(c->in->now_ms, c->in->last_action_ms);
+    if (pol->mode != POL_MODE_AUTO || c->actual <= pol->min_no ||
+        !(w->mean < target) ||
+        (c->in->last_out && c->in->last_action_ms > 0 &&
+         since < sat_mul(pol->in_ms, DEC_TRIM_AFTER_OUT)))
+        return false;
+    char rising[96];
+    double peak = in_peak(c, rising, sizeof rising);
+    long want = in_want(c, peak, target);
+    if (want >= c->actual)
+        return false;
+    char mean_s[48], cond_s[48], win_s[32], peak_s[48], tgt_s[48];
+    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
+    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
+    dur_format(pol->in_ms, win_s, sizeof win_s);
+    unit_format(peak, c->kind, peak_s, sizeof peak_s);
+    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    c->out->observed = w->mean;
+    c->out->threshold = target;
+    c->out->window_ms = pol->in_ms;
+    result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
+           "trim: mean %s %s \u2265 %s over %s, but its peak load %s%s fits "
+           "%ld at %s: %ld \u2192 %ld",
+           c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s,
+           c->actual, want);
     return true;
 }
 
@@ -619,6 +667,6 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
     }
     if (in->in_win.mean < pol->in_cond)
         rule_in(&c);
-    else if (!rule_bet(&c))
+    else if (!rule_bet(&c) && !rule_trim(&c))
         rule_steady(&c);
 }

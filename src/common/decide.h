@@ -39,6 +39,8 @@ struct dec_input {
     long actual;             /* the service's desired replicas */
     int64_t last_action_ms;  /* last scale/sync/bound action; 0 = none */
     bool last_bet;           /* that action was a bet (dec_result.bet) */
+    bool last_out;           /* that action added replicas (the trim
+                                waits DEC_TRIM_AFTER_OUT after it) */
     double limit;            /* a replica's ceiling in the metric's unit
                                 (cpu_ratio: its CPU limit); NAN: none */
     long running;            /* tasks running; -1 when unknown (then
@@ -86,6 +88,15 @@ struct dec_input {
  *   more of a steady rise, so a scale-in on a load that already turned
  *   up is not undone by the next scale-out. */
 #define DEC_RISING 3.0
+/* - The trim: with both windows covered, the out window not above
+ *   out_cond and the in window's mean above in_cond but below out_cond /
+ *   DEC_TOLERANCE, `auto` scales in when the in window's peak load (as
+ *   for a scale-in) fits fewer replicas at out_cond / DEC_TOLERANCE: a
+ *   load that fell keeps the replicas near the target, not anywhere
+ *   above in_cond (`band` keeps them). Not within DEC_TRIM_AFTER_OUT
+ *   in_durations after a scale-out: the load that asked for it may come
+ *   back (bursts, square waves), and a trim then would flap. */
+#define DEC_TRIM_AFTER_OUT 2
 #define DEC_BET_MARK "(load unknown above it)"
 
 /* Every outcome of an evaluation, one names table (dec_outcome_names):

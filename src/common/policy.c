@@ -22,7 +22,7 @@ const bool pol_col_label[POL_NCOLS] = {POL_COLUMNS(POL_COL_LABEL)};
 const char *const pol_col_label_default[POL_NCOLS] = {
     POL_COLUMNS(POL_COL_LDEF)};
 const char *const pol_source_names[2] = {"table", "labels"};
-const char *const pol_mode_names[2] = {"auto", "step"};
+const char *const pol_mode_names[POL_NMODES] = {"auto", "step", "band"};
 
 /* Every field of DESIGN.md §3, in its order (stats.h STATS_FIELDS), with
  * the unit its thresholds are read in. */
@@ -313,17 +313,19 @@ static int parse_scale_mode(const struct ctx *c, const struct pol_row *row,
     const char *s = row->col[POL_SCALE_MODE];
     char q[96];
     p->mode = POL_MODE_AUTO;
-    if (!s || strcmp(s, "auto") == 0)
+    if (!s)
         return 0;
-    if (strcmp(s, "step") != 0) {
-        dur_quote(s, q, sizeof q);
-        return row_fail(c, POL_SCALE_MODE,
-                        "%s: unknown; use auto (sized to the load, the "
-                        "default) or step (the seed's +1/-1)",
-                        q);
-    }
-    p->mode = POL_MODE_STEP;
-    return 0;
+    for (int m = 0; m < POL_NMODES; m++)
+        if (strcmp(s, pol_mode_names[m]) == 0) {
+            p->mode = (enum pol_mode)m;
+            return 0;
+        }
+    dur_quote(s, q, sizeof q);
+    return row_fail(c, POL_SCALE_MODE,
+                    "%s: unknown; use auto (sized to the load, the "
+                    "default), band (auto, but scaling in only below "
+                    "in_cond) or step (the seed's +1/-1)",
+                    q);
 }
 
 /* warmup, optional: NULL (or missing from an older table) is the

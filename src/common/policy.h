@@ -51,8 +51,12 @@ extern const char *const pol_col_label_default[POL_NCOLS];
 enum pol_mode {
     POL_MODE_AUTO = 0, /* the default: proportional to the load (README) */
     POL_MODE_STEP,     /* the seed's literal +1 / -1 per window */
+    POL_MODE_BAND,     /* auto, but scales in only below in_cond: the
+                          replicas are kept while the mean is in the band
+                          between in_cond and out_cond (no trim) */
+    POL_NMODES
 };
-extern const char *const pol_mode_names[2];
+extern const char *const pol_mode_names[POL_NMODES];
 /* The default warm-up (column warmup): replicas younger than this are left
  * out of the means. */
 #define POL_WARMUP_DEFAULT_MS 30000
@@ -116,8 +120,9 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
  * 0..2^31-1; cond_item a known metric; thresholds in its unit with
  * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode
- * NULL, "auto" or "step"; warmup NULL or a duration 0s..1h. On failure *p is
- * partly filled: p->seq is meaningful only when the message is not about seq.
+ * NULL, "auto", "step" or "band"; warmup NULL or a duration 0s..1h. On failure
+ * *p is partly filled: p->seq is meaningful only when the message is not about
+ * seq.
  */
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen) WUR;

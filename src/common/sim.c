@@ -402,6 +402,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
     size_t acap = 0;
     int64_t last_action = 0;
     bool last_bet = false;
+    bool last_out = false;
     double limit = m->limit;
 
     memset(res, 0, sizeof *res);
@@ -460,6 +461,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             in.actual = from;
             in.last_action_ms = last_action;
             in.last_bet = last_bet;
+            in.last_out = last_out;
             in.limit = limit;
             in.running = from; /* every replica of the model reports */
             window_build(&md, k, pol.out_ms, pol.warmup_ms, &in.out_win);
@@ -469,6 +471,7 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             if (r.action != DEC_NONE) {
                 to = r.to;
                 last_bet = r.bet;
+                last_out = r.to > r.from;
                 outcome = dec_outcome_names[r.outcome];
                 snprintf(reason, sizeof reason, "%s", r.reason);
             }

@@ -27,7 +27,7 @@ static void policy_usage(FILE *f)
                "       das policy add SERVICE --min N --max N --item FIELD "
                "--out 70%% --in 10%%\n"
                "                      --out-for 10m --in-for 10m [--mode "
-               "auto|step]\n"
+               "auto|band|step]\n"
                "                      [--warmup 30s] [--seq N] [--replace]\n"
                "       das policy rm SEQ\n"
                "       das policy check\n"
@@ -491,7 +491,7 @@ static int cmd_add(int argc, char **argv)
             fprintf(stderr,
                     "usage: das policy add SERVICE --min N --max N --item "
                     "FIELD --out 70%% --in 10%% --out-for 10m --in-for 10m "
-                    "[--mode auto|step] [--warmup 30s] [--seq N]\n");
+                    "[--mode auto|band|step] [--warmup 30s] [--seq N]\n");
         return rc;
     }
 

@@ -33,8 +33,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: das simulate --trace FILE.csv --min N --max N --item "
             "cpu_ratio --out 70%% --in 30%%\n"
-            "                    --out-for 2m --in-for 5m [--mode auto|step] "
-            "[--warmup 30s]\n"
+            "                    --out-for 2m --in-for 5m "
+            "[--mode auto|band|step] [--warmup 30s]\n"
             "                    [--rule das|step|hpa|hpa-eq] [--json] "
             "[--plot FILE.svg]\n"
             "       das simulate --trace FILE.csv --policy SEQ [...]\n"

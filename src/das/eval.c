@@ -593,6 +593,10 @@ static void fill_input(struct das_clients *cl, struct das_eval *ev,
     in->updating = pe->found && pe->svc.updating;
     in->actual = pe->found ? pe->svc.replicas : 0;
     das_window_since(&si, &in->last_action_ms, &in->last_bet);
+    /* the direction of the service's last replica change (its
+     * PreviousSpec): a trim waits after a scale-out */
+    in->last_out = pe->found && pe->svc.prev_replicas >= 0 &&
+                   pe->svc.prev_replicas < pe->svc.replicas;
     in->limit = pe->found ? das_metric_limit(&pe->pol, &pe->svc) : NAN;
     in->running = -1;
     if (pe->found && ev->tasks_ok) {

@@ -2,7 +2,8 @@
 # Node loss (DESIGN.md §4 rule 6: missing data never scales anything), on a
 # real swarm of one manager and two workers, a real influxd and PostgreSQL:
 #  * web runs 3 replicas on the workers, 2 on one and 1 on the other, each
-#    at about 10% CPU, under a policy with in_cond 5%: steady. Were the
+#    at about 10% CPU, under a policy with in_cond 5% in band mode (auto's
+#    trim would scale a load that fits one replica in): steady. Were the
 #    lost worker's replicas counted as 0% (missing data read as low load),
 #    the mean would be about 3.3% and das would scale in;
 #  * the worker with two replicas stops its engine: their data goes stale
@@ -39,7 +40,7 @@ for ((k = 1; k <= N; k++)); do
   bg_run "$TB_TMP/ds$k.log" "$bin_ds" --docker-host "$(host_of "$k")" --node "node$k" --interval 2s
 done
 "$bin_das" policy add web --min 1 --max 4 --item cpu_ratio --out 50% --in 5% \
-  --out-for 10s --in-for 10s --seq 1 >/dev/null
+  --out-for 10s --in-for 10s --mode band --seq 1 >/dev/null
 bg_run "$TB_TMP/das.log" "$bin_das" run --docker-host "$TESTBED_ENGINE_1_HOST" \
   --interval 2s --ds-interval 2s --log-level debug
 

@@ -905,6 +905,7 @@ static void test_auto_bet_returned(void **state)
     set_points(&in.in_win, 43, 300.0 / 7);
     in.limit = 100;
     in.last_bet = true;
+    in.last_out = true;
     in.last_action_ms = NOW - DEC_BET_HOLD * p.in_ms;
     dec_evaluate(&in, &r);
     assert_int_equal(r.action, DEC_SCALE_IN);
@@ -925,17 +926,29 @@ static void test_auto_bet_returned(void **state)
     in.last_action_ms = NOW - DEC_BET_HOLD * p.in_ms + 1;
     dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
-    /* too late: the replicas carried real load since; in_cond decides */
+    /* too late: the replicas carried real load since; no bet return,
+     * only the trim, sized on the peak (7 × 42.9% + 3 × the rise of 7 ×
+     * 1% = 321%: 6), and in band mode nothing */
     in.last_action_ms = NOW - DEC_BET_UNTIL * p.in_ms - 1;
     dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 6);
+    assert_true(strncmp(r.reason, "trim: ", 6) == 0);
+    p.mode = POL_MODE_BAND;
+    dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
+    p.mode = POL_MODE_AUTO;
     in.last_action_ms = NOW - DEC_BET_UNTIL * p.in_ms;
     dec_evaluate(&in, &r);
     assert_int_equal(r.to, 5);
-    /* the last action was no bet: a mean above in_cond is steady */
+    /* the last action was no bet: no return, the trim alone */
     in.last_bet = false;
     dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 6);
+    assert_true(strncmp(r.reason, "trim: ", 6) == 0);
+    p.mode = POL_MODE_BAND;
+    dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
+    p.mode = POL_MODE_AUTO;
     /* the mean load needs them all: kept (7 × 58% = 406% > 6 × 63.6%) */
     in.last_bet = true;
     in.in_win.mean = 58;
@@ -952,6 +965,78 @@ static void test_auto_bet_returned(void **state)
     p.mode = POL_MODE_STEP;
     dec_evaluate(&in, &r);
     expect_none(&r, 7, "steady");
+}
+
+/* The trim: a mean above in_cond whose peak load fits fewer replicas at
+ * out_cond / 1.1 scales in (auto), not in band or step mode, not within
+ * DEC_TRIM_AFTER_OUT in_durations after a scale-out, never below min_no,
+ * and never with the out window above out_cond or uncovered. */
+static void test_auto_trim(void **state)
+{
+    struct policy p = auto_policy(10);
+    struct dec_input in = make_input(&p, 10, 40, 42);
+    struct dec_result r;
+    (void)state;
+    set_points(&in.out_win, 40, 45);
+    set_points(&in.in_win, 40, 45);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_string_equal(dec_outcome_names[r.outcome], "scale-in");
+    /* peak 10 × 45% = 450%, at 70% / 1.1 = 63.6% each: 8 */
+    assert_int_equal(r.to, 8);
+    assert_string_equal(r.reason, "trim: mean cpu_ratio 42.0% \u2265 30% over "
+                                  "5m, but its peak load 450.0% fits 8 at "
+                                  "63.6%: 10 \u2192 8");
+    assert_true(fabs(r.threshold - 70 / 1.1) < 1e-9);
+    /* band and step modes keep the replicas */
+    p.mode = POL_MODE_BAND;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    p.mode = POL_MODE_STEP;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    p.mode = POL_MODE_AUTO;
+    /* a peak that needs them all (10 × 60% = 600% > 9 × 63.6%) */
+    set_points(&in.in_win, 40, 60);
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    set_points(&in.in_win, 40, 45);
+    /* a mean at the target or above: steady */
+    in.in_win.mean = 70 / 1.1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    in.in_win.mean = 42;
+    /* after a scale-out: not for two in_durations */
+    in.last_out = true;
+    in.last_action_ms = NOW - DEC_TRIM_AFTER_OUT * p.in_ms + 1;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    in.last_action_ms = NOW - DEC_TRIM_AFTER_OUT * p.in_ms;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 8);
+    /* after a scale-in, at once */
+    in.last_out = false;
+    in.last_action_ms = NOW - p.in_ms - 1;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 8);
+    /* never below min_no */
+    p.min_no = 9;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 9);
+    p.min_no = 10;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "steady");
+    p.min_no = 1;
+    /* the out window above out_cond scales out (here: at max_no), never
+     * trims */
+    in.out_win.mean = 71;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "at-max");
+    in.out_win.mean = 40;
+    /* an uncovered out window: nothing moves */
+    in.out_win.fresh = 9;
+    dec_evaluate(&in, &r);
+    expect_none(&r, 10, "insufficient-data");
 }
 
 /* A bet's reason says so, and the store tells a restarted das from it. */
@@ -1223,6 +1308,7 @@ int main(void)
         cmocka_unit_test(test_auto_late_first_point),
         cmocka_unit_test(test_auto_scale_in),
         cmocka_unit_test(test_auto_bet_returned),
+        cmocka_unit_test(test_auto_trim),
         cmocka_unit_test(test_auto_bet_returned_early),
         cmocka_unit_test(test_auto_scale_in_rising),
         cmocka_unit_test(test_auto_bet_flag),

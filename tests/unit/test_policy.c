@@ -72,6 +72,9 @@ static void test_optional_columns(void **state)
     assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
     assert_int_equal(p.mode, POL_MODE_AUTO);
     assert_int_equal(p.warmup_ms, 0);
+    r.col[POL_SCALE_MODE] = "band";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.mode, POL_MODE_BAND);
     /* the seed's columns come first and only the new ones are optional */
     for (int c = 0; c < POL_NCOLS; c++)
         assert_int_equal(pol_col_optional[c], c >= POL_SEED_NCOLS);
@@ -86,8 +89,8 @@ static void test_optional_columns_bad(void **state)
     r.col[POL_SCALE_MODE] = "Step";
     expect_fail(r,
                 "policy seq=3: scale_mode \"Step\": unknown; use auto "
-                "(sized to the load, the default) or step (the seed's "
-                "+1/-1)",
+                "(sized to the load, the default), band (auto, but "
+                "scaling in only below in_cond) or step (the seed's +1/-1)",
                 false);
     r.col[POL_SCALE_MODE] = NULL;
     r.col[POL_WARMUP] = "30";
@@ -710,7 +713,8 @@ static void test_labels_bad(void **state)
     l[1] = (struct pol_label){"das.scale_mode", "fast", false};
     expect_label_fail(l, 2,
                       "service web: label das.scale_mode: \"fast\": unknown; "
-                      "use auto (sized to the load, the default) or step "
+                      "use auto (sized to the load, the default), band "
+                      "(auto, but scaling in only below in_cond) or step "
                       "(the seed's +1/-1)");
     l[1] = (struct pol_label){"das.warmup", "2h", false};
     expect_label_fail(l, 2,
