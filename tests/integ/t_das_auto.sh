@@ -5,7 +5,9 @@
 #    saturated: a replica pinned at its 0.5-core limit makes das bet on
 #    enough replicas for that load at in_cond, at most 4x (1 → 4), and says
 #    so; once the load is known to fit fewer (4 × 20%), the bet is
-#    returned (4 → 3), no sooner than 2 in_durations after it;
+#    returned (4 → 3), no sooner than 2 in_durations after it; a load
+#    that falls to 3 × 12% (above in_cond 10%) is kept in band mode and
+#    trimmed in auto (3 → 2);
 #  * warm-up: containers whose task started less than `warmup` ago are
 #    left out of the means (GET /tasks): with warmup 1h no point counts and
 #    nothing moves; with warmup 0s the same load scales out, sized to it;
@@ -83,6 +85,21 @@ assert_eq "$ev" "4>3 bet returned: the last scale-out went past the load seen; m
   "the bet returned once the load was known: 4 → 3"
 gap=$(psql_doc "select max(time_ms) - min(time_ms) from das_events where seq = 1 and action in ('scale-out', 'scale-in')")
 assert_ge "$gap" 20000 "returned ${gap} ms after the bet: no sooner than 2 in_durations"
+
+# --- the trim, and band mode without it --------------------------------------
+# 3 × 12% = 36% of a core: above in_cond 10%, but it fits 2 at 30% / 1.1.
+# In band mode the replicas stay (steady); in auto das trims 3 → 2.
+psql_doc "update das set scale_mode = 'band' where seq = 1" >/dev/null
+echo 12 >"$TB_TMP/lim_load"
+band_steady() { pol_is 1 outcome steady && [[ "$(pol 1 reason)" == "mean cpu_ratio 12.0% ≤ 30% over 10s and 12.0% ≥ 10% over 10s: steady at 3" ]]; }
+wait_until 60 band_steady || fail "band: lim not steady at 3 on 3 × 12%: $(pol 1 outcome): $(pol 1 reason)"
+assert_eq "$(replicas lim)" 3 "band: 3 × 12% (above in_cond 10%) keeps 3 replicas"
+psql_doc "update das set scale_mode = null where seq = 1" >/dev/null
+wait_until 60 replicas_is lim 2 || fail "auto: lim was not trimmed (3 → 2): $(pol 1 outcome): $(pol 1 reason)"
+ev=$(psql_doc "select from_no || '>' || to_no || ' ' || reason from das_events
+  where seq = 1 and action = 'scale-in' order by time_ms desc limit 1")
+assert_eq "$ev" "3>2 trim: mean cpu_ratio 12.0% ≥ 10% over 10s, but its peak load 36.0% fits 2 at 27.3%: 3 → 2" \
+  "auto trims a load that fell but stays above in_cond: 3 → 2"
 
 # --- warm-up -------------------------------------------------------------------
 # a whole 10 s window of points from young's container in InfluxDB
