@@ -130,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     in.updating = (flags & 4) != 0;
     in.actual = (long)take(&t) % (p.max_no + 3);
     in.last_action_ms = (flags & 8) ? now - (int64_t)take(&t) * 60000 : 0;
+    in.last_out = (flags & 8) && (take(&t) & 1);
     in.limit = (flags & 32) ? (double)take(&t) : NAN;
     in.running = (flags & 64) ? (long)take(&t) % (p.max_no + 3) : -1;
     in.pending = (flags & 128) ? (long)(take(&t) % 4) : 0;
@@ -152,6 +153,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     bool in_cov = dec_window_covered(&in.in_win, now, in.ds_interval_ms,
                                      in.last_action_ms, expect);
     bool step = p.mode == POL_MODE_STEP;
+    /* the trim (auto only): a mean above in_cond but below out_cond / 1.1,
+     * never within DEC_TRIM_AFTER_OUT in_durations after a scale-out */
+    bool trim = p.mode == POL_MODE_AUTO &&
+                in.in_win.mean < p.out_cond / DEC_TOLERANCE &&
+                !(in.last_out && in.last_action_ms > 0 &&
+                  now - in.last_action_ms < DEC_TRIM_AFTER_OUT * p.in_ms);
     switch (r.action) {
     case DEC_NONE:
         if (r.to != r.from)
@@ -166,8 +173,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         break;
     case DEC_SCALE_IN:
         if (!in.found || in.global || in.updating || !out_cov || !in_cov ||
-            !(in.in_win.mean < p.in_cond) || in.out_win.mean > p.out_cond ||
-            r.from != in.actual ||
+            !(in.in_win.mean < p.in_cond || trim) ||
+            in.out_win.mean > p.out_cond || r.from != in.actual ||
             (step ? r.to != r.from - 1 : r.to >= r.from) || r.to < p.min_no ||
             in.in_win.mean * (double)r.from / (double)r.to >= p.out_cond)
             abort();
