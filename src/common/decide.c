@@ -385,6 +385,23 @@ static long in_want(const struct ctx *c, double load, double target)
     return want < c->pol->min_no ? c->pol->min_no : want;
 }
 
+/* A scale-in's figures in words: the window's mean, in_cond, the window's
+ * length, the peak load and the target it was sized at. */
+struct in_words {
+    char mean[48], cond[48], win[32], peak[48], tgt[48];
+};
+
+static void in_words(const struct ctx *c, const struct dec_window *w,
+                     int64_t win_ms, double peak, double target,
+                     struct in_words *s)
+{
+    unit_format(w->mean, c->kind, s->mean, sizeof s->mean);
+    unit_format_exact(c->pol->in_cond, c->kind, s->cond, sizeof s->cond);
+    dur_format(win_ms, s->win, sizeof s->win);
+    unit_format(peak, c->kind, s->peak, sizeof s->peak);
+    unit_format(target, c->kind, s->tgt, sizeof s->tgt);
+}
+
 /* Rule 5: both windows covered, the out window not above out_cond.
  *
  * The auto rule scales in to the fewest replicas that carry the window's
@@ -394,8 +411,7 @@ static void rule_in(struct ctx *c)
 {
     const struct policy *pol = c->pol;
     const struct dec_window *w = &c->in->in_win;
-    char mean_s[48], cond_s[48], win_s[32], proj_s[48], other_s[48], peak_s[48],
-        tgt_s[48];
+    char mean_s[48], cond_s[48], win_s[32], proj_s[48], other_s[48];
     unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
     unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
     unit_format_exact(pol->out_cond, c->kind, other_s, sizeof other_s);
@@ -431,19 +447,20 @@ static void rule_in(struct ctx *c)
     char rising[96];
     double peak = in_peak(c, rising, sizeof rising);
     long want = in_want(c, peak, target);
-    unit_format(peak, c->kind, peak_s, sizeof peak_s);
-    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    struct in_words ws;
+    in_words(c, w, pol->in_ms, peak, target, &ws);
     if (want >= c->actual) {
         result(c, DEC_O_HOLD, DEC_NONE, c->actual,
                "mean %s %s < %s over %s, but its peak load %s%s needs %ld at "
                "%s: hold",
-               c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s);
+               c->field, ws.mean, ws.cond, ws.win, ws.peak, rising, want,
+               ws.tgt);
         return;
     }
     result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
            "mean %s %s < %s over %s, peak load %s%s fits %ld at %s: %ld "
            "\u2192 %ld",
-           c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s,
+           c->field, ws.mean, ws.cond, ws.win, ws.peak, rising, want, ws.tgt,
            c->actual, want);
 }
 
@@ -502,12 +519,8 @@ static bool rule_bet_early(struct ctx *c)
     long want = in_want(c, peak, target);
     if (want >= c->actual)
         return false;
-    char mean_s[48], cond_s[48], win_s[32], peak_s[48], tgt_s[48];
-    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
-    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
-    dur_format(pol->out_ms, win_s, sizeof win_s);
-    unit_format(peak, c->kind, peak_s, sizeof peak_s);
-    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    struct in_words ws;
+    in_words(c, w, pol->out_ms, peak, target, &ws);
     c->out->observed = w->mean;
     c->out->threshold = pol->in_cond;
     c->out->window_ms = pol->out_ms;
@@ -515,7 +528,7 @@ static bool rule_bet_early(struct ctx *c)
            "bet returned: the last scale-out went past the load seen and the "
            "load went away; mean %s %s < %s over %s, peak load %s fits %ld "
            "at %s: %ld \u2192 %ld",
-           c->field, mean_s, cond_s, win_s, peak_s, want, tgt_s, c->actual,
+           c->field, ws.mean, ws.cond, ws.win, ws.peak, want, ws.tgt, c->actual,
            want);
     return true;
 }
@@ -540,19 +553,15 @@ static bool rule_trim(struct ctx *c)
     long want = in_want(c, peak, target);
     if (want >= c->actual)
         return false;
-    char mean_s[48], cond_s[48], win_s[32], peak_s[48], tgt_s[48];
-    unit_format(w->mean, c->kind, mean_s, sizeof mean_s);
-    unit_format_exact(pol->in_cond, c->kind, cond_s, sizeof cond_s);
-    dur_format(pol->in_ms, win_s, sizeof win_s);
-    unit_format(peak, c->kind, peak_s, sizeof peak_s);
-    unit_format(target, c->kind, tgt_s, sizeof tgt_s);
+    struct in_words ws;
+    in_words(c, w, pol->in_ms, peak, target, &ws);
     c->out->observed = w->mean;
     c->out->threshold = target;
     c->out->window_ms = pol->in_ms;
     result(c, DEC_O_SCALE_IN, DEC_SCALE_IN, want,
            "trim: mean %s %s \u2265 %s over %s, but its peak load %s%s fits "
            "%ld at %s: %ld \u2192 %ld",
-           c->field, mean_s, cond_s, win_s, peak_s, rising, want, tgt_s,
+           c->field, ws.mean, ws.cond, ws.win, ws.peak, rising, want, ws.tgt,
            c->actual, want);
     return true;
 }
