@@ -13,10 +13,11 @@
  * present but unusable, and why, instead of "no points". */
 enum win_bad {
     WIN_OK = 0,
-    WIN_BAD_KEY,   /* the container tag is not a container id */
-    WIN_BAD_VALUE, /* no finite value or point count */
-    WIN_BAD_TIMES, /* the times of its first and last points are missing */
-    WIN_BAD_LIMIT, /* a ratio without a limit to divide by */
+    WIN_BAD_KEY,     /* the container tag is not a container id */
+    WIN_BAD_VALUE,   /* no finite value or point count */
+    WIN_BAD_TIMES,   /* the times of its first and last points are missing */
+    WIN_BAD_LIMIT,   /* a ratio without a limit to divide by */
+    WIN_BAD_SAMPLES, /* samples malformed or out of time order */
 };
 
 static inline const char *win_bad_text(int bad)
@@ -31,6 +32,9 @@ static inline const char *win_bad_text(int bad)
         return "times of the first and last points missing";
     case WIN_BAD_LIMIT:
         return "no limit to divide by for a ratio";
+    case WIN_BAD_SAMPLES:
+        return "samples not a time-ordered list of [seconds, \"value\"] "
+               "pairs";
     default:
         return "usable";
     }

@@ -372,7 +372,7 @@ static int matrix_load(long status, const char *body, size_t len, json_t **root,
 /* A result whose key can't be used is still kept, empty, when its service
  * can be told: that policy then says its data was present but unusable.
  * True when *s was filled so. */
-static bool series_unusable(enum prom_names names, json_t *r, json_t *vals,
+static bool series_unusable(enum prom_names names, json_t *r, int bad,
                             struct prom_series *s)
 {
     const char *svc = json_string_value(json_object_get(
@@ -381,7 +381,7 @@ static bool series_unusable(enum prom_names names, json_t *r, json_t *vals,
         return false;
     memset(s, 0, sizeof *s);
     memcpy(s->service, svc, strlen(svc));
-    s->bad = json_is_array(vals) ? WIN_BAD_KEY : WIN_BAD_VALUE;
+    s->bad = (unsigned char)bad;
     return true;
 }
 
@@ -410,37 +410,38 @@ static bool series_values(json_t *vals, struct prom_series *s)
     return true;
 }
 
-/* One series per result in v (room for every result); -1 with err set
- * when a result's values can't be trusted, and then v holds *nv series
- * for the caller to free. */
-static int matrix_series(enum prom_names names, json_t *result,
-                         struct prom_series *v, size_t *nv,
-                         unsigned long *dropped, char *err, size_t errlen)
+/* One series per result in v (room for every result). A result das
+ * cannot use — no container key, no values array, or values that are not
+ * time-ordered [seconds, "value"] pairs — is counted in *dropped and kept
+ * as an empty series of its service marked `bad` (when it names one), so
+ * that service's policy says why, and every other series is still used. */
+static void matrix_series(enum prom_names names, json_t *result,
+                          struct prom_series *v, size_t *nv,
+                          unsigned long *dropped)
 {
     for (size_t i = 0; i < json_array_size(result); i++) {
         json_t *r = json_array_get(result, i);
         json_t *vals = json_object_get(r, "values");
         struct prom_series s;
+        int bad = WIN_OK;
         memset(&s, 0, sizeof s);
-        if (!json_is_object(r) || !json_is_array(vals) ||
-            !series_key(names, json_object_get(r, "metric"), &s)) {
-            (*dropped)++;
-            if (series_unusable(names, r, vals, &s))
-                v[(*nv)++] = s;
-            continue;
-        }
-        if (!series_values(vals, &s)) {
+        if (!json_is_object(r) || !json_is_array(vals))
+            bad = WIN_BAD_VALUE;
+        else if (!series_key(names, json_object_get(r, "metric"), &s))
+            bad = WIN_BAD_KEY;
+        else if (!series_values(vals, &s)) {
             free(s.t_ms);
             free(s.v);
-            snprintf(err, errlen,
-                     "data.result[%zu].values is not a time-ordered list of "
-                     "[seconds, \"value\"] pairs",
-                     i);
-            return -1;
+            bad = WIN_BAD_SAMPLES;
         }
-        v[(*nv)++] = s;
+        if (bad == WIN_OK) {
+            v[(*nv)++] = s;
+            continue;
+        }
+        (*dropped)++;
+        if (series_unusable(names, r, bad, &s))
+            v[(*nv)++] = s;
     }
-    return 0;
 }
 
 /* Sorts v and leaves one series per container, in place; returns the
@@ -495,12 +496,8 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
         return -1;
     size_t nr = json_array_size(result);
     struct prom_series *v = xcalloc(nr ? nr : 1, sizeof *v);
-    int rc = matrix_series(names, result, v, &nv, &dropped, err, errlen);
+    matrix_series(names, result, v, &nv, &dropped);
     json_decref(root);
-    if (rc) {
-        prom_series_free(v, nv);
-        return -1;
-    }
     size_t w = series_merge(v, nv);
     if (unusable)
         *unusable += dropped;

@@ -25,7 +25,7 @@ static void check_series(const struct prom_series *s, size_t n)
         for (size_t j = 1; j < s[i].n; j++)
             if (s[i].t_ms[j] <= s[i].t_ms[j - 1])
                 abort();
-        if (s[i].bad && (s[i].n != 0 || s[i].bad > WIN_BAD_LIMIT))
+        if (s[i].bad && (s[i].n != 0 || s[i].bad > WIN_BAD_SAMPLES))
             abort();
         if (i > 0) {
             /* sorted; unique but for the empty series kept for unusable

@@ -257,21 +257,44 @@ static void test_parse_bad(void **state)
                  bad_values[i]);
         unsigned long unusable = 0;
         int rc = parse(PROM_NAMES_DS, 200, body, &s, &n, &unusable, err);
-        if (i == sizeof bad_values / sizeof bad_values[0] - 1) {
-            /* a result without a values array is counted, and kept as an
-             * empty, marked series of its service (its policy says so) */
-            assert_int_equal(rc, 0);
-            assert_int_equal(unusable, 1);
-            assert_int_equal(n, 1);
-            assert_string_equal(s[0].service, "s");
-            assert_int_equal(s[0].bad, WIN_BAD_VALUE);
-            assert_int_equal(s[0].n, 0);
-            prom_series_free(s, n);
-            continue;
-        }
-        assert_int_equal(rc, -1);
-        assert_non_null(strstr(err, "data.result[0].values is not"));
+        /* a result whose values das cannot use is counted, and kept as an
+         * empty, marked series of its service (its policy says so); the
+         * reply is not failed for it */
+        bool last = i == sizeof bad_values / sizeof bad_values[0] - 1;
+        assert_int_equal(rc, 0);
+        assert_int_equal(unusable, 1);
+        assert_int_equal(n, 1);
+        assert_string_equal(s[0].service, "s");
+        assert_int_equal(s[0].bad, last ? WIN_BAD_VALUE : WIN_BAD_SAMPLES);
+        assert_int_equal(s[0].n, 0);
+        prom_series_free(s, n);
     }
+    /* one bad series does not cost the others: t's samples are used */
+    static const char body2[] =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+        "\"result\":[{\"metric\":{\"service\":\"s\",\"container\":\"c\"},"
+        "\"values\":[[1,\"x\"]]},{\"metric\":{\"service\":\"t\","
+        "\"container\":\"d\"},\"values\":[[1,\"0.5\"],[2,\"0.7\"]]}]}}";
+    unsigned long unusable = 0;
+    assert_int_equal(parse(PROM_NAMES_DS, 200, body2, &s, &n, &unusable, err),
+                     0);
+    assert_int_equal(unusable, 1);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s[i].service, "s") == 0) {
+            assert_int_equal(s[i].bad, WIN_BAD_SAMPLES);
+            assert_int_equal(s[i].n, 0);
+        } else {
+            assert_string_equal(s[i].service, "t");
+            assert_int_equal(s[i].bad, WIN_OK);
+            assert_int_equal(s[i].n, 2);
+            assert_true(s[i].v[1] == 0.7);
+        }
+    }
+    prom_series_free(s, n);
+    assert_string_equal(win_bad_text(WIN_BAD_SAMPLES),
+                        "samples not a time-ordered list of [seconds, "
+                        "\"value\"] pairs");
 }
 
 static struct prom_series mk(const char *svc, const char *ctr, size_t n,
