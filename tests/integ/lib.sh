@@ -150,6 +150,19 @@ wait_until() {
   done
 }
 
+# free_port: prints a loopback TCP port nothing listens on, for a server a
+# test starts itself (das --listen, ds --listen, a proxy). From 10000-19999:
+# the beds' servers take theirs from 20000-31999 (scripts/testbed) and
+# outgoing connections from 32768 up, so neither can take it meanwhile;
+# only another test's free_port could, and it also checks.
+free_port() {
+  local p
+  while :; do
+    p=$((10000 + (RANDOM * 32768 + RANDOM) % 10000))
+    [[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]] && { echo "$p"; return; }
+  done
+}
+
 # --- processes ------------------------------------------------------------
 
 pid_alive() {

@@ -22,7 +22,7 @@
 need_bin "$bin_das"
 tb_up
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 LOG=$TB_TMP/das.log
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
 replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }

@@ -12,7 +12,7 @@ dk service create --detach --name web --replicas 4 --stop-grace-period 1s \
 "$bin_das" policy add web --min 1 --max 3 --item cpu_ratio --out 70% --in 10% \
   --out-for 10s --in-for 10s >/dev/null
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s --listen "127.0.0.1:$port"
 metrics() { curl -s "http://127.0.0.1:$port/metrics"; }
 metric() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }

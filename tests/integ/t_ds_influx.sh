@@ -15,7 +15,7 @@ wait_until 120 running 3 || fail "3 containers did not start"
 burn_id=$(dk service inspect --format '{{.ID}}' burn)
 idle_id=$(dk service inspect --format '{{.ID}}' idle)
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 2s --listen "127.0.0.1:$port"
 ds_pid=$BG_PID
 

@@ -21,7 +21,7 @@ need_bin "$bin_das"
 tb_up
 
 LOG=$TB_TMP/das.log
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
 replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
 running_of() { [[ $(dk ps -q --filter "label=com.docker.swarm.service.id=$1" | wc -l) -eq $2 ]]; }

@@ -36,16 +36,6 @@ running() { [[ -n "$(dk ps -q --filter "label=com.docker.swarm.service.id=$1")" 
 wait_until 60 running "$BURN" || fail "burn's task did not start"
 wait_until 60 running "$CADV" || fail "cadv's task did not start"
 
-# a loopback port nothing listens on (the beds' servers take theirs from
-# 20000-31999, outgoing connections 32768 and up)
-free_port() {
-  local p
-  while :; do
-    p=$((10000 + RANDOM % 10000))
-    [[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]] && { echo "$p"; return; }
-  done
-}
-
 # --- ds as an exporter ----------------------------------------------------
 rc=0
 msg=$("$bin_ds" --influx-url none 2>&1) || rc=$?

@@ -23,7 +23,7 @@ command -v faketime >/dev/null || fail "faketime is not installed (scripts/insta
 export FAKETIME_DONT_FAKE_MONOTONIC=1
 tb_up
 
-DS_PORT=$((20000 + RANDOM % 20000))
+DS_PORT=$(free_port)
 DAS_PORT=$((DS_PORT + 1))
 metric() { curl -s --noproxy '*' "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 ahead=$(faketime -f '+40s' date +%s)

@@ -18,7 +18,7 @@ need_bin "$bin_das"
 tb_up
 
 HANG=$TB_TMP/hang
-PPORT=$((20000 + RANDOM % 20000))
+PPORT=$(free_port)
 MPORT=$((PPORT + 1))
 cat >"$TB_TMP/proxy.py" <<'PY'
 import os, socket, sys, threading, time

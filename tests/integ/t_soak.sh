@@ -21,7 +21,7 @@ SOAK=${SOAK_SECONDS:-90}
 NPEND=199
 tb_up
 
-DS_PORT=$((20000 + RANDOM % 20000))
+DS_PORT=$(free_port)
 DAS_PORT=$((DS_PORT + 1))
 metric() { curl -s --noproxy '*' "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 

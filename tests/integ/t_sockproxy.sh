@@ -23,7 +23,7 @@ command -v haproxy >/dev/null || fail "haproxy is not installed (scripts/install
 tb_up
 
 SOCK=${TESTBED_ENGINE_1_HOST#unix://}
-PORT_DS=$((20000 + RANDOM % 20000))
+PORT_DS=$(free_port)
 PORT_DAS=$((PORT_DS + 1))
 CFG=$TB_TMP/haproxy.cfg
 # The allow-lists of SECURITY.md. Paths may carry the API version prefix

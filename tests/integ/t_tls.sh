@@ -51,7 +51,7 @@ chmod 600 "$C/ds.pw" "$C/das.pw"
 # --- influxd with auth and https ------------------------------------------------
 I=$TB_TMP/influx-tls
 mkdir -p "$I/meta" "$I/data" "$I/wal"
-IPORT=$((20000 + RANDOM % 20000))
+IPORT=$(free_port)
 RPORT=$((IPORT + 1))
 awk -v http="127.0.0.1:$IPORT" -v rpc="127.0.0.1:$RPORT" -v dir="$I" -v crt="$C/server.pem" -v key="$C/server.key" '
   /^\[/ { sect = $0; gsub(/[\[\] ]/, "", sect) }
