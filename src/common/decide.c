@@ -12,6 +12,7 @@
 #include "decide.h"
 #include "metrics.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,7 +373,11 @@ static double in_peak(const struct ctx *c, char *rising, size_t rlen)
     if (w->fresh > 0 && rise > 0) {
         peak += DEC_RISING * rise;
         unit_format(rise, c->kind, rise_s, sizeof rise_s);
-        snprintf(rising, rlen, " (rising: latest %s above the mean)", rise_s);
+        /* a rise too small to print ("0.0%") is not worth the words */
+        size_t z = strspn(rise_s, "0.");
+        if (z == 0 || isdigit((unsigned char)rise_s[z]))
+            snprintf(rising, rlen, " (rising: latest %s above the mean)",
+                     rise_s);
     }
     return peak;
 }

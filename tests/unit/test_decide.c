@@ -1137,6 +1137,12 @@ static void test_auto_scale_in_rising(void **state)
                                   "its peak load 420.0% (rising: latest "
                                   "90.0% above the mean) needs 7 at 63.6%: "
                                   "hold");
+    /* a rise too small to print (6 × 0.001%) is counted, not worded */
+    set_points(&in.in_win, 10.001, 15);
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.reason, "mean cpu_ratio 10.0% < 30% over 5m, peak "
+                                  "load 90.0% fits 2 at 63.6%: 6 \u2192 2");
     /* latest below the mean (falling): the peak alone */
     set_points(&in.in_win, 5, 15);
     dec_evaluate(&in, &r);
