@@ -369,9 +369,10 @@ static int matrix_load(long status, const char *body, size_t len, json_t **root,
     return 0;
 }
 
-/* A result whose key can't be used is still kept, empty, when its service
- * can be told: that policy then says its data was present but unusable.
- * True when *s was filled so. */
+/* A result das can't use (its key, its values, its samples: `bad`) is
+ * still kept, empty, when its service can be told: that policy then says
+ * its data was present but unusable, and why. True when *s was filled
+ * so. */
 static bool series_unusable(enum prom_names names, json_t *r, int bad,
                             struct prom_series *s)
 {
