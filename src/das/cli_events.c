@@ -46,7 +46,10 @@ static void iso_time(int64_t ms, char *out, size_t outlen)
 }
 
 /* A value in its metric's unit: measured ones as people read them
- * ("84.2%", "512.0MiB"), thresholds as the policy spells them ("70%"). */
+ * ("84.2%", "512.0MiB"), thresholds as the policy spells them ("70%").
+ * A threshold das derived (a trim's or a bet return's out_cond / 1.1) has
+ * no spelling: it is read as a measured one ("63.6%", not
+ * "63.63636363636363%"). */
 static void value_text(double v, const char *metric, bool exact, char *out,
                        size_t outlen)
 {
@@ -57,6 +60,8 @@ static void value_text(double v, const char *metric, bool exact, char *out,
     const struct pol_metric *m = pol_metric_find(metric);
     if (m && exact) {
         unit_format_exact(v, m->kind, out, outlen);
+        if (strlen(out) > 12) /* no one typed that many digits */
+            unit_format(v, m->kind, out, outlen);
     } else if (m) {
         unit_format(v, m->kind, out, outlen);
     } else {

@@ -100,6 +100,10 @@ ev=$(psql_doc "select from_no || '>' || to_no || ' ' || reason from das_events
   where seq = 1 and action = 'scale-in' order by time_ms desc limit 1")
 assert_eq "$ev" "3>2 trim: mean cpu_ratio 12.0% ≥ 10% over 10s, but its peak load 36.0% fits 2 at 27.3%: 3 → 2" \
   "auto trims a load that fell but stays above in_cond: 3 → 2"
+# das events prints a derived threshold (out_cond / 1.1) as people read it
+evs=$("$bin_das" events --service lim)
+assert_contains "$evs" " 27.3% " "das events: the trim's threshold 30% / 1.1 reads 27.3%"
+[[ "$evs" != *27.2727* ]] || fail "das events printed a derived threshold in full precision: $evs"
 
 # --- warm-up -------------------------------------------------------------------
 # a whole 10 s window of points from young's container in InfluxDB
