@@ -508,6 +508,7 @@ void dkr_info_cleanup(struct dkr_info *info)
         return;
     free(info->name);
     free(info->node_id);
+    free(info->node_addr);
     free(info->local_node_state);
     free(info->server_version);
     free(info->cgroup_driver);
@@ -530,6 +531,7 @@ static int info_from_json(const json_t *j, struct dkr_info *out, char *err,
     const json_t *sw = json_object_get(j, "Swarm");
     out->name = xstrdup(name);
     out->node_id = xstrdup(jstr(sw, "NodeID") ? jstr(sw, "NodeID") : "");
+    out->node_addr = xstrdup(jstr(sw, "NodeAddr") ? jstr(sw, "NodeAddr") : "");
     out->local_node_state =
         xstrdup(jstr(sw, "LocalNodeState") ? jstr(sw, "LocalNodeState") : "");
     out->control_available =

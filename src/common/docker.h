@@ -92,6 +92,8 @@ int dkr_json_each(struct dkr *d, const char *path, size_t max_elem,
 struct dkr_info {
     char *name;             /* engine name (hostname) */
     char *node_id;          /* Swarm.NodeID; "" outside a swarm */
+    char *node_addr;        /* Swarm.NodeAddr: the node's advertised
+                               address; "" outside a swarm */
     char *local_node_state; /* Swarm.LocalNodeState: "active", "inactive" … */
     bool control_available; /* Swarm.ControlAvailable: a manager */
     long ncpu;

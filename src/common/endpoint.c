@@ -10,8 +10,21 @@
 #include <string.h>
 #include <time.h>
 
+struct ep_route_def {
+    const char *path;
+    ep_handler fn;
+    void *ud;
+    size_t max_body;
+};
+
+struct ep_req {
+    struct MHD_Connection *conn;
+};
+
 struct endpoint {
     struct MHD_Daemon *mhd;
+    struct ep_route_def routes[EP_ROUTES_MAX];
+    size_t nroutes;
     unsigned port;
     pthread_mutex_t lock; /* guards the published state below */
     char *metrics;
@@ -93,6 +106,28 @@ int ep_parse_listen(const char *listen, char *addr, size_t addrlen,
     return 0;
 }
 
+const char *ep_arg(struct ep_req *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,
+              size_t max_body)
+{
+    if (!ep || ep->nroutes == EP_ROUTES_MAX)
+        return;
+    ep->routes[ep->nroutes++] = (struct ep_route_def){path, fn, ud, max_body};
+}
+
+static const struct ep_route_def *route_of(const struct endpoint *ep,
+                                           const char *url)
+{
+    for (size_t i = 0; i < ep->nroutes; i++)
+        if (!strcmp(ep->routes[i].path, url))
+            return &ep->routes[i];
+    return NULL;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
                              const char *type, struct buf *body)
 {
@@ -147,6 +182,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         }
         pthread_mutex_unlock(&ep->lock);
         rc = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", &body);
+    } else if (route_of(ep, url)) {
+        const struct ep_route_def *r = route_of(ep, url);
+        struct ep_req req = {conn};
+        const char *type = "text/plain";
+        buf_cleanup(&body);
+        buf_init(&body, r->max_body);
+        unsigned status = r->fn(r->ud, &req, &body, &type);
+        rc = reply(conn, status, type, &body);
     } else {
         if (buf_puts(&body, "not found: try /healthz or /metrics\n")) {
         }

@@ -28,9 +28,25 @@ void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
  * programs publish healthy with a "degraded: …" reason for that, and only
  * a stalled loop fails the health check. */
 void ep_set_stale_after(struct endpoint *ep, int64_t stale_ms);
+/* A path served beside /healthz and /metrics: fn fills body (its cap
+ * bounds the reply; max_body when the route is added) and returns the HTTP
+ * status, on the server's thread: it takes whatever lock its data needs.
+ * arg(req, "since") reads a query argument (NULL when absent). At most
+ * EP_ROUTES_MAX routes; add them before the first request may come. */
+#define EP_ROUTES_MAX 4
+struct ep_req;
+const char *ep_arg(struct ep_req *req, const char *key);
+typedef unsigned (*ep_handler)(void *ud, struct ep_req *req, struct buf *body,
+                               const char **content_type);
+void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,
+              size_t max_body);
 /* The port actually bound (useful with port 0). */
 unsigned ep_port(const struct endpoint *ep);
 void ep_stop(struct endpoint *ep);
+
+/* "node:PORT": listen on the node's swarm address (ds resolves it from
+ * the engine's GET /info and passes ADDR:PORT to ep_start). */
+#define EP_NODE_PREFIX "node:"
 
 /* Parses "ADDR:PORT" into its parts; 0 ok, -1 with a message. */
 int ep_parse_listen(const char *listen, char *addr, size_t addrlen,

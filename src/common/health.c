@@ -26,6 +26,18 @@ int hc_parse_listen(const char *var, const char *listen, char *host,
                  var, var);
         return -1;
     }
+    if (!strncmp(listen, EP_NODE_PREFIX, strlen(EP_NODE_PREFIX))) {
+        /* node:PORT: the address is the node's, found by the caller */
+        char probe[80];
+        snprintf(probe, sizeof probe, "0.0.0.0:%s",
+                 listen + strlen(EP_NODE_PREFIX));
+        if (ep_parse_listen(probe, addr, sizeof addr, port, why, sizeof why)) {
+            snprintf(err, errlen, "%s: %s", var, why);
+            return -1;
+        }
+        host[0] = '\0';
+        return 0;
+    }
     if (ep_parse_listen(listen, addr, sizeof addr, port, why, sizeof why)) {
         snprintf(err, errlen, "%s: %s", var, why);
         return -1;
@@ -111,7 +123,7 @@ static bool all_hex(const char *s)
  * timeout inode ..."; the local port when the socket listens and its inode
  * is wanted, else 0. */
 static unsigned tcp_line_port(const char *line, const unsigned long *inodes,
-                              size_t n)
+                              size_t n, char *addr, size_t addrlen)
 {
     char f[10][64];
     const char *p = line;
@@ -131,6 +143,15 @@ static unsigned tcp_line_port(const char *line, const unsigned long *inodes,
     const char *colon = strrchr(f[1], ':');
     if (!wanted || !colon || strlen(colon + 1) != 4 || !all_hex(colon + 1))
         return 0;
+    if (addr && addrlen) {
+        /* IPv4 "0100007F": the address in the host's byte order */
+        addr[0] = '\0';
+        if (colon - f[1] == 8) {
+            unsigned long a = strtoul(f[1], NULL, 16);
+            snprintf(addr, addrlen, "%lu.%lu.%lu.%lu", a & 0xff, a >> 8 & 0xff,
+                     a >> 16 & 0xff, a >> 24 & 0xff);
+        }
+    }
     return (unsigned)strtoul(colon + 1, NULL, 16);
 }
 
@@ -138,7 +159,7 @@ unsigned hc_listen_port(const char *net_tcp, const unsigned long *inodes,
                         size_t n)
 {
     for (const char *line = net_tcp; line && *line;) {
-        unsigned port = tcp_line_port(line, inodes, n);
+        unsigned port = tcp_line_port(line, inodes, n, NULL, 0);
         if (port)
             return port;
         line = strchr(line, '\n');
@@ -208,7 +229,8 @@ static int socket_inodes(const char *pid, struct inode_set *s)
     return 0;
 }
 
-static unsigned port_in_file(const char *path, const struct inode_set *s)
+static unsigned port_in_file(const char *path, const struct inode_set *s,
+                             char *addr, size_t addrlen)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -216,14 +238,15 @@ static unsigned port_in_file(const char *path, const struct inode_set *s)
     char line[512];
     unsigned port = 0;
     while (!port && fgets(line, sizeof line, f))
-        port = tcp_line_port(line, s->v, s->n);
+        port = tcp_line_port(line, s->v, s->n, addr, addrlen);
     fclose(f);
     return port;
 }
 
 /* Port 0: the port prog's processes listen on. 0 + a message when none. */
 static unsigned lookup_port(const char *prog, const char *var,
-                            const char *listen, char *err, size_t errlen)
+                            const char *listen, char *addr, size_t addrlen,
+                            char *err, size_t errlen)
 {
     struct inode_set s = {0};
     unsigned port = 0;
@@ -250,9 +273,9 @@ static unsigned lookup_port(const char *prog, const char *var,
     }
     closedir(d);
     if (s.n) {
-        port = port_in_file("/proc/net/tcp", &s);
+        port = port_in_file("/proc/net/tcp", &s, addr, addrlen);
         if (!port)
-            port = port_in_file("/proc/net/tcp6", &s);
+            port = port_in_file("/proc/net/tcp6", &s, NULL, 0);
     }
     if (!port && !procs)
         snprintf(err, errlen,
@@ -316,10 +339,18 @@ int hc_main(const char *prog, const char *listen_var, int argc, char **argv)
         hc_parse_listen(listen_var, listen, host, sizeof host, &port, err,
                         sizeof err))
         goto out;
-    if (port == 0) {
-        port = lookup_port(prog, listen_var, listen, err, sizeof err);
-        if (!port)
+    if (port == 0 || !host[0]) {
+        /* port 0, or node:PORT (the node's address): both from the
+         * program's listening socket */
+        char addr[64] = "";
+        unsigned found = lookup_port(prog, listen_var, listen, addr,
+                                     sizeof addr, err, sizeof err);
+        if (!found)
             goto out;
+        port = found;
+        if (!host[0])
+            snprintf(host, sizeof host, "%s",
+                     addr[0] && strcmp(addr, "0.0.0.0") ? addr : "127.0.0.1");
     }
     /* Our own loopback or container address: never through a proxy. */
     unsetenv("http_proxy");

@@ -2,6 +2,7 @@
  * tagged with node, container and swarm service, into InfluxDB
  * (DESIGN.md §1, §3, §5). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "dur.h"
 #include "endpoint.h"
 #include "health.h"
+#include "keep.h"
 #include "log.h"
 #include "promexp.h"
 #include "skew.h"
@@ -36,6 +38,8 @@ struct ds_conf {
     char *proc_root;
     char *cgroup_root;
     char *listen;
+    int64_t keep_ms;
+    long keep_max_mb;
     char *log_level;
 };
 
@@ -108,6 +112,10 @@ struct sink {
     bool export;
     struct pexp_ctr *ctrs;
     size_t nctrs, capctrs;
+    /* --listen: the recent points das reads (GET /points), under lock:
+     * the endpoint's thread serves them */
+    struct keep *keep;
+    pthread_mutex_t *keep_lock;
 };
 
 static void sink_export_reset(struct sink *s)
@@ -159,6 +167,11 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
     }
     if (s->export)
         sink_export(s, c, sp);
+    if (s->keep && c->service_id) {
+        pthread_mutex_lock(s->keep_lock);
+        (void)kp_add(s->keep, c->short_id, c->service_id, sp);
+        pthread_mutex_unlock(s->keep_lock);
+    }
     if (log_enabled(LOG_DEBUG)) {
         char q[160];
         log_debug(
@@ -262,6 +275,29 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
             (double)ws.clock_offset_ms / 1000.0)) {
         /* 64 KiB is far more than these lines */
     }
+    if (s->keep) {
+        pthread_mutex_lock(s->keep_lock);
+        size_t rows = s->keep->rows, bytes = kp_bytes(s->keep);
+        unsigned long dropped = s->keep->dropped, skipped = s->keep->skipped;
+        pthread_mutex_unlock(s->keep_lock);
+        if (buf_printf(
+                &m,
+                "# HELP ds_kept_points Points held for das (GET /points), "
+                "one a container and time.\n"
+                "# TYPE ds_kept_points gauge\nds_kept_points %zu\n"
+                "# HELP ds_kept_bytes Memory of the points held for das.\n"
+                "# TYPE ds_kept_bytes gauge\nds_kept_bytes %zu\n"
+                "# HELP ds_kept_dropped_total Points dropped before their "
+                "time to stay under --keep-max-mb.\n"
+                "# TYPE ds_kept_dropped_total counter\n"
+                "ds_kept_dropped_total %lu\n"
+                "# HELP ds_kept_skipped_total Points not kept: their "
+                "container or service id is not of Docker's form.\n"
+                "# TYPE ds_kept_skipped_total counter\n"
+                "ds_kept_skipped_total %lu\n",
+                rows, bytes, dropped, skipped)) {
+        }
+    }
     if (pexp_containers(&m, s->ctrs, s->nctrs))
         log_warn("/metrics too large: containers left out", "containers=%zu",
                  s->nctrs);
@@ -328,8 +364,8 @@ static void usage(const struct cfg_opt *opts, size_t n)
            "DS_LISTEN\n\n"
            "Every interval, each running container's stats (CPU, memory, "
            "network,\nblock I/O) tagged with node, container and swarm "
-           "service, into InfluxDB\nand/or on --listen's /metrics for "
-           "Prometheus.\n\n");
+           "service, into InfluxDB\nand/or on --listen: /metrics for "
+           "Prometheus, /points (the last --keep) for das.\n\n");
     cfg_usage(stdout, opts, n);
 }
 
@@ -351,6 +387,9 @@ struct agent {
     struct ds_collector col;
     bool col_init;
     struct sink sink;
+    struct keep keep;
+    pthread_mutex_t keep_lock;
+    char node_listen[96]; /* --listen node:PORT, resolved */
     struct complaint c_engine;
     bool engine_ok; /* it answered the last round */
     unsigned long rounds;
@@ -362,7 +401,7 @@ enum { GO_ON = -1 };
 
 static bool influx_off(const struct ds_conf *conf)
 {
-    return !strcmp(conf->influx_url, "none");
+    return !conf->influx_url[0] || !strcmp(conf->influx_url, "none");
 }
 
 /* The options table, parsed from argv and the environment into conf, and
@@ -390,10 +429,10 @@ static int parse_conf(struct ds_conf *conf, int argc, char **argv)
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
          &conf->docker_host},
-        {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",
-         NULL, 0, 0,
-         "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API); none: no InfluxDB "
-         "writes (Prometheus scrapes --listen's /metrics)",
+        {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "none", NULL, 0, 0,
+         "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API), e.g. "
+         "http://127.0.0.1:8086; none: no InfluxDB (das reads --listen's "
+         "/points, Prometheus scrapes its /metrics)",
          &conf->influx_url},
         {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,
          "InfluxDB database", &conf->influx_db},
@@ -419,7 +458,17 @@ static int parse_conf(struct ds_conf *conf, int argc, char **argv)
         {"--cgroup-root", "DS_CGROUP_ROOT", CFG_STR, "/sys/fs/cgroup", NULL, 0,
          0, "the host's cgroupfs", &conf->cgroup_root},
         {"--listen", "DS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
-         "serve /healthz and /metrics on ADDR:PORT", &conf->listen},
+         "serve /healthz, /metrics and /points on ADDR:PORT (node:PORT: "
+         "on the node's swarm address)",
+         &conf->listen},
+        {"--keep", "DS_KEEP", CFG_DUR, "15m", NULL, 60000, 0,
+         "how long the points das reads from /points are kept (at least "
+         "the longest window of any policy)",
+         &conf->keep_ms},
+        {"--keep-max-mb", "DS_KEEP_MAX_MB", CFG_INT, "32", NULL, 1, 4096,
+         "memory for the kept points, MiB (64 bytes a container and round: "
+         "past it each container keeps a shorter history)",
+         &conf->keep_max_mb},
         {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",
          "debug|info|warn|error", 0, 0, "log level", &conf->log_level},
     };
@@ -450,9 +499,10 @@ static int check_conf(const struct ds_conf *conf)
 {
     if (influx_off(conf) && !conf->to_stdout && !conf->listen) {
         fprintf(stderr,
-                "ds: bad configuration: --influx-url none writes nowhere: "
-                "give --listen ADDR:PORT (Prometheus scrapes /metrics) or "
-                "--stdout\n");
+                "ds: bad configuration: without InfluxDB (--influx-url "
+                "none, the default) the points go nowhere: give --listen "
+                "ADDR:PORT (das reads /points, Prometheus scrapes /metrics), "
+                "--influx-url URL or --stdout\n");
         return 2;
     }
     return GO_ON;
@@ -572,20 +622,94 @@ static int start_influx(struct agent *a)
     return GO_ON;
 }
 
-/* /healthz and /metrics on --listen, if given. 2 when it cannot listen. */
+/* The largest /points reply: the kept rows at --keep-max-mb's most (4096
+ * MiB) are more, so a reply that would pass it says so (413) and das asks
+ * for fewer fields or a later time. */
+#define DS_POINTS_MAX_BODY ((size_t)256 << 20)
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* GET /points?since=MS&fields=a,b (keep.h), on the endpoint's thread. */
+static unsigned serve_points(void *ud, struct ep_req *req, struct buf *body,
+                             const char **type)
+{
+    struct agent *a = ud;
+    const char *since_s = ep_arg(req, "since");
+    char err[512];
+    uint32_t mask;
+    long long since = 0;
+    char *end = NULL;
+    if (since_s) {
+        errno = 0;
+        since = strtoll(since_s, &end, 10);
+    }
+    if (since_s && (errno || end == since_s || *end)) {
+        if (buf_puts(body, "since: expected Unix milliseconds, e.g. "
+                           "since=1765000000000\n")) {
+        }
+        return 400;
+    }
+    if (kp_fields_mask(ep_arg(req, "fields"), &mask, err, sizeof err)) {
+        if (buf_printf(body, "%s\n", err)) {
+        }
+        return 400;
+    }
+    *type = "text/plain; charset=utf-8";
+    pthread_mutex_lock(&a->keep_lock);
+    int rc = kp_serve(&a->keep, a->info.node_id, wall_ms(), since, mask, body);
+    pthread_mutex_unlock(&a->keep_lock);
+    if (rc) {
+        buf_reset(body);
+        if (buf_printf(body,
+                       "reply over %zu MiB: ask for fewer fields or a later "
+                       "since\n",
+                       DS_POINTS_MAX_BODY >> 20)) {
+        }
+        return 413;
+    }
+    return 200;
+}
+
+/* /healthz, /metrics and /points on --listen, if given. 2 when it cannot
+ * listen. */
 static int start_listen(struct agent *a)
 {
     char err[512];
 
     if (!a->conf.listen)
         return GO_ON;
-    a->ep = ep_start(a->conf.listen, err, sizeof err);
+    const char *listen = a->conf.listen;
+    if (!strncmp(listen, EP_NODE_PREFIX, strlen(EP_NODE_PREFIX))) {
+        if (!a->info.node_addr || !a->info.node_addr[0]) {
+            fprintf(stderr,
+                    "ds: bad configuration: --listen %s: the engine is in no "
+                    "swarm, so there is no node address (give ADDR:PORT)\n",
+                    listen);
+            return 2;
+        }
+        snprintf(a->node_listen, sizeof a->node_listen, "%s:%s",
+                 a->info.node_addr, listen + strlen(EP_NODE_PREFIX));
+        listen = a->node_listen;
+    }
+    a->ep = ep_start(listen, err, sizeof err);
     if (!a->ep) {
         fprintf(stderr, "ds: bad configuration: %s\n", err);
         return 2;
     }
     int64_t stale = 4 * a->conf.interval_ms;
     ep_set_stale_after(a->ep, stale > 60000 ? stale : 60000);
+    kp_init(&a->keep, a->conf.keep_ms, (size_t)a->conf.keep_max_mb << 20);
+    pthread_mutex_init(&a->keep_lock, NULL);
+    a->sink.keep = &a->keep;
+    a->sink.keep_lock = &a->keep_lock;
+    ep_route(a->ep, "/points", serve_points, a, DS_POINTS_MAX_BODY);
+    log_info("listening", "address=%s keep_ms=%lld keep_max_mb=%ld", listen,
+             (long long)a->conf.keep_ms, a->conf.keep_max_mb);
     return GO_ON;
 }
 
@@ -679,6 +803,11 @@ static int run_round(struct agent *a)
     }
     if (a->writer)
         hand_to_writer(a);
+    if (a->sink.keep) {
+        pthread_mutex_lock(&a->keep_lock);
+        kp_trim(&a->keep, wall_ms());
+        pthread_mutex_unlock(&a->keep_lock);
+    }
     if (a->conf.to_stdout)
         fflush(stdout);
     a->rounds++;
@@ -756,6 +885,10 @@ static void agent_cleanup(struct agent *a)
     if (a->col_init)
         ds_collector_cleanup(&a->col);
     ep_stop(a->ep);
+    if (a->sink.keep) {
+        kp_free(&a->keep);
+        pthread_mutex_destroy(&a->keep_lock);
+    }
     infl_buffer_free(a->sink.buffer);
     sink_export_reset(&a->sink);
     free(a->sink.ctrs);
