@@ -370,6 +370,38 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
                const struct dsvc_guard *guard, long *from, char *err,
                size_t errlen)
 {
+    return dsvc_scale_labeled(d, id, replicas, expect_from, NULL, 0, guard,
+                              from, err, errlen);
+}
+
+/* Sets labels[0..n) in spec's Labels (made when missing). */
+static int spec_set_labels(json_t *spec, const struct dsvc_set_label *labels,
+                           size_t n, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    json_t *l = json_object_get(spec, "Labels");
+    if (!json_is_object(l)) {
+        l = json_object();
+        if (json_object_set_new(spec, "Labels", l)) {
+            snprintf(err, errlen, "could not add Labels to the service spec");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (json_object_set_new(l, labels[i].key,
+                                json_string(labels[i].value))) {
+            snprintf(err, errlen, "label %s: not UTF-8", labels[i].key);
+            return -1;
+        }
+    return 0;
+}
+
+int dsvc_scale_labeled(struct dkr *d, const char *id, long replicas,
+                       long expect_from, const struct dsvc_set_label *labels,
+                       size_t nlabels, const struct dsvc_guard *guard,
+                       long *from, char *err, size_t errlen)
+{
     char sid[DSVC_ID_MAX], path[160];
     int rc = -1;
     if (path_id(id, sid, sizeof sid, err, errlen))
@@ -390,7 +422,8 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
             return -1;
         }
         json_int_t version = json_integer_value(ver);
-        if (dsvc_spec_set_replicas(spec, replicas, &before, err, errlen)) {
+        if (dsvc_spec_set_replicas(spec, replicas, &before, err, errlen) ||
+            spec_set_labels(spec, labels, nlabels, err, errlen)) {
             json_decref(svc);
             return -1;
         }

@@ -126,6 +126,16 @@ int dsvc_scale(struct dkr *d, const char *id, long replicas, long expect_from,
                const struct dsvc_guard *guard, long *from, char *err,
                size_t errlen) WUR;
 
+/* dsvc_scale, setting these service labels (Spec.Labels) in the same
+ * update: the record of the action travels with it (hist_label.h). */
+struct dsvc_set_label {
+    const char *key, *value;
+};
+int dsvc_scale_labeled(struct dkr *d, const char *id, long replicas,
+                       long expect_from, const struct dsvc_set_label *labels,
+                       size_t nlabels, const struct dsvc_guard *guard,
+                       long *from, char *err, size_t errlen) WUR;
+
 /* ManagerStatus.Leader of GET /nodes/{id}; false when absent (a worker). */
 bool dsvc_parse_node_leader(const json_t *node);
 

@@ -311,14 +311,60 @@ static void usage(FILE *f, const char *prog, const char *var)
             prog, prog, var, prog, prog);
 }
 
-int hc_main(const char *prog, const char *listen_var, int argc, char **argv)
+int hc_get(const char *prog, const char *listen_var, const char *path,
+           struct http_resp *resp, char *base, size_t baselen, char *err,
+           size_t errlen)
 {
-    char err[512], host[64], base[96];
-    const char *path = "/healthz";
+    char host[64];
     const char *listen = getenv(listen_var);
     unsigned port = 0;
-    int rc = 1;
     struct http *h = NULL;
+    if (hc_check_path(path, err, errlen) ||
+        hc_parse_listen(listen_var, listen, host, sizeof host, &port, err,
+                        errlen))
+        return -1;
+    if (port == 0 || !host[0]) {
+        /* port 0, or node:PORT (the node's address): both from the
+         * program's listening socket */
+        char addr[64] = "";
+        unsigned found = lookup_port(prog, listen_var, listen, addr,
+                                     sizeof addr, err, errlen);
+        if (!found)
+            return -1;
+        port = found;
+        if (!host[0])
+            snprintf(host, sizeof host, "%s",
+                     addr[0] && strcmp(addr, "0.0.0.0") ? addr : "127.0.0.1");
+    }
+    /* Our own loopback or container address: never through a proxy. */
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    snprintf(base, baselen, "http://%s:%u", host, port);
+    const struct http_conf conf = {
+        .url = base,
+        .connect_timeout_ms = HC_CONNECT_TIMEOUT_MS,
+        .timeout_ms = HC_TIMEOUT_MS,
+        .max_body = HC_MAX_BODY,
+    };
+    char why[256];
+    h = http_new(&conf, why, sizeof why);
+    int rc = 0;
+    if (!h ||
+        http_request(h, "GET", path, NULL, NULL, 0, resp, why, sizeof why)) {
+        snprintf(err, errlen, "GET %s: %s", path, why);
+        rc = -1;
+    }
+    http_free(h);
+    return rc;
+}
+
+int hc_main(const char *prog, const char *listen_var, int argc, char **argv)
+{
+    char err[512], base[96];
+    const char *path = "/healthz";
+    int rc = 1;
     struct http_resp resp;
     http_resp_init(&resp);
 
@@ -335,42 +381,9 @@ int hc_main(const char *prog, const char *listen_var, int argc, char **argv)
     }
     if (argc == 2)
         path = argv[1];
-    if (hc_check_path(path, err, sizeof err) ||
-        hc_parse_listen(listen_var, listen, host, sizeof host, &port, err,
-                        sizeof err))
+    if (hc_get(prog, listen_var, path, &resp, base, sizeof base, err,
+               sizeof err))
         goto out;
-    if (port == 0 || !host[0]) {
-        /* port 0, or node:PORT (the node's address): both from the
-         * program's listening socket */
-        char addr[64] = "";
-        unsigned found = lookup_port(prog, listen_var, listen, addr,
-                                     sizeof addr, err, sizeof err);
-        if (!found)
-            goto out;
-        port = found;
-        if (!host[0])
-            snprintf(host, sizeof host, "%s",
-                     addr[0] && strcmp(addr, "0.0.0.0") ? addr : "127.0.0.1");
-    }
-    /* Our own loopback or container address: never through a proxy. */
-    unsetenv("http_proxy");
-    unsetenv("HTTP_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    snprintf(base, sizeof base, "http://%s:%u", host, port);
-    const struct http_conf conf = {
-        .url = base,
-        .connect_timeout_ms = HC_CONNECT_TIMEOUT_MS,
-        .timeout_ms = HC_TIMEOUT_MS,
-        .max_body = HC_MAX_BODY,
-    };
-    char why[256];
-    h = http_new(&conf, why, sizeof why);
-    if (!h ||
-        http_request(h, "GET", path, NULL, NULL, 0, &resp, why, sizeof why)) {
-        snprintf(err, sizeof err, "GET %s: %s", path, why);
-        goto out;
-    }
     if (resp.body.len)
         fwrite(resp.body.ptr, 1, resp.body.len, stdout);
     if (resp.body.len && resp.body.ptr[resp.body.len - 1] != '\n')
@@ -386,6 +399,5 @@ out:
     if (rc)
         fprintf(stderr, "%s healthcheck: %s\n", prog, err);
     http_resp_cleanup(&resp);
-    http_free(h);
     return rc;
 }

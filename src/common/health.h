@@ -48,6 +48,14 @@ bool hc_socket_inode(const char *link, unsigned long *inode);
 unsigned hc_listen_port(const char *net_tcp, const unsigned long *inodes,
                         size_t n);
 
+/* GET path from the program's own --listen address (from listen_var, as
+ * the subcommand finds it; base gets "http://ADDR:PORT"): 0 when an
+ * answer came (resp->status says which), -1 + err otherwise. */
+struct http_resp;
+int hc_get(const char *prog, const char *listen_var, const char *path,
+           struct http_resp *resp, char *base, size_t baselen, char *err,
+           size_t errlen) WUR;
+
 /* The subcommand. prog is "ds" or "das" (the process name to look for
  * with port 0, and the prefix of messages), listen_var the environment
  * variable holding its --listen value; argv[0] is "healthcheck". Returns

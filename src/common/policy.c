@@ -375,11 +375,20 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
 
 /* ---- policies from service labels ---------------------------------------- */
 
+bool pol_label_is_state(const char *key)
+{
+    size_t n = strlen(POL_LABEL_STATE);
+    return key && !strncmp(key, POL_LABEL_STATE, n) &&
+           (key[n] == '\0' || key[n] == '.');
+}
+
 bool pol_labels_have_policy(const struct pol_label *labels, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (labels[i].key &&
-            !strncmp(labels[i].key, POL_LABEL_PREFIX, strlen(POL_LABEL_PREFIX)))
+            !strncmp(labels[i].key, POL_LABEL_PREFIX,
+                     strlen(POL_LABEL_PREFIX)) &&
+            !pol_label_is_state(labels[i].key))
             return true;
     return false;
 }
@@ -450,7 +459,8 @@ int pol_parse_labels(const char *service_name, const char *service_id,
     /* every das. label is a column's, and none is cut */
     for (size_t i = 0; i < n; i++) {
         const char *k = labels[i].key;
-        if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0)
+        if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0 ||
+            pol_label_is_state(k))
             continue;
         int col = 0;
         while (col < POL_NCOLS &&

@@ -131,6 +131,11 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
  */
 
 #define POL_LABEL_PREFIX "das."
+/* das's own record on a service (hist_label.h): "das.last" and
+ * "das.last.reason", written by das in the update that scales it; not a
+ * policy column, and no policy by itself. */
+#define POL_LABEL_STATE "das.last"
+bool pol_label_is_state(const char *key);
 /* The label that makes a service's labels a policy. */
 #define POL_LABEL_KEY "das.max_no"
 

@@ -14,7 +14,10 @@
 #include "das.h"
 #include "dur.h"
 #include "eval.h"
+#include "evlog.h"
+#include "health.h"
 #include "hist_influx.h"
+#include "http.h"
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
@@ -25,15 +28,19 @@
 
 static void events_usage(FILE *f)
 {
-    fprintf(f, "usage: das events [--service S] [--since DUR] [--limit N] "
-               "[--json]\n"
-               "\n"
-               "The scaling actions das took (scale-out, scale-in, bound, "
-               "synced), newest first;\n"
-               "dry-run marks decisions of `das run --dry-run` that changed "
-               "nothing.\n"
-               "From the table das_events; with --policy-db none from the "
-               "InfluxDB measurement das.\n\n");
+    fprintf(f,
+            "usage: das events [--service S] [--since DUR] [--limit N] "
+            "[--json]\n"
+            "\n"
+            "The scaling actions das took (scale-out, scale-in, bound, "
+            "synced), newest first;\n"
+            "dry-run marks decisions of `das run --dry-run` that changed "
+            "nothing.\n"
+            "From the table das_events; with --policy-db none from the "
+            "InfluxDB measurement das;\n"
+            "with neither (the embedded default) from the recent events "
+            "of the das run\n"
+            "at DAS_LISTEN (port 0: the das process of this container).\n\n");
 }
 
 static void iso_time(int64_t ms, char *out, size_t outlen)
@@ -76,42 +83,63 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static json_t *json_num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
 static void print_json(const struct pg_event *ev, size_t n)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const struct pg_event *e = &ev[i];
-        char t[40], win[40];
-        iso_time(e->time_ms, t, sizeof t);
-        dur_format(e->window_ms, win, sizeof win);
-        json_t *o = json_object();
-        json_object_set_new(o, "time", json_string(t));
-        json_object_set_new(o, "time_ms", json_integer(e->time_ms));
-        json_object_set_new(o, "seq", json_integer(e->seq));
-        json_object_set_new(o, "service", json_string(e->service));
-        json_object_set_new(o, "action", json_string(e->action));
-        json_object_set_new(o, "from", json_integer(e->from_no));
-        json_object_set_new(o, "to", json_integer(e->to_no));
-        json_object_set_new(
-            o, "metric", e->metric[0] ? json_string(e->metric) : json_null());
-        json_object_set_new(o, "observed", json_num(e->observed));
-        json_object_set_new(o, "threshold", json_num(e->threshold));
-        json_object_set_new(o, "window_ms", json_integer(e->window_ms));
-        json_object_set_new(o, "window",
-                            e->window_ms > 0 ? json_string(win) : json_null());
-        json_object_set_new(o, "reason", json_string(e->reason));
-        json_object_set_new(o, "dry_run", json_boolean(e->dry_run));
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, evlog_event_json(&ev[i]));
     json_dumpf(arr, stdout,
                JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     printf("\n");
     json_decref(arr);
+}
+
+/* The recent events of the running das (GET /events at DAS_LISTEN). */
+static int daemon_events(const struct das_conf *conf, int64_t since, long limit,
+                         struct pg_event **ev, size_t *n, char *err,
+                         size_t errlen)
+{
+    struct buf path;
+    struct http_resp resp;
+    char base[96], jerr[200];
+    int rc = -1;
+    buf_init(&path, 1024);
+    http_resp_init(&resp);
+    if (buf_printf(&path, "/events?limit=%ld&since=%lld", limit,
+                   (long long)since) ||
+        (conf->service && (buf_puts(&path, "&service=") ||
+                           http_urlencode(conf->service, &path)))) {
+        snprintf(err, errlen, "--service: too long");
+        goto out;
+    }
+    if (hc_get("das", "DAS_LISTEN", path.ptr, &resp, base, sizeof base, err,
+               errlen)) {
+        size_t l = strlen(err);
+        snprintf(err + l, errlen - l,
+                 " (with no store, the events are kept by the running das "
+                 "run: set DAS_LISTEN to its --listen address)");
+        goto out;
+    }
+    if (resp.status != 200) {
+        snprintf(err, errlen, "GET %s/events: HTTP %ld: %.200s", base,
+                 resp.status, resp.body.ptr ? resp.body.ptr : "");
+        goto out;
+    }
+    json_error_t je;
+    json_t *arr = json_loadb(resp.body.ptr, resp.body.len, 0, &je);
+    if (!arr) {
+        snprintf(err, errlen, "GET %s/events: not JSON: %s", base, je.text);
+        goto out;
+    }
+    if (evlog_events_parse(arr, ev, n, jerr, sizeof jerr))
+        snprintf(err, errlen, "GET %s/events: %s", base, jerr);
+    else
+        rc = 0;
+    json_decref(arr);
+out:
+    buf_cleanup(&path);
+    http_resp_cleanup(&resp);
+    return rc;
 }
 
 /* An empty text shows as "-". */
@@ -187,7 +215,10 @@ int das_cmd_events(int argc, char **argv)
     struct pg *db = NULL;
     struct das_clients cl;
     memset(&cl, 0, sizeof cl);
-    if (das_store_none(&conf)) {
+    bool from_daemon = das_hist_labels(&conf);
+    if (from_daemon) {
+        /* no store: the running das keeps the events */
+    } else if (das_store_none(&conf)) {
         /* no das_events table: the points das run wrote to InfluxDB */
         if (das_clients_open(&cl, &conf, err, sizeof err)) {
             fprintf(stderr, "das events: bad configuration: %s\n", err);
@@ -202,10 +233,12 @@ int das_cmd_events(int argc, char **argv)
     struct pg_event *ev = NULL;
     size_t n = 0;
     rc = 0;
-    if (db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
-                       sizeof err)
-           : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev, &n,
-                         err, sizeof err)) {
+    if (from_daemon
+            ? daemon_events(&conf, since, limit, &ev, &n, err, sizeof err)
+        : db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
+                         sizeof err)
+             : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev,
+                           &n, err, sizeof err)) {
         fprintf(stderr, "das events: %s\n", err);
         rc = 1;
     } else if (conf.json) {

@@ -171,7 +171,10 @@ static void print_header(FILE *f, const struct das_eval *ev,
     for (int i = 0; i < 3; i++) {
         char e[300];
         log_copy_printable(e, sizeof e, deps[i].err);
-        if (i == 0 && ev->store_none && deps[i].ok)
+        if (i == 0 && ev->hist_labels)
+            fprintf(f, "policy store: none (labels only, history on the "
+                       "services)");
+        else if (i == 0 && ev->store_none && deps[i].ok)
             fprintf(f, "policy store: none (labels only, history in "
                        "InfluxDB)");
         else if (i == 0 && ev->store_none)
@@ -194,11 +197,11 @@ static void print_header(FILE *f, const struct das_eval *ev,
                      "; %zu label %s left out: a table row names the service",
                      ev->nshadowed, ev->nshadowed == 1 ? "policy" : "policies");
         fprintf(f,
-                "%zu %s (%zu from labels, %zu invalid%s), %zu InfluxDB %s, "
+                "%zu %s (%zu from labels, %zu invalid%s), %zu %s %s, "
                 "agents collect every %s\n\n",
                 ev->n, ev->n == 1 ? "policy" : "policies", ev->nlabels,
-                ev->nbad, sh, ev->queries,
-                ev->queries == 1 ? "query" : "queries",
+                ev->nbad, sh, ev->queries, ev->metrics_name,
+                ev->queries == 1 ? "read" : "reads",
                 dur_format(ev->ds_interval_ms, iv, sizeof iv));
     } else {
         fprintf(f, "\n");

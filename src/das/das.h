@@ -22,6 +22,7 @@ struct das_conf {
     char *influx_token_file;
     char *influx_statements;
     char *policy_db;
+    char *agents; /* the ds agents (agents.h): swarm or ADDR:PORT,... */
     int64_t interval_ms;
     int64_t ds_interval_ms;
     char *log_level;
@@ -40,9 +41,10 @@ struct das_conf {
 #define DAS_COMMON_OPTS(c)                                                     \
     {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",   \
      NULL, 0, 0, "Docker engine (unix:// or tcp://)", &(c)->docker_host},      \
-    {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "http://127.0.0.1:8086",      \
-     NULL, 0, 0, "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API)",                \
-     &(c)->influx_url},                   \
+    {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "none", NULL, 0, 0,            \
+     "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API), e.g. http://127.0.0.1:8086; " \
+     "none: windows from the ds agents (or --prometheus-url)",                \
+     &(c)->influx_url},                                                        \
     {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,           \
      "InfluxDB database", &(c)->influx_db},                                    \
     {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,           \
@@ -70,11 +72,16 @@ struct das_conf {
      "InfluxQL statements per /query request: multi (InfluxDB 1.x, 2.x), "     \
      "single (InfluxDB 3), auto (multi, single when refused)",                \
      &(c)->influx_statements},                                                 \
-    {"--policy-db", "DAS_POLICY_DB", CFG_STR,                                  \
-     "postgresql://crate@127.0.0.1:5432/doc", NULL, 0, 0,                      \
-     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), or none "  \
-     "(policies from service labels only; history from InfluxDB)",             \
+    {"--policy-db", "DAS_POLICY_DB", CFG_STR, "none", NULL, 0, 0,              \
+     "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), e.g. "     \
+     "postgresql://crate@127.0.0.1:5432/doc; none: policies from service "    \
+     "labels, the history from InfluxDB or else on the services",             \
      &(c)->policy_db},                                                         \
+    {"--agents", "DAS_AGENTS", CFG_STR, "swarm", NULL, 0, 0,                   \
+     "the ds agents the windows are read from when no store is given: "       \
+     "swarm (the tasks of the service labelled das-agent.port) or "          \
+     "ADDR:PORT,...",                                                          \
+     &(c)->agents},                                                            \
     {"--log-level", "DAS_LOG_LEVEL", CFG_ENUM, "info",                         \
      "debug|info|warn|error", 0, 0, "log level", &(c)->log_level}
 /* --ds-interval, with what it is for in this command. */

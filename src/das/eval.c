@@ -7,21 +7,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "agents.h"
 #include "cycle.h"
 #include "docker.h"
 #include "hist_influx.h"
+#include "hist_label.h"
 #include "influx.h"
 #include "pg.h"
 #include "prom.h"
 
 bool das_influx_none(const struct das_conf *conf)
 {
-    return conf->influx_url && strcmp(conf->influx_url, "none") == 0;
+    return !conf->influx_url || !conf->influx_url[0] ||
+           strcmp(conf->influx_url, "none") == 0;
 }
 
 bool das_store_none(const struct das_conf *conf)
 {
-    return conf->policy_db && !strcmp(conf->policy_db, "none");
+    return !conf->policy_db || !conf->policy_db[0] ||
+           !strcmp(conf->policy_db, "none");
+}
+
+bool das_hist_labels(const struct das_conf *conf)
+{
+    return das_store_none(conf) && das_influx_none(conf);
 }
 
 /* What das_now_ms adds to this host's clock (one das per process). */
@@ -132,20 +141,22 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
      * store, decisions in /metrics: no InfluxDB at all */
     bool no_influx = das_influx_none(conf);
     bool with_prom = conf->prometheus_url && conf->prometheus_url[0];
-    if (no_influx && !with_prom) {
-        snprintf(err, errlen,
-                 "--influx-url none: the windows must come from somewhere: "
-                 "give --prometheus-url (or an InfluxDB URL)");
-        goto fail;
-    }
-    if (no_influx && das_store_none(conf)) {
-        snprintf(err, errlen,
-                 "--influx-url none with --policy-db none: the history of "
-                 "label policies is kept in InfluxDB; give one of the two");
-        goto fail;
-    }
     if (!no_influx && influx_open(cl, conf, err, errlen))
         goto fail;
+    if (no_influx && !with_prom) {
+        /* the embedded default: the agents' own recent points; a read
+         * goes back 3 agent intervals for the points of a round that
+         * was stamped before an answer but kept after it */
+        char aerr[256];
+        int64_t ds = conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000;
+        cl->agents =
+            agents_new(conf->agents, cl->docker, 3 * ds, aerr, sizeof aerr);
+        if (!cl->agents) {
+            snprintf(err, errlen, "%s", aerr);
+            goto fail;
+        }
+        agents_mstore(&cl->metrics, cl->agents);
+    }
     if (with_prom) {
         char perr[256];
         struct http_conf pc;
@@ -180,6 +191,7 @@ void das_clients_close(struct das_clients *cl)
     dkr_free(cl->docker);
     infl_free(cl->influx);
     prom_free(cl->prom);
+    agents_free(cl->agents);
     mstore_points_free(cl->points);
     pg_close(cl->pg);
     if (cl->influx_password) {
@@ -332,6 +344,7 @@ static bool read_policies(struct das_clients *cl, struct das_eval *ev,
 {
     char err[512];
     ev->store_none = das_store_none(cl->conf);
+    ev->hist_labels = das_hist_labels(cl->conf);
     if (!ev->store_none && (store_ready(cl, err, sizeof err) ||
                             pg_policy_rows(cl->pg, rows, err, sizeof err))) {
         cl->schema_done = false;
@@ -536,9 +549,53 @@ static void field_free(struct windows *w, const char *field, bool *done)
         }
 }
 
+/* The label of key on a service, NULL when it has none. */
+const char *das_svc_label(const struct dsvc *s, const char *key)
+{
+    for (size_t i = 0; i < s->nlabels; i++)
+        if (!strcmp(s->labels[i].key, key))
+            return s->labels[i].value;
+    return NULL;
+}
+
+/* The last actions recorded on the services (hist_label.h): a label das
+ * cannot read is said once per value and counts as no action (the
+ * windows then start at the service's last update, das_window_since). */
+static void last_from_labels(struct das_eval *ev,
+                             const struct das_plan_pol *plan, int64_t *last,
+                             bool *bets, int64_t since)
+{
+    static struct complaint bad_label; /* one das evaluates at a time */
+    size_t k = 0;
+    bool any_bad = false;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (!plan[i].pol)
+            continue;
+        const struct das_pol_eval *pe = &ev->pols[i];
+        const char *v = pe->found ? das_svc_label(&pe->svc, HL_KEY) : NULL;
+        struct hl_last l;
+        char err[300], q[120];
+        last[k] = 0;
+        bets[k] = false;
+        if (v && hl_parse(v, &l, err, sizeof err)) {
+            any_bad = true;
+            if (complain(&bad_label, err))
+                log_warn("service's last-action label not readable",
+                         "service=%s error=%s",
+                         log_quote(pe->svc.name, q, sizeof q), err);
+        } else if (v && l.t_ms >= since && l.t_ms <= ev->now_ms + 60000) {
+            last[k] = l.t_ms;
+            bets[k] = l.bet;
+        }
+        k++;
+    }
+    if (!any_bad && complain_release(&bad_label))
+        log_info("every last-action label readable again", NULL);
+}
+
 /* 3. The last action per valid policy, in ev->pols' order (so restarts
- * keep their windows): from the SQL store, or from InfluxDB with
- * --policy-db none. */
+ * keep their windows): from the SQL store, from InfluxDB with
+ * --policy-db none, or from the services' labels with neither. */
 static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
                               const struct das_plan_pol *plan, int64_t *last,
                               bool *bets, int64_t *t_step)
@@ -550,10 +607,12 @@ static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
         if (plan[i].pol)
             seqs[nseq++] = plan[i].pol->seq;
     int64_t since = ev->now_ms - das_lookback_ms(plan, ev->n) - 60000;
-    if (ev->store_none ? hist_last_actions(cl->influx, seqs, nseq, since, last,
-                                           bets, err, sizeof err)
-                       : pg_last_actions(cl->pg, seqs, nseq, since, last, bets,
-                                         err, sizeof err)) {
+    if (ev->hist_labels) {
+        last_from_labels(ev, plan, last, bets, since);
+    } else if (ev->store_none ? hist_last_actions(cl->influx, seqs, nseq, since,
+                                                  last, bets, err, sizeof err)
+                              : pg_last_actions(cl->pg, seqs, nseq, since, last,
+                                                bets, err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
@@ -732,6 +791,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     ev->docker_ok = true;
     ev->influx_ok = true;
     ev->metrics_dep = mstore_dep(&cl->metrics);
+    ev->metrics_name = mstore_name(&cl->metrics);
 
     struct pg_rowset rows = {0};
     if (!read_policies(cl, ev, &rows)) {

@@ -32,6 +32,7 @@ struct das_clients {
     struct mstore metrics;        /* where the windows are read from */
     struct mstore_points *points; /* das run: InfluxDB's recent points */
     struct prom *prom;            /* --prometheus-url: the windows' store */
+    struct agents *agents;        /* neither: the ds agents (agents.h) */
     struct pg *pg;                /* NULL until the store first answers */
     char *influx_password;        /* heap; never logged */
     char *influx_token;           /* heap; never logged */
@@ -84,15 +85,18 @@ struct das_eval {
     int64_t clock_offset_ms; /* InfluxDB's clock - this host's (skew.h) */
     bool clock_corrected;    /* at least SKEW_MIN_MS: InfluxDB's is used */
     int64_t ds_interval_ms;
-    bool store_none; /* --policy-db none: label policies only, the history
-                        from InfluxDB (hist_influx.h) */
-    bool store_ok;   /* the policies and their history were read */
+    bool store_none;  /* --policy-db none: label policies only, the history
+                         from InfluxDB (hist_influx.h) */
+    bool hist_labels; /* no store at all: the history on the services'
+                         das.last labels (hist_label.h) */
+    bool store_ok;    /* the policies and their history were read */
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
-    bool influx_ok;          /* every query of this cycle answered (the metrics
-                                store: InfluxDB, or Prometheus) */
-    const char *metrics_dep; /* "influxdb" / "prometheus" */
+    bool influx_ok;           /* every query of this cycle answered (the metrics
+                                 store: InfluxDB, or Prometheus) */
+    const char *metrics_dep;  /* "influxdb" / "prometheus" / "agents" */
+    const char *metrics_name; /* "InfluxDB", "Prometheus", "ds agents" */
     char influx_err[256];
     struct dsvc_list services;
     bool tasks_ok; /* GET /tasks answered (warm-up, capacity-bound) */
@@ -113,12 +117,17 @@ bool das_store_none(const struct das_conf *conf);
 /* --influx-url none (DAS_INFLUX_URL=none): no InfluxDB; the windows from
  * --prometheus-url, the decisions only in the store and /metrics. */
 bool das_influx_none(const struct das_conf *conf);
+/* Neither a policy store nor InfluxDB: the history of each policy is kept
+ * on its service (hist_label.h), the events in das run's memory. */
+bool das_hist_labels(const struct das_conf *conf);
 
 /* Gathers and evaluates. Never fails as a whole: what could not be read is
  * recorded in store_ok / docker_ok / influx_ok with its message, and the
  * policies it concerns get an outcome saying so and no action. */
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev);
 void das_eval_free(struct das_eval *ev);
+/* The service label of key (das. labels only), NULL when absent. */
+const char *das_svc_label(const struct dsvc *s, const char *key);
 
 /* Wall clock in Unix milliseconds. */
 /* Unix ms by this host's clock, corrected to InfluxDB's once that was

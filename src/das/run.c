@@ -12,16 +12,20 @@
  * held up between deciding and acting drops what it decided. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "agents.h"
 #include "das.h"
 #include "docker_svc.h"
 #include "endpoint.h"
 #include "eval.h"
+#include "evlog.h"
+#include "hist_label.h"
 #include "influx.h"
 #include "log.h"
 #include "pg.h"
@@ -84,6 +88,10 @@ struct run_state {
                                longer ours); DROP_NONE: none was */
     struct run_pub pub;
     struct endpoint *ep;
+    /* the recent events, served at /events (the endpoint's thread reads
+     * them under the lock) */
+    struct evlog evlog;
+    pthread_mutex_t evlog_lock;
 };
 
 /* ---- /healthz and /metrics ------------------------------------------- */
@@ -149,6 +157,25 @@ static void publish(struct run_state *st)
         p->actions[1], p->actions[2], p->actions[3], p->action_failures,
         p->dropped[0], p->dropped[1], p->influx_queries, p->series_unusable,
         p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
+    struct agents_stats as;
+    agents_get_stats(st->cl.agents, &as);
+    if (st->cl.agents &&
+        buf_printf(&out,
+                   "# HELP das_agents ds agents found in the last cycle.\n"
+                   "# TYPE das_agents gauge\ndas_agents %zu\n"
+                   "# HELP das_agents_answering ds agents that answered "
+                   "their last read.\n"
+                   "# TYPE das_agents_answering gauge\n"
+                   "das_agents_answering %zu\n"
+                   "# HELP das_agent_failures_total Reads of a ds agent "
+                   "that failed (no answer, an error, or no reply of ds).\n"
+                   "# TYPE das_agent_failures_total counter\n"
+                   "das_agent_failures_total %lu\n"
+                   "# HELP das_agent_requests_total Reads of ds agents.\n"
+                   "# TYPE das_agent_requests_total counter\n"
+                   "das_agent_requests_total %lu\n",
+                   as.known, as.answering, as.failures, as.requests))
+        rc = -1;
     if (st->cl.prom &&
         buf_printf(&out,
                    "# HELP das_prometheus_queries_total Prometheus queries "
@@ -317,10 +344,18 @@ static void flush_events(struct run_state *st)
     st->nevents = 0;
 }
 
-/* Notes one event for the end of the cycle (flush_events) and says it. */
-static void record(struct run_state *st, const struct das_pol_eval *pe,
-                   enum das_event_kind kind, long from, long to,
-                   const char *reason, bool dry)
+static void evlog_put(struct run_state *st, const struct pg_event *e)
+{
+    pthread_mutex_lock(&st->evlog_lock);
+    evlog_add(&st->evlog, e);
+    pthread_mutex_unlock(&st->evlog_lock);
+}
+
+/* Notes one event at time_ms for the end of the cycle (flush_events), in
+ * the recent events, and says it. */
+static void record_at(struct run_state *st, const struct das_pol_eval *pe,
+                      enum das_event_kind kind, long from, long to,
+                      const char *reason, bool dry, int64_t time_ms)
 {
     const char *action = das_event_names[kind];
     char q[600], q2[300];
@@ -330,7 +365,7 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     }
     struct pg_event *e = &st->events[st->nevents++];
     memset(e, 0, sizeof *e);
-    e->time_ms = das_now_ms();
+    e->time_ms = time_ms;
     e->seq = pe->pol.seq;
     snprintf(e->service, sizeof e->service, "%.63s",
              pe->found ? pe->svc.name : pe->pol.service_id);
@@ -352,6 +387,101 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
              log_quote(reason, q, sizeof q));
     if (kind != DAS_EV_CAPACITY) /* a state noted, not an action */
         st->pub.actions[kind]++;
+    evlog_put(st, e);
+}
+
+static void record(struct run_state *st, const struct das_pol_eval *pe,
+                   enum das_event_kind kind, long from, long to,
+                   const char *reason, bool dry)
+{
+    record_at(st, pe, kind, from, to, reason, dry, das_now_ms());
+}
+
+/* The last actions recorded on the services (das.last): those not among
+ * the recent events yet are added, so every das (a standby, one that just
+ * started) shows the actions its peers took. */
+static void observe_labels(struct run_state *st, const struct dsvc_list *svcs)
+{
+    for (size_t i = 0; i < svcs->n; i++) {
+        const struct dsvc *s = &svcs->v[i];
+        const char *v = das_svc_label(s, HL_KEY);
+        const char *why = das_svc_label(s, HL_REASON_KEY);
+        const char *item = das_svc_label(s, "das.cond_item");
+        struct hl_last l;
+        char err[300];
+        if (!v || hl_parse(v, &l, err, sizeof err))
+            continue; /* said by the evaluation */
+        long seq = pol_label_seq(s->id);
+        pthread_mutex_lock(&st->evlog_lock);
+        bool known = evlog_has(&st->evlog, seq, l.t_ms, l.kind);
+        pthread_mutex_unlock(&st->evlog_lock);
+        if (known)
+            continue;
+        struct pg_event e;
+        memset(&e, 0, sizeof e);
+        e.time_ms = l.t_ms;
+        e.seq = seq;
+        snprintf(e.service, sizeof e.service, "%.63s", s->name);
+        snprintf(e.action, sizeof e.action, "%s", l.kind);
+        e.from_no = l.from;
+        e.to_no = l.to;
+        snprintf(e.metric, sizeof e.metric, "%s", item ? item : "cpu_ratio");
+        e.observed = e.threshold = NAN;
+        snprintf(e.reason, sizeof e.reason, "%s", why ? why : "");
+        evlog_put(st, &e);
+    }
+}
+
+/* GET /events?service=S&since=MS&limit=N: the recent events, newest
+ * first, as `das events --json` prints them. */
+static unsigned serve_events(void *ud, struct ep_req *req, struct buf *body,
+                             const char **type)
+{
+    struct run_state *st = ud;
+    const char *svc = ep_arg(req, "service");
+    const char *since_s = ep_arg(req, "since");
+    const char *limit_s = ep_arg(req, "limit");
+    long long since = 0, limit = 100;
+    char *end;
+    if (since_s) {
+        errno = 0;
+        since = strtoll(since_s, &end, 10);
+        if (errno || end == since_s || *end || since < 0) {
+            if (buf_puts(body, "since: expected Unix milliseconds\n")) {
+            }
+            return 400;
+        }
+    }
+    if (limit_s) {
+        errno = 0;
+        limit = strtoll(limit_s, &end, 10);
+        if (errno || end == limit_s || *end || limit < 1 || limit > EVLOG_CAP) {
+            if (buf_printf(body, "limit: expected a number from 1 to %d\n",
+                           EVLOG_CAP)) {
+            }
+            return 400;
+        }
+    }
+    struct pg_event *ev = NULL;
+    pthread_mutex_lock(&st->evlog_lock);
+    size_t n = evlog_select(&st->evlog, svc, since, (size_t)limit, &ev);
+    pthread_mutex_unlock(&st->evlog_lock);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, evlog_event_json(&ev[i]));
+    free(ev);
+    char *text = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(arr);
+    *type = "application/json";
+    int rc = text ? buf_puts(body, text) : -1;
+    free(text);
+    if (rc) {
+        buf_reset(body);
+        if (buf_puts(body, "[]")) {
+        }
+        return 500;
+    }
+    return 200;
 }
 
 /* Series InfluxDB returned that das could not use: counted in /metrics,
@@ -620,8 +750,18 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     long before = -1;
     struct send_check sc = {st, true, DROP_NONE, ""};
     struct dsvc_guard guard = {still_ours, &sc};
-    int src = dsvc_scale(st->cl.docker, pe->svc.id, r->to, r->from, &guard,
-                         &before, err, sizeof err);
+    /* with no store, the action's record travels in the same update */
+    int64_t t_act = das_now_ms();
+    struct hl_last hl = {t_act, "", r->from, r->to, r->bet};
+    snprintf(hl.kind, sizeof hl.kind, "%s", name);
+    char hv[128], hr[HL_REASON_MAX + 1];
+    hl_format(&hl, hv, sizeof hv);
+    hl_reason(r->reason, hr, sizeof hr);
+    struct dsvc_set_label labels[2] = {{HL_KEY, hv}, {HL_REASON_KEY, hr}};
+    size_t nlabels = das_hist_labels(st->conf) ? 2 : 0;
+    int src =
+        dsvc_scale_labeled(st->cl.docker, pe->svc.id, r->to, r->from, labels,
+                           nlabels, &guard, &before, err, sizeof err);
     if (src == DSVC_DROPPED && sc.why != DROP_ENGINE) {
         drop(st, pe, &sc, name, r->from, r->to, err);
         return;
@@ -649,7 +789,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                   "seq=%ld error=%s", seq, log_quote(err, q, sizeof q));
         st->failures++;
     }
-    record(st, pe, kind, r->from, r->to, r->reason, false);
+    record_at(st, pe, kind, r->from, r->to, r->reason, false, t_act);
 }
 
 /* ---- the cycle ------------------------------------------------------- */
@@ -690,6 +830,13 @@ static bool cycle_leads(struct run_state *st, int *rc)
         st->leader = leader;
     }
     if (!leader) {
+        if (das_hist_labels(st->conf)) {
+            /* the leader's actions, from the services' labels */
+            struct dsvc_list svcs = {0};
+            if (dsvc_list(st->cl.docker, &svcs, err, sizeof err) == 0)
+                observe_labels(st, &svcs);
+            dsvc_list_free(&svcs);
+        }
         watch_dep(&st->c_docker, true, "docker", "");
         st->pub.leader = false;
         st->pub.docker_ok = true;
@@ -776,6 +923,8 @@ static int cycle(struct run_state *st)
     if (!ev.store_ok || !ev.docker_ok || !ev.influx_ok)
         rc = 1;
     report_bad_rows(st, &ev);
+    if (ev.hist_labels && ev.docker_ok)
+        observe_labels(st, &ev.services);
     cycle_act(st, &ev);
     flush_events(st);
 
@@ -817,6 +966,8 @@ static int run_start(struct run_state *st, struct das_conf *conf)
 {
     char err[512];
     st->conf = conf;
+    evlog_init(&st->evlog, EVLOG_CAP);
+    pthread_mutex_init(&st->evlog_lock, NULL);
     xmalloc_tune_cycles(); /* a cycle's large arrays go back when freed */
     if (das_clients_open(&st->cl, conf, err, sizeof err)) {
         fprintf(stderr, "das run: bad configuration: %s\n", err);
@@ -826,7 +977,7 @@ static int run_start(struct run_state *st, struct das_conf *conf)
     /* A process that reads every cycle keeps InfluxDB's recent points
      * and asks only for the new ones (mstore.h): from 3 collection
      * intervals back, at least 30 s, for points written late. */
-    if (!st->cl.prom) {
+    if (!st->cl.prom && st->cl.influx) {
         int64_t iv = conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000;
         st->cl.points =
             mstore_points_new(st->cl.influx, 3 * iv > 30000 ? 3 * iv : 30000);
@@ -849,7 +1000,8 @@ static int run_start(struct run_state *st, struct das_conf *conf)
         }
         int64_t stale = 4 * conf->interval_ms;
         ep_set_stale_after(st->ep, stale > 60000 ? stale : 60000);
-        log_info("serving /healthz and /metrics", "listen=%s port=%u",
+        ep_route(st->ep, "/events", serve_events, st, (size_t)4 << 20);
+        log_info("serving /healthz, /metrics and /events", "listen=%s port=%u",
                  conf->listen, ep_port(st->ep));
     }
 
@@ -858,14 +1010,19 @@ static int run_start(struct run_state *st, struct das_conf *conf)
     dur_format(conf->ds_interval_ms, dsiv, sizeof dsiv);
     log_info("starting",
              "interval=%s ds_interval=%s dry_run=%s once=%s "
-             "policies=%s docker=%s influxdb=%s prometheus=%s",
+             "policies=%s docker=%s influxdb=%s prometheus=%s agents=%s "
+             "history=%s",
              iv, dsiv, conf->dry_run ? "true" : "false",
              conf->once ? "true" : "false",
              das_store_none(conf) ? "labels" : "table+labels",
              log_quote(conf->docker_host, q1, sizeof q1),
              log_quote(st->cl.influx ? infl_where(st->cl.influx) : "none", q2,
                        sizeof q2),
-             st->cl.prom ? prom_where(st->cl.prom) : "none");
+             st->cl.prom ? prom_where(st->cl.prom) : "none",
+             st->cl.agents ? conf->agents : "none",
+             !das_store_none(conf) ? "policy store"
+             : st->cl.influx       ? "InfluxDB"
+                                   : "service labels");
     return 0;
 }
 
@@ -916,7 +1073,9 @@ int das_cmd_run(int argc, char **argv)
          "decide and record events as dry runs; change no service",
          &conf.dry_run},
         {"--listen", "DAS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
-         "serve /healthz and /metrics on ADDR:PORT", &conf.listen},
+         "serve /healthz, /metrics and /events (the recent events) on "
+         "ADDR:PORT",
+         &conf.listen},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];
@@ -939,5 +1098,9 @@ int das_cmd_run(int argc, char **argv)
     free(st.dry);
     free(st.events);
     free(st.bound_by_capacity);
+    if (st.evlog.v) {
+        evlog_free(&st.evlog);
+        pthread_mutex_destroy(&st.evlog_lock);
+    }
     return status;
 }
