@@ -31,11 +31,11 @@ struct ag_agent {
     char key[96];  /* node id (swarm) or ADDR:PORT (fixed) */
     char addr[80]; /* ADDR:PORT */
     struct http *h;
-    bool seen;                       /* in this cycle's discovery */
-    int64_t since[AG_FIELDS];        /* the agent's clock: next read from;
-                                        0: read the whole window */
-    int64_t offset_ms;               /* its clock − das's */
-    bool ok;                         /* it answered its last read */
+    bool seen;                /* in this cycle's discovery */
+    int64_t since[AG_FIELDS]; /* the agent's clock: next read from;
+                                 0: read the whole window */
+    int64_t offset_ms;        /* its clock − das's */
+    bool ok;                  /* it answered its last read */
     struct complaint c;
 };
 
@@ -265,8 +265,8 @@ static int find_tasks(struct agents *a, const char *sid, unsigned port,
         if (g)
             g->seen = true;
         else
-            log_warn("agent not usable", "node=%.40s address=%s error=%s",
-                     node, hostport, e);
+            log_warn("agent not usable", "node=%.40s address=%s error=%s", node,
+                     hostport, e);
     }
     json_decref(tasks);
     return 0;
@@ -294,8 +294,9 @@ static int discover(struct agents *a, char *err, size_t errlen)
     {
         const char *sid = jstr_at(s, "ID");
         unsigned port = label_port(s);
-        if (!sid || !port || strspn(sid, "0123456789abcdefghijklmnopqrstuvwxyz") !=
-                                 strlen(sid)) {
+        if (!sid || !port ||
+            strspn(sid, "0123456789abcdefghijklmnopqrstuvwxyz") !=
+                strlen(sid)) {
             log_warn("service labelled " AGENTS_LABEL " without a port (1 to "
                      "65535) or an id: not read",
                      "service=%.40s", sid ? sid : "?");
@@ -342,19 +343,16 @@ static struct ag_field *field_get(struct agents *a, const char *name)
     return f;
 }
 
-/* One agent's points of field since its last read (from need_from the
- * first time, by das's clock). 0, or -1 + err. */
-static int read_agent(struct agents *a, struct ag_agent *g, size_t fi,
-                      struct pcache *pc, int64_t need_from, char *err,
-                      size_t errlen)
+/* GET /points?since=since&fields=field of one agent into pc, its clock
+ * measured on the way (g->offset_ms, said when it changes by a second).
+ * 0 with *rep, or -1 + err. */
+static int fetch_points(struct agents *a, struct ag_agent *g, const char *field,
+                        int64_t since, struct pcache *pc, struct kp_reply *rep,
+                        char *err, size_t errlen)
 {
-    int64_t since = g->since[fi] ? g->since[fi] - a->overlap_ms
-                                 : need_from + g->offset_ms;
-    if (since < need_from + g->offset_ms)
-        since = need_from + g->offset_ms;
     char path[160];
     snprintf(path, sizeof path, "/points?since=%lld&fields=%s",
-             (long long)since, a->f[fi].name);
+             (long long)since, field);
     struct http_resp resp;
     http_resp_init(&resp);
     int64_t t0 = wall_ms();
@@ -369,53 +367,55 @@ static int read_agent(struct agents *a, struct ag_agent *g, size_t fi,
                                 LOG_QUOTE_VALUE));
         rc = -1;
     }
-    struct kp_reply rep;
     if (rc == 0) {
-        /* its clock against ours, from the middle of the request */
+        /* its clock against ours, from the middle of the request (the
+         * header's now=, read before the points are shifted by it) */
         int64_t off = 0;
-        char perr[256];
-        /* a first parse with no shift would put points at the agent's
-         * times: read the header's clock first */
         const char *now = strstr(resp.body.ptr ? resp.body.ptr : "", " now=");
-        if (now) {
-            long long agent_now = strtoll(now + 5, NULL, 10);
-            off = agent_now - (t0 + t1) / 2;
+        if (now && now - resp.body.ptr < 64) {
+            off = strtoll(now + 5, NULL, 10) - (t0 + t1) / 2;
             if (off > -AG_SKEW_MIN_MS && off < AG_SKEW_MIN_MS)
                 off = 0;
         }
-        if (off != g->offset_ms && (off > g->offset_ms + 1000 ||
-                                    off < g->offset_ms - 1000)) {
+        if (off > g->offset_ms + 1000 || off < g->offset_ms - 1000)
             log_warn("agent's clock differs from das's: its points are "
                      "shifted to das's clock",
                      "agent=%s offset_ms=%lld", g->addr, (long long)off);
+        if (off == 0 || off > g->offset_ms + 1000 || off < g->offset_ms - 1000)
             g->offset_ms = off;
-        } else if (off == 0) {
-            g->offset_ms = 0;
-        }
-        if (kp_parse(resp.body.ptr, resp.body.len, a->f[fi].name,
-                     g->offset_ms, pc, &rep, perr, sizeof perr)) {
+        char perr[256];
+        if (kp_parse(resp.body.ptr, resp.body.len, field, g->offset_ms, pc, rep,
+                     perr, sizeof perr)) {
             snprintf(err, errlen, "GET %s: not a reply of ds: %s", path, perr);
             rc = -1;
         } else {
-            g->since[fi] = rep.now_ms;
-            a->unusable += rep.unusable;
+            a->unusable += rep->unusable;
         }
     }
     http_resp_cleanup(&resp);
     return rc;
 }
 
-static int ag_window_set(void *impl, const char *field, int64_t now_ms,
-                         const int64_t *dur_ms, size_t k, struct win_agg **outs,
-                         size_t *ns, char *err, size_t errlen)
+/* One agent's points of field since its last read (from need_from the
+ * first time, by das's clock). 0, or -1 + err. */
+static int read_agent(struct agents *a, struct ag_agent *g, size_t fi,
+                      struct pcache *pc, int64_t need_from, char *err,
+                      size_t errlen)
 {
-    struct agents *a = impl;
-    struct ag_field *f = field_get(a, field);
-    if (!f) {
-        snprintf(err, errlen, "more than %d metric fields", AG_FIELDS);
+    int64_t since =
+        g->since[fi] ? g->since[fi] - a->overlap_ms : need_from + g->offset_ms;
+    if (since < need_from + g->offset_ms)
+        since = need_from + g->offset_ms;
+    struct kp_reply rep;
+    if (fetch_points(a, g, a->f[fi].name, since, pc, &rep, err, errlen))
         return -1;
-    }
-    size_t fi = (size_t)(f - a->f);
+    g->since[fi] = rep.now_ms;
+    return 0;
+}
+
+/* Once per cycle (now_ms): the agents the Engine API shows. */
+static int find_once(struct agents *a, int64_t now_ms, char *err, size_t errlen)
+{
     if (a->docker && a->found_ms != now_ms) {
         a->found_ms = now_ms;
         a->found_err[0] = '\0';
@@ -432,6 +432,67 @@ static int ag_window_set(void *impl, const char *field, int64_t now_ms,
         snprintf(err, errlen, "%s", a->found_err);
         return -1;
     }
+    return 0;
+}
+
+int agents_demand(struct agents *a, const char *field, const char *service_id,
+                  int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                  int64_t **t_ms, double **value, size_t *n, char *err,
+                  size_t errlen)
+{
+    *t_ms = NULL;
+    *value = NULL;
+    *n = 0;
+    if (kp_field_index(field) < 0) {
+        snprintf(err, errlen, "ds agents keep no field %s", field);
+        return -1;
+    }
+    if (find_once(a, end_ms, err, errlen))
+        return -1;
+    struct pcache pc;
+    pc_init(&pc, start_ms);
+    size_t answering = 0;
+    char first[256] = "";
+    for (size_t i = 0; i < a->n; i++) {
+        struct kp_reply rep;
+        char e[256];
+        if (fetch_points(a, &a->v[i], field, start_ms + a->v[i].offset_ms, &pc,
+                         &rep, e, sizeof e)) {
+            if (!first[0])
+                snprintf(first, sizeof first, "%s: %s", a->v[i].addr, e);
+            continue;
+        }
+        answering++;
+    }
+    if (answering == 0) {
+        snprintf(err, errlen, "no ds agent answered (%zu known)%s%s", a->n,
+                 first[0] ? "; the first: " : "", first);
+        pc_free(&pc);
+        return -1;
+    }
+    size_t cap =
+        interval_ms > 0 ? (size_t)((end_ms - start_ms) / interval_ms) + 2 : 1;
+    *t_ms = xcalloc(cap, sizeof **t_ms);
+    *value = xcalloc(cap, sizeof **value);
+    *n = pc_demand(&pc, service_id, start_ms, end_ms, interval_ms, *t_ms,
+                   *value, cap);
+    pc_free(&pc);
+    return 0;
+}
+
+static int ag_window_set(void *impl, const char *field, int64_t now_ms,
+                         const int64_t *dur_ms, size_t k, struct win_agg **outs,
+                         size_t *ns, char *err, size_t errlen)
+{
+    struct agents *a = impl;
+    struct ag_field *f = field_get(a, field);
+    if (!f) {
+        snprintf(err, errlen, "more than %d metric fields", AG_FIELDS);
+        return -1;
+    }
+    size_t fi = (size_t)(f - a->f);
+    if (find_once(a, now_ms, err, errlen))
+        return -1;
     int64_t longest = 0;
     for (size_t i = 0; i < k; i++)
         if (dur_ms[i] > longest)
@@ -479,8 +540,7 @@ static int ag_windows(void *impl, const char *field, int64_t start_ms,
                       char *err, size_t errlen)
 {
     int64_t dur = end_ms - 1 - start_ms;
-    return ag_window_set(impl, field, end_ms - 1, &dur, 1, out, n, err,
-                         errlen);
+    return ag_window_set(impl, field, end_ms - 1, &dur, 1, out, n, err, errlen);
 }
 
 static unsigned long ag_requests(const void *impl)
@@ -495,8 +555,7 @@ static unsigned long ag_unusable(const void *impl)
     return a->unusable;
 }
 
-static bool ag_supports(void *impl, const char *field, char *err,
-                        size_t errlen)
+static bool ag_supports(void *impl, const char *field, char *err, size_t errlen)
 {
     (void)impl;
     if (kp_field_index(field) >= 0)

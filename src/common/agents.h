@@ -53,6 +53,16 @@ struct agents_stats {
 };
 void agents_get_stats(const struct agents *a, struct agents_stats *st);
 
+/* A service's recorded load over [start_ms, end_ms) from every agent (what
+ * they still keep: ds --keep), per interval_ms: the sum of its
+ * containers' means, intervals without points left out, oldest first.
+ * *t_ms / *value heap (free), *n of them. 0, or -1 + err when no agent
+ * answered. */
+int agents_demand(struct agents *a, const char *field, const char *service_id,
+                  int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+                  int64_t **t_ms, double **value, size_t *n, char *err,
+                  size_t errlen) WUR;
+
 /* Pure: parses one element of GET /nodes into its id and address
  * (Status.Addr, or ManagerStatus.Addr's host when Status.Addr is empty or
  * 0.0.0.0); false when neither is there. */

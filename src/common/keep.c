@@ -33,8 +33,8 @@ static bool id_ok(const char *s, size_t max)
 {
     size_t n = 0;
     for (; s[n]; n++)
-        if (n == max || !((s[n] >= '0' && s[n] <= '9') ||
-                          (s[n] >= 'a' && s[n] <= 'z')))
+        if (n == max ||
+            !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z')))
             return false;
     return n > 0;
 }
@@ -85,9 +85,10 @@ bool kp_add(struct keep *k, const char *container, const char *service,
     r->t = t;
     for (size_t f = 0; f < KP_FIELDS; f++) {
         double v;
-        r->v[f] = f < stats_nfields && stats_field_value(p, &stats_fields[f], &v)
-                      ? (float)v
-                      : NAN;
+        r->v[f] =
+            f < stats_nfields && stats_field_value(p, &stats_fields[f], &v)
+                ? (float)v
+                : NAN;
     }
     k->rows++;
     return true;
@@ -252,9 +253,10 @@ static int bad_line(const struct kp_in *in, const char *expected, char *err,
                     size_t errlen)
 {
     char q[120];
-    snprintf(err, errlen, "line %zu %s: expected %s", in->lineno,
-             log_quote_span(in->line, in->len, 80, q, sizeof q, LOG_QUOTE_VALUE),
-             expected);
+    snprintf(
+        err, errlen, "line %zu %s: expected %s", in->lineno,
+        log_quote_span(in->line, in->len, 80, q, sizeof q, LOG_QUOTE_VALUE),
+        expected);
     return -1;
 }
 

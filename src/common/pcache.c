@@ -341,3 +341,48 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
         win_rows_take(v, nv, bad, nb, &outs[w], &ns[w], unusable);
     }
 }
+
+size_t pc_demand(const struct pcache *c, const char *service, int64_t start_ms,
+                 int64_t end_ms, int64_t interval_ms, int64_t *t_ms,
+                 double *value, size_t cap)
+{
+    if (interval_ms <= 0 || end_ms <= start_ms)
+        return 0;
+    size_t nint = (size_t)((end_ms - start_ms + interval_ms - 1) / interval_ms);
+    double *sum = xcalloc(nint, sizeof *sum);
+    bool *have = xcalloc(nint, sizeof *have);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct pc_series *s = &c->s[i];
+        if (s->bad != WIN_OK || strcmp(sp_str(&c->names, s->service), service))
+            continue;
+        /* this container's mean in each interval, added to the sum */
+        size_t j = 0;
+        while (j < s->n) {
+            int64_t t = c->base_ms + s->p[j].t;
+            if (t < start_ms || t >= end_ms) {
+                j++;
+                continue;
+            }
+            size_t k = (size_t)((t - start_ms) / interval_ms);
+            int64_t kend = start_ms + (int64_t)(k + 1) * interval_ms;
+            double acc = 0;
+            size_t m = 0;
+            while (j < s->n && c->base_ms + s->p[j].t < kend) {
+                acc += s->p[j].v;
+                m++;
+                j++;
+            }
+            sum[k] += acc / (double)m;
+            have[k] = true;
+        }
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < nint && n < cap; k++)
+        if (have[k]) {
+            t_ms[n] = start_ms + (int64_t)k * interval_ms;
+            value[n++] = sum[k];
+        }
+    free(sum);
+    free(have);
+    return n;
+}

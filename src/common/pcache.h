@@ -89,6 +89,14 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
                 size_t k, struct win_agg **outs, size_t *ns,
                 unsigned long *unusable);
 
+/* A service's recorded load, as infl_query_demand gives it: per interval
+ * of interval_ms in [start_ms, end_ms), the sum over its containers of
+ * each one's mean (intervals without points left out), oldest first, at
+ * most cap into t_ms / value. Returns the count. */
+size_t pc_demand(const struct pcache *c, const char *service, int64_t start_ms,
+                 int64_t end_ms, int64_t interval_ms, int64_t *t_ms,
+                 double *value, size_t cap);
+
 /* The container key of a series' container tag, into out: ds's short id,
  * or a 64-hex id's first 12 characters (another collector's spelling of
  * the same container); false when the tag is neither (no key). */

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "agents.h"
 #include "buf.h"
 #include "das.h"
 #include "docker_svc.h"
@@ -217,6 +218,25 @@ static int demand_points(struct das_clients *cl, const struct dsvc *svc,
             pts[i].value = pd[i].value;
         }
         free(pd);
+        *v = pts;
+        return 0;
+    }
+    if (cl->agents) {
+        /* the embedded default: what the agents still keep (ds --keep) */
+        int64_t *t = NULL;
+        double *val = NULL;
+        if (agents_demand(cl->agents, pol->metric->field, svc->id, start, end,
+                          interval_ms, &t, &val, nv, err, sizeof err)) {
+            fprintf(stderr, "das simulate: ds agents: %s\n", err);
+            return 1;
+        }
+        struct infl_sample *pts = xcalloc(*nv ? *nv : 1, sizeof *pts);
+        for (size_t i = 0; i < *nv; i++) {
+            pts[i].t_ms = t[i];
+            pts[i].value = val[i];
+        }
+        free(t);
+        free(val);
         *v = pts;
         return 0;
     }

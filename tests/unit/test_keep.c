@@ -55,9 +55,8 @@ static void test_serve_parse_roundtrip(void **state)
 
     uint32_t mask;
     char err[400];
-    assert_int_equal(kp_fields_mask("mem_ratio,cpu_ratio", &mask, err,
-                                    sizeof err),
-                     0);
+    assert_int_equal(
+        kp_fields_mask("mem_ratio,cpu_ratio", &mask, err, sizeof err), 0);
     struct buf out;
     buf_init(&out, 1 << 20);
     assert_int_equal(kp_serve(&k, "node1", T0 + 60000, T0 + 20000, mask, &out),
@@ -71,9 +70,9 @@ static void test_serve_parse_roundtrip(void **state)
     struct pcache pc;
     pc_init(&pc, T0);
     struct kp_reply rep;
-    assert_int_equal(kp_parse(out.ptr, out.len, "mem_ratio", 0, &pc, &rep, err,
-                              sizeof err),
-                     0);
+    assert_int_equal(
+        kp_parse(out.ptr, out.len, "mem_ratio", 0, &pc, &rep, err, sizeof err),
+        0);
     assert_int_equal(rep.now_ms, T0 + 60000);
     assert_string_equal(rep.node, "node1");
     assert_int_equal(rep.containers, 1);
@@ -97,9 +96,8 @@ static void test_serve_parse_roundtrip(void **state)
     free(w[0]);
     pc_free(&pc);
     /* a field the reply does not carry */
-    assert_int_equal(kp_parse(out.ptr, out.len, "pids", 0, &pc, &rep, err,
-                              sizeof err),
-                     -1);
+    assert_int_equal(
+        kp_parse(out.ptr, out.len, "pids", 0, &pc, &rep, err, sizeof err), -1);
     assert_non_null(strstr(err, "no field pids"));
     buf_cleanup(&out);
     kp_free(&k);
@@ -133,8 +131,8 @@ static void test_trim_and_cap(void **state)
         if (i < 2)
             assert_true(kp_add(&k, "cccccccccccc", SVC, &p));
     }
-    kp_trim(&k, T0 + 110000); /* keep from T0 + 50 s */
-    assert_int_equal(k.n, 1); /* cccc's rows all left: the series too */
+    kp_trim(&k, T0 + 110000);      /* keep from T0 + 50 s */
+    assert_int_equal(k.n, 1);      /* cccc's rows all left: the series too */
     assert_int_equal(k.s[0].n, 7); /* 50 s to 110 s */
     assert_int_equal(k.s[0].r[0].t, T0 + 50000);
     assert_int_equal(k.dropped, 0);
@@ -176,14 +174,14 @@ static void test_parse_refuses(void **state)
          "a \"c CONTAINER SERVICE\" line"},
         {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc ZZZ " SVC "\n",
          "c CONTAINER SERVICE"},
-        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc aaaaaaaaaaaa " SVC
-         "\n5 1 2\n",
+        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc "
+         "aaaaaaaaaaaa " SVC "\n5 1 2\n",
          "one number or - per field"},
-        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc aaaaaaaaaaaa " SVC
-         "\n5 nan\n",
+        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc "
+         "aaaaaaaaaaaa " SVC "\n5 nan\n",
          "one number"},
-        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc aaaaaaaaaaaa " SVC
-         "\n5 1\n5 2\n",
+        {"ds-points 1 now=1 from=1 node=x\nfields cpu_ratio\nc "
+         "aaaaaaaaaaaa " SVC "\n5 1\n5 2\n",
          "ascending time"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -296,8 +294,8 @@ static void test_node_addr(void **state)
 {
     (void)state;
     char id[64], addr[64];
-    json_t *n = json_pack("{s:s, s:{s:s}}", "ID", "n1", "Status", "Addr",
-                          "10.0.0.5");
+    json_t *n =
+        json_pack("{s:s, s:{s:s}}", "ID", "n1", "Status", "Addr", "10.0.0.5");
     assert_true(agents_node_addr(n, id, sizeof id, addr, sizeof addr));
     assert_string_equal(id, "n1");
     assert_string_equal(addr, "10.0.0.5");
@@ -313,6 +311,30 @@ static void test_node_addr(void **state)
     json_decref(n);
 }
 
+/* das simulate --service from the agents: per interval, the sum of the
+ * containers' means; an interval with no point is left out. */
+static void test_demand(void **state)
+{
+    (void)state;
+    struct pcache c;
+    pc_init(&c, T0);
+    assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 1000, 10, true));
+    assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 6000, 30, true));
+    assert_true(pc_add(&c, "s1", "bbbbbbbbbbbb", T0 + 2000, 5, true));
+    assert_true(pc_add(&c, "s2", "cccccccccccc", T0 + 2000, 500, true));
+    assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 25000, 7, true));
+    int64_t t[8];
+    double v[8];
+    size_t n = pc_demand(&c, "s1", T0, T0 + 30000, 10000, t, v, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(t[0], T0);
+    assert_true(fabs(v[0] - 25.0) < 1e-9); /* mean(10, 30) + 5 */
+    assert_int_equal(t[1], T0 + 20000);    /* 10..20 s: no point */
+    assert_true(fabs(v[1] - 7.0) < 1e-9);
+    assert_int_equal(pc_demand(&c, "s1", T0, T0 + 30000, 10000, t, v, 1), 1);
+    pc_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_hist_label),
         cmocka_unit_test(test_evlog),
         cmocka_unit_test(test_node_addr),
+        cmocka_unit_test(test_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
