@@ -26,6 +26,7 @@
 #include "log.h"
 #include "pg.h"
 #include "prom.h"
+#include "version.h"
 #include "xmalloc.h"
 
 static volatile sig_atomic_t run_stop;
@@ -149,6 +150,8 @@ static void publish(struct run_state *st)
         p->actions[1], p->actions[2], p->actions[3], p->action_failures,
         p->dropped[0], p->dropped[1], p->influx_queries, p->series_unusable,
         p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
+    if (version_metric(&out, "das"))
+        rc = -1;
     if (st->cl.prom &&
         buf_printf(&out,
                    "# HELP das_prometheus_queries_total Prometheus queries "

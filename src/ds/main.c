@@ -263,6 +263,9 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
             (double)ws.clock_offset_ms / 1000.0)) {
         /* 64 KiB is far more than these lines */
     }
+    if (version_metric(&m, "ds")) {
+        /* as above */
+    }
     if (pexp_containers(&m, s->ctrs, s->nctrs))
         log_warn("/metrics too large: containers left out", "containers=%zu",
                  s->nctrs);
