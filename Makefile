@@ -7,10 +7,11 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= 2
+PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps test-deps build test unit integ asan fuzz demo bench clean \
-	format-check
+.PHONY: all deps test-deps build install package test unit integ asan fuzz \
+	demo bench clean format-check
 
 all: build
 
@@ -25,6 +26,15 @@ test-deps:
 build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# ds and das into $(PREFIX)/bin, the example stack files into
+# $(PREFIX)/share/doc/das/examples; DESTDIR is honoured.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package of the same (under /usr): $(BUILD)/das_*.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 # The C sources as .clang-format lays them out (--fix: scripts/format-check
 # --fix).
