@@ -1,25 +1,44 @@
-# The two commands: `make demo` and `make test`. Both install what is
-# missing first (scripts/install-deps).
+# The two commands: `make demo` and `make test`. Both install the Debian
+# packages that are missing first (make test-deps: scripts/install-deps).
+# `make` (make build) compiles with what is installed and installs nothing;
+# when a library is missing, cmake names its package and `make deps`
+# installs the build group.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= 2
+PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build test unit integ asan fuzz demo bench clean format-check
+.PHONY: all deps test-deps build install package test unit integ asan fuzz \
+	demo bench clean format-check
 
 all: build
 
+# compiler, cmake, the -dev libraries, cmocka, clang
 deps:
-	@bash scripts/install-deps
+	@bash scripts/install-deps --build
 
-build: deps
+# those and the servers and tools of the tests and the demo
+test-deps:
+	@bash scripts/install-deps --build --test
+
+build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+# ds and das into $(PREFIX)/bin, the example stack files into
+# $(PREFIX)/share/doc/das/examples; DESTDIR is honoured.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package of the same (under /usr): $(BUILD)/das_*.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
+
 # The C sources as .clang-format lays them out (--fix: scripts/format-check
 # --fix).
-format-check: deps
+format-check:
 	@bash scripts/format-check
 
 # --no-tests=error: a label that matches nothing is a failure, not a pass.
@@ -32,19 +51,20 @@ unit: build
 integ: build
 	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
 
-asan: deps
+asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_WERROR=ON -DDAS_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 
-fuzz: deps
+fuzz:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_FUZZ=ON -DDAS_SANITIZE=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Every test: the layout (.clang-format), unit, sanitizer unit, fuzz smoke,
 # then integration on real dockerd / influxd / PostgreSQL.
-test: build
+test: test-deps
+	$(MAKE) --no-print-directory build
 	@bash scripts/format-check
 	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 	$(MAKE) --no-print-directory asan
@@ -52,7 +72,8 @@ test: build
 	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
 	@bash scripts/summary $(BUILD)/junit-unit.xml $(ASAN_BUILD)/junit-unit.xml $(BUILD)/junit-integ.xml
 
-demo: build
+demo: test-deps
+	$(MAKE) --no-print-directory build
 	bash scripts/demo
 
 # Benchmarks print numbers (BENCHMARKS.md records them); not part of test.

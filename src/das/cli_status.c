@@ -16,6 +16,7 @@
 #include "influx.h"
 #include "log.h"
 #include "table.h"
+#include "version.h"
 
 static volatile sig_atomic_t status_stop;
 
@@ -152,7 +153,9 @@ static void print_header(FILE *f, const struct das_eval *ev,
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S UTC", &tm);
     (void)dry;
-    fprintf(f, "das status  %s  ", ts);
+    char ver[128];
+    fprintf(f, "das status  %s  %s\n", ts,
+            version_line("das", ver, sizeof ver));
     if (!li->ok) {
         char e[300];
         log_copy_printable(e, sizeof e, li->err);
@@ -358,6 +361,8 @@ static json_t *status_json(const struct das_eval *ev,
 {
     json_t *root = json_object();
     json_object_set_new(root, "time_ms", json_integer(ev->now_ms));
+    json_object_set_new(root, "version", json_string(version_number()));
+    json_object_set_new(root, "revision", json_string(version_revision()));
     json_object_set_new(root, "leader", json_boolean(li->ok && li->leader));
     json_object_set_new(root, "engine",
                         json_string(li->ok ? li->why : li->err));

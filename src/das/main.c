@@ -5,6 +5,7 @@
 
 #include "das.h"
 #include "health.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -21,6 +22,7 @@ static void usage(FILE *f)
            "  simulate --trace FILE.csv [policy flags | --policy SEQ]\n"
            "                      what a policy would do to a load\n"
            "  healthcheck [PATH]  GET /healthz (or PATH) from DAS_LISTEN\n"
+           "  version             the version (also --version)\n"
            "\n"
            "`das COMMAND --help` lists a command's options.\n");
 }
@@ -37,6 +39,11 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        char v[128];
+        printf("%s\n", version_line("das", v, sizeof v));
+        return 0;
+    }
     if (!strcmp(cmd, "run"))
         return das_cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy"))
@@ -51,7 +58,7 @@ int main(int argc, char **argv)
         return hc_main("das", "DAS_LISTEN", argc - 1, argv + 1);
     fprintf(stderr,
             "das: unknown command \"%.64s\": use run, policy, status, "
-            "events, simulate or healthcheck (das --help)\n",
+            "events, simulate, healthcheck or version (das --help)\n",
             cmd);
     return 2;
 }

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "pg.h"
 #include "prom.h"
+#include "version.h"
 #include "xmalloc.h"
 
 static volatile sig_atomic_t run_stop;
@@ -175,6 +176,8 @@ static void publish(struct run_state *st)
                    "# TYPE das_agent_requests_total counter\n"
                    "das_agent_requests_total %lu\n",
                    as.known, as.answering, as.failures, as.requests))
+        rc = -1;
+    if (version_metric(&out, "das"))
         rc = -1;
     if (st->cl.prom &&
         buf_printf(&out,

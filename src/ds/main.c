@@ -19,6 +19,7 @@
 #include "log.h"
 #include "promexp.h"
 #include "skew.h"
+#include "version.h"
 #include "writer.h"
 
 struct ds_conf {
@@ -298,6 +299,9 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
                 rows, bytes, dropped, skipped)) {
         }
     }
+    if (version_metric(&m, "ds")) {
+        /* as above */
+    }
     if (pexp_containers(&m, s->ctrs, s->nctrs))
         log_warn("/metrics too large: containers left out", "containers=%zu",
                  s->nctrs);
@@ -361,7 +365,8 @@ static void usage(const struct cfg_opt *opts, size_t n)
 {
     printf("usage: ds [options]\n"
            "       ds healthcheck [PATH]   GET /healthz (or PATH) from "
-           "DS_LISTEN\n\n"
+           "DS_LISTEN\n"
+           "       ds --version            the version, and exit\n\n"
            "Every interval, each running container's stats (CPU, memory, "
            "network,\nblock I/O) tagged with node, container and swarm "
            "service, into InfluxDB\nand/or on --listen: /metrics for "
@@ -906,6 +911,11 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "healthcheck"))
         return hc_main("ds", "DS_LISTEN", argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "--version")) {
+        char v[128];
+        printf("%s\n", version_line("ds", v, sizeof v));
+        return 0;
+    }
     struct agent a = {0};
 
     signal(SIGPIPE, SIG_IGN);

@@ -150,6 +150,16 @@ wait_until() {
   done
 }
 
+# build_info BIN: the *_build_info sample BIN's /metrics carries, made from
+# its --version ("das 0.9.0 (git 74a9012)": das_build_info{version="0.9.0",
+# revision="74a9012"} 1)
+build_info() {
+  local prog ver rev
+  read -r prog ver _ rev <<<"$("$1" --version)"
+  rev=${rev%)}
+  printf '%s_build_info{version="%s",revision="%s"} 1' "$prog" "$ver" "$rev"
+}
+
 # free_port: prints a loopback TCP port nothing listens on, for a server a
 # test starts itself (das --listen, ds --listen, a proxy). From 10000-19999:
 # the beds' servers take theirs from 20000-31999 (scripts/testbed) and

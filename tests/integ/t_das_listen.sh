@@ -2,7 +2,7 @@
 # das run --listen on the real test bed: /healthz says leader or standby and
 # stays 200 while a dependency is down (reported as degraded: a restart
 # would not fix InfluxDB); /metrics carries cycle duration, policies by
-# outcome, actions by direction, leader, dependencies up.
+# outcome, actions by direction, leader, dependencies up, the version.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
 tb_up
@@ -22,6 +22,7 @@ wait_until 60 cycled || fail "das did not publish two cycles: $(tail -5 "$TB_TMP
 healthz() { curl -s -w ' %{http_code}' "http://127.0.0.1:$port/healthz" | tr '\n' ' '; }
 assert_eq "$(healthz)" "leader; ok  200" "/healthz: 200, this engine is the leader"
 assert_eq "$(metric das_leader)" 1 "das_leader 1"
+assert_contains "$(metrics)" "$(build_info "$bin_das")" "das_build_info carries das --version's version"
 assert_eq "$(metric 'das_up{dependency="influxdb"}')" 1 "InfluxDB up"
 assert_eq "$(metric 'das_policies{state="valid"}')" 1 "one valid policy"
 assert_ge "$(metric 'das_actions_total{action="bound"}')" 1 "4 replicas above max_no 3: one bound action counted"

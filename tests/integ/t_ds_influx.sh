@@ -36,6 +36,7 @@ assert_le "$idle" 3 "seed query: the idle service averages near 0%: $idle"
 # /healthz and /metrics
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" 200 "ds /healthz answers 200"
 assert_contains "$(curl -s "http://127.0.0.1:$port/metrics")" "ds_points_written_total" "ds /metrics lists points written"
+assert_contains "$(curl -s "http://127.0.0.1:$port/metrics")" "$(build_info "$bin_ds")" "ds /metrics: ds_build_info carries ds --version's version"
 
 # a 20 s InfluxDB outage
 t0=$(($(date +%s) * 1000))
