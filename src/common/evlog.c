@@ -85,7 +85,8 @@ json_t *evlog_event_json(const struct pg_event *e)
     char t[40], win[40];
     time_t secs = (time_t)(e->time_ms / 1000);
     struct tm tm;
-    if (!gmtime_r(&secs, &tm) || !strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (!gmtime_r(&secs, &tm) ||
+        !strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(t, sizeof t, "%lld", (long long)e->time_ms);
     dur_format(e->window_ms, win, sizeof win);
     json_t *o = json_object();

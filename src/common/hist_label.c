@@ -73,12 +73,12 @@ int hl_parse(const char *value, struct hl_last *out, char *err, size_t errlen)
             out->bet = v == 1, ok = v == 0 || v == 1;
         if (!ok || (k < 4 && *end != ';') || (k == 4 && *end)) {
             char q[160];
-            snprintf(err, errlen,
-                     "label " HL_KEY " %s: expected t=<Unix ms>;kind=<action>;"
-                     "from=N;to=N;bet=0|1 (das writes it; remove the label to "
-                     "forget the last action)",
-                     log_quote_as(value ? value : "", q, sizeof q,
-                                  LOG_QUOTE_VALUE));
+            snprintf(
+                err, errlen,
+                "label " HL_KEY " %s: expected t=<Unix ms>;kind=<action>;"
+                "from=N;to=N;bet=0|1 (das writes it; remove the label to "
+                "forget the last action)",
+                log_quote_as(value ? value : "", q, sizeof q, LOG_QUOTE_VALUE));
             return -1;
         }
         p = *end ? end + 1 : end;

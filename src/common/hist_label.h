@@ -2,8 +2,9 @@
  * no store). In the one Engine API update that changes the replicas das
  * also sets two service labels:
  *
- *   das.last         t=<Unix ms>;kind=<scale-out|scale-in|bound>;from=N;to=N;bet=0|1
- *   das.last.reason  the decision's reason (at most HL_REASON_MAX bytes)
+ *   das.last         t=<Unix
+ * ms>;kind=<scale-out|scale-in|bound>;from=N;to=N;bet=0|1 das.last.reason  the
+ * decision's reason (at most HL_REASON_MAX bytes)
  *
  * so there is no moment between an action and its record, and a das that
  * starts (a restart, a new leader) reads each policy's last action, and
