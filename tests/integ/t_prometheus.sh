@@ -40,7 +40,7 @@ wait_until 60 running "$CADV" || fail "cadv's task did not start"
 rc=0
 msg=$("$bin_ds" --influx-url none 2>&1) || rc=$?
 assert_eq "$rc" 2 "ds --influx-url none without --listen or --stdout: bad configuration"
-assert_contains "$msg" "--influx-url none writes nowhere: give --listen" "and it says what to give"
+assert_contains "$msg" "the points go nowhere: give --listen" "and it says what to give"
 port_ds=$(free_port)
 bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 1s --influx-url none \
   --listen "127.0.0.1:$port_ds"
@@ -107,11 +107,15 @@ print(p["outcome"])'
 none_at_max() { [[ "$(none_outcome)" == at-max ]]; }
 wait_until 30 none_at_max || fail "das status --influx-url none: $(none_outcome) $(cat "$TB_TMP/st-none.err")"
 ok "das with --influx-url none decides burn from Prometheus alone: at-max"
-out=$(DAS_INFLUX_URL=none DAS_PROMETHEUS_URL= "$bin_das" status 2>&1) && fail "das with no store for its windows started"
-assert_contains "$out" "--influx-url none: the windows must come from somewhere: give --prometheus-url" \
-  "--influx-url none without Prometheus: refused, and why"
-out=$(DAS_INFLUX_URL=none "$bin_das" run --once --policy-db none 2>&1) && fail "das with no history store started"
-assert_contains "$out" "--influx-url none with --policy-db none" "--influx-url none with --policy-db none: refused, and why"
+# neither InfluxDB nor Prometheus: the windows from the ds agents, and
+# this bed runs none (no service labelled das-agent.port): said, no action
+out=$(DAS_INFLUX_URL=none DAS_PROMETHEUS_URL= "$bin_das" status 2>&1) && fail "das status with no agents and no store passed"
+assert_contains "$out" "no ds agents: no service is labelled das-agent.port" \
+  "--influx-url none without Prometheus: the agents are read, and that none runs is said"
+# Prometheus windows with no store at all: the history on the services
+out=$(DAS_INFLUX_URL=none "$bin_das" run --once --dry-run --policy-db none 2>&1) ||
+  fail "das run with Prometheus and no store: $out"
+assert_contains "$out" "history=service labels" "--influx-url none with --policy-db none: the history on the services"
 assert_contains "$(cat "$TB_TMP/das.metrics")" 'das_up{dependency="prometheus"} 1' "das_up names Prometheus"
 q=$(awk '$1 == "das_prometheus_queries_total" { print $2 }' "$TB_TMP/das.metrics")
 assert_ge "$q" 1 "das counts its Prometheus queries ($q)"
