@@ -85,7 +85,8 @@ void cyc_index_init(struct cyc_index *ix, struct win_agg *rows, size_t n)
 
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      enum cyc_age (*young)(const char *container, void *arg),
+                      enum cyc_age (*young)(const char *container, bool fresh,
+                                            void *arg),
                       void *young_arg, struct dec_window *w)
 {
     cyc_window_init(w, now_ms - dur_ms);
@@ -107,7 +108,14 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                 w->unusable_why = a->bad;
             continue;
         }
-        enum cyc_age age = young ? young(a->container, young_arg) : CYC_MATURE;
+        enum cyc_age age = young ? young(a->container, a->last_ms >= fresh_ms,
+                                         young_arg)
+                                 : CYC_MATURE;
+        if (age == CYC_NOT_TASK) {
+            if (w->unusable++ == 0)
+                w->unusable_why = WIN_BAD_NOT_TASK;
+            continue;
+        }
         if (age != CYC_MATURE) {
             w->warming++;
             w->starting += age == CYC_STARTING;

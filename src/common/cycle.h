@@ -53,17 +53,22 @@ struct cyc_index {
 };
 /* Sorts rows by service tag (then container). */
 void cyc_index_init(struct cyc_index *ix, struct win_agg *rows, size_t n);
-/* How young a container is (young()'s answer): CYC_WARMING, younger than
- * the policy's warm-up and counted in the running replicas; CYC_STARTING,
- * its task not running yet (not counted). */
-enum cyc_age { CYC_MATURE, CYC_WARMING, CYC_STARTING };
+/* How young a container is (young()'s answer, told whether the
+ * container still reports: its last point is fresh): CYC_WARMING, younger
+ * than the policy's warm-up and counted in the running replicas;
+ * CYC_STARTING, its task not running yet (not counted); CYC_NOT_TASK, it
+ * reports but no task of the service runs it: not a replica (a container
+ * that only carries the service's labels), an unusable series. */
+enum cyc_age { CYC_MATURE, CYC_WARMING, CYC_STARTING, CYC_NOT_TASK };
 /* Builds the window of service_id from the index: start = now − dur.
  * Containers that young() calls warming or starting are left out and
- * counted in w->warming, the starting ones in w->starting too (young
- * NULL: none are). */
+ * counted in w->warming, the starting ones in w->starting too; those it
+ * calls no task's are left out as unusable (WIN_BAD_NOT_TASK; young NULL:
+ * none are). */
 void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                       int64_t now_ms, int64_t dur_ms, int64_t ds_interval_ms,
-                      enum cyc_age (*young)(const char *container, void *arg),
+                      enum cyc_age (*young)(const char *container, bool fresh,
+                                            void *arg),
                       void *young_arg, struct dec_window *w);
 
 /* How much of a window is covered, in words: "10m/10m" when covered (rule

@@ -18,6 +18,8 @@ enum win_bad {
     WIN_BAD_TIMES,   /* the times of its first and last points are missing */
     WIN_BAD_LIMIT,   /* a ratio without a limit to divide by */
     WIN_BAD_SAMPLES, /* samples malformed or out of time order */
+    WIN_BAD_NOT_TASK, /* a container that reports but no task of the
+                         service runs: not a replica */
 };
 
 static inline const char *win_bad_text(int bad)
@@ -35,6 +37,10 @@ static inline const char *win_bad_text(int bad)
     case WIN_BAD_SAMPLES:
         return "samples not a time-ordered list of [seconds, \"value\"] "
                "pairs";
+    case WIN_BAD_NOT_TASK:
+        return "a container that reports but no running or starting task "
+               "of the service runs (it carries the service's labels but is "
+               "no replica)";
     default:
         return "usable";
     }

@@ -269,6 +269,8 @@ enum stask_age stask_age(const struct stask_list *l, const char *service,
         if (l->v[i].starting && !strcmp(l->v[i].container, key))
             return STASK_STARTING;
     int64_t since = stask_started(l, service, container);
+    if (since < 0)
+        return STASK_NONE;
     return warmup_ms > 0 && since > 0 && now_ms - since < warmup_ms
                ? STASK_WARMING
                : STASK_MATURE;

@@ -79,9 +79,10 @@ void stask_count(const struct stask_list *l, const char *service,
 /* Is the service's container warming up, and is its task counted in
  * stask_count's running? STASK_STARTING: its task is on its way to running
  * (assigned .. starting), not counted; STASK_WARMING: it runs since less
- * than warmup_ms; STASK_MATURE otherwise, and for a container no task
- * names (it reports, so it counts). */
-enum stask_age { STASK_MATURE, STASK_WARMING, STASK_STARTING };
+ * than warmup_ms; STASK_MATURE otherwise; STASK_NONE: no running or
+ * starting task of the service names it (a replica gone since, or a
+ * container that only carries the service's labels). */
+enum stask_age { STASK_MATURE, STASK_WARMING, STASK_STARTING, STASK_NONE };
 enum stask_age stask_age(const struct stask_list *l, const char *service,
                          const char *container, int64_t now_ms,
                          int64_t warmup_ms);

@@ -296,15 +296,39 @@ static void set_unavailable(struct das_pol_eval *pe, enum dec_outcome outcome,
              "no decision this cycle: %s unavailable", what);
 }
 
-/* Is a container of the service warming up (stask_age)? A container no
- * task names counts as old (it reports, so it counts). */
+/* Is a container of the service warming up (stask_age), or no replica at
+ * all? Only a running or starting task's container is a replica: one that
+ * still reports but no such task runs carries the service's labels
+ * without being its replica, and is left out (named once). One that no
+ * longer reports is a replica gone since (a scale-in): its points in the
+ * window count as before. Without the task listing every container
+ * counts (that cycle's status says the listing failed). */
 struct young_arg {
     const struct stask_list *tasks;
     const char *service;
+    const char *service_name;
     int64_t now_ms, warmup_ms;
 };
 
-static enum cyc_age young(const char *container, void *arg)
+/* Names a container that is no task's once (the last few remembered). */
+static void name_not_task(const char *service_name, const char *container)
+{
+    static char seen[32][96];
+    static size_t next;
+    char key[96], q[120];
+    snprintf(key, sizeof key, "%.63s/%.15s", service_name, container);
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++)
+        if (!strcmp(seen[i], key))
+            return;
+    snprintf(seen[next], sizeof seen[next], "%s", key);
+    next = (next + 1) % (sizeof seen / sizeof seen[0]);
+    log_warn("a container with a service's labels is no task of it: its "
+             "points are left out",
+             "service=%s container=%.15s", log_quote(service_name, q, sizeof q),
+             container);
+}
+
+static enum cyc_age young(const char *container, bool fresh, void *arg)
 {
     const struct young_arg *a = arg;
     if (!a->tasks)
@@ -315,6 +339,11 @@ static enum cyc_age young(const char *container, void *arg)
         return CYC_STARTING;
     case STASK_WARMING:
         return CYC_WARMING;
+    case STASK_NONE:
+        if (!fresh)
+            return CYC_MATURE;
+        name_not_task(a->service_name, container);
+        return CYC_NOT_TASK;
     default:
         return CYC_MATURE;
     }
@@ -678,8 +707,8 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
     if (po == (size_t)-1)
         return true;
     int64_t now_ms = ev->now_ms;
-    struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id, now_ms,
-                           pe->pol.warmup_ms};
+    struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id,
+                           pe->svc.name, now_ms, pe->pol.warmup_ms};
     struct dec_input *in = &pe->in;
     pe->metrics_ok = w->ok[po] && w->ok[pi];
     if (w->ok[po])

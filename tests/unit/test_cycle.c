@@ -87,9 +87,10 @@ static void agg(struct win_agg *a, const char *svc, const char *ctr,
 }
 
 /* c1 starts (its task not running), c2 warms up, the rest are mature */
-static enum cyc_age age_by_name(const char *container, void *arg)
+static enum cyc_age age_by_name(const char *container, bool fresh, void *arg)
 {
     (void)arg;
+    (void)fresh;
     if (!strcmp(container, "c1"))
         return CYC_STARTING;
     return !strcmp(container, "c2") ? CYC_WARMING : CYC_MATURE;
@@ -133,6 +134,39 @@ static void test_index_window(void **state)
     cyc_index_init(&empty, NULL, 0);
     cyc_index_window(&empty, "svca", now, 20 * S, iv, NULL, NULL, &w);
     assert_false(w.has_data);
+}
+
+/* das's rule (eval.c young): a container no task runs is left out while
+ * it reports (it only carries the service's labels); once silent it is a
+ * replica gone since, whose points count */
+static enum cyc_age age_no_task(const char *container, bool fresh, void *arg)
+{
+    (void)arg;
+    if (strcmp(container, "c7") && strcmp(container, "c8"))
+        return CYC_MATURE;
+    return fresh ? CYC_NOT_TASK : CYC_MATURE;
+}
+
+static void test_index_not_task(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * MIN, iv = 2 * S;
+    struct win_agg rows[3];
+    agg(&rows[0], "svcd", "c6", 20, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[1], "svcd", "c7", 95, 10, now - 20 * S, now - 1 * S);
+    agg(&rows[2], "svcd", "c8", 30, 5, now - 20 * S, now - 12 * S);
+    struct cyc_index ix;
+    cyc_index_init(&ix, rows, 3);
+    struct dec_window w;
+    cyc_index_window(&ix, "svcd", now, 20 * S, iv, age_no_task, NULL, &w);
+    assert_int_equal(w.containers, 2); /* c6, and c8's old points */
+    assert_int_equal(w.fresh, 1);
+    assert_int_equal(w.unusable, 1);
+    assert_int_equal(w.unusable_why, WIN_BAD_NOT_TASK);
+    assert_true(w.mean > 23.33 && w.mean < 23.34); /* (200 + 150) / 15 */
+    cyc_index_window(&ix, "svcd", now, 20 * S, iv, NULL, NULL, &w);
+    assert_int_equal(w.containers, 3); /* no listing: every one counts */
+    assert_int_equal(w.unusable, 0);
 }
 
 static void test_coverage_text(void **state)
@@ -221,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_pairs_distinct),
         cmocka_unit_test(test_weighted_mean),
         cmocka_unit_test(test_index_window),
+        cmocka_unit_test(test_index_not_task),
         cmocka_unit_test(test_coverage_text),
         cmocka_unit_test(test_unusable),
     };

@@ -136,7 +136,9 @@ static void test_list(void **state)
     assert_int_equal(stask_age(&l, "svca", "aaaaaaaaaaaa", now, 30000),
                      STASK_MATURE);
     assert_int_equal(stask_age(&l, "svca", "ffffffffffff", now, 30000),
-                     STASK_MATURE);
+                     STASK_NONE); /* no task of svca names it */
+    assert_int_equal(stask_age(&l, "svcb", "aaaaaaaaaaaa", now, 30000),
+                     STASK_NONE); /* svca's, not svcb's */
     /* a control byte from the engine never reaches a message */
     for (size_t i = 0; i < l.n; i++)
         for (const char *p = stask_err(&l, &l.v[i]); *p; p++)
