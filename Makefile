@@ -10,8 +10,8 @@ JOBS ?= 2
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps test-deps build install package test unit integ asan fuzz \
-	demo bench clean format-check
+.PHONY: all deps test-deps build install package images test unit integ \
+	asan fuzz demo demo-stores bench clean format-check
 
 all: build
 
@@ -35,6 +35,12 @@ install: build
 # The Debian package of the same (under /usr): $(BUILD)/das_*.deb.
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# The images das-ds:latest and das-das:latest (FROM scratch, nothing
+# pulled) on the engine of $$DOCKER_HOST, else the local one; more engines:
+# scripts/build-images BUILD HOST... (deploy/README.md moves them to nodes).
+images: build
+	bash scripts/build-images $(BUILD)
 
 # The C sources as .clang-format lays them out (--fix: scripts/format-check
 # --fix).
@@ -72,9 +78,15 @@ test: test-deps
 	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
 	@bash scripts/summary $(BUILD)/junit-unit.xml $(ASAN_BUILD)/junit-unit.xml $(BUILD)/junit-integ.xml
 
+# das live on a private swarm, the embedded default: ds and das alone.
 demo: test-deps
 	$(MAKE) --no-print-directory build
 	bash scripts/demo
+
+# The same with InfluxDB for the points and the policy table in PostgreSQL.
+demo-stores: test-deps
+	$(MAKE) --no-print-directory build
+	DEMO_STORES=1 bash scripts/demo
 
 # Benchmarks print numbers (BENCHMARKS.md records them); not part of test.
 bench: build

@@ -94,10 +94,9 @@ static void print_json(const struct pg_event *ev, size_t n)
     json_decref(arr);
 }
 
-/* The recent events of the running das (GET /events at DAS_LISTEN). */
-static int daemon_events(const struct das_conf *conf, int64_t since, long limit,
-                         struct pg_event **ev, size_t *n, char *err,
-                         size_t errlen)
+int das_daemon_events(const char *service, int64_t since, long limit,
+                      struct pg_event **ev, size_t *n, char *err,
+                      size_t errlen)
 {
     struct buf path;
     struct http_resp resp;
@@ -107,8 +106,8 @@ static int daemon_events(const struct das_conf *conf, int64_t since, long limit,
     http_resp_init(&resp);
     if (buf_printf(&path, "/events?limit=%ld&since=%lld", limit,
                    (long long)since) ||
-        (conf->service && (buf_puts(&path, "&service=") ||
-                           http_urlencode(conf->service, &path)))) {
+        (service && (buf_puts(&path, "&service=") ||
+                     http_urlencode(service, &path)))) {
         snprintf(err, errlen, "--service: too long");
         goto out;
     }
@@ -234,7 +233,8 @@ int das_cmd_events(int argc, char **argv)
     size_t n = 0;
     rc = 0;
     if (from_daemon
-            ? daemon_events(&conf, since, limit, &ev, &n, err, sizeof err)
+            ? das_daemon_events(conf.service, since, limit, &ev, &n, err,
+                                sizeof err)
         : db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
                          sizeof err)
              : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev,

@@ -18,7 +18,10 @@
 #include "das.h"
 #include "docker_svc.h"
 #include "eval.h"
+#include "evlog.h"
+#include "hist_influx.h"
 #include "influx.h"
+#include "inputs.h"
 #include "pg.h"
 #include "plot.h"
 #include "policy.h"
@@ -299,6 +302,18 @@ static int replica_events(struct das_clients *cl, const struct dsvc *svc,
                           int64_t start, struct pg_event **ev, size_t *nev)
 {
     char err[ERRLEN];
+    if (das_store_none(cl->conf)) {
+        /* no das_events table: InfluxDB's das measurement, or the events
+         * the running das keeps */
+        if (cl->influx ? hist_events(cl->influx, svc->name, start,
+                                     SIM_EVENTS_MAX, ev, nev, err, sizeof err)
+                       : das_daemon_events(svc->name, start, EVLOG_CAP, ev,
+                                           nev, err, sizeof err)) {
+            fprintf(stderr, "das simulate: what happened: %s\n", err);
+            return 1;
+        }
+        return 0;
+    }
     if (!cl->pg) {
         cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
         if (!cl->pg) {
@@ -718,6 +733,34 @@ static int policy_given(const struct simulate_args *a,
     return rc;
 }
 
+/* With no store: the service's label policy. 0, or 2 with a message. */
+static int label_policy(const struct dsvc_list *services,
+                        const struct dsvc *svc, struct policy *p)
+{
+    struct das_label_pol *lp = NULL;
+    size_t n = das_label_policies(services, NULL, NULL, 0, &lp);
+    int status = 2;
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(lp[i].svc->id, svc->id))
+            continue;
+        found = true;
+        if (lp[i].valid) {
+            *p = lp[i].pol;
+            status = 0;
+        } else {
+            fprintf(stderr, "das simulate: %s\n", lp[i].error);
+        }
+    }
+    if (!found)
+        fprintf(stderr,
+                "das simulate: service %s has no das. labels (no policy): "
+                "give the policy flags\n",
+                svc->name);
+    free(lp);
+    return status;
+}
+
 /* --service NAME --since DUR: the service from the engine, its own policy
  * from the store unless one was given, and its recorded past. 0, 1 (a
  * server failed) or 2, with the message printed. */
@@ -743,6 +786,12 @@ static int past_load(const struct simulate_args *a, struct simulate_input *in)
         fprintf(stderr, "das simulate: --service %s is %s: not scalable\n",
                 svc->name, svc->unscalable);
         return 2;
+    }
+    if (!in->have_pol && das_store_none(&a->conf)) {
+        int rc = label_policy(&in->services, svc, &in->pol);
+        if (rc)
+            return rc;
+        in->have_pol = true;
     }
     if (!in->have_pol) {
         in->cl.pg = pg_open(a->conf.policy_db, err, sizeof err);
