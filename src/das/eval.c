@@ -308,29 +308,21 @@ struct young_arg {
     const char *service;
     const char *service_name;
     int64_t now_ms, warmup_ms;
+    struct das_eval *ev; /* counts and names the containers no task runs */
 };
 
-/* Names a container that is no task's once (the last few remembered). */
-static void name_not_task(const char *service_name, const char *container)
+/* A container no task runs, for the cycle's one log line (the first one
+ * named, and how many). */
+static void note_not_task(struct young_arg *a, const char *container)
 {
-    static char seen[32][96];
-    static size_t next;
-    char key[96], q[120];
-    snprintf(key, sizeof key, "%.63s/%.15s", service_name, container);
-    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++)
-        if (!strcmp(seen[i], key))
-            return;
-    snprintf(seen[next], sizeof seen[next], "%s", key);
-    next = (next + 1) % (sizeof seen / sizeof seen[0]);
-    log_warn("a container with a service's labels is no task of it: its "
-             "points are left out",
-             "service=%s container=%.15s", log_quote(service_name, q, sizeof q),
-             container);
+    if (a->ev->not_tasks++ == 0)
+        snprintf(a->ev->not_task_first, sizeof a->ev->not_task_first,
+                 "%.63s/%.15s", a->service_name, container);
 }
 
 static enum cyc_age young(const char *container, bool fresh, void *arg)
 {
-    const struct young_arg *a = arg;
+    struct young_arg *a = arg;
     if (!a->tasks)
         return CYC_MATURE;
     switch (
@@ -342,7 +334,7 @@ static enum cyc_age young(const char *container, bool fresh, void *arg)
     case STASK_NONE:
         if (!fresh)
             return CYC_MATURE;
-        name_not_task(a->service_name, container);
+        note_not_task(a, container);
         return CYC_NOT_TASK;
     default:
         return CYC_MATURE;
@@ -708,7 +700,7 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
         return true;
     int64_t now_ms = ev->now_ms;
     struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id,
-                           pe->svc.name, now_ms, pe->pol.warmup_ms};
+                           pe->svc.name, now_ms, pe->pol.warmup_ms, ev};
     struct dec_input *in = &pe->in;
     pe->metrics_ok = w->ok[po] && w->ok[pi];
     if (w->ok[po])
@@ -811,6 +803,30 @@ static void windows_decide(struct das_clients *cl, struct das_eval *ev,
     windows_free(&w);
 }
 
+/* Says when containers that are no task's start being seen, when their
+ * number or the first of them changes, and when they are gone (each
+ * window counts them: a container in both of a policy's windows counts
+ * twice). */
+static void report_not_tasks(const struct das_eval *ev)
+{
+    static struct complaint c; /* one das evaluates at a time */
+    char text[200], q[240];
+    if (ev->not_tasks == 0) {
+        if (complain_release(&c))
+            log_info("no container with a service's labels outside its tasks "
+                     "any more",
+                     NULL);
+        return;
+    }
+    snprintf(text, sizeof text, "%zu, the first: %s", ev->not_tasks,
+             ev->not_task_first);
+    if (complain(&c, text))
+        log_warn("containers with a service's labels that no task of it "
+                 "runs: their points are left out (not replicas)",
+                 "windows=%zu first=%s", ev->not_tasks,
+                 log_quote(ev->not_task_first, q, sizeof q));
+}
+
 void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
 {
     int64_t t_step = step_mono_ms();
@@ -839,6 +855,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     read_last_actions(cl, ev, plan, last, bets, &t_step);
     inputs_all(cl, ev, last, bets, wait);
     windows_decide(cl, ev, plan, wait, &t_step);
+    report_not_tasks(ev);
     clock_note(cl); /* for the next cycle */
     ev->clock_offset_ms = skew_offset(&cl->skew);
     ev->clock_corrected = skew_correction(&cl->skew) != 0;

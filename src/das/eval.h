@@ -110,6 +110,9 @@ struct das_eval {
     size_t nshadowed; /* label policies left out: a table row names the
                          service */
     size_t queries;   /* InfluxDB requests made */
+    size_t not_tasks; /* window rows of containers no task runs (each
+                         left out; cycle.h CYC_NOT_TASK) */
+    char not_task_first[96]; /* "service/container" of the first */
 };
 
 /* --policy-db none: no SQL store at all. */
