@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,16 @@ struct ag_agent {
                                  0: read the whole window */
     int64_t offset_ms;        /* its clock − das's */
     bool ok;                  /* it answered its last read */
+    bool offset_said;         /* offset_ms moved: say so */
+    char err[256];            /* why its last read failed */
+    size_t points;            /* its last read's points kept */
     struct complaint c;
 };
 
 struct agents {
     struct dkr *docker; /* NULL: a fixed list */
     int64_t overlap_ms;
+    int64_t timeout_ms; /* one agent's read */
     struct ag_agent *v;
     size_t n, cap;
     struct ag_field f[AG_FIELDS];
@@ -102,8 +107,9 @@ static struct ag_agent *agent_get(struct agents *a, const char *key,
     char url[112];
     snprintf(url, sizeof url, "http://%s", g->addr);
     struct http_conf hc = {.url = url,
-                           .connect_timeout_ms = 2000,
-                           .timeout_ms = 15000,
+                           .connect_timeout_ms =
+                               a->timeout_ms < 2000 ? a->timeout_ms : 2000,
+                           .timeout_ms = a->timeout_ms,
                            .max_body = AGENTS_MAX_BODY};
     g->h = http_new(&hc, err, errlen);
     return g->h ? g : NULL;
@@ -124,10 +130,12 @@ static bool addr_ok(const char *s, size_t n)
 }
 
 struct agents *agents_new(const char *spec, struct dkr *docker,
-                          int64_t overlap_ms, char *err, size_t errlen)
+                          int64_t overlap_ms, int64_t timeout_ms, char *err,
+                          size_t errlen)
 {
     struct agents *a = xcalloc(1, sizeof *a);
     a->overlap_ms = overlap_ms > 0 ? overlap_ms : 0;
+    a->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
     if (!spec || !strcmp(spec, "swarm")) {
         a->docker = docker;
         return a;
@@ -193,16 +201,20 @@ bool agents_node_addr(const json_t *node, char *id, size_t idlen, char *addr,
     if (!nid || strlen(nid) >= idlen)
         return false;
     snprintf(id, idlen, "%s", nid);
+    /* a manager: its advertised address (host:2377), the one its ds binds
+     * (Swarm.NodeAddr); Status.Addr is where the leader sees its
+     * connection come from (behind NAT, or on engines that share one
+     * host, not the node's own) */
+    const char *colon = m ? strrchr(m, ':') : NULL;
+    if (colon && colon != m && (size_t)(colon - m) < addrlen) {
+        snprintf(addr, addrlen, "%.*s", (int)(colon - m), m);
+        return true;
+    }
     if (a && a[0] && strcmp(a, "0.0.0.0") && strlen(a) < addrlen) {
         snprintf(addr, addrlen, "%s", a);
         return true;
     }
-    /* a manager may show 0.0.0.0: its advertised host:2377 */
-    const char *colon = m ? strrchr(m, ':') : NULL;
-    if (!colon || colon == m || (size_t)(colon - m) >= addrlen)
-        return false;
-    snprintf(addr, addrlen, "%.*s", (int)(colon - m), m);
-    return true;
+    return false;
 }
 
 /* The address of node id in GET /nodes' answer; false when absent. */
@@ -255,12 +267,22 @@ static int find_tasks(struct agents *a, const char *sid, unsigned port,
         char addr[64], hostport[80], e[256];
         if (!state || strcmp(state, "running") || !node)
             continue;
-        if (!node_addr_of(nodes, node, addr, sizeof addr)) {
-            log_warn("agent's node has no address: not read",
-                     "node=%.40s service=%.40s", node, sid);
+        char q[120];
+        if (strspn(node, "0123456789abcdefghijklmnopqrstuvwxyz") !=
+                strlen(node) ||
+            strlen(node) > 64) {
+            log_warn("agent's task names no node id das can read: not read",
+                     "node=%s", log_quote(node, q, sizeof q));
             continue;
         }
-        snprintf(hostport, sizeof hostport, "%s:%u", addr, port);
+        if (!node_addr_of(nodes, node, addr, sizeof addr) ||
+            (snprintf(hostport, sizeof hostport, "%s:%u", addr, port),
+             !addr_ok(hostport, strlen(hostport)))) {
+            log_warn("agent's node has no IPv4 address das can reach: not "
+                     "read",
+                     "node=%s service=%.40s", node, sid);
+            continue;
+        }
         struct ag_agent *g = agent_get(a, node, hostport, e, sizeof e);
         if (g)
             g->seen = true;
@@ -343,74 +365,169 @@ static struct ag_field *field_get(struct agents *a, const char *name)
     return f;
 }
 
-/* GET /points?since=since&fields=field of one agent into pc, its clock
- * measured on the way (g->offset_ms, said when it changes by a second).
- * 0 with *rep, or -1 + err. */
-static int fetch_points(struct agents *a, struct ag_agent *g, const char *field,
-                        int64_t since, struct pcache *pc, struct kp_reply *rep,
-                        char *err, size_t errlen)
+/* One read of every agent: the bodies come in on up to AG_THREADS
+ * threads at once (a slow or silent agent holds one thread up to the
+ * request's timeout, not the others); each is parsed into the cache as it
+ * arrives, one at a time, under the read's lock. */
+#define AG_THREADS 8
+
+struct ag_read {
+    struct agents *a;
+    const char *field;
+    size_t fi;         /* the field's since slot; (size_t)-1: none */
+    int64_t need_from; /* das's clock: the read goes no further back */
+    struct pcache *pc;
+    pthread_mutex_t lock; /* guards next, pc, the counters and each
+                             agent's outcome */
+    size_t next;
+};
+
+/* GET /points of agent g (no shared state touched). */
+static int fetch_body(struct ag_agent *g, const char *field, int64_t since,
+                      struct http_resp *resp, int64_t *t0, int64_t *t1,
+                      char *err, size_t errlen)
 {
     char path[160];
     snprintf(path, sizeof path, "/points?since=%lld&fields=%s",
              (long long)since, field);
-    struct http_resp resp;
-    http_resp_init(&resp);
-    int64_t t0 = wall_ms();
-    a->requests++;
-    int rc = http_request(g->h, "GET", path, NULL, NULL, 0, &resp, err, errlen);
-    int64_t t1 = wall_ms();
-    if (rc == 0 && resp.status != 200) {
+    *t0 = wall_ms();
+    int rc = http_request(g->h, "GET", path, NULL, NULL, 0, resp, err, errlen);
+    *t1 = wall_ms();
+    if (rc == 0 && resp->status != 200) {
         char q[200];
-        snprintf(err, errlen, "GET %s: HTTP %ld: %s", path, resp.status,
-                 log_quote_span(resp.body.ptr ? resp.body.ptr : "",
-                                resp.body.len, 120, q, sizeof q,
+        snprintf(err, errlen, "GET /points: HTTP %ld: %s", resp->status,
+                 log_quote_span(resp->body.ptr ? resp->body.ptr : "",
+                                resp->body.len, 120, q, sizeof q,
                                 LOG_QUOTE_VALUE));
         rc = -1;
     }
-    if (rc == 0) {
-        /* its clock against ours, from the middle of the request (the
-         * header's now=, read before the points are shifted by it) */
-        int64_t off = 0;
-        const char *now = strstr(resp.body.ptr ? resp.body.ptr : "", " now=");
-        if (now && now - resp.body.ptr < 64) {
-            off = strtoll(now + 5, NULL, 10) - (t0 + t1) / 2;
-            if (off > -AG_SKEW_MIN_MS && off < AG_SKEW_MIN_MS)
-                off = 0;
-        }
-        if (off > g->offset_ms + 1000 || off < g->offset_ms - 1000)
-            log_warn("agent's clock differs from das's: its points are "
-                     "shifted to das's clock",
-                     "agent=%s offset_ms=%lld", g->addr, (long long)off);
-        if (off == 0 || off > g->offset_ms + 1000 || off < g->offset_ms - 1000)
-            g->offset_ms = off;
-        char perr[256];
-        if (kp_parse(resp.body.ptr, resp.body.len, field, g->offset_ms, pc, rep,
-                     perr, sizeof perr)) {
-            snprintf(err, errlen, "GET %s: not a reply of ds: %s", path, perr);
-            rc = -1;
-        } else {
-            a->unusable += rep->unusable;
-        }
-    }
-    http_resp_cleanup(&resp);
     return rc;
 }
 
-/* One agent's points of field since its last read (from need_from the
- * first time, by das's clock). 0, or -1 + err. */
-static int read_agent(struct agents *a, struct ag_agent *g, size_t fi,
-                      struct pcache *pc, int64_t need_from, char *err,
-                      size_t errlen)
+/* The body of g's answer into the cache, its clock measured from it
+ * (g->offset_ms, said when it changes by a second or more). Under the
+ * read's lock. 0, or -1 + err. */
+static int take_body(struct ag_read *r, struct ag_agent *g,
+                     const struct http_resp *resp, int64_t t0, int64_t t1,
+                     char *err, size_t errlen)
 {
-    int64_t since =
-        g->since[fi] ? g->since[fi] - a->overlap_ms : need_from + g->offset_ms;
-    if (since < need_from + g->offset_ms)
-        since = need_from + g->offset_ms;
+    /* its clock against ours, from the middle of the request (the
+     * header's now=, read before the points are shifted by it) */
+    int64_t off = 0;
+    const char *now = strstr(resp->body.ptr ? resp->body.ptr : "", " now=");
+    if (now && now - resp->body.ptr < 64) {
+        off = strtoll(now + 5, NULL, 10) - (t0 + t1) / 2;
+        if (off > -AG_SKEW_MIN_MS && off < AG_SKEW_MIN_MS)
+            off = 0;
+    }
+    if (off > g->offset_ms + 1000 || off < g->offset_ms - 1000) {
+        g->offset_said = true;
+        g->offset_ms = off;
+    } else if (off == 0) {
+        g->offset_ms = 0;
+    }
     struct kp_reply rep;
-    if (fetch_points(a, g, a->f[fi].name, since, pc, &rep, err, errlen))
+    char perr[256];
+    if (kp_parse(resp->body.ptr, resp->body.len, r->field, g->offset_ms, r->pc,
+                 &rep, perr, sizeof perr)) {
+        snprintf(err, errlen, "GET /points: not a reply of ds: %s", perr);
         return -1;
-    g->since[fi] = rep.now_ms;
+    }
+    r->a->unusable += rep.unusable;
+    if (r->fi != (size_t)-1)
+        g->since[r->fi] = rep.now_ms;
+    g->points = rep.points;
     return 0;
+}
+
+/* Where agent g's read starts, by its clock: after its last answer (less
+ * the overlap), never before need_from. */
+static int64_t read_since(const struct ag_read *r, const struct ag_agent *g)
+{
+    int64_t floor = r->need_from + g->offset_ms;
+    int64_t since = r->fi != (size_t)-1 && g->since[r->fi]
+                        ? g->since[r->fi] - r->a->overlap_ms
+                        : floor;
+    return since < floor ? floor : since;
+}
+
+static void *read_worker(void *arg)
+{
+    struct ag_read *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        size_t i = r->next++;
+        struct ag_agent *g = i < r->a->n ? &r->a->v[i] : NULL;
+        int64_t since = g ? read_since(r, g) : 0;
+        if (g)
+            r->a->requests++;
+        pthread_mutex_unlock(&r->lock);
+        if (!g)
+            return NULL;
+        struct http_resp resp;
+        char err[256] = "";
+        int64_t t0, t1;
+        http_resp_init(&resp);
+        int rc =
+            fetch_body(g, r->field, since, &resp, &t0, &t1, err, sizeof err);
+        pthread_mutex_lock(&r->lock);
+        if (rc == 0)
+            rc = take_body(r, g, &resp, t0, t1, err, sizeof err);
+        g->ok = rc == 0;
+        snprintf(g->err, sizeof g->err, "%s", rc ? err : "");
+        if (rc)
+            r->a->failures++;
+        pthread_mutex_unlock(&r->lock);
+        http_resp_cleanup(&resp);
+    }
+}
+
+/* Reads every agent into pc; says (in this thread) what failed, what
+ * came back and a clock that moved. The number that answered. */
+static size_t read_all(struct agents *a, const char *field, size_t fi,
+                       int64_t need_from, struct pcache *pc, char *first,
+                       size_t firstlen)
+{
+    struct ag_read r = {a, field, fi, need_from, pc, PTHREAD_MUTEX_INITIALIZER,
+                        0};
+    pthread_t th[AG_THREADS];
+    size_t nth = a->n < AG_THREADS ? a->n : AG_THREADS, started = 0;
+    for (size_t t = 1; t < nth; t++)
+        if (pthread_create(&th[started], NULL, read_worker, &r) == 0)
+            started++;
+    read_worker(&r); /* this thread reads too */
+    for (size_t t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&r.lock);
+    size_t answering = 0;
+    first[0] = '\0';
+    for (size_t i = 0; i < a->n; i++) {
+        struct ag_agent *g = &a->v[i];
+        char q[300];
+        if (g->offset_said) {
+            g->offset_said = false;
+            log_warn("agent's clock differs from das's: its points are "
+                     "shifted to das's clock",
+                     "agent=%s offset_ms=%lld", g->addr,
+                     (long long)g->offset_ms);
+        }
+        if (!g->ok) {
+            if (!first[0])
+                snprintf(first, firstlen, "%s: %s", g->addr, g->err);
+            if (complain(&g->c, g->err))
+                log_warn("ds agent not read: its node's replicas count as "
+                         "not reporting",
+                         "agent=%s node=%.40s error=%s", g->addr, g->key,
+                         log_quote(g->err, q, sizeof q));
+            continue;
+        }
+        answering++;
+        log_debug("agent read", "agent=%s field=%s points=%zu offset_ms=%lld",
+                  g->addr, field, g->points, (long long)g->offset_ms);
+        if (complain_release(&g->c))
+            log_info("ds agent read again", "agent=%s", g->addr);
+    }
+    return answering;
 }
 
 /* Once per cycle (now_ms): the agents the Engine API shows. */
@@ -451,19 +568,9 @@ int agents_demand(struct agents *a, const char *field, const char *service_id,
         return -1;
     struct pcache pc;
     pc_init(&pc, start_ms);
-    size_t answering = 0;
-    char first[256] = "";
-    for (size_t i = 0; i < a->n; i++) {
-        struct kp_reply rep;
-        char e[256];
-        if (fetch_points(a, &a->v[i], field, start_ms + a->v[i].offset_ms, &pc,
-                         &rep, e, sizeof e)) {
-            if (!first[0])
-                snprintf(first, sizeof first, "%s: %s", a->v[i].addr, e);
-            continue;
-        }
-        answering++;
-    }
+    char first[300];
+    size_t answering =
+        read_all(a, field, (size_t)-1, start_ms, &pc, first, sizeof first);
     if (answering == 0) {
         snprintf(err, errlen, "no ds agent answered (%zu known)%s%s", a->n,
                  first[0] ? "; the first: " : "", first);
@@ -503,28 +610,9 @@ static int ag_window_set(void *impl, const char *field, int64_t now_ms,
     else if (now_ms - f->pc.base_ms > AG_REBASE_MS)
         pc_rebase(&f->pc, need_from);
     pc_trim(&f->pc, need_from);
-    size_t answering = 0;
-    char first_err[256] = "";
-    for (size_t i = 0; i < a->n; i++) {
-        struct ag_agent *g = &a->v[i];
-        char e[256], q[300];
-        if (read_agent(a, g, fi, &f->pc, need_from, e, sizeof e)) {
-            a->failures++;
-            g->ok = false;
-            if (!first_err[0])
-                snprintf(first_err, sizeof first_err, "%s: %s", g->addr, e);
-            if (complain(&g->c, e))
-                log_warn("ds agent not read: its node's replicas count as "
-                         "not reporting",
-                         "agent=%s node=%.40s error=%s", g->addr, g->key,
-                         log_quote(e, q, sizeof q));
-            continue;
-        }
-        g->ok = true;
-        answering++;
-        if (complain_release(&g->c))
-            log_info("ds agent read again", "agent=%s", g->addr);
-    }
+    char first_err[300];
+    size_t answering =
+        read_all(a, field, fi, need_from, &f->pc, first_err, sizeof first_err);
     if (a->n > 0 && answering == 0) {
         snprintf(err, errlen, "no ds agent answered (%zu known); the first: %s",
                  a->n, first_err);
@@ -592,4 +680,20 @@ void agents_get_stats(const struct agents *a, struct agents_stats *st)
     st->failures = a->failures;
     st->requests = a->requests;
     st->unusable = a->unusable;
+}
+
+int agents_metrics(const struct agents *a, struct buf *out)
+{
+    if (!a || a->n == 0)
+        return 0;
+    if (buf_puts(out, "# HELP das_agent_up 1 when the ds agent answered its "
+                      "last read with a reply of ds.\n"
+                      "# TYPE das_agent_up gauge\n"))
+        return -1;
+    for (size_t i = 0; i < a->n; i++)
+        /* addresses and node ids are [0-9a-z.:] (checked when found) */
+        if (buf_printf(out, "das_agent_up{agent=\"%s\",node=\"%s\"} %d\n",
+                       a->v[i].addr, a->v[i].key, a->v[i].ok ? 1 : 0))
+            return -1;
+    return 0;
 }

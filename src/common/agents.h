@@ -39,9 +39,12 @@ struct agents;
 /* spec: "swarm" (docker needed) or "ADDR:PORT[,ADDR:PORT...]". NULL + err
  * for a spec that is neither (configuration error). overlap_ms: how far
  * before the agent's last answer each read goes back (a point a round
- * stamped before the answer but kept after it). */
+ * stamped before the answer but kept after it). timeout_ms bounds each
+ * agent's read (a silent agent holds its cycle that long: keep it well
+ * under the time a decision may wait, run.c send_limit_ms). */
 struct agents *agents_new(const char *spec, struct dkr *docker,
-                          int64_t overlap_ms, char *err, size_t errlen);
+                          int64_t overlap_ms, int64_t timeout_ms, char *err,
+                          size_t errlen);
 void agents_free(struct agents *a);
 void agents_mstore(struct mstore *m, struct agents *a);
 
@@ -63,9 +66,16 @@ int agents_demand(struct agents *a, const char *field, const char *service_id,
                   int64_t **t_ms, double **value, size_t *n, char *err,
                   size_t errlen) WUR;
 
-/* Pure: parses one element of GET /nodes into its id and address
- * (Status.Addr, or ManagerStatus.Addr's host when Status.Addr is empty or
- * 0.0.0.0); false when neither is there. */
+/* das_agent_up{agent="ADDR:PORT",node="ID"} 0|1 per agent, for /metrics.
+ * -1 when out's cap is reached. */
+struct buf;
+int agents_metrics(const struct agents *a, struct buf *out);
+
+/* Pure: parses one element of GET /nodes into its id and address: a
+ * manager's advertised one (ManagerStatus.Addr's host: what its ds binds
+ * with node:PORT), else Status.Addr (a worker: where the managers see it
+ * from; its own address unless behind NAT); false when neither is
+ * there. */
 struct json_t;
 bool agents_node_addr(const struct json_t *node, char *id, size_t idlen,
                       char *addr, size_t addrlen);

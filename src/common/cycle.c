@@ -108,9 +108,9 @@ void cyc_index_window(const struct cyc_index *ix, const char *service_id,
                 w->unusable_why = a->bad;
             continue;
         }
-        enum cyc_age age = young ? young(a->container, a->last_ms >= fresh_ms,
-                                         young_arg)
-                                 : CYC_MATURE;
+        enum cyc_age age =
+            young ? young(a->container, a->last_ms >= fresh_ms, young_arg)
+                  : CYC_MATURE;
         if (age == CYC_NOT_TASK) {
             if (w->unusable++ == 0)
                 w->unusable_why = WIN_BAD_NOT_TASK;

@@ -13,11 +13,11 @@
  * present but unusable, and why, instead of "no points". */
 enum win_bad {
     WIN_OK = 0,
-    WIN_BAD_KEY,     /* the container tag is not a container id */
-    WIN_BAD_VALUE,   /* no finite value or point count */
-    WIN_BAD_TIMES,   /* the times of its first and last points are missing */
-    WIN_BAD_LIMIT,   /* a ratio without a limit to divide by */
-    WIN_BAD_SAMPLES, /* samples malformed or out of time order */
+    WIN_BAD_KEY,      /* the container tag is not a container id */
+    WIN_BAD_VALUE,    /* no finite value or point count */
+    WIN_BAD_TIMES,    /* the times of its first and last points are missing */
+    WIN_BAD_LIMIT,    /* a ratio without a limit to divide by */
+    WIN_BAD_SAMPLES,  /* samples malformed or out of time order */
     WIN_BAD_NOT_TASK, /* a container that reports but no task of the
                          service runs: not a replica */
 };

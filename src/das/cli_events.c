@@ -95,8 +95,7 @@ static void print_json(const struct pg_event *ev, size_t n)
 }
 
 int das_daemon_events(const char *service, int64_t since, long limit,
-                      struct pg_event **ev, size_t *n, char *err,
-                      size_t errlen)
+                      struct pg_event **ev, size_t *n, char *err, size_t errlen)
 {
     struct buf path;
     struct http_resp resp;
@@ -106,8 +105,8 @@ int das_daemon_events(const char *service, int64_t since, long limit,
     http_resp_init(&resp);
     if (buf_printf(&path, "/events?limit=%ld&since=%lld", limit,
                    (long long)since) ||
-        (service && (buf_puts(&path, "&service=") ||
-                     http_urlencode(service, &path)))) {
+        (service &&
+         (buf_puts(&path, "&service=") || http_urlencode(service, &path)))) {
         snprintf(err, errlen, "--service: too long");
         goto out;
     }
@@ -232,9 +231,8 @@ int das_cmd_events(int argc, char **argv)
     struct pg_event *ev = NULL;
     size_t n = 0;
     rc = 0;
-    if (from_daemon
-            ? das_daemon_events(conf.service, since, limit, &ev, &n, err,
-                                sizeof err)
+    if (from_daemon ? das_daemon_events(conf.service, since, limit, &ev, &n,
+                                        err, sizeof err)
         : db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
                          sizeof err)
              : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev,

@@ -307,8 +307,8 @@ static int replica_events(struct das_clients *cl, const struct dsvc *svc,
          * the running das keeps */
         if (cl->influx ? hist_events(cl->influx, svc->name, start,
                                      SIM_EVENTS_MAX, ev, nev, err, sizeof err)
-                       : das_daemon_events(svc->name, start, EVLOG_CAP, ev,
-                                           nev, err, sizeof err)) {
+                       : das_daemon_events(svc->name, start, EVLOG_CAP, ev, nev,
+                                           err, sizeof err)) {
             fprintf(stderr, "das simulate: what happened: %s\n", err);
             return 1;
         }

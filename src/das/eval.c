@@ -69,6 +69,15 @@ void das_clock_sync(struct das_clients *cl)
         clock_note(cl);
 }
 
+/* One agent's read at most half a cycle, from 2 to 10 s: a silent agent
+ * then holds a cycle no longer than a decision may wait (run.c: two
+ * intervals, at least 5 s). status and simulate (no interval): 10 s. */
+static int64_t agents_timeout_ms(int64_t interval_ms)
+{
+    int64_t t = interval_ms > 0 ? interval_ms / 2 : 10000;
+    return t < 2000 ? 2000 : t > 10000 ? 10000 : t;
+}
+
 /* The InfluxDB client of --influx-url (windows, history, decisions). */
 static int influx_open(struct das_clients *cl, const struct das_conf *conf,
                        char *err, size_t errlen)
@@ -150,7 +159,8 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         char aerr[256];
         int64_t ds = conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000;
         cl->agents =
-            agents_new(conf->agents, cl->docker, 3 * ds, aerr, sizeof aerr);
+            agents_new(conf->agents, cl->docker, 3 * ds,
+                       agents_timeout_ms(conf->interval_ms), aerr, sizeof aerr);
         if (!cl->agents) {
             snprintf(err, errlen, "%s", aerr);
             goto fail;
@@ -699,8 +709,12 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
     if (po == (size_t)-1)
         return true;
     int64_t now_ms = ev->now_ms;
-    struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL, pe->svc.id,
-                           pe->svc.name, now_ms, pe->pol.warmup_ms, ev};
+    struct young_arg ya = {ev->tasks_ok ? &ev->tasks : NULL,
+                           pe->svc.id,
+                           pe->svc.name,
+                           now_ms,
+                           pe->pol.warmup_ms,
+                           ev};
     struct dec_input *in = &pe->in;
     pe->metrics_ok = w->ok[po] && w->ok[pi];
     if (w->ok[po])

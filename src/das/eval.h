@@ -106,12 +106,12 @@ struct das_eval {
                                   policies in the engine's service order */
     size_t n;
     size_t nbad;
-    size_t nlabels;   /* of n, label policies (valid or not) */
-    size_t nshadowed; /* label policies left out: a table row names the
-                         service */
-    size_t queries;   /* InfluxDB requests made */
-    size_t not_tasks; /* window rows of containers no task runs (each
-                         left out; cycle.h CYC_NOT_TASK) */
+    size_t nlabels;          /* of n, label policies (valid or not) */
+    size_t nshadowed;        /* label policies left out: a table row names the
+                                service */
+    size_t queries;          /* InfluxDB requests made */
+    size_t not_tasks;        /* window rows of containers no task runs (each
+                                left out; cycle.h CYC_NOT_TASK) */
     char not_task_first[96]; /* "service/container" of the first */
 };
 

@@ -177,6 +177,8 @@ static void publish(struct run_state *st)
                    "das_agent_requests_total %lu\n",
                    as.known, as.answering, as.failures, as.requests))
         rc = -1;
+    if (agents_metrics(st->cl.agents, &out))
+        rc = -1;
     if (version_metric(&out, "das"))
         rc = -1;
     if (st->cl.prom &&

@@ -306,6 +306,13 @@ static void test_node_addr(void **state)
     assert_true(agents_node_addr(n, id, sizeof id, addr, sizeof addr));
     assert_string_equal(addr, "127.0.0.2");
     json_decref(n);
+    /* a manager seen from another address (engines sharing a host): the
+     * advertised one, which its ds binds */
+    n = json_pack("{s:s, s:{s:s}, s:{s:s}}", "ID", "n4", "Status", "Addr",
+                  "127.0.0.1", "ManagerStatus", "Addr", "127.0.0.5:2377");
+    assert_true(agents_node_addr(n, id, sizeof id, addr, sizeof addr));
+    assert_string_equal(addr, "127.0.0.5");
+    json_decref(n);
     n = json_pack("{s:s, s:{s:s}}", "ID", "n3", "Status", "Addr", "0.0.0.0");
     assert_false(agents_node_addr(n, id, sizeof id, addr, sizeof addr));
     json_decref(n);
