@@ -29,7 +29,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_ds"
 need_bin "$bin_das"
-tb_up --engines 3 --managers 1 --addr-base auto
+tb_up --engines 3 --managers 1
 ENGINES=3
 NL=$'\n'
 

@@ -55,7 +55,8 @@ want_ds=$("$BUILD/ds" --version)
 # make install: cmake --install with a prefix, into a DESTDIR
 DESTDIR=$T/root cmake --install "$BUILD" --prefix /opt/das >"$T/install.log" 2>&1 ||
   bad "cmake --install: $(cat "$T/install.log")"
-for f in bin/ds bin/das share/doc/das/examples/docker-stack.yml \
+for f in bin/ds bin/das share/doc/das/examples/das.yml \
+  share/doc/das/examples/docker-stack.yml \
   share/doc/das/examples/docker-stack.labels.yml; do
   if [[ -e $T/root/opt/das/$f ]]; then ok "make install: $f"; else bad "make install: no $f"; fi
 done
@@ -76,6 +77,7 @@ expect "package: version is the project's" "$(dpkg-deb -f "$deb" Version)" "$ver
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $NF }' | sort)
 want_files=$(printf '%s\n' ./usr/bin/das ./usr/bin/ds \
   ./usr/share/doc/das/examples/README.md \
+  ./usr/share/doc/das/examples/das.yml \
   ./usr/share/doc/das/examples/docker-stack.labels.yml \
   ./usr/share/doc/das/examples/docker-stack.yml | sort)
 expect "package: holds the programs and the examples, nothing else" "$files" "$want_files"
