@@ -130,6 +130,44 @@ printf '#!/bin/sh\nexit 0\n' >"$T/partial/fuzz_dur"
 chmod +x "$T/partial/fuzz_dur"
 check "run-fuzz: a target not built is a failure" 1 "not built in" bash "$F" "$T/partial" 1
 check "run-fuzz: SECONDS must be a positive integer" 2 "SECONDS must be a positive integer" bash "$F" "$T/nofuzz" 0
+check "run-fuzz: FUZZ_SEED must be a whole number" 2 "FUZZ_SEED must be a whole number" \
+  env FUZZ_SEED=abc bash "$F" "$T/nofuzz" 1
+# standins DIR BODY: every target tests/fuzz has, built as a shell script
+standins() {
+  local dir=$1 body=$2 src
+  mkdir -p "$dir"
+  for src in "$SRC"/tests/fuzz/fuzz_*.c; do
+    printf '#!/bin/sh\n%s\n' "$body" >"$dir/$(basename "$src" .c)"
+    chmod +x "$dir/$(basename "$src" .c)"
+  done
+}
+# exits 0 at once, as a target whose fuzzing loop never ran would
+standins "$T/quick" 'exit 0'
+check "run-fuzz: a target that exits 0 without a runs line fails" 1 "nothing fuzzed" \
+  bash "$F" "$T/quick" 1
+# prints its arguments and libFuzzer's closing line
+standins "$T/runs" 'echo "args: $*"; echo "Done 7 runs in 1 second(s)"'
+check "run-fuzz: a given seed is used and printed" 0 "fuzz_dur: ok, 7 runs in 1s, seed 4242," \
+  env FUZZ_SEED=4242 bash "$F" "$T/runs" 1
+checks=$((checks + 1))
+if grep -q -- "-seed=4242 " "$T/runs/fuzz-out/fuzz_dur/log"; then
+  echo "ok: run-fuzz: the given seed reaches the target"
+else
+  echo "FAIL: run-fuzz: the target's arguments: $(cat "$T/runs/fuzz-out/fuzz_dur/log")"
+  fails=$((fails + 1))
+fi
+# without FUZZ_SEED: a seed of its own each run, printed (two runs drawing
+# the same one of 2^32 would fail this check once in four billion)
+seed_of() { bash "$F" "$T/runs" 1 2>&1 | sed -n 's/^run-fuzz: seed \([0-9]*\) .*/\1/p'; }
+s1=$(seed_of) s2=$(seed_of)
+checks=$((checks + 1))
+if [[ -n $s1 && -n $s2 && $s1 != "$s2" ]] &&
+  grep -q -- "-seed=$s2 " "$T/runs/fuzz-out/fuzz_dur/log"; then
+  echo "ok: run-fuzz: each run draws its own seed ($s1, $s2) and uses it"
+else
+  echo "FAIL: run-fuzz: seeds '$s1' '$s2', last log: $(cat "$T/runs/fuzz-out/fuzz_dur/log")"
+  fails=$((fails + 1))
+fi
 
 echo "$((checks - fails)) passed, $fails failed"
-((checks == 18 && fails == 0))
+((checks == 23 && fails == 0))
