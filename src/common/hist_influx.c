@@ -51,7 +51,12 @@ static bool json_long(const json_t *v, long long *out)
         return true;
     }
     if (json_is_real(v)) {
-        *out = (long long)json_real_value(v);
+        /* a cast of a double beyond long long's range is undefined: a
+         * reply's 1e300 is no number of ours */
+        double x = json_real_value(v);
+        if (!(x > -9.2e18 && x < 9.2e18))
+            return false;
+        *out = (long long)x;
         return true;
     }
     if (json_is_string(v)) {

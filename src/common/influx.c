@@ -1621,8 +1621,9 @@ struct set_dur {
 
 /* A series whose tags can't be used (kept per window it has rows in). */
 struct set_bad {
-    char service[64];
-    int64_t latest; /* its latest row time */
+    char service[64];  /* "" when the tag can't name a row (untold) */
+    uint64_t tag_hash; /* the untold tag's (FNV-1a), to tell them apart */
+    int64_t latest;    /* its latest row time */
 };
 
 struct infl_set_reader {
@@ -1807,16 +1808,27 @@ static int col_index(json_t *series, const char *name)
     return -1;
 }
 
+/* A series without a usable key. One whose service tag can't name a row
+ * (none, empty, too long) is still an unusable series: kept with service
+ * "" and its tag's hash, counted by infl_set_reader_result, never a row. */
 static void set_add_bad(struct infl_set_reader *r, const char *service,
                         int64_t latest)
 {
-    if (!service || !service[0] || strlen(service) >= sizeof r->bad[0].service)
-        return;
+    bool told =
+        service && service[0] && strlen(service) < sizeof r->bad[0].service;
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = told || !service ? "" : service; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     /* the same series over several chunks: one entry */
-    if (r->nbad > 0 && !strcmp(r->bad[r->nbad - 1].service, service)) {
-        if (latest > r->bad[r->nbad - 1].latest)
-            r->bad[r->nbad - 1].latest = latest;
-        return;
+    if (r->nbad > 0) {
+        struct set_bad *last = &r->bad[r->nbad - 1];
+        bool same = told ? !strcmp(last->service, service)
+                         : !last->service[0] && last->tag_hash == h;
+        if (same) {
+            if (latest > last->latest)
+                last->latest = latest;
+            return;
+        }
     }
     if (r->nbad == r->capbad) {
         r->capbad = r->capbad ? r->capbad * 2 : 8;
@@ -1824,7 +1836,9 @@ static void set_add_bad(struct infl_set_reader *r, const char *service,
     }
     struct set_bad *b = &r->bad[r->nbad++];
     memset(b, 0, sizeof *b);
-    memcpy(b->service, service, strlen(service));
+    if (told)
+        memcpy(b->service, service, strlen(service));
+    b->tag_hash = h;
     b->latest = latest;
 }
 
@@ -2163,9 +2177,14 @@ int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
             }
             v[nv++] = a;
         }
+        unsigned long untold = 0;
         for (size_t i = 0; i < r->nbad; i++) {
             if (r->bad[i].latest < start)
                 continue;
+            if (!r->bad[i].service[0]) {
+                untold++; /* counted, but no row: no service to name */
+                continue;
+            }
             struct infl_agg a;
             memset(&a, 0, sizeof a);
             memcpy(a.service, r->bad[i].service, sizeof a.service);
@@ -2173,6 +2192,8 @@ int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
             bad[nb++] = a;
         }
         win_rows_take(v, nv, bad, nb, &outs[w], &ns[w], unusable);
+        if (unusable)
+            *unusable += untold;
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "pcache.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,21 +127,33 @@ static void series_put(struct pcache *c, struct pc_series *s, int32_t t,
     c->points++;
 }
 
+/* The key of a series whose service tag can't name a row (none, or too
+ * long): 15 hex digits of an FNV-1a hash of the tag, one series per tag. */
+static void untold_key(const char *service, char key[16])
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = service ? service : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    snprintf(key, 16, "%015llx",
+             (unsigned long long)(h & 0xfffffffffffffffULL));
+}
+
 bool pc_add(struct pcache *c, const char *service, const char *container,
             int64_t t_ms, double v, bool number)
 {
-    if (!service || !service[0] || strlen(service) >= 64)
-        return false;
     int64_t off = t_ms - c->base_ms;
     if (off < INT32_MIN || off > INT32_MAX) {
         c->dropped++;
         return false;
     }
     char key[16];
-    bool usable = container && win_container_key(container, key);
-    if (!usable)
+    bool told = service && service[0] && strlen(service) < 64;
+    bool usable = told && container && win_container_key(container, key);
+    if (!told)
+        untold_key(service, key);
+    else if (!usable)
         key[0] = '\0';
-    struct pc_series *s = series_get(c, service, key);
+    struct pc_series *s = series_get(c, told ? service : "", key);
     if (!usable)
         s->bad = WIN_BAD_KEY;
     /* a value that is no number is kept as NaN: a window holding it is
@@ -324,10 +337,15 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
         size_t nv = 0, nb = 0, bcap = 0;
         struct win_agg *v = xcalloc(c->n ? c->n : 1, sizeof *v);
         struct win_agg *bad = NULL; /* few: grown as found */
+        unsigned long untold = 0;
         for (size_t i = 0; i < c->n; i++) {
             struct win_agg a;
             if (!series_window(c, &c->s[i], from, to, &a))
                 continue;
+            if (!a.service[0]) {
+                untold++; /* counted, but no row: no service to name */
+                continue;
+            }
             if (!a.bad) {
                 v[nv++] = a;
                 continue;
@@ -339,6 +357,8 @@ void pc_windows(const struct pcache *c, int64_t now_ms, const int64_t *dur_ms,
             bad[nb++] = a;
         }
         win_rows_take(v, nv, bad, nb, &outs[w], &ns[w], unusable);
+        if (unusable)
+            *unusable += untold;
     }
 }
 

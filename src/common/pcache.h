@@ -68,8 +68,11 @@ void pc_clear(struct pcache *c, int64_t base_ms);
  * container that is no id makes the service's unusable series
  * (WIN_BAD_KEY); a value that is no finite number (number false: not a
  * JSON number) makes a window holding it the container's unusable row
- * (WIN_BAD_VALUE). False when the point is not kept (no service, or a time
- * too far from the base: counted in dropped). */
+ * (WIN_BAD_VALUE). A service tag that is missing, empty or too long for
+ * a row (64 bytes) makes an unusable series of its own, keyed by the tag
+ * (service "" in the cache): counted by pc_windows, never a row. False
+ * when the point is not kept (a time too far from the base: counted in
+ * dropped). */
 bool pc_add(struct pcache *c, const char *service, const char *container,
             int64_t t_ms, double v, bool number);
 

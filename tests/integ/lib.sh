@@ -160,6 +160,16 @@ build_info() {
   printf '%s_build_info{version="%s",revision="%s"} 1' "$prog" "$ver" "$rev"
 }
 
+# log_ms LINE: the time of a ds or das log line (its ts= field) in
+# milliseconds since the epoch: what a test checks instead of when it
+# happened to look. Fails on a line without one.
+log_ms() {
+  local ts
+  ts=$(sed -n 's/^ts=\([^ ]*\) .*/\1/p' <<<"$1")
+  [[ -n "$ts" ]] || return 1
+  date -u -d "$ts" +%s%3N
+}
+
 # free_port: prints a loopback TCP port nothing listens on, for a server a
 # test starts itself (das --listen, ds --listen, a proxy). From 10000-19999:
 # the beds' servers take theirs from 20000-31999 (scripts/testbed) and

@@ -57,4 +57,9 @@ out=$(env "${TLS_ENV[@]}" DOCKER_CERT_PATH="$N" "$bin_das" status --ds-interval 
   fail "das reached an engine that asks for a client certificate without one"
 echo "$out" | grep -iE "cert|tls|ssl|handshake" | head -1 | cut -c1-200 | sed 's/^/  das: /'
 assert_contains "$out" "docker: UNAVAILABLE" "das without a client certificate: the engine refuses it, das says docker is unavailable"
+# and why: the engine's TLS alert against the missing certificate
+# (dockerd 20.10 speaks TLS 1.2 here: bad_certificate), not any failure
+# to connect, nor the CA case's "unable to get local issuer certificate"
+assert_contains "$out" "SSL_read: " "das without a client certificate: refused during the TLS handshake"
+assert_contains "$out" "alert bad certificate" "das without a client certificate: the message carries the engine's bad-certificate alert"
 finish

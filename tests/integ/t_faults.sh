@@ -89,7 +89,7 @@ das_gdb "$TB_TMP/das2.log" pg_policy_set_cur_no '' kill quit -- run --ds-interva
 assert_eq "$(replicas)" 3 "das updated the service 2 → 3, then was killed (SIGKILL) before recording it"
 assert_eq "$(cur_no)" 2 "the store did not learn it: cur_no still 2"
 assert_eq "$(events scale-out)" "1>2" "and no event for 2 → 3"
-bg_run "$TB_TMP/das3.log" "$bin_das" run --interval 1s --ds-interval 1s
+bg_run "$TB_TMP/das3.log" "$bin_das" run --interval 1s --ds-interval 1s --log-level debug
 DAS_PID=$!
 cur_is() { [[ "$(cur_no)" == "$1" ]]; }
 wait_until 30 cur_is 3 || fail "das started again did not sync cur_no to 3: $(tail -3 "$TB_TMP/das3.log")"
@@ -98,14 +98,21 @@ assert_contains "$(events synced)" "2>3" "an event says cur_no went 2 → 3 (syn
 reason=$(psql_doc "select reason from das_events where seq = 1 and action = 'synced' and from_no = 2")
 assert_contains "$reason" "das stopped before recording" "the synced event says what may have happened: $reason"
 # the load is the same as before (each replica still burns 10%): a das that
-# forgot would act at once; this one waits a window wholly after the sync
-sleep $((WIN - 3))
-assert_eq "$(replicas)" 3 "no second action for the same load within a window after the restart"
+# forgot would act at once; this one waits a window wholly after the sync.
+# Shown by the events' and the log's times, not by looking at some moment.
 wait_until 60 replicas_is 4 || fail "das never scaled 3 → 4: $(tail -3 "$TB_TMP/das3.log")"
 ok "then, on a window wholly at 3 replicas, 3 → 4"
+assert_eq "$(events scale-out)" "1>2 3>4" "one scale-out after the restart, 3 → 4"
 T_SYNC=$(psql_doc "select time_ms from das_events where seq = 1 and action = 'synced' and from_no = 2")
 T_OUT=$(psql_doc "select time_ms from das_events where seq = 1 and action = 'scale-out' and from_no = 3")
 assert_ge "$((T_OUT - T_SYNC))" "$((WIN * 1000))" "3 → 4 came $((T_OUT - T_SYNC)) ms after the sync: at least a window"
+# and das was deciding all along: cycles that took no action for seq 1
+# between its sync and its scale-out
+held=$(awk '/msg="acted"/ && /seq=1 / && /action=synced/ { s = 1; next }
+            s && /msg="acted"/ && /seq=1 / && /action=scale-out/ { exit }
+            s && /msg="no action"/ && /seq=1 / { n++ }
+            END { print n + 0 }' "$TB_TMP/das3.log")
+assert_ge "$held" 2 "no second action for the same load: $held cycles between the sync and 3 → 4 decided none"
 bg_stop "$DAS_PID"
 
 # --- 3. the store restarted, or stopped, in the middle of a cycle ---------------------

@@ -198,10 +198,15 @@ assert_contains "$(pol 22 reason)" "pids has no Prometheus metric with --prometh
   "a pids policy says cAdvisor has no metric for it"
 assert_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["influx_queries"])' "$TB_TMP/status.json")" 2 \
   "one windows query per (cond_item, duration) pair: 2 for 4 policies (pids has none)"
+# A failing das run ends the wait (its exit status is kept, not retried
+# past): the retries are for the window to fill, not for das to work.
 cadv_two() {
-  "$bin_das" run --once --ds-interval 1s >>"$TB_TMP/das-cad.log" 2>&1 || true
+  "$bin_das" run --once --ds-interval 1s >>"$TB_TMP/das-cad.log" 2>&1 ||
+    { echo "$?" >"$TB_TMP/das-cad.rc"; return 0; }
   [[ "$(replicas cadv)" == 2 ]]
 }
 wait_until 30 cadv_two || fail "das --prometheus-names cadvisor did not scale cadv: $(tail -5 "$TB_TMP/das-cad.log")"
+[[ ! -e "$TB_TMP/das-cad.rc" ]] ||
+  fail "das run --once --prometheus-names cadvisor exited $(cat "$TB_TMP/das-cad.rc"): $(tail -5 "$TB_TMP/das-cad.log")"
 ok "das scaled cadv 1 → 2 from cAdvisor-format data"
 finish

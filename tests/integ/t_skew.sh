@@ -46,7 +46,9 @@ off=$(grep -o 'clock off[^"]*" offset_ms=-\?[0-9]*' "$TB_TMP/ds.log" | head -1 |
 assert_ge "$off" -41500 "ds measured its offset: $off ms (InfluxDB's clock minus its own)"
 assert_le "$off" -38500 "about -40 s"
 m=$(metric "$DS_PORT" ds_clock_offset_seconds)
-assert_contains "$m" "-" "ds's /metrics: ds_clock_offset_seconds $m"
+# near the injected -40 s, as the log's (a Date header has whole seconds)
+assert_ge "$m" -41.5 "ds's /metrics: ds_clock_offset_seconds $m"
+assert_le "$m" -38.5 "about -40 s"
 # its points: by InfluxDB's clock, carrying the offset
 last=$(influx_q "select mem_usage, clock_offset_ms from docker where service = '$WEB' order by time desc limit 1" epoch=ms |
   python3 -c 'import json, sys; v = json.load(sys.stdin)["results"][0]["series"][0]["values"][0]; print(v[0], v[2])')
@@ -68,7 +70,8 @@ ok "das, 40 s behind, scaled web 1 → 2 on the points of a ds 40 s ahead"
 assert_contains "$(cat "$TB_TMP/das.log")" 'msg="clock off: this host'"'"'s clock differs from InfluxDB'"'"'s; das reads windows and stamps events by InfluxDB'"'"'s" offset_ms=' \
   "das says its clock is off"
 dm=$(metric "$DAS_PORT" das_clock_offset_seconds)
-assert_ge "${dm%.*}" 38 "das's /metrics: das_clock_offset_seconds $dm"
+assert_ge "$dm" 38.5 "das's /metrics: das_clock_offset_seconds $dm"
+assert_le "$dm" 41.5 "about +40 s"
 ev_t=$(psql_doc "select time_ms from das_events where seq = 1 and action = 'scale-out'")
 d=$(($(date +%s%3N) - ev_t))
 assert_ge "$d" -2500 "the event is stamped by InfluxDB's clock, not 40 s behind ($d ms ago; a Date header has whole seconds)"

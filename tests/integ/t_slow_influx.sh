@@ -83,16 +83,23 @@ ok "ds writes through the proxy"
 "$bin_das" policy add web --seq 1 --mode step --min 1 --max 3 --item mem_usage --out 1KiB \
   --in 0 --out-for 5s --in-for 5s --warmup 0s >/dev/null
 
-# --- the hang: longer than ds's write timeout (10 s) and das's query timeout (30 s)
+# --- the hang: until das's query (timeout 30 s) has given up and a write
+# of ds's (timeout 10 s) has failed; no fixed length
 T_HANG=$(date +%s%3N)
 touch "$HANG"
 "$bin_das" run --once --ds-interval 1s --influx-url "$PURL" --log-level debug >"$TB_TMP/das.log" 2>&1 &
 DAS_PID=$!
-sleep 36
+WFAIL="InfluxDB write failed; points kept for retry"
+das_gave_up() { ! pid_alive "$DAS_PID"; }
+ds_write_failed() { grep -q "$WFAIL" "$TB_TMP/ds.log"; }
+wait_until 120 das_gave_up || fail "das run --once still waits on the hanging InfluxDB: $(tail -3 "$TB_TMP/das.log")"
+wait_until 60 ds_write_failed || fail "no write of ds's failed in the hang: $(tail -3 "$TB_TMP/ds.log")"
 T_END=$(date +%s%3N)
 rm -f "$HANG"
 rc=0
 wait "$DAS_PID" || rc=$?
+t=$(log_ms "$(grep -m1 "$WFAIL" "$TB_TMP/ds.log")")
+assert_ge "$t" "$T_HANG" "ds's first failed write was in the hang ($(((t - T_HANG) / 1000)) s into it)"
 cut -c1-300 "$TB_TMP/das.log" | sed 's/^/  das: /'
 assert_eq "$rc" 1 "das run --once exits 1: a dependency did not answer"
 assert_contains "$(cat "$TB_TMP/das.log")" 'msg="unavailable: no action until it answers" dependency=influxdb' \
@@ -100,7 +107,7 @@ assert_contains "$(cat "$TB_TMP/das.log")" 'msg="unavailable: no action until it
 assert_contains "$(cat "$TB_TMP/das.log")" "InfluxDB query: $PURL: Operation timed out" "and why: its query timed out"
 assert_eq "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' web)" 1 "web not scaled"
 assert_eq "$(psql_doc "select count(*) from das_events where seq = 1 and action in ('scale-out', 'scale-in')")" 0 "no scale event"
-assert_contains "$(cat "$TB_TMP/ds.log")" "InfluxDB write failed; points kept for retry" "ds's writes failed during the hang, points kept"
+assert_contains "$(cat "$TB_TMP/ds.log")" "$WFAIL" "ds's writes failed during the hang, points kept"
 
 # --- after: nothing lost, no gap --------------------------------------------------
 # every point collected is written, but for the round just handed over
@@ -113,7 +120,8 @@ caught_up() {
   w=$(awk '$1 == "ds_points_written_total" { print $2 }' <<<"$m")
   b=$(awk '$1 == "ds_points_buffered" { print $2 }' <<<"$m")
   r=$(awk '$1 == "ds_points_rejected_total" { print $2 }' <<<"$m")
-  [[ -n "$t" && -n "$w" && -n "$b" ]] && ((b == 0 && r == 0 && t - w >= 0 && t - w <= 1))
+  # each must be there: a missing one (empty) would read as 0 below
+  [[ -n "$t" && -n "$w" && -n "$b" && -n "$r" ]] && ((b == 0 && r == 0 && t - w >= 0 && t - w <= 1))
 }
 wait_until 60 caught_up || fail "ds did not catch up: buffered $(metric ds_points_buffered), collected $(metric ds_points_total), written $(metric ds_points_written_total), rejected $(metric ds_points_rejected_total)"
 ok "ds caught up once InfluxDB answered: nothing left after the last write, all but the round in hand written ($(metric ds_points_total) collected)"
@@ -136,6 +144,7 @@ v = json.load(sys.stdin)["results"][0]["series"][0]["values"]
 t = [r[0] for r in v]
 print(len(t), max(b - a for a, b in zip(t, t[1:])))')
 read -r n_hang max_gap <<<"$gaps"
-assert_ge "$n_hang" 30 "$n_hang points of the $(((T_END - T_HANG) / 1000)) s hang: ds kept collecting every second"
+# (at least 80% of the hang's seconds: the schedule kept, on a loaded machine)
+assert_ge "$n_hang" "$(((T_END - T_HANG) * 8 / 10000))" "$n_hang points of the $(((T_END - T_HANG) / 1000)) s hang: ds kept collecting every second"
 assert_le "$max_gap" 2500 "the longest gap between them: $max_gap ms (collected every 1000 ms; writes hung 10 s each)"
 finish

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The scripts that decide whether `make test` passed: scripts/summary (the
 # closing line, from ctest's JUnit reports) and scripts/run-fuzz (the fuzz
-# smoke). Each must fail when nothing ran, and summary must count a skipped
-# test as skipped, never as passed. And scripts/install-deps's choice of
-# packages (--plan: nothing installed): docker.io only where no Docker
-# engine is. Run by ctest as unit.scripts (no bed, no root, no apt).
+# smoke), and how a unit test is registered (tests/unit/unit-test.cmake).
+# Each must fail when nothing ran, summary must count a skipped test as
+# skipped, never as passed, and a skip must never hide a failure. And
+# scripts/install-deps's choice of packages (--plan: nothing installed):
+# docker.io only where no Docker engine is. Run by ctest as unit.scripts
+# (no bed, no root, no apt).
 set -uo pipefail
 SRC=${DAS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d)
@@ -57,6 +59,70 @@ check "summary: a report without <testsuite> fails" 1 "no <testsuite>" bash "$S"
 check "summary: a missing report fails" 1 "missing report" bash "$S" "$T/ok.xml" "$T/none.xml"
 check "summary: sums over reports" 0 "5 passed, 0 failed, 1 skipped" bash "$S" "$T/ok.xml" "$T/skip.xml"
 
+# A skip must not hide a failure: a tiny ctest project registers stand-in
+# unit executables with the project's own das_unit_test
+# (tests/unit/unit-test.cmake) and runs them through ctest.
+CMAKE=${DAS_CMAKE:-cmake} CTEST=${DAS_CTEST:-ctest}
+P=$T/skipproj
+mkdir -p "$P/build"
+# fake NAME EXIT LINE...: an executable that prints the lines and exits
+fake() {
+  local name=$1 rc=$2
+  shift 2
+  {
+    echo '#!/bin/sh'
+    for l in "$@"; do printf "echo '%s'\n" "$l"; done
+    if [[ $rc == SEGV ]]; then echo 'kill -SEGV $$'; else echo "exit $rc"; fi
+  } >"$P/$name"
+  chmod +x "$P/$name"
+}
+fake pass 0 '[  PASSED  ] 2 test(s).'
+fake skip_pass 0 '[  SKIPPED ] case_a' '[  PASSED  ] 1 test(s).'
+fake skip_fail 1 '[  SKIPPED ] case_a' '[  FAILED  ] case_b' '[  FAILED  ] 1 test(s), listed below:'
+fake skip_crash SEGV '[  SKIPPED ] case_a'
+fake exit_77 77 '[  PASSED  ] 1 test(s).'
+{
+  echo 'cmake_minimum_required(VERSION 3.18)'
+  echo 'project(skipcheck NONE)'
+  echo 'enable_testing()'
+  echo "include($SRC/tests/unit/unit-test.cmake)"
+  for t in pass skip_pass skip_fail skip_crash exit_77; do
+    echo "das_unit_test(unit.$t \${CMAKE_CURRENT_SOURCE_DIR}/$t)"
+  done
+} >"$P/CMakeLists.txt"
+if ! "$CMAKE" -S "$P" -B "$P/build" >"$P/cmake.log" 2>&1; then
+  echo "FAIL: skip project: cmake failed: $(cat "$P/cmake.log")"
+  fails=$((fails + 1))
+fi
+(cd "$P/build" && "$CTEST" -L unit --output-junit junit.xml) >"$P/ctest.log" 2>&1
+rc=$?
+checks=$((checks + 1))
+if ((rc == 0)); then
+  echo "FAIL: ctest: a run with failures exited 0: $(cat "$P/ctest.log")"
+  fails=$((fails + 1))
+else
+  echo "ok: ctest: a run with failures fails"
+fi
+# ctestline NAME WANT: ctest's result line for unit.NAME says WANT
+ctestline() {
+  local line
+  line=$(grep -E "Test +#[0-9]+: unit\.$1 " "$P/ctest.log")
+  checks=$((checks + 1))
+  if [[ $line != *"$2"* ]]; then
+    echo "FAIL: ctest: unit.$1: '$line' (want: $2)"
+    fails=$((fails + 1))
+  else
+    echo "ok: ctest: unit.$1: $2"
+  fi
+}
+ctestline pass Passed
+ctestline skip_pass Skipped
+ctestline skip_fail Failed
+ctestline skip_crash Exception
+ctestline exit_77 Failed
+check "summary: a skip beside a failure is a failure" 1 "1 passed, 3 failed, 1 skipped" \
+  bash "$S" "$P/build/junit.xml"
+
 F=$SRC/scripts/run-fuzz
 mkdir "$T/nofuzz"
 check "run-fuzz: nothing built is a failure" 1 "nothing fuzzed" bash "$F" "$T/nofuzz" 1
@@ -66,6 +132,44 @@ printf '#!/bin/sh\nexit 0\n' >"$T/partial/fuzz_dur"
 chmod +x "$T/partial/fuzz_dur"
 check "run-fuzz: a target not built is a failure" 1 "not built in" bash "$F" "$T/partial" 1
 check "run-fuzz: SECONDS must be a positive integer" 2 "SECONDS must be a positive integer" bash "$F" "$T/nofuzz" 0
+check "run-fuzz: FUZZ_SEED must be a whole number" 2 "FUZZ_SEED must be a whole number" \
+  env FUZZ_SEED=abc bash "$F" "$T/nofuzz" 1
+# standins DIR BODY: every target tests/fuzz has, built as a shell script
+standins() {
+  local dir=$1 body=$2 src
+  mkdir -p "$dir"
+  for src in "$SRC"/tests/fuzz/fuzz_*.c; do
+    printf '#!/bin/sh\n%s\n' "$body" >"$dir/$(basename "$src" .c)"
+    chmod +x "$dir/$(basename "$src" .c)"
+  done
+}
+# exits 0 at once, as a target whose fuzzing loop never ran would
+standins "$T/quick" 'exit 0'
+check "run-fuzz: a target that exits 0 without a runs line fails" 1 "nothing fuzzed" \
+  bash "$F" "$T/quick" 1
+# prints its arguments and libFuzzer's closing line
+standins "$T/runs" 'echo "args: $*"; echo "Done 7 runs in 1 second(s)"'
+check "run-fuzz: a given seed is used and printed" 0 "fuzz_dur: ok, 7 runs in 1s, seed 4242," \
+  env FUZZ_SEED=4242 bash "$F" "$T/runs" 1
+checks=$((checks + 1))
+if grep -q -- "-seed=4242 " "$T/runs/fuzz-out/fuzz_dur/log"; then
+  echo "ok: run-fuzz: the given seed reaches the target"
+else
+  echo "FAIL: run-fuzz: the target's arguments: $(cat "$T/runs/fuzz-out/fuzz_dur/log")"
+  fails=$((fails + 1))
+fi
+# without FUZZ_SEED: a seed of its own each run, printed (two runs drawing
+# the same one of 2^32 would fail this check once in four billion)
+seed_of() { bash "$F" "$T/runs" 1 2>&1 | sed -n 's/^run-fuzz: seed \([0-9]*\) .*/\1/p'; }
+s1=$(seed_of) s2=$(seed_of)
+checks=$((checks + 1))
+if [[ -n $s1 && -n $s2 && $s1 != "$s2" ]] &&
+  grep -q -- "-seed=$s2 " "$T/runs/fuzz-out/fuzz_dur/log"; then
+  echo "ok: run-fuzz: each run draws its own seed ($s1, $s2) and uses it"
+else
+  echo "FAIL: run-fuzz: seeds '$s1' '$s2', last log: $(cat "$T/runs/fuzz-out/fuzz_dur/log")"
+  fails=$((fails + 1))
+fi
 
 # install-deps --plan, with a stand-in dpkg-query (the packages in
 # FAKE_INSTALLED are installed) and a PATH of the test's own: the real
@@ -158,4 +262,4 @@ check "install-deps: an unknown argument is exit 2" 2 "unknown argument" \
   "$BASH" "$I" --plan --servers
 
 echo "$((checks - fails)) passed, $fails failed"
-((checks == 29 && fails == 0))
+((checks == 41 && fails == 0))

@@ -169,6 +169,37 @@ static void test_index_not_task(void **state)
     assert_int_equal(w.unusable, 0);
 }
 
+/* A container is fresh when its latest point is at most two ds intervals
+ * old: exactly two is fresh, a millisecond more is not (nor is 2.5). */
+static void test_fresh_bound(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * MIN, iv = 10 * S;
+    struct win_agg rows[3];
+    agg(&rows[0], "svc", "at", 40, 10, now - MIN, now - 2 * iv);
+    agg(&rows[1], "svc", "past", 70, 10, now - MIN, now - 2 * iv - 1);
+    agg(&rows[2], "svc", "older", 90, 10, now - MIN, now - 25 * S);
+    rows[0].last = rows[0].max = 40;
+    rows[1].last = rows[1].max = 70;
+    rows[2].last = rows[2].max = 90;
+    struct cyc_index ix;
+    cyc_index_init(&ix, rows, 3);
+    struct dec_window w;
+    cyc_index_window(&ix, "svc", now, MIN, iv, NULL, NULL, &w);
+    assert_int_equal(w.containers, 3);
+    assert_int_equal(w.fresh, 1);
+    assert_true(w.last_sum > 39.999 && w.last_sum < 40.001);
+    assert_true(w.max_sum > 39.999 && w.max_sum < 40.001);
+
+    /* cyc_window_add's own bound: last_ms == fresh_ms is fresh */
+    cyc_window_init(&w, now - MIN);
+    add(&w, 20.0, 5, now - MIN, now - 30 * S, now - 30 * S);
+    add(&w, 30.0, 5, now - MIN, now - 30 * S - 1, now - 30 * S);
+    assert_int_equal(w.containers, 2);
+    assert_int_equal(w.fresh, 1);
+    assert_true(w.last_sum > 19.999 && w.last_sum < 20.001);
+}
+
 static void test_coverage_text(void **state)
 {
     (void)state;
@@ -256,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_weighted_mean),
         cmocka_unit_test(test_index_window),
         cmocka_unit_test(test_index_not_task),
+        cmocka_unit_test(test_fresh_bound),
         cmocka_unit_test(test_coverage_text),
         cmocka_unit_test(test_unusable),
     };

@@ -85,6 +85,18 @@ static void test_last_parse(void **state)
     assert_int_equal(
         hist_last_parse(root, seqs, 3, times, NULL, err, sizeof err), -1);
     json_decref(root);
+
+    /* a time beyond any whole number (found by fuzz_hist_influx: the cast
+     * was undefined) is no time: the row is passed over */
+    root = parse("{\"results\":[{\"statement_id\":0,\"series\":["
+                 "{\"name\":\"das\",\"tags\":{\"seq\":\"3\"},"
+                 "\"columns\":[\"time\",\"reason\"],"
+                 "\"values\":[[1.7e20,\"x\"],[-1e300,\"y\"],"
+                 "[1700000001000.0,\"z\"]]}]}]}");
+    assert_int_equal(
+        hist_last_parse(root, seqs, 3, times, NULL, err, sizeof err), 0);
+    assert_int_equal(times[0], 1700000001000);
+    json_decref(root);
 }
 
 static void test_events_statement(void **state)
@@ -146,6 +158,17 @@ static void test_events_parse(void **state)
     root = parse("{\"results\":[{\"statement_id\":0}]}");
     assert_int_equal(hist_events_parse(root, &ev, &n, err, sizeof err), 0);
     assert_int_equal(n, 0);
+    free(ev);
+    json_decref(root);
+
+    /* a time beyond any whole number is no time: that row is left out */
+    root = parse("{\"results\":[{\"statement_id\":0,\"series\":[{"
+                 "\"name\":\"das\",\"columns\":[\"time\",\"seq\"],"
+                 "\"values\":[[1.7e20,\"1\"],[1700000001000.0,\"2\"]]}]}]}");
+    assert_int_equal(hist_events_parse(root, &ev, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].time_ms, 1700000001000);
+    assert_int_equal(ev[0].seq, 2);
     free(ev);
     json_decref(root);
 }

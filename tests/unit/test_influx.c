@@ -1709,6 +1709,59 @@ static void test_set_parse(void **state)
     infl_set_reader_free(r);
 }
 
+/* Series whose service tag can't name a row (longer than 63 bytes, none)
+ * are counted unusable in each window their buckets reach, one per tag,
+ * never a row (the reader dropped them uncounted). */
+#define LONGSVC                                                                \
+    "svc-name-far-too-long-for-a-swarm-id-and-then-some-more-text-xxxxxxxxxx"
+static void test_set_parse_untold_service(void **state)
+{
+    (void)state;
+    static const char reply[] =
+        "{\"results\":[{\"statement_id\":0,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" T2 ",2,20,10]]},"
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"abc\","
+        "\"service\":\"" LONGSVC "\"},"
+        "\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" T10 ",1,90,90],[" T2 ",1,90,90]]},"
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"abc\","
+        "\"service\":\"" LONGSVC "y\"},"
+        "\"columns\":[\"time\",\"count\",\"sum\",\"max\"],"
+        "\"values\":[[" T10 ",1,90,90]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":1,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"last\"],"
+        "\"values\":[[1700000590000,10]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":2,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+        "\"values\":[[1700000481000,10]]}]}]}\n"
+        "{\"results\":[{\"statement_id\":3,\"series\":["
+        "{\"name\":\"docker\",\"tags\":{\"container\":\"aaaaaaaaaaaa\","
+        "\"service\":\"s1\"},\"columns\":[\"time\",\"first\"],"
+        "\"values\":[[1700000481000,10]]}]}]}\n";
+    struct infl_set_plan p;
+    struct infl_agg *o[INFL_SET_MAX_DURS];
+    size_t n[INFL_SET_MAX_DURS];
+    unsigned long unusable = 0;
+    char err[256];
+    set_plan_2_10(&p);
+    assert_int_equal(infl_set_parse(&p, reply, strlen(reply), o, n, &unusable,
+                                    err, sizeof err),
+                     0);
+    /* 2m: s1's row; the first long tag (its bucket at NOW − 2m): 1 */
+    assert_int_equal(n[0], 1);
+    assert_string_equal(o[0][0].service, "s1");
+    /* 10m: s1's row; both long tags: 2 */
+    assert_int_equal(n[1], 1);
+    assert_string_equal(o[1][0].service, "s1");
+    assert_int_equal(unusable, 3);
+    free(o[0]);
+    free(o[1]);
+}
+
 /* One container in two series: its 12-character id (ds) and its 64-hex id
  * (another collector). One record: the counts add up, the latest last
  * point and the earliest first point win, whichever series comes first. */
@@ -2538,6 +2591,7 @@ int main(void)
         cmocka_unit_test(test_points_statement_and_parse),
         cmocka_unit_test(test_set_statements),
         cmocka_unit_test(test_set_parse),
+        cmocka_unit_test(test_set_parse_untold_service),
         cmocka_unit_test(test_set_parse_two_ids),
         cmocka_unit_test(test_set_parse_single),
         cmocka_unit_test(test_set_errors),

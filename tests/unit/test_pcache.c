@@ -38,7 +38,6 @@ static void test_windows(void **state)
     assert_true(pc_add(&c, "s1", "0123456789ab", T0 + 20000, 25, true));
     assert_true(pc_add(&c, "s1", "bbbbbbbbbbbb", T0 + 40000, 50, true));
     assert_true(pc_add(&c, "s2", "cccccccccccc", T0 + 5000, 7, true));
-    assert_false(pc_add(&c, "", "cccccccccccc", T0, 1, true)); /* no svc */
     assert_int_equal(c.n, 3);
     assert_int_equal(c.points, 5);
 
@@ -73,6 +72,41 @@ static void test_windows(void **state)
     pc_windows(&c, T0 + 100000, shortd, 1, outs, ns, &unusable);
     assert_null(outs[0]);
     assert_int_equal(ns[0], 0);
+    pc_free(&c);
+}
+
+/* A series whose service tag can't name a row (none, empty, longer than
+ * a row holds) is unusable: counted in each window that holds its points,
+ * one per tag, never a row (t_das_auto showed das run counted none). */
+static void test_untold_service(void **state)
+{
+    (void)state;
+    struct pcache c;
+    pc_init(&c, T0);
+    char longsvc[80];
+    memset(longsvc, 's', 70);
+    longsvc[70] = '\0';
+    assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + 9000, 4, true));
+    assert_true(pc_add(&c, longsvc, "abc", T0 + 1000, 90, true));
+    assert_true(pc_add(&c, longsvc, "abc", T0 + 8000, 90, true)); /* same */
+    assert_true(pc_add(&c, "", "cccccccccccc", T0 + 8500, 1, true));
+    assert_true(pc_add(&c, NULL, "cccccccccccc", T0 + 2000, 1, true));
+    const int64_t durs[] = {10000, 1500};
+    struct win_agg *outs[2];
+    size_t ns[2];
+    unsigned long unusable = 0;
+    pc_windows(&c, T0 + 9000, durs, 2, outs, ns, &unusable);
+    /* 10 s: s1's row alone; the long tag's series and the one of no tag
+     * ("" and NULL alike) counted: 2 */
+    assert_int_equal(ns[0], 1);
+    assert_string_equal(outs[0][0].service, "s1");
+    assert_int_equal(outs[0][0].bad, WIN_OK);
+    /* 1.5 s ([T0 + 7500, …)): the long tag's latest point and the empty
+     * tag's: 2 more */
+    assert_int_equal(ns[1], 1);
+    assert_int_equal(unusable, 4);
+    free(outs[0]);
+    free(outs[1]);
     pc_free(&c);
 }
 
@@ -227,9 +261,8 @@ static void test_reads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_windows),
-        cmocka_unit_test(test_unusable),
-        cmocka_unit_test(test_trim_rebase),
+        cmocka_unit_test(test_windows),  cmocka_unit_test(test_untold_service),
+        cmocka_unit_test(test_unusable), cmocka_unit_test(test_trim_rebase),
         cmocka_unit_test(test_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

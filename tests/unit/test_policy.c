@@ -285,6 +285,47 @@ static void test_min_above_max(void **state)
                 false);
 }
 
+/* The edges: min_no == max_no is a fixed count, one more is not; a
+ * window of exactly 1s (and 31d) is allowed, a millisecond less is not. */
+static void test_edges(void **state)
+{
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    struct pol_row r = good_row();
+    r.col[POL_MIN_NO] = "4";
+    r.col[POL_MAX_NO] = "4";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.min_no, 4);
+    assert_int_equal(p.max_no, 4);
+    r.col[POL_MIN_NO] = "5";
+    expect_fail(r,
+                "policy seq=3: min_no 5 is above max_no 4; use 1 <= "
+                "min_no <= max_no",
+                false);
+
+    r = good_row();
+    r.col[POL_OUT_DURATION] = "1s";
+    r.col[POL_IN_DURATION] = "1000ms";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.out_ms, 1000);
+    assert_int_equal(p.in_ms, 1000);
+    r.col[POL_OUT_DURATION] = "31d";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.out_ms, 31LL * 86400000);
+    r.col[POL_OUT_DURATION] = "999ms";
+    expect_fail(r,
+                "policy seq=3: out_duration \"999ms\": shorter than 1s; "
+                "use 30s, 10m, 1h30m or 2d",
+                false);
+    r = good_row();
+    r.col[POL_IN_DURATION] = "999ms";
+    expect_fail(r,
+                "policy seq=3: in_duration \"999ms\": shorter than 1s; "
+                "use 30s, 10m, 1h30m or 2d",
+                false);
+}
+
 static void test_bad_bounds(void **state)
 {
     static const struct {
@@ -797,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_bare_number_duration),
         cmocka_unit_test(test_bad_threshold),
         cmocka_unit_test(test_min_above_max),
+        cmocka_unit_test(test_edges),
         cmocka_unit_test(test_bad_bounds),
         cmocka_unit_test(test_bad_seq),
         cmocka_unit_test(test_thresholds_equal_or_inverted),

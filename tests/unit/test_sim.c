@@ -178,6 +178,32 @@ static void test_model_shares_and_warms(void **state)
     sim_trace_free(&tr);
 }
 
+/* The reference HPA scales up at most to max(2n, n+4) per step: from 2,
+ * n+4 wins (6); from 6 on, 2n does (12, 24, 48), though ten times the
+ * target would ask for more each time. */
+static void test_hpa_up_limit(void **state)
+{
+    struct sim_model m;
+    struct sim_result r;
+    (void)state;
+    sim_model_default(&m);
+    m.cap = 1e6; /* no saturation: the serving two report 700 each */
+    m.limit = NAN;
+    struct sim_trace tr = constant(1400, 4);
+    struct policy p = policy(120000);
+    p.max_no = 100;
+    sim_run(&tr, &p, SIM_RULE_HPA, &m, &r);
+    static const long want[][2] = {{2, 6}, {6, 12}, {12, 24}, {24, 48}};
+    assert_int_equal(r.nactions, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(r.actions[i].t_ms, (int64_t)i * tr.dt_ms);
+        assert_int_equal(r.actions[i].from, want[i][0]);
+        assert_int_equal(r.actions[i].to, want[i][1]);
+    }
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
 static void test_scores(void **state)
 {
     struct sim_model m;
@@ -412,6 +438,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_parse),
         cmocka_unit_test(test_model_shares_and_warms),
+        cmocka_unit_test(test_hpa_up_limit),
         cmocka_unit_test(test_scores),
         cmocka_unit_test(test_reference_figures),
         cmocka_unit_test(test_goals_published),
