@@ -141,6 +141,16 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
+/* A request that announces a body (Content-Length above 0, or chunked). */
+static bool has_body(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -151,12 +161,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     enum MHD_Result rc;
     (void)version;
     (void)upload;
-    (void)con_cls;
+    if (*con_cls == NULL && has_body(conn)) {
+        /* nothing here takes a body: refused before any of it is read
+         * (the connection is closed after the answer) */
+        *con_cls = ep;
+        buf_init(&body, 256);
+        if (buf_puts(&body, "no request body is accepted here\n")) {
+        }
+        rc = reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", &body);
+        buf_cleanup(&body);
+        return rc;
+    }
     if (*upload_size) {
-        *upload_size = 0; /* ignore any request body */
+        *upload_size = 0; /* a body after the refusal: dropped */
         return MHD_YES;
     }
-    buf_init(&body, 4u * 1024 * 1024);
+    buf_init(&body, 4u * 1024);
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         if (buf_puts(&body, "only GET\n")) {
         }
@@ -177,11 +197,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         rc = reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                    "text/plain", &body);
     } else if (!strcmp(url, "/metrics")) {
+        /* the published copy as it is (its size is the program's cap) */
         pthread_mutex_lock(&ep->lock);
-        if (buf_puts(&body, ep->metrics ? ep->metrics : "")) {
-        }
+        const char *m = ep->metrics ? ep->metrics : "";
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            strlen(m), (void *)m, MHD_RESPMEM_MUST_COPY);
         pthread_mutex_unlock(&ep->lock);
-        rc = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", &body);
+        if (!r) {
+            buf_cleanup(&body);
+            return MHD_NO;
+        }
+        MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+        rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
     } else if (route_of(ep, url)) {
         const struct ep_route_def *r = route_of(ep, url);
         struct ep_req req = {conn};
@@ -219,8 +247,12 @@ struct endpoint *ep_start(const char *listen, char *err, size_t errlen)
          * sockets may be numbered past FD_SETSIZE */
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_request, ep, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+        /* a few slow sockets must not starve the health check: many
+         * connections in all, few from one address, idle ones closed */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)EP_CONNECTIONS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)EP_CONNECTIONS_PER_IP,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)EP_IDLE_TIMEOUT_S,
+        MHD_OPTION_END);
     if (!ep->mhd) {
         snprintf(err, errlen,
                  "cannot listen on %.100s: address in use or not local",

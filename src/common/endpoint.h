@@ -11,6 +11,13 @@
 
 struct endpoint;
 
+/* Connections at once in all and from one address, and the seconds an
+ * idle one is kept: a client that opens many sockets and sends slowly
+ * takes EP_CONNECTIONS_PER_IP of them, not the health check's. */
+#define EP_CONNECTIONS_MAX 256
+#define EP_CONNECTIONS_PER_IP 8
+#define EP_IDLE_TIMEOUT_S 5
+
 /* Parses "ADDR:PORT" ("127.0.0.1:9102", ":9102" = all addresses, port 0 =
  * any free port) and starts serving on a thread of its own. Until the
  * first ep_publish, /healthz answers 503 "starting". NULL + err on a bad

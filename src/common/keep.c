@@ -42,14 +42,21 @@ static bool id_ok(const char *s, size_t max)
 static struct kp_series *series_get(struct keep *k, const char *container,
                                     const char *service)
 {
+    /* ds adds a round's containers in the same order every round: the
+     * series after the last one found is most often the one */
+    if (k->hint < k->n && !strcmp(k->s[k->hint].container, container))
+        return &k->s[k->hint++];
     for (size_t i = 0; i < k->n; i++)
-        if (!strcmp(k->s[i].container, container))
+        if (!strcmp(k->s[i].container, container)) {
+            k->hint = i + 1;
             return &k->s[i];
+        }
     if (k->n == k->cap) {
         k->cap = k->cap ? 2 * k->cap : 16;
         k->s = xrealloc(k->s, k->cap * sizeof *k->s);
     }
     struct kp_series *s = &k->s[k->n++];
+    k->hint = k->n;
     memset(s, 0, sizeof *s);
     snprintf(s->container, sizeof s->container, "%s", container);
     snprintf(s->service, sizeof s->service, "%s", service);

@@ -52,6 +52,8 @@ struct keep {
     struct kp_series *s;
     size_t n, cap;
     size_t rows;           /* held, over every series */
+    size_t hint;           /* where the next container's series most
+                              likely is (series_get) */
     unsigned long dropped; /* rows dropped to stay under max_bytes */
     unsigned long skipped; /* points left out: ids not of the form */
 };

@@ -43,7 +43,14 @@ const size_t pexp_nfamilies = sizeof pexp_families / sizeof pexp_families[0];
 
 int pexp_label_value(const char *s, struct buf *out)
 {
-    for (; s && *s; s++) {
+    size_t n = s ? strlen(s) : 0;
+    bool cut = n > PEXP_LABEL_MAX;
+    if (cut) { /* at most PEXP_LABEL_MAX bytes, not inside a character */
+        n = PEXP_LABEL_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (const char *end = s + n; s && s < end; s++) {
         int r;
         if (*s == '\\')
             r = buf_puts(out, "\\\\");
@@ -56,7 +63,7 @@ int pexp_label_value(const char *s, struct buf *out)
         if (r)
             return -1;
     }
-    return 0;
+    return cut ? buf_puts(out, "...") : 0;
 }
 
 int pexp_float(double v, struct buf *out)

@@ -818,7 +818,7 @@ static bool cycle_leads(struct run_state *st, int *rc)
         st->pub.docker_ok = false;
         st->pub.leader = false;
         snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "Docker engine: %.200s", err);
+                 "Docker engine unavailable");
         st->pub.cycles++;
         publish(st);
         *rc = 1;
@@ -895,15 +895,18 @@ static void cycle_publish(struct run_state *st, const struct das_eval *ev,
     watch_unusable(st);
     st->pub.last_cycle_s = (double)ms / 1000.0;
     st->pub.unhealthy[0] = '\0';
+    /* /healthz answers anyone who reaches the port: the dependency's name
+     * only; its error (a store's host, database and user) is in the log
+     * and in das status */
     if (!ev->store_ok)
         snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "policy store: %.200s", ev->store_err);
+                 "policy store unavailable");
     else if (!ev->docker_ok)
         snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy,
-                 "Docker engine: %.200s", ev->docker_err);
+                 "Docker engine unavailable");
     else if (!ev->influx_ok)
-        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy, "%s: %.200s",
-                 mstore_name(&st->cl.metrics), ev->influx_err);
+        snprintf(st->pub.unhealthy, sizeof st->pub.unhealthy, "%s unavailable",
+                 mstore_name(&st->cl.metrics));
     publish(st);
 }
 

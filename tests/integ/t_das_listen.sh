@@ -38,9 +38,43 @@ down() { [[ "$(metric 'das_up{dependency="influxdb"}')" == 0 ]]; }
 wait_until 60 down || fail "das_up for influxdb did not drop"
 health=$(healthz)
 assert_contains "$health" "degraded: InfluxDB" "/healthz says InfluxDB is down"
+[[ "$health" != *127.0.0.1* && "$health" != *"$TESTBED_INFLUX_PORT"* ]] ||
+  fail "/healthz gives away where InfluxDB is: $health"
+ok "/healthz names the dependency, not its address: $health"
 assert_contains "$health" " 200" "/healthz stays 200: a restart would not fix InfluxDB"
 testbed influx-start
 up() { [[ "$(metric 'das_up{dependency="influxdb"}')" == 1 ]]; }
 wait_until 60 up || fail "das did not see InfluxDB again"
 ok "das sees InfluxDB again without a restart"
+
+# --- slow sockets do not starve the health check ---------------------------
+# 40 connections from another address that send half a request and hold
+# it (a few slow clients): das still answers its own health check, and a
+# request with a body is refused before it is read
+cat >"$TB_TMP/slow.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for _ in range(40):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    try:
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        held.append(s)
+    except OSError:
+        s.close()
+print(len(held), flush=True)
+time.sleep(30)
+PY
+bg_run "$TB_TMP/slow.out" python3 "$TB_TMP/slow.py" "$port"
+SLOW=$BG_PID
+opened() { [[ -s "$TB_TMP/slow.out" ]]; }
+wait_until 20 opened || fail "the slow clients did not start"
+hc=$(DAS_LISTEN="127.0.0.1:$port" "$bin_das" healthcheck 2>&1) ||
+  fail "das healthcheck failed with 40 slow sockets held: $hc"
+ok "das healthcheck passes while another address holds $(cat "$TB_TMP/slow.out") slow sockets"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'xxxx' "http://127.0.0.1:$port/metrics")
+assert_eq "$code" 413 "a request body is refused (413) before it is read"
+bg_stop "$SLOW"
 finish

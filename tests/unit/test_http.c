@@ -90,10 +90,32 @@ static void test_health_and_metrics(void **state)
     assert_non_null(strstr(r.body.ptr, "stalled: no round finished"));
     ep_set_stale_after(f->ep, 0);
 
+    /* a body is refused before it is read; a method without one is not
+     * allowed */
     assert_int_equal(http_request(f->h, "POST", "/metrics", "text/plain", "x",
                                   1, &r, err, sizeof err),
                      0);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body.ptr, "no request body"));
+    assert_int_equal(http_request(f->h, "DELETE", "/metrics", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
     assert_int_equal(r.status, 405);
+    /* /metrics is served whole whatever its size (it was cut to an empty
+     * 200 past 4 MiB) */
+    size_t big = (size_t)6 << 20;
+    char *m = malloc(big + 1);
+    assert_non_null(m);
+    memset(m, 'x', big);
+    m[big - 1] = '\n';
+    m[big] = '\0';
+    ep_publish(f->ep, m, true, "ok");
+    free(m);
+    assert_int_equal(http_request(f->h, "GET", "/metrics", NULL, NULL, 0, &r,
+                                  err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, big);
     assert_int_equal(
         http_request(f->h, "GET", "/nope", NULL, NULL, 0, &r, err, sizeof err),
         0);

@@ -24,6 +24,18 @@ static void test_label_escaping(void **state)
     assert_int_equal(pexp_label_value("", &b), 0);
     assert_int_equal(b.len, 0);
     buf_cleanup(&b);
+    /* a value over PEXP_LABEL_MAX bytes is cut (not inside a character)
+     * and says so */
+    char longv[PEXP_LABEL_MAX + 40];
+    memset(longv, 'a', sizeof longv);
+    memcpy(longv + PEXP_LABEL_MAX - 1, "\xc3\xa9", 2); /* é across the cut */
+    longv[sizeof longv - 1] = '\0';
+    buf_reset(&b);
+    assert_int_equal(pexp_label_value(longv, &b), 0);
+    assert_int_equal(b.len, PEXP_LABEL_MAX - 1 + 3);
+    assert_string_equal(b.ptr + b.len - 4, "a...");
+    buf_cleanup(&b);
+    buf_init(&b, 1024);
     /* bounded: a value that does not fit is an error */
     buf_init(&b, 4);
     assert_int_equal(pexp_label_value("abcdefgh", &b), -1);
