@@ -1,5 +1,5 @@
 /* Policy rows of the seed's `das` table: parsing and validation.
- * Pure: no I/O. See DESIGN.md §3. */
+ * Pure: no I/O. See docs/design.md §3. */
 #ifndef DAS_POLICY_H
 #define DAS_POLICY_H
 
@@ -67,7 +67,7 @@ struct pol_row {
     const char *col[POL_NCOLS];
 };
 
-/* A metric field of DESIGN.md §3 that a policy may name as cond_item. */
+/* A metric field of docs/design.md §3 that a policy may name as cond_item. */
 struct pol_metric {
     const char *field;   /* "cpu_ratio" */
     enum unit_kind kind; /* how thresholds for it are read */
