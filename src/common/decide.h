@@ -50,7 +50,7 @@ struct dec_input {
     struct dec_window out_win, in_win;
 };
 
-/* The auto rule's constants (README, "How das decides").
+/* The auto rule's constants (docs/policies.md, "How das decides").
  * - Replicas whose latest points average at least DEC_SATURATED × their
  *   limit are saturated: the load above the limit is unknown. das then
  *   bets big only when the window was pinned at the limit throughout

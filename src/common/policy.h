@@ -49,11 +49,12 @@ extern const char *const pol_col_label_default[POL_NCOLS];
 
 /* How a policy sizes its step (column scale_mode). */
 enum pol_mode {
-    POL_MODE_AUTO = 0, /* the default: proportional to the load (README) */
-    POL_MODE_STEP,     /* the seed's literal +1 / -1 per window */
-    POL_MODE_BAND,     /* auto, but scales in only below in_cond: the
-                          replicas are kept while the mean is in the band
-                          between in_cond and out_cond (no trim) */
+    POL_MODE_AUTO =
+        0, /* the default: proportional to the load (docs/policies.md) */
+    POL_MODE_STEP, /* the seed's literal +1 / -1 per window */
+    POL_MODE_BAND, /* auto, but scales in only below in_cond: the
+                      replicas are kept while the mean is in the band
+                      between in_cond and out_cond (no trim) */
     POL_NMODES
 };
 extern const char *const pol_mode_names[POL_NMODES];
