@@ -27,7 +27,8 @@ build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# ds and das into $(PREFIX)/bin, the example stack files into
+# ds and das into $(PREFIX)/bin, their man pages das(1) and ds(8) into
+# $(PREFIX)/share/man, the example stack files into
 # $(PREFIX)/share/doc/das/examples; DESTDIR is honoured.
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)

@@ -2,7 +2,7 @@
 # bench/das-cycle-prom.sh — one `das run --once --dry-run` cycle over N real
 # swarm services and N policies reading its windows from Prometheus
 # (--prometheus-url, ds's names), beside the same cycle reading InfluxDB, on
-# the same bed, the same data and the same machine load (DESIGN.md §6
+# the same bed, the same data and the same machine load (docs/design.md §6
 # "Scale"; issue 8: "the Prometheus path's cycle over 1,000 policies
 # measured like the InfluxDB one", bench/das-cycle.sh).
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/das-cycle.sh — what one `das run --once --dry-run` cycle costs over
 # N real swarm services and N policies, against the real influxd and
-# PostgreSQL of the test bed (DESIGN.md §6 "Scale"; §4: InfluxDB load is
+# PostgreSQL of the test bed (docs/design.md §6 "Scale"; §4: InfluxDB load is
 # bounded by the distinct (cond_item, duration) pairs, not by the policies).
 #
 #   bash bench/das-cycle.sh [--sizes "100 1000"] [--repeat 5] [--out DIR]

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/decide.sh — how well das decides: das's default rule against the
-# reference rules of ../shared/DECISIONS.md (the seed's step, Kubernetes'
+# reference rules of docs/decisions.md (das's step mode, Kubernetes'
 # HPA, HPA with an up-stabilization of out_duration), per trace and summed,
-# for DECISIONS.md's policies A (out 70% for 2m, in 30% for 5m) and B (the
+# for docs/decisions.md's policies A (out 70% for 2m, in 30% for 5m) and B (the
 # same with out_duration 30s), on the published traces, on the generated
 # ones (src/common/simgen.c) and on a held-out set from another generator
 # (bench/heldout-traces.py); `band` is das's rule without the trim
-# (scale_mode band). Under each table, the goals of DECISIONS.md on its
+# (scale_mode band). Under each table, the goals of docs/decisions.md on its
 # sums. Every figure comes from
 # `das simulate`, the same code `das run` decides with. BENCHMARKS.md
 # records the output.
@@ -14,8 +14,8 @@
 #   bash bench/decide.sh [--published-only]
 #
 # Environment: BUILD (cmake build dir holding das and tracegen; default
-# ./build), TRACES (the published traces; default tests/fixtures/traces,
-# the copy of ../shared/traces).
+# ./build), TRACES (the published traces; default
+# tests/fixtures/traces).
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$SRC/build}
@@ -86,7 +86,7 @@ with open(sys.argv[1], "a") as f:
 }
 echo "Cells: under_min / replica_min / actions / flaps (lower is better)."
 echo
-table "Published traces (../shared/traces)" "$TRACES"
+table "Published traces (tests/fixtures/traces)" "$TRACES"
 if [[ "${1:-}" != --published-only ]]; then
   table "Generated traces (src/common/simgen.c)" "$GEN"
   HELD=$GEN/held-out

@@ -1,3 +1,5 @@
+/* The bounded byte buffer (buf.h): growth up to a hard cap, appends and
+ * formatted appends that fail, not overflow, past it. */
 #include "buf.h"
 
 #include <stdio.h>

@@ -1,3 +1,5 @@
+/* The option tables (cfg.h) at work: parsing flags and environment
+ * against one table, collecting every error, and printing --help. */
 #include "cfg.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* A container's stats from cgroupfs and /proc (cgroup.h): finding its
+ * cgroup through its init process and reading v1 or v2 counters. */
 #include "cgroup.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* The pure parts of a das cycle (cycle.h): window pairs, folding
+ * per-container aggregates into a service's window, coverage in words. */
 #include "cycle.h"
 
 #include <math.h>

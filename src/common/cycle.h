@@ -1,4 +1,4 @@
-/* The pure parts of a das cycle (DESIGN.md §4): grouping policies into the
+/* The pure parts of a das cycle (docs/design.md §4): grouping policies into the
  * distinct (cond_item, duration) pairs that each cost one metrics-store query,
  * folding per-container aggregates into a service's window, and describing
  * a window's coverage for people. No I/O, no clock reads. */

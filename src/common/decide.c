@@ -1,4 +1,4 @@
-/* The decision engine (DESIGN.md §4 rules 1-6). Pure: no I/O, no clock;
+/* The decision engine (docs/design.md §4 rules 1-6). Pure: no I/O, no clock;
  * everything it knows comes in through struct dec_input.
  *
  * Safety rule: missing or uncovered data never scales, in either

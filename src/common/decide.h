@@ -1,5 +1,5 @@
-/* The decision engine (DESIGN.md §4). Pure: no I/O, no clock reads; time is
- * a parameter, so every decision can be unit tested and replayed. */
+/* The decision engine (docs/design.md §4). Pure: no I/O, no clock reads; time
+ * is a parameter, so every decision can be unit tested and replayed. */
 #ifndef DAS_DECIDE_H
 #define DAS_DECIDE_H
 
@@ -50,7 +50,7 @@ struct dec_input {
     struct dec_window out_win, in_win;
 };
 
-/* The auto rule's constants (README, "How das decides").
+/* The auto rule's constants (docs/policies.md, "How das decides").
  * - Replicas whose latest points average at least DEC_SATURATED × their
  *   limit are saturated: the load above the limit is unknown. das then
  *   bets big only when the window was pinned at the limit throughout
@@ -181,7 +181,7 @@ long dec_expected(const struct dec_input *in);
 /* True when an action's reason says it was a bet (DEC_BET_MARK). */
 bool dec_reason_bet(const char *reason);
 
-/* Applies DESIGN.md §4 rules 1-6 to one policy: fills every field of out
+/* Applies docs/design.md §4 rules 1-6 to one policy: fills every field of out
  * (outcome is a string literal). Order: service-not-found, not-scalable,
  * updating (all three before sync); sync flag; bound; then the windows.
  * Scale-out needs the out window covered; scale-in needs BOTH windows

@@ -1,3 +1,5 @@
+/* The Docker Engine API client (docker.h): version negotiation, requests
+ * over a unix socket or TCP with TLS, the engine, its containers. */
 #include "docker.h"
 
 #include "jarray.h"

@@ -1,3 +1,5 @@
+/* Swarm services and nodes on the Engine API (docker_svc.h): the service
+ * listing, resolving a policy's service, scaling, the leader check. */
 #include "docker_svc.h"
 
 #include <math.h>

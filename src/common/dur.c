@@ -1,5 +1,5 @@
 /* Durations ("1h30m") and threshold units ("70%", "512MiB", "10MiB/s") in
- * the policy forms of DESIGN.md §3. Pure: no I/O. Every error message
+ * the policy forms of docs/design.md §3. Pure: no I/O. Every error message
  * starts with the quoted value and ends with what is accepted. */
 #include "dur.h"
 #include "fmtnum.h"

@@ -1,4 +1,4 @@
-/* Durations and units in the policy forms of DESIGN.md §3.
+/* Durations and units in the policy forms of docs/design.md §3.
  * Pure: no I/O. */
 #ifndef DAS_DUR_H
 #define DAS_DUR_H

@@ -1,3 +1,5 @@
+/* The HTTP listener both programs serve /healthz, /metrics and their own
+ * paths on (endpoint.h), on libmicrohttpd. */
 #include "endpoint.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,5 @@
+/* HTTP on libcurl (http.h): unix socket, TCP and TLS, bounded bodies,
+ * parallel requests through the multi interface. */
 #include "http.h"
 
 #include <curl/curl.h>

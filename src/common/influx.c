@@ -1,3 +1,5 @@
+/* The InfluxDB client (influx.h): line protocol, the point buffer and its
+ * batch writer, InfluxQL window queries and their replies. */
 #include "influx.h"
 
 #include <inttypes.h>

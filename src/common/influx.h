@@ -1,4 +1,4 @@
-/* InfluxDB 1.x HTTP API (DESIGN.md §3, §4): line protocol encoding, a
+/* InfluxDB 1.x HTTP API (docs/design.md §3, §4): line protocol encoding, a
  * bounded point buffer, the batch writer with its retry / split policy, and
  * InfluxQL queries, among them the one-request window query das decides on.
  *

@@ -1,3 +1,5 @@
+/* A JSON array read element by element as its bytes arrive (jarray.h),
+ * each element parsed alone with jansson. */
 #include "jarray.h"
 
 #include <stdio.h>

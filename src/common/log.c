@@ -1,3 +1,5 @@
+/* One-line logs on stderr (log.h): the level check first, then time,
+ * level, component, message and escaped key=value fields. */
 #include "log.h"
 
 #include <stdarg.h>

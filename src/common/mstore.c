@@ -1,3 +1,5 @@
+/* The metrics-store interface (mstore.h) over InfluxDB: window reads as
+ * they are, or through das run's cache of recent points. */
 #include "mstore.h"
 
 #include <stdio.h>

@@ -1,3 +1,5 @@
+/* The recent points das run keeps per field between cycles (pcache.h),
+ * and the windows made from them. */
 #include "pcache.h"
 
 #include <math.h>

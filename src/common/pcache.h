@@ -1,6 +1,6 @@
 /* The recent points of one metric field, per (service, container), kept by
  * `das run` between its cycles so that each cycle asks InfluxDB only for
- * the points written since the last one (issue 10: InfluxDB 1.x spends its
+ * the points written since the last one (InfluxDB 1.x spends its
  * time per series and per function call; a raw read of the new points
  * costs less than one call, the window set a dozen). The windows are then
  * made here, with the rows InfluxDB's window set gives (metrics.h

@@ -615,7 +615,7 @@ int pg_policy_write(struct pg *db, const struct pol_row *row, bool replace,
             params[np++] = row->col[c];
         } else if (row->col[c]) {
             errf(err, errlen,
-                 "table das has no column %s (it was made by the seed's "
+                 "table das has no column %s (it was made without das's "
                  "SQL): let das run add it, or add it yourself: alter table "
                  "das add column %s %s",
                  pol_col_names[c], pol_col_names[c], pol_col_types[c]);

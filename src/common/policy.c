@@ -1,5 +1,5 @@
 /* Policy rows of the seed's `das` table: parsing and validation
- * (DESIGN.md §3). Pure: no I/O. */
+ * (docs/design.md §3). Pure: no I/O. */
 #include "policy.h"
 #include "stats.h"
 
@@ -24,7 +24,7 @@ const char *const pol_col_label_default[POL_NCOLS] = {
 const char *const pol_source_names[2] = {"table", "labels"};
 const char *const pol_mode_names[POL_NMODES] = {"auto", "step", "band"};
 
-/* Every field of DESIGN.md §3, in its order (stats.h STATS_FIELDS), with
+/* Every field of docs/design.md §3, in its order (stats.h STATS_FIELDS), with
  * the unit its thresholds are read in. */
 #define POL_METRIC_ROW(name, bit, unit, isint) {#name, UNIT_##unit},
 static const struct pol_metric pol_metrics[] = {STATS_FIELDS(POL_METRIC_ROW)};
@@ -324,7 +324,7 @@ static int parse_scale_mode(const struct ctx *c, const struct pol_row *row,
     return row_fail(c, POL_SCALE_MODE,
                     "%s: unknown; use auto (sized to the load, the "
                     "default), band (auto, but scaling in only below "
-                    "in_cond) or step (the seed's +1/-1)",
+                    "in_cond) or step (+1/-1 per action)",
                     q);
 }
 

@@ -1,5 +1,5 @@
 /* Policy rows of the seed's `das` table: parsing and validation.
- * Pure: no I/O. See DESIGN.md §3. */
+ * Pure: no I/O. See docs/design.md §3. */
 #ifndef DAS_POLICY_H
 #define DAS_POLICY_H
 
@@ -49,11 +49,12 @@ extern const char *const pol_col_label_default[POL_NCOLS];
 
 /* How a policy sizes its step (column scale_mode). */
 enum pol_mode {
-    POL_MODE_AUTO = 0, /* the default: proportional to the load (README) */
-    POL_MODE_STEP,     /* the seed's literal +1 / -1 per window */
-    POL_MODE_BAND,     /* auto, but scales in only below in_cond: the
-                          replicas are kept while the mean is in the band
-                          between in_cond and out_cond (no trim) */
+    POL_MODE_AUTO =
+        0, /* the default: proportional to the load (docs/policies.md) */
+    POL_MODE_STEP, /* the seed's literal +1 / -1 per window */
+    POL_MODE_BAND, /* auto, but scales in only below in_cond: the
+                      replicas are kept while the mean is in the band
+                      between in_cond and out_cond (no trim) */
     POL_NMODES
 };
 extern const char *const pol_mode_names[POL_NMODES];
@@ -67,7 +68,7 @@ struct pol_row {
     const char *col[POL_NCOLS];
 };
 
-/* A metric field of DESIGN.md §3 that a policy may name as cond_item. */
+/* A metric field of docs/design.md §3 that a policy may name as cond_item. */
 struct pol_metric {
     const char *field;   /* "cpu_ratio" */
     enum unit_kind kind; /* how thresholds for it are read */

@@ -1,3 +1,5 @@
+/* Prometheus as das's metrics store (prom.h): PromQL range selectors per
+ * window, replies summed into the same aggregates as InfluxDB's. */
 #include "prom.h"
 
 #include <inttypes.h>

@@ -1,3 +1,5 @@
+/* ds's per-container metrics in Prometheus text exposition (promexp.h).
+ * Pure: points in, text out. */
 #include "promexp.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* The shared load model (DECISIONS.md) and the rules played on it. See
+/* The load model (docs/decisions.md) and the rules played on it. See
  * sim.h. Time: step k covers [t0 + k·DT, t0 + (k+1)·DT); its points are
  * stamped in the middle of the step, and the rule runs at the step's end,
  * now = t0 + (k+1)·DT, so a window of W·DT holds exactly W points of each

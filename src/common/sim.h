@@ -1,11 +1,11 @@
-/* The shared load model of DECISIONS.md, and the rules measured on it.
+/* The load model of docs/decisions.md, and the rules measured on it.
  *
  * A trace gives the total demand (percent of one core) every DT; the model
  * turns it into what das would see live — one cpu_ratio point per replica
  * per step, replicas that warm up before they serve, the youngest removed
  * first — and runs a rule at every step. The `das` and `step` rules are
  * das's own decision code (cyc_window_add + dec_evaluate, as `das run`
- * calls them); `hpa` and `hpa-eq` are the reference rules of DECISIONS.md.
+ * calls them); `hpa` and `hpa-eq` are the reference rules of docs/decisions.md.
  * Pure: no I/O, no clock. */
 #ifndef DAS_SIM_H
 #define DAS_SIM_H
@@ -48,7 +48,7 @@ extern const char *const sim_rule_names[SIM_NRULES];
 /* -1 when name is not a rule. */
 int sim_rule_find(const char *name);
 
-/* The model's constants (DECISIONS.md). */
+/* The model's constants (docs/decisions.md). */
 struct sim_model {
     double cap;        /* a replica's CPU limit, percent of a core: 100 */
     double limit;      /* where das sees a replica saturated: cap, or NAN

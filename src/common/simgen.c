@@ -1,3 +1,5 @@
+/* Generated load traces (simgen.h): the shapes the published traces do
+ * not show, the same every time (fixed seeds, splitmix64). */
 #include "simgen.h"
 
 #include <math.h>

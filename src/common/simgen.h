@@ -1,7 +1,7 @@
 /* Load traces das's rule is tuned against besides the published ones:
  * shapes the published five do not show (loads that fall, bursts of other
  * heights and lengths, saw teeth, random walks, on/off), generated the
- * same way every time (fixed seeds, own PRNG). The goals of DECISIONS.md
+ * same way every time (fixed seeds, own PRNG). The goals of docs/decisions.md
  * are checked on these too, so a rule that only fits the five files
  * fails. Pure. */
 #ifndef DAS_SIMGEN_H

@@ -1,3 +1,5 @@
+/* Clock skew against a server's Date header (skew.h): the median of the
+ * recent offsets, and whether it is large enough to use. */
 #include "skew.h"
 
 #include <stdlib.h>

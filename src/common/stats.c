@@ -1,3 +1,5 @@
+/* The metric fields of a point from raw container samples (stats.h):
+ * CPU and memory ratios, rates between samples. Pure. */
 #include "stats.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The DESIGN §3 metric fields computed from raw container samples.
+/* The docs/design.md §3 metric fields computed from raw container samples.
  *
  * Pure: no I/O and no clock reads (a sample's time is one of its fields).
  * A sample is read either from cgroupfs (cgroup.h) or from the Engine API
@@ -77,7 +77,7 @@ enum {
     STATS_F_PIDS = 1u << 11,
 };
 
-/* Every field of DESIGN.md §3, in its order: the one list the InfluxDB
+/* Every field of docs/design.md §3, in its order: the one list the InfluxDB
  * schema ds writes (collect.c), the exporter (promexp.c) and the metrics a
  * policy may name (policy.c, with the unit its thresholds are read in)
  * come from. X(name, its STATS_F_* bit, its unit: RATIO, BYTES, RATE or
@@ -99,7 +99,7 @@ enum {
     X(blk_write_rate, STATS_F_BLK_WRITE_RATE, RATE, 0)                         \
     X(pids, STATS_F_PIDS, COUNT, 1)
 
-/* The DESIGN §3 fields of one container at one time. Integers are int64
+/* The docs/design.md §3 fields of one container at one time. Integers are int64
  * (InfluxDB's integer type); values above INT64_MAX are clamped. */
 struct stats_point {
     unsigned have; /* STATS_F_* bits: only those fields are meaningful */

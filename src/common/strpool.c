@@ -1,3 +1,4 @@
+/* A pool of strings kept once each and named by offset (strpool.h). */
 #include "strpool.h"
 
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* Swarm tasks (swarm_tasks.h): each replica's start time and the tasks
+ * left pending because no node can run them, from GET /tasks. */
 #include "swarm_tasks.h"
 
 #include <stdio.h>

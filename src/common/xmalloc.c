@@ -1,3 +1,4 @@
+/* Allocation that aborts on out of memory instead of returning NULL. */
 #include "xmalloc.h"
 
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* das simulate: what a policy would do to a load, before it is trusted
- * with one. Plays a trace under the shared load model (DECISIONS.md) with
+ * with one. Plays a trace under the load model (docs/decisions.md) with
  * das's own decision code, or with a reference rule beside it, and prints
  * the four scores and every action with the words `das run` would log. */
 #include <errno.h>
@@ -47,25 +47,27 @@ static void usage(FILE *f)
             "\n"
             "Plays the trace (CSV \"t,demand\": t in seconds, evenly spaced; "
             "demand the\n"
-            "service's total CPU in percent of one core) under the load model "
-            "of\n"
-            "DECISIONS.md with das's own decision code, and prints the scores "
-            "(lower is\n"
-            "better: under_min, replica_min, actions, flaps) and each action "
-            "with its\n"
-            "reason. --rule step|hpa|hpa-eq plays a reference rule instead; "
-            "--policy SEQ\n"
-            "takes the policy's row from the policy store.\n"
+            "service's total CPU in percent of one core) under das's load "
+            "model\n"
+            "(docs/decisions.md) with das's own decision code, and prints the "
+            "scores\n"
+            "(lower is better: under_min, replica_min, actions, flaps) and "
+            "each action\n"
+            "with its reason. --rule step|hpa|hpa-eq plays a reference rule "
+            "instead;\n"
+            "--policy SEQ takes the policy's row from the policy store.\n"
             "\n"
             "--service NAME --since DUR: the what-if on the recorded past. "
             "The load is what\n"
-            "ds recorded in InfluxDB for the service (per --ds-interval, the "
-            "sum over its\n"
-            "containers), the replicas it really had come from das_events; "
-            "it prints what\n"
-            "happened beside what the policy (the flags, --policy SEQ, or the "
-            "service's own\n"
-            "row) would have done.\n");
+            "ds recorded for the service (in InfluxDB, Prometheus or, by "
+            "default, the\n"
+            "agents' --keep; per --ds-interval, the sum over its containers), "
+            "the replicas\n"
+            "it really had come from the recorded events; it prints what "
+            "happened beside\n"
+            "what the policy (the flags, --policy SEQ, or the service's own "
+            "policy) would\n"
+            "have done.\n");
 }
 
 /* Reads the whole file into a NUL-terminated heap buffer; bounded. */
@@ -826,7 +828,7 @@ static int trace_load(const struct simulate_args *a, struct simulate_input *in)
     return file_trace(a->trace, &in->tr);
 }
 
-/* DECISIONS.md's load model with --start-up; on the recorded past
+/* docs/decisions.md's load model with --start-up; on the recorded past
  * (rec not NULL), the service's capacity and its replicas at the start. */
 static void model_of(int64_t start_up_ms, const struct recorded *rec,
                      struct sim_model *m)
@@ -864,14 +866,14 @@ int das_cmd_simulate(int argc, char **argv)
         {"--policy", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
          "take the policy from this row of the store (seq)", &a.seq},
         {"--rule", NULL, CFG_ENUM, "das", "das|step|hpa|hpa-eq", 0, 0,
-         "das's rule, or a reference rule of DECISIONS.md", &a.rule_s},
+         "das's rule, or a reference rule (docs/decisions.md)", &a.rule_s},
         {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "scores, every step and every action as JSON", &a.conf.json},
         {"--plot", NULL, CFG_STR, NULL, NULL, 0, 0,
          "draw demand, capacity, replicas and actions to FILE.svg", &a.plot},
         {"--start-up", NULL, CFG_DUR, "20s", NULL, 0, 0,
          "the model's start-up: a new replica serves this long after it "
-         "exists (DECISIONS.md: 20s)",
+         "exists (docs/decisions.md: 20s)",
          &a.model_warm},
     };
     size_t nopts = sizeof opts / sizeof opts[0];

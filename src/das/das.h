@@ -9,7 +9,7 @@
 
 #include "cfg.h"
 
-/* Settings shared by every das command (DESIGN.md §5). */
+/* Settings shared by every das command (docs/design.md §5). */
 struct das_conf {
     char *docker_host;
     char *influx_url;

@@ -1,3 +1,5 @@
+/* One evaluation of every policy (eval.h), shared by das run and das
+ * status: gather the inputs, then run the decision engine on each. */
 #include "eval.h"
 
 #include <errno.h>

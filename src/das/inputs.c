@@ -1,3 +1,5 @@
+/* The pure parts of gathering an evaluation's inputs (inputs.h): label
+ * policies, window pairs, history reach, where windows start. */
 #include "inputs.h"
 
 #include <errno.h>

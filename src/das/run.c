@@ -1,4 +1,4 @@
-/* das run: the autoscaler daemon (DESIGN.md §4, §5).
+/* das run: the autoscaler daemon (docs/design.md §4, §5).
  *
  * Each cycle: leader check (standby when this engine is not the swarm
  * leader, re-checked every cycle) → das_evaluate() (the same gathering and

@@ -76,8 +76,8 @@ typedef void (*ds_emit_fn)(const struct ds_ctr *c, const struct stats_point *p,
 int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                size_t errlen);
 
-/* Builds the line-protocol point of DESIGN §3 (measurement "docker") for a
- * container's stats. Strings are borrowed from c and node. */
+/* Builds the line-protocol point of docs/design.md §3 (measurement "docker")
+ * for a container's stats. Strings are borrowed from c and node. */
 void ds_point_build(const struct ds_ctr *c, const char *node,
                     const struct stats_point *sp, struct infl_point *out);
 

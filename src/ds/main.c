@@ -1,6 +1,6 @@
 /* ds: on every node, each interval, every running container's stats,
  * tagged with node, container and swarm service, into InfluxDB
- * (DESIGN.md §1, §3, §5). */
+ * (docs/design.md §1, §3, §5). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: pol_parse on a row (10 tab-separated columns, "\N" for
  * NULL), then dec_evaluate on that policy with windows drawn from the
  * bytes after the first newline. Checks the invariants: a valid policy
- * obeys every rule of DESIGN.md §3, a message names its seq, and a
+ * obeys every rule of docs/design.md §3, a message names its seq, and a
  * decision never moves a service without covered data or beyond its
  * bounds. */
 #include <math.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# das run does no harm when things are missing or wrong (DESIGN.md §3, §4),
+# das run does no harm when things are missing or wrong (docs/design.md §3, §4),
 # against a real dockerd in swarm mode, influxd and PostgreSQL:
 #  * no metrics at all: no change, and `das status` says data is missing;
 #  * bad policy rows are each reported with seq and column and skipped,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# das run scales a real swarm service (DESIGN.md §4), against a real dockerd
+# das run scales a real swarm service (docs/design.md §4), against a real dockerd
 # in swarm mode, influxd and PostgreSQL from scripts/testbed:
 #  * load above out_cond: one step per covered window up to max_no, never
 #    beyond; below in_cond: down to min_no, never below (scale_mode step,

@@ -105,7 +105,7 @@ ok "cgroup source: no container inspected"
 # every integer field carries the i suffix, every float does not
 grep -qE 'mem_usage=[0-9]+i' "$TB_TMP/ds-cgroup.lp" || fail "mem_usage is not an integer field"
 grep -qE 'cpu_ratio=[0-9.e+-]+(,| )' "$TB_TMP/ds-cgroup.lp" || fail "cpu_ratio is not a float field"
-ok "field types as DESIGN §3"
+ok "field types as docs/design.md §3"
 
 # the container set follows containers stopping
 dk rm -f lone >/dev/null

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Leader failover (DESIGN.md §1, §4 rule 6, §6 "no loss"), on a real swarm
+# Leader failover (docs/design.md §1, §4 rule 6, §6 "no loss"), on a real swarm
 # of three managers, a real influxd and PostgreSQL:
 #  * `das run` against each of the three managers: only the one on the
 #    swarm leader acts (one sync row and one scale-out row, not three; the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Multi-node end to end (DESIGN.md §1, §3, §4), on a real swarm of three
+# Multi-node end to end (docs/design.md §1, §3, §4), on a real swarm of three
 # engines (one manager, two workers), a real influxd and PostgreSQL:
 #  * a service spread over all three nodes; one `ds` per engine, each with
 #    its own --node, writes every container with the node it runs on;

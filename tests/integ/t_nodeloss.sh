@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Node loss (DESIGN.md §4 rule 6: missing data never scales anything), on a
+# Node loss (docs/design.md §4 rule 6: missing data never scales anything), on a
 # real swarm of one manager and two workers, a real influxd and PostgreSQL:
 #  * web runs 3 replicas on the workers, 2 on one and 1 on the other, each
 #    at about 10% CPU, under a policy with in_cond 5% in band mode (auto's

@@ -69,7 +69,7 @@ assert_eq "$(row 5)" "5 table api 2 6 - mem_ratio 80% 20% 5m 15m auto 30s ok" "t
 assert_eq "$(printf '%s\n' "$out" | awk 'NR > 1 {print $1}' | tr '\n' ' ')" "1 5 " \
   "policy list is ordered by seq"
 
-# the seed's own DDL (STRING spelled TEXT, as DESIGN §3) is read the same way
+# the seed's own DDL (STRING spelled TEXT, as docs/design.md §3) is read the same way
 psql_doc "create table das_seed_check (seq int primary key, min_no int, max_no int, cur_no int, cond_item TEXT, out_cond TEXT, in_cond TEXT, out_duration TEXT, in_duration TEXT, service_id TEXT)" >/dev/null
 assert_eq "$(psql_doc "select column_name || ':' || data_type
   from information_schema.columns where table_name = 'das_seed_check' order by ordinal_position" | paste -sd , -)" "$SEED_COLS" \

@@ -13,7 +13,7 @@
 #    das_events say happened, beside what another policy would have done
 #    (the what-if an operator runs before changing a policy).
 # Time is compressed 10x throughout: one 10 s trace row per real second, ds
-# and das every second, windows 12s / 30s (the 2m / 5m of DECISIONS.md's
+# and das every second, windows 12s / 30s (the 2m / 5m of docs/decisions.md's
 # policy A), warm-up 3s; the model's start-up becomes 2s. The metric is
 # cpu_limit_ratio: each replica is limited to 0.1 core, which stands for
 # one CAP (100%) of the model.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make install and the Debian package (make package, CPack): cmake --install
-# into a DESTDIR puts ds, das and the example stack files where they
+# into a DESTDIR puts ds, das, their man pages and the example stack files where they
 # belong; cpack builds das_*.deb holding those and nothing else, whose
 # Depends covers every shared library the programs link; dpkg -i installs
 # it on this machine, /usr/bin/das and /usr/bin/ds print the build's
@@ -55,7 +55,8 @@ want_ds=$("$BUILD/ds" --version)
 # make install: cmake --install with a prefix, into a DESTDIR
 DESTDIR=$T/root cmake --install "$BUILD" --prefix /opt/das >"$T/install.log" 2>&1 ||
   bad "cmake --install: $(cat "$T/install.log")"
-for f in bin/ds bin/das share/doc/das/examples/das.yml \
+for f in bin/ds bin/das share/man/man1/das.1 share/man/man8/ds.8 \
+  share/doc/das/examples/das.yml \
   share/doc/das/examples/docker-stack.yml \
   share/doc/das/examples/docker-stack.labels.yml; do
   if [[ -e $T/root/opt/das/$f ]]; then ok "make install: $f"; else bad "make install: no $f"; fi
@@ -76,11 +77,12 @@ expect "package: version is the project's" "$(dpkg-deb -f "$deb" Version)" "$ver
 
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $NF }' | sort)
 want_files=$(printf '%s\n' ./usr/bin/das ./usr/bin/ds \
+  ./usr/share/man/man1/das.1 ./usr/share/man/man8/ds.8 \
   ./usr/share/doc/das/examples/README.md \
   ./usr/share/doc/das/examples/das.yml \
   ./usr/share/doc/das/examples/docker-stack.labels.yml \
   ./usr/share/doc/das/examples/docker-stack.yml | sort)
-expect "package: holds the programs and the examples, nothing else" "$files" "$want_files"
+expect "package: holds the programs, their man pages and the examples, nothing else" "$files" "$want_files"
 
 # Depends covers the Debian package of each library the programs link
 dpkg -x "$deb" "$T/x"

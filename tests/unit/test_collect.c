@@ -1,5 +1,5 @@
 /* collect.c's pure part: the InfluxDB point ds writes for one container
- * (the schema of DESIGN.md §3, from the one field list of stats.h). The
+ * (the schema of docs/design.md §3, from the one field list of stats.h). The
  * collection itself runs against a real engine (t_ds_stats, t_ds_influx). */
 #include <setjmp.h>
 #include <stdarg.h>

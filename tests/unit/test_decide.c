@@ -1,4 +1,4 @@
-/* The decision engine (decide.c): every rule of DESIGN.md §4, its edges,
+/* The decision engine (decide.c): every rule of docs/design.md §4, its edges,
  * and the coverage rule. Time is a parameter; nothing here sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -728,7 +728,7 @@ static void test_window_check_codes(void **state)
 
 /* ---- the auto rule (scale_mode auto, the default) ---- */
 
-/* Policy A of DECISIONS.md in auto mode: out 70% for 2m, in 30% for 5m. */
+/* Policy A of docs/decisions.md in auto mode: out 70% for 2m, in 30% for 5m. */
 static struct policy auto_policy(long cur_no)
 {
     struct policy p = make_policy(cur_no);

@@ -90,7 +90,7 @@ static void test_optional_columns_bad(void **state)
     expect_fail(r,
                 "policy seq=3: scale_mode \"Step\": unknown; use auto "
                 "(sized to the load, the default), band (auto, but "
-                "scaling in only below in_cond) or step (the seed's +1/-1)",
+                "scaling in only below in_cond) or step (+1/-1 per action)",
                 false);
     r.col[POL_SCALE_MODE] = NULL;
     r.col[POL_WARMUP] = "30";
@@ -756,7 +756,7 @@ static void test_labels_bad(void **state)
                       "service web: label das.scale_mode: \"fast\": unknown; "
                       "use auto (sized to the load, the default), band "
                       "(auto, but scaling in only below in_cond) or step "
-                      "(the seed's +1/-1)");
+                      "(+1/-1 per action)");
     l[1] = (struct pol_label){"das.warmup", "2h", false};
     expect_label_fail(l, 2,
                       "service web: label das.warmup: \"2h\": longer than "

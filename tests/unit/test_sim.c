@@ -1,5 +1,5 @@
-/* sim: trace files, the load model of DECISIONS.md, the scores, the
- * reference rules against DECISIONS.md's figures, and das's default rule
+/* sim: trace files, the load model of docs/decisions.md, the scores, the
+ * reference rules against docs/decisions.md's figures, and das's default rule
  * against the goals — on the published traces and on generated ones. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +33,7 @@ static void load_trace(const char *name, struct sim_trace *tr)
         fail_msg("%s: %s", path, err);
 }
 
-/* Policy A of DECISIONS.md: 1..10, out 70% for 2m (B: 30s), in 30% for
+/* Policy A of docs/decisions.md: 1..10, out 70% for 2m (B: 30s), in 30% for
  * 5m; the default mode and warm-up. */
 static struct policy policy(int64_t out_ms)
 {
@@ -231,7 +231,7 @@ static void test_scores(void **state)
     assert_int_equal(s.flaps, 2);
 }
 
-/* ---- the reference rules reproduce DECISIONS.md within 5% ---- */
+/* ---- the reference rules reproduce docs/decisions.md within 5% ---- */
 
 struct fig {
     double under, replica;
@@ -260,8 +260,8 @@ static struct fig run_sum(enum sim_rule rule, int64_t out_ms,
 static void within5(double got, double want, const char *what)
 {
     if (fabs(got - want) > 0.05 * want + 1e-9)
-        fail_msg("%s: %.1f, DECISIONS.md says %.1f (more than 5%% off)", what,
-                 got, want);
+        fail_msg("%s: %.1f, docs/decisions.md says %.1f (more than 5%% off)",
+                 what, got, want);
 }
 
 static void test_reference_figures(void **state)
@@ -303,12 +303,12 @@ static void test_reference_figures(void **state)
                  sim_rule_names[ref[i].rule]);
         within5((double)f.flaps, (double)ref[i].want.flaps, what);
     }
-    /* and per trace, policy A step's under_min (DECISIONS.md) */
+    /* and per trace, policy A step's under_min (docs/decisions.md) */
     static const double step_under[NPUB] = {3.2, 4.3, 25.0, 3.3, 0.0};
     for (int i = 0; i < NPUB; i++) {
         struct fig f = run_sum(SIM_RULE_STEP, 120000, &tr[i], 1);
         if (fabs(f.under - step_under[i]) > 0.1 * step_under[i] + 0.05)
-            fail_msg("A step %s under_min %.1f, DECISIONS.md says %.1f",
+            fail_msg("A step %s under_min %.1f, docs/decisions.md says %.1f",
                      published[i], f.under, step_under[i]);
     }
     for (int i = 0; i < NPUB; i++)
@@ -362,7 +362,7 @@ static void check_goals(const char *set, struct sim_trace *tr, size_t n,
           (double)b.flaps, (double)bh.flaps, bd->b_flaps);
 }
 
-/* The goals of DECISIONS.md: A under_min <= 1/2 step's, replica_min and
+/* The goals of docs/decisions.md: A under_min <= 1/2 step's, replica_min and
  * flaps <= step's; B under_min and replica_min <= hpa's, flaps <= 1/3
  * hpa's. All hold on the published traces (B replica_min by the trim:
  * without it, 4090 against hpa's 4089). */

@@ -1,5 +1,5 @@
-/* stats: the DESIGN §3 formulas, checked against values computed by hand
- * from recorded samples. */
+/* stats: the docs/design.md §3 formulas, checked against values computed by
+ * hand from recorded samples. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -377,7 +377,7 @@ static void test_compute_partial(void **state)
     assert_true(p.mem_limit == INT64_MAX);
 }
 
-/* The one field list: every field in DESIGN §3's order, read from where
+/* The one field list: every field in docs/design.md §3's order, read from where
  * the point holds it, and only when the point has it. */
 static void test_field_list(void **state)
 {
