@@ -1,13 +1,12 @@
 /* The recent events a running das keeps in memory (every mode; the only
  * record in the embedded default, where no store holds das_events): a
- * ring of the last EVLOG_CAP, served as JSON at GET /events and read back
- * by `das events`. The JSON form is the one `das events --json` prints.
+ * ring of the last EVLOG_CAP, served as JSON at GET /events (evjson.h)
+ * and read back by `das events`.
  *
  * No I/O and no locks: das run guards it. */
 #ifndef DAS_EVLOG_H
 #define DAS_EVLOG_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,12 +31,5 @@ bool evlog_has(const struct evlog *l, long seq, int64_t time_ms,
  * limit, into *out (heap; free). Returns the count. */
 size_t evlog_select(const struct evlog *l, const char *service,
                     int64_t since_ms, size_t limit, struct pg_event **out);
-
-/* An event as a JSON object (new reference). */
-json_t *evlog_event_json(const struct pg_event *e);
-/* A JSON array of such objects back into events (heap, *n of them). -1 +
- * err naming the element and member that is wrong. */
-int evlog_events_parse(const json_t *arr, struct pg_event **out, size_t *n,
-                       char *err, size_t errlen) WUR;
 
 #endif

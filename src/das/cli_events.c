@@ -14,6 +14,7 @@
 #include "das.h"
 #include "dur.h"
 #include "eval.h"
+#include "evjson.h"
 #include "evlog.h"
 #include "health.h"
 #include "hist_influx.h"

@@ -24,6 +24,7 @@
 #include "docker_svc.h"
 #include "endpoint.h"
 #include "eval.h"
+#include "evjson.h"
 #include "evlog.h"
 #include "hist_label.h"
 #include "influx.h"

@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "agents.h"
+#include "evjson.h"
 #include "evlog.h"
 #include "hist_label.h"
 #include "keep.h"
