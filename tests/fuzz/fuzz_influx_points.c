@@ -35,7 +35,10 @@ static void check(const struct pcache *pc)
     size_t held = 0;
     for (size_t i = 0; i < pc->n; i++) {
         const struct pc_series *s = &pc->s[i];
-        if (!s->n || !sp_str(&pc->names, s->service)[0] ||
+        /* a series whose service tag can't be told has service "" and
+         * is unusable (pcache.c untold_key); every other names one */
+        if (!s->n ||
+            (!sp_str(&pc->names, s->service)[0] && s->bad == WIN_OK) ||
             !memchr(s->container, '\0', sizeof s->container))
             abort();
         for (uint32_t j = 1; j < s->n; j++)
