@@ -117,7 +117,15 @@ struct sink {
      * the endpoint's thread serves them */
     struct keep *keep;
     pthread_mutex_t *keep_lock;
+    unsigned long metrics_cut; /* rounds whose /metrics was cut */
+    bool metrics_cut_said;
 };
+
+/* /metrics at most: about 3 KiB a container, so some 20,000 containers on
+ * one node, ten times the largest node das is measured on; ds's own lines
+ * take at most DS_METRICS_OWN of it. */
+#define DS_METRICS_MAX ((size_t)64 << 20)
+#define DS_METRICS_OWN ((size_t)64 << 10)
 
 static void sink_export_reset(struct sink *s)
 {
@@ -212,7 +220,7 @@ static void discard(const struct ds_ctr *c, const struct stats_point *sp,
 }
 
 static void publish(struct endpoint *ep, struct ds_writer *writer,
-                    const struct sink *s, const struct ds_collector *col,
+                    struct sink *s, const struct ds_collector *col,
                     double round_s, bool engine_ok, unsigned long rounds)
 {
     if (!ep)
@@ -221,7 +229,7 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
     memset(&ws, 0, sizeof ws);
     struct infl_stats st = {0};
     struct buf m;
-    buf_init(&m, 64u * 1024u * 1024u);
+    buf_init(&m, DS_METRICS_MAX);
     if (writer) {
         ds_writer_stats(writer, &ws);
         st = ws.infl;
@@ -302,9 +310,36 @@ static void publish(struct endpoint *ep, struct ds_writer *writer,
     if (version_metric(&m, "ds")) {
         /* as above */
     }
-    if (pexp_containers(&m, s->ctrs, s->nctrs))
-        log_warn("/metrics too large: containers left out", "containers=%zu",
-                 s->nctrs);
+    /* the containers' lines within the cap, whole lines only: past it the
+     * last families are cut, said once when it starts and counted */
+    struct buf c;
+    buf_init(&c, DS_METRICS_MAX - DS_METRICS_OWN);
+    if (pexp_containers(&c, s->ctrs, s->nctrs)) {
+        char *nl = c.len ? memrchr(c.ptr, '\n', c.len) : NULL;
+        c.len = nl ? (size_t)(nl - c.ptr) + 1 : 0;
+        if (c.ptr)
+            c.ptr[c.len] = '\0';
+        s->metrics_cut++;
+        if (!s->metrics_cut_said)
+            log_warn("/metrics over its cap: the last containers' lines are "
+                     "left out",
+                     "containers=%zu cap_mib=%zu", s->nctrs,
+                     (size_t)DS_METRICS_MAX >> 20);
+        s->metrics_cut_said = true;
+    } else if (s->metrics_cut_said) {
+        s->metrics_cut_said = false;
+        log_info("/metrics within its cap again", "containers=%zu", s->nctrs);
+    }
+    if (buf_printf(&m,
+                   "# HELP ds_metrics_truncated_total Rounds whose /metrics "
+                   "was cut at its cap.\n"
+                   "# TYPE ds_metrics_truncated_total counter\n"
+                   "ds_metrics_truncated_total %lu\n",
+                   s->metrics_cut) ||
+        (c.len && buf_append(&m, c.ptr, c.len))) {
+        /* DS_METRICS_OWN is far more than ds's own lines */
+    }
+    buf_cleanup(&c);
     /* an unreachable engine or InfluxDB is reported, not a reason to be
      * restarted: only a stalled loop fails /healthz */
     char reason[160];
