@@ -335,7 +335,7 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
 {
     json_error_t jerr;
     json_t *r = NULL;
-    char msg[400];
+    char msg[400], se[INFL_RESULT_ERROR_LEN];
 
     *root = NULL;
     if (len > 0)
@@ -372,15 +372,8 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
             snprintf(err, errlen, "statement %zu: result is not an object", i);
             goto fail;
         }
-        const char *se = json_string_value(json_object_get(st, "error"));
-        if (se) {
-            log_copy_oneline(msg, sizeof msg, se, strlen(se));
-            /* 1.6 answers several statements against a missing database
-             * with just this. */
-            snprintf(err, errlen, "statement %zu: %s%s", i, msg,
-                     strcmp(se, "not executed") == 0
-                         ? " (does the database exist?)"
-                         : "");
+        if (infl_result_error(st, se, sizeof se)) {
+            snprintf(err, errlen, "statement %zu: %s", i, se);
             goto fail;
         }
         bool partial = json_is_true(json_object_get(st, "partial"));
@@ -577,14 +570,19 @@ int infl_query_statements(struct infl *c, const char *const *stmts, size_t n,
         snprintf(err, errlen, "%s", e);
         return -1;
     }
+    infl_fall_back(c, n, e);
+    return 0;
+}
+
+void infl_fall_back(struct infl *c, size_t n, const char *why)
+{
+    char q[600];
     c->fell_back = true;
     c->stats.statement_fallbacks++;
-    char qe[600];
     log_info("InfluxDB did not answer several statements in one request; "
              "sending one statement per request from now on",
              "url=%s statements=%zu err=%s", c->where, n,
-             log_quote(e, qe, sizeof qe));
-    return 0;
+             log_quote(why, q, sizeof q));
 }
 
 static bool field_name_ok(const char *f)
@@ -613,7 +611,7 @@ bool infl_server_clock(const struct infl *c, int64_t *server_ms,
     return http_server_clock(c->http, server_ms, local_ms);
 }
 
-/* ---- replies --------------------------------------------------------- */
+/* ---- reply helpers ------------------------------------------------- */
 
 bool infl_json_ms(json_t *v, int64_t *ms)
 {
@@ -642,40 +640,123 @@ int infl_col_index(json_t *series, const char *name)
     return -1;
 }
 
-int infl_reader_fail(bool *failed, char *err, size_t errlen, const char *fmt,
-                     va_list ap)
+/* ---- replies read as they arrive ------------------------------------ */
+
+void infl_stream_init(struct infl_stream *s, size_t max_line,
+                      int (*result)(void *ctx, json_t *res), void *ctx)
 {
-    if (!*failed)
-        vsnprintf(err, errlen, fmt, ap);
-    *failed = true;
+    memset(s, 0, sizeof *s);
+    buf_init(&s->line, max_line ? max_line : INFL_SET_MAX_LINE);
+    s->result = result;
+    s->ctx = ctx;
+}
+
+void infl_stream_cleanup(struct infl_stream *s)
+{
+    buf_cleanup(&s->line);
+}
+
+void infl_stream_reset(struct infl_stream *s)
+{
+    buf_reset(&s->line);
+    s->failed = false;
+    s->err[0] = '\0';
+    s->head_len = 0;
+    s->head[0] = '\0';
+    s->server_msg[0] = '\0';
+}
+
+int infl_stream_fail(struct infl_stream *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!s->failed)
+        vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    s->failed = true;
     return -1;
 }
 
-int infl_lines_feed(struct buf *line, char *head, size_t headsz,
-                    size_t *head_len, const char *p, size_t n,
-                    int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
+bool infl_result_error(json_t *res, char *msg, size_t msglen)
 {
-    if (*head_len + 1 < headsz) {
-        size_t c = headsz - 1 - *head_len;
+    const char *se = json_string_value(json_object_get(res, "error"));
+    char one[400];
+    if (!se)
+        return false;
+    log_copy_oneline(one, sizeof one, se, strlen(se));
+    /* 1.6 answers several statements against a missing database with
+     * just this. */
+    snprintf(msg, msglen, "%s%s", one,
+             strcmp(se, "not executed") == 0 ? " (does the database exist?)"
+                                             : "");
+    return true;
+}
+
+/* One line of a reply: {"results": [...]}, each result to the reader, or
+ * {"error": "..."}. */
+static int stream_line(struct infl_stream *s, const char *p, size_t n)
+{
+    json_error_t je;
+    char msg[400];
+    while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r')) {
+        p++;
+        n--;
+    }
+    if (n == 0)
+        return 0;
+    json_t *o = json_loadb(p, n, 0, &je);
+    int rc = 0;
+    if (!json_is_object(o)) {
+        rc = infl_stream_fail(s, "bad JSON from InfluxDB: %.200s",
+                              o ? "not an object" : log_oneline(je.text));
+        goto out;
+    }
+    const char *top = json_string_value(json_object_get(o, "error"));
+    json_t *results = json_object_get(o, "results");
+    if (top) {
+        log_copy_oneline(msg, sizeof msg, top, strlen(top));
+        snprintf(s->server_msg, sizeof s->server_msg, "%s", msg);
+        rc = infl_stream_fail(s, "InfluxDB: %s",
+                              msg[0] ? msg : "an error without text");
+    } else if (!json_is_array(results)) {
+        rc = infl_stream_fail(s, "InfluxDB answer has no \"results\" array");
+    }
+    for (size_t i = 0; !rc && i < json_array_size(results); i++)
+        rc = s->result(s->ctx, json_array_get(results, i));
+out:
+    json_decref(o);
+    return rc;
+}
+
+int infl_stream_feed(struct infl_stream *s, const char *p, size_t n)
+{
+    if (s->failed)
+        return -1;
+    if (s->head_len + 1 < sizeof s->head) {
+        size_t c = sizeof s->head - 1 - s->head_len;
         if (c > n)
             c = n;
-        memcpy(head + *head_len, p, c);
-        *head_len += c;
-        head[*head_len] = '\0';
+        memcpy(s->head + s->head_len, p, c);
+        s->head_len += c;
+        s->head[s->head_len] = '\0';
     }
     while (n > 0) {
         const char *nl = memchr(p, '\n', n);
         size_t take = nl ? (size_t)(nl - p) : n;
-        if (line->len == 0 && nl) {
+        if (s->line.len == 0 && nl) {
             /* a whole line in this piece: no copy */
-            if (fn(ctx, p, take))
+            if (stream_line(s, p, take))
                 return -1;
         } else {
-            if (buf_append(line, p, take))
-                return -2;
+            if (buf_append(&s->line, p, take))
+                return infl_stream_fail(
+                    s, "a line of InfluxDB's reply is over %zu bytes",
+                    s->line.max);
             if (nl) {
-                int rc = fn(ctx, line->ptr, line->len);
-                buf_reset(line);
+                int rc = stream_line(s, s->line.ptr, s->line.len);
+                buf_reset(&s->line);
                 if (rc)
                     return -1;
             }
@@ -688,19 +769,23 @@ int infl_lines_feed(struct buf *line, char *head, size_t headsz,
     return 0;
 }
 
-int infl_lines_end(struct buf *line,
-                   int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
+int infl_stream_end(struct infl_stream *s)
 {
-    if (line->len == 0)
+    if (s->failed)
+        return -1;
+    if (s->line.len == 0)
         return 0;
-    int rc = fn(ctx, line->ptr, line->len);
-    buf_reset(line);
-    return rc;
+    int rc = stream_line(s, s->line.ptr, s->line.len);
+    buf_reset(&s->line);
+    return rc ? -1 : 0;
 }
 
-void infl_status_error(const struct infl *c, long status,
-                       const char *server_msg, const char *head, char *err,
-                       size_t errlen)
+/* "InfluxDB query at URL: HTTP 500: …" in InfluxDB's own words: its
+ * "error" (server_msg), else the body's start (InfluxDB 3 refuses some
+ * requests in plain text). */
+static void status_error(const struct infl *c, long status,
+                         const char *server_msg, const char *head, char *err,
+                         size_t errlen)
 {
     char msg[420];
     if (server_msg[0])
@@ -709,4 +794,59 @@ void infl_status_error(const struct infl *c, long status,
         log_copy_oneline(msg, sizeof msg, head, strlen(head));
     snprintf(err, errlen, "InfluxDB query at %s: HTTP %ld%s%s", c->where,
              status, msg[0] ? ": " : "", msg);
+}
+
+static int stream_sink(void *ctx, const char *p, size_t n)
+{
+    return infl_stream_feed(ctx, p, n);
+}
+
+int infl_stream_query(struct infl *c, const char *q, struct infl_stream *s,
+                      enum q_fail *why, char *err, size_t errlen)
+{
+    struct buf form;
+    char e[512];
+    long status = 0;
+    int rc = -1;
+
+    *why = QF_LOCAL;
+    buf_init(&form, INFL_MAX_QUERY);
+    if (buf_puts(&form, "q=") || http_urlencode(q, &form)) {
+        snprintf(err, errlen, "InfluxQL statement over %u bytes",
+                 INFL_MAX_QUERY);
+        goto out;
+    }
+    c->stats.queries++;
+    int hr = http_request_stream(c->http, "POST", c->chunked_path,
+                                 "application/x-www-form-urlencoded",
+                                 "application/json", form.ptr, form.len,
+                                 stream_sink, s, &status, e, sizeof e);
+    if (hr == 0 && status == 200)
+        hr = infl_stream_end(s);
+    if (hr && !s->failed && (status == 0 || status == 200)) {
+        /* no (whole) answer: unreachable, or it stopped sending */
+        *why = QF_TRANSPORT;
+        snprintf(err, errlen, "InfluxDB query: %s", e);
+        goto out;
+    }
+    if (status == 401 || status == 403)
+        *why = QF_AUTH;
+    else if (status != 200)
+        *why = QF_ANSWER;
+    else if (hr || s->failed)
+        *why = QF_STATEMENT;
+    if (status != 200) {
+        status_error(c, status, s->server_msg, s->head, err, errlen);
+        goto out;
+    }
+    if (hr || s->failed) {
+        snprintf(err, errlen, "InfluxDB query at %s: %s", c->where,
+                 s->failed ? s->err : e);
+        goto out;
+    }
+    *why = QF_NONE;
+    rc = 0;
+out:
+    buf_cleanup(&form);
+    return rc;
 }

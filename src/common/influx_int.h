@@ -54,24 +54,52 @@ bool infl_json_ms(json_t *v, int64_t *ms);
 /* The index of column name in a series' columns; -1 when absent. */
 int infl_col_index(json_t *series, const char *name);
 
-/* A reader's first failure: its text kept, the reader failed; -1. */
-int infl_reader_fail(bool *failed, char *err, size_t errlen, const char *fmt,
-                     va_list ap) __attribute__((format(printf, 4, 0)));
-/* A chunked reply (one JSON object a line) as it arrives: its first
- * bytes kept in head (InfluxDB's own words when it is no JSON), each whole
- * line handed to fn; a line split over pieces is gathered in line (at
- * most line->max bytes: -2 past it). -1 when fn fails. */
-int infl_lines_feed(struct buf *line, char *head, size_t headsz,
-                    size_t *head_len, const char *p, size_t n,
-                    int (*fn)(void *ctx, const char *s, size_t n), void *ctx);
-/* The last line of a reply, when it did not end in a newline. */
-int infl_lines_end(struct buf *line,
-                   int (*fn)(void *ctx, const char *s, size_t n), void *ctx);
-/* "InfluxDB query at URL: HTTP 500: …" in InfluxDB's own words: its
- * "error" (server_msg), else the body's start (InfluxDB 3 refuses some
- * requests in plain text). */
-void infl_status_error(const struct infl *c, long status,
-                       const char *server_msg, const char *head, char *err,
-                       size_t errlen);
+/* AUTO found one request of n statements refused where one a request
+ * works: the client stays SINGLE for its life (logged once, with why). */
+void infl_fall_back(struct infl *c, size_t n, const char *why);
+
+/* A result's "error" on one line, with a hint when it is 1.6's "not
+ * executed" (a missing database), into msg (INFL_RESULT_ERROR_LEN bytes
+ * hold it whole); false when the result has none. */
+#define INFL_RESULT_ERROR_LEN 440
+bool infl_result_error(json_t *res, char *msg, size_t msglen);
+
+/* ---- replies read as they arrive ---------------------------------------
+ * The skeleton of the window set and points readers: a reply to a chunked
+ * query (one JSON object a line, or one object) fed in pieces of any
+ * size, holding no more than one line (at most line.max bytes). An
+ * object's top-level "error" fails the read (InfluxDB's words kept in
+ * server_msg); each of its results goes to result(ctx, res), which
+ * returns -1, after infl_stream_fail, to stop. The first failure's text
+ * is kept in err. */
+struct infl_stream {
+    struct buf line;
+    char head[301]; /* the reply's first bytes, for a message */
+    size_t head_len;
+    bool failed;
+    char err[512];
+    char server_msg[400];
+    int (*result)(void *ctx, json_t *res);
+    void *ctx;
+};
+
+/* max_line 0: INFL_SET_MAX_LINE. */
+void infl_stream_init(struct infl_stream *s, size_t max_line,
+                      int (*result)(void *ctx, json_t *res), void *ctx);
+void infl_stream_cleanup(struct infl_stream *s);
+/* Forgets what was read (a retry from scratch). */
+void infl_stream_reset(struct infl_stream *s);
+/* The read's first failure: its text kept, the read failed; -1. */
+int infl_stream_fail(struct infl_stream *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Bytes of the reply; -1 once it is known bad. */
+int infl_stream_feed(struct infl_stream *s, const char *p, size_t n);
+/* The end of the reply: reads a last line without a newline. 0 / -1. */
+int infl_stream_end(struct infl_stream *s);
+/* POSTs q (statements) to c's chunked query path, the reply into s as it
+ * arrives, to its end. 0 ok; -1 + *why and err ("InfluxDB query at URL:
+ * …", in InfluxDB's own words when it gave some). */
+int infl_stream_query(struct infl *c, const char *q, struct infl_stream *s,
+                      enum q_fail *why, char *err, size_t errlen) WUR;
 
 #endif

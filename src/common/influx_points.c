@@ -42,26 +42,12 @@ out:
 struct infl_pts_reader {
     struct pcache *pc;
     char field[64];
-    struct buf line;
-    char head[301];
-    size_t head_len;
-    bool failed, seen, open;
+    struct infl_stream s; /* the reply being read */
+    bool seen, open;      /* its statement answered; more of it to come */
     size_t points;
-    char err[512];
-    char server_msg[400];
 };
 
-static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int pts_fail(struct infl_pts_reader *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    infl_reader_fail(&r->failed, r->err, sizeof r->err, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+static int pts_result(void *ctx, json_t *res);
 
 struct infl_pts_reader *infl_pts_reader_new(struct pcache *pc,
                                             const char *field)
@@ -69,7 +55,7 @@ struct infl_pts_reader *infl_pts_reader_new(struct pcache *pc,
     struct infl_pts_reader *r = xcalloc(1, sizeof *r);
     r->pc = pc;
     snprintf(r->field, sizeof r->field, "%s", field);
-    buf_init(&r->line, INFL_SET_MAX_LINE);
+    infl_stream_init(&r->s, INFL_SET_MAX_LINE, pts_result, r);
     return r;
 }
 
@@ -77,7 +63,7 @@ void infl_pts_reader_free(struct infl_pts_reader *r)
 {
     if (!r)
         return;
-    buf_cleanup(&r->line);
+    infl_stream_cleanup(&r->s);
     free(r);
 }
 
@@ -89,18 +75,20 @@ static int pts_series(struct infl_pts_reader *r, json_t *series)
         cs = infl_col_index(series, "service"),
         cc = infl_col_index(series, "container");
     if (ct < 0 || cv < 0 || cs < 0 || cc < 0)
-        return pts_fail(r, "columns time, %s, service and container expected",
-                        r->field);
+        return infl_stream_fail(
+            &r->s, "columns time, %s, service and container expected",
+            r->field);
     json_t *rows = json_object_get(series, "values");
     for (size_t j = 0; j < json_array_size(rows); j++) {
         size_t maxp = r->pc->max_points ? r->pc->max_points : PC_MAX_POINTS,
                maxs = r->pc->max_series ? r->pc->max_series : PC_MAX_SERIES;
         if (r->pc->points >= maxp || r->pc->n >= maxs)
-            return pts_fail(r,
-                            "%s: more than %zu points or %zu series; das "
-                            "keeps at most that many a field (shorter out_for "
-                            "/ in_for windows keep fewer)",
-                            r->field, maxp, maxs);
+            return infl_stream_fail(
+                &r->s,
+                "%s: more than %zu points or %zu series; das "
+                "keeps at most that many a field (shorter out_for "
+                "/ in_for windows keep fewer)",
+                r->field, maxp, maxs);
         json_t *row = json_array_get(rows, j);
         json_t *v = json_array_get(row, (size_t)cv);
         int64_t t;
@@ -116,82 +104,45 @@ static int pts_series(struct infl_pts_reader *r, json_t *series)
     return 0;
 }
 
-static int pts_line(void *ctx, const char *s, size_t n)
+/* The one result of the reply (infl_stream). */
+static int pts_result(void *ctx, json_t *res)
 {
     struct infl_pts_reader *r = ctx;
-    json_error_t je;
-    char msg[400];
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n == 0)
-        return 0;
-    json_t *o = json_loadb(s, n, 0, &je);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return pts_fail(r, "bad JSON from InfluxDB: %.200s",
-                        o ? "not an object" : log_oneline(je.text));
-    }
-    int rc = 0;
-    const char *top = json_string_value(json_object_get(o, "error"));
-    json_t *results = json_object_get(o, "results");
-    if (top) {
-        log_copy_oneline(msg, sizeof msg, top, strlen(top));
-        snprintf(r->server_msg, sizeof r->server_msg, "%s", msg);
-        rc =
-            pts_fail(r, "InfluxDB: %s", msg[0] ? msg : "an error without text");
-    } else if (!json_is_array(results)) {
-        rc = pts_fail(r, "InfluxDB answer has no \"results\" array");
-    }
-    for (size_t i = 0; !rc && i < json_array_size(results); i++) {
-        json_t *res = json_array_get(results, i);
-        json_t *sid = json_object_get(res, "statement_id");
-        const char *se = json_string_value(json_object_get(res, "error"));
-        if (!json_is_integer(sid) || json_integer_value(sid) != 0) {
-            rc = pts_fail(r, "a result of no statement sent");
-        } else if (se) {
-            log_copy_oneline(msg, sizeof msg, se, strlen(se));
-            rc = pts_fail(r, "%s%s", msg[0] ? msg : "an error without text",
-                          !strcmp(se, "not executed")
-                              ? " (does the database exist?)"
-                              : "");
-        } else {
-            r->seen = true;
-            r->open = json_is_true(json_object_get(res, "partial"));
-            json_t *series = json_object_get(res, "series");
-            for (size_t j = 0; !rc && j < json_array_size(series); j++)
-                rc = pts_series(r, json_array_get(series, j));
-        }
-    }
-    json_decref(o);
-    return rc;
+    char msg[INFL_RESULT_ERROR_LEN];
+    json_t *sid = json_object_get(res, "statement_id");
+    if (!json_is_integer(sid) || json_integer_value(sid) != 0)
+        return infl_stream_fail(&r->s, "a result of no statement sent");
+    if (infl_result_error(res, msg, sizeof msg))
+        return infl_stream_fail(&r->s, "%s",
+                                msg[0] ? msg : "an error without text");
+    r->seen = true;
+    r->open = json_is_true(json_object_get(res, "partial"));
+    json_t *series = json_object_get(res, "series");
+    for (size_t j = 0; j < json_array_size(series); j++)
+        if (pts_series(r, json_array_get(series, j)))
+            return -1;
+    return 0;
 }
 
 int infl_pts_reader_feed(struct infl_pts_reader *r, const char *p, size_t n)
 {
-    if (r->failed)
-        return -1;
-    int rc = infl_lines_feed(&r->line, r->head, sizeof r->head, &r->head_len, p,
-                             n, pts_line, r);
-    if (rc == -2)
-        return pts_fail(r, "a line of InfluxDB's reply is over %zu bytes",
-                        r->line.max);
-    return rc;
+    return infl_stream_feed(&r->s, p, n);
 }
 
 int infl_pts_reader_end(struct infl_pts_reader *r, size_t *points, char *err,
                         size_t errlen)
 {
-    if (!r->failed)
-        (void)infl_lines_end(&r->line, pts_line, r);
-    if (!r->failed && !r->seen)
-        pts_fail(r, "InfluxDB answered no statement");
-    if (!r->failed && r->open)
-        pts_fail(r, "result cut short by InfluxDB (partial; raise [http] "
-                    "max-row-limit)");
+    (void)infl_stream_end(&r->s);
+    if (!r->s.failed && !r->seen)
+        infl_stream_fail(&r->s, "InfluxDB answered no statement");
+    if (!r->s.failed && r->open)
+        infl_stream_fail(&r->s,
+                         "result cut short by InfluxDB (partial; raise [http] "
+                         "max-row-limit)");
     if (points)
         *points = r->points;
-    if (r->failed) {
-        snprintf(err, errlen, "%s", r->err);
+    if (r->s.failed) {
+        snprintf(err, errlen, "%s", r->s.err);
         return -1;
     }
     return 0;
@@ -208,44 +159,21 @@ int infl_points_parse(const char *field, const char *body, size_t len,
     return rc;
 }
 
-static int pts_sink(void *ctx, const char *p, size_t n)
-{
-    return infl_pts_reader_feed(ctx, p, n);
-}
-
 int infl_query_points(struct infl *c, const char *field, int64_t since_ms,
                       struct pcache *pc, size_t *points, char *err,
                       size_t errlen)
 {
-    struct buf q, form;
+    struct buf q;
+    enum q_fail why;
     char e[512];
-    long status = 0;
     int rc = -1;
     struct infl_pts_reader *r = infl_pts_reader_new(pc, field);
 
     *points = 0;
     buf_init(&q, INFL_MAX_QUERY);
-    buf_init(&form, INFL_MAX_QUERY);
-    if (infl_points_statement(field, since_ms, &q, err, errlen))
+    if (infl_points_statement(field, since_ms, &q, err, errlen) ||
+        infl_stream_query(c, q.ptr, &r->s, &why, err, errlen))
         goto out;
-    if (buf_puts(&form, "q=") || http_urlencode(q.ptr, &form)) {
-        snprintf(err, errlen, "InfluxQL statement over %u bytes",
-                 INFL_MAX_QUERY);
-        goto out;
-    }
-    c->stats.queries++;
-    int hr = http_request_stream(c->http, "POST", c->chunked_path,
-                                 "application/x-www-form-urlencoded",
-                                 "application/json", form.ptr, form.len,
-                                 pts_sink, r, &status, e, sizeof e);
-    if (hr && !r->failed && (status == 0 || status == 200)) {
-        snprintf(err, errlen, "InfluxDB query: %s", e);
-        goto out;
-    }
-    if (status != 200) {
-        infl_status_error(c, status, r->server_msg, r->head, err, errlen);
-        goto out;
-    }
     if (infl_pts_reader_end(r, points, e, sizeof e)) {
         snprintf(err, errlen, "InfluxDB query at %s: %s", c->where, e);
         goto out;
@@ -253,7 +181,6 @@ int infl_query_points(struct infl *c, const char *field, int64_t since_ms,
     rc = 0;
 out:
     buf_cleanup(&q);
-    buf_cleanup(&form);
     infl_pts_reader_free(r);
     return rc;
 }

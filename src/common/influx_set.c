@@ -507,12 +507,8 @@ struct set_bad {
 struct infl_set_reader {
     struct infl_set_plan plan;
     size_t nst;
-    struct buf line;
-    bool failed;
-    char err[512];
-    char head[301];
-    size_t head_len;
-    char server_msg[400]; /* a top-level "error" as InfluxDB gave it */
+    struct infl_stream s; /* the reply being read */
+    size_t base;          /* its statement_id 0 is statement base */
     /* per statement: answered, and whether its last chunk said more
      * was to come */
     bool *seen, *open;
@@ -581,6 +577,8 @@ static size_t rec_get(struct infl_set_reader *r, const struct infl_agg *key)
     return i;
 }
 
+static int set_result(void *ctx, json_t *res);
+
 struct infl_set_reader *infl_set_reader_new(const struct infl_set_plan *p,
                                             size_t max_line)
 {
@@ -589,18 +587,13 @@ struct infl_set_reader *infl_set_reader_new(const struct infl_set_plan *p,
     r->nst = infl_set_nstatements(p);
     r->seen = xcalloc(r->nst, sizeof *r->seen);
     r->open = xcalloc(r->nst, sizeof *r->open);
-    buf_init(&r->line, max_line ? max_line : INFL_SET_MAX_LINE);
+    infl_stream_init(&r->s, max_line, set_result, r);
     return r;
 }
 
 void infl_set_reader_reset(struct infl_set_reader *r)
 {
-    buf_reset(&r->line);
-    r->failed = false;
-    r->err[0] = '\0';
-    r->head_len = 0;
-    r->head[0] = '\0';
-    r->server_msg[0] = '\0';
+    infl_stream_reset(&r->s);
     memset(r->seen, 0, r->nst * sizeof *r->seen);
     memset(r->open, 0, r->nst * sizeof *r->open);
     r->nrec = 0;
@@ -613,7 +606,7 @@ void infl_set_reader_free(struct infl_set_reader *r)
 {
     if (!r)
         return;
-    buf_cleanup(&r->line);
+    infl_stream_cleanup(&r->s);
     free(r->seen);
     free(r->open);
     free(r->recs);
@@ -625,12 +618,12 @@ void infl_set_reader_free(struct infl_set_reader *r)
 
 const char *infl_set_reader_error(const struct infl_set_reader *r)
 {
-    return r->err;
+    return r->s.err;
 }
 
 const char *infl_set_reader_head(const struct infl_set_reader *r)
 {
-    return r->head;
+    return r->s.head;
 }
 
 size_t infl_set_reader_answered(const struct infl_set_reader *r)
@@ -641,24 +634,13 @@ size_t infl_set_reader_answered(const struct infl_set_reader *r)
     return n;
 }
 
-static int set_fail(struct infl_set_reader *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int set_fail(struct infl_set_reader *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    infl_reader_fail(&r->failed, r->err, sizeof r->err, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int set_too_many(struct infl_set_reader *r)
 {
-    return set_fail(r,
-                    "the reply names more than %zu (service, container) "
-                    "series; das reads at most that many",
-                    set_max_series(r));
+    return infl_stream_fail(
+        &r->s,
+        "the reply names more than %zu (service, container) "
+        "series; das reads at most that many",
+        set_max_series(r));
 }
 
 /* A series without a usable key. One whose service tag can't name a row
@@ -703,14 +685,15 @@ static int set_agg_row(struct infl_set_reader *r, size_t g, size_t i,
     struct set_rec *x = &r->recs[i];
     int64_t t, cnt;
     if (!infl_json_ms(json_array_get(row, (size_t)ct), &t))
-        return set_fail(r, "statement %zu: a bucket without its time", g);
+        return infl_stream_fail(&r->s,
+                                "statement %zu: a bucket without its time", g);
     int64_t start = r->plan.now_ms - r->plan.dur_ms[gr->hi - 1];
     if (t < start || (t - start) % gr->bucket_ms != 0)
-        return set_fail(r,
-                        "statement %zu: InfluxDB's bucket at %" PRId64
-                        " ms is not one of [%" PRId64 " ms + n × %" PRId64
-                        " ms]",
-                        g, t, start, gr->bucket_ms);
+        return infl_stream_fail(&r->s,
+                                "statement %zu: InfluxDB's bucket at %" PRId64
+                                " ms is not one of [%" PRId64
+                                " ms + n × %" PRId64 " ms]",
+                                g, t, start, gr->bucket_ms);
     if (t > x->latest_bucket)
         x->latest_bucket = t;
     json_t *sum = json_array_get(row, (size_t)cs);
@@ -727,7 +710,8 @@ static int set_agg_row(struct infl_set_reader *r, size_t g, size_t i,
             continue;
         struct set_dur *d = &r->durs[i * r->plan.k + j];
         if (d->count > LONG_MAX / 2)
-            return set_fail(r, "statement %zu: point count overflow", g);
+            return infl_stream_fail(&r->s,
+                                    "statement %zu: point count overflow", g);
         if (d->count == 0)
             d->max = m;
         else if (isfinite(m) && (!isfinite(d->max) || m > d->max))
@@ -762,10 +746,11 @@ static int set_series(struct infl_set_reader *r, size_t st, json_t *s)
         int cc = infl_col_index(s, "count"), cs = infl_col_index(s, "sum"),
             cm = infl_col_index(s, "max");
         if (ct < 0 || cc < 0 || cs < 0)
-            return set_fail(r,
-                            "statement %zu: columns time, count and sum "
-                            "expected",
-                            st);
+            return infl_stream_fail(
+                &r->s,
+                "statement %zu: columns time, count and sum "
+                "expected",
+                st);
         size_t i = rec_get(r, &key);
         if (i == (size_t)-1)
             return set_too_many(r);
@@ -806,106 +791,49 @@ static int set_series(struct infl_set_reader *r, size_t st, json_t *s)
     return 0;
 }
 
-/* One JSON object of a reply: {"results": [...]} or {"error": "..."}. */
-static int set_object(struct infl_set_reader *r, size_t base, json_t *o)
+/* One result of a reply (infl_stream): statement base + its
+ * statement_id. */
+static int set_result(void *ctx, json_t *res)
 {
-    char msg[400];
-    const char *top = json_string_value(json_object_get(o, "error"));
-    if (top) {
-        log_copy_oneline(msg, sizeof msg, top, strlen(top));
-        snprintf(r->server_msg, sizeof r->server_msg, "%s", msg);
-        return set_fail(r, "InfluxDB: %s",
-                        msg[0] ? msg : "an error without text");
-    }
-    json_t *results = json_object_get(o, "results");
-    if (!json_is_array(results))
-        return set_fail(r, "InfluxDB answer has no \"results\" array");
-    for (size_t i = 0; i < json_array_size(results); i++) {
-        json_t *res = json_array_get(results, i);
-        json_t *sid = json_object_get(res, "statement_id");
-        size_t st;
-        if (!json_is_integer(sid) || json_integer_value(sid) < 0 ||
-            (uint64_t)json_integer_value(sid) >= r->nst - base)
-            return set_fail(r,
-                            "a result without a statement_id of the %zu "
-                            "statements sent",
-                            r->nst - base);
-        st = base + (size_t)json_integer_value(sid);
-        const char *se = json_string_value(json_object_get(res, "error"));
-        if (se) {
-            log_copy_oneline(msg, sizeof msg, se, strlen(se));
-            return set_fail(r, "statement %zu: %s%s", st, msg,
-                            !strcmp(se, "not executed")
-                                ? " (does the database exist?)"
-                                : "");
-        }
-        r->seen[st] = true;
-        /* chunked: "partial" means more of it follows */
-        r->open[st] = json_is_true(json_object_get(res, "partial"));
-        json_t *series = json_object_get(res, "series");
-        for (size_t j = 0; j < json_array_size(series); j++)
-            if (set_series(r, st, json_array_get(series, j)))
-                return -1;
-    }
+    struct infl_set_reader *r = ctx;
+    char msg[INFL_RESULT_ERROR_LEN];
+    json_t *sid = json_object_get(res, "statement_id");
+    if (!json_is_integer(sid) || json_integer_value(sid) < 0 ||
+        (uint64_t)json_integer_value(sid) >= r->nst - r->base)
+        return infl_stream_fail(&r->s,
+                                "a result without a statement_id of the %zu "
+                                "statements sent",
+                                r->nst - r->base);
+    size_t st = r->base + (size_t)json_integer_value(sid);
+    if (infl_result_error(res, msg, sizeof msg))
+        return infl_stream_fail(&r->s, "statement %zu: %s", st, msg);
+    r->seen[st] = true;
+    /* chunked: "partial" means more of it follows */
+    r->open[st] = json_is_true(json_object_get(res, "partial"));
+    json_t *series = json_object_get(res, "series");
+    for (size_t j = 0; j < json_array_size(series); j++)
+        if (set_series(r, st, json_array_get(series, j)))
+            return -1;
     return 0;
-}
-
-static int set_line(struct infl_set_reader *r, size_t base, const char *s,
-                    size_t n)
-{
-    json_error_t je;
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r')) {
-        s++;
-        n--;
-    }
-    if (n == 0)
-        return 0;
-    json_t *o = json_loadb(s, n, 0, &je);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return set_fail(r, "bad JSON from InfluxDB: %.200s",
-                        o ? "not an object" : log_oneline(je.text));
-    }
-    int rc = set_object(r, base, o);
-    json_decref(o);
-    return rc;
-}
-
-struct set_line_ctx {
-    struct infl_set_reader *r;
-    size_t base;
-};
-
-static int set_line_fn(void *ctx, const char *s, size_t n)
-{
-    struct set_line_ctx *x = ctx;
-    return set_line(x->r, x->base, s, n);
 }
 
 int infl_set_reader_feed(struct infl_set_reader *r, size_t base, const char *p,
                          size_t n)
 {
-    if (r->failed)
+    if (r->s.failed)
         return -1;
     if (base >= r->nst)
-        return set_fail(r, "no statement %zu", base);
-    struct set_line_ctx x = {r, base};
-    int rc = infl_lines_feed(&r->line, r->head, sizeof r->head, &r->head_len, p,
-                             n, set_line_fn, &x);
-    if (rc == -2)
-        return set_fail(r, "a line of InfluxDB's reply is over %zu bytes",
-                        r->line.max);
-    return rc;
+        return infl_stream_fail(&r->s, "no statement %zu", base);
+    r->base = base;
+    return infl_stream_feed(&r->s, p, n);
 }
 
 int infl_set_reader_end(struct infl_set_reader *r, size_t base)
 {
-    if (r->failed)
+    if (r->s.failed)
         return -1;
-    struct set_line_ctx x = {r, base};
-    return infl_lines_end(&r->line, set_line_fn, &x) ? -1 : 0;
+    r->base = base;
+    return infl_stream_end(&r->s);
 }
 
 int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
@@ -917,8 +845,8 @@ int infl_set_reader_result(struct infl_set_reader *r, struct infl_agg **outs,
         outs[w] = NULL;
         ns[w] = 0;
     }
-    if (r->failed) {
-        snprintf(err, errlen, "%s", r->err);
+    if (r->s.failed) {
+        snprintf(err, errlen, "%s", r->s.err);
         return -1;
     }
     for (size_t st = 0; st < r->nst; st++) {
@@ -1012,67 +940,25 @@ int infl_set_parse(const struct infl_set_plan *p, const char *body, size_t len,
     return rc;
 }
 
-static int set_sink(void *ctx, const char *p, size_t n)
-{
-    struct set_line_ctx *x = ctx;
-    return infl_set_reader_feed(x->r, x->base, p, n);
-}
-
 /* One request of statements [base, base + n) of the plan into r. 0 ok;
  * -1 + *why (as query_raw) and err. */
 static int set_request(struct infl *c, const struct infl_set_plan *plan,
                        struct infl_set_reader *r, size_t base, size_t n,
                        enum q_fail *why, char *err, size_t errlen)
 {
-    struct buf q, form;
-    char e[512];
-    long status = 0;
+    struct buf q;
     int rc = -1;
-    struct set_line_ctx ctx = {r, base};
 
     *why = QF_LOCAL;
     buf_init(&q, INFL_MAX_QUERY);
-    buf_init(&form, INFL_MAX_QUERY);
     for (size_t i = base; i < base + n; i++)
         if ((i > base && buf_puts(&q, "; ")) ||
             infl_set_statement(plan, i, &q, err, errlen))
             goto out;
-    if (buf_puts(&form, "q=") || http_urlencode(q.ptr, &form)) {
-        snprintf(err, errlen, "InfluxQL statement over %u bytes",
-                 INFL_MAX_QUERY);
-        goto out;
-    }
-    c->stats.queries++;
     size_t answered = infl_set_reader_answered(r);
-    int hr = http_request_stream(c->http, "POST", c->chunked_path,
-                                 "application/x-www-form-urlencoded",
-                                 "application/json", form.ptr, form.len,
-                                 set_sink, &ctx, &status, e, sizeof e);
-    if (hr == 0 && status == 200)
-        hr = infl_set_reader_end(r, base);
-    if (hr && !r->failed && (status == 0 || status == 200)) {
-        /* no (whole) answer: unreachable, or it stopped sending */
-        *why = QF_TRANSPORT;
-        snprintf(err, errlen, "InfluxDB query: %s", e);
+    r->base = base;
+    if (infl_stream_query(c, q.ptr, &r->s, why, err, errlen))
         goto out;
-    }
-    if (status == 401 || status == 403) {
-        *why = QF_AUTH;
-    } else if (status != 200) {
-        *why = QF_ANSWER;
-    } else if (hr || r->failed) {
-        *why = QF_STATEMENT;
-    }
-    if (status != 200) {
-        infl_status_error(c, status, r->server_msg, infl_set_reader_head(r),
-                          err, errlen);
-        goto out;
-    }
-    if (hr || r->failed) {
-        snprintf(err, errlen, "InfluxDB query at %s: %s", c->where,
-                 r->failed ? infl_set_reader_error(r) : e);
-        goto out;
-    }
     if (infl_set_reader_answered(r) - answered < n) {
         *why = QF_ANSWER;
         snprintf(err, errlen,
@@ -1081,11 +967,9 @@ static int set_request(struct infl *c, const struct infl_set_plan *plan,
                  c->where, infl_set_reader_answered(r) - answered, n);
         goto out;
     }
-    *why = QF_NONE;
     rc = 0;
 out:
     buf_cleanup(&q);
-    buf_cleanup(&form);
     return rc;
 }
 
@@ -1124,15 +1008,8 @@ int infl_query_window_set(struct infl *c, const struct infl_set_plan *plan,
             goto out;
         }
     }
-    if (!infl_single_statements(c)) {
-        char qe[600];
-        c->fell_back = true;
-        c->stats.statement_fallbacks++;
-        log_info("InfluxDB did not answer several statements in one "
-                 "request; sending one statement per request from now on",
-                 "url=%s statements=%zu err=%s", c->where, n,
-                 log_quote(e, qe, sizeof qe));
-    }
+    if (!infl_single_statements(c))
+        infl_fall_back(c, n, e);
 done:
     rc = infl_set_reader_result(r, outs, ns, &c->stats.series_unusable, err,
                                 errlen);
