@@ -30,6 +30,13 @@ void buf_reset(struct buf *b)
         b->ptr[0] = '\0';
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+    b->len = len;
+    if (b->ptr)
+        b->ptr[len] = '\0';
+}
+
 static int buf_reserve(struct buf *b, size_t extra)
 {
     if (extra > b->max || b->len > b->max - extra)

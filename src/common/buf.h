@@ -26,6 +26,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) WUR
     __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) WUR
     __attribute__((format(printf, 2, 0)));
+/* Undoes a partial append: the content is cut back to its first len
+ * bytes (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
 /* Hands the content over to the caller (free it); b is left empty. */
 char *buf_take(struct buf *b);
 

@@ -37,8 +37,7 @@ static void check(const struct pcache *pc)
         const struct pc_series *s = &pc->s[i];
         /* a series whose service tag can't be told has service "" and
          * is unusable (pcache.c untold_key); every other names one */
-        if (!s->n ||
-            (!sp_str(&pc->names, s->service)[0] && s->bad == WIN_OK) ||
+        if (!s->n || (!sp_str(&pc->names, s->service)[0] && s->bad == WIN_OK) ||
             !memchr(s->container, '\0', sizeof s->container))
             abort();
         for (uint32_t j = 1; j < s->n; j++)
