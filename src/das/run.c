@@ -49,12 +49,26 @@ struct bad_row {
     char msg[512];
 };
 
+/* Why a decision was not applied (still_ours); DROP_ENGINE is a failure
+ * (the engine did not answer the check), not a drop. One names table. */
+#define DROP_WHYS(X)                                                           \
+    X(DROP_NONE, "none")                                                       \
+    X(DROP_STALE, "stale")                                                     \
+    X(DROP_NOT_LEADER, "not-leader")                                           \
+    X(DROP_ENGINE, "engine")
+#define DROP_ENUM(id, name) id,
+enum drop_why { DROP_WHYS(DROP_ENUM) DROP_NWHY };
+#undef DROP_ENUM
+#define DROP_NAME(id, name) [id] = name,
+static const char *const drop_why_names[DROP_NWHY] = {DROP_WHYS(DROP_NAME)};
+#undef DROP_NAME
+
 /* What /metrics and /healthz show, published after each cycle. */
 struct run_pub {
     unsigned long cycles;
-    unsigned long actions[DAS_EV_SYNCED + 1]; /* by enum das_event_kind */
+    unsigned long actions[DAS_NEVENT_KINDS]; /* by enum das_event_kind */
     unsigned long action_failures;
-    unsigned long dropped[2]; /* decisions not applied: stale, not-leader */
+    unsigned long dropped[DROP_NWHY]; /* decisions not applied, by why */
     unsigned long influx_queries;
     unsigned long series_unusable;
     unsigned long policies, bad_policies;
@@ -64,10 +78,6 @@ struct run_pub {
     char unhealthy[256];
     unsigned long outcomes[DEC_NOUTCOMES]; /* last cycle */
 };
-
-/* Why a decision was not applied (still_ours); DROP_ENGINE is a failure
- * (the engine did not answer the check), not a drop. */
-enum drop_why { DROP_NONE, DROP_STALE, DROP_NOT_LEADER, DROP_ENGINE };
 
 struct run_state {
     struct das_conf *conf;
@@ -122,21 +132,9 @@ static void publish(struct run_state *st)
         "# TYPE das_policies gauge\n"
         "das_policies{state=\"valid\"} %lu\n"
         "das_policies{state=\"invalid\"} %lu\n"
-        "# HELP das_actions_total Actions taken (dry runs included).\n"
-        "# TYPE das_actions_total counter\n"
-        "das_actions_total{action=\"scale-out\"} %lu\n"
-        "das_actions_total{action=\"scale-in\"} %lu\n"
-        "das_actions_total{action=\"bound\"} %lu\n"
-        "das_actions_total{action=\"synced\"} %lu\n"
         "# HELP das_action_failures_total Actions that failed.\n"
         "# TYPE das_action_failures_total counter\n"
         "das_action_failures_total %lu\n"
-        "# HELP das_decisions_dropped_total Decisions not applied: this "
-        "engine no longer led the swarm, or das was held up between "
-        "deciding and acting (stale).\n"
-        "# TYPE das_decisions_dropped_total counter\n"
-        "das_decisions_dropped_total{reason=\"stale\"} %lu\n"
-        "das_decisions_dropped_total{reason=\"not-leader\"} %lu\n"
         "# HELP das_influx_queries_total InfluxDB queries sent.\n"
         "# TYPE das_influx_queries_total counter\n"
         "das_influx_queries_total %lu\n"
@@ -155,10 +153,29 @@ static void publish(struct run_state *st)
         "das_clock_offset_seconds %.3f\n",
         p->cycles, p->leader ? 1 : 0, p->store_ok ? 1 : 0, p->docker_ok ? 1 : 0,
         mstore_dep(&st->cl.metrics), p->influx_ok ? 1 : 0,
-        p->policies - p->bad_policies, p->bad_policies, p->actions[0],
-        p->actions[1], p->actions[2], p->actions[3], p->action_failures,
-        p->dropped[0], p->dropped[1], p->influx_queries, p->series_unusable,
-        p->last_cycle_s, (double)p->clock_offset_ms / 1000.0);
+        p->policies - p->bad_policies, p->bad_policies, p->action_failures,
+        p->influx_queries, p->series_unusable, p->last_cycle_s,
+        (double)p->clock_offset_ms / 1000.0);
+    /* by the names tables: a new kind or reason is counted by name */
+    if (buf_puts(&out, "# HELP das_actions_total Actions taken (dry runs "
+                       "included).\n"
+                       "# TYPE das_actions_total counter\n"))
+        rc = -1;
+    for (int k = 0; k < DAS_NEVENT_KINDS; k++)
+        if (das_event_changes(k) &&
+            buf_printf(&out, "das_actions_total{action=\"%s\"} %lu\n",
+                       das_event_names[k], p->actions[k]))
+            rc = -1;
+    if (buf_puts(&out,
+                 "# HELP das_decisions_dropped_total Decisions not applied: "
+                 "this engine no longer led the swarm, or das was held up "
+                 "between deciding and acting (stale).\n"
+                 "# TYPE das_decisions_dropped_total counter\n"))
+        rc = -1;
+    for (int w = DROP_NONE + 1; w < DROP_ENGINE; w++)
+        if (buf_printf(&out, "das_decisions_dropped_total{reason=\"%s\"} %lu\n",
+                       drop_why_names[w], p->dropped[w]))
+            rc = -1;
     struct agents_stats as;
     agents_get_stats(st->cl.agents, &as);
     if (st->cl.agents &&
@@ -643,7 +660,7 @@ static void drop(struct run_state *st, const struct das_pol_eval *pe,
 {
     char q[600], q2[300];
     st->dropping = c->why;
-    st->pub.dropped[c->why == DROP_STALE ? 0 : 1]++;
+    st->pub.dropped[c->why]++;
     log_warn(
         "decision dropped, nothing changed: the next cycle decides again",
         "seq=%ld service=%s action=%s from=%ld to=%ld why=%s", pe->pol.seq,
@@ -664,7 +681,7 @@ static bool dropped_with_cycle(struct run_state *st,
 {
     if (st->dropping == DROP_NONE)
         return false;
-    st->pub.dropped[st->dropping == DROP_STALE ? 0 : 1]++;
+    st->pub.dropped[st->dropping]++;
     char q[300];
     log_debug(
         "decision dropped with this cycle's earlier one",
