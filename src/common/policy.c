@@ -26,7 +26,7 @@ const char *const pol_mode_names[POL_NMODES] = {"auto", "step", "band"};
 
 /* Every field of docs/design.md §3, in its order (stats.h STATS_FIELDS), with
  * the unit its thresholds are read in. */
-#define POL_METRIC_ROW(name, bit, unit, isint) {#name, UNIT_##unit},
+#define POL_METRIC_ROW(name, bit, unit, isint) {#name, UNIT_##unit, bit},
 static const struct pol_metric pol_metrics[] = {STATS_FIELDS(POL_METRIC_ROW)};
 #define POL_NMETRICS (sizeof pol_metrics / sizeof pol_metrics[0])
 

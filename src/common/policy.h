@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dur.h"
+#include "stats.h"
 
 /* The columns of the `das` table: the seed's ten, in the seed's order,
  * then the optional ones das adds (NULL or missing: the default). One
@@ -72,6 +73,10 @@ struct pol_row {
 struct pol_metric {
     const char *field;   /* "cpu_ratio" */
     enum unit_kind kind; /* how thresholds for it are read */
+    unsigned bit;        /* its STATS_F_* bit (stats.h), to tell a field
+                            by its bit, not its name (net_read and
+                            net_write share one, as blk_read and
+                            blk_write do) */
 };
 /* NULL when field is not a known metric. */
 const struct pol_metric *pol_metric_find(const char *field);

@@ -285,7 +285,7 @@ static void replica_capacity(const struct dsvc *svc, const struct policy *pol,
                              struct recorded *rc)
 {
     rc->cap = 100;
-    if (!strcmp(pol->metric->field, "cpu_ratio")) {
+    if (pol->metric->bit == STATS_F_CPU_RATIO) {
         if (isfinite(svc->cpu_limit) && svc->cpu_limit > 0)
             rc->cap = svc->cpu_limit;
         else
@@ -671,8 +671,8 @@ static bool policy_flags_given(const struct das_pol_flags *f)
 /* The load model is CPU: a policy on another metric has nothing to play. */
 static bool cpu_policy(const struct policy *p)
 {
-    return !strcmp(p->metric->field, "cpu_ratio") ||
-           !strcmp(p->metric->field, "cpu_limit_ratio");
+    return p->metric->bit == STATS_F_CPU_RATIO ||
+           p->metric->bit == STATS_F_CPU_LIMIT_RATIO;
 }
 
 /* What the options table cannot check: one load (a trace or the recorded

@@ -65,10 +65,9 @@ long das_row_seq(const char *s)
 
 double das_metric_limit(const struct policy *pol, const struct dsvc *svc)
 {
-    const char *f = pol->metric->field;
-    if (!strcmp(f, "cpu_ratio"))
+    if (pol->metric->bit == STATS_F_CPU_RATIO)
         return svc->cpu_limit;
-    if (!strcmp(f, "cpu_limit_ratio"))
+    if (pol->metric->bit == STATS_F_CPU_LIMIT_RATIO)
         return 100.0;
     return NAN;
 }
