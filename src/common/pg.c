@@ -4,6 +4,12 @@
  * as text. */
 #include "pg.h"
 
+/* The SQLSTATE codes das tells apart (PostgreSQL's errcodes; CrateDB's
+ * PostgreSQL wire protocol reports the same for these). */
+#define SQLSTATE_DUPLICATE_TABLE "42P07"
+#define SQLSTATE_UNIQUE_VIOLATION "23505" /* a catalog race between two das */
+#define SQLSTATE_DUPLICATE_COLUMN "42701" /* the column is there already */
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -504,7 +510,8 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
         if (!res) {
             /* two das started at once may race on PostgreSQL's catalog:
              * the loser sees a duplicate; the table is there either way */
-            if (!strcmp(db->state, "42P07") || !strcmp(db->state, "23505"))
+            if (!strcmp(db->state, SQLSTATE_DUPLICATE_TABLE) ||
+                !strcmp(db->state, SQLSTATE_UNIQUE_VIOLATION))
                 continue;
             goto out;
         }
@@ -528,7 +535,7 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
             PQclear(res);
             log_info("added a column to the policy table", "column=%s",
                      pol_col_names[c]);
-        } else if (strcmp(db->state, "42701")) { /* not: already there */
+        } else if (strcmp(db->state, SQLSTATE_DUPLICATE_COLUMN)) {
             log_warn("could not add a column to the policy table; its "
                      "default applies",
                      "column=%s error=%s", pol_col_names[c], err);
