@@ -10,64 +10,13 @@
 #include "docker.h"
 #include "log.h"
 
-static int two(const char *s, int *v)
-{
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-        return -1;
-    *v = (s[0] - '0') * 10 + (s[1] - '0');
-    return 0;
-}
-
 int stask_parse_time(const char *s, int64_t *ms)
 {
-    int y1, y2, mo, d, h, mi, sec, frac_ms = 0, off = 0;
-    if (!s || strlen(s) < 20 || two(s, &y1) || two(s + 2, &y2) || s[4] != '-' ||
-        two(s + 5, &mo) || s[7] != '-' || two(s + 8, &d) ||
-        (s[10] != 'T' && s[10] != 't') || two(s + 11, &h) || s[13] != ':' ||
-        two(s + 14, &mi) || s[16] != ':' || two(s + 17, &sec))
+    /* one RFC 3339 reader for everything the engine stamps (docker.c) */
+    int64_t ns;
+    if (dkr_parse_time(s, &ns))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return -1;
-    const char *p = s + 19;
-    if (*p == '.') {
-        int digits = 0;
-        p++;
-        while (*p >= '0' && *p <= '9') {
-            if (digits < 3)
-                frac_ms = frac_ms * 10 + (*p - '0');
-            digits++;
-            p++;
-        }
-        if (digits == 0 || digits > 9)
-            return -1;
-        for (int i = digits; i < 3; i++)
-            frac_ms *= 10;
-    }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (two(p + 1, &oh) || p[3] != ':' || two(p + 4, &om) || oh > 23 ||
-            om > 59)
-            return -1;
-        off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p)
-        return -1;
-    struct tm tm = {0};
-    tm.tm_year = y1 * 100 + y2 - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1 && !(y1 == 19 && y2 == 69))
-        return -1;
-    *ms = ((int64_t)t - off) * 1000 + frac_ms;
+    *ms = ns >= 0 ? ns / 1000000 : -((-ns + 999999) / 1000000);
     return 0;
 }
 

@@ -38,7 +38,6 @@ static void test_time(void **state)
                          "2023-11-14T24:13:20Z",
                          "2023-11-14T22:13:20",
                          "2023-11-14T22:13:20.Z",
-                         "2023-11-14T22:13:20.1234567890Z",
                          "2023-11-14T22:13:20Zjunk",
                          "2023-11-14T22:13:20+1:00",
                          "x023-11-14T22:13:20Z"};
@@ -46,6 +45,11 @@ static void test_time(void **state)
         if (stask_parse_time(bad[i], &ms) == 0)
             fail_msg("accepted \"%s\"", bad[i]);
     assert_int_equal(stask_parse_time(NULL, &ms), -1);
+    /* one reader with docker.c's (dkr_parse_time): digits past the
+     * nanoseconds are RFC 3339 and dropped */
+    assert_int_equal(stask_parse_time("2023-11-14T22:13:20.1234567890Z", &ms),
+                     0);
+    assert_int_equal(ms, 1700000000123LL);
 }
 
 /* A listing as GET /tasks returns it (fields das reads; Docker 20.10). */
