@@ -4,13 +4,20 @@
 
 #include <stdlib.h>
 
-void skew_observe(struct skew *s, int64_t server_ms, int64_t local_ms)
+bool skew_observe(struct skew *s, int64_t server_ms, int64_t local_ms)
 {
     /* the middle of the second the Date header names */
-    s->sample[s->next] = server_ms + 500 - local_ms;
+    if (server_ms > INT64_MAX / 2 || server_ms < INT64_MIN / 2 ||
+        local_ms > INT64_MAX / 2 || local_ms < INT64_MIN / 2)
+        return false;
+    int64_t off = server_ms + 500 - local_ms;
+    if (off >= SKEW_MAX_MS || off <= -SKEW_MAX_MS)
+        return false;
+    s->sample[s->next] = off;
     s->next = (s->next + 1) % SKEW_SAMPLES;
     if (s->n < SKEW_SAMPLES)
         s->n++;
+    return true;
 }
 
 static int cmp64(const void *a, const void *b)

@@ -19,9 +19,16 @@ struct skew {
     int n, next;
 };
 
+/* The largest offset taken: a Date a day or more away from this host's
+ * clock is a server's broken clock (or a forged reply), not skew to
+ * follow; it would also carry the points' times past int64 ns. */
+#define SKEW_MAX_MS (24LL * 3600 * 1000)
+
 /* One reply: the server's Date (whole seconds, ms) and this host's clock
- * when it arrived. The server's true time was in [date, date + 1 s). */
-void skew_observe(struct skew *s, int64_t server_ms, int64_t local_ms);
+ * when it arrived. The server's true time was in [date, date + 1 s).
+ * False (the reply's clock not taken) when they differ by SKEW_MAX_MS or
+ * more: the caller says so. */
+bool skew_observe(struct skew *s, int64_t server_ms, int64_t local_ms);
 
 /* server clock - this host's clock, the median of the last samples (one
  * slow reply does not move it); 0 before any sample. */

@@ -116,8 +116,10 @@ static void ctr_setup(struct ds_collector *col, struct ds_ctr *c)
 static int64_t engine_now_ns(struct ds_collector *col)
 {
     int64_t server, local;
-    if (dkr_server_clock(col->dkr, &server, &local))
-        skew_observe(&col->engine_clock, server, local);
+    if (dkr_server_clock(col->dkr, &server, &local) &&
+        !skew_observe(&col->engine_clock, server, local))
+        log_debug("the engine's clock is a day or more off: not followed",
+                  "offset_ms=%lld", (long long)(server - local));
     return now_ns() + skew_correction(&col->engine_clock) * 1000000;
 }
 

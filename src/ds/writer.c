@@ -26,6 +26,7 @@ struct ds_writer {
     bool stop, woken;          /* under mu */
     struct ds_writer_stats st; /* under mu */
     struct skew skew;          /* under mu */
+    bool clock_refused;        /* the last reply's clock was not taken */
 };
 
 /* InfluxDB's clock from the last reply (under mu). */
@@ -34,7 +35,15 @@ static void note_clock(struct ds_writer *w)
     int64_t server, local;
     if (!infl_server_clock(w->infl, &server, &local))
         return;
-    skew_observe(&w->skew, server, local);
+    if (!skew_observe(&w->skew, server, local)) {
+        if (!w->clock_refused)
+            log_warn("InfluxDB's clock is a day or more off this host's: "
+                     "not followed (points keep this host's times)",
+                     "offset_ms=%lld", (long long)(server - local));
+        w->clock_refused = true;
+        return;
+    }
+    w->clock_refused = false;
     w->st.clock_offset_ms = skew_offset(&w->skew);
     w->st.clock_corr_ms = skew_correction(&w->skew);
 }

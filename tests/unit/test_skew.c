@@ -70,12 +70,30 @@ static void test_median(void **state)
     assert_int_equal(skew_correction(&s), 0);
 }
 
+/* A Date a day or more away is refused, not followed: neither a corrupt
+ * clock nor one past int64 ns moves the offset (the caller says so). */
+static void test_refused(void **state)
+{
+    struct skew s = {0};
+    (void)state;
+    int64_t now = 1765000000000LL;
+    assert_true(skew_observe(&s, now + 60000, now + 500));
+    assert_false(skew_observe(&s, now + SKEW_MAX_MS, now + 500));
+    assert_false(skew_observe(&s, now - SKEW_MAX_MS, now + 500));
+    /* 2100, as a forged Date would say; and a time past int64 ns */
+    assert_false(skew_observe(&s, 4102444800000LL, now));
+    assert_false(skew_observe(&s, INT64_MAX, now));
+    assert_true(skew_observe(&s, now + SKEW_MAX_MS - 1000, now + 500));
+    assert_int_equal(s.n, 2);
+    assert_int_equal(skew_offset(&s), SKEW_MAX_MS - 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_none),   cmocka_unit_test(test_behind),
-        cmocka_unit_test(test_ahead),  cmocka_unit_test(test_small_is_noise),
-        cmocka_unit_test(test_median),
+        cmocka_unit_test(test_refused),        cmocka_unit_test(test_none),
+        cmocka_unit_test(test_behind),         cmocka_unit_test(test_ahead),
+        cmocka_unit_test(test_small_is_noise), cmocka_unit_test(test_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
