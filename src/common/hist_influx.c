@@ -7,16 +7,19 @@
 #include <string.h>
 
 #include "decide.h"
+#include "log.h"
 
-int hist_last_statement(int64_t since_ms, struct buf *out, char *err,
-                        size_t errlen)
+int hist_last_statement(int64_t since_ms, int64_t until_ms, struct buf *out,
+                        char *err, size_t errlen)
 {
     /* last() is a selector: each seq's row carries that point's time */
     if (buf_printf(out,
                    "SELECT last(\"reason\") AS \"reason\" FROM \"%s\" "
-                   "WHERE time >= %lldms AND \"dry_run\" = false AND "
+                   "WHERE time >= %lldms AND time <= %lldms AND "
+                   "\"dry_run\" = false AND "
                    "\"action\" != 'capacity-bound' GROUP BY \"seq\"",
-                   HIST_MEASUREMENT, (long long)since_ms)) {
+                   HIST_MEASUREMENT, (long long)since_ms,
+                   (long long)until_ms)) {
         errf(err, errlen, "history query too long");
         return -1;
     }
@@ -111,10 +114,56 @@ int hist_last_parse(const json_t *root, const long *seqs, size_t n,
     return 0;
 }
 
-int hist_last_actions(struct infl *c, const long *seqs, size_t n,
-                      int64_t since_ms, int64_t *times, bool *bets, char *err,
+int hist_future_statement(int64_t until_ms, struct buf *out, char *err,
+                          size_t errlen)
+{
+    /* first() is a selector too: each seq's row carries its time */
+    if (buf_printf(out,
+                   "SELECT first(\"reason\") AS \"reason\", "
+                   "count(\"reason\") AS \"n\" FROM \"%s\" WHERE time > "
+                   "%lldms GROUP BY \"seq\"",
+                   HIST_MEASUREMENT, (long long)until_ms)) {
+        errf(err, errlen, "history query too long");
+        return -1;
+    }
+    return 0;
+}
+
+int hist_future_parse(const json_t *root, struct hist_future *future, char *err,
                       size_t errlen)
 {
+    (void)err;
+    (void)errlen;
+    memset(future, 0, sizeof *future);
+    const json_t *series = first_series(root);
+    size_t i;
+    const json_t *se;
+    json_array_foreach(series, i, se)
+    {
+        long long seq, n, t;
+        const json_t *row = json_array_get(json_object_get(se, "values"), 0);
+        int ti = col_index(se, "time"), ni = col_index(se, "n");
+        if (ti < 0 || ni < 0 ||
+            !json_long(json_object_get(json_object_get(se, "tags"), "seq"),
+                       &seq) ||
+            !json_long(json_array_get(row, (size_t)ni), &n) || n <= 0 ||
+            !json_long(json_array_get(row, (size_t)ti), &t))
+            continue; /* no policy's, or no count: nothing to name */
+        if (future->n == 0 || t < future->first_ms) {
+            future->first_seq = (long)seq;
+            future->first_ms = (int64_t)t;
+        }
+        future->n += (size_t)n;
+    }
+    return 0;
+}
+
+int hist_last_actions(struct infl *c, const long *seqs, size_t n,
+                      int64_t since_ms, int64_t until_ms,
+                      struct hist_future *future, int64_t *times, bool *bets,
+                      char *err, size_t errlen)
+{
+    memset(future, 0, sizeof *future);
     for (size_t i = 0; i < n; i++) {
         times[i] = 0;
         if (bets)
@@ -126,13 +175,21 @@ int hist_last_actions(struct infl *c, const long *seqs, size_t n,
     json_t *root = NULL;
     char e[400];
     buf_init(&q, 4096);
-    int rc = hist_last_statement(since_ms, &q, err, errlen);
+    int rc = hist_last_statement(since_ms, until_ms, &q, err, errlen);
     if (!rc && infl_query(c, q.ptr, &root, e, sizeof e)) {
         errf(err, errlen, "reading the last actions from InfluxDB: %s", e);
         rc = -1;
     }
     if (!rc)
         rc = hist_last_parse(root, seqs, n, times, bets, err, errlen);
+    json_decref(root);
+    root = NULL;
+    /* what lies beyond: named by the caller, never an action */
+    buf_reset(&q);
+    if (!rc && !hist_future_statement(until_ms, &q, err, errlen) &&
+        !infl_query(c, q.ptr, &root, e, sizeof e) &&
+        hist_future_parse(root, future, e, sizeof e))
+        log_debug("future actions not counted", "error=%s", e);
     json_decref(root);
     buf_cleanup(&q);
     return rc;

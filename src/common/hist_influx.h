@@ -22,18 +22,28 @@
 
 #define HIST_MEASUREMENT "das"
 
-/* The latest non-dry-run action per seq since since_ms (capacity-bound
- * points are notes, not actions): one statement, GROUP BY seq. */
-int hist_last_statement(int64_t since_ms, struct buf *out, char *err,
-                        size_t errlen) WUR;
+/* The latest non-dry-run action per seq in [since_ms, until_ms]
+ * (capacity-bound points are notes, not actions): one statement, GROUP BY
+ * seq. */
+int hist_last_statement(int64_t since_ms, int64_t until_ms, struct buf *out,
+                        char *err, size_t errlen) WUR;
+/* The points dated after until_ms, per seq (a forged or mis-stamped
+ * record): one statement. */
+int hist_future_statement(int64_t until_ms, struct buf *out, char *err,
+                          size_t errlen) WUR;
+/* Its response into *future (the count of such points, the first seq and
+ * time). */
+int hist_future_parse(const json_t *root, struct hist_future *future, char *err,
+                      size_t errlen) WUR;
 /* Fills times[i] / bets[i] (bets may be NULL) for seqs[i] from a parsed
  * response of that statement: 0 and false when the seq has none. */
 int hist_last_parse(const json_t *root, const long *seqs, size_t n,
                     int64_t *times, bool *bets, char *err, size_t errlen) WUR;
 /* Both, against the server: like pg_last_actions. */
 int hist_last_actions(struct infl *c, const long *seqs, size_t n,
-                      int64_t since_ms, int64_t *times, bool *bets, char *err,
-                      size_t errlen) WUR;
+                      int64_t since_ms, int64_t until_ms,
+                      struct hist_future *future, int64_t *times, bool *bets,
+                      char *err, size_t errlen) WUR;
 
 /* Events newest first, like pg_events: service NULL for all (else the
  * service as the events name it), since_ms 0 for all, at most limit. */

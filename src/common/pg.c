@@ -873,8 +873,10 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
 }
 
 int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
+                    int64_t until_ms, struct hist_future *future,
                     int64_t *times, bool *bets, char *err, size_t errlen)
 {
+    memset(future, 0, sizeof *future);
     bool missing;
     char since[32];
     const char *params[1] = {since};
@@ -903,6 +905,13 @@ int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
         long seq = strtol(PQgetvalue(res, r, 0), NULL, 10);
         int64_t t = (int64_t)strtoll(PQgetvalue(res, r, 1), NULL, 10);
         const char *why = PQgetisnull(res, r, 2) ? "" : PQgetvalue(res, r, 2);
+        if (t > until_ms) { /* from the future: not an action of ours */
+            if (future->n++ == 0) {
+                future->first_seq = seq;
+                future->first_ms = t;
+            }
+            continue;
+        }
         for (size_t i = 0; i < n; i++)
             if (seqs[i] == seq && t >= times[i]) {
                 times[i] = t;

@@ -79,6 +79,17 @@ int pg_events_insert(struct pg *db, const struct pg_event *ev, size_t n,
 int pg_events(struct pg *db, const char *service, int64_t since_ms,
               size_t limit, struct pg_event **out, size_t *n, char *err,
               size_t errlen) WUR;
+/* Action records dated after until_ms (now and a tolerance): ignored by
+ * the last-action readers, counted and the first named here. One forged
+ * row or point dated in 2100 would otherwise keep its policy settling for
+ * ever. */
+struct hist_future {
+    size_t n;       /* records in the future */
+    long first_seq; /* the policy of the first of them */
+    int64_t first_ms;
+};
+#define HIST_FUTURE_TOLERANCE_MS 60000
+
 /* The time of the last non-dry-run action per policy seq, from das_events
  * (capacity-bound rows are notes, not actions),
  * so a restart or a new leader keeps its windows. Fills times[i] for
@@ -87,6 +98,7 @@ int pg_events(struct pg *db, const char *service, int64_t since_ms,
  * at or after since_ms are read: an older one cannot reach into any window, and
  * the table only grows. */
 int pg_last_actions(struct pg *db, const long *seqs, size_t n, int64_t since_ms,
+                    int64_t until_ms, struct hist_future *future,
                     int64_t *times, bool *bets, char *err, size_t errlen) WUR;
 
 #endif

@@ -52,7 +52,14 @@ static void clock_note(struct das_clients *cl)
     int64_t server, local;
     if (!cl->influx || !infl_server_clock(cl->influx, &server, &local))
         return;
-    skew_observe(&cl->skew, server, local);
+    if (!skew_observe(&cl->skew, server, local)) {
+        static struct complaint refused; /* one das per process */
+        if (complain(&refused, "refused"))
+            log_warn("InfluxDB's clock is a day or more off this host's: "
+                     "not followed",
+                     "offset_ms=%lld", (long long)(server - local));
+        return;
+    }
     int64_t corr = skew_correction(&cl->skew);
     if (corr != 0 && llabs(corr - clock_corr_ms) >= 1000)
         log_warn("clock off: this host's clock differs from InfluxDB's; "
@@ -596,7 +603,8 @@ const char *das_svc_label(const struct dsvc *s, const char *key)
  * windows then start at the service's last update, das_window_since). */
 static void last_from_labels(struct das_eval *ev,
                              const struct das_plan_pol *plan, int64_t *last,
-                             bool *bets, int64_t since)
+                             bool *bets, int64_t since, int64_t until,
+                             struct hist_future *future)
 {
     static struct complaint bad_label; /* one das evaluates at a time */
     size_t k = 0;
@@ -616,7 +624,12 @@ static void last_from_labels(struct das_eval *ev,
                 log_warn("service's last-action label not readable",
                          "service=%s error=%s",
                          log_quote(pe->svc.name, q, sizeof q), err);
-        } else if (v && l.t_ms >= since && l.t_ms <= ev->now_ms + 60000) {
+        } else if (v && l.t_ms > until) {
+            if (future->n++ == 0) {
+                future->first_seq = pe->pol.seq;
+                future->first_ms = l.t_ms;
+            }
+        } else if (v && l.t_ms >= since) {
             last[k] = l.t_ms;
             bets[k] = l.bet;
         }
@@ -624,6 +637,29 @@ static void last_from_labels(struct das_eval *ev,
     }
     if (!any_bad && complain_release(&bad_label))
         log_info("every last-action label readable again", NULL);
+}
+
+/* Says when action records dated in the future (past the tolerance) are
+ * seen, when their count or first changes, and when they are gone: they
+ * are no action of das's (a forged record, or a writer's clock far ahead)
+ * and are left out of every policy's history. */
+static void report_future(const struct hist_future *f)
+{
+    static struct complaint c; /* one das evaluates at a time */
+    char text[160];
+    if (f->n == 0) {
+        if (complain_release(&c))
+            log_info("no action recorded in the future any more", NULL);
+        return;
+    }
+    snprintf(text, sizeof text, "%zu, the first seq %ld at %lld", f->n,
+             f->first_seq, (long long)f->first_ms);
+    if (complain(&c, text))
+        log_warn("actions recorded in the future are left out of the "
+                 "history (not das's; a forged record or a clock far "
+                 "ahead)",
+                 "records=%zu first_seq=%ld first_ms=%lld", f->n, f->first_seq,
+                 (long long)f->first_ms);
 }
 
 /* 3. The last action per valid policy, in ev->pols' order (so restarts
@@ -640,16 +676,20 @@ static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
         if (plan[i].pol)
             seqs[nseq++] = plan[i].pol->seq;
     int64_t since = ev->now_ms - das_lookback_ms(plan, ev->n) - 60000;
+    int64_t until = ev->now_ms + HIST_FUTURE_TOLERANCE_MS;
+    struct hist_future future = {0};
     if (ev->hist_labels) {
-        last_from_labels(ev, plan, last, bets, since);
-    } else if (ev->store_none ? hist_last_actions(cl->influx, seqs, nseq, since,
-                                                  last, bets, err, sizeof err)
-                              : pg_last_actions(cl->pg, seqs, nseq, since, last,
-                                                bets, err, sizeof err)) {
+        last_from_labels(ev, plan, last, bets, since, until, &future);
+    } else if (ev->store_none
+                   ? hist_last_actions(cl->influx, seqs, nseq, since, until,
+                                       &future, last, bets, err, sizeof err)
+                   : pg_last_actions(cl->pg, seqs, nseq, since, until, &future,
+                                     last, bets, err, sizeof err)) {
         ev->store_ok = false;
         cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
     }
+    report_future(&future);
     free(seqs);
     step_done("last_actions", t_step, nseq);
 }

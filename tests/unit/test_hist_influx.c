@@ -30,14 +30,51 @@ static void test_last_statement(void **state)
     char err[256];
     (void)state;
     buf_init(&b, 4096);
-    assert_int_equal(hist_last_statement(1700000000123, &b, err, sizeof err),
-                     0);
+    assert_int_equal(
+        hist_last_statement(1700000000123, 1700000600000, &b, err, sizeof err),
+        0);
     assert_string_equal(b.ptr,
                         "SELECT last(\"reason\") AS \"reason\" FROM \"das\" "
-                        "WHERE time >= 1700000000123ms AND \"dry_run\" = "
+                        "WHERE time >= 1700000000123ms AND time <= "
+                        "1700000600000ms AND \"dry_run\" = "
                         "false AND \"action\" != 'capacity-bound' GROUP BY "
                         "\"seq\"");
+    buf_reset(&b);
+    assert_int_equal(hist_future_statement(1700000600000, &b, err, sizeof err),
+                     0);
+    assert_string_equal(b.ptr, "SELECT first(\"reason\") AS \"reason\", "
+                               "count(\"reason\") AS \"n\" FROM \"das\" WHERE "
+                               "time > 1700000600000ms GROUP BY \"seq\"");
     buf_cleanup(&b);
+}
+
+/* Points dated after the bound (one forged point in 2100 kept a policy
+ * settling for ever): counted, the first named. */
+static void test_future_parse(void **state)
+{
+    (void)state;
+    char err[256];
+    json_error_t je;
+    json_t *root = json_loads(
+        "{\"results\":[{\"statement_id\":0,\"series\":["
+        "{\"name\":\"das\",\"tags\":{\"seq\":\"7\"},\"columns\":[\"time\","
+        "\"reason\",\"n\"],\"values\":[[4102444800000,\"x\",2]]},"
+        "{\"name\":\"das\",\"tags\":{\"seq\":\"3\"},\"columns\":[\"time\","
+        "\"reason\",\"n\"],\"values\":[[4000000000000,\"y\",1]]},"
+        "{\"name\":\"das\",\"tags\":{},\"columns\":[\"time\","
+        "\"reason\",\"n\"],\"values\":[[1,\"z\",5]]}]}]}",
+        0, &je);
+    assert_non_null(root);
+    struct hist_future f;
+    assert_int_equal(hist_future_parse(root, &f, err, sizeof err), 0);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.first_seq, 3);
+    assert_int_equal(f.first_ms, 4000000000000LL);
+    json_decref(root);
+    root = json_loads("{\"results\":[{\"statement_id\":0}]}", 0, &je);
+    assert_int_equal(hist_future_parse(root, &f, err, sizeof err), 0);
+    assert_int_equal(f.n, 0);
+    json_decref(root);
 }
 
 static void test_last_parse(void **state)
@@ -178,6 +215,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_last_statement),
         cmocka_unit_test(test_last_parse),
+        cmocka_unit_test(test_future_parse),
         cmocka_unit_test(test_events_statement),
         cmocka_unit_test(test_events_parse),
     };
