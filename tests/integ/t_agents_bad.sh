@@ -9,7 +9,9 @@
 #    silent one holds each cycle for its read's timeout, 2 s at a 1 s
 #    interval: under the 5 s a decision may wait);
 #  * with only the bad agents, das scales nothing: every policy says its
-#    metrics are unavailable, and the labelled service keeps its replicas.
+#    metrics are unavailable, and the labelled service keeps its replicas;
+#  * a last action forged on the service (das.last dated 2100) is left out
+#    of its history and named, and the service is scaled as it should be.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_ds"
 need_bin "$bin_das"
@@ -108,12 +110,17 @@ assert_eq "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' burn)" 1
 assert_eq "$(grep -c 'msg="acted"' "$TB_TMP/das-bad.log" || true)" 0 "and das logged no action"
 
 # --- the real agent beside them: its service is decided as usual -------------
+# and a forged last action dated 2100 on the service (das.last) is left out
+# and named: without that bound it kept the policy settling for ever
+dk service update --detach --label-add \
+  'das.last=t=4102444800000;kind=scale-in;from=2;to=1;bet=0' burn >/dev/null
 port_das=$(free_port)
 bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s \
   --agents "127.0.0.1:$p_ds,$BAD" --listen "127.0.0.1:$port_das"
 two() { [[ "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' burn)" == 2 ]]; }
 wait_until 90 two || fail "das did not scale burn from the real agent: $(grep -v DEBUG "$TB_TMP/das.log" | tail -8)"
-ok "the real agent's service is scaled 1 → 2 while four agents are bad"
+ok "the real agent's service is scaled 1 → 2 while four agents are bad, and past a last action forged in 2100"
+assert_contains "$(cat "$TB_TMP/das.log")" "actions recorded in the future are left out" "the forged last action is named"
 metrics=$(curl -s "http://127.0.0.1:$port_das/metrics")
 assert_contains "$metrics" "das_agent_up{agent=\"127.0.0.1:$p_ds\",node=\"127.0.0.1:$p_ds\"} 1" "das_agent_up: the real agent 1"
 for p in "$p_garbage" "$p_huge" "$p_silent" "$p_closed"; do
