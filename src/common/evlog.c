@@ -38,12 +38,12 @@ void evlog_add(struct evlog *l, const struct pg_event *e)
 }
 
 bool evlog_has(const struct evlog *l, long seq, int64_t time_ms,
-               const char *action)
+               const char *action, int64_t tol_ms)
 {
     for (size_t i = 0; i < l->n; i++) {
         const struct pg_event *e = at(l, i);
-        if (e->seq == seq && e->time_ms == time_ms &&
-            !strcmp(e->action, action))
+        if (e->seq == seq && e->time_ms >= time_ms - tol_ms &&
+            e->time_ms <= time_ms + tol_ms && !strcmp(e->action, action))
             return true;
     }
     return false;

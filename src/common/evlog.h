@@ -24,9 +24,11 @@ void evlog_init(struct evlog *l, size_t cap);
 void evlog_free(struct evlog *l);
 /* Adds e (the oldest goes when full). */
 void evlog_add(struct evlog *l, const struct pg_event *e);
-/* Is an event of seq with this time and action held? */
+/* Is an event of seq with this action held at time_ms, give or take
+ * tol_ms? (An action's record on the service is dated just before the
+ * update that carries it, its event just after.) */
 bool evlog_has(const struct evlog *l, long seq, int64_t time_ms,
-               const char *action);
+               const char *action, int64_t tol_ms);
 /* Newest first: those of service (NULL: all) at or after since_ms, at most
  * limit, into *out (heap; free). Returns the count. */
 size_t evlog_select(const struct evlog *l, const char *service,

@@ -436,7 +436,8 @@ static void observe_labels(struct run_state *st, const struct dsvc_list *svcs)
             continue; /* said by the evaluation */
         long seq = pol_label_seq(s->id);
         pthread_mutex_lock(&st->evlog_lock);
-        bool known = evlog_has(&st->evlog, seq, l.t_ms, l.kind);
+        bool known =
+            evlog_has(&st->evlog, seq, l.t_ms, l.kind, DAS_SAME_CHANGE_MS);
         pthread_mutex_unlock(&st->evlog_lock);
         if (known)
             continue;
@@ -812,7 +813,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
                   "seq=%ld error=%s", seq, log_quote(err, q, sizeof q));
         st->failures++;
     }
-    record_at(st, pe, kind, r->from, r->to, r->reason, false, t_act);
+    record(st, pe, kind, r->from, r->to, r->reason, false);
 }
 
 /* ---- the cycle ------------------------------------------------------- */

@@ -79,7 +79,7 @@ for ((k = 1; k <= N; k++)); do
     --interval 2s --ds-interval 2s --listen 127.0.0.1:0 --log-level debug
   DAS_PID[k]=$BG_PID
 done
-das_port() { sed -n 's/.*serving \/healthz and \/metrics.* port=\([0-9]*\).*/\1/p' "$TB_TMP/das$1.log" | head -n1; }
+das_port() { sed -n 's/.*serving \/healthz.* port=\([0-9]*\).*/\1/p' "$TB_TMP/das$1.log" | head -n1; }
 has_port() { [[ -n "$(das_port "$1")" ]]; }
 PORT=()
 for ((k = 1; k <= N; k++)); do

@@ -157,7 +157,7 @@ held() { [[ -s "$TB_TMP/held-$1-$2" ]]; }
 release() { touch "$TB_TMP/resume-$1-$2"; }
 proc_state() { sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1; }
 
-das_port() { sed -n 's/.*serving \/healthz and \/metrics.* port=\([0-9]*\).*/\1/p' "${DAS_LOG[$1]}" | head -n1; }
+das_port() { sed -n 's/.*serving \/healthz.* port=\([0-9]*\).*/\1/p' "${DAS_LOG[$1]}" | head -n1; }
 metric() { # K NAME: a sample of das K's /metrics
   curl -s --max-time 5 "http://127.0.0.1:$(das_port "$1")/metrics" |
     awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }'
