@@ -89,7 +89,7 @@ AGENT_PORT=$(free_port)
   unset DAS_INFLUX_URL DAS_INFLUX_DB DAS_POLICY_DB
   export DAS_DOCKER_SOCKET="$SOCKS/{{.Node.ID}}.sock" DAS_DOCKER_GID=$DOCKER_GID
   export DAS_AGENT_PORT=$AGENT_PORT DAS_LISTEN=127.0.0.1:0
-  export DS_INTERVAL=2s DAS_INTERVAL=2s
+  export DS_INTERVAL=2s DAS_INTERVAL=2s DAS_HEALTH_INTERVAL=5s
   dk stack deploy --resolve-image never -c "$DAS_SRC/deploy/das.yml" das
 ) >"$TB_TMP/deploy.log" 2>&1 || fail "docker stack deploy failed: $(cat "$TB_TMP/deploy.log")"
 ok "docker stack deploy -c deploy/das.yml das (no secrets, no network to create)"
@@ -135,7 +135,8 @@ wait_until 120 task_count_is das_ds 3 || fail "ds did not run on all 3 nodes:$NL
 assert_eq "$(running_tasks das_ds | cut -d' ' -f1 | sort | tr '\n' ' ')" "1 2 3 " "ds: one task on every node (global)"
 wait_until 120 task_count_is das_das 3 || fail "das did not run on all 3 managers:$NL$(dk service ps --no-trunc das_das 2>&1)"
 assert_eq "$(running_tasks das_das | cut -d' ' -f1 | sort | tr '\n' ' ')" "1 2 3 " "das: one task on every manager"
-# Docker's first probe comes one interval (30 s) after the start.
+# Docker's first probe comes one interval (DAS_HEALTH_INTERVAL, 5 s here)
+# after the start.
 wait_until 150 all_healthy das_ds 3 || fail "ds not healthy on every node:$NL$(health_report das_ds)"
 ok "ds health check (node:PORT) healthy on all 3 nodes"
 wait_until 150 all_healthy das_das 3 || fail "das not healthy on every manager:$NL$(health_report das_das)"
