@@ -125,36 +125,13 @@ static unsigned serve_points(void *ud, struct ep_req *req, struct buf *body,
                              const char **type)
 {
     struct sim_agent *a = ud;
-    const char *since_s = ep_arg(req, "since");
-    char err[512];
-    uint32_t mask;
-    long long since = 0;
-    char *end = NULL;
-    if (since_s) {
-        errno = 0;
-        since = strtoll(since_s, &end, 10);
-    }
-    if (since_s && (errno || end == since_s || *end)) {
-        if (buf_puts(body, "since: expected Unix milliseconds\n")) {
-        }
-        return 400;
-    }
-    if (kp_fields_mask(ep_arg(req, "fields"), &mask, err, sizeof err)) {
-        if (buf_printf(body, "%s\n", err)) {
-        }
-        return 400;
-    }
     *type = "text/plain; charset=utf-8";
     pthread_mutex_lock(&a->lock);
-    int rc = kp_serve(&a->keep, a->node, wall_ms(), since, mask, body);
+    unsigned status =
+        kp_answer(&a->keep, a->node, wall_ms(), ep_arg(req, "since"),
+                  ep_arg(req, "fields"), body);
     pthread_mutex_unlock(&a->lock);
-    if (rc) {
-        buf_reset(body);
-        if (buf_puts(body, "reply over the cap\n")) {
-        }
-        return 413;
-    }
-    return 200;
+    return status;
 }
 
 /* The services' ids, one a line (first word). *ids heap, *n of them. */

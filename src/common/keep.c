@@ -235,6 +235,41 @@ int kp_serve(const struct keep *k, const char *node, int64_t now_ms,
     return 0;
 }
 
+unsigned kp_answer(const struct keep *k, const char *node, int64_t now_ms,
+                   const char *since_arg, const char *fields_arg,
+                   struct buf *body)
+{
+    char err[512];
+    uint32_t mask;
+    long long since = 0;
+    char *end = NULL;
+    if (since_arg) {
+        errno = 0;
+        since = strtoll(since_arg, &end, 10);
+    }
+    if (since_arg && (errno || end == since_arg || *end)) {
+        if (buf_puts(body, "since: expected Unix milliseconds, e.g. "
+                           "since=1765000000000\n")) {
+        }
+        return 400;
+    }
+    if (kp_fields_mask(fields_arg, &mask, err, sizeof err)) {
+        if (buf_printf(body, "%s\n", err)) {
+        }
+        return 400;
+    }
+    if (kp_serve(k, node, now_ms, since, mask, body)) {
+        buf_reset(body);
+        if (buf_printf(body,
+                       "reply over %zu MiB: ask for fewer fields or a later "
+                       "since\n",
+                       body->max >> 20)) {
+        }
+        return 413;
+    }
+    return 200;
+}
+
 /* ---- reading a reply back (das) ---- */
 
 struct kp_in {

@@ -95,6 +95,16 @@ int kp_fields_mask(const char *list, uint32_t *mask, char *err,
 int kp_serve(const struct keep *k, const char *node, int64_t now_ms,
              int64_t since_ms, uint32_t mask, struct buf *out) WUR;
 
+/* The whole answer to GET /points with these query arguments (NULL when
+ * absent): since (Unix ms, default 0) and fields (kp_fields_mask). The
+ * HTTP status: 200 with the reply in body; 400 with what was wrong and
+ * what is accepted; 413 when the reply would pass body's cap (the body
+ * then says to ask for fewer fields or a later since). ds and the
+ * benchmarks' simulated agents answer with it. */
+unsigned kp_answer(const struct keep *k, const char *node, int64_t now_ms,
+                   const char *since_arg, const char *fields_arg,
+                   struct buf *body);
+
 /* What kp_parse read. */
 struct kp_reply {
     int64_t now_ms;  /* the agent's clock */

@@ -679,40 +679,13 @@ static unsigned serve_points(void *ud, struct ep_req *req, struct buf *body,
                              const char **type)
 {
     struct agent *a = ud;
-    const char *since_s = ep_arg(req, "since");
-    char err[512];
-    uint32_t mask;
-    long long since = 0;
-    char *end = NULL;
-    if (since_s) {
-        errno = 0;
-        since = strtoll(since_s, &end, 10);
-    }
-    if (since_s && (errno || end == since_s || *end)) {
-        if (buf_puts(body, "since: expected Unix milliseconds, e.g. "
-                           "since=1765000000000\n")) {
-        }
-        return 400;
-    }
-    if (kp_fields_mask(ep_arg(req, "fields"), &mask, err, sizeof err)) {
-        if (buf_printf(body, "%s\n", err)) {
-        }
-        return 400;
-    }
     *type = "text/plain; charset=utf-8";
     pthread_mutex_lock(&a->keep_lock);
-    int rc = kp_serve(&a->keep, a->info.node_id, wall_ms(), since, mask, body);
+    unsigned status =
+        kp_answer(&a->keep, a->info.node_id, wall_ms(), ep_arg(req, "since"),
+                  ep_arg(req, "fields"), body);
     pthread_mutex_unlock(&a->keep_lock);
-    if (rc) {
-        buf_reset(body);
-        if (buf_printf(body,
-                       "reply over %zu MiB: ask for fewer fields or a later "
-                       "since\n",
-                       DS_POINTS_MAX_BODY >> 20)) {
-        }
-        return 413;
-    }
-    return 200;
+    return status;
 }
 
 /* /healthz, /metrics and /points on --listen, if given. 2 when it cannot

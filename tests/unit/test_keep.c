@@ -104,6 +104,34 @@ static void test_serve_parse_roundtrip(void **state)
     kp_free(&k);
 }
 
+/* The answer to GET /points: 200, 400 saying what was wrong, 413 past
+ * the body's cap. */
+static void test_answer(void **state)
+{
+    (void)state;
+    struct keep k;
+    kp_init(&k, 600000, 0);
+    struct stats_point p = point_at(T0, 12.5, true);
+    assert_true(kp_add(&k, "0123456789ab", SVC, &p));
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    assert_int_equal(
+        kp_answer(&k, "n", T0 + 1000, "1765000000000", "cpu_ratio", &b), 200);
+    assert_non_null(strstr(b.ptr, "1765000000000 12.5\n"));
+    buf_reset(&b);
+    assert_int_equal(kp_answer(&k, "n", T0, "12abc", NULL, &b), 400);
+    assert_non_null(strstr(b.ptr, "since: expected Unix milliseconds"));
+    buf_reset(&b);
+    assert_int_equal(kp_answer(&k, "n", T0, NULL, "cpu", &b), 400);
+    assert_non_null(strstr(b.ptr, "no metric field"));
+    buf_cleanup(&b);
+    buf_init(&b, 100); /* the message fits, every field's header not */
+    assert_int_equal(kp_answer(&k, "n", T0, NULL, NULL, &b), 413);
+    assert_non_null(strstr(b.ptr, "fewer fields"));
+    buf_cleanup(&b);
+    kp_free(&k);
+}
+
 static void test_fields_mask(void **state)
 {
     (void)state;
@@ -352,6 +380,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serve_parse_roundtrip),
         cmocka_unit_test(test_fields_mask),
+        cmocka_unit_test(test_answer),
         cmocka_unit_test(test_trim_and_cap),
         cmocka_unit_test(test_parse_refuses),
         cmocka_unit_test(test_hist_label),
