@@ -9,7 +9,7 @@
 # the first leader's node, so no freeze below takes a replica's points
 # away.
 #  1. das on the leader frozen after it decided 2 → 3 and before its Engine
-#     API update (under gdb, held at dsvc_scale), the load gone meanwhile
+#     API update (under gdb, held at dsvc_scale_labeled), the load gone meanwhile
 #     (das status says at-min): resumed, das drops the stale decision and
 #     says why, and its next cycle decides on the load of now. Nobody else
 #     acted while it was frozen: leadership follows the swarm's raft leader,
@@ -108,7 +108,7 @@ das_start() { # K TAG: das beside engine K, logging to das-K-TAG.log
   GDB_PID[$1]=
 }
 # das_gdb K TAG GDB-COMMAND...: das beside engine K under gdb, held at its
-# first dsvc_scale (the first update it decided, before any request of it)
+# first dsvc_scale_labeled (the first update it decided, before any request of it)
 # where the commands run, then going on
 das_gdb() {
   local k=$1 tag=$2 script=$TB_TMP/gdb-$1-$2 c i
@@ -117,7 +117,7 @@ das_gdb() {
     echo "set pagination off"
     echo "set confirm off"
     echo "handle SIGTERM nostop noprint pass"
-    echo "tbreak dsvc_scale"
+    echo "tbreak dsvc_scale_labeled"
     echo "commands"
     echo "  silent"
     for c in "$@"; do echo "  $c"; done
@@ -195,7 +195,7 @@ for ((k = 1; k <= N; k++)); do
 done
 das_gdb "$L" 1 "$(hold "$L" 1)"
 wait_until 120 held "$L" 1 || die "das on the leader (engine $L) never decided to scale out"
-assert_eq "$(proc_state "${DAS_PID[L]}")" t "das on engine $L is frozen (stopped by gdb) at dsvc_scale, the update it decided not yet sent"
+assert_eq "$(proc_state "${DAS_PID[L]}")" t "das on engine $L is frozen (stopped by gdb) at dsvc_scale_labeled, the update it decided not yet sent"
 assert_eq "$(outcome)" scale-out "the load called for it: das status says scale-out"
 rm "$CTL/load"
 wait_until 90 outcome_is at-min || die "the load did not go: das status says $(outcome)"
@@ -285,7 +285,7 @@ INTERVAL=30s
 das_gdb "$NEW" 3 "$(hold "$NEW" 3)"
 INTERVAL=1s
 wait_until 90 held "$NEW" 3 || die "das on engine $NEW never decided 3 → 4"
-assert_eq "$(proc_state "${DAS_PID[NEW]}")" t "das on engine $NEW (the leader) frozen at dsvc_scale after deciding 3 → 4; no other das runs"
+assert_eq "$(proc_state "${DAS_PID[NEW]}")" t "das on engine $NEW (the leader) frozen at dsvc_scale_labeled after deciding 3 → 4; no other das runs"
 LIVE=$M
 # (a node update can meet the dispatcher's own: "update out of sequence")
 wait_until 30 dl node demote "$(node_of "$NEW")" || die "could not demote engine $NEW"
