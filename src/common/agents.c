@@ -75,21 +75,17 @@ static void agent_drop(struct ag_agent *g)
 static struct ag_agent *agent_get(struct agents *a, const char *key,
                                   const char *addr, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < a->n; i++)
-        if (!strcmp(a->v[i].key, key)) {
-            if (strcmp(a->v[i].addr, addr)) { /* the node moved */
-                agent_drop(&a->v[i]);
-                memset(a->v[i].since, 0, sizeof a->v[i].since);
-                snprintf(a->v[i].addr, sizeof a->v[i].addr, "%s", addr);
-            }
-            if (!a->v[i].h)
-                break;
-            return &a->v[i];
-        }
     struct ag_agent *g = NULL;
     for (size_t i = 0; i < a->n && !g; i++)
         if (!strcmp(a->v[i].key, key))
             g = &a->v[i];
+    if (g && strcmp(g->addr, addr)) { /* the node moved: read it whole */
+        agent_drop(g);
+        memset(g->since, 0, sizeof g->since);
+        snprintf(g->addr, sizeof g->addr, "%s", addr);
+    }
+    if (g && g->h)
+        return g;
     if (!g) {
         if (a->n == AGENTS_MAX) {
             snprintf(err, errlen, "more than %d agents", AGENTS_MAX);

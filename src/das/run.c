@@ -374,11 +374,11 @@ static void evlog_put(struct run_state *st, const struct pg_event *e)
     pthread_mutex_unlock(&st->evlog_lock);
 }
 
-/* Notes one event at time_ms for the end of the cycle (flush_events), in
- * the recent events, and says it. */
-static void record_at(struct run_state *st, const struct das_pol_eval *pe,
-                      enum das_event_kind kind, long from, long to,
-                      const char *reason, bool dry, int64_t time_ms)
+/* Notes one event for the end of the cycle (flush_events), in the recent
+ * events, and says it. */
+static void record(struct run_state *st, const struct das_pol_eval *pe,
+                   enum das_event_kind kind, long from, long to,
+                   const char *reason, bool dry)
 {
     const char *action = das_event_names[kind];
     char q[600], q2[300];
@@ -388,7 +388,7 @@ static void record_at(struct run_state *st, const struct das_pol_eval *pe,
     }
     struct pg_event *e = &st->events[st->nevents++];
     memset(e, 0, sizeof *e);
-    e->time_ms = time_ms;
+    e->time_ms = das_now_ms();
     e->seq = pe->pol.seq;
     snprintf(e->service, sizeof e->service, "%.63s",
              pe->found ? pe->svc.name : pe->pol.service_id);
@@ -411,13 +411,6 @@ static void record_at(struct run_state *st, const struct das_pol_eval *pe,
     if (kind != DAS_EV_CAPACITY) /* a state noted, not an action */
         st->pub.actions[kind]++;
     evlog_put(st, e);
-}
-
-static void record(struct run_state *st, const struct das_pol_eval *pe,
-                   enum das_event_kind kind, long from, long to,
-                   const char *reason, bool dry)
-{
-    record_at(st, pe, kind, from, to, reason, dry, das_now_ms());
 }
 
 /* The last actions recorded on the services (das.last): those not among
@@ -775,8 +768,7 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     struct send_check sc = {st, true, DROP_NONE, ""};
     struct dsvc_guard guard = {still_ours, &sc};
     /* with no store, the action's record travels in the same update */
-    int64_t t_act = das_now_ms();
-    struct hl_last hl = {t_act, "", r->from, r->to, r->bet};
+    struct hl_last hl = {das_now_ms(), "", r->from, r->to, r->bet};
     snprintf(hl.kind, sizeof hl.kind, "%s", name);
     char hv[128], hr[HL_REASON_MAX + 1];
     hl_format(&hl, hv, sizeof hv);
