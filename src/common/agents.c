@@ -510,7 +510,15 @@ static size_t read_all(struct agents *a, const char *field, size_t fi,
         if (!g->ok) {
             if (!first[0])
                 snprintf(first, firstlen, "%s: %s", g->addr, g->err);
-            if (complain(&g->c, g->err))
+            /* the same failure with other figures (curl's "after 2001
+             * milliseconds") is the same failure: said once */
+            char key[sizeof g->err];
+            size_t kn = 0;
+            for (const char *c = g->err; *c && kn + 1 < sizeof key; c++)
+                if (!(*c >= '0' && *c <= '9') || kn == 0 || key[kn - 1] != '#')
+                    key[kn++] = *c >= '0' && *c <= '9' ? '#' : *c;
+            key[kn] = '\0';
+            if (complain(&g->c, key))
                 log_warn("ds agent not read: its node's replicas count as "
                          "not reporting",
                          "agent=%s node=%.40s error=%s", g->addr, g->key,
