@@ -26,7 +26,7 @@ struct receiver {
     pthread_cond_t cv;
     struct notify_queue q;
     bool stop;
-    int64_t stop_deadline_ms; /* what is queued gets until then */
+    int64_t stop_deadline_ms;    /* what is queued gets until then */
     _Atomic int64_t abort_at_ms; /* an attempt in flight ends then (0: no) */
     unsigned long sent, dropped, failures;
     struct complaint c_drop; /* the sender's alone */
@@ -246,12 +246,12 @@ struct notify *notify_start(const struct notify_conf *conf, char *err,
         notify_queue_init(&r->q, conf->queue_cap);
         n->nr++;
         r->easy = curl_easy_init();
-        int rc = r->easy ? pthread_create(&r->thread, NULL, sender_main, r)
-                         : ENOMEM;
+        int rc =
+            r->easy ? pthread_create(&r->thread, NULL, sender_main, r) : ENOMEM;
         if (rc) {
             snprintf(err, errlen,
-                     "notification URL %zu: cannot start its sender: %s",
-                     i + 1, strerror(rc));
+                     "notification URL %zu: cannot start its sender: %s", i + 1,
+                     strerror(rc));
             notify_stop(n);
             return NULL;
         }
@@ -285,8 +285,7 @@ void notify_send(struct notify *n, const struct pg_event *e)
             char q[300];
             log_debug("notification dropped: the receiver's queue is full",
                       "receiver=%zu url=%s event=%s service=%s", r->index,
-                      r->shown, e->action,
-                      log_quote(e->service, q, sizeof q));
+                      r->shown, e->action, log_quote(e->service, q, sizeof q));
         }
     }
 }

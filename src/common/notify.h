@@ -20,9 +20,9 @@ struct notify_conf {
     const char *const *urls; /* checked by notify_url_check; copied */
     size_t nurls;
     enum notify_format format;
-    int64_t timeout_ms;  /* one attempt, connecting included */
-    int64_t give_up_ms;  /* after queueing: dropped then */
-    size_t queue_cap;    /* per receiver; 0: NOTIFY_QUEUE_CAP */
+    int64_t timeout_ms; /* one attempt, connecting included */
+    int64_t give_up_ms; /* after queueing: dropped then */
+    size_t queue_cap;   /* per receiver; 0: NOTIFY_QUEUE_CAP */
     struct notify_origin from;
 };
 

@@ -103,8 +103,8 @@ char *notify_url_shown(const char *url, char *out, size_t outlen)
     for (size_t i = 0; i < hlen && o + 1 < outlen; i++) {
         char c = host[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                  c == ':' || c == '[' || c == ']';
+                  (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+                  c == '[' || c == ']';
         out[o++] = ok ? c : '?';
     }
     out[o < outlen ? o : outlen - 1] = '\0';

@@ -89,8 +89,11 @@ struct notify_watch {
 };
 
 /* What notify_watch_update says to notify. */
-enum notify_watch_say { NOTIFY_SAY_NOTHING, NOTIFY_SAY_UNAVAILABLE,
-                        NOTIFY_SAY_AVAILABLE };
+enum notify_watch_say {
+    NOTIFY_SAY_NOTHING,
+    NOTIFY_SAY_UNAVAILABLE,
+    NOTIFY_SAY_AVAILABLE
+};
 /* Whether an outcome says the metrics are missing (1), usable (0), or
  * does not say (-1: the store or engine down, settling, updating, ...). */
 int notify_outcome_metrics(enum dec_outcome o);

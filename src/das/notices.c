@@ -76,14 +76,25 @@ int das_notices_open(struct das_notices **out, const struct das_conf *conf,
         rc = 0;
         goto out;
     }
+    for (size_t i = 0; i < n; i++) {
+        size_t nflags = conf->notify_urls.n;
+        if (notify_url_check(urls[i], e, sizeof e)) {
+            if (i < nflags)
+                snprintf(err, errlen, "--notify-url #%zu: %s", i + 1, e);
+            else
+                snprintf(err, errlen, "--notify-url-file, URL %zu: %s",
+                         i - nflags + 1, e);
+            goto out;
+        }
+    }
     struct notify_conf nc;
     memset(&nc, 0, sizeof nc);
     nc.urls = urls;
     nc.nurls = n;
-    nc.format = !strcmp(conf->notify_format ? conf->notify_format : "json",
-                        "slack")
-                    ? NOTIFY_FMT_SLACK
-                    : NOTIFY_FMT_JSON;
+    nc.format =
+        !strcmp(conf->notify_format ? conf->notify_format : "json", "slack")
+            ? NOTIFY_FMT_SLACK
+            : NOTIFY_FMT_JSON;
     nc.timeout_ms = conf->notify_timeout_ms;
     nc.give_up_ms = conf->notify_give_up_ms;
     if (gethostname(nc.from.das, sizeof nc.from.das - 1))
@@ -102,7 +113,8 @@ int das_notices_open(struct das_notices **out, const struct das_conf *conf,
     dn->unavailable_ms = conf->notify_unavailable_ms;
     char iv[32], gu[32];
     for (size_t i = 0; i < notify_receivers(s); i++)
-        log_info("notifying", "receiver=%zu url=%s format=%s timeout=%s "
+        log_info("notifying",
+                 "receiver=%zu url=%s format=%s timeout=%s "
                  "give_up=%s",
                  i + 1, notify_receiver_shown(s, i),
                  nc.format == NOTIFY_FMT_SLACK ? "slack" : "json",
@@ -135,8 +147,7 @@ void das_notice_event(struct das_notices *n, const struct pg_event *e)
 
 /* An event of a policy, its service and replicas filled in. */
 static void policy_event(const struct das_pol_eval *pe, enum notify_event what,
-                         const char *reason, int64_t now_ms,
-                         struct pg_event *e)
+                         const char *reason, int64_t now_ms, struct pg_event *e)
 {
     memset(e, 0, sizeof *e);
     e->time_ms = now_ms;
@@ -170,9 +181,9 @@ void das_notice_leader(struct das_notices *n, bool gained, const char *engine)
     e.time_ms = das_now_ms();
     e.from_no = e.to_no = -1;
     e.observed = e.threshold = NAN;
-    snprintf(e.action, sizeof e.action, "%s",
-             notify_event_names[gained ? NOTIFY_LEADER_GAINED
-                                       : NOTIFY_LEADER_LOST]);
+    snprintf(
+        e.action, sizeof e.action, "%s",
+        notify_event_names[gained ? NOTIFY_LEADER_GAINED : NOTIFY_LEADER_LOST]);
     snprintf(e.reason, sizeof e.reason, "%s: %s",
              gained ? "this das acts: its engine leads the swarm"
                     : "this das stands by: its engine no longer leads",

@@ -79,8 +79,8 @@ static void test_url_shown_hides_secrets(void **state)
     (void)state;
     char out[300];
     assert_string_equal(
-        notify_url_shown("https://hooks.example.com/services/T0/B0/s3cret",
-                         out, sizeof out),
+        notify_url_shown("https://hooks.example.com/services/T0/B0/s3cret", out,
+                         sizeof out),
         "https://hooks.example.com/...");
     assert_string_equal(notify_url_shown("http://u:pw@127.0.0.1:9000/h?token=t",
                                          out, sizeof out),
@@ -105,8 +105,8 @@ static void test_url_check(void **state)
 {
     (void)state;
     char err[400];
-    assert_int_equal(notify_url_check("http://127.0.0.1:9/hook", err, sizeof err),
-                     0);
+    assert_int_equal(
+        notify_url_check("http://127.0.0.1:9/hook", err, sizeof err), 0);
     assert_int_equal(notify_url_check("https://h/x?token=1", err, sizeof err),
                      0);
     assert_int_equal(notify_url_check("ftp://h/x", err, sizeof err), -1);
@@ -114,7 +114,8 @@ static void test_url_check(void **state)
     assert_int_equal(notify_url_check("http:///path", err, sizeof err), -1);
     assert_non_null(strstr(err, "no host"));
     assert_int_equal(
-        notify_url_check("http://user:s3cret@/path?t=tok", err, sizeof err), -1);
+        notify_url_check("http://user:s3cret@/path?t=tok", err, sizeof err),
+        -1);
     assert_null(strstr(err, "s3cret"));
     assert_null(strstr(err, "tok"));
     assert_int_equal(
@@ -274,8 +275,7 @@ static void test_json_states(void **state)
     it.ev.from_no = it.ev.to_no = 3;
     snprintf(it.ev.reason, sizeof it.ev.reason, "label das.out_cond: bad");
     o = body_json(&it);
-    assert_string_equal(json_string_value(json_object_get(o, "kind")),
-                        "state");
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "state");
     assert_int_equal(json_integer_value(json_object_get(o, "seq")), -77);
     assert_int_equal(json_integer_value(json_object_get(o, "from")), 3);
     assert_true(json_is_null(json_object_get(o, "metric")));
@@ -308,8 +308,9 @@ static void test_slack(void **state)
     it.ev.dry_run = true;
     snprintf(it.ev.reason, sizeof it.ev.reason, "mean 5%% < 30%%");
     char *t = slack_text(&it);
-    assert_string_equal(t, "das mgr-1: web&lt;b&gt;&amp;: scale-in 4 \xe2\x86\x92"
-                           " 2 (dry run): mean 5% &lt; 30%");
+    assert_string_equal(t,
+                        "das mgr-1: web&lt;b&gt;&amp;: scale-in 4 \xe2\x86\x92"
+                        " 2 (dry run): mean 5% &lt; 30%");
     free(t);
     it = item(2, "capacity-bound");
     snprintf(it.ev.service, sizeof it.ev.service, "api");
