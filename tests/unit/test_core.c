@@ -214,7 +214,7 @@ static void test_cfg_list(void **state)
     assert_string_equal(urls.v[0], "http://a/");
     assert_string_equal(urls.v[1], "http://b/");
     unsetenv("T_URL");
-    char *a2[2 * CFG_LIST_MAX + 3];
+    char *a2[2 * (CFG_LIST_MAX + 1) + 2];
     int argc = 1;
     a2[0] = "x";
     for (int i = 0; i <= CFG_LIST_MAX; i++) {
