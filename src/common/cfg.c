@@ -98,6 +98,22 @@ static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
         *(long *)o->target = n;
         break;
     }
+    case CFG_LIST: {
+        struct cfg_list *l = o->target;
+        bool flag = !strcmp(origin, o->flag);
+        if (flag && !l->from_flags) {
+            l->n = 0; /* flags replace the environment's value */
+            l->from_flags = true;
+        } else if (!flag) {
+            l->n = 0; /* the environment replaces the default */
+        }
+        if (l->n == CFG_LIST_MAX) {
+            addf(errs, "%s: given more than %d times\n", origin, CFG_LIST_MAX);
+            return -1;
+        }
+        l->v[l->n++] = v;
+        break;
+    }
     case CFG_BOOL:
         if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
             !strcmp(v, "on")) {
@@ -127,7 +143,9 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
     /* defaults, then environment */
     for (size_t i = 0; i < nopts; i++) {
         const struct cfg_opt *o = &opts[i];
-        if (o->def && set_value(o, o->def, o->flag, errs))
+        if (o->type == CFG_LIST)
+            memset(o->target, 0, sizeof(struct cfg_list));
+        if (o->def && set_value(o, o->def, "default", errs))
             bad = 1; /* a programming error, but report it */
         if (!o->env)
             continue;
@@ -215,6 +233,9 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
         case CFG_ENUM:
             arg = " CHOICE";
             break;
+        case CFG_LIST:
+            arg = " VALUE";
+            break;
         case CFG_BOOL:
             arg = "";
             break;
@@ -224,6 +245,8 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
             fprintf(f, " (%s)", o->choices);
         if (o->type == CFG_INT)
             fprintf(f, " (%ld..%ld)", o->min, o->max);
+        if (o->type == CFG_LIST)
+            fprintf(f, " (up to %d times)", CFG_LIST_MAX);
         if (o->env)
             fprintf(f, "; env %s", o->env);
         if (o->def)

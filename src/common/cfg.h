@@ -18,6 +18,16 @@ enum cfg_type {
     CFG_INT,  /* target: long * within [min, max] */
     CFG_BOOL, /* target: bool *; a flag without value; env "1/true/yes" */
     CFG_ENUM, /* target: char **; value must be one of choices "a|b|c" */
+    CFG_LIST, /* target: struct cfg_list *; the flag may be given up to
+                 CFG_LIST_MAX times, each value added; the environment
+                 gives one value, replaced by the flags when any is given */
+};
+
+#define CFG_LIST_MAX 8
+struct cfg_list {
+    const char *v[CFG_LIST_MAX]; /* point into argv/environ or the default */
+    size_t n;
+    bool from_flags; /* a flag gave the first value: the rest add to it */
 };
 
 struct cfg_opt {

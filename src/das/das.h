@@ -33,6 +33,13 @@ struct das_conf {
     bool watch;
     char *service;    /* das events --service */
     int64_t since_ms; /* das events --since */
+    /* das run's notifications (docs/notifications.md) */
+    struct cfg_list notify_urls;
+    char *notify_url_file; /* one URL a line: URLs that carry a token */
+    char *notify_format;   /* json | slack */
+    int64_t notify_timeout_ms;
+    int64_t notify_give_up_ms;
+    int64_t notify_unavailable_ms; /* metrics missing this long: notified */
 };
 
 /* The common options; each command adds its own table after these (laid

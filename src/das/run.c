@@ -29,6 +29,7 @@
 #include "hist_label.h"
 #include "influx.h"
 #include "log.h"
+#include "notices.h"
 #include "pg.h"
 #include "prom.h"
 #include "version.h"
@@ -104,6 +105,7 @@ struct run_state {
      * them under the lock) */
     struct evlog evlog;
     pthread_mutex_t evlog_lock;
+    struct das_notices *notices; /* NULL: no receiver */
 };
 
 /* ---- /healthz and /metrics ------------------------------------------- */
@@ -199,6 +201,8 @@ static void publish(struct run_state *st)
         rc = -1;
     if (version_metric(&out, "das"))
         rc = -1;
+    if (das_notices_metrics(st->notices, &out))
+        rc = -1;
     if (st->cl.prom &&
         buf_printf(&out,
                    "# HELP das_prometheus_queries_total Prometheus queries "
@@ -258,17 +262,21 @@ static void report_bad_rows(struct run_state *st, const struct das_eval *ev)
             log_warn(label ? "label policy skipped" : "policy row skipped",
                      "seq=%ld error=%s", pe->seq,
                      log_quote(error, q, sizeof q));
+            das_notice_policy(st->notices, pe, NOTIFY_POLICY_INVALID, error);
         }
         n++;
     }
     /* rows that were bad and now parse */
     for (size_t j = 0; j < st->nbad; j++) {
         for (size_t i = 0; i < ev->n; i++)
-            if (ev->pols[i].valid && ev->pols[i].seq == st->bad[j].seq)
+            if (ev->pols[i].valid && ev->pols[i].seq == st->bad[j].seq) {
                 log_info(ev->pols[i].pol.source == POL_SRC_LABELS
                              ? "label policy valid again"
                              : "policy row valid again",
                          "seq=%ld", st->bad[j].seq);
+                das_notice_policy(st->notices, &ev->pols[i],
+                                  NOTIFY_POLICY_VALID, "valid again");
+            }
     }
     free(st->bad);
     st->bad = now;
@@ -411,6 +419,7 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     if (kind != DAS_EV_CAPACITY) /* a state noted, not an action */
         st->pub.actions[kind]++;
     evlog_put(st, e);
+    das_notice_event(st->notices, e);
 }
 
 /* The last actions recorded on the services (das.last): those not among
@@ -558,6 +567,8 @@ static void watch_capacity(struct run_state *st, const struct das_pol_eval *pe)
             st->bound_by_capacity[--st->nbound_by_capacity];
         log_info("no longer capacity-bound", "seq=%ld service=%s", pe->pol.seq,
                  log_quote(pe->pol.service_id, q2, sizeof q2));
+        das_notice_policy(st->notices, pe, NOTIFY_CAPACITY_ENDED,
+                          pe->res.reason);
     }
 }
 
@@ -665,6 +676,7 @@ static void drop(struct run_state *st, const struct das_pol_eval *pe,
         st->pub.leader = false;
         log_info("standby: this engine is not the swarm leader", "engine=%s",
                  log_quote(c->engine, q, sizeof q));
+        das_notice_leader(st->notices, false, c->engine);
     }
 }
 
@@ -842,6 +854,9 @@ static bool cycle_leads(struct run_state *st, int *rc)
         else
             log_info("standby: this engine is not the swarm leader",
                      "engine=%s", log_quote(why, q, sizeof q));
+        /* a das that starts as a standby lost nothing */
+        if (leader || st->leader_known)
+            das_notice_leader(st->notices, leader, why);
         st->leader_known = true;
         st->leader = leader;
     }
@@ -941,6 +956,7 @@ static int cycle(struct run_state *st)
               ev.influx_err);
     if (!ev.store_ok || !ev.docker_ok || !ev.influx_ok)
         rc = 1;
+    das_notice_metrics(st->notices, &ev);
     report_bad_rows(st, &ev);
     if (ev.hist_labels && ev.docker_ok)
         observe_labels(st, &ev.services);
@@ -989,6 +1005,10 @@ static int run_start(struct run_state *st, struct das_conf *conf)
     pthread_mutex_init(&st->evlog_lock, NULL);
     xmalloc_tune_cycles(); /* a cycle's large arrays go back when freed */
     if (das_clients_open(&st->cl, conf, err, sizeof err)) {
+        fprintf(stderr, "das run: bad configuration: %s\n", err);
+        return 2;
+    }
+    if (das_notices_open(&st->notices, conf, err, sizeof err)) {
         fprintf(stderr, "das run: bad configuration: %s\n", err);
         return 2;
     }
@@ -1095,6 +1115,7 @@ int das_cmd_run(int argc, char **argv)
          "serve /healthz, /metrics and /events (the recent events) on "
          "ADDR:PORT",
          &conf.listen},
+        DAS_NOTIFY_OPTS(&conf),
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
     char *pos[1];
@@ -1112,6 +1133,7 @@ int das_cmd_run(int argc, char **argv)
         status = run_loop(&st);
 
     ep_stop(st.ep);
+    das_notices_close(st.notices);
     das_clients_close(&st.cl);
     free(st.bad);
     free(st.dry);

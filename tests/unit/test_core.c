@@ -188,6 +188,46 @@ static void test_cfg_errors_collected(void **state)
     buf_cleanup(&errs);
 }
 
+/* A list option: the environment's one value, replaced by the flags,
+ * which add up to CFG_LIST_MAX values; one more is an error. */
+static void test_cfg_list(void **state)
+{
+    (void)state;
+    struct cfg_list urls;
+    struct cfg_opt t[] = {
+        {"--url", "T_URL", CFG_LIST, NULL, NULL, 0, 0, "receiver", &urls}};
+    size_t npos;
+    char *pos[1];
+    struct buf errs;
+    buf_init(&errs, 4096);
+    char *a0[] = {"x", NULL};
+    unsetenv("T_URL");
+    assert_int_equal(cfg_parse(t, 1, 1, a0, 1, pos, 0, &npos, &errs), 0);
+    assert_int_equal(urls.n, 0);
+    setenv("T_URL", "http://env/", 1);
+    assert_int_equal(cfg_parse(t, 1, 1, a0, 1, pos, 0, &npos, &errs), 0);
+    assert_int_equal(urls.n, 1);
+    assert_string_equal(urls.v[0], "http://env/");
+    char *a1[] = {"x", "--url", "http://a/", "--url=http://b/", NULL};
+    assert_int_equal(cfg_parse(t, 1, 4, a1, 1, pos, 0, &npos, &errs), 0);
+    assert_int_equal(urls.n, 2);
+    assert_string_equal(urls.v[0], "http://a/");
+    assert_string_equal(urls.v[1], "http://b/");
+    unsetenv("T_URL");
+    char *a2[2 * (CFG_LIST_MAX + 1) + 2];
+    int argc = 1;
+    a2[0] = "x";
+    for (int i = 0; i <= CFG_LIST_MAX; i++) {
+        a2[argc++] = "--url";
+        a2[argc++] = "http://c/";
+    }
+    a2[argc] = NULL;
+    assert_int_equal(cfg_parse(t, 1, argc, a2, 1, pos, 0, &npos, &errs), -1);
+    assert_non_null(strstr(errs.ptr, "--url: given more than 8 times"));
+    assert_int_equal(urls.n, CFG_LIST_MAX);
+    buf_cleanup(&errs);
+}
+
 static void test_cfg_secret(void **state)
 {
     (void)state;
@@ -217,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_complain),
         cmocka_unit_test(test_cfg_precedence),
         cmocka_unit_test(test_cfg_errors_collected),
+        cmocka_unit_test(test_cfg_list),
         cmocka_unit_test(test_cfg_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
