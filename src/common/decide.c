@@ -776,7 +776,8 @@ void dec_combine(const struct dec_result *res, size_t n,
                 reason_add(out, " %s \u2192 %ld", fields[k], res[k].to);
         return;
     }
-    /* no action: the condition that held it explains */
+    /* no action: the condition that held it explains, named when its
+     * reason does not say (insufficient data, settling) */
     for (size_t k = 1; k < n; k++)
         if (res[k].action == DEC_NONE &&
             (res[pick].action != DEC_NONE ||
@@ -784,6 +785,10 @@ void dec_combine(const struct dec_result *res, size_t n,
             pick = k;
     *out = res[pick];
     out->cond = pick;
+    if (!strstr(out->reason, fields[pick])) {
+        out->reason[0] = '\0';
+        reason_add(out, "%s: %s", fields[pick], res[pick].reason);
+    }
     for (size_t k = 0; k < n; k++)
         if (res[k].action == DEC_SCALE_IN)
             reason_add(out, "; %s's scale-in to %ld waits for %s", fields[k],

@@ -1334,14 +1334,14 @@ static void test_combine_in_all_agree(void **state)
     assert_string_equal(out.reason, "mem says 2; every metric agrees: "
                                     "cpu_ratio \u2192 1 pids \u2192 2");
     /* one steady metric holds it */
-    r[2] = mk(DEC_O_STEADY, DEC_NONE, 3, "pids steady");
+    r[2] = mk(DEC_O_STEADY, DEC_NONE, 3, "steady");
     dec_combine(r, 3, fields3, &out);
     assert_int_equal(out.action, DEC_NONE);
     assert_int_equal(out.to, 3);
     assert_int_equal(out.outcome, DEC_O_STEADY);
     assert_int_equal(out.cond, 2);
     assert_string_equal(out.reason,
-                        "pids steady; cpu_ratio's scale-in to 1 waits for "
+                        "pids: steady; cpu_ratio's scale-in to 1 waits for "
                         "pids; mem_ratio's scale-in to 2 waits for pids");
 }
 
@@ -1374,7 +1374,7 @@ static void test_combine_missing(void **state)
     dec_combine(r, 3, fields3, &out);
     assert_int_equal(out.action, DEC_NONE);
     assert_int_equal(out.to, 3);
-    assert_string_equal(out.reason, "a");
+    assert_string_equal(out.reason, "cpu_ratio: a");
 }
 
 /* Outcomes before the windows are every condition's; one condition is
