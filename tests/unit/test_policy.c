@@ -806,6 +806,24 @@ static void test_metrics_column(void **state)
     assert_int_equal(v.nconds, 1);
     assert_int_equal(v.seq, 3);
     assert_int_equal(v.max_no, 10);
+    /* the text form reads back to the same conditions */
+    char text[600];
+    pol_metrics_text(&p, 1, text, sizeof text);
+    assert_string_equal(text, "mem_ratio.out_cond=80%; mem_ratio.in_cond=40%; "
+                              "mem_ratio.out_duration=2m; "
+                              "mem_ratio.in_duration=5m; "
+                              "net_read_rate.out_cond=10MB/s; "
+                              "net_read_rate.in_cond=1MB/s; "
+                              "net_read_rate.out_duration=2m; "
+                              "net_read_rate.in_duration=20m");
+    struct policy back;
+    r.col[POL_METRICS] = text;
+    if (pol_parse(&r, &back, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(back.nconds, 3);
+    assert_memory_equal(back.conds, p.conds, sizeof p.conds);
+    pol_metrics_text(&p, 3, text, sizeof text);
+    assert_string_equal(text, "");
     /* an empty column is no condition */
     r.col[POL_METRICS] = " ; \n";
     if (pol_parse(&r, &p, err, sizeof err))
