@@ -684,3 +684,113 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
     else if (!rule_bet(&c) && !rule_trim(&c))
         rule_steady(&c);
 }
+
+/* ---- several conditions -------------------------------------------------- */
+
+/* Appends text to out's reason, cut at a UTF-8 boundary when it does not
+ * fit. */
+static void reason_add(struct dec_result *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void reason_add(struct dec_result *out, const char *fmt, ...)
+{
+    char more[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(more, sizeof more, fmt, ap);
+    va_end(ap);
+    size_t have = strlen(out->reason), room = sizeof out->reason - 1 - have;
+    size_t n = strlen(more);
+    if (n > room) {
+        n = room;
+        while (n > 0 && ((unsigned char)more[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(out->reason + have, more, n);
+    out->reason[have + n] = '\0';
+}
+
+/* The rank of a result that took no action: the highest explains the
+ * policy's (combine's last rule). */
+static int hold_rank(enum dec_outcome o)
+{
+    switch (o) {
+    case DEC_O_CAPACITY:
+        return 6;
+    case DEC_O_AT_MAX:
+        return 5;
+    case DEC_O_INSUFFICIENT:
+    case DEC_O_SETTLING:
+    case DEC_O_METRICS_DOWN:
+        return 4;
+    case DEC_O_HOLD:
+        return 3;
+    case DEC_O_STEADY:
+        return 2;
+    default:
+        return 1; /* at-min, and a scale-in another condition held */
+    }
+}
+
+static bool before_windows(enum dec_outcome o)
+{
+    return o == DEC_O_NOT_FOUND || o == DEC_O_NOT_SCALABLE ||
+           o == DEC_O_UPDATING || o == DEC_O_BOUND || o == DEC_O_STORE_DOWN ||
+           o == DEC_O_DOCKER_DOWN;
+}
+
+void dec_combine(const struct dec_result *res, size_t n,
+                 const char *const *fields, struct dec_result *out)
+{
+    size_t pick = 0, nout = 0, nin = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (res[k].action == DEC_SCALE_OUT) {
+            if (nout++ == 0 || res[k].to > res[pick].to)
+                pick = k;
+        } else if (res[k].action == DEC_SCALE_IN) {
+            nin++;
+        }
+    }
+    if (n <= 1 || before_windows(res[0].outcome)) {
+        *out = res[0];
+        out->cond = 0;
+        return;
+    }
+    if (nout > 0) {
+        *out = res[pick];
+        out->cond = pick;
+        for (size_t k = 0; k < n; k++)
+            if (k != pick && res[k].action == DEC_SCALE_OUT)
+                reason_add(out, "; also %s \u2192 %ld", fields[k], res[k].to);
+        return;
+    }
+    if (nin == n) {
+        for (size_t k = 1; k < n; k++)
+            if (res[k].to > res[pick].to)
+                pick = k;
+        *out = res[pick];
+        out->cond = pick;
+        reason_add(out, "; every metric agrees:");
+        for (size_t k = 0; k < n; k++)
+            if (k != pick)
+                reason_add(out, " %s \u2192 %ld", fields[k], res[k].to);
+        return;
+    }
+    /* no action: the condition that held it explains, named when its
+     * reason does not say (insufficient data, settling) */
+    for (size_t k = 1; k < n; k++)
+        if (res[k].action == DEC_NONE &&
+            (res[pick].action != DEC_NONE ||
+             hold_rank(res[k].outcome) > hold_rank(res[pick].outcome)))
+            pick = k;
+    *out = res[pick];
+    out->cond = pick;
+    if (!strstr(out->reason, fields[pick])) {
+        out->reason[0] = '\0';
+        reason_add(out, "%s: %s", fields[pick], res[pick].reason);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (res[k].action == DEC_SCALE_IN)
+            reason_add(out, "; %s's scale-in to %ld waits for %s", fields[k],
+                       res[k].to, fields[pick]);
+}

@@ -144,6 +144,8 @@ struct dec_result {
     int64_t window_ms;        /* the window that decided (0 when none) */
     bool bet;                 /* a scale-out beyond the load seen (replicas
                                  at their limit): returned once known */
+    size_t cond;              /* the condition that decided (policy.conds;
+                                 0 for a one-metric policy) */
 };
 
 /* The covered test of rule 6, exposed for status display: true when the
@@ -189,5 +191,23 @@ bool dec_reason_bet(const char *reason);
  * positively say "not above"): an uncovered out window blocks scale-in
  * and the outcome is that window's insufficient-data or settling. */
 void dec_evaluate(const struct dec_input *in, struct dec_result *out);
+
+/* The decision of a policy with several conditions, from each condition's
+ * own (res[k] from dec_evaluate on pol_cond_view(pol, k), k < n): as HPA
+ * and the Nomad autoscaler do it,
+ * - an outcome that comes before the windows (service not found, not
+ *   scalable, updating, bound, a store down) is every condition's: res[0];
+ * - a scale-out when any condition scales out, to the largest proposal;
+ * - a scale-in only when every condition scales in, to the largest of
+ *   their proposals (the most replicas any of them keeps);
+ * - else no action: the outcome of the condition that held it, in this
+ *   order: capacity-bound, at-max, missing data (insufficient data,
+ *   settling, metrics unavailable: a metric with no data blocks scale-in
+ *   but never scales out on its own), then hold, steady and at-min.
+ * out is the deciding condition's result (out->cond says which), its
+ * reason followed by what the others proposed, e.g. `mean mem_ratio 91%
+ * > 80% over 2m: 3 → 4; also cpu_ratio → 4`. n == 1: res[0] unchanged. */
+void dec_combine(const struct dec_result *res, size_t n,
+                 const char *const *fields, struct dec_result *out);
 
 #endif

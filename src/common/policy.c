@@ -23,6 +23,9 @@ const char *const pol_col_label_default[POL_NCOLS] = {
     POL_COLUMNS(POL_COL_LDEF)};
 const char *const pol_source_names[2] = {"table", "labels"};
 const char *const pol_mode_names[POL_NMODES] = {"auto", "step", "band"};
+#define POL_CK_NAME(id, name) name,
+const char *const pol_cond_key_names[POL_NCOND_KEYS] = {
+    POL_COND_KEYS(POL_CK_NAME)};
 
 /* Every field of docs/design.md §3, in its order (stats.h STATS_FIELDS), with
  * the unit its thresholds are read in. */
@@ -181,27 +184,32 @@ static int parse_cond(const struct ctx *c, const struct pol_row *row,
     return 0;
 }
 
+/* A window's duration: 0, or -1 with what is wrong in e. */
+static int window_check(const char *s, int64_t *out, char *e, size_t elen)
+{
+    char q[96], lim[32];
+    if (dur_parse(s, out, e, elen))
+        return -1;
+    dur_quote(s, q, sizeof q);
+    if (*out < POL_WINDOW_MIN_MS || *out > POL_WINDOW_MAX_MS) {
+        bool shorter = *out < POL_WINDOW_MIN_MS;
+        errf(e, elen, "%s: %s than %s; use 30s, 10m, 1h30m or 2d", q,
+             shorter ? "shorter" : "longer",
+             dur_format(shorter ? POL_WINDOW_MIN_MS : POL_WINDOW_MAX_MS, lim,
+                        sizeof lim));
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_window(const struct ctx *c, const struct pol_row *row,
                         enum pol_col col, int64_t *out)
 {
-    const char *s = row->col[col];
-    char e[320], q[96], lim[32];
-
-    if (!s)
+    char e[320];
+    if (!row->col[col])
         return row_fail(c, col, "is NULL; use 30s, 10m, 1h30m or 2d");
-    if (dur_parse(s, out, e, sizeof e))
+    if (window_check(row->col[col], out, e, sizeof e))
         return row_fail(c, col, "%s", e);
-    dur_quote(s, q, sizeof q);
-    if (*out < POL_WINDOW_MIN_MS)
-        return row_fail(c, col,
-                        "%s: shorter than %s; use 30s, 10m, 1h30m "
-                        "or 2d",
-                        q, dur_format(POL_WINDOW_MIN_MS, lim, sizeof lim));
-    if (*out > POL_WINDOW_MAX_MS)
-        return row_fail(c, col,
-                        "%s: longer than %s; use 30s, 10m, 1h30m "
-                        "or 2d",
-                        q, dur_format(POL_WINDOW_MAX_MS, lim, sizeof lim));
     return 0;
 }
 
@@ -348,20 +356,244 @@ static int parse_warmup(const struct ctx *c, const struct pol_row *row,
     return 0;
 }
 
+/* ---- named conditions: `<metric>.<key>` ---------------------------------
+ */
+
+/* The longest metric name of a named condition. */
+#define COND_NAME_MAX 32
+#define COND_NAME_FORMS                                                        \
+    "a metric name is a lowercase letter, then lowercase letters, digits "     \
+    "or '_', at most 32 bytes"
+#define COND_KEY_FORMS "out_cond, in_cond, out_duration or in_duration"
+
+/* One `<metric>.<key>` and its value, from a label or the metrics column. */
+struct cond_item {
+    char metric[COND_NAME_MAX + 1];
+    enum pol_cond_key key;
+    const char *value;
+};
+
+/* Names an item in a message: the label das.mem_ratio.out_cond, or the
+ * metrics column's mem_ratio.out_cond. */
+static int cond_fail(const struct ctx *c, const char *metric, const char *key,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int cond_fail(const struct ctx *c, const char *metric, const char *key,
+                     const char *fmt, ...)
+{
+    char what[512], name[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(name, sizeof name, "%.40s%s%.40s", metric, key ? "." : "",
+             key ? key : "");
+    if (c->label)
+        errf(c->err, c->errlen, "%s: label " POL_LABEL_PREFIX "%s: %s", c->who,
+             name, what);
+    else
+        errf(c->err, c->errlen, "%s: %s %s: %s", c->who,
+             pol_col_names[POL_METRICS], name, what);
+    return -1;
+}
+
+/* Splits "<metric>.<key>" (n bytes of k) into it. 0, or -1 + the message
+ * (named by the whole key text). */
+static int cond_key_split(const struct ctx *c, const char *k, size_t n,
+                          struct cond_item *it)
+{
+    char whole[96];
+    snprintf(whole, sizeof whole, "%.*s", (int)(n < 80 ? n : 80), k);
+    const char *dot = memchr(k, '.', n);
+    size_t mlen = dot ? (size_t)(dot - k) : n;
+    if (!dot)
+        return cond_fail(c, whole, NULL,
+                         "not <metric>.<key>; use e.g. mem_ratio.out_cond "
+                         "with a key of " COND_KEY_FORMS);
+    bool ok = mlen >= 1 && mlen <= COND_NAME_MAX && k[0] >= 'a' && k[0] <= 'z';
+    for (size_t i = 0; ok && i < mlen; i++)
+        ok = (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') ||
+             k[i] == '_';
+    if (!ok)
+        return cond_fail(c, whole, NULL, "bad metric name; " COND_NAME_FORMS);
+    memcpy(it->metric, k, mlen);
+    it->metric[mlen] = '\0';
+    const char *key = dot + 1;
+    size_t klen = n - mlen - 1;
+    for (int i = 0; i < POL_NCOND_KEYS; i++)
+        if (strlen(pol_cond_key_names[i]) == klen &&
+            !memcmp(key, pol_cond_key_names[i], klen)) {
+            it->key = (enum pol_cond_key)i;
+            return 0;
+        }
+    return cond_fail(c, whole, NULL, "unknown key; use " COND_KEY_FORMS);
+}
+
+/* The named conditions of items, after the policy's first condition when
+ * p->nconds is 1: grouped by metric in the order first named. */
+static int parse_named(const struct ctx *c, const struct cond_item *items,
+                       size_t n, struct policy *p)
+{
+    const char *vals[POL_CONDS_MAX][POL_NCOND_KEYS];
+    const char *names[POL_CONDS_MAX] = {0};
+    size_t first = p->nconds, k = first;
+    memset(vals, 0, sizeof vals);
+    for (size_t i = 0; i < n; i++) {
+        const struct cond_item *it = &items[i];
+        const char *key = pol_cond_key_names[it->key];
+        if (first && !strcmp(it->metric, p->conds[0].metric->field))
+            return cond_fail(c, it->metric, key,
+                             "%s is the policy's cond_item already; give "
+                             "its condition in one place",
+                             it->metric);
+        size_t j = first;
+        while (j < k && strcmp(names[j], it->metric))
+            j++;
+        if (j == k) {
+            if (k == POL_CONDS_MAX)
+                return cond_fail(c, it->metric, key,
+                                 "more than %d conditions; use at most %d "
+                                 "metrics in a policy",
+                                 POL_CONDS_MAX, POL_CONDS_MAX);
+            names[k++] = it->metric;
+        }
+        if (vals[j][it->key])
+            return cond_fail(c, it->metric, key,
+                             "given twice; give each key once");
+        vals[j][it->key] = it->value;
+    }
+    for (size_t j = first; j < k; j++) {
+        struct pol_cond *pc = &p->conds[j];
+        char e[320];
+        pc->metric = pol_metric_find(names[j]);
+        if (!pc->metric)
+            return cond_fail(c, names[j], NULL, "unknown metric; use one of %s",
+                             pol_metric_names);
+        for (int key = POL_CK_OUT_COND; key <= POL_CK_IN_COND; key++) {
+            const char *v = vals[j][key];
+            double *t = key == POL_CK_OUT_COND ? &pc->out_cond : &pc->in_cond;
+            if (!v)
+                return cond_fail(c, names[j], pol_cond_key_names[key],
+                                 "is missing: a named metric needs out_cond "
+                                 "and in_cond; %s",
+                                 unit_forms(pc->metric->kind));
+            if (unit_parse(v, pc->metric->kind, t, e, sizeof e))
+                return cond_fail(c, names[j], pol_cond_key_names[key], "%s", e);
+        }
+        if (!(pc->in_cond < pc->out_cond))
+            return cond_fail(c, names[j], "in_cond",
+                             "%s out_cond; in_cond (scale in below) must be "
+                             "below out_cond (scale out above)",
+                             pc->in_cond == pc->out_cond ? "equals"
+                                                         : "is above");
+        for (int key = POL_CK_OUT_DURATION; key <= POL_CK_IN_DURATION; key++) {
+            enum pol_col col =
+                key == POL_CK_OUT_DURATION ? POL_OUT_DURATION : POL_IN_DURATION;
+            const char *v =
+                vals[j][key] ? vals[j][key] : pol_col_label_default[col];
+            int64_t *w = key == POL_CK_OUT_DURATION ? &pc->out_ms : &pc->in_ms;
+            if (window_check(v, w, e, sizeof e))
+                return cond_fail(c, names[j], pol_cond_key_names[key], "%s", e);
+        }
+    }
+    p->nconds = k;
+    return 0;
+}
+
+/* The metrics column: `<metric>.<key>=<value>` items separated by ';' or
+ * newlines, blanks around each part ignored. */
+static int parse_metrics_text(const struct ctx *c, const char *text,
+                              struct policy *p)
+{
+    char buf[POL_METRICS_TEXT_MAX + 1];
+    struct cond_item items[POL_CONDS_MAX * POL_NCOND_KEYS + 1];
+    size_t n = 0, len = strlen(text);
+    if (len > POL_METRICS_TEXT_MAX)
+        return row_fail(c, POL_METRICS,
+                        "is %zu bytes, longer than %d; name at most %d "
+                        "metrics, each with " COND_KEY_FORMS,
+                        len, POL_METRICS_TEXT_MAX, POL_CONDS_MAX);
+    memcpy(buf, text, len + 1);
+    for (char *save = NULL, *tok = strtok_r(buf, ";\n", &save); tok;
+         tok = strtok_r(NULL, ";\n", &save)) {
+        tok += strspn(tok, " \t\r");
+        size_t tl = strlen(tok);
+        while (tl && strchr(" \t\r", tok[tl - 1]))
+            tok[--tl] = '\0';
+        if (!tl)
+            continue;
+        char *eq = strchr(tok, '=');
+        char q[96];
+        if (!eq)
+            return row_fail(c, POL_METRICS,
+                            "%s: not <metric>.<key>=<value>; use e.g. "
+                            "\"mem_ratio.out_cond=80%%; "
+                            "mem_ratio.in_cond=40%%\"",
+                            dur_quote(tok, q, sizeof q));
+        char *kend = eq;
+        while (kend > tok && strchr(" \t", kend[-1]))
+            kend--;
+        if (n == sizeof items / sizeof items[0])
+            return row_fail(c, POL_METRICS,
+                            "more than %zu items; give at most %d metrics "
+                            "with " COND_KEY_FORMS,
+                            n, POL_CONDS_MAX);
+        if (cond_key_split(c, tok, (size_t)(kend - tok), &items[n]))
+            return -1;
+        items[n++].value = eq + 1 + strspn(eq + 1, " \t");
+    }
+    return parse_named(c, items, n, p);
+}
+
 /* The one parser of a policy, whether its values come from a table row or
  * from service labels (c says which, for the messages). The columns are
- * read in this order, the first bad one named. */
-static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p)
+ * read in this order, the first bad one named; the first condition is
+ * skipped when first_cond is false (labels naming only further metrics),
+ * the named conditions come last (items from labels, or the metrics
+ * column). */
+static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
+                     bool first_cond, const struct cond_item *items,
+                     size_t nitems)
 {
     if (parse_seq(c, row, p) || parse_replicas(c, row, p) ||
-        parse_cur_no(c, row, p) || parse_metric(c, row, p) ||
-        parse_thresholds(c, row, p) ||
-        parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
-        parse_window(c, row, POL_IN_DURATION, &p->in_ms) ||
-        parse_service_id(c, row, p) || parse_scale_mode(c, row, p) ||
+        parse_cur_no(c, row, p))
+        return -1;
+    if (first_cond) {
+        if (parse_metric(c, row, p) || parse_thresholds(c, row, p) ||
+            parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
+            parse_window(c, row, POL_IN_DURATION, &p->in_ms))
+            return -1;
+        p->conds[0] = (struct pol_cond){p->metric, p->out_cond, p->in_cond,
+                                        p->out_ms, p->in_ms};
+        p->nconds = 1;
+    }
+    if (parse_service_id(c, row, p) || parse_scale_mode(c, row, p) ||
         parse_warmup(c, row, p))
         return -1;
+    if (row->col[POL_METRICS] &&
+        parse_metrics_text(c, row->col[POL_METRICS], p))
+        return -1;
+    if (nitems && parse_named(c, items, nitems, p))
+        return -1;
+    pol_cond_view(p, 0, p);
     return 0;
+}
+
+void pol_cond_view(const struct policy *p, size_t k, struct policy *view)
+{
+    struct pol_cond pc = p->conds[k];
+    if (view != p)
+        *view = *p;
+    view->metric = pc.metric;
+    view->out_cond = pc.out_cond;
+    view->in_cond = pc.in_cond;
+    view->out_ms = pc.out_ms;
+    view->in_ms = pc.in_ms;
+    if (view != p) {
+        view->conds[0] = pc;
+        view->nconds = 1;
+    }
 }
 
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
@@ -370,7 +602,7 @@ int pol_parse(const struct pol_row *row, struct policy *p, char *err,
     struct ctx c = {"policy seq=?", false, err, errlen};
     memset(p, 0, sizeof *p);
     p->cur_no = -1;
-    return parse_row(&c, row, p);
+    return parse_row(&c, row, p, true, NULL, 0);
 }
 
 /* ---- policies from service labels ---------------------------------------- */
@@ -450,18 +682,38 @@ int pol_parse_labels(const char *service_name, const char *service_id,
     struct pol_row row;
     char seq[24], cur[24], q[96];
     const size_t plen = strlen(POL_LABEL_PREFIX);
-    bool has_max = false;
+    bool has_max = false, one_metric = false;
+    struct cond_item items[POL_CONDS_MAX * POL_NCOND_KEYS];
+    size_t nitems = 0;
 
     memset(p, 0, sizeof *p);
     p->cur_no = -1;
     p->source = POL_SRC_LABELS;
     snprintf(c.who, sizeof c.who, "service %.63s", service_name);
-    /* every das. label is a column's, and none is cut */
+    /* every das. label is a column's or a named condition's, and none is
+     * cut */
     for (size_t i = 0; i < n; i++) {
         const char *k = labels[i].key;
         if (!k || strncmp(k, POL_LABEL_PREFIX, plen) != 0 ||
             pol_label_is_state(k))
             continue;
+        if (strchr(k + plen, '.')) {
+            struct cond_item it;
+            if (cond_key_split(&c, k + plen, strlen(k + plen), &it))
+                return -1;
+            if (labels[i].cut)
+                return cond_fail(&c, it.metric, pol_cond_key_names[it.key],
+                                 "value too long; see `das policy add "
+                                 "--help` for the forms accepted");
+            if (nitems == sizeof items / sizeof items[0])
+                return cond_fail(&c, it.metric, pol_cond_key_names[it.key],
+                                 "more than %d conditions; use at most %d "
+                                 "metrics in a policy",
+                                 POL_CONDS_MAX, POL_CONDS_MAX);
+            it.value = labels[i].value ? labels[i].value : "";
+            items[nitems++] = it;
+            continue;
+        }
         int col = 0;
         while (col < POL_NCOLS &&
                !(pol_col_label[col] && !strcmp(k + plen, pol_col_names[col])))
@@ -469,8 +721,10 @@ int pol_parse_labels(const char *service_name, const char *service_id,
         if (col == POL_NCOLS) {
             char list[400];
             label_list(list, sizeof list);
-            errf(err, errlen, "%s: label %s: unknown; use %s", c.who,
-                 dur_quote(k, q, sizeof q), list);
+            errf(err, errlen,
+                 "%s: label %s: unknown; use %s, or " POL_LABEL_PREFIX
+                 "<metric>.<key> with a key of " COND_KEY_FORMS,
+                 c.who, dur_quote(k, q, sizeof q), list);
             return -1;
         }
         if (labels[i].cut)
@@ -479,11 +733,13 @@ int pol_parse_labels(const char *service_name, const char *service_id,
                             "for the forms accepted");
         if (col == POL_MAX_NO)
             has_max = true;
+        if (col >= POL_COND_ITEM && col <= POL_IN_DURATION)
+            one_metric = true;
     }
     if (!has_max)
         return row_fail(&c, POL_MAX_NO,
                         "is missing: a service has a label "
                         "policy when it sets it");
     pol_labels_row(service_id, replicas, labels, n, &row, seq, cur);
-    return parse_row(&c, &row, p);
+    return parse_row(&c, &row, p, one_metric || nitems == 0, items, nitems);
 }

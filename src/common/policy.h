@@ -32,7 +32,8 @@
     X(POL_IN_DURATION, "in_duration", "TEXT", 0, 1, "5m")                      \
     X(POL_SERVICE_ID, "service_id", "TEXT", 0, 0, NULL)                        \
     X(POL_SCALE_MODE, "scale_mode", "TEXT", 1, 1, "auto")                      \
-    X(POL_WARMUP, "warmup", "TEXT", 1, 1, "30s")
+    X(POL_WARMUP, "warmup", "TEXT", 1, 1, "30s")                               \
+    X(POL_METRICS, "metrics", "TEXT", 1, 0, NULL)
 
 #define POL_COL_ENUM(id, name, type, opt, label, ldef) id,
 enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
@@ -96,19 +97,52 @@ const char *pol_metric_list(void);
 enum pol_source { POL_SRC_TABLE = 0, POL_SRC_LABELS };
 extern const char *const pol_source_names[2]; /* "table", "labels" */
 
+/* One condition of a policy: a metric, its thresholds and windows. */
+struct pol_cond {
+    const struct pol_metric *metric;
+    double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
+    int64_t out_ms, in_ms;    /* windows */
+};
+
+/* A policy's conditions: the one-metric columns' (cond_item, out_cond,
+ * in_cond, out_duration, in_duration), then the further metrics named
+ * `<metric>.<key>` (the table's `metrics` column, labels
+ * `das.<metric>.<key>`), at most POL_CONDS_MAX in all. */
+#define POL_CONDS_MAX 8
+/* The keys of a named condition, `<metric>.<key>`: the two thresholds
+ * (required) and the two windows (default: the one-metric defaults). */
+#define POL_COND_KEYS(X)                                                       \
+    X(POL_CK_OUT_COND, "out_cond")                                             \
+    X(POL_CK_IN_COND, "in_cond")                                               \
+    X(POL_CK_OUT_DURATION, "out_duration")                                     \
+    X(POL_CK_IN_DURATION, "in_duration")
+#define POL_CK_ENUM(id, name) id,
+enum pol_cond_key { POL_COND_KEYS(POL_CK_ENUM) POL_NCOND_KEYS };
+#undef POL_CK_ENUM
+extern const char *const pol_cond_key_names[POL_NCOND_KEYS];
+/* The longest `metrics` column / key=value text das reads. */
+#define POL_METRICS_TEXT_MAX 4096
+
 /* A valid policy. */
 struct policy {
     long seq;
     long min_no, max_no;
     long cur_no; /* -1 when the column is NULL */
+    /* The first condition (conds[0]), where the one-metric code reads it. */
     const struct pol_metric *metric;
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */
-    enum pol_mode mode;       /* scale_mode; NULL → auto */
-    int64_t warmup_ms;        /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
+    size_t nconds;            /* 1..POL_CONDS_MAX */
+    struct pol_cond conds[POL_CONDS_MAX];
+    enum pol_mode mode; /* scale_mode; NULL → auto */
+    int64_t warmup_ms;  /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
     char service_id[POL_SERVICE_MAX]; /* id, id prefix or name */
     enum pol_source source;           /* a table row or service labels */
 };
+
+/* The policy as if conds[k] were its only condition (k < nconds): the
+ * one-metric engine decides each condition of a policy through it. */
+void pol_cond_view(const struct policy *p, size_t k, struct policy *view);
 
 /* Validates a service reference: a Docker service name or id
  * ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 63 bytes). Anything else (quotes,
@@ -122,11 +156,14 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * 30s, 10m, 1h30m or 2d`. Only the first problem of the row is reported,
  * checking columns in table order (seq, min_no, max_no, cur_no, cond_item,
  * out_cond, in_cond, then in_cond < out_cond, out_duration, in_duration,
- * service_id, scale_mode, warmup). Rules: seq an int4; 1 <= min_no <= max_no <=
- * POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
+ * service_id, scale_mode, warmup, metrics). Rules: seq an int4; 1 <= min_no <=
+ * max_no <= POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
  * 0..2^31-1; cond_item a known metric; thresholds in its unit with
  * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode
- * NULL, "auto", "step" or "band"; warmup NULL or a duration 0s..1h. On failure
+ * NULL, "auto", "step" or "band"; warmup NULL or a duration 0s..1h; metrics
+ * NULL or `<metric>.<key>=<value>` items separated by ';' or newlines
+ * (pol_cond_key_names; out_cond and in_cond required, each metric once,
+ * POL_CONDS_MAX conditions in all). On failure
  * *p is partly filled: p->seq is meaningful only when the message is not about
  * seq.
  */
@@ -177,12 +214,17 @@ void pol_labels_row(const char *service_id, long replicas,
 
 /* Parses a label policy with the rules of pol_parse, through the same
  * code: the labels `das.<column>` (pol_col_label) make a row, missing ones
- * take pol_col_label_default; seq is pol_label_seq(service_id), cur_no the
- * service's replicas, service_id the service's id. Any other `das.` label
- * is an error (a typo must not pass for a default). The message names the
- * service and the label, e.g.
- * `service web: label das.out_cond: "70 percent": ...`. p->source is
- * POL_SRC_LABELS. Labels without the prefix are ignored. */
+ * take pol_col_label_default; labels `das.<metric>.<key>` name further
+ * conditions, as the table's metrics column does. A policy that names
+ * metrics that way and sets none of the one-metric labels (das.cond_item,
+ * das.out_cond, das.in_cond, das.out_duration, das.in_duration) has
+ * exactly the named conditions: the one-metric defaults (cpu_ratio,
+ * 70%/30%) apply only to a policy that names none; seq is
+ * pol_label_seq(service_id), cur_no the service's replicas, service_id the
+ * service's id. Any other `das.` label is an error (a typo must not pass for a
+ * default). The message names the service and the label, e.g. `service web:
+ * label das.out_cond: "70 percent": ...`. p->source is POL_SRC_LABELS. Labels
+ * without the prefix are ignored. */
 int pol_parse_labels(const char *service_name, const char *service_id,
                      long replicas, const struct pol_label *labels, size_t n,
                      struct policy *p, char *err, size_t errlen) WUR;

@@ -96,7 +96,7 @@ static const char *without_seq(const char *msg)
 /* ---- list and check ------------------------------------------------------ */
 
 /* list's table: a policy's columns, its source and its status */
-#define LIST_NCOLS 14
+#define LIST_NCOLS 15
 
 static json_t *json_int_or_text(const char *s)
 {
@@ -204,8 +204,31 @@ static json_t *listed_json(const struct listed *x)
         json_object_set_new(o, pol_col_names[c], json_int_or_text(row->col[c]));
     for (int c = POL_COND_ITEM; c <= POL_IN_DURATION; c++)
         json_object_set_new(o, pol_col_names[c], json_text(row->col[c]));
+    if (l && x->ok) {
+        /* a label policy's first condition as das reads it (labels naming
+         * only further metrics have no cpu_ratio default) */
+        const struct pol_cond *c = &x->p.conds[0];
+        char b[48];
+        json_object_set_new(o, "cond_item", json_string(c->metric->field));
+        json_object_set_new(o, "out_cond",
+                            json_string(unit_format_exact(
+                                c->out_cond, c->metric->kind, b, sizeof b)));
+        json_object_set_new(o, "in_cond",
+                            json_string(unit_format_exact(
+                                c->in_cond, c->metric->kind, b, sizeof b)));
+        json_object_set_new(o, "out_duration",
+                            json_string(dur_format(c->out_ms, b, sizeof b)));
+        json_object_set_new(o, "in_duration",
+                            json_string(dur_format(c->in_ms, b, sizeof b)));
+    }
     for (int c = POL_SEED_NCOLS; c < POL_NCOLS; c++)
         json_object_set_new(o, pol_col_names[c], json_text(row->col[c]));
+    if (x->ok && x->p.nconds > 1) {
+        /* a label policy's further metrics, as the column would hold them */
+        char more[POL_METRICS_TEXT_MAX];
+        pol_metrics_text(&x->p, 1, more, sizeof more);
+        json_object_set_new(o, pol_col_names[POL_METRICS], json_string(more));
+    }
     json_object_set_new(o, "ok", json_boolean(x->ok));
     json_object_set_new(o, "status",
                         json_string(!x->ok         ? x->perr
@@ -216,16 +239,55 @@ static json_t *listed_json(const struct listed *x)
     return o;
 }
 
+/* list's METRICS cell: the further conditions, "mem_ratio 80%/20%
+ * 2m/5m, …" (the whole keys in --json), "-" when none. */
+static const char *more_brief(const struct policy *p, char *buf, size_t len)
+{
+    size_t o = 0;
+    if (p->nconds < 2)
+        return "-";
+    buf[0] = '\0';
+    for (size_t k = 1; k < p->nconds; k++) {
+        const struct pol_cond *c = &p->conds[k];
+        char oc[48], ic[48], od[32], id[32];
+        int w = snprintf(
+            buf + o, len - o, "%s%s %s/%s %s/%s", k > 1 ? ", " : "",
+            c->metric->field,
+            unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc),
+            unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic),
+            dur_format(c->out_ms, od, sizeof od),
+            dur_format(c->in_ms, id, sizeof id));
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
 /* list's table: the row as stored, its source and status. */
 static void listed_cells(const struct listed *x, struct table *t)
 {
     const struct pol_row *row = x->row;
     /* the optional columns as they apply: NULL is the default */
-    char wu[32];
+    char wu[32], oc[48], ic[48], od[32], id[32], more[POL_METRICS_TEXT_MAX];
     const char *mode = row->col[POL_SCALE_MODE], *warmup = row->col[POL_WARMUP];
+    const char *cond[5] = {row->col[POL_COND_ITEM], row->col[POL_OUT_COND],
+                           row->col[POL_IN_COND], row->col[POL_OUT_DURATION],
+                           row->col[POL_IN_DURATION]};
+    const char *metrics = row->col[POL_METRICS];
     if (x->ok) {
+        /* as das reads it: a label policy naming only further metrics has
+         * no cpu_ratio condition, whatever the defaults say */
+        const struct pol_cond *c = &x->p.conds[0];
         mode = pol_mode_names[x->p.mode];
         warmup = dur_format(x->p.warmup_ms, wu, sizeof wu);
+        cond[0] = c->metric->field;
+        cond[1] =
+            unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc);
+        cond[2] = unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic);
+        cond[3] = dur_format(c->out_ms, od, sizeof od);
+        cond[4] = dur_format(c->in_ms, id, sizeof id);
+        metrics = more_brief(&x->p, more, sizeof more);
     }
     const char *vals[LIST_NCOLS] = {row->col[POL_SEQ],
                                     x->label ? "labels" : "table",
@@ -233,17 +295,18 @@ static void listed_cells(const struct listed *x, struct table *t)
                                     row->col[POL_MIN_NO],
                                     row->col[POL_MAX_NO],
                                     row->col[POL_CUR_NO],
-                                    row->col[POL_COND_ITEM],
-                                    row->col[POL_OUT_COND],
-                                    row->col[POL_IN_COND],
-                                    row->col[POL_OUT_DURATION],
-                                    row->col[POL_IN_DURATION],
+                                    cond[0],
+                                    cond[1],
+                                    cond[2],
+                                    cond[3],
+                                    cond[4],
                                     mode,
                                     warmup,
+                                    metrics,
                                     !x->ok         ? without_seq(x->perr)
                                     : x->shadow[0] ? x->shadow
                                                    : "ok"};
-    table_add(t, vals, 48);
+    table_add(t, vals, 64);
 }
 
 static int cmd_list(int argc, char **argv, bool check)
@@ -295,9 +358,10 @@ static int cmd_list(int argc, char **argv, bool check)
     json_t *arr = conf.json ? json_array() : NULL;
     struct table t;
     table_init(&t, LIST_NCOLS);
-    const char *head[LIST_NCOLS] = {
-        "SEQ", "SOURCE", "SERVICE", "MIN",    "MAX",  "CUR",    "ITEM",
-        "OUT", "IN",     "OUT-FOR", "IN-FOR", "MODE", "WARMUP", "STATUS"};
+    const char *head[LIST_NCOLS] = {"SEQ",    "SOURCE",  "SERVICE", "MIN",
+                                    "MAX",    "CUR",     "ITEM",    "OUT",
+                                    "IN",     "OUT-FOR", "IN-FOR",  "MODE",
+                                    "WARMUP", "METRICS", "STATUS"};
     table_add(&t, head, 64);
     for (size_t i = 0; i < set.n + nl; i++) {
         struct listed x;
@@ -349,6 +413,7 @@ static const char *flag_of_column(const char *msg)
         {POL_IN_COND, "--in"},         {POL_OUT_DURATION, "--out-for"},
         {POL_IN_DURATION, "--in-for"}, {POL_SERVICE_ID, "SERVICE"},
         {POL_SCALE_MODE, "--mode"},    {POL_WARMUP, "--warmup"},
+        {POL_METRICS, "--metrics"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *name = pol_col_names[map[i].col];
@@ -408,6 +473,7 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
     row->col[POL_SERVICE_ID] = service;
     row->col[POL_SCALE_MODE] = f->mode;
     row->col[POL_WARMUP] = f->warmup;
+    row->col[POL_METRICS] = f->metrics;
     if (pol_parse(row, p, err, sizeof err)) {
         const char *msg = without_seq(err);
         const char *flag = flag_of_column(msg);
@@ -507,12 +573,15 @@ static int cmd_add(int argc, char **argv)
         goto fail;
     if (w > 0)
         goto out;
-    char wu[32];
+    char wu[32], more[POL_METRICS_TEXT_MAX];
     printf("%s policy seq=%s: service %s, %s..%s replicas, %s: out above %s "
-           "for %s, in below %s for %s, mode %s, warmup %s\n",
+           "for %s, in below %s for %s, mode %s, warmup %s",
            replace ? "wrote" : "added", seqs, service, mins, maxs, f.item,
            f.out, f.out_for, f.in, f.in_for, pol_mode_names[p.mode],
            dur_format(p.warmup_ms, wu, sizeof wu));
+    if (p.nconds > 1)
+        printf("; further metrics: %s", more_brief(&p, more, sizeof more));
+    printf("\n");
     rc = 0;
     goto out;
 fail:

@@ -669,10 +669,37 @@ static bool policy_flags_given(const struct das_pol_flags *f)
 }
 
 /* The load model is CPU: a policy on another metric has nothing to play. */
-static bool cpu_policy(const struct policy *p)
+static bool cpu_metric(const struct pol_metric *m)
 {
-    return p->metric->bit == STATS_F_CPU_RATIO ||
-           p->metric->bit == STATS_F_CPU_LIMIT_RATIO;
+    return m->bit == STATS_F_CPU_RATIO || m->bit == STATS_F_CPU_LIMIT_RATIO;
+}
+
+/* The load model is CPU: a policy with several metrics is played on its
+ * CPU condition (said on stderr, with the metrics left out), or on its
+ * first when it has none (refused by the caller). True when the policy
+ * plays a CPU metric. */
+static bool cpu_policy(struct policy *p)
+{
+    if (p->nconds > 1) {
+        size_t k = 0;
+        while (k < p->nconds && !cpu_metric(p->conds[k].metric))
+            k++;
+        if (k < p->nconds) {
+            fprintf(stderr,
+                    "das simulate: the policy has %zu metrics; the load "
+                    "model is CPU: playing %s alone (",
+                    p->nconds, p->conds[k].metric->field);
+            for (size_t c = 0, n = 0; c < p->nconds; c++)
+                if (c != k)
+                    fprintf(stderr, "%s%s", n++ ? ", " : "",
+                            p->conds[c].metric->field);
+            fprintf(stderr, " not played)\n");
+        }
+        struct policy one;
+        pol_cond_view(p, k < p->nconds ? k : 0, &one);
+        *p = one;
+    }
+    return cpu_metric(p->metric);
 }
 
 /* What the options table cannot check: one load (a trace or the recorded

@@ -128,10 +128,15 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
         snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-/%ld/%ld", p->min_no,
                  p->max_no);
     }
-    char wc[300];
-    window_cell(pe, ev, true, wc, sizeof wc);
-    snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s %s", p->metric->field, wc);
-    window_cell(pe, ev, false, wc, sizeof wc);
+    /* several metrics: the windows of the one that decided */
+    const struct das_pol_eval *dp = pe->conds ? &pe->conds[pe->res.cond] : pe;
+    char wc[300], of[48] = "";
+    if (p->nconds > 1)
+        snprintf(of, sizeof of, " (decides, of %zu metrics)", p->nconds);
+    window_cell(dp, ev, true, wc, sizeof wc);
+    snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s%s %s", dp->pol.metric->field,
+             of, wc);
+    window_cell(dp, ev, false, wc, sizeof wc);
     snprintf(r->c[C_IN], sizeof r->c[C_IN], "%s", wc);
     const char *outcome = dec_outcome_names[pe->res.outcome];
     if (pe->res.sync && pe->res.action == DEC_NONE)
@@ -353,6 +358,26 @@ static json_t *policy_json(const struct das_pol_eval *pe,
                         pe->in.last_action_ms
                             ? json_integer(pe->in.last_action_ms)
                             : json_null());
+    /* every condition with its windows and its own proposal; out, in and
+     * cond_item above are the first's */
+    json_t *conds = json_array();
+    for (size_t c = 0; c < p->nconds; c++) {
+        const struct das_pol_eval *ce = pe->conds ? &pe->conds[c] : pe;
+        const struct dec_result *r = pe->conds ? &ce->res : &pe->res;
+        json_t *co = json_object();
+        json_object_set_new(co, "cond_item",
+                            json_string(p->conds[c].metric->field));
+        json_object_set_new(co, "out", window_json(ce, ev, true));
+        json_object_set_new(co, "in", window_json(ce, ev, false));
+        json_object_set_new(co, "outcome",
+                            json_string(dec_outcome_names[r->outcome]));
+        json_object_set_new(co, "proposes", json_integer(r->to));
+        json_object_set_new(co, "reason", json_string(r->reason));
+        json_array_append_new(conds, co);
+    }
+    json_object_set_new(o, "conditions", conds);
+    json_object_set_new(o, "decided_by",
+                        json_string(p->conds[pe->res.cond].metric->field));
     return o;
 }
 

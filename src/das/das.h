@@ -117,7 +117,7 @@ struct pg *das_store_open(const char *cmd, const char *policy_db, int *status);
  * the values as given (NULL when not given). */
 struct das_pol_flags {
     long min_no, max_no; /* -1 when not given */
-    const char *item, *out, *in, *out_for, *in_for, *mode, *warmup;
+    const char *item, *out, *in, *out_for, *in_for, *mode, *warmup, *metrics;
 };
 /* clang-format off */
 #define DAS_POLICY_FLAG_OPTS(f)                                                \
@@ -140,7 +140,11 @@ struct das_pol_flags {
      &(f)->mode},                                                              \
     {"--warmup", NULL, CFG_STR, NULL, NULL, 0, 0,                              \
      "warmup: replicas younger than this are left out of the means "          \
-     "(default 30s)", &(f)->warmup}
+     "(default 30s)", &(f)->warmup},                                         \
+    {"--metrics", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
+     "further metrics, each with its condition (column metrics): "           \
+     "'mem_ratio.out_cond=80%; mem_ratio.in_cond=40%' (keys out_cond, "       \
+     "in_cond, out_duration, in_duration)", &(f)->metrics}
 /* clang-format on */
 
 /* The row the flags describe for service (seq_text its seq): every

@@ -457,16 +457,76 @@ static void read_services(struct das_clients *cl, struct das_eval *ev,
     step_done("tasks", t_step, ev->tasks.n);
 }
 
-/* Each policy as the plan of the cycle sees it (heap). */
-static struct das_plan_pol *plan_of(const struct das_eval *ev)
+/* The records a cycle decides (heap, *nall of them): every policy, then
+ * the further conditions of the policies that have several (conds[1..],
+ * each a policy of its own for the engine: its windows, its decision). */
+static struct das_pol_eval **all_of(struct das_eval *ev, size_t *nall)
 {
-    struct das_plan_pol *plan = xcalloc(ev->n ? ev->n : 1, sizeof *plan);
+    size_t n = ev->n;
+    for (size_t i = 0; i < ev->n; i++)
+        if (ev->pols[i].valid && ev->pols[i].pol.nconds > 1)
+            n += ev->pols[i].pol.nconds - 1;
+    struct das_pol_eval **all = xcalloc(n ? n : 1, sizeof *all);
+    size_t k = ev->n;
     for (size_t i = 0; i < ev->n; i++) {
-        const struct das_pol_eval *pe = &ev->pols[i];
+        struct das_pol_eval *pe = &ev->pols[i];
+        all[i] = pe;
+        if (!pe->valid || pe->pol.nconds < 2)
+            continue;
+        pe->conds = xcalloc(pe->pol.nconds, sizeof *pe->conds);
+        for (size_t c = 0; c < pe->pol.nconds; c++) {
+            struct das_pol_eval *ce = &pe->conds[c];
+            ce->seq = pe->seq;
+            ce->valid = true;
+            pol_cond_view(&pe->pol, c, &ce->pol);
+            ce->in.pol = &ce->pol;
+            ce->found = pe->found;
+            ce->svc = pe->svc; /* borrowed: pe owns the names */
+            if (c > 0)
+                all[k++] = ce;
+        }
+    }
+    *nall = n;
+    return all;
+}
+
+/* Each record as the plan of the cycle sees it (heap). */
+static struct das_plan_pol *plan_of(struct das_pol_eval *const *all,
+                                    size_t nall)
+{
+    struct das_plan_pol *plan = xcalloc(nall ? nall : 1, sizeof *plan);
+    for (size_t i = 0; i < nall; i++) {
+        const struct das_pol_eval *pe = all[i];
         plan[i].pol = pe->valid ? &pe->pol : NULL;
         plan[i].scalable = pe->found && !pe->svc.unscalable;
     }
     return plan;
+}
+
+/* A policy with several conditions: its decision from theirs. */
+static void combine_conds(struct das_pol_eval *pe)
+{
+    size_t n = pe->pol.nconds;
+    struct dec_result res[POL_CONDS_MAX];
+    const char *fields[POL_CONDS_MAX];
+    struct das_pol_eval *first = &pe->conds[0];
+    /* conds[0]: this record's own decision on the first condition */
+    first->in = pe->in;
+    first->in.pol = &first->pol;
+    first->res = pe->res;
+    first->metrics_ok = pe->metrics_ok;
+    first->evaluated = pe->evaluated;
+    first->tasks = pe->tasks;
+    bool any = false, all_ok = true;
+    for (size_t c = 0; c < n; c++) {
+        res[c] = pe->conds[c].res;
+        fields[c] = pe->conds[c].pol.metric->field;
+        any = any || pe->conds[c].evaluated;
+        all_ok = all_ok && pe->conds[c].metrics_ok;
+    }
+    dec_combine(res, n, fields, &pe->res);
+    pe->evaluated = any;
+    pe->metrics_ok = all_ok;
 }
 
 /* What the metrics store said for the cycle's (field, duration) pairs. */
@@ -525,12 +585,12 @@ static int read_window_set(struct das_clients *cl, struct windows *w, size_t p,
 }
 
 /* The pairs of the cycle (das_plan_pairs), with room for their rows. */
-static void windows_plan(const struct das_eval *ev,
-                         const struct das_plan_pol *plan, struct windows *w)
+static void windows_plan(size_t nall, const struct das_plan_pol *plan,
+                         struct windows *w)
 {
-    w->pairs = xcalloc(2 * ev->n + 1, sizeof *w->pairs);
-    w->idx = xcalloc(ev->n ? ev->n : 1, sizeof *w->idx);
-    w->npairs = das_plan_pairs(plan, ev->n, w->pairs, w->idx);
+    w->pairs = xcalloc(2 * nall + 1, sizeof *w->pairs);
+    w->idx = xcalloc(nall ? nall : 1, sizeof *w->idx);
+    w->npairs = das_plan_pairs(plan, nall, w->pairs, w->idx);
     size_t np = w->npairs ? w->npairs : 1;
     w->aggs = xcalloc(np, sizeof *w->aggs);
     w->naggs = xcalloc(np, sizeof *w->naggs);
@@ -666,8 +726,8 @@ static void report_future(const struct hist_future *f)
  * keep their windows): from the SQL store, from InfluxDB with
  * --policy-db none, or from the services' labels with neither. */
 static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
-                              const struct das_plan_pol *plan, int64_t *last,
-                              bool *bets, int64_t *t_step)
+                              const struct das_plan_pol *plan, size_t nall,
+                              int64_t *last, bool *bets, int64_t *t_step)
 {
     char err[512];
     long *seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
@@ -675,7 +735,7 @@ static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
     for (size_t i = 0; i < ev->n; i++)
         if (plan[i].pol)
             seqs[nseq++] = plan[i].pol->seq;
-    int64_t since = ev->now_ms - das_lookback_ms(plan, ev->n) - 60000;
+    int64_t since = ev->now_ms - das_lookback_ms(plan, nall) - 60000;
     int64_t until = ev->now_ms + HIST_FUTURE_TOLERANCE_MS;
     struct hist_future future = {0};
     if (ev->hist_labels) {
@@ -785,18 +845,19 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
 /* Policy i's windows from the rows read, and its decision when they are
  * available. */
 static void decide_one(struct das_clients *cl, struct das_eval *ev,
-                       const struct windows *w, size_t i)
+                       struct das_pol_eval *pe, const struct windows *w,
+                       size_t i)
 {
-    struct das_pol_eval *pe = &ev->pols[i];
     if (!fill_windows(cl, ev, pe, w, i))
         return;
     dec_evaluate(&pe->in, &pe->res);
     pe->evaluated = true;
 }
 
-/* 4. The inputs of every valid policy; true in wait[i] for those whose
- * decision waits on the windows (the others have their outcome). */
-static void inputs_all(struct das_clients *cl, struct das_eval *ev,
+/* 4. The inputs of every valid policy (and of its further conditions,
+ * with its history); true in wait[i] for those whose decision waits on
+ * the windows (the others have their outcome). */
+static void inputs_all(struct das_clients *cl, struct das_eval *ev, size_t nall,
                        const int64_t *last, const bool *bets, bool *wait)
 {
     size_t k = 0;
@@ -805,6 +866,8 @@ static void inputs_all(struct das_clients *cl, struct das_eval *ev,
         if (!pe->valid)
             continue;
         fill_input(cl, ev, pe, last[k], bets[k]);
+        for (size_t c = 1; pe->conds && c < pe->pol.nconds; c++)
+            fill_input(cl, ev, &pe->conds[c], last[k], bets[k]);
         k++;
         if (!ev->store_ok)
             set_unavailable(pe, DEC_O_STORE_DOWN,
@@ -815,6 +878,8 @@ static void inputs_all(struct das_clients *cl, struct das_eval *ev,
         else
             wait[i] = true;
     }
+    for (size_t i = ev->n; i < nall; i++)
+        wait[i] = ev->store_ok && ev->docker_ok;
 }
 
 /* 5. The windows field by field, and the decisions of the policies that
@@ -824,11 +889,12 @@ static void inputs_all(struct das_clients *cl, struct das_eval *ev,
  * is most likely down, so das does not wait on it again; the policies of
  * the fields not read say the metrics are unavailable. */
 static void windows_decide(struct das_clients *cl, struct das_eval *ev,
+                           struct das_pol_eval *const *all, size_t nall,
                            const struct das_plan_pol *plan, bool *wait,
                            int64_t *t_step)
 {
     struct windows w = {0};
-    windows_plan(ev, plan, &w);
+    windows_plan(nall, plan, &w);
     bool *done = xcalloc(w.npairs ? w.npairs : 1, sizeof *done);
     bool failed = false;
     char err[512];
@@ -843,18 +909,18 @@ static void windows_decide(struct das_clients *cl, struct das_eval *ev,
             ev->influx_ok = false;
             failed = true;
         }
-        for (size_t i = 0; i < ev->n; i++)
+        for (size_t i = 0; i < nall; i++)
             if (wait[i] && w.idx[i][0] != (size_t)-1 &&
                 !strcmp(w.pairs[w.idx[i][0]].field, field)) {
                 wait[i] = false;
-                decide_one(cl, ev, &w, i);
+                decide_one(cl, ev, all[i], &w, i);
             }
         field_free(&w, field, done);
     }
     /* the policies that read nothing (service not found, not scalable) */
-    for (size_t i = 0; i < ev->n; i++)
+    for (size_t i = 0; i < nall; i++)
         if (wait[i])
-            decide_one(cl, ev, &w, i);
+            decide_one(cl, ev, all[i], &w, i);
     free(done);
     windows_free(&w);
 }
@@ -904,18 +970,24 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     /* the rows' text is no longer needed: policies were copied */
     pg_rowset_free(&rows);
 
-    struct das_plan_pol *plan = plan_of(ev);
+    size_t nall;
+    struct das_pol_eval **all = all_of(ev, &nall);
+    struct das_plan_pol *plan = plan_of(all, nall);
     int64_t *last = xcalloc(ev->n ? ev->n : 1, sizeof *last);
     bool *bets = xcalloc(ev->n ? ev->n : 1, sizeof *bets);
-    bool *wait = xcalloc(ev->n ? ev->n : 1, sizeof *wait);
-    read_last_actions(cl, ev, plan, last, bets, &t_step);
-    inputs_all(cl, ev, last, bets, wait);
-    windows_decide(cl, ev, plan, wait, &t_step);
+    bool *wait = xcalloc(nall ? nall : 1, sizeof *wait);
+    read_last_actions(cl, ev, plan, nall, last, bets, &t_step);
+    inputs_all(cl, ev, nall, last, bets, wait);
+    windows_decide(cl, ev, all, nall, plan, wait, &t_step);
+    for (size_t i = 0; i < ev->n; i++)
+        if (ev->pols[i].conds)
+            combine_conds(&ev->pols[i]);
     report_not_tasks(ev);
     clock_note(cl); /* for the next cycle */
     ev->clock_offset_ms = skew_offset(&cl->skew);
     ev->clock_corrected = skew_correction(&cl->skew) != 0;
     step_done("decide", &t_step, ev->n);
+    free(all);
     free(plan);
     free(last);
     free(bets);
@@ -931,6 +1003,7 @@ void das_eval_free(struct das_eval *ev)
     for (size_t i = 0; i < ev->n && ev->pols; i++) {
         free(ev->pols[i].error);
         free(ev->pols[i].svc_err);
+        free(ev->pols[i].conds);
     }
     free(ev->pols);
     ev->pols = NULL;

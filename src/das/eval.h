@@ -72,6 +72,12 @@ struct das_pol_eval {
     struct stask_count tasks; /* the service's running and pending tasks */
     struct dec_result res;
     bool evaluated; /* res is a decision (inputs were available) */
+    /* A policy with several conditions (pol.nconds > 1): each condition
+     * evaluated as a policy of its own (pol_cond_view), conds[k] for
+     * pol.conds[k] (heap; conds[0] a copy of this record's own decision
+     * on the first); res above is their combination (dec_combine), and
+     * res.cond the deciding one. NULL for a one-metric policy. */
+    struct das_pol_eval *conds;
 };
 
 /* Why the policy's row is skipped, "" when it is valid. */

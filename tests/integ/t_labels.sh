@@ -56,10 +56,10 @@ bg_run "$TB_TMP/feed-lab.log" feed "$LAB" lab cpu_ratio "$TB_TMP/load"
 list=$(nodb policy list)
 assert_contains "$list" "SOURCE" "policy list has a SOURCE column"
 lab_line=$(printf '%s\n' "$list" | awk '$3 == "lab"' | tr -s ' ')
-assert_contains "$lab_line" "labels lab 1 3 1 cpu_ratio 70% 10% 15s 1h step 0s ok" \
+assert_contains "$lab_line" "labels lab 1 3 1 cpu_ratio 70% 10% 15s 1h step 0s - ok" \
   "lab's label policy, defaults filled in (min_no 1, cpu_ratio): $lab_line"
 tab_line=$(printf '%s\n' "$list" | awk '$3 == "tab"' | tr -s ' ')
-assert_contains "$tab_line" "labels tab 1 5 1 cpu_ratio 70% 30% 2m 5m auto 30s ok" \
+assert_contains "$tab_line" "labels tab 1 5 1 cpu_ratio 70% 30% 2m 5m auto 30s - ok" \
   "tab: only das.max_no; the documented defaults for the rest (a container label is not a service label): $tab_line"
 rc=0
 check=$(nodb policy check) || rc=$?
@@ -81,7 +81,7 @@ APP_IMAGE=$TESTBED_IMAGE dk stack deploy --resolve-image never \
   -c "$DAS_SRC/deploy/docker-stack.labels.yml" app >"$TB_TMP/stack.log" 2>&1 ||
   fail "docker stack deploy -c deploy/docker-stack.labels.yml: $(cat "$TB_TMP/stack.log")"
 app_line=$(nodb policy list | awk '$3 == "app_web"' | tr -s ' ')
-assert_contains "$app_line" "labels app_web 2 10 2 cpu_ratio 40% 10% 2m 10m auto 30s ok" \
+assert_contains "$app_line" "labels app_web 2 10 2 cpu_ratio 40% 10% 2m 10m auto 30s - ok" \
   "deploy/docker-stack.labels.yml deploys its policy with the service: $app_line"
 dk stack rm app >/dev/null
 

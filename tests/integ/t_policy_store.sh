@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The policy store on a real PostgreSQL: das creates the seed's `das` table
-# (its columns, then das's two optional ones) and `das_events`; the seed's
+# (its columns, then das's three optional ones) and `das_events`; the seed's
 # own INSERT works unchanged; a table made by the seed's DDL is read as it
 # is and gets the optional columns when das makes sure of its schema
 # (ALTER TABLE, in das run and das policy add); das simulate
@@ -48,8 +48,8 @@ assert_contains "$out" "seq=5" "policy add names the seq it wrote"
 cols=$(psql_doc "select column_name || ':' || data_type
   from information_schema.columns where table_name = 'das' order by ordinal_position" | paste -sd , -)
 SEED_COLS="seq:integer,min_no:integer,max_no:integer,cur_no:integer,cond_item:text,out_cond:text,in_cond:text,out_duration:text,in_duration:text,service_id:text"
-assert_eq "$cols" "$SEED_COLS,scale_mode:text,warmup:text" \
-  "das created table das with the seed's columns, in order, then scale_mode and warmup"
+assert_eq "$cols" "$SEED_COLS,scale_mode:text,warmup:text,metrics:text" \
+  "das created table das with the seed's columns, in order, then scale_mode, warmup and metrics"
 assert_eq "$(psql_doc "select kcu.column_name from information_schema.table_constraints tc
   join information_schema.key_column_usage kcu using (constraint_name)
   where tc.table_name = 'das' and tc.constraint_type = 'PRIMARY KEY'" | paste -sd , -)" seq "seq is the primary key"
@@ -63,9 +63,9 @@ ok "the seed's INSERT works unchanged on the table das created"
 das_run policy list
 assert_eq "$rc" 0 "policy list exits 0"
 assert_eq "$(printf '%s\n' "$out" | head -n1 | tr -s ' ')" \
-  "SEQ SOURCE SERVICE MIN MAX CUR ITEM OUT IN OUT-FOR IN-FOR MODE WARMUP STATUS" "policy list header"
-assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "the seed's row is listed ok, with the defaults"
-assert_eq "$(row 5)" "5 table api 2 6 - mem_ratio 80% 20% 5m 15m auto 30s ok" "the added row is listed ok"
+  "SEQ SOURCE SERVICE MIN MAX CUR ITEM OUT IN OUT-FOR IN-FOR MODE WARMUP METRICS STATUS" "policy list header"
+assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" "the seed's row is listed ok, with the defaults"
+assert_eq "$(row 5)" "5 table api 2 6 - mem_ratio 80% 20% 5m 15m auto 30s - ok" "the added row is listed ok"
 assert_eq "$(printf '%s\n' "$out" | awk 'NR > 1 {print $1}' | tr '\n' ' ')" "1 5 " \
   "policy list is ordered by seq"
 
@@ -145,7 +145,7 @@ assert_contains "$out" "mode step, warmup 1m" "policy add says the mode and warm
 assert_eq "$(psql_doc "select scale_mode || ' ' || warmup from das where seq = 8")" "step 1m" \
   "scale_mode and warmup written as given"
 das_run policy list
-assert_eq "$(row 8)" "8 table web8 1 10 - cpu_ratio 70% 10% 10m 10m step 1m ok" "policy list shows them"
+assert_eq "$(row 8)" "8 table web8 1 10 - cpu_ratio 70% 10% 10m 10m step 1m - ok" "policy list shows them"
 before=$(psql_doc 'select seq, service_id, out_duration from das order by seq' | tr '\n' ' ')
 bad_add "--mode big" "--mode" "use auto" web4 --mode big "${POL[@]}"
 bad_add "--warmup 30" "--warmup" "bare number" web4 --warmup 30 "${POL[@]}"
@@ -171,18 +171,18 @@ psql_doc "create table das (seq int primary key, min_no int, max_no int, cur_no 
 psql_doc "insert into das (seq, min_no, max_no, cur_no, cond_item, out_cond, in_cond, out_duration, in_duration, service_id) values(1, 1, 10, 3, 'cpu_ratio', '70%', '10%', '10m', '10m', 'web');" >/dev/null
 das_run policy list
 assert_eq "$rc" 0 "policy list on the seed's own table exits 0 (err: $err)"
-assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" \
+assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" \
   "the seed's table is read without the optional columns: their defaults apply"
 das_run policy add web9 --seq 9 --mode step "${POL[@]}"
 assert_eq "$rc" 0 "policy add --mode step on the seed's table exits 0 (err: $err)"
 assert_eq "$(psql_doc "select column_name from information_schema.columns where table_name = 'das' order by ordinal_position" | paste -sd , -)" \
-  "seq,min_no,max_no,cur_no,cond_item,out_cond,in_cond,out_duration,in_duration,service_id,scale_mode,warmup" \
-  "das added scale_mode and warmup to the seed's table (ALTER TABLE) before writing"
+  "seq,min_no,max_no,cur_no,cond_item,out_cond,in_cond,out_duration,in_duration,service_id,scale_mode,warmup,metrics" \
+  "das added scale_mode, warmup and metrics to the seed's table (ALTER TABLE) before writing"
 assert_eq "$(psql_doc "select seq || ':' || coalesce(scale_mode, 'null') from das order by seq" | tr '\n' ' ')" \
   "1:null 9:step " "the seed's row keeps NULL (the default); the new one says step"
 das_run policy list
-assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "the seed's row: auto, 30s"
-assert_eq "$(row 9)" "9 table web9 1 10 - cpu_ratio 70% 10% 10m 10m step 30s ok" "the new row: step"
+assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" "the seed's row: auto, 30s"
+assert_eq "$(row 9)" "9 table web9 1 10 - cpu_ratio 70% 10% 10m 10m step 30s - ok" "the new row: step"
 psql_doc "drop table das" >/dev/null
 psql_doc "alter table das_kept rename to das" >/dev/null
 
@@ -199,7 +199,7 @@ das_run policy list
 assert_eq "$rc" 0 "policy list with a bad row still exits 0"
 assert_contains "$(row 7)" '7 table bad 1 3 - cpu_ratio 70% 10% 10 10m - - out_duration "10": a bare number' \
   "the bad row is listed with its reason, not hidden"
-assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "good rows stay ok beside it"
+assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" "good rows stay ok beside it"
 das_run policy list --json
 assert_eq "$(printf '%s' "$out" | jq -r '.[] | select(.seq == 7) | .ok')" false "--json marks it not ok"
 das_run policy rm 7
@@ -271,6 +271,6 @@ ok "store stopped: policy add prints no password"
 testbed pg-start >/dev/null
 das_run policy list
 assert_eq "$rc" 0 "store back: policy list exits 0"
-assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s ok" "store back: the rows are there"
+assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" "store back: the rows are there"
 
 finish

@@ -1280,6 +1280,135 @@ static void test_outcome_names(void **state)
             assert_string_not_equal(dec_outcome_names[i], dec_outcome_names[j]);
 }
 
+/* ---- several conditions (dec_combine) ------------------------------------ */
+
+static struct dec_result mk(enum dec_outcome o, enum dec_action a, long to,
+                            const char *reason)
+{
+    struct dec_result r = {0};
+    r.outcome = o;
+    r.action = a;
+    r.from = 3;
+    r.to = to;
+    snprintf(r.reason, sizeof r.reason, "%s", reason);
+    return r;
+}
+
+static const char *const fields3[] = {"cpu_ratio", "mem_ratio", "pids"};
+
+/* Out to the largest proposal, whichever metric makes it. */
+static void test_combine_out_largest(void **state)
+{
+    struct dec_result r[3], out;
+    (void)state;
+    r[0] = mk(DEC_O_SCALE_OUT, DEC_SCALE_OUT, 4, "cpu says 4");
+    r[1] = mk(DEC_O_SCALE_OUT, DEC_SCALE_OUT, 6, "mem says 6");
+    r[2] = mk(DEC_O_INSUFFICIENT, DEC_NONE, 3, "no pids data");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_SCALE_OUT);
+    assert_int_equal(out.to, 6);
+    assert_int_equal(out.cond, 1);
+    assert_string_equal(out.reason, "mem says 6; also cpu_ratio \u2192 4");
+    /* one metric out, the others would scale in: out wins */
+    r[1] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 2, "mem says 2");
+    r[2] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 1, "pids says 1");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_SCALE_OUT);
+    assert_int_equal(out.to, 4);
+    assert_int_equal(out.cond, 0);
+    assert_string_equal(out.reason, "cpu says 4");
+}
+
+/* In only when every metric agrees, to the most replicas any keeps. */
+static void test_combine_in_all_agree(void **state)
+{
+    struct dec_result r[3], out;
+    (void)state;
+    r[0] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 1, "cpu says 1");
+    r[1] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 2, "mem says 2");
+    r[2] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 2, "pids says 2");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_SCALE_IN);
+    assert_int_equal(out.to, 2);
+    assert_int_equal(out.cond, 1);
+    assert_string_equal(out.reason, "mem says 2; every metric agrees: "
+                                    "cpu_ratio \u2192 1 pids \u2192 2");
+    /* one steady metric holds it */
+    r[2] = mk(DEC_O_STEADY, DEC_NONE, 3, "steady");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_NONE);
+    assert_int_equal(out.to, 3);
+    assert_int_equal(out.outcome, DEC_O_STEADY);
+    assert_int_equal(out.cond, 2);
+    assert_string_equal(out.reason,
+                        "pids: steady; cpu_ratio's scale-in to 1 waits for "
+                        "pids; mem_ratio's scale-in to 2 waits for pids");
+}
+
+/* Missing data blocks scale-in, never scales out, and explains before a
+ * steady metric does; capacity and at-max come first. */
+static void test_combine_missing(void **state)
+{
+    struct dec_result r[3], out;
+    (void)state;
+    r[0] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 2, "cpu says 2");
+    r[1] = mk(DEC_O_STEADY, DEC_NONE, 3, "mem steady");
+    r[2] = mk(DEC_O_METRICS_DOWN, DEC_NONE, 3, "pids unavailable");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_NONE);
+    assert_int_equal(out.outcome, DEC_O_METRICS_DOWN);
+    assert_int_equal(out.cond, 2);
+    assert_string_equal(out.reason, "pids unavailable; cpu_ratio's scale-in "
+                                    "to 2 waits for pids");
+    r[1] = mk(DEC_O_AT_MAX, DEC_NONE, 3, "mem at max");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.outcome, DEC_O_AT_MAX);
+    r[0] = mk(DEC_O_CAPACITY, DEC_NONE, 3, "cpu capacity-bound");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.outcome, DEC_O_CAPACITY);
+    assert_int_equal(out.cond, 0);
+    /* every metric missing: no action */
+    r[0] = mk(DEC_O_INSUFFICIENT, DEC_NONE, 3, "a");
+    r[1] = mk(DEC_O_SETTLING, DEC_NONE, 3, "b");
+    r[2] = mk(DEC_O_METRICS_DOWN, DEC_NONE, 3, "c");
+    dec_combine(r, 3, fields3, &out);
+    assert_int_equal(out.action, DEC_NONE);
+    assert_int_equal(out.to, 3);
+    assert_string_equal(out.reason, "cpu_ratio: a");
+}
+
+/* Outcomes before the windows are every condition's; one condition is
+ * its own decision; a long reason is cut on a character. */
+static void test_combine_edges(void **state)
+{
+    struct dec_result r[2], out;
+    (void)state;
+    r[0] = mk(DEC_O_UPDATING, DEC_NONE, 3, "updating");
+    r[1] = mk(DEC_O_UPDATING, DEC_NONE, 3, "updating");
+    dec_combine(r, 2, fields3, &out);
+    assert_int_equal(out.outcome, DEC_O_UPDATING);
+    assert_string_equal(out.reason, "updating");
+    r[0] = mk(DEC_O_SCALE_IN, DEC_SCALE_IN, 2, "alone");
+    dec_combine(r, 1, fields3, &out);
+    assert_int_equal(out.action, DEC_SCALE_IN);
+    assert_string_equal(out.reason, "alone");
+    char longr[300];
+    memset(longr, 'x', 253);
+    longr[253] = '\0';
+    r[0] = mk(DEC_O_SCALE_OUT, DEC_SCALE_OUT, 9, longr);
+    r[1] = mk(DEC_O_SCALE_OUT, DEC_SCALE_OUT, 5, "b");
+    dec_combine(r, 2, fields3, &out);
+    /* a reason near the end: filled to the last byte */
+    assert_int_equal(strlen(out.reason), 255);
+    /* room for "; also mem_ratio " and one byte of the arrow: cut before
+     * it */
+    r[0].reason[237] = '\0';
+    dec_combine(r, 2, fields3, &out);
+    assert_int_equal(strlen(out.reason), 254);
+    for (size_t i = 0; out.reason[i]; i++)
+        assert_true((unsigned char)out.reason[i] < 0x80);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1322,6 +1451,10 @@ int main(void)
         cmocka_unit_test(test_coverage_running_and_warming),
         cmocka_unit_test(test_out_cond_above_limit),
         cmocka_unit_test(test_outcome_names),
+        cmocka_unit_test(test_combine_out_largest),
+        cmocka_unit_test(test_combine_in_all_agree),
+        cmocka_unit_test(test_combine_missing),
+        cmocka_unit_test(test_combine_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

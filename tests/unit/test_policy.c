@@ -43,9 +43,9 @@ static void expect_fail(struct pol_row r, const char *want, bool prefix)
 static void test_col_names(void **state)
 {
     static const char *const want[POL_NCOLS] = {
-        "seq",         "min_no",     "max_no",     "cur_no",
-        "cond_item",   "out_cond",   "in_cond",    "out_duration",
-        "in_duration", "service_id", "scale_mode", "warmup"};
+        "seq",        "min_no",  "max_no",       "cur_no",      "cond_item",
+        "out_cond",   "in_cond", "out_duration", "in_duration", "service_id",
+        "scale_mode", "warmup",  "metrics"};
     (void)state;
     for (int i = 0; i < POL_NCOLS; i++)
         assert_string_equal(pol_col_names[i], want[i]);
@@ -777,6 +777,173 @@ static void test_labels_bad(void **state)
                       "range; use 1..10000 replicas");
 }
 
+/* Named conditions in the metrics column: after the row's own, in the
+ * order first named; windows default to 2m / 5m. */
+static void test_metrics_column(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p, v;
+    char err[512] = "";
+    (void)state;
+    r.col[POL_METRICS] =
+        " mem_ratio.out_cond = 80% ; mem_ratio.in_cond=40%\n"
+        "net_read_rate.out_cond=10MB/s;net_read_rate.in_cond=1MB/s;"
+        "net_read_rate.in_duration=20m;";
+    if (pol_parse(&r, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 3);
+    assert_string_equal(p.conds[0].metric->field, "cpu_ratio");
+    assert_true(p.metric == p.conds[0].metric);
+    assert_string_equal(p.conds[1].metric->field, "mem_ratio");
+    assert_true(p.conds[1].out_cond == 80.0 && p.conds[1].in_cond == 40.0);
+    assert_int_equal(p.conds[1].out_ms, 120000);
+    assert_int_equal(p.conds[1].in_ms, 300000);
+    assert_string_equal(p.conds[2].metric->field, "net_read_rate");
+    assert_int_equal(p.conds[2].in_ms, 1200000);
+    pol_cond_view(&p, 2, &v);
+    assert_string_equal(v.metric->field, "net_read_rate");
+    assert_int_equal(v.in_ms, 1200000);
+    assert_int_equal(v.nconds, 1);
+    assert_int_equal(v.seq, 3);
+    assert_int_equal(v.max_no, 10);
+    /* the text form reads back to the same conditions */
+    char text[600];
+    pol_metrics_text(&p, 1, text, sizeof text);
+    assert_string_equal(text, "mem_ratio.out_cond=80%; mem_ratio.in_cond=40%; "
+                              "mem_ratio.out_duration=2m; "
+                              "mem_ratio.in_duration=5m; "
+                              "net_read_rate.out_cond=10MB/s; "
+                              "net_read_rate.in_cond=1MB/s; "
+                              "net_read_rate.out_duration=2m; "
+                              "net_read_rate.in_duration=20m");
+    struct policy back;
+    r.col[POL_METRICS] = text;
+    if (pol_parse(&r, &back, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(back.nconds, 3);
+    assert_memory_equal(back.conds, p.conds, sizeof p.conds);
+    pol_metrics_text(&p, 3, text, sizeof text);
+    assert_string_equal(text, "");
+    /* an empty column is no condition */
+    r.col[POL_METRICS] = " ; \n";
+    if (pol_parse(&r, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 1);
+}
+
+static void test_metrics_column_bad(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_METRICS] = "mem_ratio.out_cond=80%";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.in_cond: is missing: a "
+                "named metric needs out_cond and in_cond; ",
+                true);
+    r.col[POL_METRICS] = "mem_ratio.out_cond=80%;mem_ratio.in_cond=90%";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.in_cond: is above out_cond; "
+                "in_cond (scale in below) must be below out_cond (scale out "
+                "above)",
+                false);
+    r.col[POL_METRICS] = "mem_ratio.out_cond=80 percent;mem_ratio.in_cond=1%";
+    expect_fail(r, "policy seq=3: metrics mem_ratio.out_cond: \"80 percent\"",
+                true);
+    r.col[POL_METRICS] = "mem_ratio.out_cnd=80%";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.out_cnd: unknown key; use "
+                "out_cond, in_cond, out_duration or in_duration",
+                false);
+    r.col[POL_METRICS] = "mem_ratio=80%";
+    expect_fail(r, "policy seq=3: metrics mem_ratio: not <metric>.<key>", true);
+    r.col[POL_METRICS] = "Mem.out_cond=80%";
+    expect_fail(r, "policy seq=3: metrics Mem.out_cond: bad metric name", true);
+    r.col[POL_METRICS] = "mem_ratio.out_cond 80%";
+    expect_fail(r,
+                "policy seq=3: metrics \"mem_ratio.out_cond 80%\": not "
+                "<metric>.<key>=<value>",
+                true);
+    r.col[POL_METRICS] = "reqs.out_cond=100;reqs.in_cond=10";
+    expect_fail(r,
+                "policy seq=3: metrics reqs: unknown metric; use one of "
+                "cpu_ratio",
+                true);
+    r.col[POL_METRICS] = "cpu_ratio.out_cond=80%;cpu_ratio.in_cond=10%";
+    expect_fail(r,
+                "policy seq=3: metrics cpu_ratio.out_cond: cpu_ratio is the "
+                "policy's cond_item already; give its condition in one place",
+                false);
+    r.col[POL_METRICS] = "mem_ratio.out_cond=80%;mem_ratio.out_cond=70%";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.out_cond: given twice; give "
+                "each key once",
+                false);
+    r.col[POL_METRICS] =
+        "mem_ratio.out_cond=80%;mem_ratio.in_cond=10%;mem_ratio.in_duration=0s";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.in_duration: \"0s\": "
+                "shorter than 1s",
+                true);
+    /* nine metrics: one over the bound */
+    static const char *const nine[] = {
+        "mem_ratio",      "mem_usage",     "net_read_rate",
+        "net_write_rate", "blk_read_rate", "blk_write_rate",
+        "pids",           "mem_limit",     "cpu_limit_ratio"};
+    char text[2048];
+    size_t o = 0;
+    for (size_t i = 0; i < 9; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o,
+                              "%s.out_cond=9;%s.in_cond=1;", nine[i], nine[i]);
+    r.col[POL_METRICS] = text;
+    char err[512];
+    struct policy p;
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), -1);
+    assert_contains(err, "more than 8 conditions");
+    static char big[POL_METRICS_TEXT_MAX + 2];
+    memset(big, ';', sizeof big - 1);
+    r.col[POL_METRICS] = big;
+    expect_fail(r, "policy seq=3: metrics is 4097 bytes, longer than 4096",
+                true);
+}
+
+/* Labels naming metrics: exactly those, unless a one-metric label is set
+ * too; then the one-metric condition comes first, with its defaults. */
+static void test_labels_named(void **state)
+{
+    struct pol_label l[] = {{"das.max_no", "5", false},
+                            {"das.mem_ratio.out_cond", "80%", false},
+                            {"das.mem_ratio.in_cond", "20%", false},
+                            {"das.mem_ratio.out_duration", "1m", false}};
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    if (parse_labels(l, 4, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 1);
+    assert_string_equal(p.metric->field, "mem_ratio");
+    assert_int_equal(p.out_ms, 60000);
+    assert_int_equal(p.in_ms, 300000);
+    assert_true(p.out_cond == 80.0);
+    l[3] = (struct pol_label){"das.out_cond", "90%", false};
+    if (parse_labels(l, 4, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 2);
+    assert_string_equal(p.conds[0].metric->field, "cpu_ratio");
+    assert_true(p.conds[0].out_cond == 90.0 && p.conds[0].in_cond == 30.0);
+    assert_string_equal(p.conds[1].metric->field, "mem_ratio");
+    l[3] = (struct pol_label){"das.mem_ratio.in_cond", "10%", true};
+    l[2] = (struct pol_label){"das.mem_ratio.outcond", "10%", false};
+    expect_label_fail(l, 4,
+                      "service web: label das.mem_ratio.outcond: unknown "
+                      "key; use out_cond, in_cond, out_duration or "
+                      "in_duration");
+    l[2] = (struct pol_label){"das.mem_ratio.in_duration", "10m", false};
+    expect_label_fail(l, 4,
+                      "service web: label das.mem_ratio.in_cond: value too "
+                      "long; see `das policy add --help` for the forms "
+                      "accepted");
+}
+
 /* A typo is not a default; seq, cur_no and service_id are not labels; a
  * policy needs das.max_no. */
 static void test_labels_unknown_and_missing(void **state)
@@ -786,7 +953,9 @@ static void test_labels_unknown_and_missing(void **state)
     (void)state;
     const char *list = "use das.min_no, das.max_no, das.cond_item, "
                        "das.out_cond, das.in_cond, das.out_duration, "
-                       "das.in_duration, das.scale_mode, das.warmup";
+                       "das.in_duration, das.scale_mode, das.warmup, or "
+                       "das.<metric>.<key> with a key of out_cond, in_cond, "
+                       "out_duration or in_duration";
     char want[600];
     snprintf(want, sizeof want,
              "service web: label \"das.out_cnd\": "
@@ -854,6 +1023,9 @@ int main(void)
         cmocka_unit_test(test_labels_all),
         cmocka_unit_test(test_labels_bad),
         cmocka_unit_test(test_labels_unknown_and_missing),
+        cmocka_unit_test(test_metrics_column),
+        cmocka_unit_test(test_metrics_column_bad),
+        cmocka_unit_test(test_labels_named),
         cmocka_unit_test(test_label_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
