@@ -596,6 +596,30 @@ void pol_cond_view(const struct policy *p, size_t k, struct policy *view)
     }
 }
 
+void pol_metrics_text(const struct policy *p, size_t from, char *buf,
+                      size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = from; k < p->nconds; k++) {
+        const struct pol_cond *c = &p->conds[k];
+        char oc[48], ic[48], od[32], id[32];
+        int w = snprintf(
+            buf + o, len - o,
+            "%s%s.out_cond=%s; %s.in_cond=%s; "
+            "%s.out_duration=%s; %s.in_duration=%s",
+            o ? "; " : "", c->metric->field,
+            unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc),
+            c->metric->field,
+            unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic),
+            c->metric->field, dur_format(c->out_ms, od, sizeof od),
+            c->metric->field, dur_format(c->in_ms, id, sizeof id));
+        if (w < 0 || (size_t)w >= len - o)
+            return;
+        o += (size_t)w;
+    }
+}
+
 int pol_parse(const struct pol_row *row, struct policy *p, char *err,
               size_t errlen)
 {

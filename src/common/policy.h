@@ -144,6 +144,12 @@ struct policy {
  * one-metric engine decides each condition of a policy through it. */
 void pol_cond_view(const struct policy *p, size_t k, struct policy *view);
 
+/* conds[from..] in the metrics column's form, each key given:
+ * "mem_ratio.out_cond=80%; mem_ratio.in_cond=40%; …" ("" when none):
+ * what pol_parse reads back to the same conditions. Cut to len. */
+void pol_metrics_text(const struct policy *p, size_t from, char *buf,
+                      size_t len);
+
 /* Validates a service reference: a Docker service name or id
  * ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 63 bytes). Anything else (quotes,
  * spaces, regex, newlines) is refused with a message that starts with the
