@@ -294,6 +294,10 @@ const char *unit_forms(enum unit_kind kind)
                "GiB are 1024-based, KB MB GB 1000-based)";
     case UNIT_COUNT:
         return "use a plain number 0 or more, e.g. 100";
+    case UNIT_VALUE:
+        return "use a number 0 or more, e.g. 100, with k, M or G for "
+               "thousands, millions, billions (2.5k), or ms or s for a time "
+               "in seconds (250ms)";
     }
     return "use a number";
 }
@@ -428,6 +432,22 @@ int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
         if (slen)
             return unit_fail(q, kind, err, errlen, "a count takes no unit");
         break;
+    case UNIT_VALUE: {
+        static const struct {
+            const char *name;
+            double mult;
+        } vs[] = {{"", 1.0},  {"k", 1e3}, {"M", 1e6},
+                  {"G", 1e9}, {"s", 1.0}, {"ms", 1e-3}};
+        size_t i = 0;
+        while (i < sizeof vs / sizeof vs[0] && strcmp(suf, vs[i].name))
+            i++;
+        if (i == sizeof vs / sizeof vs[0])
+            return unit_fail(q, kind, err, errlen,
+                             "unknown unit; a value takes k, M, G, s or ms "
+                             "(case matters: m is not M)");
+        mult = vs[i].mult;
+        break;
+    }
     case UNIT_BYTES:
     case UNIT_RATE:
         if (byte_suffix(s, nlen, suf, slen, kind, &mult, msg, sizeof msg))
@@ -460,6 +480,12 @@ char *unit_format(double value, enum unit_kind kind, char *out, size_t outlen)
         break;
     case UNIT_COUNT:
         snprintf(out, outlen, "%.1f", value);
+        break;
+    case UNIT_VALUE:
+        if (value != 0 && fabs(value) < 1.0)
+            snprintf(out, outlen, "%.3g", value);
+        else
+            snprintf(out, outlen, "%.1f", value);
         break;
     case UNIT_BYTES:
     case UNIT_RATE: {
@@ -524,6 +550,7 @@ char *unit_format_exact(double value, enum unit_kind kind, char *out,
         snprintf(out, outlen, "%s%%", num);
         return out;
     case UNIT_COUNT:
+    case UNIT_VALUE:
         shortest(value, num, sizeof num);
         snprintf(out, outlen, "%s", num);
         return out;

@@ -32,6 +32,8 @@ enum unit_kind {
     UNIT_BYTES, /* "512MiB", "1GB", "1048576", "1.5KiB" → bytes */
     UNIT_RATE,  /* "10MiB/s", "1MB/s", "1048576" → bytes per second */
     UNIT_COUNT, /* plain non-negative number, e.g. pids: "100" */
+    UNIT_VALUE, /* an application metric's value: "100", "2.5k", "1M",
+                   "250ms" (seconds: a latency) */
 };
 
 /* Parses a threshold in the unit its metric is measured in: a plain
@@ -40,9 +42,11 @@ enum unit_kind {
  * GB, TB, PB, EB (1000-based) or KiB, MiB, GiB, TiB, PiB, EiB
  * (1024-based), case insensitive; a lone K/M/G/T is refused as ambiguous.
  * UNIT_RATE: a bytes form followed by "/s", or a bare number (bytes/s).
- * UNIT_COUNT: no suffix. Bytes and rates may reach 2^63, ratios and counts
- * 1e15. Returns -1 and a message on a bad value (the quoted value first,
- * then what is wrong and the accepted forms of kind). */
+ * UNIT_COUNT: no suffix. UNIT_VALUE: none, k, M, G (1000-based: 2.5k is
+ * 2500) or ms, s (seconds: 250ms is 0.25). Bytes and rates may reach
+ * 2^63, ratios, counts and values 1e15. Returns -1 and a message on a bad value
+ * (the quoted value first, then what is wrong and the accepted forms of kind).
+ */
 int unit_parse(const char *s, enum unit_kind kind, double *value, char *err,
                size_t errlen) WUR;
 

@@ -280,6 +280,12 @@ static void test_unit_parse_valid(void **state)
         {"1000000000000000%", UNIT_RATIO, 1e15},
         {"9223372036854775808", UNIT_BYTES, 9223372036854775808.0},
         {"0.00000000000000000000000000000000000001", UNIT_COUNT, 1e-38},
+        {"100", UNIT_VALUE, 100.0},
+        {"2.5k", UNIT_VALUE, 2500.0},
+        {"1M", UNIT_VALUE, 1e6},
+        {"3G", UNIT_VALUE, 3e9},
+        {"250ms", UNIT_VALUE, 0.25},
+        {"2s", UNIT_VALUE, 2.0},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -320,6 +326,12 @@ static void test_unit_parse_errors(void **state)
         {"5%", UNIT_BYTES, "\"5%\": bytes are not a percentage; use 512MiB"},
         {"5%", UNIT_RATE, "\"5%\": a rate is not a percentage; use 10MiB/s"},
         {"5%", UNIT_COUNT, "\"5%\": a count takes no unit"},
+        {"5m", UNIT_VALUE,
+         "\"5m\": unknown unit; a value takes k, M, G, s or ms (case "
+         "matters: m is not M)"},
+        {"5K", UNIT_VALUE, "\"5K\": unknown unit"},
+        {"-1", UNIT_VALUE, "\"-1\": cannot be negative"},
+        {"2000T", UNIT_VALUE, "\"2000T\": unknown unit"},
         {"512k", UNIT_BYTES,
          "\"512k\": \"k\" is ambiguous: say 512KiB (1024-based, as docker's "
          "512k) or 512KB (1000-based)"},
