@@ -639,7 +639,7 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
     if (rule_bounds(&c))
         return;
 
-    c.field = pol->metric ? pol->metric->field : "?";
+    c.field = pol->metric ? pol_name(pol) : "?";
     c.kind = pol->metric ? pol->metric->kind : UNIT_COUNT;
     long expect = dec_expected(in);
     int64_t settle = in->last_action_ms;

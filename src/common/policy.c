@@ -23,6 +23,8 @@ const char *const pol_col_label_default[POL_NCOLS] = {
     POL_COLUMNS(POL_COL_LDEF)};
 const char *const pol_source_names[2] = {"table", "labels"};
 const char *const pol_mode_names[POL_NMODES] = {"auto", "step", "band"};
+const char *const pol_target_names[2] = {"replica", "service"};
+const struct pol_metric pol_metric_query = {"query", UNIT_VALUE, 0};
 #define POL_CK_NAME(id, name) name,
 const char *const pol_cond_key_names[POL_NCOND_KEYS] = {
     POL_COND_KEYS(POL_CK_NAME)};
@@ -364,7 +366,8 @@ static int parse_warmup(const struct ctx *c, const struct pol_row *row,
 #define COND_NAME_FORMS                                                        \
     "a metric name is a lowercase letter, then lowercase letters, digits "     \
     "or '_', at most 32 bytes"
-#define COND_KEY_FORMS "out_cond, in_cond, out_duration or in_duration"
+#define COND_KEY_FORMS                                                         \
+    "out_cond, in_cond, out_duration, in_duration, query or target"
 
 /* One `<metric>.<key>` and its value, from a label or the metrics column. */
 struct cond_item {
@@ -430,6 +433,62 @@ static int cond_key_split(const struct ctx *c, const char *k, size_t n,
     return cond_fail(c, whole, NULL, "unknown key; use " COND_KEY_FORMS);
 }
 
+/* What a named condition reads: a ds field by its name, or the
+ * operator's query (key query, one line, no ';', at most POL_QUERY_MAX
+ * bytes) with its target. */
+static int parse_source(const struct ctx *c, const char *name,
+                        const char *const *vals, struct pol_cond *pc)
+{
+    const char *query = vals[POL_CK_QUERY], *target = vals[POL_CK_TARGET];
+    char q[96];
+    snprintf(pc->name, sizeof pc->name, "%s", name);
+    pc->metric = pol_metric_find(name);
+    pc->query = NULL;
+    pc->target = POL_TARGET_REPLICA;
+    if (pc->metric) {
+        if (query || target)
+            return cond_fail(c, name, query ? "query" : "target",
+                             "%s is a ds field: it takes no %s; name a query "
+                             "metric otherwise, e.g. requests.query",
+                             name, query ? "query" : "target");
+        return 0;
+    }
+    if (!query)
+        return cond_fail(c, name, NULL,
+                         "unknown metric; use one of %s, or give it a "
+                         "query (%s.query=<PromQL>)",
+                         pol_metric_names, name);
+    size_t n = strlen(query);
+    if (n == 0 || strspn(query, " \t") == n)
+        return cond_fail(c, name, "query", "is empty; give a PromQL query");
+    if (n > POL_QUERY_MAX)
+        return cond_fail(c, name, "query",
+                         "is %zu bytes, longer than %d; a query is one "
+                         "expression",
+                         n, POL_QUERY_MAX);
+    for (const unsigned char *b = (const unsigned char *)query; *b; b++)
+        if (*b < 0x20 || *b == 0x7f || *b == ';')
+            return cond_fail(c, name, "query",
+                             "%s not allowed; a query is one line of "
+                             "PromQL without ';'",
+                             *b == ';' ? "';'" : "a control character");
+    pc->metric = &pol_metric_query;
+    pc->query = query;
+    if (target) {
+        size_t t = 0;
+        while (t < 2 && strcmp(target, pol_target_names[t]))
+            t++;
+        if (t == 2)
+            return cond_fail(c, name, "target",
+                             "%s: unknown; use replica (the value per "
+                             "replica, the default) or service (the "
+                             "service's whole value)",
+                             dur_quote(target, q, sizeof q));
+        pc->target = (enum pol_target)t;
+    }
+    return 0;
+}
+
 /* The named conditions of items, after the policy's first condition when
  * p->nconds is 1: grouped by metric in the order first named. */
 static int parse_named(const struct ctx *c, const struct cond_item *items,
@@ -466,10 +525,8 @@ static int parse_named(const struct ctx *c, const struct cond_item *items,
     for (size_t j = first; j < k; j++) {
         struct pol_cond *pc = &p->conds[j];
         char e[320];
-        pc->metric = pol_metric_find(names[j]);
-        if (!pc->metric)
-            return cond_fail(c, names[j], NULL, "unknown metric; use one of %s",
-                             pol_metric_names);
+        if (parse_source(c, names[j], vals[j], pc))
+            return -1;
         for (int key = POL_CK_OUT_COND; key <= POL_CK_IN_COND; key++) {
             const char *v = vals[j][key];
             double *t = key == POL_CK_OUT_COND ? &pc->out_cond : &pc->in_cond;
@@ -564,8 +621,13 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
             parse_window(c, row, POL_OUT_DURATION, &p->out_ms) ||
             parse_window(c, row, POL_IN_DURATION, &p->in_ms))
             return -1;
-        p->conds[0] = (struct pol_cond){p->metric, p->out_cond, p->in_cond,
-                                        p->out_ms, p->in_ms};
+        p->conds[0] = (struct pol_cond){.metric = p->metric,
+                                        .out_cond = p->out_cond,
+                                        .in_cond = p->in_cond,
+                                        .out_ms = p->out_ms,
+                                        .in_ms = p->in_ms};
+        snprintf(p->conds[0].name, sizeof p->conds[0].name, "%s",
+                 p->metric->field);
         p->nconds = 1;
     }
     if (parse_service_id(c, row, p) || parse_scale_mode(c, row, p) ||
@@ -578,6 +640,13 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
         return -1;
     pol_cond_view(p, 0, p);
     return 0;
+}
+
+const char *pol_name(const struct policy *p)
+{
+    if (p->nconds > 0 && p->conds[0].metric == p->metric && p->conds[0].name[0])
+        return p->conds[0].name;
+    return p->metric ? p->metric->field : "?";
 }
 
 void pol_cond_view(const struct policy *p, size_t k, struct policy *view)
@@ -603,20 +672,32 @@ void pol_metrics_text(const struct policy *p, size_t from, char *buf,
     buf[0] = '\0';
     for (size_t k = from; k < p->nconds; k++) {
         const struct pol_cond *c = &p->conds[k];
+        const char *n = c->name;
         char oc[48], ic[48], od[32], id[32];
         int w = snprintf(
             buf + o, len - o,
             "%s%s.out_cond=%s; %s.in_cond=%s; "
             "%s.out_duration=%s; %s.in_duration=%s",
-            o ? "; " : "", c->metric->field,
-            unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc),
-            c->metric->field,
-            unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic),
-            c->metric->field, dur_format(c->out_ms, od, sizeof od),
-            c->metric->field, dur_format(c->in_ms, id, sizeof id));
-        if (w < 0 || (size_t)w >= len - o)
+            o ? "; " : "", n,
+            unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc), n,
+            unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic), n,
+            dur_format(c->out_ms, od, sizeof od), n,
+            dur_format(c->in_ms, id, sizeof id));
+        if (w < 0 || (size_t)w >= len - o) {
+            buf[o] = '\0'; /* whole conditions only */
             return;
+        }
+        size_t at = o;
         o += (size_t)w;
+        if (c->query) {
+            w = snprintf(buf + o, len - o, "; %s.query=%s; %s.target=%s", n,
+                         c->query, n, pol_target_names[c->target]);
+            if (w < 0 || (size_t)w >= len - o) {
+                buf[at] = '\0';
+                return;
+            }
+            o += (size_t)w;
+        }
     }
 }
 

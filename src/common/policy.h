@@ -97,9 +97,27 @@ const char *pol_metric_list(void);
 enum pol_source { POL_SRC_TABLE = 0, POL_SRC_LABELS };
 extern const char *const pol_source_names[2]; /* "table", "labels" */
 
+/* The pseudo-metric of a condition read by a query (pol_cond.query):
+ * field "query", thresholds UNIT_VALUE, no STATS_F_* bit. */
+extern const struct pol_metric pol_metric_query;
+/* The longest name of a named condition and the longest query. */
+#define POL_COND_NAME_MAX 32
+#define POL_QUERY_MAX 2048
+/* What a query's value is compared with the thresholds as (key target):
+ * per replica (the value divided by the replicas, as HPA's AverageValue:
+ * requests/s per replica) or the service's whole (HPA's Value: a queue
+ * length). */
+enum pol_target { POL_TARGET_REPLICA = 0, POL_TARGET_SERVICE };
+extern const char *const pol_target_names[2]; /* "replica", "service" */
+
 /* One condition of a policy: a metric, its thresholds and windows. */
 struct pol_cond {
-    const struct pol_metric *metric;
+    const struct pol_metric *metric;  /* a ds field, or &pol_metric_query */
+    char name[POL_COND_NAME_MAX + 1]; /* the field, or the operator's name */
+    const char *query;        /* the PromQL of a query metric, NULL for a ds
+                                 field: borrowed from the row's or the labels'
+                                 text (valid while they are) */
+    enum pol_target target;   /* a query metric's */
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */
 };
@@ -115,7 +133,9 @@ struct pol_cond {
     X(POL_CK_OUT_COND, "out_cond")                                             \
     X(POL_CK_IN_COND, "in_cond")                                               \
     X(POL_CK_OUT_DURATION, "out_duration")                                     \
-    X(POL_CK_IN_DURATION, "in_duration")
+    X(POL_CK_IN_DURATION, "in_duration")                                       \
+    X(POL_CK_QUERY, "query")                                                   \
+    X(POL_CK_TARGET, "target")
 #define POL_CK_ENUM(id, name) id,
 enum pol_cond_key { POL_COND_KEYS(POL_CK_ENUM) POL_NCOND_KEYS };
 #undef POL_CK_ENUM
@@ -139,6 +159,10 @@ struct policy {
     char service_id[POL_SERVICE_MAX]; /* id, id prefix or name */
     enum pol_source source;           /* a table row or service labels */
 };
+
+/* The name of the policy's (first) condition: its ds field, or the
+ * operator's name of a query metric. For reasons and messages. */
+const char *pol_name(const struct policy *p);
 
 /* The policy as if conds[k] were its only condition (k < nconds): the
  * one-metric engine decides each condition of a policy through it. */

@@ -852,7 +852,8 @@ static void test_metrics_column_bad(void **state)
     r.col[POL_METRICS] = "mem_ratio.out_cnd=80%";
     expect_fail(r,
                 "policy seq=3: metrics mem_ratio.out_cnd: unknown key; use "
-                "out_cond, in_cond, out_duration or in_duration",
+                "out_cond, in_cond, out_duration, in_duration, query or "
+                "target",
                 false);
     r.col[POL_METRICS] = "mem_ratio=80%";
     expect_fail(r, "policy seq=3: metrics mem_ratio: not <metric>.<key>", true);
@@ -906,6 +907,95 @@ static void test_metrics_column_bad(void **state)
                 true);
 }
 
+/* A query metric: the operator's name, its PromQL and target; values in
+ * UNIT_VALUE. */
+static void test_query_conditions(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    r.col[POL_METRICS] =
+        "rps.query=sum(rate(http_requests_total{job=\"web\"}[1m])); "
+        "rps.out_cond=2.5k; rps.in_cond=100; queue.query=max(queue_len); "
+        "queue.target=service; queue.out_cond=50; queue.in_cond=250ms";
+    if (pol_parse(&r, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 3);
+    assert_string_equal(p.conds[1].name, "rps");
+    assert_true(p.conds[1].metric == &pol_metric_query);
+    assert_string_equal(p.conds[1].query,
+                        "sum(rate(http_requests_total{job=\"web\"}[1m]))");
+    assert_int_equal(p.conds[1].target, POL_TARGET_REPLICA);
+    assert_true(p.conds[1].out_cond == 2500.0 && p.conds[1].in_cond == 100.0);
+    assert_int_equal(p.conds[2].target, POL_TARGET_SERVICE);
+    assert_true(p.conds[2].in_cond == 0.25);
+    struct policy v;
+    pol_cond_view(&p, 1, &v);
+    assert_string_equal(pol_name(&v), "rps");
+    assert_string_equal(pol_name(&p), "cpu_ratio");
+    /* the text form carries the query and target back */
+    char text[1200];
+    pol_metrics_text(&p, 1, text, sizeof text);
+    assert_contains(text, "rps.query=sum(rate(http_requests_total{job=\"web\"}"
+                          "[1m])); rps.target=replica");
+    struct policy back;
+    r.col[POL_METRICS] = text;
+    if (pol_parse(&r, &back, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(back.nconds, 3);
+    assert_string_equal(back.conds[2].query, "max(queue_len)");
+    assert_true(back.conds[2].in_cond == 0.25);
+}
+
+static void test_query_conditions_bad(void **state)
+{
+    struct pol_row r = good_row();
+    (void)state;
+    r.col[POL_METRICS] = "rps.out_cond=10;rps.in_cond=1";
+    expect_fail(r,
+                "policy seq=3: metrics rps: unknown metric; use one of "
+                "cpu_ratio",
+                true);
+    r.col[POL_METRICS] = "mem_ratio.query=up;mem_ratio.out_cond=1;"
+                         "mem_ratio.in_cond=0";
+    expect_fail(r,
+                "policy seq=3: metrics mem_ratio.query: mem_ratio is a ds "
+                "field: it takes no query; name a query metric otherwise, "
+                "e.g. requests.query",
+                false);
+    r.col[POL_METRICS] = "rps.query= ;rps.out_cond=10;rps.in_cond=1";
+    expect_fail(r, "policy seq=3: metrics rps.query: is empty", true);
+    r.col[POL_METRICS] = "rps.query=up;rps.target=pod;rps.out_cond=10;"
+                         "rps.in_cond=1";
+    expect_fail(r,
+                "policy seq=3: metrics rps.target: \"pod\": unknown; use "
+                "replica",
+                true);
+    r.col[POL_METRICS] = "rps.query=up;rps.out_cond=10%;rps.in_cond=1";
+    expect_fail(r, "policy seq=3: metrics rps.out_cond: \"10%\": unknown unit",
+                true);
+    /* labels: a control character or ';' in a query */
+    struct pol_label l[] = {{"das.max_no", "5", false},
+                            {"das.rps.query", "sum(x)\n", false},
+                            {"das.rps.out_cond", "10", false},
+                            {"das.rps.in_cond", "1", false}};
+    expect_label_fail(l, 4,
+                      "service web: label das.rps.query: a control character "
+                      "not allowed; a query is one line of PromQL without "
+                      "';'");
+    l[1].value = "up; drop";
+    expect_label_fail(l, 4,
+                      "service web: label das.rps.query: ';' not allowed; a "
+                      "query is one line of PromQL without ';'");
+    static char big[POL_QUERY_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    l[1].value = big;
+    expect_label_fail(l, 4,
+                      "service web: label das.rps.query: is 2049 bytes, "
+                      "longer than 2048; a query is one expression");
+}
+
 /* Labels naming metrics: exactly those, unless a one-metric label is set
  * too; then the one-metric condition comes first, with its defaults. */
 static void test_labels_named(void **state)
@@ -935,8 +1025,8 @@ static void test_labels_named(void **state)
     l[2] = (struct pol_label){"das.mem_ratio.outcond", "10%", false};
     expect_label_fail(l, 4,
                       "service web: label das.mem_ratio.outcond: unknown "
-                      "key; use out_cond, in_cond, out_duration or "
-                      "in_duration");
+                      "key; use out_cond, in_cond, out_duration, "
+                      "in_duration, query or target");
     l[2] = (struct pol_label){"das.mem_ratio.in_duration", "10m", false};
     expect_label_fail(l, 4,
                       "service web: label das.mem_ratio.in_cond: value too "
@@ -955,7 +1045,7 @@ static void test_labels_unknown_and_missing(void **state)
                        "das.out_cond, das.in_cond, das.out_duration, "
                        "das.in_duration, das.scale_mode, das.warmup, or "
                        "das.<metric>.<key> with a key of out_cond, in_cond, "
-                       "out_duration or in_duration";
+                       "out_duration, in_duration, query or target";
     char want[600];
     snprintf(want, sizeof want,
              "service web: label \"das.out_cnd\": "
@@ -1026,6 +1116,8 @@ int main(void)
         cmocka_unit_test(test_metrics_column),
         cmocka_unit_test(test_metrics_column_bad),
         cmocka_unit_test(test_labels_named),
+        cmocka_unit_test(test_query_conditions),
+        cmocka_unit_test(test_query_conditions_bad),
         cmocka_unit_test(test_label_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
