@@ -97,7 +97,7 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     hc.user =
         conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
     hc.password = hc.user ? cl->influx_password : NULL;
-    hc.tls_verify = true; /* an https URL: always verified */
+    /* an https URL: always verified (tls_no_verify stays false) */
     hc.ca = conf->influx_ca;
     hc.token = cl->influx_token;
     if (hc.user && hc.token) {

@@ -640,7 +640,6 @@ static int start_influx(struct agent *a)
                            .user = user,
                            .password = user ? a->password : NULL,
                            .token = a->token,
-                           .tls_verify = true, /* https: verified */
                            .ca = conf->influx_ca,
                            .timeout_ms = 10000};
     a->infl = infl_new(&hc, conf->influx_db, err, sizeof err);
