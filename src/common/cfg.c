@@ -2,6 +2,7 @@
  * against one table, collecting every error, and printing --help. */
 #include "cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -50,15 +51,135 @@ static bool choice_ok(const char *choices, const char *v)
     return false;
 }
 
+/* The byte "%XX" at p stands for, or -1 when p is no such escape. */
+static int pct_byte(const char *p, const char *end)
+{
+    if (end - p < 3 || p[0] != '%' || !isxdigit((unsigned char)p[1]) ||
+        !isxdigit((unsigned char)p[2]))
+        return -1;
+    char hex[3] = {p[1], p[2], '\0'};
+    return (int)strtol(hex, NULL, 16);
+}
+
+/* True when [s, end) spells name once percent-decoded (as libpq decodes a
+ * URI's parameter names). */
+static bool pct_equal(const char *s, const char *end, const char *name)
+{
+    while (s < end && *name) {
+        int c = pct_byte(s, end);
+        if (c < 0)
+            c = (unsigned char)*s++;
+        else
+            s += 3;
+        if (c != (unsigned char)*name++)
+            return false;
+    }
+    return s == end && !*name;
+}
+
+/* A URL (scheme://...): userinfo with a password, or a password=
+ * parameter in the query. */
+static bool url_has_password(const char *authority)
+{
+    size_t alen = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (const char *p = authority; p < authority + alen; p++)
+        if (*p == '@')
+            at = p;
+    if (at) {
+        const char *colon = memchr(authority, ':', (size_t)(at - authority));
+        if (colon && colon + 1 < at)
+            return true;
+    }
+    const char *rest = authority + alen;
+    const char *hash = rest + strcspn(rest, "#");
+    const char *q = memchr(rest, '?', (size_t)(hash - rest));
+    while (q && q < hash) {
+        const char *name = q + 1;
+        const char *amp = memchr(name, '&', (size_t)(hash - name));
+        const char *pend = amp ? amp : hash;
+        const char *eq = memchr(name, '=', (size_t)(pend - name));
+        if (eq && eq + 1 < pend && pct_equal(name, eq, "password"))
+            return true;
+        q = amp;
+    }
+    return false;
+}
+
+/* A libpq conninfo ("host=h password='p w' ..."): a password keyword with
+ * a value. Read as libpq reads it; where it stops making sense, what came
+ * before decides. */
+static bool conninfo_has_password(const char *p)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            return false;
+        const char *key = p;
+        while (*p && *p != '=' && !isspace((unsigned char)*p))
+            p++;
+        size_t klen = (size_t)(p - key);
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=')
+            return false;
+        p++;
+        while (isspace((unsigned char)*p))
+            p++;
+        bool quoted = *p == '\'';
+        bool value = false;
+        if (quoted)
+            p++;
+        while (*p && (quoted ? *p != '\'' : !isspace((unsigned char)*p))) {
+            if (*p == '\\' && p[1])
+                p++;
+            p++;
+            value = true;
+        }
+        if (quoted && *p)
+            p++;
+        if (klen == 8 && !strncmp(key, "password", 8) && value)
+            return true;
+    }
+}
+
+bool cfg_has_password(const char *v)
+{
+    /* a URL begins with a scheme: a letter, then letters, digits, + - . */
+    const char *p = v;
+    if (isalpha((unsigned char)*p)) {
+        while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+               *p == '.')
+            p++;
+        if (!strncmp(p, "://", 3))
+            return url_has_password(p + 3);
+    }
+    return conninfo_has_password(v);
+}
+
 /* Stores value v of option o; `origin` names where it came from for
- * messages ("--interval", "DAS_INTERVAL", "default"). */
+ * messages ("--interval", "DAS_INTERVAL", "default"), from_flag whether
+ * it came from argv. */
 static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
-                     struct buf *errs)
+                     bool from_flag, struct buf *errs)
 {
     char err[256];
     char q[160];
     switch (o->type) {
     case CFG_STR:
+        *(const char **)o->target = v;
+        break;
+    case CFG_SERVER:
+        if (from_flag && cfg_has_password(v)) {
+            /* never the value: it holds the password */
+            addf(errs,
+                 "%s: the value holds a password, and a command line is "
+                 "seen by every user of this host (ps, /proc/PID/cmdline): "
+                 "%s\n",
+                 origin, o->choices ? o->choices : "give it in a file");
+            return -1;
+        }
         *(const char **)o->target = v;
         break;
     case CFG_ENUM:
@@ -127,12 +248,12 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
     /* defaults, then environment */
     for (size_t i = 0; i < nopts; i++) {
         const struct cfg_opt *o = &opts[i];
-        if (o->def && set_value(o, o->def, o->flag, errs))
+        if (o->def && set_value(o, o->def, o->flag, false, errs))
             bad = 1; /* a programming error, but report it */
         if (!o->env)
             continue;
         const char *v = getenv(o->env);
-        if (v && *v && set_value(o, v, o->env, errs))
+        if (v && *v && set_value(o, v, o->env, false, errs))
             bad = 1;
     }
     /* flags */
@@ -187,7 +308,7 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
             bad = 1;
             continue;
         }
-        if (set_value(o, v, o->flag, errs))
+        if (set_value(o, v, o->flag, true, errs))
             bad = 1;
     }
     if (help)
@@ -204,6 +325,7 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
         const char *arg = "";
         switch (o->type) {
         case CFG_STR:
+        case CFG_SERVER:
             arg = " VALUE";
             break;
         case CFG_DUR:

@@ -18,6 +18,12 @@ enum cfg_type {
     CFG_INT,  /* target: long * within [min, max] */
     CFG_BOOL, /* target: bool *; a flag without value; env "1/true/yes" */
     CFG_ENUM, /* target: char **; value must be one of choices "a|b|c" */
+    /* target: char **; a server's URL or libpq connection string. Given
+     * as a flag, a value that holds a password (cfg_has_password) is
+     * refused: argv is readable by every user of the host (ps,
+     * /proc/PID/cmdline), the environment is not. choices says where the
+     * password goes instead ("give ... instead"), for the message. */
+    CFG_SERVER,
 };
 
 struct cfg_opt {
@@ -25,7 +31,8 @@ struct cfg_opt {
     const char *env;  /* "DAS_INTERVAL" or NULL */
     enum cfg_type type;
     const char *def;     /* default as text, or NULL for none */
-    const char *choices; /* CFG_ENUM: "auto|cgroup|api" */
+    const char *choices; /* CFG_ENUM: "auto|cgroup|api"; CFG_SERVER: where
+                            the password goes instead */
     long min, max;       /* CFG_INT bounds; CFG_DUR: min in ms (0: none) */
     const char *help;
     void *target;
@@ -42,6 +49,12 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
 
 /* Prints the options table: flag, env, default, help. */
 void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts);
+
+/* True when v, a server's URL or libpq connection string, holds a
+ * password: a URL's userinfo "user:PASSWORD@" (non-empty), a "password"
+ * query parameter (libpq URIs; the name may be percent-encoded), or a
+ * "password = VALUE" keyword of a conninfo (a value quoted or not). */
+bool cfg_has_password(const char *v);
 
 /* Reads a secret (password) from path into a heap string with trailing
  * newlines removed. NULL + err when unreadable or over 4 KiB; the message

@@ -469,7 +469,10 @@ static int parse_conf(struct ds_conf *conf, int argc, char **argv)
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
          &conf->docker_host},
-        {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "none", NULL, 0, 0,
+        {"--influx-url", "DAS_INFLUX_URL", CFG_SERVER, "none",
+         "give the password in --influx-password-file with --influx-user, or "
+         "the URL in DAS_INFLUX_URL",
+         0, 0,
          "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API), e.g. "
          "http://127.0.0.1:8086; none: no InfluxDB (das reads --listen's "
          "/points, Prometheus scrapes its /metrics)",

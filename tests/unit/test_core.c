@@ -207,6 +207,97 @@ static void test_cfg_secret(void **state)
     assert_null(strstr(err, "s3cret"));
 }
 
+/* Where a password hides in a server's URL or connection string, and
+ * where it does not. */
+static void test_has_password(void **state)
+{
+    (void)state;
+    static const char *const with[] = {
+        "http://u:pw@127.0.0.1:8086",
+        "https://u:p@w@h:9090/x",
+        "postgresql://crate:s3cret@127.0.0.1:5432/doc",
+        "postgres://u:pw@h1,h2/doc?sslmode=require",
+        "postgresql://crate@h/doc?sslmode=verify-full&password=s3cret",
+        "postgresql://crate@h/doc?pass%77ord=s3cret",
+        "postgresql://crate@h/doc?%70%61ssword=s3cret#frag",
+        "host=h port=5432 user=crate password=s3cret dbname=doc",
+        "password = 's3 cret' host=h",
+        "host=h password='it\\'s'",
+        "  password=x",
+    };
+    static const char *const without[] = {
+        "none",
+        "",
+        "http://127.0.0.1:8086",
+        "http://u@127.0.0.1:8086",
+        "http://u:@127.0.0.1:8086",
+        "https://h:9090/x?y=a:b@c",
+        "postgresql://crate@127.0.0.1:5432/doc?sslmode=verify-full",
+        "postgresql://crate@h/doc?password=",
+        "postgresql://crate@h/doc#password=x",
+        "postgresql://crate@h/doc?xpassword=s3cret",
+        "host=h user=crate dbname=doc",
+        "host=h password='' user=u",
+        "host=h application_name='password=x'",
+        "host=h passwordx=y",
+    };
+    for (size_t i = 0; i < sizeof with / sizeof with[0]; i++) {
+        if (!cfg_has_password(with[i]))
+            fail_msg("no password found in \"%s\"", with[i]);
+    }
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+        if (cfg_has_password(without[i]))
+            fail_msg("a password found in \"%s\"", without[i]);
+    }
+}
+
+/* A server's flag that holds a password is refused (argv is public), with
+ * where to put it instead and never the password; the same value from
+ * the environment is taken. */
+static void test_cfg_server_flag(void **state)
+{
+    (void)state;
+    char *db = NULL;
+    const struct cfg_opt t[] = {
+        {"--policy-db", "T_POLICY_DB", CFG_SERVER, "none",
+         "give the password in a libpq password file (PGPASSFILE)", 0, 0,
+         "store", &db},
+    };
+    size_t npos;
+    char *pos[1];
+    struct buf errs;
+    buf_init(&errs, 4096);
+    unsetenv("T_POLICY_DB");
+
+    char *a[] = {"x", "--policy-db", "postgresql://crate:s3cret@h/doc", NULL};
+    assert_int_equal(cfg_parse(t, 1, 3, a, 1, pos, 1, &npos, &errs), -1);
+    assert_non_null(
+        strstr(errs.ptr, "--policy-db: the value holds a password"));
+    assert_non_null(strstr(errs.ptr, "/proc/PID/cmdline"));
+    assert_non_null(strstr(errs.ptr, "PGPASSFILE"));
+    assert_null(strstr(errs.ptr, "s3cret"));
+    assert_string_equal(db, "none"); /* not taken */
+
+    buf_reset(&errs);
+    char *b[] = {"x", "--policy-db=host=h password=s3cret", NULL};
+    assert_int_equal(cfg_parse(t, 1, 2, b, 1, pos, 1, &npos, &errs), -1);
+    assert_non_null(strstr(errs.ptr, "holds a password"));
+    assert_null(strstr(errs.ptr, "s3cret"));
+
+    buf_reset(&errs);
+    char *c[] = {"x", "--policy-db", "postgresql://crate@h/doc", NULL};
+    assert_int_equal(cfg_parse(t, 1, 3, c, 1, pos, 1, &npos, &errs), 0);
+    assert_string_equal(db, "postgresql://crate@h/doc");
+
+    /* from the environment: taken (not world-readable) */
+    setenv("T_POLICY_DB", "postgresql://crate:s3cret@h/doc", 1);
+    char *d[] = {"x", NULL};
+    assert_int_equal(cfg_parse(t, 1, 1, d, 1, pos, 1, &npos, &errs), 0);
+    assert_string_equal(db, "postgresql://crate:s3cret@h/doc");
+    unsetenv("T_POLICY_DB");
+    buf_cleanup(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +309,8 @@ int main(void)
         cmocka_unit_test(test_cfg_precedence),
         cmocka_unit_test(test_cfg_errors_collected),
         cmocka_unit_test(test_cfg_secret),
+        cmocka_unit_test(test_has_password),
+        cmocka_unit_test(test_cfg_server_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
