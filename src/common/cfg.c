@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dur.h"
@@ -180,6 +182,8 @@ static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
                  origin, o->choices ? o->choices : "give it in a file");
             return -1;
         }
+        if (!from_flag && cfg_has_password(v))
+            cfg_nodump(); /* the environment holds a password */
         *(const char **)o->target = v;
         break;
     case CFG_ENUM:
@@ -354,6 +358,18 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
     }
 }
 
+void cfg_nodump(void)
+{
+    const struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none))
+        log_warn("cannot set the core size limit to 0 while a secret is held",
+                 "err=%s", strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L))
+        log_warn("cannot make this process undumpable while a secret is "
+                 "held",
+                 "err=%s", strerror(errno));
+}
+
 char *cfg_read_secret(const char *path, char *err, size_t errlen)
 {
     char data[4097];
@@ -389,6 +405,7 @@ char *cfg_read_secret(const char *path, char *err, size_t errlen)
     close(fd);
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
+    cfg_nodump();
     char *s = xstrndup(data, len);
     memset(data, 0, sizeof data);
     return s;
@@ -401,5 +418,8 @@ char *cfg_secret(const char *path, const char *env, char *err, size_t errlen)
     if (path && path[0])
         return cfg_read_secret(path, err, errlen);
     const char *v = env ? getenv(env) : NULL;
-    return v && v[0] ? xstrdup(v) : NULL;
+    if (!v || !v[0])
+        return NULL;
+    cfg_nodump();
+    return xstrdup(v);
 }

@@ -56,14 +56,26 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts);
  * "password = VALUE" keyword of a conninfo (a value quoted or not). */
 bool cfg_has_password(const char *v);
 
+/* Turns core dumps off for the rest of the process, which holds a
+ * secret: RLIMIT_CORE 0 (soft and hard) and PR_SET_DUMPABLE 0 (no core
+ * even through a core_pattern pipe; other processes of the same user can
+ * no longer attach to it or read its memory, and its /proc/PID/fd and
+ * environ become root's). A failure is logged, not fatal. Called by
+ * cfg_read_secret and cfg_secret when they return a secret, by cfg_parse
+ * for a CFG_SERVER value from the environment that holds a password, and
+ * by the policy store once libpq holds one. */
+void cfg_nodump(void);
+
 /* Reads a secret (password) from path into a heap string with trailing
- * newlines removed. NULL + err when unreadable or over 4 KiB; the message
- * names the path, never the content. */
+ * newlines removed, and turns core dumps off (cfg_nodump). NULL + err
+ * when unreadable or over 4 KiB; the message names the path, never the
+ * content. */
 char *cfg_read_secret(const char *path, char *err, size_t errlen);
 
 /* A secret from the file path when path is set and not empty, else from
- * the environment variable env when set and not empty, else none. NULL
- * with err "" for none; NULL with err set when the file is unreadable. */
+ * the environment variable env when set and not empty, else none; core
+ * dumps off when there is one (cfg_nodump). NULL with err "" for none;
+ * NULL with err set when the file is unreadable. */
 char *cfg_secret(const char *path, const char *env, char *err, size_t errlen);
 
 #endif

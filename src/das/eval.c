@@ -142,15 +142,10 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     if (!cl->docker)
         goto fail;
 
-    const char *pw = getenv("DAS_INFLUX_PASSWORD");
-    if (conf->influx_password_file && conf->influx_password_file[0]) {
-        cl->influx_password =
-            cfg_read_secret(conf->influx_password_file, err, errlen);
-        if (!cl->influx_password)
-            goto fail;
-    } else if (pw && pw[0]) {
-        cl->influx_password = xstrdup(pw);
-    }
+    cl->influx_password = cfg_secret(conf->influx_password_file,
+                                     "DAS_INFLUX_PASSWORD", err, errlen);
+    if (!cl->influx_password && err[0])
+        goto fail;
     cl->influx_token =
         cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err, errlen);
     if (!cl->influx_token && err[0])

@@ -559,15 +559,11 @@ static int read_credentials(struct agent *a)
     const struct ds_conf *conf = &a->conf;
     char err[512];
 
-    if (conf->influx_password_file) {
-        a->password =
-            cfg_read_secret(conf->influx_password_file, err, sizeof err);
-        if (!a->password) {
-            fprintf(stderr, "ds: bad configuration: %s\n", err);
-            return 2;
-        }
-    } else if (getenv("DAS_INFLUX_PASSWORD")) {
-        a->password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
+    a->password = cfg_secret(conf->influx_password_file, "DAS_INFLUX_PASSWORD",
+                             err, sizeof err);
+    if (!a->password && err[0]) {
+        fprintf(stderr, "ds: bad configuration: %s\n", err);
+        return 2;
     }
     a->token = cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err,
                           sizeof err);

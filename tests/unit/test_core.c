@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -298,9 +301,108 @@ static void test_cfg_server_flag(void **state)
     buf_cleanup(&errs);
 }
 
+/* In a child (the state is the process's): 0 when core dumps are on, or
+ * the first step that failed. */
+static int dumpable_now(void)
+{
+    struct rlimit rl;
+    int d = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
+    if (getrlimit(RLIMIT_CORE, &rl))
+        return -1;
+    return d == 1 && rl.rlim_cur > 0                        ? 1
+           : d == 0 && rl.rlim_cur == 0 && rl.rlim_max == 0 ? 0
+                                                            : -1;
+}
+
+/* Runs what(arg) in a child whose core dumps are on, and returns what
+ * dumpable_now says after it (10 + ... when the child could not start
+ * with them on). */
+static int after_in_child(void (*what)(const char *), const char *arg)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) ||
+            getrlimit(RLIMIT_CORE, &rl))
+            _exit(10);
+        if (rl.rlim_max == 0)
+            rl.rlim_max = RLIM_INFINITY; /* root may raise it */
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_CORE, &rl))
+            _exit(11); /* cannot tell: the hard limit is 0 for good */
+        if (dumpable_now() != 1)
+            _exit(12);
+        what(arg);
+        int d = dumpable_now();
+        _exit(d == 1 ? 1 : d == 0 ? 0 : 2);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void read_file_secret(const char *path)
+{
+    char err[256];
+    free(cfg_read_secret(path, err, sizeof err));
+}
+
+static void env_secret(const char *value)
+{
+    char err[256];
+    setenv("T_SECRET", value, 1);
+    free(cfg_secret(NULL, "T_SECRET", err, sizeof err));
+}
+
+static void env_server(const char *value)
+{
+    char *db = NULL;
+    const struct cfg_opt t[] = {
+        {"--policy-db", "T_POLICY_DB", CFG_SERVER, "none", "elsewhere", 0, 0,
+         "store", &db},
+    };
+    size_t npos;
+    char *pos[1];
+    char *a[] = {"x", NULL};
+    struct buf errs;
+    buf_init(&errs, 4096);
+    setenv("T_POLICY_DB", value, 1);
+    if (cfg_parse(t, 1, 1, a, 1, pos, 1, &npos, &errs))
+        _exit(13);
+    buf_cleanup(&errs);
+}
+
+/* A process that holds a secret turns its core dumps off (no core, no
+ * ptrace by the same user); one that holds none keeps them. */
+static void test_cfg_nodump(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/das-secret-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret\n", 7), 7);
+    close(fd);
+    int r = after_in_child(read_file_secret, path);
+    if (r == 11)
+        skip(); /* core dumps are off for good here: nothing to see */
+    assert_int_equal(r, 0);
+    unlink(path);
+    /* an unreadable file: no secret held */
+    assert_int_equal(after_in_child(read_file_secret, path), 1);
+    assert_int_equal(after_in_child(env_secret, "s3cret"), 0);
+    assert_int_equal(after_in_child(env_secret, ""), 1);
+    assert_int_equal(after_in_child(env_server, "host=h password=s3cret"), 0);
+    assert_int_equal(after_in_child(env_server, "https://u:s3cret@h:9090"), 0);
+    assert_int_equal(after_in_child(env_server, "postgresql://crate@h/doc"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first: the cases after it turn this process's core dumps off */
+        cmocka_unit_test(test_cfg_nodump),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_log_quote),
         cmocka_unit_test(test_log_quote_span),
