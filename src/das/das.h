@@ -18,6 +18,10 @@ struct das_conf {
     char *influx_password_file;
     char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
     char *prometheus_names; /* ds | cadvisor */
+    char *prometheus_ca;
+    char *prometheus_user;
+    char *prometheus_password_file;
+    char *prometheus_token_file;
     char *influx_ca;
     char *influx_token_file;
     char *influx_statements;
@@ -68,6 +72,24 @@ struct das_conf {
      DAS_PROMETHEUS_URL_PW, 0, 0,                                              \
      "read the windows from this Prometheus server instead of InfluxDB",     \
      &(c)->prometheus_url},                                                    \
+    {"--prometheus-ca", "DAS_PROMETHEUS_CA", CFG_STR, NULL, NULL, 0, 0,        \
+     "CA certificates (PEM) for an https Prometheus URL (default: the "       \
+     "system's)",                                                              \
+     &(c)->prometheus_ca},                                                     \
+    {"--prometheus-user", "DAS_PROMETHEUS_USER", CFG_STR, NULL, NULL, 0, 0,    \
+     "Prometheus basic-auth user (the password from "                         \
+     "--prometheus-password-file)",                                           \
+     &(c)->prometheus_user},                                                   \
+    {"--prometheus-password-file", "DAS_PROMETHEUS_PASSWORD_FILE", CFG_STR,    \
+     NULL, NULL, 0, 0,                                                         \
+     "file holding the Prometheus basic-auth password (or "                   \
+     "DAS_PROMETHEUS_PASSWORD)",                                              \
+     &(c)->prometheus_password_file},                                          \
+    {"--prometheus-token-file", "DAS_PROMETHEUS_TOKEN_FILE", CFG_STR, NULL,    \
+     NULL, 0, 0,                                                               \
+     "file holding a Prometheus bearer token, sent as Authorization: "        \
+     "Bearer (or DAS_PROMETHEUS_TOKEN); not with --prometheus-user",          \
+     &(c)->prometheus_token_file},                                             \
     {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
      "ds|cadvisor", 0, 0,                                                      \
      "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
