@@ -2,11 +2,14 @@
  * against one table, collecting every error, and printing --help. */
 #include "cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dur.h"
@@ -50,15 +53,137 @@ static bool choice_ok(const char *choices, const char *v)
     return false;
 }
 
+/* The byte "%XX" at p stands for, or -1 when p is no such escape. */
+static int pct_byte(const char *p, const char *end)
+{
+    if (end - p < 3 || p[0] != '%' || !isxdigit((unsigned char)p[1]) ||
+        !isxdigit((unsigned char)p[2]))
+        return -1;
+    char hex[3] = {p[1], p[2], '\0'};
+    return (int)strtol(hex, NULL, 16);
+}
+
+/* True when [s, end) spells name once percent-decoded (as libpq decodes a
+ * URI's parameter names). */
+static bool pct_equal(const char *s, const char *end, const char *name)
+{
+    while (s < end && *name) {
+        int c = pct_byte(s, end);
+        if (c < 0)
+            c = (unsigned char)*s++;
+        else
+            s += 3;
+        if (c != (unsigned char)*name++)
+            return false;
+    }
+    return s == end && !*name;
+}
+
+/* A URL (scheme://...): userinfo with a password, or a password=
+ * parameter in the query. */
+static bool url_has_password(const char *authority)
+{
+    size_t alen = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (const char *p = authority; p < authority + alen; p++)
+        if (*p == '@')
+            at = p;
+    if (at) {
+        const char *colon = memchr(authority, ':', (size_t)(at - authority));
+        if (colon && colon + 1 < at)
+            return true;
+    }
+    const char *rest = authority + alen;
+    const char *hash = rest + strcspn(rest, "#");
+    const char *q = memchr(rest, '?', (size_t)(hash - rest));
+    while (q && q < hash) {
+        const char *name = q + 1;
+        const char *amp = memchr(name, '&', (size_t)(hash - name));
+        const char *pend = amp ? amp : hash;
+        const char *eq = memchr(name, '=', (size_t)(pend - name));
+        if (eq && eq + 1 < pend && pct_equal(name, eq, "password"))
+            return true;
+        q = amp;
+    }
+    return false;
+}
+
+/* A libpq conninfo ("host=h password='p w' ..."): a password keyword with
+ * a value. Read as libpq reads it; where it stops making sense, what came
+ * before decides. */
+static bool conninfo_has_password(const char *p)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            return false;
+        const char *key = p;
+        while (*p && *p != '=' && !isspace((unsigned char)*p))
+            p++;
+        size_t klen = (size_t)(p - key);
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=')
+            return false;
+        p++;
+        while (isspace((unsigned char)*p))
+            p++;
+        bool quoted = *p == '\'';
+        bool value = false;
+        if (quoted)
+            p++;
+        while (*p && (quoted ? *p != '\'' : !isspace((unsigned char)*p))) {
+            if (*p == '\\' && p[1])
+                p++;
+            p++;
+            value = true;
+        }
+        if (quoted && *p)
+            p++;
+        if (klen == 8 && !strncmp(key, "password", 8) && value)
+            return true;
+    }
+}
+
+bool cfg_has_password(const char *v)
+{
+    /* a URL begins with a scheme: a letter, then letters, digits, + - . */
+    const char *p = v;
+    if (isalpha((unsigned char)*p)) {
+        while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+               *p == '.')
+            p++;
+        if (!strncmp(p, "://", 3))
+            return url_has_password(p + 3);
+    }
+    return conninfo_has_password(v);
+}
+
 /* Stores value v of option o; `origin` names where it came from for
- * messages ("--interval", "DAS_INTERVAL", "default"). */
+ * messages ("--interval", "DAS_INTERVAL", "default"), from_flag whether
+ * it came from argv. */
 static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
-                     struct buf *errs)
+                     bool from_flag, struct buf *errs)
 {
     char err[256];
     char q[160];
     switch (o->type) {
     case CFG_STR:
+        *(const char **)o->target = v;
+        break;
+    case CFG_SERVER:
+        if (from_flag && cfg_has_password(v)) {
+            /* never the value: it holds the password */
+            addf(errs,
+                 "%s: the value holds a password, and a command line is "
+                 "seen by every user of this host (ps, /proc/PID/cmdline): "
+                 "%s\n",
+                 origin, o->choices ? o->choices : "give it in a file");
+            return -1;
+        }
+        if (!from_flag && cfg_has_password(v))
+            cfg_nodump(); /* the environment holds a password */
         *(const char **)o->target = v;
         break;
     case CFG_ENUM:
@@ -100,7 +225,7 @@ static int set_value(const struct cfg_opt *o, const char *v, const char *origin,
     }
     case CFG_LIST: {
         struct cfg_list *l = o->target;
-        bool flag = !strcmp(origin, o->flag);
+        bool flag = from_flag;
         if (flag && !l->from_flags) {
             l->n = 0; /* flags replace the environment's value */
             l->from_flags = true;
@@ -145,12 +270,12 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
         const struct cfg_opt *o = &opts[i];
         if (o->type == CFG_LIST)
             memset(o->target, 0, sizeof(struct cfg_list));
-        if (o->def && set_value(o, o->def, "default", errs))
+        if (o->def && set_value(o, o->def, "default", false, errs))
             bad = 1; /* a programming error, but report it */
         if (!o->env)
             continue;
         const char *v = getenv(o->env);
-        if (v && *v && set_value(o, v, o->env, errs))
+        if (v && *v && set_value(o, v, o->env, false, errs))
             bad = 1;
     }
     /* flags */
@@ -205,7 +330,7 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, int argc, char **argv,
             bad = 1;
             continue;
         }
-        if (set_value(o, v, o->flag, errs))
+        if (set_value(o, v, o->flag, true, errs))
             bad = 1;
     }
     if (help)
@@ -222,6 +347,7 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
         const char *arg = "";
         switch (o->type) {
         case CFG_STR:
+        case CFG_SERVER:
             arg = " VALUE";
             break;
         case CFG_DUR:
@@ -253,6 +379,18 @@ void cfg_usage(FILE *f, const struct cfg_opt *opts, size_t nopts)
             fprintf(f, "; default %s", o->def);
         fputc('\n', f);
     }
+}
+
+void cfg_nodump(void)
+{
+    const struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none))
+        log_warn("cannot set the core size limit to 0 while a secret is held",
+                 "err=%s", strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L))
+        log_warn("cannot make this process undumpable while a secret is "
+                 "held",
+                 "err=%s", strerror(errno));
 }
 
 char *cfg_read_secret(const char *path, char *err, size_t errlen)
@@ -290,6 +428,7 @@ char *cfg_read_secret(const char *path, char *err, size_t errlen)
     close(fd);
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
+    cfg_nodump();
     char *s = xstrndup(data, len);
     memset(data, 0, sizeof data);
     return s;
@@ -302,5 +441,8 @@ char *cfg_secret(const char *path, const char *env, char *err, size_t errlen)
     if (path && path[0])
         return cfg_read_secret(path, err, errlen);
     const char *v = env ? getenv(env) : NULL;
-    return v && v[0] ? xstrdup(v) : NULL;
+    if (!v || !v[0])
+        return NULL;
+    cfg_nodump();
+    return xstrdup(v);
 }

@@ -118,7 +118,7 @@ struct dkr *dkr_new_tls(const char *docker_host, const struct dkr_tls *tls,
             goto out;
         }
         conf.tls = true;
-        conf.tls_verify = tls->verify;
+        conf.tls_no_verify = !tls->verify;
         conf.ca = has_ca ? ca : NULL;
         conf.cert = has_cert ? cert : NULL;
         conf.key = has_key ? key : NULL;

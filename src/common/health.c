@@ -286,7 +286,8 @@ static unsigned lookup_port(const char *prog, const char *var,
         snprintf(err, errlen,
                  "%s=%s (port 0): cannot read the open files of %d %s "
                  "process(es) in /proc/PID/fd: %s (the health check must "
-                 "run as the program's user; or set a fixed port)",
+                 "run as the program's user, and as root when the program "
+                 "holds a secret, which hides them; or set a fixed port)",
                  var, listen, unreadable, prog, strerror(unreadable_errno));
     else if (!port)
         snprintf(err, errlen,

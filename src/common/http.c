@@ -18,7 +18,7 @@ struct http {
     bool tls_verify;
     char *ca, *cert, *key;
     char *user, *password;
-    char *auth_header; /* "Authorization: Token …" or NULL */
+    char *auth_header; /* "Authorization: Token|Bearer …" or NULL */
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_body;
@@ -94,14 +94,16 @@ struct http *http_new(const struct http_conf *conf, char *err, size_t errlen)
     while (bl > 0 && h->base[bl - 1] == '/')
         h->base[--bl] = '\0';
     h->shown = h->unix_path ? xstrdup(h->unix_path) : http_url_shown(h->base);
-    h->tls_verify = conf->tls_verify;
+    h->tls_verify = !conf->tls_no_verify;
     h->ca = xstrdup(conf->ca);
     h->cert = xstrdup(conf->cert);
     h->key = xstrdup(conf->key);
     h->user = xstrdup(conf->user);
     h->password = xstrdup(conf->password);
     if (conf->token)
-        h->auth_header = xasprintf("Authorization: Token %s", conf->token);
+        h->auth_header =
+            xasprintf("Authorization: %s %s", conf->bearer ? "Bearer" : "Token",
+                      conf->token);
     h->connect_timeout_ms =
         conf->connect_timeout_ms > 0 ? conf->connect_timeout_ms : 3000;
     h->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;

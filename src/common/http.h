@@ -13,16 +13,21 @@ struct http_conf {
     /* "unix:///path/to.sock", "http://host:port", "https://host:port" or
      * "tcp://host:port" (→ http, or https when tls is set). */
     const char *url;
-    bool tls;        /* use https for tcp:// */
-    bool tls_verify; /* verify the server's certificate */
-    const char *ca;  /* PEM paths (DOCKER_CERT_PATH/{ca,cert,key}.pem) */
+    bool tls; /* use https for tcp:// */
+    /* An https server's certificate and host name are verified unless
+     * this is set (only Docker's DOCKER_TLS_VERIFY unset asks for it), so
+     * a zeroed configuration verifies. */
+    bool tls_no_verify;
+    const char *ca; /* PEM paths (DOCKER_CERT_PATH/{ca,cert,key}.pem) */
     const char *cert;
     const char *key;
     const char *user;     /* basic auth; NULL for none */
     const char *password; /* never logged */
-    /* "Authorization: Token …" on every request (InfluxDB 2.x/3.x); NULL
-     * for none. Exclusive with user; never logged, never in a URL. */
+    /* "Authorization: Token …" on every request (InfluxDB 2.x/3.x), or
+     * "Authorization: Bearer …" when bearer is set (Prometheus); NULL for
+     * none. Exclusive with user; never logged, never in a URL. */
     const char *token;
+    bool bearer;
     long connect_timeout_ms; /* 0 → 3000 */
     long timeout_ms;         /* whole request; 0 → 30000 */
     size_t max_body;         /* cap on a response body; 0 → 16 MiB */

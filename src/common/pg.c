@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "cfg.h"
 #include "decide.h"
 #include "fmtnum.h"
 #include "log.h"
@@ -366,6 +367,11 @@ struct pg *pg_open(const char *conninfo, char *err, size_t errlen)
         free(db);
         return NULL;
     }
+    /* libpq holds a password now when one was given (the conninfo's,
+     * PGPASSWORD or the password file's): no core dump may carry it */
+    const char *pw = PQpass(db->conn);
+    if ((pw && pw[0]) || db->secret.s[0][0] || db->secret.too_long)
+        cfg_nodump();
     set_target(db);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         fail(db, "cannot connect", PQerrorMessage(db->conn), err, errlen);

@@ -18,6 +18,10 @@ struct das_conf {
     char *influx_password_file;
     char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
     char *prometheus_names; /* ds | cadvisor */
+    char *prometheus_ca;
+    char *prometheus_user;
+    char *prometheus_password_file;
+    char *prometheus_token_file;
     char *influx_ca;
     char *influx_token_file;
     char *influx_statements;
@@ -42,13 +46,25 @@ struct das_conf {
     int64_t notify_unavailable_ms; /* metrics missing this long: notified */
 };
 
+/* Where a password goes instead of a server's flag (CFG_SERVER). */
+#define DAS_INFLUX_URL_PW                                                      \
+    "give the password in --influx-password-file with --influx-user, or "      \
+    "the URL in DAS_INFLUX_URL"
+#define DAS_PROMETHEUS_URL_PW                                                  \
+    "give the password in --prometheus-password-file with "                    \
+    "--prometheus-user, or the URL in DAS_PROMETHEUS_URL"
+#define DAS_POLICY_DB_PW                                                       \
+    "give the password in a libpq password file (PGPASSFILE), or the "         \
+    "connection string in DAS_POLICY_DB"
+
 /* The common options; each command adds its own table after these (laid
  * out by hand, as a table). */
 /* clang-format off */
 #define DAS_COMMON_OPTS(c)                                                     \
     {"--docker-host", "DOCKER_HOST", CFG_STR, "unix:///var/run/docker.sock",   \
      NULL, 0, 0, "Docker engine (unix:// or tcp://)", &(c)->docker_host},      \
-    {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "none", NULL, 0, 0,            \
+    {"--influx-url", "DAS_INFLUX_URL", CFG_SERVER, "none", DAS_INFLUX_URL_PW, \
+     0, 0,                                                                     \
      "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API), e.g. http://127.0.0.1:8086; " \
      "none: windows from the ds agents (or --prometheus-url)",                \
      &(c)->influx_url},                                                        \
@@ -59,9 +75,28 @@ struct das_conf {
     {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \
      NULL, 0, 0, "file holding the InfluxDB password (or DAS_INFLUX_PASSWORD)", \
      &(c)->influx_password_file},                                              \
-    {"--prometheus-url", "DAS_PROMETHEUS_URL", CFG_STR, NULL, NULL, 0, 0,     \
+    {"--prometheus-url", "DAS_PROMETHEUS_URL", CFG_SERVER, NULL,              \
+     DAS_PROMETHEUS_URL_PW, 0, 0,                                              \
      "read the windows from this Prometheus server instead of InfluxDB",     \
      &(c)->prometheus_url},                                                    \
+    {"--prometheus-ca", "DAS_PROMETHEUS_CA", CFG_STR, NULL, NULL, 0, 0,        \
+     "CA certificates (PEM) for an https Prometheus URL (default: the "       \
+     "system's)",                                                              \
+     &(c)->prometheus_ca},                                                     \
+    {"--prometheus-user", "DAS_PROMETHEUS_USER", CFG_STR, NULL, NULL, 0, 0,    \
+     "Prometheus basic-auth user (the password from "                         \
+     "--prometheus-password-file)",                                           \
+     &(c)->prometheus_user},                                                   \
+    {"--prometheus-password-file", "DAS_PROMETHEUS_PASSWORD_FILE", CFG_STR,    \
+     NULL, NULL, 0, 0,                                                         \
+     "file holding the Prometheus basic-auth password (or "                   \
+     "DAS_PROMETHEUS_PASSWORD)",                                              \
+     &(c)->prometheus_password_file},                                          \
+    {"--prometheus-token-file", "DAS_PROMETHEUS_TOKEN_FILE", CFG_STR, NULL,    \
+     NULL, 0, 0,                                                               \
+     "file holding a Prometheus bearer token, sent as Authorization: "        \
+     "Bearer (or DAS_PROMETHEUS_TOKEN); not with --prometheus-user",          \
+     &(c)->prometheus_token_file},                                             \
     {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
      "ds|cadvisor", 0, 0,                                                      \
      "metric names in Prometheus: ds's own exporter or cAdvisor's",           \
@@ -79,7 +114,8 @@ struct das_conf {
      "InfluxQL statements per /query request: multi (InfluxDB 1.x, 2.x), "     \
      "single (InfluxDB 3), auto (multi, single when refused)",                \
      &(c)->influx_statements},                                                 \
-    {"--policy-db", "DAS_POLICY_DB", CFG_STR, "none", NULL, 0, 0,              \
+    {"--policy-db", "DAS_POLICY_DB", CFG_SERVER, "none", DAS_POLICY_DB_PW, 0, \
+     0,                                                                        \
      "policy store: libpq conninfo or URI (CrateDB or PostgreSQL), e.g. "     \
      "postgresql://crate@127.0.0.1:5432/doc; none: policies from service "    \
      "labels, the history from InfluxDB or else on the services",             \

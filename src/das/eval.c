@@ -97,7 +97,7 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     hc.user =
         conf->influx_user && conf->influx_user[0] ? conf->influx_user : NULL;
     hc.password = hc.user ? cl->influx_password : NULL;
-    hc.tls_verify = true; /* an https URL: always verified */
+    /* an https URL: always verified (tls_no_verify stays false) */
     hc.ca = conf->influx_ca;
     hc.token = cl->influx_token;
     if (hc.user && hc.token) {
@@ -132,6 +132,74 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     return 0;
 }
 
+/* The Prometheus client of --prometheus-url: its certificate verified
+ * (--prometheus-ca, else the system's CAs), basic auth from
+ * --prometheus-user and a password file, or a bearer token from a file. */
+static int prom_open(struct das_clients *cl, const struct das_conf *conf,
+                     char *err, size_t errlen)
+{
+    const char *user = conf->prometheus_user && conf->prometheus_user[0]
+                           ? conf->prometheus_user
+                           : NULL;
+    cl->prom_password = cfg_secret(conf->prometheus_password_file,
+                                   "DAS_PROMETHEUS_PASSWORD", err, errlen);
+    if (!cl->prom_password && err[0])
+        return -1;
+    cl->prom_token = cfg_secret(conf->prometheus_token_file,
+                                "DAS_PROMETHEUS_TOKEN", err, errlen);
+    if (!cl->prom_token && err[0])
+        return -1;
+    if (user && cl->prom_token) {
+        snprintf(err, errlen,
+                 "--prometheus-user and a Prometheus token "
+                 "(--prometheus-token-file, DAS_PROMETHEUS_TOKEN_FILE or "
+                 "DAS_PROMETHEUS_TOKEN) both given: give one");
+        return -1;
+    }
+    if (!user && cl->prom_password) {
+        snprintf(err, errlen,
+                 "a Prometheus password (--prometheus-password-file, "
+                 "DAS_PROMETHEUS_PASSWORD_FILE or DAS_PROMETHEUS_PASSWORD) "
+                 "without --prometheus-user: give the user too");
+        return -1;
+    }
+    struct http_conf pc;
+    memset(&pc, 0, sizeof pc); /* tls_no_verify false: https verified */
+    pc.url = conf->prometheus_url;
+    pc.ca = conf->prometheus_ca && conf->prometheus_ca[0] ? conf->prometheus_ca
+                                                          : NULL;
+    pc.user = user;
+    pc.password = cl->prom_password;
+    pc.token = cl->prom_token;
+    pc.bearer = true;
+    pc.connect_timeout_ms = 3000;
+    pc.timeout_ms = 30000;
+    pc.max_body = 256u * 1024u * 1024u;
+    int names = prom_names_parse(conf->prometheus_names);
+    char perr[256];
+    /* a rate's first interval and a limit look back two collections */
+    cl->prom = prom_new(
+        &pc, names < 0 ? PROM_NAMES_DS : (enum prom_names)names,
+        2 * (conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000) + 1000,
+        perr, sizeof perr);
+    if (!cl->prom) {
+        snprintf(err, errlen, "--prometheus-url%s: %s",
+                 pc.token ? " / Prometheus token" : "", perr);
+        return -1;
+    }
+    prom_mstore(&cl->metrics, cl->prom);
+    return 0;
+}
+
+/* Zeroes and frees a secret. */
+static void secret_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
 int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
                      char *err, size_t errlen)
 {
@@ -142,15 +210,10 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     if (!cl->docker)
         goto fail;
 
-    const char *pw = getenv("DAS_INFLUX_PASSWORD");
-    if (conf->influx_password_file && conf->influx_password_file[0]) {
-        cl->influx_password =
-            cfg_read_secret(conf->influx_password_file, err, errlen);
-        if (!cl->influx_password)
-            goto fail;
-    } else if (pw && pw[0]) {
-        cl->influx_password = xstrdup(pw);
-    }
+    cl->influx_password = cfg_secret(conf->influx_password_file,
+                                     "DAS_INFLUX_PASSWORD", err, errlen);
+    if (!cl->influx_password && err[0])
+        goto fail;
     cl->influx_token =
         cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err, errlen);
     if (!cl->influx_token && err[0])
@@ -176,27 +239,8 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         }
         agents_mstore(&cl->metrics, cl->agents);
     }
-    if (with_prom) {
-        char perr[256];
-        struct http_conf pc;
-        memset(&pc, 0, sizeof pc);
-        pc.url = conf->prometheus_url;
-        pc.connect_timeout_ms = 3000;
-        pc.timeout_ms = 30000;
-        pc.max_body = 256u * 1024u * 1024u;
-        int names = prom_names_parse(conf->prometheus_names);
-        /* a rate's first interval and a limit look back two collections */
-        cl->prom = prom_new(
-            &pc, names < 0 ? PROM_NAMES_DS : (enum prom_names)names,
-            2 * (conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000) +
-                1000,
-            perr, sizeof perr);
-        if (!cl->prom) {
-            snprintf(err, errlen, "--prometheus-url: %s", perr);
-            goto fail;
-        }
-        prom_mstore(&cl->metrics, cl->prom);
-    }
+    if (with_prom && prom_open(cl, conf, err, errlen))
+        goto fail;
     return 0;
 fail:
     das_clients_close(cl);
@@ -213,14 +257,10 @@ void das_clients_close(struct das_clients *cl)
     agents_free(cl->agents);
     mstore_points_free(cl->points);
     pg_close(cl->pg);
-    if (cl->influx_password) {
-        memset(cl->influx_password, 0, strlen(cl->influx_password));
-        free(cl->influx_password);
-    }
-    if (cl->influx_token) {
-        memset(cl->influx_token, 0, strlen(cl->influx_token));
-        free(cl->influx_token);
-    }
+    secret_free(cl->influx_password);
+    secret_free(cl->influx_token);
+    secret_free(cl->prom_password);
+    secret_free(cl->prom_token);
     free(cl->extra_last);
     free(cl->sync_seen);
     memset(cl, 0, sizeof *cl);

@@ -36,6 +36,8 @@ struct das_clients {
     struct pg *pg;                /* NULL until the store first answers */
     char *influx_password;        /* heap; never logged */
     char *influx_token;           /* heap; never logged */
+    char *prom_password;          /* heap; never logged */
+    char *prom_token;             /* heap; never logged */
     bool ensure_schema;           /* create das / das_events when missing */
     bool schema_done;             /* per connection: reset on a store failure */
     /* Extra last-action times consulted as well as the store's (dry run). */

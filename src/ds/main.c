@@ -469,7 +469,10 @@ static int parse_conf(struct ds_conf *conf, int argc, char **argv)
          "Docker engine (unix:// or tcp://; TLS from DOCKER_TLS_VERIFY, "
          "DOCKER_CERT_PATH)",
          &conf->docker_host},
-        {"--influx-url", "DAS_INFLUX_URL", CFG_STR, "none", NULL, 0, 0,
+        {"--influx-url", "DAS_INFLUX_URL", CFG_SERVER, "none",
+         "give the password in --influx-password-file with --influx-user, or "
+         "the URL in DAS_INFLUX_URL",
+         0, 0,
          "InfluxDB 1.x HTTP API (or 2.x/3.x v1 API), e.g. "
          "http://127.0.0.1:8086; none: no InfluxDB (das reads --listen's "
          "/points, Prometheus scrapes its /metrics)",
@@ -556,15 +559,11 @@ static int read_credentials(struct agent *a)
     const struct ds_conf *conf = &a->conf;
     char err[512];
 
-    if (conf->influx_password_file) {
-        a->password =
-            cfg_read_secret(conf->influx_password_file, err, sizeof err);
-        if (!a->password) {
-            fprintf(stderr, "ds: bad configuration: %s\n", err);
-            return 2;
-        }
-    } else if (getenv("DAS_INFLUX_PASSWORD")) {
-        a->password = xstrdup(getenv("DAS_INFLUX_PASSWORD"));
+    a->password = cfg_secret(conf->influx_password_file, "DAS_INFLUX_PASSWORD",
+                             err, sizeof err);
+    if (!a->password && err[0]) {
+        fprintf(stderr, "ds: bad configuration: %s\n", err);
+        return 2;
     }
     a->token = cfg_secret(conf->influx_token_file, "DAS_INFLUX_TOKEN", err,
                           sizeof err);
@@ -640,7 +639,6 @@ static int start_influx(struct agent *a)
                            .user = user,
                            .password = user ? a->password : NULL,
                            .token = a->token,
-                           .tls_verify = true, /* https: verified */
                            .ca = conf->influx_ca,
                            .timeout_ms = 10000};
     a->infl = infl_new(&hc, conf->influx_db, err, sizeof err);

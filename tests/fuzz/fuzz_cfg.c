@@ -4,7 +4,8 @@
  * (FUZZ_CFG_INTERVAL), the others are argv[1..]. Invariants besides
  * memory safety: a setting only ever holds a valid value (an integer in its
  * range, a duration at least its minimum, an enum one of its choices),
- * whatever was rejected; -1 comes with messages and 0 without; each message
+ * whatever was rejected; a server's flag (CFG_SERVER) never holds a
+ * password; -1 comes with messages and 0 without; each message
  * is a line of its own without control characters; positional arguments
  * are argv's own strings, at most maxpos of them. */
 #include <stdbool.h>
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     argv[argc] = NULL;
     setenv("FUZZ_CFG_INTERVAL", env, 1);
 
-    const char *host = NULL, *source = NULL;
+    const char *host = NULL, *source = NULL, *db = NULL;
     int64_t interval = -1, timeout = -1;
     long buffer = -1, port = -1;
     bool once = false, stdout_ = false;
@@ -56,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         {"--once", NULL, CFG_BOOL, NULL, NULL, 0, 0, "once", &once},
         {"--stdout", "FUZZ_CFG_STDOUT", CFG_BOOL, "false", NULL, 0, 0, "stdout",
          &stdout_},
+        /* no environment: a password there would turn core dumps off */
+        {"--db", NULL, CFG_SERVER, "none", "elsewhere", 0, 0, "store", &db},
     };
     struct buf errs;
     size_t npos = 99;
@@ -75,6 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
                     strcmp(source, "api")))
         abort();
     if (npos > MAXPOS)
+        abort();
+    /* a server's flag never holds a password once taken */
+    if (!db || cfg_has_password(db))
         abort();
     for (size_t i = 0; i < npos; i++) {
         bool found = false;

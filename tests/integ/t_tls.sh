@@ -12,13 +12,20 @@
 #    password;
 #  * with all of it, ds and das scale a real service on real points;
 #  * no password in any log line, in /proc/PID/cmdline or
-#    /proc/PID/environ of the running ds and das.
-# Not here (SECURITY.md says so): the Docker engine over TLS.
+#    /proc/PID/environ of the running ds and das, and their core dumps
+#    are off (they hold a password);
+#  * a Prometheus of the test's own serving https with basic auth (its
+#    --web.config.file, a bcrypt hash made by htpasswd) scrapes ds: das
+#    with --prometheus-ca and the user's password file reads the windows
+#    and scales; with no CA (the system's) it refuses the certificate, and
+#    with a wrong password it says Prometheus refused it; neither scales.
+# Not here (t_docker_tls): the Docker engine over TLS.
 # shellcheck disable=SC2317  # functions run through wait_until
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_ds"
 need_bin "$bin_das"
 command -v openssl >/dev/null || fail "openssl is not installed"
+command -v htpasswd >/dev/null || fail "htpasswd is not installed: run scripts/install-deps --test (package apache2-utils)"
 tb_up
 
 # --- certificates -------------------------------------------------------------
@@ -43,10 +50,13 @@ PW_ADMIN=adm-Zq81-pw
 PW_DS=ds-Kf27-secret
 PW_DAS=das-Wm53-secret
 PW_PG=pg-Rt64-secret
-SECRETS=("$PW_ADMIN" "$PW_DS" "$PW_DAS" "$PW_PG")
+PW_PROM=prom-Hv39-secret
+SECRETS=("$PW_ADMIN" "$PW_DS" "$PW_DAS" "$PW_PG" "$PW_PROM")
 printf '%s\n' "$PW_DS" >"$C/ds.pw"
 printf '%s\n' "$PW_DAS" >"$C/das.pw"
-chmod 600 "$C/ds.pw" "$C/das.pw"
+printf '%s\n' "$PW_PROM" >"$C/prom.pw"
+printf '%s\n' "not-the-password" >"$C/prom.pw.wrong"
+chmod 600 "$C/ds.pw" "$C/das.pw" "$C/prom.pw" "$C/prom.pw.wrong"
 
 # --- influxd with auth and https ------------------------------------------------
 I=$TB_TMP/influx-tls
@@ -123,7 +133,9 @@ dk service create --detach --name web --replicas 1 --limit-cpu 0.1 \
   --stop-grace-period 1s "$TESTBED_IMAGE" sh -c 'while :; do :; done' >/dev/null 2>"$TB_TMP/create.err" ||
   fail "service create: $(cat "$TB_TMP/create.err")"
 WEB=$(dk service inspect -f '{{.ID}}' web)
-bg_run "$TB_TMP/ds.log" "$bin_ds" --node node1 --interval 1s --influx-user ds --influx-password-file "$C/ds.pw"
+DS_PORT=$(free_port)
+bg_run "$TB_TMP/ds.log" "$bin_ds" --node node1 --interval 1s --influx-user ds --influx-password-file "$C/ds.pw" \
+  --listen "127.0.0.1:$DS_PORT"
 DS_PID=$!
 bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s "${DAS_AUTH[@]}"
 DAS_PID=$!
@@ -179,4 +191,93 @@ done
 assert_eq "$leaks" 0 "no test password in ds's or das's logs, error messages, /proc/PID/cmdline or /proc/PID/environ"
 # the grep finds what is there: the files hold the passwords' neighbours
 assert_contains "$(tr '\0' ' ' </proc/"$DAS_PID"/environ)" "PGPASSFILE=$C/pgpass" "(das's environ was read: it names the password file, not the password)"
+# core dumps off in both (the undumpable flag itself: test_core)
+for pid in "$DS_PID" "$DAS_PID"; do
+  core=$(grep '^Max core file size' /proc/"$pid"/limits)
+  [[ "$core" =~ ^Max\ core\ file\ size\ +0\ +0\ +bytes ]] ||
+    fail "process $pid holds a password and may still dump core: $core"
+done
+ok "ds and das hold passwords: their core size limit is 0, soft and hard"
+bg_stop "$DAS_PID"
+
+# --- Prometheus over https with basic auth ----------------------------------------
+P=$TB_TMP/prom-tls
+mkdir -p "$P/data"
+PPORT=$(free_port)
+hash=$(htpasswd -niBC 5 das <<<"$PW_PROM" | cut -d: -f2-) # the password on stdin, not argv
+[[ "$hash" == \$2* ]] || fail "htpasswd made no bcrypt hash: $hash"
+cat >"$P/web.yml" <<EOF
+tls_server_config:
+  cert_file: $C/server.pem
+  key_file: $C/server.key
+basic_auth_users:
+  das: '$hash'
+EOF
+cat >"$P/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: ds
+    static_configs:
+      - targets: ['127.0.0.1:$DS_PORT']
+EOF
+bg_run "$P/prometheus.log" /usr/bin/prometheus --config.file="$P/prometheus.yml" \
+  --storage.tsdb.path="$P/data" --web.listen-address="127.0.0.1:$PPORT" \
+  --web.config.file="$P/web.yml" --log.level=warn
+PURL=https://127.0.0.1:$PPORT
+prom_ready() { [[ "$(curl -s --cacert "$C/ca.pem" -u "das:$PW_PROM" -o /dev/null -w '%{http_code}' "$PURL/-/ready")" == 200 ]]; }
+wait_until 30 prom_ready || fail "Prometheus with TLS did not answer: $(tail -5 "$P/prometheus.log")"
+assert_eq "$(curl -s --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$PURL/api/v1/query?query=up")" 401 \
+  "this Prometheus asks for a login (basic auth is on)"
+ok "Prometheus over https with basic auth (a bcrypt hash), scraping ds"
+
+# web back to one replica; das reads Prometheus alone (no InfluxDB)
+dk service scale --detach web=1 >/dev/null
+one_task() { [[ "$(dk ps -q --filter "label=com.docker.swarm.service.id=$WEB" | wc -l)" == 1 ]]; }
+wait_until 60 one_task || fail "web did not come down to one task"
+PROM=(--influx-url none --prometheus-url "$PURL" --prometheus-user das)
+das_prom() { # CMD ARGS...: das with Prometheus as the windows' store
+  "$bin_das" "$@" --ds-interval 1s "${PROM[@]}"
+}
+outcome() {
+  das_prom status --json --prometheus-ca "$C/ca.pem" --prometheus-password-file "$C/prom.pw" 2>"$TB_TMP/st-prom.err" |
+    python3 -c 'import json, sys
+p = [p for p in json.load(sys.stdin)["policies"] if p["seq"] == 1][0]
+print(p["outcome"])' 2>>"$TB_TMP/st-prom.err"
+}
+wants_out() { [[ "$(outcome)" == scale-out ]]; }
+wait_until 60 wants_out || fail "das with Prometheus over TLS: web's outcome is $(outcome), not scale-out: $(tail -3 "$TB_TMP/st-prom.err")"
+ok "das status with --prometheus-ca and the password file reads web's windows from Prometheus: scale-out"
+
+# what is refused: each run would scale web out, had it read the windows
+replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' web; }
+out=$(das_prom run --once --prometheus-password-file "$C/prom.pw" 2>&1) || true
+echo "$out" >"$TB_TMP/prom-refused.log"
+assert_contains "$out" "SSL certificate problem" "das with no CA for Prometheus (the system's): the certificate is refused, and das says so"
+assert_eq "$(replicas)" 1 "no CA: web not scaled"
+out=$(das_prom run --once --prometheus-ca "$C/ca.pem" --prometheus-password-file "$C/prom.pw.wrong" 2>&1) || true
+echo "$out" >>"$TB_TMP/prom-refused.log"
+assert_contains "$out" "HTTP 401" "das with a wrong Prometheus password: Prometheus's refusal (HTTP 401) is said"
+assert_eq "$(replicas)" 1 "wrong password: web not scaled"
+# a password in the URL's flag is refused before anything is read
+rc=0
+out=$("$bin_das" status --prometheus-url "https://das:$PW_PROM@127.0.0.1:$PPORT" 2>&1) || rc=$?
+echo "$out" >>"$TB_TMP/prom-refused.log"
+assert_eq "$rc" 2 "--prometheus-url with a password in it: bad configuration (exit 2)"
+assert_contains "$out" "--prometheus-password-file" "and the message names the password file to use instead"
+grep -i 'certificate\|401\|holds a password' "$TB_TMP/prom-refused.log" | cut -c1-300 | sort -u | head -6 | sed 's/^/  refused: /'
+out=$(das_prom run --once --prometheus-ca "$C/ca.pem" --prometheus-password-file "$C/prom.pw" 2>&1) ||
+  fail "das run --once with Prometheus over TLS: $out"
+echo "$out" >"$TB_TMP/prom-ok.log"
+assert_eq "$(replicas)" 2 "with the CA and the right password das read Prometheus and scaled web 1 → 2"
+leaks=0
+for f in "$TB_TMP/prom-refused.log" "$TB_TMP/prom-ok.log" "$TB_TMP/st-prom.err"; do
+  if grep -qaF -- "$PW_PROM" "$f"; then
+    echo "leak: the Prometheus password in $f" >&2
+    leaks=$((leaks + 1))
+  fi
+done
+assert_eq "$leaks" 0 "no Prometheus password in das's messages"
 finish
+

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -247,9 +250,199 @@ static void test_cfg_secret(void **state)
     assert_null(strstr(err, "s3cret"));
 }
 
+/* Where a password hides in a server's URL or connection string, and
+ * where it does not. */
+static void test_has_password(void **state)
+{
+    (void)state;
+    static const char *const with[] = {
+        "http://u:pw@127.0.0.1:8086",
+        "https://u:p@w@h:9090/x",
+        "postgresql://crate:s3cret@127.0.0.1:5432/doc",
+        "postgres://u:pw@h1,h2/doc?sslmode=require",
+        "postgresql://crate@h/doc?sslmode=verify-full&password=s3cret",
+        "postgresql://crate@h/doc?pass%77ord=s3cret",
+        "postgresql://crate@h/doc?%70%61ssword=s3cret#frag",
+        "host=h port=5432 user=crate password=s3cret dbname=doc",
+        "password = 's3 cret' host=h",
+        "host=h password='it\\'s'",
+        "  password=x",
+    };
+    static const char *const without[] = {
+        "none",
+        "",
+        "http://127.0.0.1:8086",
+        "http://u@127.0.0.1:8086",
+        "http://u:@127.0.0.1:8086",
+        "https://h:9090/x?y=a:b@c",
+        "postgresql://crate@127.0.0.1:5432/doc?sslmode=verify-full",
+        "postgresql://crate@h/doc?password=",
+        "postgresql://crate@h/doc#password=x",
+        "postgresql://crate@h/doc?xpassword=s3cret",
+        "host=h user=crate dbname=doc",
+        "host=h password='' user=u",
+        "host=h application_name='password=x'",
+        "host=h passwordx=y",
+    };
+    for (size_t i = 0; i < sizeof with / sizeof with[0]; i++) {
+        if (!cfg_has_password(with[i]))
+            fail_msg("no password found in \"%s\"", with[i]);
+    }
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+        if (cfg_has_password(without[i]))
+            fail_msg("a password found in \"%s\"", without[i]);
+    }
+}
+
+/* A server's flag that holds a password is refused (argv is public), with
+ * where to put it instead and never the password; the same value from
+ * the environment is taken. */
+static void test_cfg_server_flag(void **state)
+{
+    (void)state;
+    char *db = NULL;
+    const struct cfg_opt t[] = {
+        {"--policy-db", "T_POLICY_DB", CFG_SERVER, "none",
+         "give the password in a libpq password file (PGPASSFILE)", 0, 0,
+         "store", &db},
+    };
+    size_t npos;
+    char *pos[1];
+    struct buf errs;
+    buf_init(&errs, 4096);
+    unsetenv("T_POLICY_DB");
+
+    char *a[] = {"x", "--policy-db", "postgresql://crate:s3cret@h/doc", NULL};
+    assert_int_equal(cfg_parse(t, 1, 3, a, 1, pos, 1, &npos, &errs), -1);
+    assert_non_null(
+        strstr(errs.ptr, "--policy-db: the value holds a password"));
+    assert_non_null(strstr(errs.ptr, "/proc/PID/cmdline"));
+    assert_non_null(strstr(errs.ptr, "PGPASSFILE"));
+    assert_null(strstr(errs.ptr, "s3cret"));
+    assert_string_equal(db, "none"); /* not taken */
+
+    buf_reset(&errs);
+    char *b[] = {"x", "--policy-db=host=h password=s3cret", NULL};
+    assert_int_equal(cfg_parse(t, 1, 2, b, 1, pos, 1, &npos, &errs), -1);
+    assert_non_null(strstr(errs.ptr, "holds a password"));
+    assert_null(strstr(errs.ptr, "s3cret"));
+
+    buf_reset(&errs);
+    char *c[] = {"x", "--policy-db", "postgresql://crate@h/doc", NULL};
+    assert_int_equal(cfg_parse(t, 1, 3, c, 1, pos, 1, &npos, &errs), 0);
+    assert_string_equal(db, "postgresql://crate@h/doc");
+
+    /* from the environment: taken (not world-readable) */
+    setenv("T_POLICY_DB", "postgresql://crate:s3cret@h/doc", 1);
+    char *d[] = {"x", NULL};
+    assert_int_equal(cfg_parse(t, 1, 1, d, 1, pos, 1, &npos, &errs), 0);
+    assert_string_equal(db, "postgresql://crate:s3cret@h/doc");
+    unsetenv("T_POLICY_DB");
+    buf_cleanup(&errs);
+}
+
+/* In a child (the state is the process's): 0 when core dumps are on, or
+ * the first step that failed. */
+static int dumpable_now(void)
+{
+    struct rlimit rl;
+    int d = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
+    if (getrlimit(RLIMIT_CORE, &rl))
+        return -1;
+    return d == 1 && rl.rlim_cur > 0                        ? 1
+           : d == 0 && rl.rlim_cur == 0 && rl.rlim_max == 0 ? 0
+                                                            : -1;
+}
+
+/* Runs what(arg) in a child whose core dumps are on, and returns what
+ * dumpable_now says after it (10 + ... when the child could not start
+ * with them on). */
+static int after_in_child(void (*what)(const char *), const char *arg)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        if (prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L) ||
+            getrlimit(RLIMIT_CORE, &rl))
+            _exit(10);
+        if (rl.rlim_max == 0)
+            rl.rlim_max = RLIM_INFINITY; /* root may raise it */
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_CORE, &rl))
+            _exit(11); /* cannot tell: the hard limit is 0 for good */
+        if (dumpable_now() != 1)
+            _exit(12);
+        what(arg);
+        int d = dumpable_now();
+        _exit(d == 1 ? 1 : d == 0 ? 0 : 2);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void read_file_secret(const char *path)
+{
+    char err[256];
+    free(cfg_read_secret(path, err, sizeof err));
+}
+
+static void env_secret(const char *value)
+{
+    char err[256];
+    setenv("T_SECRET", value, 1);
+    free(cfg_secret(NULL, "T_SECRET", err, sizeof err));
+}
+
+static void env_server(const char *value)
+{
+    char *db = NULL;
+    const struct cfg_opt t[] = {
+        {"--policy-db", "T_POLICY_DB", CFG_SERVER, "none", "elsewhere", 0, 0,
+         "store", &db},
+    };
+    size_t npos;
+    char *pos[1];
+    char *a[] = {"x", NULL};
+    struct buf errs;
+    buf_init(&errs, 4096);
+    setenv("T_POLICY_DB", value, 1);
+    if (cfg_parse(t, 1, 1, a, 1, pos, 1, &npos, &errs))
+        _exit(13);
+    buf_cleanup(&errs);
+}
+
+/* A process that holds a secret turns its core dumps off (no core, no
+ * ptrace by the same user); one that holds none keeps them. */
+static void test_cfg_nodump(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/das-secret-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret\n", 7), 7);
+    close(fd);
+    int r = after_in_child(read_file_secret, path);
+    if (r == 11)
+        skip(); /* core dumps are off for good here: nothing to see */
+    assert_int_equal(r, 0);
+    unlink(path);
+    /* an unreadable file: no secret held */
+    assert_int_equal(after_in_child(read_file_secret, path), 1);
+    assert_int_equal(after_in_child(env_secret, "s3cret"), 0);
+    assert_int_equal(after_in_child(env_secret, ""), 1);
+    assert_int_equal(after_in_child(env_server, "host=h password=s3cret"), 0);
+    assert_int_equal(after_in_child(env_server, "https://u:s3cret@h:9090"), 0);
+    assert_int_equal(after_in_child(env_server, "postgresql://crate@h/doc"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first: the cases after it turn this process's core dumps off */
+        cmocka_unit_test(test_cfg_nodump),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_log_quote),
         cmocka_unit_test(test_log_quote_span),
@@ -259,6 +452,8 @@ int main(void)
         cmocka_unit_test(test_cfg_errors_collected),
         cmocka_unit_test(test_cfg_list),
         cmocka_unit_test(test_cfg_secret),
+        cmocka_unit_test(test_has_password),
+        cmocka_unit_test(test_cfg_server_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

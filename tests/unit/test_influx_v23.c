@@ -35,6 +35,7 @@
 #include "fixture.h"
 #include "influx.h"
 #include "log.h"
+#include "prom.h"
 
 #define TOKEN "tok-3x9_QwErTy=="
 
@@ -524,6 +525,26 @@ static void test_token_config(void **state)
     unlink(path);
     assert_null(cfg_secret(path, "TEST_V23_TOKEN", err, sizeof err));
     assert_non_null(strstr(err, "cannot read secret file"));
+
+    /* bearer: the same token as "Authorization: Bearer" (Prometheus) */
+    struct http_conf bc = {
+        .url = url, .token = TOKEN, .bearer = true, .timeout_ms = 5000};
+    struct prom *p = prom_new(&bc, PROM_NAMES_DS, 0, err, sizeof err);
+    assert_non_null(p);
+    s->nreqs = 0;
+    struct win_agg *w = NULL;
+    size_t nw = 0;
+    /* this server is no Prometheus: the reply is refused, the request
+     * went out */
+    assert_int_equal(
+        prom_query_windows(p, "cpu_ratio", W0, W1, &w, &nw, err, sizeof err),
+        -1);
+    free(w);
+    assert_int_equal(s->nreqs, 1);
+    assert_string_equal(s->reqs[0].auth, "Bearer " TOKEN);
+    assert_null(strstr(s->reqs[0].line, "tok-"));
+    assert_null(strstr(err, "tok-"));
+    prom_free(p);
 }
 
 /* single: three requests of one statement each, merged into exactly the
