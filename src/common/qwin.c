@@ -1,0 +1,68 @@
+/* A query metric's samples made into the engine's windows (qwin.h).
+ * Pure: no I/O. */
+#include "qwin.h"
+
+#include <math.h>
+#include <stdio.h>
+
+int64_t qwin_step(int64_t window_ms, int64_t interval_ms)
+{
+    int64_t step = interval_ms > 0 ? interval_ms : 1000;
+    if (window_ms / step > 10000)
+        step = (window_ms + 9999) / 10000;
+    return step;
+}
+
+int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
+                enum pol_target target, long replicas, struct dec_window *w,
+                char *why, size_t whylen)
+{
+    double sum = 0, max = 0, last = 0;
+    long points = 0;
+    int64_t start = w->start_ms;
+    w->has_data = false;
+    w->points = 0;
+    w->containers = w->fresh = 0;
+    w->mean = NAN;
+    if (replicas < 1) {
+        snprintf(why, whylen, "no replica to divide the query's value by");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].t_ms < start || s[i].t_ms > now_ms)
+            continue;
+        if (!isfinite(s[i].v) || s[i].v < 0) {
+            snprintf(why, whylen,
+                     "the query returned %s at %lld ms: not a value das "
+                     "can compare",
+                     isnan(s[i].v) ? "NaN" : (s[i].v < 0 ? "a negative value"
+                                                         : "an infinity"),
+                     (long long)s[i].t_ms);
+            return -1;
+        }
+        if (points == 0 || s[i].v > max)
+            max = s[i].v;
+        if (points == 0)
+            w->first_ms = s[i].t_ms;
+        w->last_ms = s[i].t_ms;
+        last = s[i].v;
+        sum += s[i].v;
+        points++;
+    }
+    if (points == 0)
+        return 0;
+    double n_r = (double)replicas, mean = sum / (double)points;
+    w->has_data = true;
+    w->points = points;
+    w->containers = w->fresh = replicas;
+    if (target == POL_TARGET_REPLICA) {
+        w->mean = mean / n_r;
+        w->last_sum = last;
+        w->max_sum = max;
+    } else {
+        w->mean = mean;
+        w->last_sum = last * n_r;
+        w->max_sum = max * n_r;
+    }
+    return 0;
+}

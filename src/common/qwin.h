@@ -1,0 +1,41 @@
+/* A query metric's windows (policy.h pol_cond.query): the samples the
+ * operator's query returned, made into the engine's window (decide.h) so
+ * that the one rule decides CPU and requests alike. Pure: no I/O. */
+#ifndef DAS_QWIN_H
+#define DAS_QWIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "policy.h"
+
+/* One sample of the query's one series. */
+struct qwin_sample {
+    int64_t t_ms;
+    double v;
+};
+
+/* The most samples das reads for one query (Prometheus answers at most
+ * 11,000 points a series). */
+#define QWIN_SAMPLES_MAX 20000
+
+/* The step a query over window_ms is read at: the collection interval,
+ * or coarser so that the window holds at most 10,000 steps. */
+int64_t qwin_step(int64_t window_ms, int64_t interval_ms);
+
+/* The window [w->start_ms, now_ms] of the samples (sorted by time; any
+ * before the start are left out): the query's value per replica (target
+ * replica: the value over `replicas`) or the service's (target service),
+ * so that mean compares with the thresholds and last_sum / max_sum are
+ * the service's whole load as the engine sizes it (the latest and the
+ * highest value, times replicas for a service target). The query's value
+ * stands for every replica: containers and fresh are `replicas` when the
+ * window has a sample. -1 + why when a sample is not a finite number or
+ * replicas < 1 (the caller says the metric is unavailable); 0 otherwise
+ * (no sample: has_data false, the engine says insufficient data). */
+int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
+                enum pol_target target, long replicas, struct dec_window *w,
+                char *why, size_t whylen);
+
+#endif

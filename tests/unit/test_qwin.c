@@ -1,0 +1,110 @@
+/* qwin: a query metric's samples as the engine's windows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "cycle.h"
+#include "qwin.h"
+
+static const struct qwin_sample rps[] = {
+    {1000, 100}, {2000, 300}, {3000, 500}, {4000, 400}, {5000, 200},
+};
+
+/* Per replica: the mean over the replicas, the sums the service's. */
+static void test_replica_target(void **state)
+{
+    struct dec_window w;
+    char why[200] = "";
+    (void)state;
+    cyc_window_init(&w, 2000);
+    assert_int_equal(qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 4, &w, why,
+                                 sizeof why),
+                     0);
+    assert_true(w.has_data);
+    assert_int_equal(w.points, 4); /* 1000 is before the window */
+    assert_int_equal(w.first_ms, 2000);
+    assert_int_equal(w.last_ms, 5000);
+    assert_true(fabs(w.mean - 350.0 / 4) < 1e-9);
+    assert_true(w.last_sum == 200.0);
+    assert_true(w.max_sum == 500.0);
+    assert_int_equal(w.containers, 4);
+    assert_int_equal(w.fresh, 4);
+}
+
+/* The service's value: compared whole; the sums as n replicas carry it. */
+static void test_service_target(void **state)
+{
+    struct dec_window w;
+    char why[200] = "";
+    (void)state;
+    cyc_window_init(&w, 0);
+    assert_int_equal(qwin_window(rps, 5, 4000, POL_TARGET_SERVICE, 2, &w, why,
+                                 sizeof why),
+                     0);
+    assert_int_equal(w.points, 4); /* 5000 is after now */
+    assert_true(fabs(w.mean - 325.0) < 1e-9);
+    assert_true(w.last_sum == 800.0);
+    assert_true(w.max_sum == 1000.0);
+}
+
+/* No sample: no data (the engine says insufficient); NaN, Inf, a
+ * negative value and no replica: unavailable, with why. */
+static void test_bad(void **state)
+{
+    struct dec_window w;
+    char why[200] = "";
+    (void)state;
+    cyc_window_init(&w, 9000);
+    assert_int_equal(qwin_window(rps, 5, 10000, POL_TARGET_REPLICA, 2, &w, why,
+                                 sizeof why),
+                     0);
+    assert_false(w.has_data);
+    assert_int_equal(w.fresh, 0);
+    struct qwin_sample bad[] = {{1000, 1}, {2000, NAN}};
+    cyc_window_init(&w, 0);
+    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
+                                 sizeof why),
+                     -1);
+    assert_string_equal(why, "the query returned NaN at 2000 ms: not a value "
+                             "das can compare");
+    bad[1].v = INFINITY;
+    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
+                                 sizeof why),
+                     -1);
+    assert_non_null(strstr(why, "an infinity"));
+    bad[1].v = -1;
+    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
+                                 sizeof why),
+                     -1);
+    assert_non_null(strstr(why, "a negative value"));
+    assert_int_equal(qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 0, &w, why,
+                                 sizeof why),
+                     -1);
+    assert_string_equal(why, "no replica to divide the query's value by");
+}
+
+static void test_step(void **state)
+{
+    (void)state;
+    assert_int_equal(qwin_step(600000, 1000), 1000);
+    assert_int_equal(qwin_step(10000000, 1000), 1000);
+    assert_int_equal(qwin_step(10001000, 1000), 1001);
+    assert_int_equal(qwin_step(31LL * 86400000, 10000), 267840);
+    assert_int_equal(qwin_step(60000, 0), 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replica_target),
+        cmocka_unit_test(test_service_target),
+        cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_step),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
