@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "qwin.h"
 
 /* ---- vocabularies ---- */
 
@@ -727,6 +728,98 @@ static int query_series(struct prom *c, const char *metric, const char *service,
     rc = 0;
 out:
     buf_cleanup(&q);
+    buf_cleanup(&form);
+    http_resp_cleanup(&resp);
+    return rc;
+}
+
+int prom_value_parse(long status, const char *body, size_t len,
+                     struct qwin_sample **out, size_t *n, char *err,
+                     size_t errlen)
+{
+    json_t *root, *result;
+    *out = NULL;
+    *n = 0;
+    if (matrix_load(status, body, len, &root, &result, err, errlen))
+        return -1;
+    int rc = -1;
+    size_t ns = json_array_size(result);
+    json_t *vals = json_object_get(json_array_get(result, 0), "values");
+    size_t k = json_array_size(vals);
+    if (ns == 0) {
+        snprintf(err, errlen, "no series: the query matched nothing");
+        goto out;
+    }
+    if (ns > 1) {
+        snprintf(err, errlen,
+                 "%zu series where one was expected: aggregate them, e.g. "
+                 "sum(...) or max(...)",
+                 ns);
+        goto out;
+    }
+    if (!json_is_array(vals)) {
+        snprintf(err, errlen, "the series has no values array");
+        goto out;
+    }
+    if (k > QWIN_SAMPLES_MAX) {
+        snprintf(err, errlen, "%zu samples, more than %d", k, QWIN_SAMPLES_MAX);
+        goto out;
+    }
+    struct qwin_sample *v = xcalloc(k ? k : 1, sizeof *v);
+    for (size_t j = 0; j < k; j++) {
+        if (!sample_parse(json_array_get(vals, j), &v[j].t_ms, &v[j].v) ||
+            (j > 0 && v[j].t_ms <= v[j - 1].t_ms)) {
+            snprintf(err, errlen,
+                     "sample %zu is not a [seconds, \"value\"] pair in "
+                     "time order",
+                     j + 1);
+            free(v);
+            goto out;
+        }
+    }
+    *out = v;
+    *n = k;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+int prom_query_value(struct prom *c, const char *query, int64_t start_ms,
+                     int64_t end_ms, int64_t step_ms, struct qwin_sample **out,
+                     size_t *n, char *err, size_t errlen)
+{
+    struct buf form;
+    struct http_resp resp;
+    char e[400];
+    int rc = -1;
+    buf_init(&form, 3 * PROM_MAX_QUERY + 256);
+    http_resp_init(&resp);
+    if (buf_puts(&form, "query=") || http_urlencode(query, &form) ||
+        buf_printf(&form,
+                   "&start=%" PRId64 ".%03" PRId64 "&end=%" PRId64 ".%03" PRId64
+                   "&step=%" PRId64 ".%03" PRId64,
+                   start_ms / 1000, start_ms % 1000, end_ms / 1000,
+                   end_ms % 1000, step_ms / 1000, step_ms % 1000)) {
+        snprintf(err, errlen, "Prometheus query too long");
+        goto out;
+    }
+    c->queries++;
+    log_debug("prometheus query_range", "query=%s", query);
+    if (http_request(c->http, "POST", "/api/v1/query_range",
+                     "application/x-www-form-urlencoded", form.ptr, form.len,
+                     &resp, e, sizeof e)) {
+        snprintf(err, errlen, "Prometheus at %s: %s", c->where, e);
+        goto out;
+    }
+    if (prom_value_parse(resp.status, resp.body.ptr, resp.body.len, out, n, e,
+                         sizeof e)) {
+        snprintf(err, errlen, "Prometheus at %s, query %.200s: %s", c->where,
+                 query, e);
+        goto out;
+    }
+    rc = 0;
+out:
     buf_cleanup(&form);
     http_resp_cleanup(&resp);
     return rc;

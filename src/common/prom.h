@@ -134,6 +134,18 @@ size_t prom_demand_build(const struct prom_map *map,
                          int64_t start_ms, int64_t end_ms, int64_t interval_ms,
                          struct prom_demand *out);
 
+/* ---- query metrics (policy.h pol_cond.query) ---- */
+struct qwin_sample;
+/* Parses a /api/v1/query_range reply of an operator's query: exactly one
+ * series, its samples in time order (NaN and ±Inf kept: the window says
+ * the metric is unavailable), at most QWIN_SAMPLES_MAX. 0 → *out heap
+ * (free); -1 → err: Prometheus's own error, no series ("the query
+ * matched nothing"), several series (aggregate them), or what is wrong
+ * with the reply. */
+int prom_value_parse(long status, const char *body, size_t len,
+                     struct qwin_sample **out, size_t *n, char *err,
+                     size_t errlen) WUR;
+
 /* ---- client ---- */
 struct prom;
 /* lookback_ms: how far before a window rates and limits look for their
@@ -147,6 +159,11 @@ int prom_query_windows(struct prom *c, const char *field, int64_t start_ms,
                        int64_t end_ms, struct win_agg **out, size_t *n,
                        char *err, size_t errlen) WUR;
 unsigned long prom_query_count(const struct prom *c);
+/* The operator's query over [start_ms, end_ms] at step_ms (query_range):
+ * its one series' samples (prom_value_parse). */
+int prom_query_value(struct prom *c, const char *query, int64_t start_ms,
+                     int64_t end_ms, int64_t step_ms, struct qwin_sample **out,
+                     size_t *n, char *err, size_t errlen) WUR;
 /* A store (mstore.h) that reads from c. */
 void prom_mstore(struct mstore *m, struct prom *c);
 /* The demand of service (its id) per interval over [start_ms, end_ms):

@@ -14,6 +14,7 @@
 
 #include "policy.h"
 #include "prom.h"
+#include "qwin.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -438,6 +439,67 @@ static void test_demand(void **state)
     assert_true(fabs(d[1].value - 100.0) < 1e-9); /* 1 s per s */
 }
 
+/* ---- an operator's query (query_range) ---- */
+
+static int value_parse(const char *body, struct qwin_sample **v, size_t *n,
+                       char *err, size_t errlen)
+{
+    return prom_value_parse(200, body, strlen(body), v, n, err, errlen);
+}
+
+static void test_value_parse(void **state)
+{
+    struct qwin_sample *v = NULL;
+    size_t n = 0;
+    char err[300] = "";
+    (void)state;
+    const char *one =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+        "\"result\":[{\"metric\":{},\"values\":[[1700000000,\"12.5\"],"
+        "[1700000001.5,\"NaN\"],[1700000003,\"+Inf\"]]}]}}";
+    if (value_parse(one, &v, &n, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[0].t_ms, 1700000000000LL);
+    assert_true(v[0].v == 12.5);
+    assert_int_equal(v[1].t_ms, 1700000001500LL);
+    assert_true(isnan(v[1].v)); /* kept: the window says unavailable */
+    assert_true(isinf(v[2].v));
+    free(v);
+    const struct {
+        const char *body;
+        const char *want;
+    } bad[] = {
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[]}}",
+         "no series: the query matched nothing"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[{\"metric\":{\"a\":\"1\"},\"values\":[]},"
+         "{\"metric\":{\"a\":\"2\"},\"values\":[]}]}}",
+         "2 series where one was expected: aggregate them, e.g. sum(...) or "
+         "max(...)"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[{\"metric\":{},\"values\":[[2,\"1\"],[1,\"2\"]]}]}}",
+         "sample 2 is not a [seconds, \"value\"] pair in time order"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[{\"metric\":{},\"values\":[[1,2]]}]}}",
+         "sample 1 is not a [seconds, \"value\"] pair in time order"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[{\"metric\":{}}]}}",
+         "the series has no values array"},
+        {"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse "
+         "error\"}",
+         "HTTP 200, status \"error\": bad_data: parse error"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = NULL;
+        if (value_parse(bad[i].body, &v, &n, err, sizeof err) != -1)
+            fail_msg("accepted: %s", bad[i].body);
+        assert_null(v);
+        assert_string_equal(err, bad[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_windows_gauge),
         cmocka_unit_test(test_windows_rate_and_limit),
         cmocka_unit_test(test_demand),
+        cmocka_unit_test(test_value_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
