@@ -209,7 +209,7 @@ static json_t *listed_json(const struct listed *x)
          * only further metrics have no cpu_ratio default) */
         const struct pol_cond *c = &x->p.conds[0];
         char b[48];
-        json_object_set_new(o, "cond_item", json_string(c->metric->field));
+        json_object_set_new(o, "cond_item", json_string(c->name));
         json_object_set_new(o, "out_cond",
                             json_string(unit_format_exact(
                                 c->out_cond, c->metric->kind, b, sizeof b)));
@@ -251,8 +251,7 @@ static const char *more_brief(const struct policy *p, char *buf, size_t len)
         const struct pol_cond *c = &p->conds[k];
         char oc[48], ic[48], od[32], id[32];
         int w = snprintf(
-            buf + o, len - o, "%s%s %s/%s %s/%s", k > 1 ? ", " : "",
-            c->metric->field,
+            buf + o, len - o, "%s%s %s/%s %s/%s", k > 1 ? ", " : "", c->name,
             unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc),
             unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic),
             dur_format(c->out_ms, od, sizeof od),
@@ -281,7 +280,7 @@ static void listed_cells(const struct listed *x, struct table *t)
         const struct pol_cond *c = &x->p.conds[0];
         mode = pol_mode_names[x->p.mode];
         warmup = dur_format(x->p.warmup_ms, wu, sizeof wu);
-        cond[0] = c->metric->field;
+        cond[0] = c->name;
         cond[1] =
             unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc);
         cond[2] = unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic);

@@ -134,8 +134,8 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
     if (p->nconds > 1)
         snprintf(of, sizeof of, " (decides, of %zu metrics)", p->nconds);
     window_cell(dp, ev, true, wc, sizeof wc);
-    snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s%s %s", dp->pol.metric->field,
-             of, wc);
+    snprintf(r->c[C_OUT], sizeof r->c[C_OUT], "%s%s %s", pol_name(&dp->pol), of,
+             wc);
     window_cell(dp, ev, false, wc, sizeof wc);
     snprintf(r->c[C_IN], sizeof r->c[C_IN], "%s", wc);
     const char *outcome = dec_outcome_names[pe->res.outcome];
@@ -331,7 +331,7 @@ static json_t *policy_json(const struct das_pol_eval *pe,
                         p->cur_no >= 0 ? json_integer(p->cur_no) : json_null());
     json_object_set_new(o, "min_no", json_integer(p->min_no));
     json_object_set_new(o, "max_no", json_integer(p->max_no));
-    json_object_set_new(o, "cond_item", json_string(p->metric->field));
+    json_object_set_new(o, "cond_item", json_string(pol_name(p)));
     json_object_set_new(o, "scale_mode", json_string(pol_mode_names[p->mode]));
     json_object_set_new(o, "warmup_ms", json_integer(p->warmup_ms));
     json_object_set_new(o, "tasks_running",
@@ -365,8 +365,7 @@ static json_t *policy_json(const struct das_pol_eval *pe,
         const struct das_pol_eval *ce = pe->conds ? &pe->conds[c] : pe;
         const struct dec_result *r = pe->conds ? &ce->res : &pe->res;
         json_t *co = json_object();
-        json_object_set_new(co, "cond_item",
-                            json_string(p->conds[c].metric->field));
+        json_object_set_new(co, "cond_item", json_string(p->conds[c].name));
         json_object_set_new(co, "out", window_json(ce, ev, true));
         json_object_set_new(co, "in", window_json(ce, ev, false));
         json_object_set_new(co, "outcome",
@@ -377,7 +376,7 @@ static json_t *policy_json(const struct das_pol_eval *pe,
     }
     json_object_set_new(o, "conditions", conds);
     json_object_set_new(o, "decided_by",
-                        json_string(p->conds[pe->res.cond].metric->field));
+                        json_string(p->conds[pe->res.cond].name));
     return o;
 }
 

@@ -17,6 +17,7 @@
 #include "influx.h"
 #include "pg.h"
 #include "prom.h"
+#include "qwin.h"
 
 bool das_influx_none(const struct das_conf *conf)
 {
@@ -560,7 +561,7 @@ static void combine_conds(struct das_pol_eval *pe)
     bool any = false, all_ok = true;
     for (size_t c = 0; c < n; c++) {
         res[c] = pe->conds[c].res;
-        fields[c] = pe->conds[c].pol.metric->field;
+        fields[c] = pe->conds[c].pol.conds[0].name;
         any = any || pe->conds[c].evaluated;
         all_ok = all_ok && pe->conds[c].metrics_ok;
     }
@@ -882,12 +883,98 @@ static bool fill_windows(struct das_clients *cl, struct das_eval *ev,
     return true;
 }
 
+/* A query metric unavailable this cycle: why, in its reason, and counted
+ * for report_queries. */
+static void query_unavailable(struct das_eval *ev, struct das_pol_eval *pe,
+                              const char *what, const char *why)
+{
+    set_unavailable(pe, DEC_O_METRICS_DOWN, what);
+    snprintf(pe->res.reason, sizeof pe->res.reason, "no decision: %s: %s",
+             pe->pol.conds[0].name, why);
+    if (ev->query_bad++ == 0)
+        snprintf(ev->query_bad_first, sizeof ev->query_bad_first,
+                 "%s of seq %ld: %.200s", pe->pol.conds[0].name, pe->pol.seq,
+                 why);
+}
+
+/* A query metric's decision: its query over the longer of its windows
+ * (one request for both), the samples made into the windows (qwin.h),
+ * the engine. Read from Prometheus only. */
+static void decide_query(struct das_clients *cl, struct das_eval *ev,
+                         struct das_pol_eval *pe)
+{
+    struct dec_input *in = &pe->in;
+    const struct pol_cond *c = &pe->pol.conds[0];
+    if (!pe->found || pe->svc.unscalable || pe->svc.updating) {
+        dec_evaluate(in, &pe->res); /* the service's own outcome */
+        pe->evaluated = true;
+        return;
+    }
+    if (!cl->prom) {
+        query_unavailable(ev, pe, "Prometheus",
+                          "a query metric is read from Prometheus: give "
+                          "--prometheus-url (the agents and InfluxDB carry "
+                          "only ds's fields)");
+        return;
+    }
+    int64_t now = ev->now_ms;
+    int64_t win =
+        pe->pol.out_ms > pe->pol.in_ms ? pe->pol.out_ms : pe->pol.in_ms;
+    int64_t step = qwin_step(win, ev->ds_interval_ms);
+    if (step > in->ds_interval_ms)
+        in->ds_interval_ms = step; /* coverage at the query's step */
+    struct qwin_sample *s = NULL;
+    size_t n = 0;
+    char err[600], why[200];
+    ev->queries++;
+    if (prom_query_value(cl->prom, c->query, now - win, now, step, &s, &n, err,
+                         sizeof err)) {
+        query_unavailable(ev, pe, "Prometheus", err);
+        return;
+    }
+    long reps = dec_expected(in);
+    if (qwin_window(s, n, now, c->target, reps, &in->out_win, why,
+                    sizeof why) ||
+        qwin_window(s, n, now, c->target, reps, &in->in_win, why, sizeof why)) {
+        free(s);
+        query_unavailable(ev, pe, "Prometheus", why);
+        return;
+    }
+    free(s);
+    pe->metrics_ok = true;
+    dec_evaluate(in, &pe->res);
+    pe->evaluated = true;
+}
+
+/* Says when query metrics start being unavailable, when their number or
+ * the first changes, and when every one reads again. */
+static void report_queries(const struct das_eval *ev)
+{
+    static struct complaint c; /* one das evaluates at a time */
+    char text[300], q[400];
+    if (ev->query_bad == 0) {
+        if (complain_release(&c))
+            log_info("every query metric reads again", NULL);
+        return;
+    }
+    snprintf(text, sizeof text, "%zu, the first: %s", ev->query_bad,
+             ev->query_bad_first);
+    if (complain(&c, text))
+        log_warn("query metrics unavailable: no decision on them",
+                 "metrics=%zu first=%s", ev->query_bad,
+                 log_quote(ev->query_bad_first, q, sizeof q));
+}
+
 /* Policy i's windows from the rows read, and its decision when they are
  * available. */
 static void decide_one(struct das_clients *cl, struct das_eval *ev,
                        struct das_pol_eval *pe, const struct windows *w,
                        size_t i)
 {
+    if (pe->pol.metric == &pol_metric_query) {
+        decide_query(cl, ev, pe);
+        return;
+    }
     if (!fill_windows(cl, ev, pe, w, i))
         return;
     dec_evaluate(&pe->in, &pe->res);
@@ -1023,6 +1110,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
         if (ev->pols[i].conds)
             combine_conds(&ev->pols[i]);
     report_not_tasks(ev);
+    report_queries(ev);
     clock_note(cl); /* for the next cycle */
     ev->clock_offset_ms = skew_offset(&cl->skew);
     ev->clock_corrected = skew_correction(&cl->skew) != 0;

@@ -121,6 +121,8 @@ struct das_eval {
     size_t not_tasks;        /* window rows of containers no task runs (each
                                 left out; cycle.h CYC_NOT_TASK) */
     char not_task_first[96]; /* "service/container" of the first */
+    size_t query_bad;        /* query metrics unavailable this cycle */
+    char query_bad_first[280];
 };
 
 /* --policy-db none: no SQL store at all. */

@@ -79,7 +79,8 @@ size_t das_plan_pairs(const struct das_plan_pol *pols, size_t n,
     for (size_t i = 0; i < n; i++) {
         const struct policy *pol = pols[i].pol;
         idx[i][0] = idx[i][1] = (size_t)-1;
-        if (!pol || !pols[i].scalable)
+        /* a query metric reads its own query (eval.c), no ds field */
+        if (!pol || !pols[i].scalable || pol->metric == &pol_metric_query)
             continue;
         idx[i][0] =
             cyc_pair_add(pairs, &npairs, cap, pol->metric->field, pol->out_ms);

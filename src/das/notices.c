@@ -157,7 +157,8 @@ static void policy_event(const struct das_pol_eval *pe, enum notify_event what,
     snprintf(e->action, sizeof e->action, "%s", notify_event_names[what]);
     e->from_no = e->to_no = pe->found ? pe->svc.replicas : -1;
     if (pe->valid && pe->pol.metric)
-        snprintf(e->metric, sizeof e->metric, "%s", pe->pol.metric->field);
+        snprintf(e->metric, sizeof e->metric, "%s",
+                 pe->pol.conds[pe->res.cond].name);
     e->observed = e->threshold = NAN;
     snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
 }

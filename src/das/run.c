@@ -404,7 +404,7 @@ static void record(struct run_state *st, const struct das_pol_eval *pe,
     e->from_no = from;
     e->to_no = to;
     snprintf(e->metric, sizeof e->metric, "%s",
-             pe->pol.conds[pe->res.cond].metric->field);
+             pe->pol.conds[pe->res.cond].name);
     bool is_sync = kind == DAS_EV_SYNCED;
     e->observed = is_sync ? NAN : pe->res.observed;
     e->threshold = is_sync ? NAN : pe->res.threshold;

@@ -24,17 +24,29 @@
  * * SIGTERM and SIGINT end it with status 0 (as a container's PID 1 it has
  *   no default action for them).
  *
+ * With --listen it is also an application's metrics, for policies that
+ * scale on requests or a queue (a query metric): it serves GET /metrics
+ * with load_requests_total, the requests a trace sent (the rate in
+ * --requests-file, requests per second now, summed over time), and
+ * load_queue_length (--queue-file); the test driver rewrites both files
+ * as it does the share. One request at a time, each bounded (2 KiB, a
+ * quarter second to arrive), between the periods' spins.
+ *
  * It uses nothing but libc, so CMake links it static and the image
  * (scripts/build-load-image) is FROM scratch with this one file. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,10 +73,11 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-/* Reads the share (percent of one core, clamped to [0, 100]) from path into
- * *share. Returns 0, or -1 with err saying what is wrong (*share is then
- * left alone); err is unescaped: quote it to log it. */
-static int share_read(const char *path, double *share, char *err, size_t errlen)
+/* Reads one number >= 0 (what it is: for the message) from path into *out.
+ * Returns 0, or -1 with err saying what is wrong (*out is then left
+ * alone); err is unescaped: quote it to log it. */
+static int number_read(const char *path, const char *what, double *out,
+                       char *err, size_t errlen)
 {
     char buf[SHARE_MAX_BYTES + 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -80,8 +93,8 @@ static int share_read(const char *path, double *share, char *err, size_t errlen)
         return -1;
     }
     if (n > SHARE_MAX_BYTES) {
-        errf(err, errlen, "%s is longer than %d bytes: not a share", path,
-             SHARE_MAX_BYTES);
+        errf(err, errlen, "%s is longer than %d bytes: not %s", path,
+             SHARE_MAX_BYTES, what);
         return -1;
     }
     buf[n] = '\0';
@@ -91,13 +104,143 @@ static int share_read(const char *path, double *share, char *err, size_t errlen)
     while (*end == '\n' || *end == ' ' || *end == '\r' || *end == '\t')
         end++;
     if (end == buf || *end != '\0' || errno || !isfinite(v) || v < 0) {
-        errf(err, errlen,
-             "%s holds '%s': expected one number >= 0 (percent of one core)",
-             path, log_oneline(buf));
+        errf(err, errlen, "%s holds '%s': expected one number >= 0 (%s)", path,
+             log_oneline(buf), what);
         return -1;
     }
-    *share = v > 100 ? 100 : v;
+    *out = v;
     return 0;
+}
+
+/* The share (percent of one core, clamped to [0, 100]). */
+static int share_read(const char *path, double *share, char *err, size_t errlen)
+{
+    if (number_read(path, "percent of one core", share, err, errlen))
+        return -1;
+    if (*share > 100)
+        *share = 100;
+    return 0;
+}
+
+/* ---- the application's metrics (--listen) ---- */
+
+struct app {
+    int fd;                 /* listening socket, -1 without --listen */
+    const char *req_path;   /* requests per second now */
+    const char *queue_path; /* queue length now */
+    double requests;        /* load_requests_total */
+    double queue;
+    int64_t last_ns; /* when requests was last summed */
+};
+
+/* "127.0.0.1:9100" → a listening socket, or -1 with err. */
+static int app_listen(const char *addr, char *err, size_t errlen)
+{
+    char host[64];
+    const char *colon = strrchr(addr, ':');
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+    if (!colon || (size_t)(colon - addr) >= sizeof host || port < 1 ||
+        port > 65535) {
+        errf(err, errlen, "--listen %s: use HOST:PORT, e.g. 127.0.0.1:9100",
+             addr);
+        return -1;
+    }
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        errf(err, errlen, "--listen %s: %s is not an IPv4 address", addr, host);
+        return -1;
+    }
+    sa.sin_port = htons((uint16_t)port);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 16)) {
+        errf(err, errlen, "--listen %s: %s", addr, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Adds the requests sent since the last call at the file's rate, and
+ * reads the queue. A file that cannot be read counts as 0. */
+static void app_update(struct app *a)
+{
+    char err[512];
+    double rate = 0, queue = 0;
+    int64_t now = clock_ns(CLOCK_MONOTONIC);
+    if (a->req_path &&
+        number_read(a->req_path, "requests per second", &rate, err, sizeof err))
+        rate = 0;
+    if (a->queue_path &&
+        number_read(a->queue_path, "a queue length", &queue, err, sizeof err))
+        queue = 0;
+    if (a->last_ns)
+        a->requests += rate * (double)(now - a->last_ns) / (double)NS_PER_S;
+    a->last_ns = now;
+    a->queue = queue;
+}
+
+/* One client: its request (at most 2 KiB, a quarter second to arrive),
+ * then /metrics or 404. */
+static void app_serve(struct app *a, int c)
+{
+    char req[2048], body[512], head[160];
+    size_t got = 0;
+    int64_t until = clock_ns(CLOCK_MONOTONIC) + NS_PER_S / 4;
+    while (got < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
+        int64_t left = (until - clock_ns(CLOCK_MONOTONIC)) / NS_PER_MS;
+        struct pollfd p = {c, POLLIN, 0};
+        if (left <= 0 || poll(&p, 1, (int)left) != 1)
+            return;
+        ssize_t n = read(c, req + got, sizeof req - 1 - got);
+        if (n <= 0)
+            return;
+        got += (size_t)n;
+        req[got] = '\0';
+    }
+    req[got] = '\0';
+    bool metrics = !strncmp(req, "GET /metrics ", 13);
+    int blen = metrics
+                   ? snprintf(body, sizeof body,
+                              "# HELP load_requests_total Requests the trace "
+                              "sent.\n"
+                              "# TYPE load_requests_total counter\n"
+                              "load_requests_total %.3f\n"
+                              "# HELP load_queue_length Requests waiting.\n"
+                              "# TYPE load_queue_length gauge\n"
+                              "load_queue_length %.3f\n",
+                              a->requests, a->queue)
+                   : snprintf(body, sizeof body, "not found\n");
+    int hlen = snprintf(head, sizeof head,
+                        "HTTP/1.0 %s\r\nContent-Type: text/plain; "
+                        "version=0.0.4\r\nContent-Length: %d\r\n"
+                        "Connection: close\r\n\r\n",
+                        metrics ? "200 OK" : "404 Not Found", blen);
+    if (write(c, head, (size_t)hlen) == hlen)
+        (void)!write(c, body, (size_t)blen);
+}
+
+/* Sleeps until deadline_ns, serving the clients that come meanwhile. */
+static void app_sleep_until(struct app *a, int64_t deadline_ns)
+{
+    while (!load_stop) {
+        int64_t left = (deadline_ns - clock_ns(CLOCK_MONOTONIC)) / NS_PER_MS;
+        if (left <= 0)
+            return;
+        struct pollfd p = {a->fd, POLLIN, 0};
+        if (poll(&p, 1, (int)left) != 1)
+            continue;
+        int c = accept4(a->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            continue;
+        app_update(a);
+        app_serve(a, c);
+        close(c);
+    }
 }
 
 /* Spins until this thread has used cpu_ns of CPU time or the monotonic
@@ -123,15 +266,23 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: load [--file PATH] [--period DUR] [--log-level LEVEL]\n"
+            "            [--listen HOST:PORT [--requests-file PATH] "
+            "[--queue-file PATH]]\n"
             "  --file PATH     the share: percent of one core to burn "
             "(default /load/share)\n"
+            "  --listen H:P    serve GET /metrics (load_requests_total, "
+            "load_queue_length)\n"
+            "  --requests-file PATH  requests per second now (default "
+            "none: 0)\n"
+            "  --queue-file PATH     queue length now (default none: 0)\n"
             "  --period DUR    duty cycle and re-read period, 10ms..1s "
             "(default 100ms)\n"
             "  --log-level L   debug|info|warn|error (default info)\n");
 }
 
 struct load_opts {
-    const char *path;  /* the share file */
+    const char *path; /* the share file */
+    const char *listen, *req_path, *queue_path;
     int64_t period_ms; /* duty cycle and re-read period */
     enum log_level level;
 };
@@ -143,7 +294,8 @@ static int opts_parse(int argc, char **argv, struct load_opts *o)
     char err[512];
     int bad = 0;
 
-    *o = (struct load_opts){"/load/share", 100, LOG_INFO};
+    *o = (struct load_opts){
+        .path = "/load/share", .period_ms = 100, .level = LOG_INFO};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
@@ -151,7 +303,8 @@ static int opts_parse(int argc, char **argv, struct load_opts *o)
             return 1;
         }
         if (strcmp(opt, "--file") && strcmp(opt, "--period") &&
-            strcmp(opt, "--log-level")) {
+            strcmp(opt, "--log-level") && strcmp(opt, "--listen") &&
+            strcmp(opt, "--requests-file") && strcmp(opt, "--queue-file")) {
             fprintf(stderr, "load: unknown option %s\n", opt);
             bad = 1;
             continue;
@@ -164,6 +317,12 @@ static int opts_parse(int argc, char **argv, struct load_opts *o)
         const char *val = argv[++i];
         if (!strcmp(opt, "--file")) {
             o->path = val;
+        } else if (!strcmp(opt, "--listen")) {
+            o->listen = val;
+        } else if (!strcmp(opt, "--requests-file")) {
+            o->req_path = val;
+        } else if (!strcmp(opt, "--queue-file")) {
+            o->queue_path = val;
         } else if (!strcmp(opt, "--period")) {
             if (dur_parse(val, &o->period_ms, err, sizeof err)) {
                 fprintf(stderr, "load: --period %s\n", err);
@@ -191,8 +350,9 @@ static int opts_parse(int argc, char **argv, struct load_opts *o)
     return 0;
 }
 
-/* Until SIGTERM or SIGINT: each period, read the share and burn it. */
-static void load_run(const struct load_opts *o)
+/* Until SIGTERM or SIGINT: each period, read the share and burn it (and
+ * serve the metrics between). */
+static void load_run(const struct load_opts *o, struct app *a)
 {
     char err[512], qerr[640];
     struct complaint bad_file = {0};
@@ -215,7 +375,12 @@ static void load_run(const struct load_opts *o)
             last_logged = share;
         }
         burn((int64_t)(share / 100 * (double)period_ns), next);
-        sleep_until(next);
+        if (a->fd >= 0) {
+            app_update(a);
+            app_sleep_until(a, next);
+        } else {
+            sleep_until(next);
+        }
         /* Behind by a whole period (stopped, starved): start afresh
          * rather than burn the missed periods back to back. */
         int64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -243,7 +408,19 @@ int main(int argc, char **argv)
     char qpath[256];
     log_info("started", "file=%s period_ms=%lld",
              log_quote(o.path, qpath, sizeof qpath), (long long)o.period_ms);
-    load_run(&o);
+    struct app a = {
+        .fd = -1, .req_path = o.req_path, .queue_path = o.queue_path};
+    if (o.listen) {
+        char err[300];
+        a.fd = app_listen(o.listen, err, sizeof err);
+        if (a.fd < 0) {
+            fprintf(stderr, "load: %s\n", err);
+            return 2;
+        }
+        log_info("serving /metrics", "listen=%s",
+                 log_quote(o.listen, qpath, sizeof qpath));
+    }
+    load_run(&o, &a);
     log_info("stopped", NULL);
     return 0;
 }
