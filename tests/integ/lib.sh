@@ -53,6 +53,8 @@ export DAS_SRC DAS_BUILD
 bin_ds=$DAS_BUILD/ds
 # shellcheck disable=SC2034
 bin_das=$DAS_BUILD/das
+# shellcheck disable=SC2034
+bin_load=$DAS_BUILD/load
 TB_SCRIPT=$DAS_SRC/scripts/testbed
 TB_NAME=$(basename "${0%.sh}")
 TB_PASSED=0

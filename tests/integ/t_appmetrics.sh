@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Scaling on what users feel: application metrics read by the operator's
+# PromQL, on a real swarm and a real Prometheus. The project's load
+# program serves an application's /metrics (load_requests_total, the
+# requests a trace sends; load_queue_length), Prometheus scrapes it:
+#  * web scales on requests per replica (das.rps.query =
+#    sum(rate(load_requests_total[5s])), target replica): out as the
+#    request rate rises, back in when it falls, each action's event
+#    naming rps;
+#  * worker scales on a queue length for the whole service (target
+#    service): out on a long queue, in when it is empty;
+#  * a query that returns two series, or none, is "metrics unavailable"
+#    with that cause in das status, and nothing scales on it;
+#  * the exporter gone: its series go stale, web's policy is held as
+#    unavailable or insufficient, never scaled;
+#  * without --prometheus-url a query metric is unavailable and says to
+#    give it.
+# shellcheck disable=SC2317  # functions run through wait_until
+# shellcheck source=tests/integ/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_bin "$bin_das"
+need_bin "$bin_load"
+tb_up --prometheus
+
+LOG=$TB_TMP/das.log
+replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
+replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
+replicas_ge() { (($(replicas "$1") >= $2)); }
+prom() { DAS_PROMETHEUS_URL=$TESTBED_PROM_URL "$bin_das" "$@" --policy-db none; }
+st() { prom status --json --ds-interval 1s | jq -c --arg s "$1" '.policies[] | select(.service == $s)'; }
+st_outcome_is() { [[ "$(st "$1" | jq -r .outcome)" == "$2" ]]; }
+acts() {
+  prom events --json --service "$1" |
+    jq -c '[.[] | select(.action == "scale-out" or .action == "scale-in")] | sort_by(.time_ms) | .[] | [.action, .from, .to, .metric]'
+}
+
+# the application: requests and a queue, from files the test rewrites
+echo 0 >"$TB_TMP/rps"
+echo 0 >"$TB_TMP/queue"
+port_app=$(free_port)
+bg_run "$TB_TMP/load.log" "$bin_load" --file "$TB_TMP/no-share" --listen "127.0.0.1:$port_app" \
+  --requests-file "$TB_TMP/rps" --queue-file "$TB_TMP/queue"
+APP=$BG_PID
+prom_target app "127.0.0.1:$port_app"
+scraped() { prom_q 'load_requests_total' | grep -q '"value"'; }
+wait_until 30 scraped || fail "Prometheus did not scrape the load program's /metrics: $(tail -3 "$TB_TMP/load.log")"
+ok "Prometheus scrapes the load program's /metrics"
+
+common=(--label das.max_no=4 --label das.scale_mode=step --label das.warmup=0s)
+dk service create --detach --name web --replicas 1 "${common[@]}" \
+  --label 'das.rps.query=sum(rate(load_requests_total[5s]))' \
+  --label das.rps.out_cond=100 --label das.rps.in_cond=30 \
+  --label das.rps.out_duration=6s --label das.rps.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name worker --replicas 1 "${common[@]}" \
+  --label 'das.queue.query=max(load_queue_length)' --label das.queue.target=service \
+  --label das.queue.out_cond=50 --label das.queue.in_cond=1 \
+  --label das.queue.out_duration=6s --label das.queue.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+# two: every load_ metric, two series; none: a metric nobody exports
+dk service create --detach --name two --replicas 2 "${common[@]}" \
+  --label 'das.x.query={__name__=~"load_.*"}' --label das.x.out_cond=1 --label das.x.in_cond=0.5 \
+  --label das.x.out_duration=6s --label das.x.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+dk service create --detach --name none --replicas 2 "${common[@]}" \
+  --label 'das.x.query=sum(nobody_exports_this)' --label das.x.out_cond=1 --label das.x.in_cond=0.5 \
+  --label das.x.out_duration=6s --label das.x.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+
+line=$(prom policy list | awk '$3 == "web"' | tr -s ' ')
+assert_contains "$line" "rps 100 30 6s 6s step 0s - ok" "web's policy is its query metric: $line"
+assert_eq "$(prom policy list --json | jq -r '.[] | select(.service == "worker") | .metrics')" "null" \
+  "worker names one metric: no further ones"
+
+# --- without --prometheus-url: unavailable, and says what to give -----------
+nop=$(DAS_PROMETHEUS_URL= "$bin_das" status --json --ds-interval 1s --policy-db none |
+  jq -c '.policies[] | select(.service == "web") | [.outcome, .reason]')
+assert_contains "$nop" '"metrics-unavailable"' "no Prometheus: web's query metric is unavailable: $nop"
+assert_contains "$nop" "give --prometheus-url" "and the reason says to give it"
+
+# --- das run on Prometheus ---------------------------------------------------
+DAS_PROMETHEUS_URL=$TESTBED_PROM_URL DAS_POLICY_DB=none bg_run "$LOG" "$bin_das" run \
+  --interval 1s --ds-interval 1s --log-level debug
+
+# bad queries: unavailable with the cause, no action
+wait_until 30 st_outcome_is two metrics-unavailable || fail "two is not unavailable: $(st two)"
+assert_contains "$(st two | jq -r .reason)" "2 series where one was expected: aggregate them" \
+  "two series: the reason says to aggregate"
+wait_until 30 st_outcome_is none metrics-unavailable || fail "none is not unavailable: $(st none)"
+assert_contains "$(st none | jq -r .reason)" "no series: the query matched nothing" \
+  "no series: the reason says so"
+assert_contains "$(cat "$LOG")" 'msg="query metrics unavailable: no decision on them"' \
+  "das's log says query metrics are unavailable"
+
+# requests rise: 250 req/s over 1 replica > 100 per replica
+echo 250 >"$TB_TMP/rps"
+wait_until 60 replicas_ge web 2 || fail "web did not scale out on requests: $(st web)"
+ok "web scaled out on requests per replica ($(replicas web) replicas)"
+assert_eq "$(acts web | head -1)" '["scale-out",1,2,"rps"]' "the event names rps"
+assert_contains "$(prom events --json --service web | jq -r '[.[] | select(.action == "scale-out")][0].reason')" \
+  "mean rps" "its reason is the request rate's"
+# 250 over 3 replicas is 83 per replica: below 100, above 30: it stays
+wait_until 60 replicas_is web 3 || fail "web did not reach 3 replicas at 250 req/s: $(st web)"
+queue_ok() { st_outcome_is web steady; }
+wait_until 30 queue_ok || fail "web is not steady at 3 replicas: $(st web)"
+# requests fall: 20 req/s over 3 replicas < 30 per replica
+echo 20 >"$TB_TMP/rps"
+wait_until 60 replicas_is web 1 || fail "web did not scale back in: $(st web)"
+assert_eq "$(acts web | tail -1)" '["scale-in",2,1,"rps"]' "the scale-in names rps too"
+
+# the queue, for the whole service: 120 > 50 → out; empty → in
+echo 120 >"$TB_TMP/queue"
+wait_until 60 replicas_ge worker 2 || fail "worker did not scale out on its queue: $(st worker)"
+ok "worker scaled out on the queue length"
+echo 0 >"$TB_TMP/queue"
+wait_until 60 replicas_is worker 1 || fail "worker did not scale in with the queue empty: $(st worker)"
+ok "worker scaled back in with the queue empty"
+
+assert_eq "$(replicas two)" 2 "two: never scaled on its bad query"
+assert_eq "$(replicas none)" 2 "none: never scaled on a query that matched nothing"
+assert_eq "$(acts two)" "" "two: no action recorded"
+
+# --- the exporter gone: stale, never scaled ----------------------------------
+echo 20 >"$TB_TMP/rps"
+bg_stop "$APP"
+held() { local o; o=$(st web | jq -r .outcome); [[ "$o" == metrics-unavailable || "$o" == insufficient-data ]]; }
+wait_until 60 held || fail "web is not held once its exporter is gone: $(st web)"
+ok "the exporter gone: web $(st web | jq -r '.outcome + ": " + .reason')"
+assert_eq "$(replicas web)" 1 "web unchanged with its metric gone"
+finish
