@@ -214,7 +214,7 @@ int das_cmd_events(int argc, char **argv)
     struct pg *db = NULL;
     struct das_clients cl;
     memset(&cl, 0, sizeof cl);
-    bool from_daemon = das_hist_labels(&conf);
+    bool from_daemon = das_store_none(&conf) && das_influx_none(&conf);
     if (from_daemon) {
         /* no store: the running das keeps the events */
     } else if (das_store_none(&conf)) {
