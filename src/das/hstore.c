@@ -6,10 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "buf.h"
 #include "das.h"
 #include "eval.h"
+#include "evjson.h"
 #include "evlog.h"
+#include "health.h"
 #include "hist_influx.h"
+#include "http.h"
 #include "log.h"
 
 /* The policies' seqs, for the stores that ask by seq (heap). */
@@ -182,13 +188,61 @@ static void label_update(const struct hl_last *l, const char *reason,
     u->n = 2;
 }
 
+/* The recent events of the running das run at DAS_LISTEN (GET /events):
+ * service NULL for all, newest first, *ev heap. 0, or -1 + err. */
+static int daemon_events(const char *service, int64_t since, long limit,
+                         struct pg_event **ev, size_t *n, char *err,
+                         size_t errlen)
+{
+    struct buf path;
+    struct http_resp resp;
+    char base[96], jerr[200];
+    int rc = -1;
+    buf_init(&path, 1024);
+    http_resp_init(&resp);
+    if (buf_printf(&path, "/events?limit=%ld&since=%lld", limit,
+                   (long long)since) ||
+        (service &&
+         (buf_puts(&path, "&service=") || http_urlencode(service, &path)))) {
+        snprintf(err, errlen, "--service: too long");
+        goto out;
+    }
+    if (hc_get("das", "DAS_LISTEN", path.ptr, &resp, base, sizeof base, err,
+               errlen)) {
+        size_t l = strlen(err);
+        snprintf(err + l, errlen - l,
+                 " (with no store, the events are kept by the running das "
+                 "run: set DAS_LISTEN to its --listen address)");
+        goto out;
+    }
+    if (resp.status != 200) {
+        snprintf(err, errlen, "GET %s/events: HTTP %ld: %.200s", base,
+                 resp.status, resp.body.ptr ? resp.body.ptr : "");
+        goto out;
+    }
+    json_error_t je;
+    json_t *arr = json_loadb(resp.body.ptr, resp.body.len, 0, &je);
+    if (!arr) {
+        snprintf(err, errlen, "GET %s/events: not JSON: %s", base, je.text);
+        goto out;
+    }
+    if (evlog_events_parse(arr, ev, n, jerr, sizeof jerr))
+        snprintf(err, errlen, "GET %s/events: %s", base, jerr);
+    else
+        rc = 0;
+    json_decref(arr);
+out:
+    buf_cleanup(&path);
+    http_resp_cleanup(&resp);
+    return rc;
+}
+
 static int label_events(struct das_clients *cl, const char *service,
                         int64_t since_ms, size_t limit, struct pg_event **out,
                         size_t *n, char *err, size_t errlen)
 {
     (void)cl;
-    return das_daemon_events(service, since_ms, (long)limit, out, n, err,
-                             errlen);
+    return daemon_events(service, since_ms, (long)limit, out, n, err, errlen);
 }
 
 static const struct hstore_ops label_ops = {
