@@ -1,6 +1,5 @@
 /* das events [--service S] [--since DUR] [--limit N] [--json]: the scaling
- * history from das_events, newest first (with --policy-db none from the
- * InfluxDB measurement das: hist_influx.h). */
+ * history from the history store (hstore.h), newest first. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,15 +9,11 @@
 
 #include <jansson.h>
 
-#include "buf.h"
 #include "das.h"
 #include "dur.h"
 #include "eval.h"
 #include "evjson.h"
 #include "evlog.h"
-#include "health.h"
-#include "hist_influx.h"
-#include "http.h"
 #include "log.h"
 #include "pg.h"
 #include "policy.h"
@@ -95,52 +90,6 @@ static void print_json(const struct pg_event *ev, size_t n)
     json_decref(arr);
 }
 
-int das_daemon_events(const char *service, int64_t since, long limit,
-                      struct pg_event **ev, size_t *n, char *err, size_t errlen)
-{
-    struct buf path;
-    struct http_resp resp;
-    char base[96], jerr[200];
-    int rc = -1;
-    buf_init(&path, 1024);
-    http_resp_init(&resp);
-    if (buf_printf(&path, "/events?limit=%ld&since=%lld", limit,
-                   (long long)since) ||
-        (service &&
-         (buf_puts(&path, "&service=") || http_urlencode(service, &path)))) {
-        snprintf(err, errlen, "--service: too long");
-        goto out;
-    }
-    if (hc_get("das", "DAS_LISTEN", path.ptr, &resp, base, sizeof base, err,
-               errlen)) {
-        size_t l = strlen(err);
-        snprintf(err + l, errlen - l,
-                 " (with no store, the events are kept by the running das "
-                 "run: set DAS_LISTEN to its --listen address)");
-        goto out;
-    }
-    if (resp.status != 200) {
-        snprintf(err, errlen, "GET %s/events: HTTP %ld: %.200s", base,
-                 resp.status, resp.body.ptr ? resp.body.ptr : "");
-        goto out;
-    }
-    json_error_t je;
-    json_t *arr = json_loadb(resp.body.ptr, resp.body.len, 0, &je);
-    if (!arr) {
-        snprintf(err, errlen, "GET %s/events: not JSON: %s", base, je.text);
-        goto out;
-    }
-    if (evlog_events_parse(arr, ev, n, jerr, sizeof jerr))
-        snprintf(err, errlen, "GET %s/events: %s", base, jerr);
-    else
-        rc = 0;
-    json_decref(arr);
-out:
-    buf_cleanup(&path);
-    http_resp_cleanup(&resp);
-    return rc;
-}
-
 /* An empty text shows as "-". */
 static const char *dash(const char *s)
 {
@@ -211,33 +160,18 @@ int das_cmd_events(int argc, char **argv)
     if (rc >= 0)
         return rc;
     char err[ERRLEN];
-    struct pg *db = NULL;
     struct das_clients cl;
     memset(&cl, 0, sizeof cl);
-    bool from_daemon = das_hist_labels(&conf);
-    if (from_daemon) {
-        /* no store: the running das keeps the events */
-    } else if (das_store_none(&conf)) {
-        /* no das_events table: the points das run wrote to InfluxDB */
-        if (das_clients_open(&cl, &conf, err, sizeof err)) {
-            fprintf(stderr, "das events: bad configuration: %s\n", err);
-            return 2;
-        }
-    } else {
-        db = das_store_open("das events", conf.policy_db, &rc);
-        if (!db)
-            return rc;
-    }
+    cl.conf = &conf;
+    hstore_init(&cl.hist, &cl);
+    rc = hstore_open(&cl.hist, "das events");
+    if (rc)
+        return rc;
     int64_t since = conf.since_ms > 0 ? now_ms() - conf.since_ms : 0;
     struct pg_event *ev = NULL;
     size_t n = 0;
-    rc = 0;
-    if (from_daemon ? das_daemon_events(conf.service, since, limit, &ev, &n,
-                                        err, sizeof err)
-        : db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
-                         sizeof err)
-             : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev,
-                           &n, err, sizeof err)) {
+    if (hstore_events(&cl.hist, conf.service, since, (size_t)limit, &ev, &n,
+                      err, sizeof err)) {
         fprintf(stderr, "das events: %s\n", err);
         rc = 1;
     } else if (conf.json) {
@@ -252,7 +186,6 @@ int das_cmd_events(int argc, char **argv)
         print_table(ev, n);
     }
     free(ev);
-    pg_close(db);
     das_clients_close(&cl);
     return rc;
 }

@@ -18,8 +18,6 @@
 #include "das.h"
 #include "docker_svc.h"
 #include "eval.h"
-#include "evlog.h"
-#include "hist_influx.h"
 #include "influx.h"
 #include "inputs.h"
 #include "pg.h"
@@ -293,39 +291,26 @@ static void replica_capacity(const struct dsvc *svc, const struct policy *pol,
     }
 }
 
-/* The service's das_events since start, newest first (*ev heap); opens
- * the store when no policy came from it. 0, or 1 with the message
- * printed. */
 /* The most events of one service read for "what happened": a service
  * scaled every 15 s cycle for a week has ~40,000. */
 #define SIM_EVENTS_MAX 100000
 
+/* The service's events since start from the history store (hstore.h),
+ * newest first (*ev heap); opens the store when no policy came from it.
+ * 0, or 1 (2: a malformed --policy-db) with the message printed. */
 static int replica_events(struct das_clients *cl, const struct dsvc *svc,
                           int64_t start, struct pg_event **ev, size_t *nev)
 {
     char err[ERRLEN];
-    if (das_store_none(cl->conf)) {
-        /* no das_events table: InfluxDB's das measurement, or the events
-         * the running das keeps */
-        if (cl->influx ? hist_events(cl->influx, svc->name, start,
-                                     SIM_EVENTS_MAX, ev, nev, err, sizeof err)
-                       : das_daemon_events(svc->name, start, EVLOG_CAP, ev, nev,
-                                           err, sizeof err)) {
-            fprintf(stderr, "das simulate: what happened: %s\n", err);
-            return 1;
-        }
-        return 0;
-    }
-    if (!cl->pg) {
-        cl->pg = pg_open(cl->conf->policy_db, err, sizeof err);
-        if (!cl->pg) {
-            fprintf(stderr, "das simulate: %s\n", err);
-            return 1;
-        }
-    }
-    if (pg_events(cl->pg, svc->name, start, SIM_EVENTS_MAX, ev, nev, err,
-                  sizeof err)) {
-        fprintf(stderr, "das simulate: %s\n", err);
+    int rc = hstore_open(&cl->hist, "das simulate");
+    if (rc)
+        return rc;
+    size_t limit = SIM_EVENTS_MAX, cap = hstore_max_events(&cl->hist);
+    if (cap && cap < limit)
+        limit = cap; /* the running das keeps no more */
+    if (hstore_events(&cl->hist, svc->name, start, limit, ev, nev, err,
+                      sizeof err)) {
+        fprintf(stderr, "das simulate: what happened: %s\n", err);
         return 1;
     }
     if (*nev == SIM_EVENTS_MAX)

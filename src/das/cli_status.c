@@ -179,17 +179,14 @@ static void print_header(FILE *f, const struct das_eval *ev,
     for (int i = 0; i < 3; i++) {
         char e[300];
         log_copy_printable(e, sizeof e, deps[i].err);
-        if (i == 0 && ev->hist_labels)
-            fprintf(f, "policy store: none (labels only, history on the "
-                       "services)");
-        else if (i == 0 && ev->store_none && deps[i].ok)
-            fprintf(f, "policy store: none (labels only, history in "
-                       "InfluxDB)");
+        if (i == 0 && ev->store_none && deps[i].ok)
+            fprintf(f, "policy store: none (labels only, history %s)",
+                    ev->hist->ops->where);
         else if (i == 0 && ev->store_none)
             fprintf(f,
-                    "policy store: none (labels only); history in "
-                    "InfluxDB: UNAVAILABLE (%s)",
-                    e);
+                    "policy store: none (labels only); history %s: "
+                    "UNAVAILABLE (%s)",
+                    ev->hist->ops->where, e);
         else if (deps[i].ok)
             fprintf(f, "%s%s: ok", i ? "  " : "", deps[i].name);
         else

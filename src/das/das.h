@@ -195,14 +195,6 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
                           char *min_text, char *max_text, size_t textlen,
                           struct pol_row *row, struct policy *p);
 
-/* The recent events of the running das run at DAS_LISTEN (GET /events;
- * the embedded default keeps them there): service NULL for all, newest
- * first, *ev heap. 0, or -1 + err. */
-struct pg_event;
-int das_daemon_events(const char *service, int64_t since, long limit,
-                      struct pg_event **ev, size_t *n, char *err,
-                      size_t errlen);
-
 /* Subcommands; each returns the process exit status (0, 1 or 2). */
 int das_cmd_run(int argc, char **argv);
 int das_cmd_policy(int argc, char **argv);

@@ -12,7 +12,6 @@
 #include "agents.h"
 #include "cycle.h"
 #include "docker.h"
-#include "hist_influx.h"
 #include "hist_label.h"
 #include "influx.h"
 #include "pg.h"
@@ -29,11 +28,6 @@ bool das_store_none(const struct das_conf *conf)
 {
     return !conf->policy_db || !conf->policy_db[0] ||
            !strcmp(conf->policy_db, "none");
-}
-
-bool das_hist_labels(const struct das_conf *conf)
-{
-    return das_store_none(conf) && das_influx_none(conf);
 }
 
 /* What das_now_ms adds to this host's clock (one das per process). */
@@ -242,6 +236,7 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
     }
     if (with_prom && prom_open(cl, conf, err, errlen))
         goto fail;
+    hstore_init(&cl->hist, cl);
     return 0;
 fail:
     das_clients_close(cl);
@@ -425,7 +420,6 @@ static bool read_policies(struct das_clients *cl, struct das_eval *ev,
 {
     char err[512];
     ev->store_none = das_store_none(cl->conf);
-    ev->hist_labels = das_hist_labels(cl->conf);
     if (!ev->store_none && (store_ready(cl, err, sizeof err) ||
                             pg_policy_rows(cl->pg, rows, err, sizeof err))) {
         cl->schema_done = false;
@@ -699,47 +693,6 @@ const char *das_svc_label(const struct dsvc *s, const char *key)
     return NULL;
 }
 
-/* The last actions recorded on the services (hist_label.h): a label das
- * cannot read is said once per value and counts as no action (the
- * windows then start at the service's last update, das_window_since). */
-static void last_from_labels(struct das_eval *ev,
-                             const struct das_plan_pol *plan, int64_t *last,
-                             bool *bets, int64_t since, int64_t until,
-                             struct hist_future *future)
-{
-    static struct complaint bad_label; /* one das evaluates at a time */
-    size_t k = 0;
-    bool any_bad = false;
-    for (size_t i = 0; i < ev->n; i++) {
-        if (!plan[i].pol)
-            continue;
-        const struct das_pol_eval *pe = &ev->pols[i];
-        const char *v = pe->found ? das_svc_label(&pe->svc, HL_KEY) : NULL;
-        struct hl_last l;
-        char err[300], q[120];
-        last[k] = 0;
-        bets[k] = false;
-        if (v && hl_parse(v, &l, err, sizeof err)) {
-            any_bad = true;
-            if (complain(&bad_label, err))
-                log_warn("service's last-action label not readable",
-                         "service=%s error=%s",
-                         log_quote(pe->svc.name, q, sizeof q), err);
-        } else if (v && l.t_ms > until) {
-            if (future->n++ == 0) {
-                future->first_seq = pe->pol.seq;
-                future->first_ms = l.t_ms;
-            }
-        } else if (v && l.t_ms >= since) {
-            last[k] = l.t_ms;
-            bets[k] = l.bet;
-        }
-        k++;
-    }
-    if (!any_bad && complain_release(&bad_label))
-        log_info("every last-action label readable again", NULL);
-}
-
 /* Says when action records dated in the future (past the tolerance) are
  * seen, when their count or first changes, and when they are gone: they
  * are no action of das's (a forged record, or a writer's clock far ahead)
@@ -764,35 +717,34 @@ static void report_future(const struct hist_future *f)
 }
 
 /* 3. The last action per valid policy, in ev->pols' order (so restarts
- * keep their windows): from the SQL store, from InfluxDB with
- * --policy-db none, or from the services' labels with neither. */
+ * keep their windows), from the history store (hstore.h). */
 static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
                               const struct das_plan_pol *plan, size_t nall,
                               int64_t *last, bool *bets, int64_t *t_step)
 {
     char err[512];
-    long *seqs = xcalloc(ev->n ? ev->n : 1, sizeof *seqs);
-    size_t nseq = 0;
-    for (size_t i = 0; i < ev->n; i++)
-        if (plan[i].pol)
-            seqs[nseq++] = plan[i].pol->seq;
+    struct hstore_pol *pols = xcalloc(ev->n ? ev->n : 1, sizeof *pols);
+    size_t npol = 0;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (!plan[i].pol)
+            continue;
+        const struct das_pol_eval *pe = &ev->pols[i];
+        pols[npol].seq = plan[i].pol->seq;
+        pols[npol].service = pe->found ? pe->svc.name : NULL;
+        pols[npol].last = pe->found ? das_svc_label(&pe->svc, HL_KEY) : NULL;
+        npol++;
+    }
     int64_t since = ev->now_ms - das_lookback_ms(plan, nall) - 60000;
     int64_t until = ev->now_ms + HIST_FUTURE_TOLERANCE_MS;
     struct hist_future future = {0};
-    if (ev->hist_labels) {
-        last_from_labels(ev, plan, last, bets, since, until, &future);
-    } else if (ev->store_none
-                   ? hist_last_actions(cl->influx, seqs, nseq, since, until,
-                                       &future, last, bets, err, sizeof err)
-                   : pg_last_actions(cl->pg, seqs, nseq, since, until, &future,
-                                     last, bets, err, sizeof err)) {
+    if (hstore_last(&cl->hist, pols, npol, since, until, &future, last, bets,
+                    err, sizeof err)) {
         ev->store_ok = false;
-        cl->schema_done = false;
         snprintf(ev->store_err, sizeof ev->store_err, "%.255s", err);
     }
     report_future(&future);
-    free(seqs);
-    step_done("last_actions", t_step, nseq);
+    free(pols);
+    step_done("last_actions", t_step, npol);
 }
 
 /* The decision input of policy i: the service, its tasks, when its
@@ -997,9 +949,7 @@ static void inputs_all(struct das_clients *cl, struct das_eval *ev, size_t nall,
             fill_input(cl, ev, &pe->conds[c], last[k], bets[k]);
         k++;
         if (!ev->store_ok)
-            set_unavailable(pe, DEC_O_STORE_DOWN,
-                            ev->store_none ? "history (InfluxDB)"
-                                           : "policy store");
+            set_unavailable(pe, DEC_O_STORE_DOWN, ev->hist->ops->down);
         else if (!ev->docker_ok)
             set_unavailable(pe, DEC_O_DOCKER_DOWN, "Docker engine");
         else
@@ -1086,6 +1036,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     ev->influx_ok = true;
     ev->metrics_dep = mstore_dep(&cl->metrics);
     ev->metrics_name = mstore_name(&cl->metrics);
+    ev->hist = &cl->hist;
 
     struct pg_rowset rows = {0};
     if (!read_policies(cl, ev, &rows)) {

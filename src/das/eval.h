@@ -16,6 +16,7 @@
 #include "das.h"
 #include "decide.h"
 #include "docker_svc.h"
+#include "hstore.h"
 #include "inputs.h"
 #include "log.h"
 #include "mstore.h"
@@ -45,12 +46,14 @@ struct das_clients {
     size_t nextra;
     struct das_sync_seen *sync_seen;
     size_t nsync_seen;
-    struct skew skew; /* this host's clock against InfluxDB's */
+    struct skew skew;   /* this host's clock against InfluxDB's */
+    struct hstore hist; /* where the last actions and events are kept */
 };
 
-/* Creates the clients from the configuration. A bad Docker host or
- * InfluxDB URL, or an unreadable password file, is a configuration error:
- * -1 + err (exit 2). The store is connected on first use. */
+/* Creates the clients from the configuration, and the history store
+ * (hstore.h) over them. A bad Docker host or InfluxDB URL, or an
+ * unreadable password file, is a configuration error: -1 + err (exit 2).
+ * The store is connected on first use. */
 int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
                      char *err, size_t errlen) WUR;
 void das_clients_close(struct das_clients *cl);
@@ -93,11 +96,9 @@ struct das_eval {
     int64_t clock_offset_ms; /* InfluxDB's clock - this host's (skew.h) */
     bool clock_corrected;    /* at least SKEW_MIN_MS: InfluxDB's is used */
     int64_t ds_interval_ms;
-    bool store_none;  /* --policy-db none: label policies only, the history
-                         from InfluxDB (hist_influx.h) */
-    bool hist_labels; /* no store at all: the history on the services'
-                         das.last labels (hist_label.h) */
-    bool store_ok;    /* the policies and their history were read */
+    bool store_none;           /* --policy-db none: label policies only */
+    const struct hstore *hist; /* where the history was read (hstore.h) */
+    bool store_ok;             /* the policies and their history were read */
     char store_err[256];
     bool docker_ok;
     char docker_err[256];
@@ -130,9 +131,6 @@ bool das_store_none(const struct das_conf *conf);
 /* --influx-url none (DAS_INFLUX_URL=none): no InfluxDB; the windows from
  * --prometheus-url, the decisions only in the store and /metrics. */
 bool das_influx_none(const struct das_conf *conf);
-/* Neither a policy store nor InfluxDB: the history of each policy is kept
- * on its service (hist_label.h), the events in das run's memory. */
-bool das_hist_labels(const struct das_conf *conf);
 
 /* Gathers and evaluates. Never fails as a whole: what could not be read is
  * recorded in store_ok / docker_ok / influx_ok with its message, and the

@@ -340,7 +340,7 @@ static void write_points(struct run_state *st, const struct pg_event *ev,
     buf_cleanup(&b);
     if (rc) {
         if (complain(&st->c_write, err))
-            log_warn(das_store_none(st->conf)
+            log_warn(hstore_in_points(&st->cl.hist)
                          ? "could not write the decisions to InfluxDB: with "
                            "--policy-db none they are the history, and only "
                            "this das process knows of them"
@@ -353,18 +353,17 @@ static void write_points(struct run_state *st, const struct pg_event *ev,
 }
 
 /* Records the cycle's events together (issue: one INSERT and one InfluxDB
- * write per cycle, not per decision): das_events rows (none with
- * --policy-db none) and the InfluxDB points (then the only record: the
- * history read back after a restart or a leader change). What this process
- * must know at once (the last action) it knew when it acted (das_seq_time_set).
- */
+ * write per cycle, not per decision): the history store's record
+ * (hstore_record: das_events rows with the SQL store) and the InfluxDB
+ * points (with --policy-db none the record itself: the history read back
+ * after a restart or a leader change). What this process must know at once
+ * (the last action) it knew when it acted (das_seq_time_set). */
 static void flush_events(struct run_state *st)
 {
     char err[512], q[600];
     if (st->nevents == 0)
         return;
-    if (!das_store_none(st->conf) &&
-        pg_events_insert(st->cl.pg, st->events, st->nevents, err, sizeof err)) {
+    if (hstore_record(&st->cl.hist, st->events, st->nevents, err, sizeof err)) {
         log_error("could not record the events",
                   "events=%zu first_seq=%ld first_action=%s error=%s",
                   st->nevents, st->events[0].seq, st->events[0].action,
@@ -783,14 +782,11 @@ static void act(struct run_state *st, struct das_pol_eval *pe)
     /* with no store, the action's record travels in the same update */
     struct hl_last hl = {das_now_ms(), "", r->from, r->to, r->bet};
     snprintf(hl.kind, sizeof hl.kind, "%s", name);
-    char hv[128], hr[HL_REASON_MAX + 1];
-    hl_format(&hl, hv, sizeof hv);
-    hl_reason(r->reason, hr, sizeof hr);
-    struct dsvc_set_label labels[2] = {{HL_KEY, hv}, {HL_REASON_KEY, hr}};
-    size_t nlabels = das_hist_labels(st->conf) ? 2 : 0;
+    struct hstore_update hu;
+    hstore_update(&st->cl.hist, &hl, r->reason, &hu);
     int src =
-        dsvc_scale_labeled(st->cl.docker, pe->svc.id, r->to, r->from, labels,
-                           nlabels, &guard, &before, err, sizeof err);
+        dsvc_scale_labeled(st->cl.docker, pe->svc.id, r->to, r->from, hu.labels,
+                           hu.n, &guard, &before, err, sizeof err);
     if (src == DSVC_DROPPED && sc.why != DROP_ENGINE) {
         drop(st, pe, &sc, name, r->from, r->to, err);
         return;
@@ -862,7 +858,7 @@ static bool cycle_leads(struct run_state *st, int *rc)
         st->leader = leader;
     }
     if (!leader) {
-        if (das_hist_labels(st->conf)) {
+        if (hstore_on_services(&st->cl.hist)) {
             /* the leader's actions, from the services' labels */
             struct dsvc_list svcs = {0};
             if (dsvc_list(st->cl.docker, &svcs, err, sizeof err) == 0)
@@ -959,7 +955,7 @@ static int cycle(struct run_state *st)
         rc = 1;
     das_notice_metrics(st->notices, &ev);
     report_bad_rows(st, &ev);
-    if (ev.hist_labels && ev.docker_ok)
+    if (hstore_on_services(&st->cl.hist) && ev.docker_ok)
         observe_labels(st, &ev.services);
     cycle_act(st, &ev);
     flush_events(st);
@@ -1059,10 +1055,7 @@ static int run_start(struct run_state *st, struct das_conf *conf)
              log_quote(st->cl.influx ? infl_where(st->cl.influx) : "none", q2,
                        sizeof q2),
              st->cl.prom ? prom_where(st->cl.prom) : "none",
-             st->cl.agents ? conf->agents : "none",
-             !das_store_none(conf) ? "policy store"
-             : st->cl.influx       ? "InfluxDB"
-                                   : "service labels");
+             st->cl.agents ? conf->agents : "none", hstore_name(&st->cl.hist));
     return 0;
 }
 
