@@ -305,7 +305,7 @@ static int summary(struct buf *o, const struct lp_view *v)
     int bad = buf_printf(o, "<p id=\"summary\">%zu %s", v->n,
                          v->n == 1 ? "policy" : "policies");
     for (size_t k = 0; k < ns; k++)
-        bad |= buf_printf(o, "%s%zu %s", k ? ", " : ": ", count[k], seen[k]);
+        bad |= buf_printf(o, "%s%s %zu", k ? " · " : " — ", seen[k], count[k]);
     return bad | buf_puts(o, "</p>\n");
 }
 
@@ -409,7 +409,8 @@ static int chart(struct buf *o, const struct lp_row *r,
              r->pol.metric->field);
     snprintf(load, sizeof load, "load: each replica's latest %s, summed",
              r->pol.metric->field);
-    dur_format(ns > 1 ? s[ns - 1].t_ms - s[0].t_ms : 0, iv, sizeof iv);
+    int64_t span = ns > 1 ? s[ns - 1].t_ms - s[0].t_ms : 0;
+    dur_format(span - span % 1000, iv, sizeof iv); /* whole seconds */
     snprintf(sub, sizeof sub,
              "the last %s as das run saw it, one step a cycle; a gap: "
              "not measured",

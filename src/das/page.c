@@ -61,7 +61,7 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     memset(r, 0, sizeof *r);
     r->seq = pe->valid ? pe->pol.seq : pe->seq;
     snprintf(ref, sizeof ref, "seq %ld", r->seq);
-    r->service = xstrdup(pe->found              ? pe->svc.name
+    r->service = xstrdup(pe->found               ? pe->svc.name
                          : pe->pol.service_id[0] ? pe->pol.service_id
                                                  : ref);
     r->source = pe->pol.source;
@@ -113,8 +113,9 @@ static void trouble_of(const struct das_eval *ev, char *out, size_t len)
     else if (!ev->influx_ok)
         snprintf(out, len, "%s did not answer this cycle.", ev->metrics_name);
     else if (!ev->tasks_ok)
-        snprintf(out, len, "GET /tasks failed this cycle: warm-up and "
-                           "capacity are unknown.");
+        snprintf(out, len,
+                 "GET /tasks failed this cycle: warm-up and "
+                 "capacity are unknown.");
 }
 
 void page_cycle(struct page *pg, const struct das_eval *ev)

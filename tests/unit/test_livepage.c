@@ -150,8 +150,8 @@ static void test_overview(void **state)
     assert_non_null(strstr(b.ptr, "<b>scale-out</b> 1 → 2"));
     assert_non_null(strstr(b.ptr, "before this das started"));
     assert_non_null(
-        strstr(b.ptr, "4 policies: 1 scaling out, 1 metrics unavailable, 1 "
-                      "capacity-bound, 1 bad policy"));
+        strstr(b.ptr, "4 policies — scaling out 1 · metrics unavailable 1 · "
+                      "capacity-bound 1 · bad policy 1"));
     assert_null(strstr(b.ptr, "id=\"pager\""));
     assert_null(strstr(b.ptr, "id=\"standby\""));
     assert_int_equal(strcmp(b.ptr + b.len - 15, "</body></html>\n"), 0);
@@ -185,7 +185,7 @@ static void test_pages(void **state)
     assert_non_null(strstr(b.ptr, "policies 1–200 of 405"));
     assert_non_null(strstr(b.ptr, "href=\"/?page=1\">next"));
     assert_null(strstr(b.ptr, "previous"));
-    assert_non_null(strstr(b.ptr, "405 policies: 405 steady"));
+    assert_non_null(strstr(b.ptr, "405 policies — steady 405"));
     buf_reset(&b);
     assert_int_equal(lp_overview(&v, 2, last, &b), 0);
     assert_int_equal(count(b.ptr, "<tr class=\"policy\""), 5);
