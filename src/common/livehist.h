@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One cycle of one policy. load: the sum of each reporting replica's
- * latest point (the metric's unit), NAN when it was not measured. */
+/* One cycle of one policy. load: the policy's metric summed over its
+ * replicas (the metric's unit; das run's page.c says how), NAN when it
+ * was not measured. */
 struct lh_sample {
     int64_t t_ms;
     float load;

@@ -404,11 +404,13 @@ static int chart(struct buf *o, const struct lp_row *r,
                  e->dry_run ? "dry run: " : "", e->action, e->from_no, e->to_no,
                  e->reason);
     }
-    char ylabel[96], load[128], sub[200], iv[32];
-    snprintf(ylabel, sizeof ylabel, "%s, summed over the replicas",
-             r->pol.metric->field);
-    snprintf(load, sizeof load, "load: each replica's latest %s, summed",
-             r->pol.metric->field);
+    char ylabel[96], load[160], sub[200], iv[32], of[32];
+    snprintf(ylabel, sizeof ylabel, "%s × replicas", r->pol.metric->field);
+    dur_format(r->pol.out_ms, of, sizeof of);
+    snprintf(load, sizeof load,
+             "load: the mean %s over the out window (%s) × the replicas "
+             "reporting",
+             r->pol.metric->field, of);
     int64_t span = ns > 1 ? s[ns - 1].t_ms - s[0].t_ms : 0;
     dur_format(span - span % 1000, iv, sizeof iv); /* whole seconds */
     snprintf(sub, sizeof sub,

@@ -11,13 +11,13 @@
 #define W 1000
 #define LEFT 70
 #define RIGHT 20
-#define LEG_Y 62   /* the load legend's first row */
-#define TOP_Y 96   /* top of the load panel */
+#define LEG_Y 60   /* the load legend's first row (of three) */
+#define TOP_Y 104  /* top of the load panel */
 #define TOP_H 300  /* its height */
-#define BLEG_Y 420 /* the replica legend's row */
-#define BOT_Y 436  /* top of the replica panel */
+#define BLEG_Y 428 /* the replica legend's row */
+#define BOT_Y 444  /* top of the replica panel */
 #define BOT_H 150
-#define H 630
+#define H 638
 
 int plot_escape(struct buf *out, const char *s)
 {
@@ -415,6 +415,7 @@ static int load_legend(struct buf *o, const struct policy *pol,
 {
     char lab[128], v[48];
     int lx = LEFT + 10, ly = LEG_Y;
+    /* left: the load, capacity, waits; right: the two lines */
     int bad = legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"",
                      spec->load_label);
     if (isfinite(spec->cap)) {
@@ -422,14 +423,14 @@ static int load_legend(struct buf *o, const struct policy *pol,
         snprintf(lab, sizeof lab, "serving capacity (%s per serving replica)",
                  v);
         bad |=
-            legend(o, lx + 200, ly, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
+            legend(o, lx, ly + 16, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
         bad |=
             buf_printf(o,
                        "<rect x=\"%d\" y=\"%d\" width=\"22\" height=\"10\" "
                        "fill=\"#f6c9c4\"/><text x=\"%d\" y=\"%d\" "
                        "font-size=\"11\">users wait (load above %.0f%% of "
                        "serving capacity)</text>\n",
-                       lx, ly + 11, lx + 27, ly + 20, spec->under_frac * 100);
+                       lx, ly + 27, lx + 27, ly + 36, spec->under_frac * 100);
     }
     unit_format_exact(pol->out_cond, spec->unit, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);

@@ -86,15 +86,17 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->last_action_ms = pe->in.last_action_ms;
 }
 
-/* The cycle's sample of a policy: the load is the sum of each reporting
- * replica's latest point, when its windows were read. */
+/* The cycle's sample of a policy. The load: the mean over the out window
+ * times the replicas reporting in it, when its windows were read; it
+ * meets the scale-out line (out_cond × replicas) where the mean das
+ * decides on meets out_cond. */
 static struct lh_sample sample_of(const struct das_eval *ev,
                                   const struct das_pol_eval *pe)
 {
     const struct dec_window *w = &pe->in.out_win;
     struct lh_sample s = {ev->now_ms, NAN, -1, -1};
-    if (pe->evaluated && pe->metrics_ok && w->has_data && w->fresh > 0)
-        s.load = (float)w->last_sum;
+    if (pe->evaluated && pe->metrics_ok && w->has_data && w->containers > 0)
+        s.load = (float)(w->mean * (double)w->containers);
     if (pe->found) {
         s.replicas = (int32_t)pe->svc.replicas;
         s.serving = ev->tasks_ok ? (int32_t)pe->tasks.running : s.replicas;

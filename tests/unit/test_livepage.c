@@ -250,6 +250,7 @@ static void test_service(void **state)
     ev[1].to_no = 2;
     ev[2] = ev[0];
     ev[2].time_ms = 1600000000000LL; /* before the chart: in the table only */
+    rows[0].pol.out_ms = 15000;
     struct buf b;
     buf_init(&b, 1 << 20);
     assert_int_equal(lp_service(&v, &rows[0], s, 40, ev, 3, &b), 0);
@@ -266,6 +267,8 @@ static void test_service(void **state)
     assert_non_null(
         strstr(b.ptr, "serving capacity (50% per serving replica)"));
     assert_non_null(strstr(b.ptr, "the last 9m45s as das run saw it"));
+    assert_non_null(strstr(b.ptr, "load: the mean cpu_ratio over the out "
+                                  "window (15s) × the replicas reporting"));
     assert_int_equal(count(b.ptr, "<tr class=\"event\""), 3);
     assert_non_null(strstr(b.ptr, "scale-out 2 → 3: load &lt;script&gt;"));
     buf_reset(&b);

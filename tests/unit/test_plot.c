@@ -60,7 +60,7 @@ static void well_formed(const char *doc)
 }
 
 /* The legend's lines (22 px long) lie in the bands above the panels
- * (y < 96 above the load panel, 400..436 above the replica panel), so no
+ * (y < 104 above the load panel, 404..444 above the replica panel), so no
  * legend hides the top of a line. */
 static void legends_outside(const char *doc)
 {
@@ -72,7 +72,7 @@ static void legends_outside(const char *doc)
             x2 - x1 != 22)
             continue; /* a grid line */
         n++;
-        if (!(y1 < 96 || (y1 > 400 && y1 < 436)))
+        if (!(y1 < 104 || (y1 > 404 && y1 < 444)))
             fail_msg("a legend at y=%g lies inside a panel", y1);
     }
     assert_true(n >= 5);
