@@ -281,6 +281,48 @@ bool dsvc_parse_node_leader(const json_t *node)
         json_object_get(json_object_get(node, "ManagerStatus"), "Leader"));
 }
 
+int dsvc_parse_leader(const json_t *nodes, char *node, size_t nodelen,
+                      char *addr, size_t addrlen)
+{
+    size_t i;
+    const json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        if (!dsvc_parse_node_leader(n))
+            continue;
+        const json_t *id = json_object_get(n, "ID");
+        const json_t *host =
+            json_object_get(json_object_get(n, "Description"), "Hostname");
+        const json_t *a =
+            json_object_get(json_object_get(n, "ManagerStatus"), "Addr");
+        const char *as = json_is_string(a) ? json_string_value(a) : "";
+        const char *colon = strrchr(as, ':');
+        int alen = colon ? (int)(colon - as) : (int)strlen(as);
+        snprintf(node, nodelen, "node %.32s (%.64s)",
+                 json_is_string(id) ? json_string_value(id) : "?",
+                 json_is_string(host) ? json_string_value(host) : "?");
+        snprintf(addr, addrlen, "%.*s", alen < 63 ? alen : 63, as);
+        return 0;
+    }
+    return -1;
+}
+
+int dsvc_swarm_leader(struct dkr *d, char *node, size_t nodelen, char *addr,
+                      size_t addrlen, char *err, size_t errlen)
+{
+    json_t *nodes = NULL;
+    /* {"role":["manager"]} */
+    if (dkr_json(d, "GET",
+                 "/nodes?filters=%7B%22role%22%3A%5B%22manager%22%5D%7D", NULL,
+                 &nodes, NULL, err, errlen))
+        return -1;
+    int rc = dsvc_parse_leader(nodes, node, nodelen, addr, addrlen);
+    if (rc)
+        snprintf(err, errlen, "the engine names no leading manager");
+    json_decref(nodes);
+    return rc;
+}
+
 /* GET /services read service by service (dkr_json_each): 10,000
  * services are ~10 MB of JSON, never held whole. */
 struct dsvc_reader {

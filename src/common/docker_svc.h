@@ -139,6 +139,18 @@ int dsvc_scale_labeled(struct dkr *d, const char *id, long replicas,
 /* ManagerStatus.Leader of GET /nodes/{id}; false when absent (a worker). */
 bool dsvc_parse_node_leader(const json_t *node);
 
+/* The leading manager in GET /nodes's array: "node ID (hostname)" into
+ * node and ManagerStatus.Addr without its port into addr (both cut to
+ * size; outside text: escape it where it is shown). 0, or -1 when no node
+ * of the array leads. */
+int dsvc_parse_leader(const json_t *nodes, char *node, size_t nodelen,
+                      char *addr, size_t addrlen);
+/* Which manager leads the swarm, from GET /nodes (the managers only):
+ * dsvc_parse_leader's. -1 + err when the engine could not be asked or
+ * names no leader. */
+int dsvc_swarm_leader(struct dkr *d, char *node, size_t nodelen, char *addr,
+                      size_t addrlen, char *err, size_t errlen) WUR;
+
 /* Is this engine the swarm leader? GET /info, then GET /nodes/{NodeID}.
  * 0 with *leader set and why (≥ 128 bytes) saying in words what this
  * engine is ("node ID: leader", "node ID: manager, not the leader",

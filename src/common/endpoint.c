@@ -21,6 +21,7 @@ struct ep_route_def {
 
 struct ep_req {
     struct MHD_Connection *conn;
+    const char *url;
 };
 
 struct endpoint {
@@ -113,6 +114,11 @@ const char *ep_arg(struct ep_req *req, const char *key)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+const char *ep_path(struct ep_req *req)
+{
+    return req->url;
+}
+
 void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,
               size_t max_body)
 {
@@ -124,9 +130,13 @@ void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,
 static const struct ep_route_def *route_of(const struct endpoint *ep,
                                            const char *url)
 {
-    for (size_t i = 0; i < ep->nroutes; i++)
-        if (!strcmp(ep->routes[i].path, url))
+    for (size_t i = 0; i < ep->nroutes; i++) {
+        const char *p = ep->routes[i].path;
+        size_t n = strlen(p);
+        if (!strcmp(p, url) ||
+            (n > 1 && p[n - 1] == '/' && !strncmp(p, url, n)))
             return &ep->routes[i];
+    }
     return NULL;
 }
 
@@ -214,7 +224,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         MHD_destroy_response(r);
     } else if (route_of(ep, url)) {
         const struct ep_route_def *r = route_of(ep, url);
-        struct ep_req req = {conn};
+        struct ep_req req = {conn, url};
         const char *type = "text/plain";
         buf_cleanup(&body);
         buf_init(&body, r->max_body);

@@ -38,11 +38,14 @@ void ep_set_stale_after(struct endpoint *ep, int64_t stale_ms);
 /* A path served beside /healthz and /metrics: fn fills body (its cap
  * bounds the reply; max_body when the route is added) and returns the HTTP
  * status, on the server's thread: it takes whatever lock its data needs.
- * arg(req, "since") reads a query argument (NULL when absent). At most
+ * A path that ends in '/' (other than "/" itself) serves every path under
+ * it ("/service/" serves "/service/web"). arg(req, "since") reads a query
+ * argument (NULL when absent); ep_path(req) is the path asked for. At most
  * EP_ROUTES_MAX routes; add them before the first request may come. */
-#define EP_ROUTES_MAX 4
+#define EP_ROUTES_MAX 8
 struct ep_req;
 const char *ep_arg(struct ep_req *req, const char *key);
+const char *ep_path(struct ep_req *req);
 typedef unsigned (*ep_handler)(void *ud, struct ep_req *req, struct buf *body,
                                const char **content_type);
 void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,

@@ -1,19 +1,23 @@
-/* SVG of a simulation (plot.h). Two panels sharing the time axis: the load
- * (percent of one core) and the replicas. */
+/* SVG of a simulation or of a live service's last hour (plot.h). Two
+ * panels sharing the time axis: the load and the replicas. */
 #include "plot.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+/* Each panel's legend has a band of its own above it: no line is drawn
+ * under a legend. */
 #define W 1000
 #define LEFT 70
 #define RIGHT 20
-#define TOP_Y 50  /* top of the load panel */
-#define TOP_H 300 /* its height */
-#define BOT_Y 400 /* top of the replica panel */
+#define LEG_Y 60   /* the load legend's first row (of three) */
+#define TOP_Y 104  /* top of the load panel */
+#define TOP_H 300  /* its height */
+#define BLEG_Y 428 /* the replica legend's row */
+#define BOT_Y 444  /* top of the replica panel */
 #define BOT_H 150
-#define H 610
+#define H 638
 
 int plot_escape(struct buf *out, const char *s)
 {
@@ -75,11 +79,17 @@ static int step_path(struct buf *o, const struct frame *f,
                      const void *arg, double dt, const char *style)
 {
     int bad = buf_printf(o, "<path %s d=\"", style);
+    bool open = false; /* a value not measured breaks the line */
     for (size_t k = 0; k < r->nsteps && !bad; k++) {
         double t = (double)r->steps[k].t_ms / 1000.0,
                v = val(&r->steps[k], arg);
-        bad |= buf_printf(o, "%s%.1f %.1f H%.1f", k ? " L" : "M", px(f, t),
+        if (!isfinite(v)) {
+            open = false;
+            continue;
+        }
+        bad |= buf_printf(o, "%s%.1f %.1f H%.1f", open ? " L" : " M", px(f, t),
                           py(f, v), px(f, t + dt));
+        open = true;
     }
     return bad | buf_puts(o, "\"/>\n");
 }
@@ -113,20 +123,31 @@ static double v_serving(const struct sim_step *s, const void *a)
     return (double)s->serving;
 }
 
-static int axes(struct buf *o, const struct frame *f, const char *ylabel,
-                double ystep, bool xlabels)
+/* A tick's label: a plain number, or bytes and rates in their units. */
+static void tick_label(double v, enum unit_kind unit, char *out, size_t len)
 {
+    if (unit == UNIT_BYTES || unit == UNIT_RATE)
+        unit_format(v, unit, out, len);
+    else
+        snprintf(out, len, "%g", v);
+}
+
+static int axes(struct buf *o, const struct frame *f, const char *ylabel,
+                enum unit_kind unit, double ystep, bool xlabels)
+{
+    char tick[48];
     int bad = buf_printf(o,
                          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
                          "fill=\"#fafafa\" stroke=\"#888\"/>\n",
                          LEFT, f->py, W - LEFT - RIGHT, f->ph);
     for (double v = f->y0; v <= f->y1 + 1e-9 && !bad; v += ystep) {
+        tick_label(v, unit, tick, sizeof tick);
         bad |= buf_printf(o,
                           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                           "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
-                          "text-anchor=\"end\" font-size=\"11\">%g</text>\n",
+                          "text-anchor=\"end\" font-size=\"11\">%s</text>\n",
                           LEFT, W - RIGHT, py(f, v), py(f, v), LEFT - 5,
-                          py(f, v) + 4, v);
+                          py(f, v) + 4, tick);
     }
     /* ticks in whole minutes; whole seconds on a span under 20 min */
     double span = f->t1 - f->t0;
@@ -173,10 +194,12 @@ static int legend(struct buf *o, int x, int y, const char *style,
     return bad | buf_puts(o, "</text>\n");
 }
 
-/* The load panel's frame: time over the steps, values up to the higher of
- * demand and full capacity, rounded up to a whole *ystep. */
+/* The load panel's frame: time over the steps, values up to the highest
+ * of the load, full capacity and the scale-out line, rounded up to a whole
+ * *ystep. */
 static struct frame load_frame(const struct sim_result *r,
-                               const struct sim_model *m, double dt,
+                               const struct policy *pol,
+                               const struct plot_spec *spec, double dt,
                                double *ystep)
 {
     struct frame top = {
@@ -190,7 +213,10 @@ static struct frame load_frame(const struct sim_result *r,
     double ymax = 0;
     for (size_t k = 0; k < r->nsteps; k++) {
         const struct sim_step *s = &r->steps[k];
-        ymax = fmax(ymax, fmax(s->demand, (double)s->replicas * m->cap));
+        double n = (double)s->replicas;
+        /* fmax leaves out a NAN (a load not measured, no capacity) */
+        ymax =
+            fmax(ymax, fmax(s->demand, fmax(n * spec->cap, n * pol->out_cond)));
     }
     *ystep = nice_step(ymax > 0 ? ymax : 100, 6);
     top.y1 = ceil(ymax / *ystep) * *ystep;
@@ -224,9 +250,27 @@ static struct frame replica_frame(const struct frame *top,
     return bot;
 }
 
-/* The document's start: title, scores, both panels' axes. */
-static int plot_head(struct buf *o, const struct sim_result *r,
-                     const char *title, const struct frame *top, double ystep,
+/* The subtitle: the given line, or the scores with their units. */
+static int subtitle(struct buf *o, const struct plot_spec *spec)
+{
+    int bad = buf_printf(o, "<text x=\"%d\" y=\"40\" font-size=\"12\">", LEFT);
+    if (spec->subtitle) {
+        bad |= plot_escape(o, spec->subtitle);
+    } else if (spec->scores) {
+        const struct sim_scores *sc = spec->scores;
+        bad |=
+            buf_printf(o,
+                       "under_min %.1f min (users wait), replica_min "
+                       "%.1f replica-minutes, actions %ld, flaps %ld "
+                       "(opposite actions in quick succession)",
+                       sc->under_min, sc->replica_min, sc->actions, sc->flaps);
+    }
+    return bad | buf_puts(o, "</text>\n");
+}
+
+/* The document's start: title, subtitle, both panels' axes. */
+static int plot_head(struct buf *o, const struct plot_spec *spec,
+                     const struct frame *top, double ystep,
                      const struct frame *bot, double rstep)
 {
     int bad =
@@ -238,15 +282,11 @@ static int plot_head(struct buf *o, const struct sim_result *r,
                    "<text x=\"%d\" y=\"22\" font-size=\"15\" "
                    "font-weight=\"bold\">",
                    W, H, W, H, LEFT);
-    bad |= plot_escape(o, title);
-    bad |= buf_printf(o,
-                      "</text>\n<text x=\"%d\" y=\"40\" font-size=\"12\">"
-                      "under_min %.1f, replica_min %.1f, actions %ld, flaps "
-                      "%ld</text>\n",
-                      LEFT, r->scores.under_min, r->scores.replica_min,
-                      r->scores.actions, r->scores.flaps);
-    bad |= axes(o, top, "CPU, % of one core", ystep, false);
-    bad |= axes(o, bot, "replicas", rstep, true);
+    bad |= plot_escape(o, spec->title ? spec->title : "");
+    bad |= buf_puts(o, "</text>\n");
+    bad |= subtitle(o, spec);
+    bad |= axes(o, top, spec->ylabel, spec->unit, ystep, false);
+    bad |= axes(o, bot, "replicas", UNIT_COUNT, rstep, true);
     return bad | buf_printf(o,
                             "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
                             "font-size=\"12\">%s</text>\n",
@@ -254,23 +294,29 @@ static int plot_head(struct buf *o, const struct sim_result *r,
                             top->clock ? "time (UTC)" : "time since the start");
 }
 
-/* Shades each run of steps where users wait (demand above under_frac of
- * serving capacity) in the load panel. */
+/* Users wait in a step: its load above under_frac of serving capacity. */
+static bool waits(const struct sim_step *s, const struct plot_spec *spec)
+{
+    return s->demand > spec->under_frac * spec->cap * (double)s->serving;
+}
+
+/* Shades each run of steps where users wait in the load panel (none when
+ * the capacity is unknown). */
 static int shade_waits(struct buf *o, const struct frame *top,
-                       const struct sim_result *r, const struct sim_model *m,
+                       const struct sim_result *r, const struct plot_spec *spec,
                        double dt)
 {
     int bad = 0;
+    if (!isfinite(spec->cap))
+        return 0;
     for (size_t k = 0; k < r->nsteps && !bad;) {
         const struct sim_step *s0 = &r->steps[k];
-        if (!(s0->demand > m->under_frac * m->cap * (double)s0->serving)) {
+        if (!waits(s0, spec)) {
             k++;
             continue;
         }
         size_t e = k;
-        while (e < r->nsteps &&
-               r->steps[e].demand >
-                   m->under_frac * m->cap * (double)r->steps[e].serving)
+        while (e < r->nsteps && waits(&r->steps[e], spec))
             e++;
         double x0 = px(top, (double)s0->t_ms / 1000.0);
         double x1 = px(top, (double)r->steps[e - 1].t_ms / 1000.0 + dt);
@@ -283,14 +329,17 @@ static int shade_waits(struct buf *o, const struct frame *top,
     return bad;
 }
 
-/* The load panel's lines: capacity, the thresholds dashed, demand on top. */
+/* The load panel's lines: capacity (when known), the thresholds dashed,
+ * the load on top. */
 static int load_lines(struct buf *o, const struct frame *top,
                       const struct sim_result *r, const struct policy *pol,
-                      const struct sim_model *m, double dt)
+                      const struct plot_spec *spec, double dt)
 {
-    double cap = m->cap, out = pol->out_cond, in = pol->in_cond;
-    int bad = step_path(o, top, r, v_serving_times, &cap, dt,
-                        "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
+    double cap = spec->cap, out = pol->out_cond, in = pol->in_cond;
+    int bad = 0;
+    if (isfinite(cap))
+        bad |= step_path(o, top, r, v_serving_times, &cap, dt,
+                         "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
     bad |= step_path(o, top, r, v_replicas_times, &out, dt,
                      "fill=\"none\" stroke=\"#d60\" stroke-dasharray=\"6 4\"");
     bad |= step_path(o, top, r, v_replicas_times, &in, dt,
@@ -298,6 +347,27 @@ static int load_lines(struct buf *o, const struct frame *top,
     return bad | step_path(o, top, r, v_demand, NULL, dt,
                            "fill=\"none\" stroke=\"#c22\" "
                            "stroke-width=\"1.5\"");
+}
+
+/* The policy's bounds across the replica panel, each named at its end. */
+static int bound_lines(struct buf *o, const struct frame *bot,
+                       const struct policy *pol)
+{
+    int bad = 0;
+    long b[2] = {pol->min_no, pol->max_no};
+    const char *name[2] = {"min", "max"};
+    for (int i = 0; i < 2 && !bad; i++) {
+        double y = py(bot, (double)b[i]);
+        bad |= buf_printf(o,
+                          "<line class=\"bound\" x1=\"%d\" x2=\"%d\" "
+                          "y1=\"%.1f\" y2=\"%.1f\" stroke=\"#a6a\" "
+                          "stroke-dasharray=\"1 3\" stroke-width=\"2\"/>"
+                          "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+                          "font-size=\"10\" fill=\"#a6a\">%s %ld</text>\n",
+                          LEFT, W - RIGHT, y, y, W - RIGHT - 3, y - 3, name[i],
+                          b[i]);
+    }
+    return bad;
 }
 
 /* The replica panel's lines: replicas, serving, and what really happened
@@ -319,79 +389,89 @@ static int replica_lines(struct buf *o, const struct frame *bot,
 
 /* A triangle per action in the replica panel, its reason as the tooltip. */
 static int action_marks(struct buf *o, const struct frame *bot,
-                        const struct sim_result *r, double dt)
+                        const struct sim_result *r, double lag)
 {
     int bad = 0;
     for (size_t i = 0; i < r->nactions && !bad; i++) {
         const struct sim_action *a = &r->actions[i];
-        double t = (double)a->t_ms / 1000.0 + dt, x = px(bot, t);
+        double t = (double)a->t_ms / 1000.0 + lag, x = px(bot, t);
         bool up = a->to > a->from;
         double y = py(bot, (double)a->to);
         /* the apex points the way the count went */
         bad |= buf_printf(o,
-                          "<path d=\"M%.1f %.1f l-5 %d h10 z\" fill=\"%s\">"
-                          "<title>",
-                          x, up ? y - 12 : y + 12, up ? 9 : -9,
-                          up ? "#c22" : "#38c");
+                          "<path class=\"action %s\" d=\"M%.1f %.1f l-5 %d "
+                          "h10 z\" fill=\"%s\"><title>",
+                          up ? "out" : "in", x, up ? y - 12 : y + 12,
+                          up ? 9 : -9, up ? "#c22" : "#38c");
         bad |= plot_escape(o, a->reason);
         bad |= buf_puts(o, "</title></path>\n");
     }
     return bad;
 }
 
-/* Both panels' legends, on a light box so lines under them do not hide
- * them. */
-static int legends(struct buf *o, const struct policy *pol,
-                   const struct sim_model *m, bool recorded)
+/* The load panel's legend, in its band above the panel. */
+static int load_legend(struct buf *o, const struct policy *pol,
+                       const struct plot_spec *spec)
 {
-    char lab[96], v[48];
-    int lx = LEFT + 10, ly = TOP_Y + 14;
-    int bad = buf_printf(o,
-                         "<rect x=\"%d\" y=\"%d\" width=\"640\" height=\"40\" "
-                         "fill=\"white\" fill-opacity=\"0.85\"/>\n"
-                         "<rect x=\"%d\" y=\"%d\" width=\"440\" height=\"22\" "
-                         "fill=\"white\" fill-opacity=\"0.85\"/>\n",
-                         lx - 5, ly - 10, lx - 5, BOT_Y + 4);
-    bad |= legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"", "demand");
-    unit_format_exact(m->cap, UNIT_RATIO, v, sizeof v);
-    snprintf(lab, sizeof lab, "serving capacity (%s per serving replica)", v);
-    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
-    unit_format_exact(pol->out_cond, UNIT_RATIO, v, sizeof v);
+    char lab[128], v[48];
+    int lx = LEFT + 10, ly = LEG_Y;
+    /* left: the load, capacity, waits; right: the two lines */
+    int bad = legend(o, lx, ly, "stroke=\"#c22\" stroke-width=\"1.5\"",
+                     spec->load_label);
+    if (isfinite(spec->cap)) {
+        unit_format_exact(spec->cap, spec->unit, v, sizeof v);
+        snprintf(lab, sizeof lab, "serving capacity (%s per serving replica)",
+                 v);
+        bad |=
+            legend(o, lx, ly + 16, "stroke=\"#2a7\" stroke-width=\"2\"", lab);
+        bad |=
+            buf_printf(o,
+                       "<rect x=\"%d\" y=\"%d\" width=\"22\" height=\"10\" "
+                       "fill=\"#f6c9c4\"/><text x=\"%d\" y=\"%d\" "
+                       "font-size=\"11\">users wait (load above %.0f%% of "
+                       "serving capacity)</text>\n",
+                       lx, ly + 27, lx + 27, ly + 36, spec->under_frac * 100);
+    }
+    unit_format_exact(pol->out_cond, spec->unit, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);
-    bad |= legend(o, lx + 420, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",
+    bad |= legend(o, lx + 520, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",
                   lab);
-    unit_format_exact(pol->in_cond, UNIT_RATIO, v, sizeof v);
+    unit_format_exact(pol->in_cond, spec->unit, v, sizeof v);
     snprintf(lab, sizeof lab, "scale-in line (%s per replica)", v);
-    bad |= legend(o, lx + 420, ly + 16,
-                  "stroke=\"#38c\" stroke-dasharray=\"2 4\"", lab);
-    bad |= buf_printf(o,
-                      "<rect x=\"%d\" y=\"%d\" width=\"22\" height=\"10\" "
-                      "fill=\"#f6c9c4\"/><text x=\"%d\" y=\"%d\" "
-                      "font-size=\"11\">users wait (demand above 90%% of "
-                      "serving capacity)</text>\n",
-                      lx, ly + 11, lx + 27, ly + 20);
-    ly = BOT_Y + 14;
-    bad |= legend(o, lx, ly, "stroke=\"#333\" stroke-width=\"2\"", "replicas");
-    bad |= legend(o, lx + 110, ly, "stroke=\"#2a7\" stroke-dasharray=\"4 3\"",
+    return bad | legend(o, lx + 520, ly + 16,
+                        "stroke=\"#38c\" stroke-dasharray=\"2 4\"", lab);
+}
+
+/* The replica panel's legend, in its band above the panel. */
+static int replica_legend(struct buf *o, bool recorded)
+{
+    int lx = LEFT + 10, ly = BLEG_Y;
+    int bad =
+        legend(o, lx, ly, "stroke=\"#333\" stroke-width=\"2\"", "replicas");
+    bad |= legend(o, lx + 90, ly, "stroke=\"#2a7\" stroke-dasharray=\"4 3\"",
                   "serving");
+    bad |= buf_printf(o,
+                      "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
+                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale "
+                      "out</text><path d=\"M%d %d l-5 -9 h10 z\" "
+                      "fill=\"#38c\"/><text x=\"%d\" y=\"%d\" "
+                      "font-size=\"11\">scale in</text>\n",
+                      lx + 190, ly - 5, lx + 200, ly + 4, lx + 270, ly + 5,
+                      lx + 280, ly + 4);
+    bad |= legend(o, lx + 350, ly,
+                  "stroke=\"#a6a\" stroke-dasharray=\"1 3\" "
+                  "stroke-width=\"2\"",
+                  "the policy's bounds (min_no, max_no)");
     if (recorded)
-        bad |= legend(o, lx + 450, ly,
+        bad |= legend(o, lx + 610, ly,
                       "stroke=\"#999\" stroke-width=\"3\" "
                       "stroke-opacity=\"0.6\"",
                       "replicas it really had");
-    return bad | buf_printf(o,
-                            "<path d=\"M%d %d l-5 9 h10 z\" fill=\"#c22\"/>"
-                            "<text x=\"%d\" y=\"%d\" font-size=\"11\">scale "
-                            "out</text><path d=\"M%d %d l-5 -9 h10 z\" "
-                            "fill=\"#38c\"/><text x=\"%d\" y=\"%d\" "
-                            "font-size=\"11\">scale in</text>\n",
-                            lx + 230, ly - 5, lx + 240, ly + 4, lx + 320,
-                            ly + 5, lx + 330, ly + 4);
+    return bad;
 }
 
-int plot_svg(const struct sim_result *r, const struct policy *pol,
-             const struct sim_model *m, const char *title,
-             const struct sim_result *recorded, struct buf *o)
+int plot_chart(const struct sim_result *r, const struct policy *pol,
+               const struct plot_spec *spec, struct buf *o)
 {
     if (r->nsteps == 0)
         return buf_puts(o, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
@@ -399,19 +479,43 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
                     ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
                     : 10.0;
     double ystep, rstep;
-    struct frame top = load_frame(r, m, dt, &ystep);
-    struct frame bot = replica_frame(&top, r, pol, recorded, &rstep);
+    struct frame top = load_frame(r, pol, spec, dt, &ystep);
+    struct frame bot = replica_frame(&top, r, pol, spec->recorded, &rstep);
 
-    int bad = plot_head(o, r, title, &top, ystep, &bot, rstep);
+    int bad = plot_head(o, spec, &top, ystep, &bot, rstep);
     /* the steps that loop stop at a full buffer, and are not begun once
      * it is full: the partial document is what it always was */
     if (!bad)
-        bad = shade_waits(o, &top, r, m, dt);
-    bad |= load_lines(o, &top, r, pol, m, dt);
-    bad |= replica_lines(o, &bot, r, recorded, dt);
+        bad = shade_waits(o, &top, r, spec, dt);
+    bad |= load_lines(o, &top, r, pol, spec, dt);
+    bad |= bound_lines(o, &bot, pol);
+    bad |= replica_lines(o, &bot, r, spec->recorded, dt);
     if (!bad)
-        bad = action_marks(o, &bot, r, dt);
-    bad |= legends(o, pol, m, recorded != NULL);
+        bad = action_marks(o, &bot, r, spec->action_lag_s);
+    bad |= load_legend(o, pol, spec);
+    bad |= replica_legend(o, spec->recorded != NULL);
     bad |= buf_puts(o, "</svg>\n");
     return bad ? -1 : 0;
+}
+
+int plot_svg(const struct sim_result *r, const struct policy *pol,
+             const struct sim_model *m, const char *title,
+             const struct sim_result *recorded, struct buf *o)
+{
+    struct plot_spec spec = {
+        .title = title,
+        .scores = &r->scores,
+        .load_label = "demand",
+        .ylabel = "CPU, % of one core",
+        .unit = UNIT_RATIO,
+        .cap = m->cap,
+        .under_frac = m->under_frac,
+        /* the rule acts after a step's points */
+        .action_lag_s =
+            r->nsteps > 1
+                ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
+                : 10.0,
+        .recorded = recorded,
+    };
+    return plot_chart(r, pol, &spec, o);
 }

@@ -10,10 +10,34 @@
 #include "policy.h"
 #include "sim.h"
 
-/* Appends the SVG document to out. title is escaped. recorded (may be
- * NULL) is what really happened over the same steps: its replicas are
- * drawn beside the simulated ones. 0, or -1 when out's cap was reached
- * (out then holds a partial document). */
+/* What a chart shows besides its steps: the simulation's (plot_svg) or a
+ * live service's (das run's page). One drawing for both. */
+struct plot_spec {
+    const char *title;    /* escaped */
+    const char *subtitle; /* a line under it (escaped); NULL: scores */
+    const struct sim_scores *scores;   /* with units, when no subtitle */
+    const char *load_label;            /* the load line's legend: "demand" */
+    const char *ylabel;                /* the load panel's axis */
+    enum unit_kind unit;               /* of the load and the thresholds */
+    double cap;                        /* a replica's capacity in the unit; NAN:
+                                          unknown, no capacity line and no waits */
+    double under_frac;                 /* users wait above this share of it */
+    double action_lag_s;               /* an action is drawn this long after its
+                                          t_ms (a simulation acts after a step) */
+    const struct sim_result *recorded; /* NULL, or the replicas it had */
+};
+
+/* Appends the chart of r (steps: time, load (NAN: not measured, a gap),
+ * replicas, serving; actions) with pol's thresholds and bounds as an SVG
+ * document to out. 0, or -1 when out's cap was reached (out then holds a
+ * partial document). */
+int plot_chart(const struct sim_result *r, const struct policy *pol,
+               const struct plot_spec *spec, struct buf *out) WUR;
+
+/* plot_chart for a simulation: demand in percent of one core, the model's
+ * capacity, the scores. title is escaped. recorded (may be NULL) is what
+ * really happened over the same steps: its replicas are drawn beside the
+ * simulated ones. */
 int plot_svg(const struct sim_result *r, const struct policy *pol,
              const struct sim_model *m, const char *title,
              const struct sim_result *recorded, struct buf *out) WUR;

@@ -30,6 +30,7 @@
 #include "influx.h"
 #include "log.h"
 #include "notices.h"
+#include "page.h"
 #include "pg.h"
 #include "prom.h"
 #include "version.h"
@@ -106,6 +107,7 @@ struct run_state {
     struct evlog evlog;
     pthread_mutex_t evlog_lock;
     struct das_notices *notices; /* NULL: no receiver */
+    struct page *page; /* GET / and /service/<name> (page.h) */
 };
 
 /* ---- /healthz and /metrics ------------------------------------------- */
@@ -866,6 +868,7 @@ static bool cycle_leads(struct run_state *st, int *rc)
             dsvc_list_free(&svcs);
         }
         watch_dep(&st->c_docker, true, "docker", "");
+        page_standby(st->page, st->cl.docker, why);
         st->pub.leader = false;
         st->pub.docker_ok = true;
         st->pub.unhealthy[0] = '\0';
@@ -962,6 +965,7 @@ static int cycle(struct run_state *st)
 
     int64_t t1 = mono_ms();
     cycle_publish(st, &ev, t1 - t0);
+    page_cycle(st->page, &ev);
     log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
               ev.n, ev.nbad, ev.queries, (long long)(t1 - t0));
     das_eval_free(&ev);
@@ -1037,8 +1041,11 @@ static int run_start(struct run_state *st, struct das_conf *conf)
         int64_t stale = 4 * conf->interval_ms;
         ep_set_stale_after(st->ep, stale > 60000 ? stale : 60000);
         ep_route(st->ep, "/events", serve_events, st, (size_t)4 << 20);
-        log_info("serving /healthz, /metrics and /events", "listen=%s port=%u",
-                 conf->listen, ep_port(st->ep));
+        st->page = page_new(conf, ep_port(st->ep), mstore_name(&st->cl.metrics),
+                            &st->evlog, &st->evlog_lock);
+        page_routes(st->page, st->ep);
+        log_info("serving /healthz, /metrics, /events and the live page /",
+                 "listen=%s port=%u", conf->listen, ep_port(st->ep));
     }
 
     char iv[32], dsiv[32], q1[300], q2[300];
@@ -1106,8 +1113,8 @@ int das_cmd_run(int argc, char **argv)
          "decide and record events as dry runs; change no service",
          &conf.dry_run},
         {"--listen", "DAS_LISTEN", CFG_STR, NULL, NULL, 0, 0,
-         "serve /healthz, /metrics and /events (the recent events) on "
-         "ADDR:PORT",
+         "serve /healthz, /metrics, /events (the recent events) and the "
+         "live page / on ADDR:PORT",
          &conf.listen},
         DAS_NOTIFY_OPTS(&conf),
     };
@@ -1128,6 +1135,7 @@ int das_cmd_run(int argc, char **argv)
 
     ep_stop(st.ep);
     das_notices_close(st.notices);
+    page_free(st.page);
     das_clients_close(&st.cl);
     free(st.bad);
     free(st.dry);

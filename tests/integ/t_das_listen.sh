@@ -3,8 +3,14 @@
 # stays 200 while a dependency is down (reported as degraded: a restart
 # would not fix InfluxDB); /metrics carries cycle duration, policies by
 # outcome, actions by direction, leader, dependencies up, the version.
+# Then the live page in a real browser (headless Chromium): every policy
+# with its state, the service's chart with its marks and the action das
+# took during the test, hostile strings shown as text; screenshots into
+# the build folder.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
+command -v chromium >/dev/null ||
+  fail "chromium is not installed: scripts/install-deps --test installs it"
 tb_up
 
 dk service create --detach --name web --replicas 4 --stop-grace-period 1s \
@@ -77,4 +83,68 @@ ok "das healthcheck passes while another address holds $(cat "$TB_TMP/slow.out")
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'xxxx' "http://127.0.0.1:$port/metrics")
 assert_eq "$code" 413 "a request body is refused (413) before it is read"
 bg_stop "$SLOW"
+
+# --- the live page, in a real browser ---------------------------------------
+# web gets a load (65% on each replica: steady below 70%, and too much for
+# fewer replicas at 70% / 1.1, so no trim either); a
+# table row and a label policy carry markup, quotes and a control byte
+LOAD=$TB_TMP/load
+echo 65 >"$LOAD"
+bg_run "$TB_TMP/feed.log" feed "$(dk service inspect -f '{{.ID}}' web)" web
+psql_doc "INSERT INTO das (seq, min_no, max_no, cond_item, out_cond, in_cond,
+  out_duration, in_duration, service_id) VALUES (90, 1, 2, 'cpu_ratio', '70%',
+  '10%', '10s', '10s', '<script>alert(1)</script>&\"q''' || chr(1))" >/dev/null
+dk service create --detach --name hostile --replicas 1 \
+  --label das.max_no=2 --label 'das.out_cond=<b>bold</b>&"q'"'" \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null
+page() { curl -s "http://127.0.0.1:$port$1"; }
+web_steady() {
+  local p
+  p=$(page /)
+  [[ "$p" == *'data-outcome="steady"'* &&
+    "$(grep -o '<b>bad policy</b>' <<<"$p" | wc -l)" == 2 ]]
+}
+wait_until 90 web_steady ||
+  fail "the page never showed web steady and two bad policies: $(page / | head -c 3000)"
+
+browser() {
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --no-proxy-server \
+    --user-data-dir="$TB_TMP/chromium" "$@" 2>>"$TB_TMP/chromium.log"
+}
+dom=$(browser --dump-dom "http://127.0.0.1:$port/")
+assert_eq "$(grep -o '<tr class="policy"' <<<"$dom" | wc -l)" 3 \
+  "the browser shows three policies (web, the bad row, the bad labels)"
+assert_contains "$dom" '<a href="/service/web">web</a>' "web, linked to its page"
+assert_contains "$dom" '<b>steady</b>' "web's state in das's words"
+assert_contains "$dom" '<b>3</b> of 1..3' "web: 3 replicas of 1..3"
+assert_contains "$dom" '<b>bound</b> 4 → 3' "web's last action: the bound, 4 → 3"
+assert_contains "$dom" 'http-equiv="refresh" content="1"' "a refresh every cycle (1s)"
+assert_contains "$dom" '&lt;script&gt;alert(1)&lt;/script&gt;&amp;' \
+  "the row's markup is text"
+assert_contains "$dom" '&lt;b&gt;bold&lt;/b&gt;&amp;' "the label's markup is text"
+[[ "$dom" != *"<script"* && "$dom" != *"<b>bold"* && "$dom" != *$'\x01'* ]] ||
+  fail "a hostile string became markup: $(grep -n 'script\|bold' <<<"$dom")"
+ok "no hostile string became an element or a control byte"
+
+dom=$(browser --dump-dom "http://127.0.0.1:$port/service/web")
+assert_contains "$dom" '<figure id="chart"><svg' "web's page has its chart"
+assert_eq "$(grep -o '<line class="bound"' <<<"$dom" | wc -l)" 2 "the chart draws the bounds"
+assert_contains "$dom" 'scale-out line (70% per replica)' "the chart draws the scale-out line"
+assert_contains "$dom" 'stroke="#c22" stroke-width="1.5" d=" M' "the chart draws the load"
+assert_contains "$dom" '<path class="action in"' "the bound (4 → 3) is marked on the chart"
+assert_contains "$dom" '<title>bound 4 → 3: ' "the mark carries its reason"
+assert_contains "$dom" '<tr class="event">' "the recent events, in a table"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/service/nope")
+assert_eq "$code" 404 "a service no policy names: 404"
+
+browser --screenshot="$DAS_BUILD/page-overview.png" --window-size=1100,520 \
+  "http://127.0.0.1:$port/" >/dev/null
+browser --screenshot="$DAS_BUILD/page-service.png" --window-size=1100,900 \
+  "http://127.0.0.1:$port/service/web" >/dev/null
+browser --screenshot="$DAS_BUILD/page-phone.png" --window-size=390,844 \
+  "http://127.0.0.1:$port/" >/dev/null
+for f in page-overview page-service page-phone; do
+  [[ -s "$DAS_BUILD/$f.png" ]] || fail "no screenshot $DAS_BUILD/$f.png"
+done
+ok "screenshots in $DAS_BUILD: page-overview.png, page-service.png, page-phone.png"
 finish

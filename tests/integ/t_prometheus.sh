@@ -82,6 +82,14 @@ assert_contains "$ev" "cpu_ratio" "the event names the metric"
 obs=${ev##*|}
 assert_ge "$obs" 10 "observed mean above out_cond ($obs)"
 assert_le "$obs" 40 "observed mean near the 20% CPU limit ($obs)"
+# the live page, from Prometheus's data: burn's row and its chart with the
+# scale-out marked
+page=$(curl -s "http://127.0.0.1:$port_das/")
+assert_contains "$page" "metrics from Prometheus" "the live page says where the metrics come from"
+assert_contains "$page" '<a href="/service/burn">burn</a>' "the live page lists burn"
+chart=$(curl -s "http://127.0.0.1:$port_das/service/burn")
+assert_contains "$chart" '<path class="action out"' "burn's chart marks its scale-out"
+assert_contains "$chart" 'stroke="#c22" stroke-width="1.5" d=" M' "burn's chart draws its load"
 curl -s "http://127.0.0.1:$port_das/metrics" >"$TB_TMP/das.metrics"
 if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1; then
   fail "promtool check metrics on das's /metrics: $(head -5 "$TB_TMP/promtool.das")"

@@ -312,10 +312,31 @@ static void test_node_leader(void **state)
     json_decref(j);
 }
 
+static void test_swarm_leader(void **state)
+{
+    (void)state;
+    char node[96], addr[64];
+    json_t *arr = json_array();
+    json_t *lead = load("node_leader.json");
+    json_t *other = json_deep_copy(lead);
+    json_object_set_new(json_object_get(other, "ManagerStatus"), "Leader",
+                        json_false());
+    json_array_append_new(arr, other);
+    assert_int_equal(
+        dsvc_parse_leader(arr, node, sizeof node, addr, sizeof addr), -1);
+    json_array_append_new(arr, lead);
+    assert_int_equal(
+        dsvc_parse_leader(arr, node, sizeof node, addr, sizeof addr), 0);
+    assert_string_equal(node, "node iuddhoeshnw5rot8ajzbwbqga (vm)");
+    assert_string_equal(addr, "127.0.0.1");
+    json_decref(arr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_services),
+        cmocka_unit_test(test_swarm_leader),
         cmocka_unit_test(test_parse_labels),
         cmocka_unit_test(test_update_states),
         cmocka_unit_test(test_parse_bad),

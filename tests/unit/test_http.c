@@ -151,6 +151,42 @@ static void test_body_cap(void **state)
     http_resp_cleanup(&r);
 }
 
+/* A route that echoes the path it was asked for. */
+static unsigned echo_path(void *ud, struct ep_req *req, struct buf *body,
+                          const char **type)
+{
+    (void)ud;
+    *type = "text/plain";
+    return buf_puts(body, ep_path(req)) ? 500 : 200;
+}
+
+/* "/" serves itself only; "/service/" every path under it. */
+static void test_routes(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    struct http_resp r;
+    http_resp_init(&r);
+    ep_route(f->ep, "/", echo_path, NULL, 1024);
+    ep_route(f->ep, "/service/", echo_path, NULL, 1024);
+    const char *ok[] = {"/", "/service/web", "/service/a/b", "/service/"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(http_request(f->h, "GET", ok[i], NULL, NULL, 0, &r,
+                                      err, sizeof err),
+                         0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body.ptr, ok[i]);
+    }
+    const char *no[] = {"/x", "/service", "/servicex/web"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(http_request(f->h, "GET", no[i], NULL, NULL, 0, &r,
+                                      err, sizeof err),
+                         0);
+        assert_int_equal(r.status, 404);
+    }
+    http_resp_cleanup(&r);
+}
+
 static void test_get_many(void **state)
 {
     struct fixture *f = *state;
@@ -253,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_health_and_metrics),
         cmocka_unit_test(test_body_cap),
         cmocka_unit_test(test_get_many),
+        cmocka_unit_test(test_routes),
         cmocka_unit_test(test_transport_errors),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_urlencode),

@@ -1,6 +1,7 @@
 /* plot: the SVG of a simulation — escaping, and a document that holds what
  * an operator looks for (both panels, axes, legend, a marker per action)
  * and is well formed. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +59,25 @@ static void well_formed(const char *doc)
         fail_msg("<%.*s> never closed", (int)len[depth - 1], stack[depth - 1]);
 }
 
+/* The legend's lines (22 px long) lie in the bands above the panels
+ * (y < 104 above the load panel, 404..444 above the replica panel), so no
+ * legend hides the top of a line. */
+static void legends_outside(const char *doc)
+{
+    size_t n = 0;
+    for (const char *p = doc; (p = strstr(p, "<line x1=\"")) != NULL; p++) {
+        double x1, x2, y1;
+        if (sscanf(p, "<line x1=\"%lf\" x2=\"%lf\" y1=\"%lf\"", &x1, &x2,
+                   &y1) != 3 ||
+            x2 - x1 != 22)
+            continue; /* a grid line */
+        n++;
+        if (!(y1 < 104 || (y1 > 404 && y1 < 444)))
+            fail_msg("a legend at y=%g lies inside a panel", y1);
+    }
+    assert_true(n >= 5);
+}
+
 static void test_escape(void **state)
 {
     struct buf b;
@@ -106,9 +126,10 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, "web &lt;test&gt; &amp; &quot;more&quot;"));
     assert_null(strstr(b.ptr, "<test>"));
     /* the scores, the axes' labels and the legend */
-    char scores[128];
+    char scores[256];
     snprintf(scores, sizeof scores,
-             "under_min %.1f, replica_min %.1f, actions %ld, flaps %ld",
+             "under_min %.1f min (users wait), replica_min %.1f "
+             "replica-minutes, actions %ld, flaps %ld",
              r.scores.under_min, r.scores.replica_min, r.scores.actions,
              r.scores.flaps);
     assert_non_null(strstr(b.ptr, scores));
@@ -119,6 +140,12 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, "serving capacity"));
     assert_non_null(strstr(b.ptr, "scale-out line (70% per replica)"));
     assert_non_null(strstr(b.ptr, "scale-in line (30% per replica)"));
+    /* the policy's bounds, each a line named at its end */
+    assert_int_equal(count(b.ptr, "<line class=\"bound\""), 2);
+    assert_non_null(strstr(b.ptr, ">min 1</text>"));
+    assert_non_null(strstr(b.ptr, ">max 10</text>"));
+    /* no legend inside a panel: each legend line lies above its panel */
+    legends_outside(b.ptr);
     /* one marker per action, its reason as the tooltip */
     assert_int_equal(count(b.ptr, "<title>"), r.nactions);
     struct buf reason;
@@ -162,11 +189,75 @@ static void test_document(void **state)
     sim_trace_free(&tr);
 }
 
+/* A live chart: any unit, no capacity known, a gap where the load was not
+ * measured, a subtitle instead of scores, actions at their own time. */
+static void test_live_chart(void **state)
+{
+    struct policy p;
+    struct sim_step st[30];
+    struct sim_action act = {1700000000000LL + 15 * 15000, 2, 3, "scale-out",
+                             "mean mem_usage <b> & \"x\""};
+    (void)state;
+    memset(&p, 0, sizeof p);
+    p.min_no = 2;
+    p.max_no = 6;
+    p.metric = pol_metric_find("mem_usage");
+    p.out_cond = 512.0 * 1024 * 1024;
+    p.in_cond = 128.0 * 1024 * 1024;
+    for (int k = 0; k < 30; k++)
+        st[k] = (struct sim_step){1700000000000LL + k * 15000,
+                                  k >= 10 && k < 13 ? NAN : 900e6,
+                                  k < 15 ? 2 : 3, k < 16 ? 2 : 3, NAN};
+    struct sim_result r = {
+        .steps = st, .nsteps = 30, .actions = &act, .nactions = 1};
+    struct plot_spec spec = {
+        .title = "web",
+        .subtitle = "live <now>",
+        .load_label = "load",
+        .ylabel = "mem_usage, summed",
+        .unit = UNIT_BYTES,
+        .cap = NAN,
+        .under_frac = 0.9,
+    };
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(plot_chart(&r, &p, &spec, &b), 0);
+    well_formed(b.ptr);
+    assert_non_null(strstr(b.ptr, ">live &lt;now&gt;</text>"));
+    assert_null(strstr(b.ptr, "under_min"));
+    /* no capacity: no capacity line, no waits */
+    assert_null(strstr(b.ptr, "serving capacity"));
+    assert_null(strstr(b.ptr, "#f6c9c4"));
+    /* load, two thresholds; replicas, serving */
+    assert_int_equal(count(b.ptr, "<path fill=\"none\""), 5);
+    assert_non_null(strstr(b.ptr, "scale-out line (512MiB per replica)"));
+    /* byte ticks in bytes' units */
+    assert_non_null(strstr(b.ptr, "MiB</text>"));
+    /* the gap: the load's path starts again (two M) */
+    const char *load = strstr(b.ptr, "stroke=\"#c22\" stroke-width=\"1.5\" d=");
+    assert_non_null(load);
+    load = strstr(load, "d=\"") + 3;
+    const char *end = strchr(load, '"');
+    size_t moves = 0;
+    for (const char *q = load; q < end; q++)
+        moves += *q == 'M';
+    assert_int_equal(moves, 2);
+    /* the action, with its reason escaped, and the bounds */
+    assert_int_equal(count(b.ptr, "<path class=\"action out\""), 1);
+    assert_non_null(
+        strstr(b.ptr, "mean mem_usage &lt;b&gt; &amp; &quot;x&quot;"));
+    assert_non_null(strstr(b.ptr, ">min 2</text>"));
+    assert_non_null(strstr(b.ptr, ">max 6</text>"));
+    legends_outside(b.ptr);
+    buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_document),
+        cmocka_unit_test(test_live_chart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

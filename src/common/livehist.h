@@ -1,0 +1,69 @@
+/* The short history das run keeps per policy for its live page (the chart
+ * of /service/<name>): one sample per cycle — the time, the load, the
+ * replicas, the serving replicas — in a ring per policy, the newest
+ * replacing the oldest. The rings of a set are kept by the policy's seq
+ * across cycles; a policy gone is forgotten.
+ *
+ * Bounded: a ring holds at most an hour at the cycle interval and at most
+ * LH_RING_MAX samples, and all of a set's rings together LH_BUDGET
+ * samples (10,000 policies keep a few minutes each). Pure: no I/O, no
+ * locks (das run's page guards it). */
+#ifndef DAS_LIVEHIST_H
+#define DAS_LIVEHIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One cycle of one policy. load: the policy's metric summed over its
+ * replicas (the metric's unit; das run's page.c says how), NAN when it
+ * was not measured. */
+struct lh_sample {
+    int64_t t_ms;
+    float load;
+    int32_t replicas; /* the service's desired replicas; -1 unknown */
+    int32_t serving;  /* running tasks; -1 unknown */
+};
+
+#define LH_SPAN_MS (3600LL * 1000) /* an hour */
+#define LH_RING_MAX 720            /* an hour at a 5 s interval */
+#define LH_RING_MIN 8
+#define LH_BUDGET ((size_t)1 << 20) /* samples in all: 16 MiB */
+
+struct lh_ring {
+    struct lh_sample *v;   /* heap, cap of them */
+    uint32_t cap, n, head; /* the oldest at head once full */
+};
+
+/* The samples a ring of each policy holds for npolicies at interval_ms:
+ * an hour's, at most LH_RING_MAX, at most LH_BUDGET / npolicies, at least
+ * LH_RING_MIN. */
+uint32_t lh_cap(int64_t interval_ms, size_t npolicies);
+
+/* Adds s (the oldest goes when full). */
+void lh_push(struct lh_ring *r, const struct lh_sample *s);
+/* Copies up to max samples, oldest first, of those at or after since_ms
+ * into out; returns the count. */
+size_t lh_copy(const struct lh_ring *r, int64_t since_ms, struct lh_sample *out,
+               size_t max);
+
+struct lh_entry {
+    long seq;
+    struct lh_ring ring;
+};
+
+/* The rings by seq, sorted. A zeroed struct is an empty set. */
+struct lh_set {
+    struct lh_entry *v;
+    size_t n;
+};
+
+/* The set becomes exactly the seqs given (any order; a seq given twice is
+ * one ring), each ring of cap samples: a known seq keeps its samples (the
+ * newest, when cap shrank), a new one starts empty, one not given is
+ * freed. */
+void lh_set_keep(struct lh_set *set, const long *seqs, size_t n, uint32_t cap);
+/* The ring of seq, NULL when the set has none. */
+struct lh_ring *lh_find(const struct lh_set *set, long seq);
+void lh_set_free(struct lh_set *set);
+
+#endif
