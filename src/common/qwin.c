@@ -35,8 +35,9 @@ int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
             snprintf(why, whylen,
                      "the query returned %s at %lld ms: not a value das "
                      "can compare",
-                     isnan(s[i].v) ? "NaN" : (s[i].v < 0 ? "a negative value"
-                                                         : "an infinity"),
+                     isnan(s[i].v)
+                         ? "NaN"
+                         : (s[i].v < 0 ? "a negative value" : "an infinity"),
                      (long long)s[i].t_ms);
             return -1;
         }

@@ -107,7 +107,7 @@ struct run_state {
     struct evlog evlog;
     pthread_mutex_t evlog_lock;
     struct das_notices *notices; /* NULL: no receiver */
-    struct page *page; /* GET / and /service/<name> (page.h) */
+    struct page *page;           /* GET / and /service/<name> (page.h) */
 };
 
 /* ---- /healthz and /metrics ------------------------------------------- */

@@ -22,9 +22,9 @@ static void test_replica_target(void **state)
     char why[200] = "";
     (void)state;
     cyc_window_init(&w, 2000);
-    assert_int_equal(qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 4, &w, why,
-                                 sizeof why),
-                     0);
+    assert_int_equal(
+        qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 4, &w, why, sizeof why),
+        0);
     assert_true(w.has_data);
     assert_int_equal(w.points, 4); /* 1000 is before the window */
     assert_int_equal(w.first_ms, 2000);
@@ -43,9 +43,9 @@ static void test_service_target(void **state)
     char why[200] = "";
     (void)state;
     cyc_window_init(&w, 0);
-    assert_int_equal(qwin_window(rps, 5, 4000, POL_TARGET_SERVICE, 2, &w, why,
-                                 sizeof why),
-                     0);
+    assert_int_equal(
+        qwin_window(rps, 5, 4000, POL_TARGET_SERVICE, 2, &w, why, sizeof why),
+        0);
     assert_int_equal(w.points, 4); /* 5000 is after now */
     assert_true(fabs(w.mean - 325.0) < 1e-9);
     assert_true(w.last_sum == 800.0);
@@ -60,31 +60,31 @@ static void test_bad(void **state)
     char why[200] = "";
     (void)state;
     cyc_window_init(&w, 9000);
-    assert_int_equal(qwin_window(rps, 5, 10000, POL_TARGET_REPLICA, 2, &w, why,
-                                 sizeof why),
-                     0);
+    assert_int_equal(
+        qwin_window(rps, 5, 10000, POL_TARGET_REPLICA, 2, &w, why, sizeof why),
+        0);
     assert_false(w.has_data);
     assert_int_equal(w.fresh, 0);
     struct qwin_sample bad[] = {{1000, 1}, {2000, NAN}};
     cyc_window_init(&w, 0);
-    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
-                                 sizeof why),
-                     -1);
+    assert_int_equal(
+        qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why, sizeof why),
+        -1);
     assert_string_equal(why, "the query returned NaN at 2000 ms: not a value "
                              "das can compare");
     bad[1].v = INFINITY;
-    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
-                                 sizeof why),
-                     -1);
+    assert_int_equal(
+        qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why, sizeof why),
+        -1);
     assert_non_null(strstr(why, "an infinity"));
     bad[1].v = -1;
-    assert_int_equal(qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why,
-                                 sizeof why),
-                     -1);
+    assert_int_equal(
+        qwin_window(bad, 2, 3000, POL_TARGET_REPLICA, 2, &w, why, sizeof why),
+        -1);
     assert_non_null(strstr(why, "a negative value"));
-    assert_int_equal(qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 0, &w, why,
-                                 sizeof why),
-                     -1);
+    assert_int_equal(
+        qwin_window(rps, 5, 5000, POL_TARGET_REPLICA, 0, &w, why, sizeof why),
+        -1);
     assert_string_equal(why, "no replica to divide the query's value by");
 }
 
