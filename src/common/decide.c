@@ -794,3 +794,66 @@ void dec_combine(const struct dec_result *res, size_t n,
             reason_add(out, "; %s's scale-in to %ld waits for %s", fields[k],
                        res[k].to, fields[pick]);
 }
+
+/* ---- scale to zero ------------------------------------------------------- */
+
+void dec_at_zero(const struct dec_input *in, const char *name, bool fresh,
+                 double latest, struct dec_result *out)
+{
+    const struct policy *pol = in->pol;
+    char v[48];
+    memset(out, 0, sizeof *out);
+    out->from = out->to = 0;
+    out->observed = fresh ? latest : NAN;
+    out->threshold = 0;
+    out->window_ms = 0;
+    out->sync = pol->cur_no != in->actual;
+    if (!fresh) {
+        out->outcome = DEC_O_INSUFFICIENT;
+        out->action = DEC_NONE;
+        snprintf(out->reason, sizeof out->reason,
+                 "insufficient data: no fresh value of %s at zero replicas",
+                 name);
+        return;
+    }
+    unit_format(latest, pol->metric ? pol->metric->kind : UNIT_VALUE, v,
+                sizeof v);
+    if (latest > 0) {
+        long to = pol->wake_no > 0 ? pol->wake_no : 1;
+        if (to > pol->max_no)
+            to = pol->max_no;
+        out->outcome = DEC_O_SCALE_OUT;
+        out->action = DEC_SCALE_OUT;
+        out->to = to;
+        snprintf(out->reason, sizeof out->reason,
+                 "wake: %s %s > 0 at zero replicas: 0 \u2192 %ld", name, v, to);
+        return;
+    }
+    out->outcome = DEC_O_AT_MIN;
+    out->action = DEC_NONE;
+    snprintf(out->reason, sizeof out->reason, "at zero: %s reads 0", name);
+}
+
+void dec_idle(const struct dec_input *in, const char *names, bool idle,
+              struct dec_result *out)
+{
+    const struct policy *pol = in->pol;
+    char d[32];
+    if (!idle || pol->min_no != 0 || in->actual < 1 ||
+        out->action == DEC_SCALE_OUT || before_windows(out->outcome))
+        return;
+    bool sync = out->sync;
+    memset(out, 0, sizeof *out);
+    out->sync = sync;
+    out->outcome = DEC_O_SCALE_IN;
+    out->action = DEC_SCALE_IN;
+    out->from = in->actual;
+    out->to = 0;
+    out->observed = 0;
+    out->threshold = 0;
+    out->window_ms = pol->idle_ms;
+    snprintf(out->reason, sizeof out->reason,
+             "idle: %s read 0 for %s: %ld "
+             "\u2192 0",
+             names, dur_format(pol->idle_ms, d, sizeof d), in->actual);
+}

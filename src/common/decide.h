@@ -192,6 +192,24 @@ bool dec_reason_bet(const char *reason);
  * and the outcome is that window's insufficient-data or settling. */
 void dec_evaluate(const struct dec_input *in, struct dec_result *out);
 
+/* Scale to zero (min_no 0, every condition a query metric). At zero
+ * replicas the engine has no replica to divide by: a condition's latest
+ * value decides alone. Fresh and above 0: wake, a scale-out straight to
+ * the policy's wake_no (`wake: rps 12.0 > 0 at zero replicas: 0 → 2`);
+ * fresh and 0: stay (at-min, `at zero: rps reads 0`); no fresh value:
+ * insufficient data (nothing wakes on missing data). in->actual is 0 and
+ * the service found and at rest (rule 1 decided before). */
+void dec_at_zero(const struct dec_input *in, const char *name, bool fresh,
+                 double latest, struct dec_result *out);
+
+/* A policy that may go to zero, after its decision on one or more
+ * replicas (the engine floors it at one): when every condition read 0
+ * over idle_for (idle) and the decision scales nothing out, it goes to
+ * zero (`idle: rps read 0 for 15m: 2 → 0`; names: "rps" or "every
+ * metric"). Otherwise out is left as it is. */
+void dec_idle(const struct dec_input *in, const char *names, bool idle,
+              struct dec_result *out);
+
 /* The decision of a policy with several conditions, from each condition's
  * own (res[k] from dec_evaluate on pol_cond_view(pol, k), k < n): as HPA
  * and the Nomad autoscaler do it,

@@ -155,23 +155,25 @@ static int row_fail(const struct ctx *c, enum pol_col col, const char *fmt, ...)
 /* A replica bound column: NULL, non-integer and out-of-range each get
  * their own words. */
 static int parse_bound(const struct ctx *c, const struct pol_row *row,
-                       enum pol_col col, long *out)
+                       enum pol_col col, long lo, long *out)
 {
     const char *s = row->col[col];
     char q[96];
     int rc;
 
     if (!s)
-        return row_fail(c, col, "is NULL; use a whole number 1..%d",
+        return row_fail(c, col, "is NULL; use a whole number %ld..%d", lo,
                         POL_REPLICAS_MAX);
     dur_quote(s, q, sizeof q);
-    rc = parse_long(s, 1, POL_REPLICAS_MAX, out);
+    rc = parse_long(s, lo, POL_REPLICAS_MAX, out);
     if (rc == -1)
-        return row_fail(c, col, "%s: not a whole number; use 1..%d", q,
+        return row_fail(c, col, "%s: not a whole number; use %ld..%d", q, lo,
                         POL_REPLICAS_MAX);
     if (rc == -2)
-        return row_fail(c, col, "%s: out of range; use 1..%d replicas", q,
-                        POL_REPLICAS_MAX);
+        return row_fail(c, col, "%s: out of range; use %ld..%d replicas%s", q,
+                        lo, POL_REPLICAS_MAX,
+                        lo == 0 ? " (0: scale to zero, query metrics only)"
+                                : "");
     return 0;
 }
 
@@ -237,13 +239,50 @@ static int parse_seq(struct ctx *c, const struct pol_row *row, struct policy *p)
 static int parse_replicas(const struct ctx *c, const struct pol_row *row,
                           struct policy *p)
 {
-    if (parse_bound(c, row, POL_MIN_NO, &p->min_no) ||
-        parse_bound(c, row, POL_MAX_NO, &p->max_no))
+    if (parse_bound(c, row, POL_MIN_NO, 0, &p->min_no) ||
+        parse_bound(c, row, POL_MAX_NO, 1, &p->max_no))
         return -1;
     if (p->min_no > p->max_no)
         return row_fail(c, POL_MIN_NO,
-                        "%ld is above max_no %ld; use 1 <= min_no <= max_no",
+                        "%ld is above max_no %ld; use 0 <= min_no <= max_no",
                         p->min_no, p->max_no);
+    return 0;
+}
+
+/* Scale to zero: min_no 0 only on query metrics (a ds field needs a
+ * replica to measure); idle_for and wake_no only with it. */
+static int parse_zero(const struct ctx *c, const struct pol_row *row,
+                      struct policy *p)
+{
+    const char *idle = row->col[POL_IDLE_FOR], *wake = row->col[POL_WAKE_NO];
+    char e[320], q[96];
+    p->idle_ms = POL_IDLE_DEFAULT_MS;
+    p->wake_no = 1;
+    if (p->min_no > 0) {
+        if (idle || wake)
+            return row_fail(c, idle ? POL_IDLE_FOR : POL_WAKE_NO,
+                            "applies only to a policy that scales to zero "
+                            "(min_no 0); leave it out, or set min_no 0");
+        return 0;
+    }
+    for (size_t k = 0; k < p->nconds; k++)
+        if (!p->conds[k].query)
+            return row_fail(c, POL_MIN_NO,
+                            "0 (scale to zero) needs every metric to be a "
+                            "query metric (<name>.query): at zero replicas "
+                            "%s has no replica to measure; use 1 or more, "
+                            "or a query",
+                            p->conds[k].name);
+    if (idle && window_check(idle, &p->idle_ms, e, sizeof e))
+        return row_fail(c, POL_IDLE_FOR, "%s", e);
+    if (wake) {
+        int rc = parse_long(wake, 1, p->max_no, &p->wake_no);
+        if (rc)
+            return row_fail(c, POL_WAKE_NO, "%s: %s; use 1..max_no (%ld)",
+                            dur_quote(wake, q, sizeof q),
+                            rc == -1 ? "not a whole number" : "out of range",
+                            p->max_no);
+    }
     return 0;
 }
 
@@ -639,7 +678,7 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
     if (nitems && parse_named(c, items, nitems, p))
         return -1;
     pol_cond_view(p, 0, p);
-    return 0;
+    return parse_zero(c, row, p);
 }
 
 const char *pol_name(const struct policy *p)

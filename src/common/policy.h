@@ -33,7 +33,9 @@
     X(POL_SERVICE_ID, "service_id", "TEXT", 0, 0, NULL)                        \
     X(POL_SCALE_MODE, "scale_mode", "TEXT", 1, 1, "auto")                      \
     X(POL_WARMUP, "warmup", "TEXT", 1, 1, "30s")                               \
-    X(POL_METRICS, "metrics", "TEXT", 1, 0, NULL)
+    X(POL_METRICS, "metrics", "TEXT", 1, 0, NULL)                              \
+    X(POL_IDLE_FOR, "idle_for", "TEXT", 1, 1, NULL)                            \
+    X(POL_WAKE_NO, "wake_no", "int", 1, 1, NULL)
 
 #define POL_COL_ENUM(id, name, type, opt, label, ldef) id,
 enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
@@ -85,6 +87,8 @@ const struct pol_metric *pol_metric_find(const char *field);
 const char *pol_metric_list(void);
 
 #define POL_SERVICE_MAX 64
+/* Scale to zero (min_no 0): the default idle_for. */
+#define POL_IDLE_DEFAULT_MS (15LL * 60000)
 /* Upper bound of max_no: a row asking for more is a typo. */
 #define POL_REPLICAS_MAX 10000
 /* Window bounds of out_duration / in_duration: shorter than one second is
@@ -153,6 +157,9 @@ struct policy {
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */
     size_t nconds;            /* 1..POL_CONDS_MAX */
+    int64_t idle_ms; /* min_no 0: how long every metric reads 0 before the
+                        service goes to zero (idle_for; NULL: the default) */
+    long wake_no;    /* min_no 0: replicas at wake-up (NULL: 1) */
     struct pol_cond conds[POL_CONDS_MAX];
     enum pol_mode mode; /* scale_mode; NULL → auto */
     int64_t warmup_ms;  /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
@@ -193,7 +200,9 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * NULL, "auto", "step" or "band"; warmup NULL or a duration 0s..1h; metrics
  * NULL or `<metric>.<key>=<value>` items separated by ';' or newlines
  * (pol_cond_key_names; out_cond and in_cond required, each metric once,
- * POL_CONDS_MAX conditions in all). On failure
+ * POL_CONDS_MAX conditions in all); min_no 0 (scale to zero) only when
+ * every condition is a query metric; idle_for (1s..31d, NULL: 15m) and
+ * wake_no (1..max_no, NULL: 1) only with min_no 0. On failure
  * *p is partly filled: p->seq is meaningful only when the message is not about
  * seq.
  */

@@ -67,3 +67,35 @@ int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
     }
     return 0;
 }
+
+bool qwin_latest(const struct qwin_sample *s, size_t n, int64_t now_ms,
+                 int64_t interval_ms, double *v)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (s[i].t_ms > now_ms)
+            continue;
+        if (s[i].t_ms < now_ms - 2 * interval_ms || !isfinite(s[i].v) ||
+            s[i].v < 0)
+            return false;
+        *v = s[i].v;
+        return true;
+    }
+    return false;
+}
+
+bool qwin_idle(const struct qwin_sample *s, size_t n, int64_t start_ms,
+               int64_t now_ms, int64_t interval_ms)
+{
+    int64_t first = -1, last = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].t_ms < start_ms || s[i].t_ms > now_ms)
+            continue;
+        if (s[i].v != 0)
+            return false;
+        if (first < 0)
+            first = s[i].t_ms;
+        last = s[i].t_ms;
+    }
+    return first >= 0 && first <= start_ms + 2 * interval_ms &&
+           last >= now_ms - 2 * interval_ms;
+}

@@ -4,6 +4,7 @@
 #ifndef DAS_QWIN_H
 #define DAS_QWIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,16 @@ int64_t qwin_step(int64_t window_ms, int64_t interval_ms);
 int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
                 enum pol_target target, long replicas, struct dec_window *w,
                 char *why, size_t whylen);
+
+/* Scale to zero (policy min_no 0). The latest sample at or before now,
+ * when it is no older than 2 intervals and a finite value >= 0: true and
+ * *v; false otherwise (no fresh value: nothing wakes on it). */
+bool qwin_latest(const struct qwin_sample *s, size_t n, int64_t now_ms,
+                 int64_t interval_ms, double *v);
+/* True when the samples cover [start_ms, now_ms] (the first no later than
+ * 2 intervals after the start, the last no older than 2 intervals) and
+ * every one of them is 0: the metric was idle all along. */
+bool qwin_idle(const struct qwin_sample *s, size_t n, int64_t start_ms,
+               int64_t now_ms, int64_t interval_ms);
 
 #endif

@@ -551,6 +551,7 @@ static void combine_conds(struct das_pol_eval *pe)
     first->res = pe->res;
     first->metrics_ok = pe->metrics_ok;
     first->evaluated = pe->evaluated;
+    first->idle = pe->idle;
     first->tasks = pe->tasks;
     bool any = false, all_ok = true;
     for (size_t c = 0; c < n; c++) {
@@ -869,9 +870,17 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
                           "only ds's fields)");
         return;
     }
+    if (in->actual < pe->pol.min_no) {
+        dec_evaluate(in, &pe->res); /* brought up to min_no (rule 3) */
+        pe->evaluated = true;
+        return;
+    }
+    bool zero = pe->pol.min_no == 0;
     int64_t now = ev->now_ms;
     int64_t win =
         pe->pol.out_ms > pe->pol.in_ms ? pe->pol.out_ms : pe->pol.in_ms;
+    if (zero && pe->pol.idle_ms > win)
+        win = pe->pol.idle_ms;
     int64_t step = qwin_step(win, ev->ds_interval_ms);
     if (step > in->ds_interval_ms)
         in->ds_interval_ms = step; /* coverage at the query's step */
@@ -884,6 +893,18 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
         query_unavailable(ev, pe, "Prometheus", err);
         return;
     }
+    if (zero && in->actual == 0) {
+        double v = 0;
+        bool fresh = qwin_latest(s, n, now, in->ds_interval_ms, &v);
+        free(s);
+        dec_at_zero(in, c->name, fresh, v, &pe->res);
+        pe->metrics_ok = fresh;
+        pe->evaluated = true;
+        return;
+    }
+    if (zero)
+        pe->idle =
+            qwin_idle(s, n, now - pe->pol.idle_ms, now, in->ds_interval_ms);
     long reps = dec_expected(in);
     if (qwin_window(s, n, now, c->target, reps, &in->out_win, why,
                     sizeof why) ||
@@ -894,8 +915,29 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
     }
     free(s);
     pe->metrics_ok = true;
+    /* one replica is the engine's floor: only idle_for takes it to zero
+     * (dec_idle, once every condition is decided) */
+    struct policy floor1;
+    if (zero) {
+        floor1 = pe->pol;
+        floor1.min_no = 1;
+        in->pol = &floor1;
+    }
     dec_evaluate(in, &pe->res);
+    in->pol = &pe->pol;
     pe->evaluated = true;
+}
+
+/* min_no 0: after the decision on one or more replicas, to zero when
+ * every condition was idle for idle_for. */
+static void idle_to_zero(struct das_pol_eval *pe)
+{
+    bool idle = pe->idle;
+    for (size_t c = 0; pe->conds && c < pe->pol.nconds; c++)
+        idle = idle && pe->conds[c].idle;
+    dec_idle(&pe->in,
+             pe->pol.nconds > 1 ? "every metric" : pe->pol.conds[0].name, idle,
+             &pe->res);
 }
 
 /* Says when query metrics start being unavailable, when their number or
@@ -1057,9 +1099,13 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     read_last_actions(cl, ev, plan, nall, last, bets, &t_step);
     inputs_all(cl, ev, nall, last, bets, wait);
     windows_decide(cl, ev, all, nall, plan, wait, &t_step);
-    for (size_t i = 0; i < ev->n; i++)
-        if (ev->pols[i].conds)
-            combine_conds(&ev->pols[i]);
+    for (size_t i = 0; i < ev->n; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        if (pe->conds)
+            combine_conds(pe);
+        if (pe->valid && pe->evaluated && pe->pol.min_no == 0)
+            idle_to_zero(pe);
+    }
     report_not_tasks(ev);
     report_queries(ev);
     clock_note(cl); /* for the next cycle */

@@ -77,6 +77,7 @@ struct das_pol_eval {
     struct stask_count tasks; /* the service's running and pending tasks */
     struct dec_result res;
     bool evaluated; /* res is a decision (inputs were available) */
+    bool idle;      /* min_no 0: the query read 0 over idle_for */
     /* A policy with several conditions (pol.nconds > 1): each condition
      * evaluated as a policy of its own (pol_cond_view), conds[k] for
      * pol.conds[k] (heap; conds[0] a copy of this record's own decision

@@ -14,7 +14,12 @@
 #  * the exporter gone: its series go stale, web's policy is held as
 #    unavailable or insufficient, never scaled;
 #  * without --prometheus-url a query metric is unavailable and says to
-#    give it.
+#    give it;
+#  * scale to zero (min_no 0, queue for the whole service, idle_for 8s,
+#    wake_no 2): an empty queue for idle_for takes `zero` to 0 replicas
+#    ("idle"), where status says it reads 0; the queue's first non-zero
+#    value wakes it straight to 2 ("wake"); empty again, back to 0; a
+#    min_no 0 on a ds field is refused.
 # shellcheck disable=SC2317  # functions run through wait_until
 # shellcheck source=tests/integ/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +72,21 @@ dk service create --detach --name none --replicas 2 "${common[@]}" \
   --label das.x.out_duration=6s --label das.x.in_duration=6s \
   "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 
+# zero: scale to zero on the queue
+dk service create --detach --name zero --replicas 1 "${common[@]}" --label das.min_no=0 \
+  --label 'das.q.query=max(load_queue_length)' --label das.q.target=service \
+  --label das.q.out_cond=50 --label das.q.in_cond=1 \
+  --label das.q.out_duration=6s --label das.q.in_duration=6s \
+  --label das.idle_for=8s --label das.wake_no=2 \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+# cpuzero: min_no 0 on cpu_ratio, refused
+dk service create --detach --name cpuzero --replicas 1 --label das.max_no=3 --label das.min_no=0 \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+rc=0
+check=$(prom policy check) || rc=$?
+assert_contains "$check" "service cpuzero: label das.min_no: 0 (scale to zero) needs every metric to be a query metric" \
+  "min_no 0 on cpu_ratio is refused, naming the label"
+
 line=$(prom policy list | awk '$3 == "web"' | tr -s ' ')
 assert_contains "$line" "rps 100 30 6s 6s step 0s - ok" "web's policy is its query metric: $line"
 assert_eq "$(prom policy list --json | jq -r '.[] | select(.service == "worker") | .metrics')" "null" \
@@ -92,6 +112,15 @@ assert_contains "$(st none | jq -r .reason)" "no series: the query matched nothi
 assert_contains "$(cat "$LOG")" 'msg="query metrics unavailable: no decision on them"' \
   "das's log says query metrics are unavailable"
 
+# scale to zero: the queue empty for idle_for (8 s) → 0 replicas
+wait_until 60 replicas_is zero 0 || fail "zero did not go to zero on an empty queue: $(st zero)"
+assert_eq "$(acts zero | head -1)" '["scale-in",1,0,"q"]' "the scale-in to zero names q"
+assert_contains "$(prom events --json --service zero | jq -r '[.[] | select(.to == 0)][0].reason')" \
+  "idle: q read 0 for 8s" "and says it was idle for idle_for"
+at_zero() { [[ "$(st zero | jq -c '[.outcome, .reason]')" == '["at-min","at zero: q reads 0"]' ]]; }
+wait_until 30 at_zero || fail "status at zero: $(st zero)"
+ok "status at zero: $(st zero | jq -r .reason)"
+
 # requests rise: 250 req/s over 1 replica > 100 per replica
 echo 250 >"$TB_TMP/rps"
 wait_until 60 replicas_ge web 2 || fail "web did not scale out on requests: $(st web)"
@@ -112,9 +141,20 @@ assert_eq "$(acts web | tail -1)" '["scale-in",2,1,"rps"]' "the scale-in names r
 echo 120 >"$TB_TMP/queue"
 wait_until 60 replicas_ge worker 2 || fail "worker did not scale out on its queue: $(st worker)"
 ok "worker scaled out on the queue length"
+# zero wakes on the queue's first value, straight to wake_no
+wait_until 60 replicas_ge zero 2 || fail "zero did not wake: $(st zero)"
+wake=$(acts zero | sed -n 2p)
+assert_eq "$wake" '["scale-out",0,2,"q"]' "the wake-up goes 0 → 2 (wake_no) at once"
+assert_contains "$(prom events --json --service zero | jq -r '[.[] | select(.from == 0)][0].reason')" \
+  "wake: q" "its reason says it woke on q"
 echo 0 >"$TB_TMP/queue"
 wait_until 60 replicas_is worker 1 || fail "worker did not scale in with the queue empty: $(st worker)"
 ok "worker scaled back in with the queue empty"
+
+wait_until 60 replicas_is zero 0 || fail "zero did not go back to zero: $(st zero)"
+assert_eq "$(acts zero | tail -1 | jq -r '.[2]')" 0 "zero's last action takes it to zero"
+assert_eq "$(prom events --json --service zero | jq '[.[] | select(.from == 0)] | length')" 1 \
+  "one wake-up in all: no flapping at zero"
 
 assert_eq "$(replicas two)" 2 "two: never scaled on its bad query"
 assert_eq "$(replicas none)" 2 "none: never scaled on a query that matched nothing"

@@ -1409,6 +1409,85 @@ static void test_combine_edges(void **state)
         assert_true((unsigned char)out.reason[i] < 0x80);
 }
 
+/* ---- scale to zero ---- */
+
+static struct policy zero_policy(void)
+{
+    struct policy p = {0};
+    p.seq = 1;
+    p.min_no = 0;
+    p.max_no = 5;
+    p.cur_no = 0;
+    p.metric = &pol_metric_query;
+    p.wake_no = 2;
+    p.idle_ms = 600000;
+    p.nconds = 1;
+    p.conds[0].metric = &pol_metric_query;
+    snprintf(p.conds[0].name, sizeof p.conds[0].name, "q");
+    return p;
+}
+
+static void test_at_zero(void **state)
+{
+    struct policy p = zero_policy();
+    struct dec_input in = {.pol = &p, .found = true, .actual = 0};
+    struct dec_result r;
+    (void)state;
+    dec_at_zero(&in, "q", true, 12, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    assert_int_equal(r.from, 0);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.reason,
+                        "wake: q 12.0 > 0 at zero replicas: 0 \u2192 2");
+    p.wake_no = 9; /* never past max_no */
+    dec_at_zero(&in, "q", true, 0.5, &r);
+    assert_int_equal(r.to, 5);
+    dec_at_zero(&in, "q", true, 0, &r);
+    assert_int_equal(r.action, DEC_NONE);
+    assert_int_equal(r.outcome, DEC_O_AT_MIN);
+    assert_string_equal(r.reason, "at zero: q reads 0");
+    dec_at_zero(&in, "q", false, 0, &r);
+    assert_int_equal(r.action, DEC_NONE);
+    assert_int_equal(r.outcome, DEC_O_INSUFFICIENT);
+    assert_false(r.sync);
+}
+
+static void test_idle(void **state)
+{
+    struct policy p = zero_policy();
+    struct dec_input in = {.pol = &p, .found = true, .actual = 2};
+    struct dec_result r = {0};
+    (void)state;
+    r.outcome = DEC_O_STEADY;
+    r.from = r.to = 2;
+    dec_idle(&in, "q", true, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 0);
+    assert_int_equal(r.window_ms, 600000);
+    assert_string_equal(r.reason, "idle: q read 0 for 10m: 2 \u2192 0");
+    /* not idle, a scale-out, a floor above zero, an outcome before the
+     * windows: left alone */
+    struct dec_result keep = {0};
+    keep.outcome = DEC_O_STEADY;
+    keep.from = keep.to = 2;
+    r = keep;
+    dec_idle(&in, "q", false, &r);
+    assert_int_equal(r.action, DEC_NONE);
+    r = keep;
+    r.action = DEC_SCALE_OUT;
+    r.outcome = DEC_O_SCALE_OUT;
+    dec_idle(&in, "q", true, &r);
+    assert_int_equal(r.action, DEC_SCALE_OUT);
+    r = keep;
+    r.outcome = DEC_O_UPDATING;
+    dec_idle(&in, "q", true, &r);
+    assert_int_equal(r.outcome, DEC_O_UPDATING);
+    p.min_no = 1;
+    r = keep;
+    dec_idle(&in, "q", true, &r);
+    assert_int_equal(r.action, DEC_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1455,6 +1534,8 @@ int main(void)
         cmocka_unit_test(test_combine_in_all_agree),
         cmocka_unit_test(test_combine_missing),
         cmocka_unit_test(test_combine_edges),
+        cmocka_unit_test(test_at_zero),
+        cmocka_unit_test(test_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static void test_col_names(void **state)
     static const char *const want[POL_NCOLS] = {
         "seq",        "min_no",  "max_no",       "cur_no",      "cond_item",
         "out_cond",   "in_cond", "out_duration", "in_duration", "service_id",
-        "scale_mode", "warmup",  "metrics"};
+        "scale_mode", "warmup",  "metrics",      "idle_for",    "wake_no"};
     (void)state;
     for (int i = 0; i < POL_NCOLS; i++)
         assert_string_equal(pol_col_names[i], want[i]);
@@ -280,7 +280,7 @@ static void test_min_above_max(void **state)
     r.col[POL_MIN_NO] = "5";
     r.col[POL_MAX_NO] = "2";
     expect_fail(r,
-                "policy seq=3: min_no 5 is above max_no 2; use 1 <= "
+                "policy seq=3: min_no 5 is above max_no 2; use 0 <= "
                 "min_no <= max_no",
                 false);
 }
@@ -300,7 +300,7 @@ static void test_edges(void **state)
     assert_int_equal(p.max_no, 4);
     r.col[POL_MIN_NO] = "5";
     expect_fail(r,
-                "policy seq=3: min_no 5 is above max_no 4; use 1 <= "
+                "policy seq=3: min_no 5 is above max_no 4; use 0 <= "
                 "min_no <= max_no",
                 false);
 
@@ -334,11 +334,12 @@ static void test_bad_bounds(void **state)
         const char *want;
     } cases[] = {
         {POL_MIN_NO, "0",
-         "policy seq=3: min_no \"0\": out of range; use "
-         "1..10000 replicas"},
+         "policy seq=3: min_no 0 (scale to zero) needs every metric to be "
+         "a query metric (<name>.query): at zero replicas cpu_ratio has no "
+         "replica to measure; use 1 or more, or a query"},
         {POL_MIN_NO, "-1",
          "policy seq=3: min_no \"-1\": out of range; use "
-         "1..10000 replicas"},
+         "0..10000 replicas (0: scale to zero, query metrics only)"},
         {POL_MAX_NO, "10001",
          "policy seq=3: max_no \"10001\": out of "
          "range; use 1..10000 replicas"},
@@ -349,16 +350,16 @@ static void test_bad_bounds(void **state)
          "replicas"},
         {POL_MIN_NO, "1.5",
          "policy seq=3: min_no \"1.5\": not a whole "
-         "number; use 1..10000"},
+         "number; use 0..10000"},
         {POL_MIN_NO, " 2",
          "policy seq=3: min_no \" 2\": not a whole "
-         "number; use 1..10000"},
+         "number; use 0..10000"},
         {POL_MIN_NO, "2 ",
          "policy seq=3: min_no \"2 \": not a whole "
-         "number; use 1..10000"},
+         "number; use 0..10000"},
         {POL_MIN_NO, "+2",
          "policy seq=3: min_no \"+2\": not a whole "
-         "number; use 1..10000"},
+         "number; use 0..10000"},
         {POL_MAX_NO, "",
          "policy seq=3: max_no \"\": not a whole number; use "
          "1..10000"},
@@ -367,7 +368,7 @@ static void test_bad_bounds(void **state)
          "number; use 1..10000"},
         {POL_MIN_NO, NULL,
          "policy seq=3: min_no is NULL; use a whole "
-         "number 1..10000"},
+         "number 0..10000"},
         {POL_MAX_NO, NULL,
          "policy seq=3: max_no is NULL; use a whole "
          "number 1..10000"},
@@ -609,10 +610,10 @@ static void test_first_problem_reported(void **state)
 {
     struct pol_row r = good_row();
     (void)state;
-    r.col[POL_MIN_NO] = "0";
+    r.col[POL_MIN_NO] = "-1";
     r.col[POL_OUT_DURATION] = "10";
     r.col[POL_SERVICE_ID] = "x' or '1'='1";
-    expect_fail(r, "policy seq=3: min_no \"0\"", true);
+    expect_fail(r, "policy seq=3: min_no \"-1\"", true);
     r.col[POL_MIN_NO] = "1";
     expect_fail(r, "policy seq=3: out_duration \"10\"", true);
 }
@@ -738,7 +739,7 @@ static void test_labels_bad(void **state)
     l[1] = (struct pol_label){"das.min_no", "7", false};
     expect_label_fail(l, 2,
                       "service web: label das.min_no: 7 is above max_no 5; "
-                      "use 1 <= min_no <= max_no");
+                      "use 0 <= min_no <= max_no");
     l[1] = (struct pol_label){"das.in_cond", "80%", false};
     expect_label_fail(l, 2,
                       "service web: label das.in_cond: \"80%\" is above "
@@ -996,6 +997,56 @@ static void test_query_conditions_bad(void **state)
                       "longer than 2048; a query is one expression");
 }
 
+/* Scale to zero: min_no 0 on query metrics only; idle_for and wake_no
+ * with it, and only with it. */
+static void test_scale_to_zero(void **state)
+{
+    struct pol_label l[] = {{"das.max_no", "5", false},
+                            {"das.min_no", "0", false},
+                            {"das.q.query", "max(queue)", false},
+                            {"das.q.target", "service", false},
+                            {"das.q.out_cond", "10", false},
+                            {"das.q.in_cond", "1", false},
+                            {"das.idle_for", "20m", false},
+                            {"das.wake_no", "3", false}};
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    if (parse_labels(l, 8, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.min_no, 0);
+    assert_int_equal(p.idle_ms, 1200000);
+    assert_int_equal(p.wake_no, 3);
+    /* the defaults */
+    if (parse_labels(l, 6, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.idle_ms, POL_IDLE_DEFAULT_MS);
+    assert_int_equal(p.wake_no, 1);
+    l[7].value = "6";
+    expect_label_fail(l, 8,
+                      "service web: label das.wake_no: \"6\": out of range; "
+                      "use 1..max_no (5)");
+    l[7].value = "3";
+    l[6].value = "10";
+    expect_label_fail(l, 8,
+                      "service web: label das.idle_for: \"10\": a bare "
+                      "number is not a duration; use 30s, 10m, 1h30m or 2d");
+    /* with a ds metric too: refused */
+    l[6] = (struct pol_label){"das.out_cond", "80%", false};
+    expect_label_fail(l, 7,
+                      "service web: label das.min_no: 0 (scale to zero) "
+                      "needs every metric to be a query metric "
+                      "(<name>.query): at zero replicas cpu_ratio has no "
+                      "replica to measure; use 1 or more, or a query");
+    /* idle_for without min_no 0 */
+    l[1].value = "1";
+    l[6] = (struct pol_label){"das.idle_for", "20m", false};
+    expect_label_fail(l, 7,
+                      "service web: label das.idle_for: applies only to a "
+                      "policy that scales to zero (min_no 0); leave it out, "
+                      "or set min_no 0");
+}
+
 /* Labels naming metrics: exactly those, unless a one-metric label is set
  * too; then the one-metric condition comes first, with its defaults. */
 static void test_labels_named(void **state)
@@ -1043,7 +1094,8 @@ static void test_labels_unknown_and_missing(void **state)
     (void)state;
     const char *list = "use das.min_no, das.max_no, das.cond_item, "
                        "das.out_cond, das.in_cond, das.out_duration, "
-                       "das.in_duration, das.scale_mode, das.warmup, or "
+                       "das.in_duration, das.scale_mode, das.warmup, "
+                       "das.idle_for, das.wake_no, or "
                        "das.<metric>.<key> with a key of out_cond, in_cond, "
                        "out_duration, in_duration, query or target";
     char want[600];
@@ -1118,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_labels_named),
         cmocka_unit_test(test_query_conditions),
         cmocka_unit_test(test_query_conditions_bad),
+        cmocka_unit_test(test_scale_to_zero),
         cmocka_unit_test(test_label_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,6 +98,28 @@ static void test_step(void **state)
     assert_int_equal(qwin_step(60000, 0), 1000);
 }
 
+/* At zero: the latest fresh value; idle: covered and all zero. */
+static void test_latest_and_idle(void **state)
+{
+    const struct qwin_sample q[] = {
+        {1000, 0}, {2000, 0}, {3000, 0}, {4000, 0}, {5000, 3}};
+    double v = -1;
+    (void)state;
+    assert_true(qwin_latest(q, 5, 5000, 1000, &v));
+    assert_true(v == 3);
+    assert_true(qwin_latest(q, 5, 4500, 1000, &v)); /* 5000 is after now */
+    assert_true(v == 0);
+    assert_false(qwin_latest(q, 5, 7001, 1000, &v)); /* stale */
+    assert_false(qwin_latest(q, 0, 7001, 1000, &v));
+    const struct qwin_sample nan[] = {{1000, NAN}};
+    assert_false(qwin_latest(nan, 1, 1000, 1000, &v));
+    assert_true(qwin_idle(q, 5, 1000, 4000, 1000));
+    assert_false(qwin_idle(q, 5, 1000, 5000, 1000));  /* 3 at 5000 */
+    assert_false(qwin_idle(q, 4, 1000, 7000, 1000));  /* last 4000: stale */
+    assert_false(qwin_idle(q, 4, -2000, 4000, 1000)); /* starts late */
+    assert_false(qwin_idle(q, 0, 0, 4000, 1000));     /* nothing read */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_service_target),
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_step),
+        cmocka_unit_test(test_latest_and_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
