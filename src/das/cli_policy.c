@@ -412,7 +412,8 @@ static const char *flag_of_column(const char *msg)
         {POL_IN_COND, "--in"},         {POL_OUT_DURATION, "--out-for"},
         {POL_IN_DURATION, "--in-for"}, {POL_SERVICE_ID, "SERVICE"},
         {POL_SCALE_MODE, "--mode"},    {POL_WARMUP, "--warmup"},
-        {POL_METRICS, "--metrics"},
+        {POL_METRICS, "--metrics"},    {POL_IDLE_FOR, "--idle-for"},
+        {POL_WAKE_NO, "--wake-no"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *name = pol_col_names[map[i].col];
@@ -473,6 +474,8 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
     row->col[POL_SCALE_MODE] = f->mode;
     row->col[POL_WARMUP] = f->warmup;
     row->col[POL_METRICS] = f->metrics;
+    row->col[POL_IDLE_FOR] = f->idle_for;
+    row->col[POL_WAKE_NO] = f->wake_no;
     if (pol_parse(row, p, err, sizeof err)) {
         const char *msg = without_seq(err);
         const char *flag = flag_of_column(msg);

@@ -650,7 +650,8 @@ static void simulate_input_cleanup(struct simulate_input *in)
 static bool policy_flags_given(const struct das_pol_flags *f)
 {
     return f->min_no >= 0 || f->max_no >= 0 || f->item || f->out || f->in ||
-           f->out_for || f->in_for || f->mode || f->warmup;
+           f->out_for || f->in_for || f->mode || f->warmup || f->metrics ||
+           f->idle_for || f->wake_no;
 }
 
 /* The load model is CPU: a policy on another metric has nothing to play. */

@@ -154,11 +154,13 @@ struct pg *das_store_open(const char *cmd, const char *policy_db, int *status);
 struct das_pol_flags {
     long min_no, max_no; /* -1 when not given */
     const char *item, *out, *in, *out_for, *in_for, *mode, *warmup, *metrics;
+    const char *idle_for, *wake_no;
 };
 /* clang-format off */
 #define DAS_POLICY_FLAG_OPTS(f)                                                \
-    {"--min", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
-     "fewest replicas (min_no)", &(f)->min_no},                                \
+    {"--min", NULL, CFG_INT, NULL, NULL, 0, INT32_MAX,                         \
+     "fewest replicas (min_no); 0 scales to zero (query metrics only)",       \
+     &(f)->min_no},                                                            \
     {"--max", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,                         \
      "most replicas (max_no)", &(f)->max_no},                                  \
     {"--item", NULL, CFG_STR, NULL, NULL, 0, 0,                                \
@@ -180,7 +182,12 @@ struct das_pol_flags {
     {"--metrics", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
      "further metrics, each with its condition (column metrics): "           \
      "'mem_ratio.out_cond=80%; mem_ratio.in_cond=40%' (keys out_cond, "       \
-     "in_cond, out_duration, in_duration)", &(f)->metrics}
+     "in_cond, out_duration, in_duration, query, target)", &(f)->metrics},    \
+    {"--idle-for", NULL, CFG_STR, NULL, NULL, 0, 0,                            \
+     "with --min 0: how long every metric reads 0 before the service goes "   \
+     "to zero (idle_for, default 15m)", &(f)->idle_for},                       \
+    {"--wake-no", NULL, CFG_STR, NULL, NULL, 0, 0,                             \
+     "with --min 0: replicas at wake-up (wake_no, default 1)", &(f)->wake_no}
 /* clang-format on */
 
 /* The row the flags describe for service (seq_text its seq): every
