@@ -118,6 +118,7 @@ struct pg *das_store_open(const char *cmd, const char *policy_db, int *status);
 struct das_pol_flags {
     long min_no, max_no; /* -1 when not given */
     const char *item, *out, *in, *out_for, *in_for, *mode, *warmup, *metrics;
+    const char *schedule; /* das policy add only */
 };
 /* clang-format off */
 #define DAS_POLICY_FLAG_OPTS(f)                                                \
