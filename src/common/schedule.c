@@ -505,12 +505,24 @@ static int64_t next_change(const struct sched *s, const struct occ *occ,
     return INT64_MAX;
 }
 
-static void add_what(struct sched_now *out, const struct sched *s, int i)
+char *sched_holds(const struct sched *s, const struct sched_now *now, char *buf,
+                  size_t len)
 {
-    char t[64];
-    size_t o = strlen(out->what);
-    sched_item_text(&s->items[i], t, sizeof t);
-    snprintf(out->what + o, sizeof out->what - o, "%s%s", o ? "; " : "", t);
+    char a[64], b[64];
+    const int min_i = now->min_item, max_i = now->max_item;
+    buf[0] = '\0';
+    if (min_i >= 0 && (size_t)min_i < s->n)
+        sched_item_text(&s->items[min_i], a, sizeof a);
+    else
+        a[0] = '\0';
+    if (max_i >= 0 && (size_t)max_i < s->n && max_i != min_i)
+        sched_item_text(&s->items[max_i], b, sizeof b);
+    else
+        b[0] = '\0';
+    if (a[0] || b[0])
+        snprintf(buf, len, "%s%s%s (%s)", a, a[0] && b[0] ? "; " : "", b,
+                 s->zone[0] ? s->zone : SCHED_ZONE_DEFAULT);
+    return buf;
 }
 
 void sched_eval(const struct sched *s, const struct tz *zone, int64_t now_ms,
@@ -522,15 +534,6 @@ void sched_eval(const struct sched *s, const struct tz *zone, int64_t now_ms,
     size_t n = occurrences(s, zone, t, occ);
     bounds_at(s, occ, n, t, min_no, max_no, out);
     int64_t next = next_change(s, occ, n, t, min_no, max_no, out);
-    if (out->min_item >= 0)
-        add_what(out, s, out->min_item);
-    if (out->max_item >= 0 && out->max_item != out->min_item)
-        add_what(out, s, out->max_item);
-    if (out->what[0]) {
-        size_t o = strlen(out->what);
-        snprintf(out->what + o, sizeof out->what - o, " (%s)",
-                 s->zone[0] ? s->zone : SCHED_ZONE_DEFAULT);
-    }
     if (next != INT64_MAX) {
         int64_t local = next + tz_offset(zone, next);
         int64_t day = floor_div(local, 86400), sec = local - day * 86400;

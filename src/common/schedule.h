@@ -71,10 +71,7 @@ struct sched_now {
     int64_t next_ms;     /* the next instant the bounds change (a
                             window's start or end; Unix ms), 0 when none
                             does within a week */
-    char next_local[24]; /* next_ms as local wall time: "Mon 18:00" */
-    char what[200];      /* the windows that hold a bound now:
-                            "Mon-Fri 08:00-18:00 min=4 (Europe/Paris)";
-                            "" when none does */
+    char next_local[16]; /* next_ms as local wall time: "Mon 18:00" */
 };
 
 /* The bounds the schedule gives at now_ms (zone: the schedule's, parsed)
@@ -87,5 +84,11 @@ struct sched_now {
  * sched_check_bounds refuse every schedule that could), the floor wins. */
 void sched_eval(const struct sched *s, const struct tz *zone, int64_t now_ms,
                 long min_no, long max_no, struct sched_now *out);
+
+/* The windows that hold a bound now, and the zone: "Mon-Fri 08:00-18:00
+ * min=4 (Europe/Paris)", "Sat 05:00-07:00 min=3; Fri 22:00-06:00 max=3
+ * (UTC)"; "" when none does. Returns buf. */
+char *sched_holds(const struct sched *s, const struct sched_now *now, char *buf,
+                  size_t len);
 
 #endif

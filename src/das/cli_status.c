@@ -96,8 +96,9 @@ static void sched_cell(const struct das_pol_eval *pe, char *buf, size_t len)
     if (!sc->n)
         return;
     const char *zone = sc->zone[0] ? sc->zone : SCHED_ZONE_DEFAULT;
-    if (s->what[0])
-        snprintf(buf + o, len - o, " (schedule: %s%s%s)", s->what,
+    char what[200];
+    if (sched_holds(sc, s, what, sizeof what)[0])
+        snprintf(buf + o, len - o, " (schedule: %s%s%s)", what,
                  s->next_ms ? " until " : "", s->next_ms ? s->next_local : "");
     else if (s->active)
         snprintf(buf + o, len - o,
@@ -344,7 +345,8 @@ static json_t *schedule_json(const struct das_pol_eval *pe)
     json_object_set_new(o, "min_no", json_integer(s->min_no));
     json_object_set_new(o, "max_no", json_integer(s->max_no));
     json_object_set_new(o, "holds",
-                        s->what[0] ? json_string(s->what) : json_null());
+                        sched_holds(sc, s, t, sizeof t)[0] ? json_string(t)
+                                                           : json_null());
     json_object_set_new(o, "next_change_ms",
                         s->next_ms ? json_integer(s->next_ms) : json_null());
     json_object_set_new(o, "next_change_local",

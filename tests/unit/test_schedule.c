@@ -185,6 +185,12 @@ static void eval_at(const struct sched *s, const struct tz *z, int64_t t,
     sched_eval(s, z, t * 1000, min_no, max_no, now);
 }
 
+static const char *holds(const struct sched *s, const struct sched_now *now)
+{
+    static char buf[200];
+    return sched_holds(s, now, buf, sizeof buf);
+}
+
 static void test_eval_utc(void **state)
 {
     struct sched s;
@@ -199,14 +205,14 @@ static void test_eval_utc(void **state)
     assert_int_equal(now.min_item, 0);
     assert_int_equal(now.max_item, -1);
     assert_int_equal(now.active, 1);
-    assert_string_equal(now.what, "Mon-Fri 08:00-18:00 min=4 (UTC)");
+    assert_string_equal(holds(&s, &now), "Mon-Fri 08:00-18:00 min=4 (UTC)");
     assert_int_equal(now.next_ms, (MON_0900 + 9 * H) * 1000);
     assert_string_equal(now.next_local, "Mon 18:00");
     /* the end is not in the window */
     eval_at(&s, &utc, MON_0900 + 9 * H, 1, 10, &now);
     assert_int_equal(now.min_no, 1);
     assert_int_equal(now.active, 0);
-    assert_string_equal(now.what, "");
+    assert_string_equal(holds(&s, &now), "");
     assert_string_equal(now.next_local, "Tue 08:00");
     eval_at(&s, &utc, MON_0900 + 9 * H - 1, 1, 10, &now);
     assert_int_equal(now.min_no, 4);
@@ -215,22 +221,23 @@ static void test_eval_utc(void **state)
     assert_int_equal(now.min_no, 1);
     assert_int_equal(now.max_no, 2);
     assert_int_equal(now.max_item, 1);
-    assert_string_equal(now.what, "Sat,Sun 00:00-24:00 max=2 (UTC)");
+    assert_string_equal(holds(&s, &now), "Sat,Sun 00:00-24:00 max=2 (UTC)");
     assert_string_equal(now.next_local, "Mon 00:00");
     /* a window that does not pass the policy's own bound holds nothing */
     eval_at(&s, &utc, MON_0900, 5, 10, &now);
     assert_int_equal(now.min_no, 5);
     assert_int_equal(now.min_item, -1);
     assert_int_equal(now.active, 1);
-    assert_string_equal(now.what, "");
+    assert_string_equal(holds(&s, &now), "");
     /* across midnight: Friday 22:00 to Saturday 06:00 */
     parse_ok("Fri 22:00-06:00 max=3; Sat 05:00-07:00 min=3", &s);
     eval_at(&s, &utc, SAT_1200 - 7 * H, 1, 10, &now); /* Sat 05:00 */
     assert_int_equal(now.max_no, 3);
     assert_int_equal(now.min_no, 3);
     assert_int_equal(now.active, 3);
-    assert_string_equal(now.what, "Sat 05:00-07:00 min=3; Fri 22:00-06:00 "
-                                  "max=3 (UTC)");
+    assert_string_equal(holds(&s, &now),
+                        "Sat 05:00-07:00 min=3; Fri 22:00-06:00 "
+                        "max=3 (UTC)");
     eval_at(&s, &utc, SAT_1200 - 6 * H, 1, 10, &now); /* Sat 06:00 */
     assert_int_equal(now.max_no, 10);
     assert_int_equal(now.min_no, 3);
