@@ -1,6 +1,7 @@
 # The das image (das-das:latest). scripts/build-images assembles root/: the
 # stripped das binary, every shared library ldd lists (and the dynamic loader
-# at its path), CA certificates, /etc/passwd and /etc/group with the user
+# at its path), CA certificates, the tz database (/usr/share/zoneinfo: the
+# zones of policy schedules), /etc/passwd and /etc/group with the user
 # das (10001). No shell: the health check is `das healthcheck`.
 # FROM scratch: nothing is pulled, so it builds offline.
 #

@@ -614,7 +614,7 @@ long dec_expected(const struct dec_input *in)
     return in->running >= 0 ? in->running : in->actual;
 }
 
-void dec_evaluate(const struct dec_input *in, struct dec_result *out)
+static void evaluate(const struct dec_input *in, struct dec_result *out)
 {
     const struct policy *pol = in->pol;
     struct ctx c = {in, pol, out, "?", UNIT_COUNT, in->actual};
@@ -685,13 +685,66 @@ void dec_evaluate(const struct dec_input *in, struct dec_result *out)
         rule_steady(&c);
 }
 
-/* ---- several conditions -------------------------------------------------- */
-
-/* Appends text to out's reason, cut at a UTF-8 boundary when it does not
- * fit. */
+/* Appends text to out's reason (below). */
 static void reason_add(struct dec_result *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The window of a schedule that set the bound out's decision went to, in
+ * its reason. */
+static void note_schedule(const struct policy *pol, const struct sched_now *s,
+                          struct dec_result *out)
+{
+    int item = -1;
+    bool up = out->to > out->from;
+    switch (out->outcome) {
+    case DEC_O_BOUND:
+        item = up ? s->min_item : s->max_item;
+        break;
+    case DEC_O_AT_MIN:
+        item = s->min_item;
+        break;
+    case DEC_O_AT_MAX:
+        item = s->max_item;
+        break;
+    case DEC_O_SCALE_IN:
+        item = out->to == s->min_no ? s->min_item : -1;
+        break;
+    case DEC_O_SCALE_OUT:
+        item = out->to == s->max_no ? s->max_item : -1;
+        break;
+    default:
+        break;
+    }
+    if (item < 0 || (size_t)item >= pol->sched.n)
+        return;
+    char t[64];
+    reason_add(out, " (schedule: %s, %s)",
+               sched_item_text(&pol->sched.items[item], t, sizeof t),
+               pol->sched.zone[0] ? pol->sched.zone : SCHED_ZONE_DEFAULT);
+}
+
+void dec_evaluate(const struct dec_input *in, struct dec_result *out)
+{
+    const struct sched_now *s = in->sched;
+    if (!s || !in->pol ||
+        (s->min_no == in->pol->min_no && s->max_no == in->pol->max_no)) {
+        evaluate(in, out);
+        return;
+    }
+    /* the same rules within the bounds in force now */
+    struct policy now = *in->pol;
+    struct dec_input within = *in;
+    now.min_no = s->min_no;
+    now.max_no = s->max_no;
+    within.pol = &now;
+    evaluate(&within, out);
+    note_schedule(in->pol, s, out);
+}
+
+/* ---- several conditions -------------------------------------------------- */
+
+/* Appends text to out's reason, cut at a UTF-8 boundary when it does not
+ * fit (declared above). */
 static void reason_add(struct dec_result *out, const char *fmt, ...)
 {
     char more[256];

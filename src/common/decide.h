@@ -48,6 +48,10 @@ struct dec_input {
     long pending;            /* tasks that should run but wait */
     const char *pending_why; /* why the first one waits ("" / NULL) */
     struct dec_window out_win, in_win;
+    /* The policy's schedule now (sched_eval), NULL when it has none: the
+     * engine decides within its min_no..max_no instead of the policy's,
+     * and a reason that a scheduled bound decided names its window. */
+    const struct sched_now *sched;
 };
 
 /* The auto rule's constants (docs/policies.md, "How das decides").
@@ -184,7 +188,10 @@ long dec_expected(const struct dec_input *in);
 bool dec_reason_bet(const char *reason);
 
 /* Applies docs/design.md §4 rules 1-6 to one policy: fills every field of out
- * (outcome is a string literal). Order: service-not-found, not-scalable,
+ * (outcome is a string literal). The bounds are in->sched's when given
+ * (a bound, at-min, at-max, or a step to a bound that a window set says
+ * so: `2 replicas below min_no 4: 2 → 4 (schedule: Mon-Fri 08:00-18:00
+ * min=4, Europe/Paris)`). Order: service-not-found, not-scalable,
  * updating (all three before sync); sync flag; bound; then the windows.
  * Scale-out needs the out window covered; scale-in needs BOTH windows
  * covered, since rule 5 applies only "otherwise" (the out window must

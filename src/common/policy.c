@@ -397,6 +397,24 @@ static int parse_warmup(const struct ctx *c, const struct pol_row *row,
     return 0;
 }
 
+/* schedule, optional: NULL (or missing from an older table) is none. */
+static int parse_schedule(const struct ctx *c, const struct pol_row *row,
+                          struct policy *p)
+{
+    const char *s = row->col[POL_SCHEDULE];
+    char e[480];
+    _Static_assert(SCHED_REPLICAS_MAX == POL_REPLICAS_MAX,
+                   "a scheduled bound is a replica bound");
+    if (!s) {
+        p->sched.n = 0;
+        return 0;
+    }
+    if (sched_parse(s, &p->sched, e, sizeof e) ||
+        sched_check_bounds(&p->sched, p->min_no, p->max_no, e, sizeof e))
+        return row_fail(c, POL_SCHEDULE, "%s", e);
+    return 0;
+}
+
 /* ---- named conditions: `<metric>.<key>` ---------------------------------
  */
 
@@ -676,6 +694,8 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
         parse_metrics_text(c, row->col[POL_METRICS], p))
         return -1;
     if (nitems && parse_named(c, items, nitems, p))
+        return -1;
+    if (parse_schedule(c, row, p))
         return -1;
     pol_cond_view(p, 0, p);
     return parse_zero(c, row, p);

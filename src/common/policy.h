@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dur.h"
+#include "schedule.h"
 #include "stats.h"
 
 /* The columns of the `das` table: the seed's ten, in the seed's order,
@@ -35,7 +36,8 @@
     X(POL_WARMUP, "warmup", "TEXT", 1, 1, "30s")                               \
     X(POL_METRICS, "metrics", "TEXT", 1, 0, NULL)                              \
     X(POL_IDLE_FOR, "idle_for", "TEXT", 1, 1, NULL)                            \
-    X(POL_WAKE_NO, "wake_no", "int", 1, 1, NULL)
+    X(POL_WAKE_NO, "wake_no", "int", 1, 1, NULL)                               \
+    X(POL_SCHEDULE, "schedule", "TEXT", 1, 1, NULL)
 
 #define POL_COL_ENUM(id, name, type, opt, label, ldef) id,
 enum pol_col { POL_COLUMNS(POL_COL_ENUM) POL_NCOLS };
@@ -165,6 +167,7 @@ struct policy {
     int64_t warmup_ms;  /* warmup; NULL → POL_WARMUP_DEFAULT_MS */
     char service_id[POL_SERVICE_MAX]; /* id, id prefix or name */
     enum pol_source source;           /* a table row or service labels */
+    struct sched sched;               /* schedule; NULL → none (sched.n 0) */
 };
 
 /* The name of the policy's (first) condition: its ds field, or the
@@ -193,16 +196,18 @@ int pol_service_ref_check(const char *s, char *err, size_t errlen) WUR;
  * 30s, 10m, 1h30m or 2d`. Only the first problem of the row is reported,
  * checking columns in table order (seq, min_no, max_no, cur_no, cond_item,
  * out_cond, in_cond, then in_cond < out_cond, out_duration, in_duration,
- * service_id, scale_mode, warmup, metrics). Rules: seq an int4; 1 <= min_no <=
- * max_no <= POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1: unknown) or
- * 0..2^31-1; cond_item a known metric; thresholds in its unit with
+ * service_id, scale_mode, warmup, metrics, schedule). Rules: seq an int4; 1 <=
+ * min_no <= max_no <= POL_REPLICAS_MAX; cur_no NULL or -1 (both read as -1:
+ * unknown) or 0..2^31-1; cond_item a known metric; thresholds in its unit with
  * in_cond < out_cond; windows POL_WINDOW_MIN_MS..POL_WINDOW_MAX_MS; scale_mode
  * NULL, "auto", "step" or "band"; warmup NULL or a duration 0s..1h; metrics
  * NULL or `<metric>.<key>=<value>` items separated by ';' or newlines
  * (pol_cond_key_names; out_cond and in_cond required, each metric once,
  * POL_CONDS_MAX conditions in all); min_no 0 (scale to zero) only when
  * every condition is a query metric; idle_for (1s..31d, NULL: 15m) and
- * wake_no (1..max_no, NULL: 1) only with min_no 0. On failure
+ * wake_no (1..max_no, NULL: 1) only with min_no 0; schedule NULL or
+ * sched_parse's form, its windows within min_no..max_no
+ * (sched_check_bounds). On failure
  * *p is partly filled: p->seq is meaningful only when the message is not about
  * seq.
  */

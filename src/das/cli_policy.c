@@ -23,29 +23,31 @@
 
 static void policy_usage(FILE *f)
 {
-    fprintf(f, "usage: das policy list [--json]\n"
-               "       das policy add SERVICE --min N --max N --item FIELD "
-               "--out 70%% --in 10%%\n"
-               "                      --out-for 10m --in-for 10m [--mode "
-               "auto|band|step]\n"
-               "                      [--warmup 30s] [--seq N] [--replace]\n"
-               "       das policy rm SEQ\n"
-               "       das policy check\n"
-               "\n"
-               "list   every policy, from the table and from service labels "
-               "(das.max_no=N …),\n"
-               "       with its source and status: \"ok\" or what is wrong\n"
-               "add    validate and write a row (seq defaults to the next free "
-               "one)\n"
-               "rm     delete the row with that seq\n"
-               "check  validate every row and label policy; exit status 1 when "
-               "any is bad\n"
-               "\n"
-               "With --policy-db none there is no table: list and check show "
-               "the label policies,\n"
-               "add and rm refuse (set the service's labels instead).\n"
-               "\n"
-               "`das policy COMMAND --help` lists the command's options.\n");
+    fprintf(f,
+            "usage: das policy list [--json]\n"
+            "       das policy add SERVICE --min N --max N --item FIELD "
+            "--out 70%% --in 10%%\n"
+            "                      --out-for 10m --in-for 10m [--mode "
+            "auto|band|step]\n"
+            "                      [--warmup 30s] [--schedule WINDOWS] [--seq "
+            "N] [--replace]\n"
+            "       das policy rm SEQ\n"
+            "       das policy check\n"
+            "\n"
+            "list   every policy, from the table and from service labels "
+            "(das.max_no=N …),\n"
+            "       with its source and status: \"ok\" or what is wrong\n"
+            "add    validate and write a row (seq defaults to the next free "
+            "one)\n"
+            "rm     delete the row with that seq\n"
+            "check  validate every row and label policy; exit status 1 when "
+            "any is bad\n"
+            "\n"
+            "With --policy-db none there is no table: list and check show "
+            "the label policies,\n"
+            "add and rm refuse (set the service's labels instead).\n"
+            "\n"
+            "`das policy COMMAND --help` lists the command's options.\n");
 }
 
 /* ---- options and the store ---------------------------------------------- */
@@ -154,6 +156,24 @@ struct listed {
     char perr[ERRLEN]; /* when not ok */
     char shadow[160];  /* a label policy the table overrides: why */
 };
+
+/* A valid policy whose schedule names a zone das cannot read is a bad
+ * one, as das run sees it (eval.c check_zones). */
+static void listed_zone(struct zones *zs, struct listed *x)
+{
+    char e[400];
+    if (!x->ok || x->p.sched.n == 0 ||
+        zones_get(zs, x->p.sched.zone, e, sizeof e))
+        return;
+    x->ok = false;
+    if (x->label)
+        snprintf(x->perr, sizeof x->perr,
+                 "service %.63s: label " POL_LABEL_PREFIX "schedule: %s",
+                 x->label->svc->name, e);
+    else
+        snprintf(x->perr, sizeof x->perr, "policy seq=%ld: schedule %s",
+                 x->p.seq, e);
+}
 
 /* The i-th policy: the table's rows first, then the label policies. */
 static void listed_at(const struct pg_rowset *set,
@@ -354,6 +374,7 @@ static int cmd_list(int argc, char **argv, bool check)
     }
 
     size_t bad = 0;
+    struct zones *zones = zones_new();
     json_t *arr = conf.json ? json_array() : NULL;
     struct table t;
     table_init(&t, LIST_NCOLS);
@@ -365,6 +386,7 @@ static int cmd_list(int argc, char **argv, bool check)
     for (size_t i = 0; i < set.n + nl; i++) {
         struct listed x;
         listed_at(&set, lp, i, &x);
+        listed_zone(zones, &x);
         if (!x.ok) {
             bad++;
             if (check)
@@ -392,6 +414,7 @@ static int cmd_list(int argc, char **argv, bool check)
         table_print(&t, stdout);
     }
     table_free(&t);
+    zones_free(zones);
     free(lp);
     dsvc_list_free(&svcs);
     pg_rowset_free(&set);
@@ -413,7 +436,7 @@ static const char *flag_of_column(const char *msg)
         {POL_IN_DURATION, "--in-for"}, {POL_SERVICE_ID, "SERVICE"},
         {POL_SCALE_MODE, "--mode"},    {POL_WARMUP, "--warmup"},
         {POL_METRICS, "--metrics"},    {POL_IDLE_FOR, "--idle-for"},
-        {POL_WAKE_NO, "--wake-no"},
+        {POL_WAKE_NO, "--wake-no"},    {POL_SCHEDULE, "--schedule"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *name = pol_col_names[map[i].col];
@@ -476,6 +499,7 @@ int das_policy_from_flags(const char *cmd, const struct das_pol_flags *f,
     row->col[POL_METRICS] = f->metrics;
     row->col[POL_IDLE_FOR] = f->idle_for;
     row->col[POL_WAKE_NO] = f->wake_no;
+    row->col[POL_SCHEDULE] = f->schedule;
     if (pol_parse(row, p, err, sizeof err)) {
         const char *msg = without_seq(err);
         const char *flag = flag_of_column(msg);
@@ -535,6 +559,11 @@ static int cmd_add(int argc, char **argv)
          "the row's seq (default: the next free one)", &seq},
         {"--replace", NULL, CFG_BOOL, NULL, NULL, 0, 0,
          "overwrite the row when --seq is taken", &replace},
+        {"--schedule", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "windows that raise min or lower max (column schedule): "
+         "'Mon-Fri 08:00-18:00 min=4; Sat,Sun 00:00-24:00 max=2; "
+         "tz=Europe/Paris'",
+         &f.schedule},
     };
     char *pos[1];
     size_t npos;
@@ -559,10 +588,20 @@ static int cmd_add(int argc, char **argv)
             fprintf(stderr,
                     "usage: das policy add SERVICE --min N --max N --item "
                     "FIELD --out 70%% --in 10%% --out-for 10m --in-for 10m "
-                    "[--mode auto|band|step] [--warmup 30s] [--seq N]\n");
+                    "[--mode auto|band|step] [--warmup 30s] [--schedule "
+                    "WINDOWS] [--seq N]\n");
         return rc;
     }
 
+    if (p.sched.n) {
+        struct zones *zones = zones_new();
+        const struct tz *z = zones_get(zones, p.sched.zone, err, sizeof err);
+        zones_free(zones);
+        if (!z) {
+            fprintf(stderr, "das policy add: --schedule: %s\n", err);
+            return 2;
+        }
+    }
     struct pg *db = store("add", &conf, &rc);
     if (!db)
         return rc;
@@ -583,6 +622,10 @@ static int cmd_add(int argc, char **argv)
            dur_format(p.warmup_ms, wu, sizeof wu));
     if (p.nconds > 1)
         printf("; further metrics: %s", more_brief(&p, more, sizeof more));
+    if (p.sched.n) {
+        char st[SCHED_TEXT_MAX];
+        printf("; schedule: %s", sched_text(&p.sched, st, sizeof st));
+    }
     printf("\n");
     rc = 0;
     goto out;

@@ -85,6 +85,32 @@ static void window_cell(const struct das_pol_eval *pe,
     snprintf(buf, len, "%s %s %s, %s", mean, op, cs, cov);
 }
 
+/* The schedule after CUR/MIN/MAX (which shows the bounds in force): "
+ * (schedule: Mon-Fri 08:00-18:00 min=4 (Europe/Paris) until Mon 18:00)",
+ * " (schedule: none now, next Mon 08:00 Europe/Paris)". */
+static void sched_cell(const struct das_pol_eval *pe, char *buf, size_t len)
+{
+    const struct sched_now *s = &pe->sched;
+    const struct sched *sc = &pe->pol.sched;
+    size_t o = strlen(buf);
+    if (!sc->n)
+        return;
+    const char *zone = sc->zone[0] ? sc->zone : SCHED_ZONE_DEFAULT;
+    char what[200];
+    if (sched_holds(sc, s, what, sizeof what)[0])
+        snprintf(buf + o, len - o, " (schedule: %s%s%s)", what,
+                 s->next_ms ? " until " : "", s->next_ms ? s->next_local : "");
+    else if (s->active)
+        snprintf(buf + o, len - o,
+                 " (schedule: a window is on, not past min_no/max_no%s%s)",
+                 s->next_ms ? ", next change " : "",
+                 s->next_ms ? s->next_local : "");
+    else
+        snprintf(buf + o, len - o, " (schedule: none now%s%s %s)",
+                 s->next_ms ? ", next " : "", s->next_ms ? s->next_local : "",
+                 zone);
+}
+
 static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
                      struct cell_row *r)
 {
@@ -123,11 +149,12 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
             snprintf(cur + strlen(cur), sizeof cur - strlen(cur),
                      " (%ld pending)", pe->tasks.pending);
         snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "%ld/%ld/%ld%s",
-                 pe->svc.replicas, p->min_no, p->max_no, cur);
+                 pe->svc.replicas, pe->sched.min_no, pe->sched.max_no, cur);
     } else {
-        snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-/%ld/%ld", p->min_no,
-                 p->max_no);
+        snprintf(r->c[C_REPL], sizeof r->c[C_REPL], "-/%ld/%ld",
+                 pe->sched.min_no, pe->sched.max_no);
     }
+    sched_cell(pe, r->c[C_REPL], sizeof r->c[C_REPL]);
     /* several metrics: the windows of the one that decided */
     const struct das_pol_eval *dp = pe->conds ? &pe->conds[pe->res.cond] : pe;
     char wc[300], of[48] = "";
@@ -294,6 +321,36 @@ static json_t *window_json(const struct das_pol_eval *pe,
     return o;
 }
 
+/* A policy's schedule now: null when it has none; else its text, zone,
+ * the windows active now, the bounds in force and the next change. */
+static json_t *schedule_json(const struct das_pol_eval *pe)
+{
+    const struct sched *sc = &pe->pol.sched;
+    const struct sched_now *s = &pe->sched;
+    char t[SCHED_TEXT_MAX];
+    if (!sc->n)
+        return json_null();
+    json_t *o = json_object(), *act = json_array();
+    json_object_set_new(o, "text", json_string(sched_text(sc, t, sizeof t)));
+    json_object_set_new(
+        o, "zone", json_string(sc->zone[0] ? sc->zone : SCHED_ZONE_DEFAULT));
+    for (size_t i = 0; i < sc->n; i++)
+        if (s->active & 1u << i)
+            json_array_append_new(
+                act, json_string(sched_item_text(&sc->items[i], t, sizeof t)));
+    json_object_set_new(o, "active", act);
+    json_object_set_new(o, "min_no", json_integer(s->min_no));
+    json_object_set_new(o, "max_no", json_integer(s->max_no));
+    json_object_set_new(o, "holds",
+                        sched_holds(sc, s, t, sizeof t)[0] ? json_string(t)
+                                                           : json_null());
+    json_object_set_new(o, "next_change_ms",
+                        s->next_ms ? json_integer(s->next_ms) : json_null());
+    json_object_set_new(o, "next_change_local",
+                        s->next_ms ? json_string(s->next_local) : json_null());
+    return o;
+}
+
 /* One policy as das status --json shows it: an invalid one with its
  * error; a valid one with its service, windows and decision. */
 static json_t *policy_json(const struct das_pol_eval *pe,
@@ -328,6 +385,7 @@ static json_t *policy_json(const struct das_pol_eval *pe,
                         p->cur_no >= 0 ? json_integer(p->cur_no) : json_null());
     json_object_set_new(o, "min_no", json_integer(p->min_no));
     json_object_set_new(o, "max_no", json_integer(p->max_no));
+    json_object_set_new(o, "schedule", schedule_json(pe));
     json_object_set_new(o, "cond_item", json_string(pol_name(p)));
     json_object_set_new(o, "scale_mode", json_string(pol_mode_names[p->mode]));
     json_object_set_new(o, "warmup_ms", json_integer(p->warmup_ms));

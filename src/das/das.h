@@ -155,6 +155,7 @@ struct das_pol_flags {
     long min_no, max_no; /* -1 when not given */
     const char *item, *out, *in, *out_for, *in_for, *mode, *warmup, *metrics;
     const char *idle_for, *wake_no;
+    const char *schedule; /* das policy add only */
 };
 /* clang-format off */
 #define DAS_POLICY_FLAG_OPTS(f)                                                \

@@ -200,6 +200,7 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
 {
     memset(cl, 0, sizeof *cl);
     cl->conf = conf;
+    cl->zones = zones_new();
 
     cl->docker = dkr_new(conf->docker_host, err, errlen);
     if (!cl->docker)
@@ -259,6 +260,7 @@ void das_clients_close(struct das_clients *cl)
     secret_free(cl->prom_token);
     free(cl->extra_last);
     free(cl->sync_seen);
+    zones_free(cl->zones);
     memset(cl, 0, sizeof *cl);
 }
 
@@ -490,6 +492,28 @@ static void read_services(struct das_clients *cl, struct das_eval *ev,
             snprintf(ev->tasks_err, sizeof ev->tasks_err, "%.255s", err);
     }
     step_done("tasks", t_step, ev->tasks.n);
+}
+
+/* 2b. The zone of every schedule: a policy whose zone cannot be read is
+ * a bad one, as a schedule that does not parse is (the zones are kept,
+ * so each file is read once). */
+static void check_zones(struct das_clients *cl, struct das_eval *ev)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        struct das_pol_eval *pe = &ev->pols[i];
+        char e[400];
+        if (!pe->valid || pe->pol.sched.n == 0 ||
+            zones_get(cl->zones, pe->pol.sched.zone, e, sizeof e))
+            continue;
+        if (pe->pol.source == POL_SRC_LABELS)
+            pe->error = xasprintf("service %.63s: label " POL_LABEL_PREFIX
+                                  "schedule: %s",
+                                  pe->svc.name, e);
+        else
+            pe->error = xasprintf("policy seq=%ld: schedule %s", pe->seq, e);
+        pe->valid = false;
+        ev->nbad++;
+    }
 }
 
 /* The records a cycle decides (heap, *nall of them): every policy, then
@@ -793,6 +817,13 @@ static void fill_input(struct das_clients *cl, struct das_eval *ev,
     }
     cyc_window_init(&in->out_win, now_ms - pe->pol.out_ms);
     cyc_window_init(&in->in_win, now_ms - pe->pol.in_ms);
+    /* its zone was read by check_zones, so this cannot fail */
+    char e[400];
+    in->sched = NULL;
+    if (!zones_sched_now(cl->zones, &pe->pol, now_ms, &pe->sched, e,
+                         sizeof e) &&
+        pe->pol.sched.n)
+        in->sched = &pe->sched;
 }
 
 /* Fills policy i's windows from the store's answer; false (and the
@@ -1087,6 +1118,7 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     }
     step_done("policies", &t_step, rows.n);
     read_services(cl, ev, &rows, &t_step);
+    check_zones(cl, ev);
     /* the rows' text is no longer needed: policies were copied */
     pg_rowset_free(&rows);
 

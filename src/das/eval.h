@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "skew.h"
 #include "swarm_tasks.h"
+#include "zones.h"
 
 /* The long-lived clients of a command. */
 struct das_clients {
@@ -46,8 +47,9 @@ struct das_clients {
     size_t nextra;
     struct das_sync_seen *sync_seen;
     size_t nsync_seen;
-    struct skew skew;   /* this host's clock against InfluxDB's */
-    struct hstore hist; /* where the last actions and events are kept */
+    struct skew skew;    /* this host's clock against InfluxDB's */
+    struct hstore hist;  /* where the last actions and events are kept */
+    struct zones *zones; /* the schedules' time zones, read once */
 };
 
 /* Creates the clients from the configuration, and the history store
@@ -74,6 +76,8 @@ struct das_pol_eval {
                                  10,000 policies. */
     bool metrics_ok;          /* InfluxDB answered for both windows */
     struct dec_input in;      /* in.pol points at pol: do not copy the struct */
+    struct sched_now sched;   /* pol's schedule now (in.sched points here
+                                 when pol has one) */
     struct stask_count tasks; /* the service's running and pending tasks */
     struct dec_result res;
     bool evaluated; /* res is a decision (inputs were available) */

@@ -50,11 +50,15 @@ for ((k = 1; k <= ENGINES; k++)); do
 done
 ok "images das-ds and das-das on all $ENGINES engines"
 for prog in ds das; do
+  allow="^/usr/local/bin/$prog\$|^/(usr/)?lib(64)?/|^/etc/(passwd|group|nsswitch\.conf|ssl/certs/ca-certificates\.crt)\$"
+  # das: the tz database, the zones of policy schedules
+  [[ $prog == das ]] && allow+="|^/usr/share/zoneinfo/"
   extra=$(find "$TB_TMP/images/$prog/root" -type f -o -type l |
-    sed "s|^$TB_TMP/images/$prog/root||" | grep -v -E \
-    "^/usr/local/bin/$prog\$|^/(usr/)?lib(64)?/|^/etc/(passwd|group|nsswitch\.conf|ssl/certs/ca-certificates\.crt)\$" || true)
+    sed "s|^$TB_TMP/images/$prog/root||" | grep -v -E "$allow" || true)
   assert_eq "$extra" "" "the $prog image holds only $prog, its libraries and /etc files (no busybox, no shell)"
 done
+assert_eq "$(find "$TB_TMP/images/das/root/usr/share/zoneinfo" -name Berlin -type f | wc -l)" 1 \
+  "the das image has the tz database (Europe/Berlin)"
 for img in das-ds:latest das-das:latest; do
   size=$(dk image inspect -f '{{.Size}}' "$img")
   assert_lt "$size" $((64 * 1024 * 1024)) "$img is small ($((size / 1024 / 1024)) MiB)"

@@ -314,6 +314,106 @@ static void test_bound_above_max(void **state)
     assert_int_equal(r.to, 10);
 }
 
+/* A schedule's bounds in force (schedule.h): a window of text set on p,
+ * its min or max holding now. */
+static struct sched_now sched_on(struct policy *p, const char *text,
+                                 long min_no, long max_no)
+{
+    struct sched_now s;
+    char err[256] = "";
+    if (sched_parse(text, &p->sched, err, sizeof err))
+        fail_msg("%s", err);
+    memset(&s, 0, sizeof s);
+    s.min_no = min_no > p->min_no ? min_no : p->min_no;
+    s.max_no = max_no < p->max_no ? max_no : p->max_no;
+    s.min_item = min_no > p->min_no ? 0 : -1;
+    s.max_item = max_no < p->max_no ? 0 : -1;
+    s.active = 1;
+    return s;
+}
+
+/* A scheduled floor: bound to it at once, with no data, the reason naming
+ * the window; then held there against a scale-in. */
+static void test_schedule_floor(void **state)
+{
+    struct policy p = make_policy(2);
+    struct sched_now s =
+        sched_on(&p, "Mon-Fri 08:00-18:00 min=4; tz=Europe/Paris", 4, 10);
+    struct dec_input in = make_input(&p, 2, NAN, NAN);
+    struct dec_result r;
+    (void)state;
+    in.out_win = empty(p.out_ms);
+    in.in_win = empty(p.in_ms);
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.to, 4);
+    assert_string_equal(r.reason, "2 replicas below min_no 4: 2 \u2192 4 "
+                                  "(schedule: Mon-Fri 08:00-18:00 min=4, "
+                                  "Europe/Paris)");
+    in = make_input(&p, 4, 5.0, 5.0);
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_string_equal(dec_outcome_names[r.outcome], "at-min");
+    assert_contains(r.reason, "but at min_no 4 (schedule: Mon-Fri "
+                              "08:00-18:00 min=4, Europe/Paris)");
+    /* step: 5 → 4, down to the floor, says whose floor it is */
+    in = make_input(&p, 5, 5.0, 5.0);
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_SCALE_IN);
+    assert_int_equal(r.to, 4);
+    assert_contains(r.reason, "(schedule: Mon-Fri 08:00-18:00 min=4");
+    /* 6 → 5: not at the floor, no word of it */
+    in = make_input(&p, 6, 5.0, 5.0);
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.to, 5);
+    assert_null(strstr(r.reason, "schedule"));
+}
+
+/* A scheduled ceiling: bound down to it, and at-max against a
+ * scale-out. */
+static void test_schedule_ceiling(void **state)
+{
+    struct policy p = make_policy(3);
+    struct sched_now s = sched_on(&p, "Sat,Sun 00:00-24:00 max=2", 1, 2);
+    struct dec_input in = make_input(&p, 3, 95.0, 95.0);
+    struct dec_result r;
+    (void)state;
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_int_equal(r.action, DEC_BOUND);
+    assert_int_equal(r.to, 2);
+    assert_string_equal(r.reason, "3 replicas above max_no 2: 3 \u2192 2 "
+                                  "(schedule: Sat,Sun 00:00-24:00 max=2, "
+                                  "UTC)");
+    in = make_input(&p, 2, 95.0, 95.0);
+    in.sched = &s;
+    dec_evaluate(&in, &r);
+    assert_string_equal(dec_outcome_names[r.outcome], "at-max");
+    assert_contains(r.reason, "but at max_no 2 (schedule: Sat,Sun");
+}
+
+/* A schedule with no window holding a bound (ended, or not past the
+ * policy's own): the policy's rules as if it had none. */
+static void test_schedule_ended(void **state)
+{
+    struct policy p = make_policy(4);
+    struct sched_now s = sched_on(&p, "Mon-Fri 08:00-18:00 min=4", 1, 10);
+    struct dec_input in = make_input(&p, 4, 5.0, 5.0);
+    struct dec_result with, without;
+    (void)state;
+    s.active = 0;
+    in.sched = &s;
+    dec_evaluate(&in, &with);
+    in.sched = NULL;
+    dec_evaluate(&in, &without);
+    assert_int_equal(with.action, DEC_SCALE_IN);
+    assert_int_equal(with.to, 3);
+    assert_string_equal(with.reason, without.reason);
+}
+
 /* At a bound is inside [min, max]: no bound action, data decides. */
 static void test_at_bounds_is_inside(void **state)
 {
@@ -1501,6 +1601,9 @@ int main(void)
         cmocka_unit_test(test_flap_hold),
         cmocka_unit_test(test_bound_below_min_needs_no_data),
         cmocka_unit_test(test_bound_above_max),
+        cmocka_unit_test(test_schedule_floor),
+        cmocka_unit_test(test_schedule_ceiling),
+        cmocka_unit_test(test_schedule_ended),
         cmocka_unit_test(test_at_bounds_is_inside),
         cmocka_unit_test(test_no_data_never_scales),
         cmocka_unit_test(test_gap_at_window_start),

@@ -43,9 +43,10 @@ static void expect_fail(struct pol_row r, const char *want, bool prefix)
 static void test_col_names(void **state)
 {
     static const char *const want[POL_NCOLS] = {
-        "seq",        "min_no",  "max_no",       "cur_no",      "cond_item",
-        "out_cond",   "in_cond", "out_duration", "in_duration", "service_id",
-        "scale_mode", "warmup",  "metrics",      "idle_for",    "wake_no"};
+        "seq",         "min_no",     "max_no",     "cur_no",
+        "cond_item",   "out_cond",   "in_cond",    "out_duration",
+        "in_duration", "service_id", "scale_mode", "warmup",
+        "metrics",     "idle_for",   "wake_no",    "schedule"};
     (void)state;
     for (int i = 0; i < POL_NCOLS; i++)
         assert_string_equal(pol_col_names[i], want[i]);
@@ -1095,7 +1096,7 @@ static void test_labels_unknown_and_missing(void **state)
     const char *list = "use das.min_no, das.max_no, das.cond_item, "
                        "das.out_cond, das.in_cond, das.out_duration, "
                        "das.in_duration, das.scale_mode, das.warmup, "
-                       "das.idle_for, das.wake_no, or "
+                       "das.idle_for, das.wake_no, das.schedule, or "
                        "das.<metric>.<key> with a key of out_cond, in_cond, "
                        "out_duration, in_duration, query or target";
     char want[600];
@@ -1125,6 +1126,64 @@ static void test_labels_unknown_and_missing(void **state)
 
 /* The label seq: stable, negative (never a `das policy add` seq), an int4
  * (das_events.seq), different for different services. */
+/* The schedule column and the das.schedule label: sched_parse's form,
+ * its windows within min_no..max_no; NULL or no label: none. */
+static void test_schedule(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.sched.n, 0);
+    r.col[POL_SCHEDULE] = "Mon-Fri 08:00-18:00 min=4; Sat,Sun 00:00-24:00 "
+                          "max=2; tz=Europe/Paris";
+    assert_int_equal(pol_parse(&r, &p, err, sizeof err), 0);
+    assert_int_equal(p.sched.n, 2);
+    assert_string_equal(p.sched.zone, "Europe/Paris");
+    assert_true(pol_col_label[POL_SCHEDULE]);
+    assert_true(pol_col_optional[POL_SCHEDULE]);
+    assert_null(pol_col_label_default[POL_SCHEDULE]);
+    r.col[POL_SCHEDULE] = "Mon-Fry 08:00-18:00 min=4";
+    expect_fail(r,
+                "policy seq=3: schedule item 1 \"Mon-Fry 08:00-18:00 "
+                "min=4\": \"Mon-Fry\": not a day; use Mon, Tue, Wed, Thu, "
+                "Fri, Sat or Sun, a range Mon-Fri or a list Sat,Sun (no days: "
+                "every day)",
+                false);
+    r.col[POL_SCHEDULE] = "Mon 08:00-09:00 min=12";
+    expect_fail(r,
+                "policy seq=3: schedule window 1 \"Mon 08:00-09:00 "
+                "min=12\": min=12 is above max_no 10; a scheduled min must "
+                "be at most max_no",
+                false);
+    r.col[POL_SCHEDULE] = "Sat,Sun 00:00-24:00 max=1";
+    expect_fail(r,
+                "policy seq=3: schedule window 1 \"Sat,Sun 00:00-24:00 "
+                "max=1\": max=1 is below min_no 2",
+                true);
+    r.col[POL_SCHEDULE] = "";
+    expect_fail(r, "policy seq=3: schedule no window; use windows like", true);
+
+    struct pol_label l[2] = {{"das.max_no", "5", false},
+                             {"das.schedule", "22:00-06:00 max=2", false}};
+    assert_int_equal(pol_parse_labels("web", SID, 3, l, 2, &p, err, sizeof err),
+                     0);
+    assert_int_equal(p.sched.n, 1);
+    assert_int_equal(p.sched.items[0].max_no, 2);
+    l[1].value = "22:00-06:00 max=two";
+    assert_int_equal(pol_parse_labels("web", SID, 3, l, 2, &p, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "service web: label das.schedule: item 1 "
+                             "\"22:00-06:00 max=two\": \"max=two\": not a "
+                             "replica count; use min=N and/or max=N, N from 1 "
+                             "to 10000");
+    l[1].cut = true;
+    assert_int_equal(pol_parse_labels("web", SID, 3, l, 2, &p, err, sizeof err),
+                     -1);
+    assert_contains(err, "service web: label das.schedule: value too long");
+}
+
 static void test_label_seq(void **state)
 {
     (void)state;
@@ -1171,6 +1230,7 @@ int main(void)
         cmocka_unit_test(test_query_conditions),
         cmocka_unit_test(test_query_conditions_bad),
         cmocka_unit_test(test_scale_to_zero),
+        cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_label_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
