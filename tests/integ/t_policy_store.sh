@@ -197,7 +197,7 @@ assert_contains "$out" 'policy seq=7: out_duration "10"' "policy check names seq
 assert_contains "$out" "2 ok, 1 bad" "policy check counts the bad row"
 das_run policy list
 assert_eq "$rc" 0 "policy list with a bad row still exits 0"
-assert_contains "$(row 7)" '7 table bad 1 3 - cpu_ratio 70% 10% 10 10m - - out_duration "10": a bare number' \
+assert_contains "$(row 7)" '7 table bad 1 3 - cpu_ratio 70% 10% 10 10m - - - out_duration "10": a bare number' \
   "the bad row is listed with its reason, not hidden"
 assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok" "good rows stay ok beside it"
 das_run policy list --json
