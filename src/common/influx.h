@@ -114,6 +114,18 @@ int infl_resp_parse(long status, const char *body, size_t len, json_t **root,
 int infl_query(struct infl *c, const char *q, json_t **result, char *err,
                size_t errlen) WUR;
 
+/* A query metric (policy.h pol_cond.query) read from InfluxDB: the
+ * operator's InfluxQL with its window put in (qwin_influxql), its one
+ * series' samples (infl_value_parse: exactly one statement result and one
+ * series of [time, value]; null values, as fill(null) gives, are no
+ * sample). 0 → *out heap (free); -1 + err. */
+struct qwin_sample;
+int infl_value_parse(json_t *root, struct qwin_sample **out, size_t *n,
+                     char *err, size_t errlen) WUR;
+int infl_query_value(struct infl *c, const char *query, int64_t start_ms,
+                     int64_t end_ms, int64_t step_ms, struct qwin_sample **out,
+                     size_t *n, char *err, size_t errlen) WUR;
+
 /* How queries of several statements are sent (das --influx-statements):
  * MULTI, all in one request (InfluxDB 1.x, 2.x); SINGLE, one request per
  * statement, the answers merged (InfluxDB 3 answers one statement per

@@ -2,8 +2,13 @@
  * Pure: no I/O. */
 #include "qwin.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
 
 int64_t qwin_step(int64_t window_ms, int64_t interval_ms)
 {
@@ -98,4 +103,46 @@ bool qwin_idle(const struct qwin_sample *s, size_t n, int64_t start_ms,
     }
     return first >= 0 && first <= start_ms + 2 * interval_ms &&
            last >= now_ms - 2 * interval_ms;
+}
+
+int qwin_influxql(const char *query, int64_t start_ms, int64_t end_ms,
+                  int64_t step_ms, struct buf *out, char *err, size_t errlen)
+{
+    static const char tf[] = "$timeFilter", iv[] = "$interval";
+    const char *p = query;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (strncasecmp(p, "SELECT", 6) || !isspace((unsigned char)p[6])) {
+        snprintf(err, errlen,
+                 "an InfluxQL query metric is one SELECT, e.g. SELECT "
+                 "max(\"queue\") FROM \"app\" WHERE $timeFilter GROUP BY "
+                 "time($interval)");
+        return -1;
+    }
+    if (!strstr(p, tf)) {
+        snprintf(err, errlen,
+                 "an InfluxQL query metric needs $timeFilter where das puts "
+                 "its window, e.g. WHERE $timeFilter");
+        return -1;
+    }
+    while (*p) {
+        if (!strncmp(p, tf, sizeof tf - 1)) {
+            if (buf_printf(out, "time >= %lldms AND time <= %lldms",
+                           (long long)start_ms, (long long)end_ms))
+                goto full;
+            p += sizeof tf - 1;
+        } else if (!strncmp(p, iv, sizeof iv - 1)) {
+            if (buf_printf(out, "%lldms", (long long)step_ms))
+                goto full;
+            p += sizeof iv - 1;
+        } else {
+            char c[2] = {*p++, '\0'};
+            if (buf_puts(out, c))
+                goto full;
+        }
+    }
+    return 0;
+full:
+    snprintf(err, errlen, "the InfluxQL query is too long");
+    return -1;
 }

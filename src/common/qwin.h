@@ -39,6 +39,15 @@ int qwin_window(const struct qwin_sample *s, size_t n, int64_t now_ms,
                 enum pol_target target, long replicas, struct dec_window *w,
                 char *why, size_t whylen);
 
+/* An operator's InfluxQL query made ready for a window: $timeFilter
+ * becomes `time >= STARTms AND time <= ENDms` and $interval `STEPms`
+ * (numbers only: nothing else is put into the operator's text). The query
+ * must be one SELECT with $timeFilter. 0, or -1 + err saying what is
+ * accepted. */
+struct buf;
+int qwin_influxql(const char *query, int64_t start_ms, int64_t end_ms,
+                  int64_t step_ms, struct buf *out, char *err, size_t errlen);
+
 /* Scale to zero (policy min_no 0). The latest sample at or before now,
  * when it is no older than 2 intervals and a finite value >= 0: true and
  * *v; false otherwise (no fresh value: nothing wakes on it). */

@@ -894,11 +894,11 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
         pe->evaluated = true;
         return;
     }
-    if (!cl->prom) {
-        query_unavailable(ev, pe, "Prometheus",
-                          "a query metric is read from Prometheus: give "
-                          "--prometheus-url (the agents and InfluxDB carry "
-                          "only ds's fields)");
+    if (!cl->prom && !cl->influx) {
+        query_unavailable(ev, pe, "Prometheus or InfluxDB",
+                          "a query metric is read from Prometheus (PromQL) or "
+                          "InfluxDB (InfluxQL): give --prometheus-url or "
+                          "--influx-url (the agents carry only ds's fields)");
         return;
     }
     if (in->actual < pe->pol.min_no) {
@@ -919,9 +919,12 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
     size_t n = 0;
     char err[600], why[200];
     ev->queries++;
-    if (prom_query_value(cl->prom, c->query, now - win, now, step, &s, &n, err,
-                         sizeof err)) {
-        query_unavailable(ev, pe, "Prometheus", err);
+    /* PromQL with --prometheus-url, else InfluxQL */
+    if (cl->prom ? prom_query_value(cl->prom, c->query, now - win, now, step,
+                                    &s, &n, err, sizeof err)
+                 : infl_query_value(cl->influx, c->query, now - win, now, step,
+                                    &s, &n, err, sizeof err)) {
+        query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", err);
         return;
     }
     if (zero && in->actual == 0) {
@@ -941,7 +944,7 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
                     sizeof why) ||
         qwin_window(s, n, now, c->target, reps, &in->in_win, why, sizeof why)) {
         free(s);
-        query_unavailable(ev, pe, "Prometheus", why);
+        query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", why);
         return;
     }
     free(s);

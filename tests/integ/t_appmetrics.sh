@@ -13,8 +13,12 @@
 #    with that cause in das status, and nothing scales on it;
 #  * the exporter gone: its series go stale, web's policy is held as
 #    unavailable or insufficient, never scaled;
-#  * without --prometheus-url a query metric is unavailable and says to
-#    give it;
+#  * with neither Prometheus nor InfluxDB a query metric is unavailable
+#    and says to give one;
+#  * the same with InfluxQL, on points written to InfluxDB: das without
+#    --prometheus-url reads iq's query (SELECT max("queue") … WHERE
+#    $timeFilter GROUP BY time($interval)) and scales it out and back in;
+#    a PromQL query then says InfluxDB refused it;
 #  * scale to zero (min_no 0, queue for the whole service, idle_for 8s,
 #    wake_no 2): an empty queue for idle_for takes `zero` to 0 replicas
 #    ("idle"), where status says it reads 0; the queue's first non-zero
@@ -72,6 +76,12 @@ dk service create --detach --name none --replicas 2 "${common[@]}" \
   --label das.x.out_duration=6s --label das.x.in_duration=6s \
   "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 
+# iq: a queue read by InfluxQL from points in InfluxDB
+dk service create --detach --name iq --replicas 1 "${common[@]}" \
+  --label 'das.q.query=SELECT max("queue") FROM "app" WHERE $timeFilter GROUP BY time($interval) fill(none)' \
+  --label das.q.target=service --label das.q.out_cond=50 --label das.q.in_cond=1 \
+  --label das.q.out_duration=6s --label das.q.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
 # zero: scale to zero on the queue
 dk service create --detach --name zero --replicas 1 "${common[@]}" --label das.min_no=0 \
   --label 'das.q.query=max(load_queue_length)' --label das.q.target=service \
@@ -92,15 +102,16 @@ assert_contains "$line" "rps 100 30 6s 6s step 0s - ok" "web's policy is its que
 assert_eq "$(prom policy list --json | jq -r '.[] | select(.service == "worker") | .metrics')" "null" \
   "worker names one metric: no further ones"
 
-# --- without --prometheus-url: unavailable, and says what to give -----------
-nop=$(DAS_PROMETHEUS_URL= "$bin_das" status --json --ds-interval 1s --policy-db none |
+# --- neither Prometheus nor InfluxDB: unavailable, says what to give ---------
+nop=$(DAS_PROMETHEUS_URL= DAS_INFLUX_URL=none "$bin_das" status --json --ds-interval 1s --policy-db none |
   jq -c '.policies[] | select(.service == "web") | [.outcome, .reason]')
 assert_contains "$nop" '"metrics-unavailable"' "no Prometheus: web's query metric is unavailable: $nop"
-assert_contains "$nop" "give --prometheus-url" "and the reason says to give it"
+assert_contains "$nop" "give --prometheus-url or --influx-url" "and the reason says to give one"
 
 # --- das run on Prometheus ---------------------------------------------------
 DAS_PROMETHEUS_URL=$TESTBED_PROM_URL DAS_POLICY_DB=none bg_run "$LOG" "$bin_das" run \
   --interval 1s --ds-interval 1s --log-level debug
+DAS1=$BG_PID
 
 # bad queries: unavailable with the cause, no action
 wait_until 30 st_outcome_is two metrics-unavailable || fail "two is not unavailable: $(st two)"
@@ -159,6 +170,35 @@ assert_eq "$(prom events --json --service zero | jq '[.[] | select(.from == 0)] 
 assert_eq "$(replicas two)" 2 "two: never scaled on its bad query"
 assert_eq "$(replicas none)" 2 "none: never scaled on a query that matched nothing"
 assert_eq "$(acts two)" "" "two: no action recorded"
+
+# --- InfluxQL: the queue as points in InfluxDB -------------------------------
+bg_stop "$DAS1"
+echo 0 >"$TB_TMP/iqueue"
+# app_feed: one point of the queue a second, as an application would write
+app_feed() {
+  trap - ERR
+  set +e
+  while :; do
+    curl -s -o /dev/null --max-time 5 -XPOST "$DAS_INFLUX_URL/write?db=$DAS_INFLUX_DB" \
+      --data-binary "app,source=t_appmetrics queue=$(cat "$TB_TMP/iqueue") $(date +%s%N)"
+    sleep 1
+  done
+}
+bg_run "$TB_TMP/app-feed.log" app_feed
+infl() { DAS_PROMETHEUS_URL= "$bin_das" "$@" --policy-db none; }
+sti() { infl status --json --ds-interval 1s | jq -c --arg s "$1" '.policies[] | select(.service == $s)'; }
+DAS_PROMETHEUS_URL= DAS_POLICY_DB=none bg_run "$TB_TMP/das-influx.log" "$bin_das" run \
+  --interval 1s --ds-interval 1s
+iq_steady() { [[ "$(sti iq | jq -r .outcome)" == steady || "$(sti iq | jq -r .outcome)" == at-min ]]; }
+wait_until 60 iq_steady || fail "iq is not decided on InfluxQL: $(sti iq)"
+echo 120 >"$TB_TMP/iqueue"
+wait_until 60 replicas_ge iq 2 || fail "iq did not scale out on its InfluxQL queue: $(sti iq)"
+ok "iq scaled out on a queue read by InfluxQL"
+echo 0 >"$TB_TMP/iqueue"
+wait_until 60 replicas_is iq 1 || fail "iq did not scale back in: $(sti iq)"
+ok "iq scaled back in with the queue empty"
+assert_contains "$(sti web | jq -r .reason)" "no decision: rps: InfluxDB (InfluxQL): an InfluxQL query metric is one SELECT" \
+  "a PromQL query read from InfluxDB: unavailable, saying what InfluxQL takes"
 
 # --- the exporter gone: stale, never scaled ----------------------------------
 echo 20 >"$TB_TMP/rps"
