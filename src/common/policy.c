@@ -304,7 +304,25 @@ static int parse_cur_no(const struct ctx *c, const struct pol_row *row,
     return 0;
 }
 
-/* cond_item, one of the metrics. */
+/* True when the metrics column text has an item `<name>.query=…`. */
+static bool names_query(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; p && *p;) {
+        p += strspn(p, " \t\r\n;");
+        if (!strncmp(p, name, n) && !strncmp(p + n, ".query", 6)) {
+            const char *e = p + n + 6;
+            e += strspn(e, " \t");
+            if (*e == '=')
+                return true;
+        }
+        p += strcspn(p, ";\n");
+    }
+    return false;
+}
+
+/* cond_item, one of the metrics, or a query metric the metrics column
+ * defines. */
 static int parse_metric(const struct ctx *c, const struct pol_row *row,
                         struct policy *p)
 {
@@ -314,10 +332,15 @@ static int parse_metric(const struct ctx *c, const struct pol_row *row,
         return row_fail(c, POL_COND_ITEM, "is NULL; use one of %s",
                         pol_metric_names);
     p->metric = pol_metric_find(s);
+    if (!p->metric && names_query(row->col[POL_METRICS], s))
+        p->metric = &pol_metric_query; /* its query in the metrics column */
     if (!p->metric) {
         dur_quote(s, q, sizeof q);
-        return row_fail(c, POL_COND_ITEM, "%s: unknown metric; use one of %s",
-                        q, pol_metric_names);
+        return row_fail(c, POL_COND_ITEM, "%s: unknown metric; use one of %s%s",
+                        q, pol_metric_names,
+                        c->label ? ""
+                                 : ", or a query metric's name with its query "
+                                   "in the metrics column (<name>.query=...)");
     }
     return 0;
 }
@@ -430,7 +453,10 @@ static int parse_schedule(const struct ctx *c, const struct pol_row *row,
 struct cond_item {
     char metric[COND_NAME_MAX + 1];
     enum pol_cond_key key;
-    const char *value;
+    const char *value; /* NUL-terminated (a label's, or a copy's) */
+    const char *orig;  /* the value in the caller's text: olen bytes, what
+                          a query borrows */
+    size_t olen;
 };
 
 /* Names an item in a message: the label das.mem_ratio.out_cond, or the
@@ -490,14 +516,55 @@ static int cond_key_split(const struct ctx *c, const char *k, size_t n,
     return cond_fail(c, whole, NULL, "unknown key; use " COND_KEY_FORMS);
 }
 
+/* A query's text: one line, no ';', 1..POL_QUERY_MAX bytes. */
+static int check_query(const struct ctx *c, const char *name, const char *query)
+{
+    size_t n = strlen(query);
+    if (n == 0 || strspn(query, " \t") == n)
+        return cond_fail(c, name, "query", "is empty; give a PromQL query");
+    if (n > POL_QUERY_MAX)
+        return cond_fail(c, name, "query",
+                         "is %zu bytes, longer than %d; a query is one "
+                         "expression",
+                         n, POL_QUERY_MAX);
+    for (const unsigned char *b = (const unsigned char *)query; *b; b++)
+        if (*b < 0x20 || *b == 0x7f || *b == ';')
+            return cond_fail(c, name, "query",
+                             "%s not allowed; a query is one line of "
+                             "PromQL without ';'",
+                             *b == ';' ? "';'" : "a control character");
+    return 0;
+}
+
+/* A query metric's target: replica (the default) or service. */
+static int check_target(const struct ctx *c, const char *name,
+                        const char *target, struct pol_cond *pc)
+{
+    char q[96];
+    pc->target = POL_TARGET_REPLICA;
+    if (!target)
+        return 0;
+    size_t t = 0;
+    while (t < 2 && strcmp(target, pol_target_names[t]))
+        t++;
+    if (t == 2)
+        return cond_fail(c, name, "target",
+                         "%s: unknown; use replica (the value per "
+                         "replica, the default) or service (the "
+                         "service's whole value)",
+                         dur_quote(target, q, sizeof q));
+    pc->target = (enum pol_target)t;
+    return 0;
+}
+
 /* What a named condition reads: a ds field by its name, or the
  * operator's query (key query, one line, no ';', at most POL_QUERY_MAX
  * bytes) with its target. */
 static int parse_source(const struct ctx *c, const char *name,
-                        const char *const *vals, struct pol_cond *pc)
+                        const struct cond_item *const *its, struct pol_cond *pc)
 {
-    const char *query = vals[POL_CK_QUERY], *target = vals[POL_CK_TARGET];
-    char q[96];
+    const char *query = its[POL_CK_QUERY] ? its[POL_CK_QUERY]->value : NULL;
+    const char *target = its[POL_CK_TARGET] ? its[POL_CK_TARGET]->value : NULL;
     snprintf(pc->name, sizeof pc->name, "%s", name);
     pc->metric = pol_metric_find(name);
     pc->query = NULL;
@@ -515,35 +582,12 @@ static int parse_source(const struct ctx *c, const char *name,
                          "unknown metric; use one of %s, or give it a "
                          "query (%s.query=<PromQL>)",
                          pol_metric_names, name);
-    size_t n = strlen(query);
-    if (n == 0 || strspn(query, " \t") == n)
-        return cond_fail(c, name, "query", "is empty; give a PromQL query");
-    if (n > POL_QUERY_MAX)
-        return cond_fail(c, name, "query",
-                         "is %zu bytes, longer than %d; a query is one "
-                         "expression",
-                         n, POL_QUERY_MAX);
-    for (const unsigned char *b = (const unsigned char *)query; *b; b++)
-        if (*b < 0x20 || *b == 0x7f || *b == ';')
-            return cond_fail(c, name, "query",
-                             "%s not allowed; a query is one line of "
-                             "PromQL without ';'",
-                             *b == ';' ? "';'" : "a control character");
+    if (check_query(c, name, query))
+        return -1;
     pc->metric = &pol_metric_query;
-    pc->query = query;
-    if (target) {
-        size_t t = 0;
-        while (t < 2 && strcmp(target, pol_target_names[t]))
-            t++;
-        if (t == 2)
-            return cond_fail(c, name, "target",
-                             "%s: unknown; use replica (the value per "
-                             "replica, the default) or service (the "
-                             "service's whole value)",
-                             dur_quote(target, q, sizeof q));
-        pc->target = (enum pol_target)t;
-    }
-    return 0;
+    pc->query = its[POL_CK_QUERY]->orig;
+    pc->query_len = its[POL_CK_QUERY]->olen;
+    return check_target(c, name, target, pc);
 }
 
 /* The named conditions of items, after the policy's first condition when
@@ -552,17 +596,28 @@ static int parse_named(const struct ctx *c, const struct cond_item *items,
                        size_t n, struct policy *p)
 {
     const char *vals[POL_CONDS_MAX][POL_NCOND_KEYS];
+    const struct cond_item *its[POL_CONDS_MAX][POL_NCOND_KEYS];
     const char *names[POL_CONDS_MAX] = {0};
     size_t first = p->nconds, k = first;
     memset(vals, 0, sizeof vals);
+    memset(its, 0, sizeof its);
     for (size_t i = 0; i < n; i++) {
         const struct cond_item *it = &items[i];
         const char *key = pol_cond_key_names[it->key];
-        if (first && !strcmp(it->metric, p->conds[0].metric->field))
+        if (first && !strcmp(it->metric, p->conds[0].name)) {
+            /* a table's cond_item naming a query metric: its query and
+             * target here, its thresholds and windows in the columns */
+            if (p->conds[0].metric == &pol_metric_query &&
+                (it->key == POL_CK_QUERY || it->key == POL_CK_TARGET) &&
+                !its[0][it->key]) {
+                its[0][it->key] = it;
+                continue;
+            }
             return cond_fail(c, it->metric, key,
                              "%s is the policy's cond_item already; give "
                              "its condition in one place",
                              it->metric);
+        }
         size_t j = first;
         while (j < k && strcmp(names[j], it->metric))
             j++;
@@ -578,11 +633,25 @@ static int parse_named(const struct ctx *c, const struct cond_item *items,
             return cond_fail(c, it->metric, key,
                              "given twice; give each key once");
         vals[j][it->key] = it->value;
+        its[j][it->key] = it;
+    }
+    if (first && p->conds[0].metric == &pol_metric_query) {
+        struct pol_cond *pc = &p->conds[0];
+        const struct cond_item *q = its[0][POL_CK_QUERY];
+        const struct cond_item *t = its[0][POL_CK_TARGET];
+        if (!q) /* parse_metric saw it in the text: cannot happen */
+            return cond_fail(c, pc->name, "query", "is missing");
+        if (check_query(c, pc->name, q->value) ||
+            check_target(c, pc->name, t ? t->value : NULL, pc))
+            return -1;
+        pc->query = q->orig;
+        pc->query_len = q->olen;
     }
     for (size_t j = first; j < k; j++) {
         struct pol_cond *pc = &p->conds[j];
         char e[320];
-        if (parse_source(c, names[j], vals[j], pc))
+        if (parse_source(c, names[j], (const struct cond_item *const *)its[j],
+                         pc))
             return -1;
         for (int key = POL_CK_OUT_COND; key <= POL_CK_IN_COND; key++) {
             const char *v = vals[j][key];
@@ -655,7 +724,10 @@ static int parse_metrics_text(const struct ctx *c, const char *text,
                             n, POL_CONDS_MAX);
         if (cond_key_split(c, tok, (size_t)(kend - tok), &items[n]))
             return -1;
-        items[n++].value = eq + 1 + strspn(eq + 1, " \t");
+        const char *v = eq + 1 + strspn(eq + 1, " \t");
+        items[n].value = v;
+        items[n].orig = text + (v - buf); /* buf is text's copy */
+        items[n++].olen = strlen(v);
     }
     return parse_named(c, items, n, p);
 }
@@ -684,7 +756,8 @@ static int parse_row(struct ctx *c, const struct pol_row *row, struct policy *p,
                                         .out_ms = p->out_ms,
                                         .in_ms = p->in_ms};
         snprintf(p->conds[0].name, sizeof p->conds[0].name, "%s",
-                 p->metric->field);
+                 p->metric == &pol_metric_query ? row->col[POL_COND_ITEM]
+                                                : p->metric->field);
         p->nconds = 1;
     }
     if (parse_service_id(c, row, p) || parse_scale_mode(c, row, p) ||
@@ -749,8 +822,9 @@ void pol_metrics_text(const struct policy *p, size_t from, char *buf,
         size_t at = o;
         o += (size_t)w;
         if (c->query) {
-            w = snprintf(buf + o, len - o, "; %s.query=%s; %s.target=%s", n,
-                         c->query, n, pol_target_names[c->target]);
+            w = snprintf(buf + o, len - o, "; %s.query=%.*s; %s.target=%s", n,
+                         (int)c->query_len, c->query, n,
+                         pol_target_names[c->target]);
             if (w < 0 || (size_t)w >= len - o) {
                 buf[at] = '\0';
                 return;
@@ -875,6 +949,8 @@ int pol_parse_labels(const char *service_name, const char *service_id,
                                  "metrics in a policy",
                                  POL_CONDS_MAX, POL_CONDS_MAX);
             it.value = labels[i].value ? labels[i].value : "";
+            it.orig = it.value;
+            it.olen = strlen(it.value);
             items[nitems++] = it;
             continue;
         }

@@ -120,9 +120,12 @@ extern const char *const pol_target_names[2]; /* "replica", "service" */
 struct pol_cond {
     const struct pol_metric *metric;  /* a ds field, or &pol_metric_query */
     char name[POL_COND_NAME_MAX + 1]; /* the field, or the operator's name */
-    const char *query;        /* the PromQL of a query metric, NULL for a ds
-                                 field: borrowed from the row's or the labels'
-                                 text (valid while they are) */
+    const char *query; /* the PromQL or InfluxQL of a query metric,
+                          NULL for a ds field: query_len bytes
+                          borrowed from the row's or the labels' text
+                          (valid while they are; not NUL-terminated
+                          in a table's metrics column) */
+    size_t query_len;
     enum pol_target target;   /* a query metric's */
     double out_cond, in_cond; /* in the metric's unit (% or bytes or B/s) */
     int64_t out_ms, in_ms;    /* windows */

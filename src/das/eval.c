@@ -919,11 +919,14 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
     size_t n = 0;
     char err[600], why[200];
     ev->queries++;
-    /* PromQL with --prometheus-url, else InfluxQL */
-    if (cl->prom ? prom_query_value(cl->prom, c->query, now - win, now, step,
-                                    &s, &n, err, sizeof err)
-                 : infl_query_value(cl->influx, c->query, now - win, now, step,
-                                    &s, &n, err, sizeof err)) {
+    /* PromQL with --prometheus-url, else InfluxQL; the text as a string
+     * (a table's is not NUL-terminated in its column) */
+    char query[POL_QUERY_MAX + 1];
+    snprintf(query, sizeof query, "%.*s", (int)c->query_len, c->query);
+    if (cl->prom ? prom_query_value(cl->prom, query, now - win, now, step, &s,
+                                    &n, err, sizeof err)
+                 : infl_query_value(cl->influx, query, now - win, now, step, &s,
+                                    &n, err, sizeof err)) {
         query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", err);
         return;
     }
@@ -1122,8 +1125,19 @@ void das_evaluate(struct das_clients *cl, int64_t now_ms, struct das_eval *ev)
     step_done("policies", &t_step, rows.n);
     read_services(cl, ev, &rows, &t_step);
     check_zones(cl, ev);
-    /* the rows' text is no longer needed: policies were copied */
-    pg_rowset_free(&rows);
+    /* the rows' text is no longer needed (policies were copied) unless a
+     * query metric's text points into it: then it is kept with ev */
+    bool queries = false;
+    for (size_t i = 0; i < ev->n && !queries; i++)
+        for (size_t k = 0; ev->pols[i].valid && k < ev->pols[i].pol.nconds; k++)
+            queries = queries || (ev->pols[i].pol.source == POL_SRC_TABLE &&
+                                  ev->pols[i].pol.conds[k].query);
+    if (queries) {
+        ev->rows = xmalloc(sizeof *ev->rows);
+        *ev->rows = rows;
+    } else {
+        pg_rowset_free(&rows);
+    }
 
     size_t nall;
     struct das_pol_eval **all = all_of(ev, &nall);
@@ -1159,6 +1173,11 @@ void das_eval_free(struct das_eval *ev)
     if (!ev)
         return;
     dsvc_list_free(&ev->services);
+    if (ev->rows) {
+        pg_rowset_free(ev->rows);
+        free(ev->rows);
+        ev->rows = NULL;
+    }
     stask_list_free(&ev->tasks);
     for (size_t i = 0; i < ev->n && ev->pols; i++) {
         free(ev->pols[i].error);

@@ -20,6 +20,7 @@
 #include "inputs.h"
 #include "log.h"
 #include "mstore.h"
+#include "pg.h"
 #include "policy.h"
 #include "skew.h"
 #include "swarm_tasks.h"
@@ -127,6 +128,9 @@ struct das_eval {
     size_t not_tasks;        /* window rows of containers no task runs (each
                                 left out; cycle.h CYC_NOT_TASK) */
     char not_task_first[96]; /* "service/container" of the first */
+    struct pg_rowset *rows;  /* the table's rows, kept while a query
+                                metric's text points into them (policy.h
+                                pol_cond.query); NULL otherwise */
     size_t query_bad;        /* query metrics unavailable this cycle */
     char query_bad_first[280];
 };

@@ -35,7 +35,7 @@ LOG=$TB_TMP/das.log
 replicas() { dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "$1"; }
 replicas_is() { [[ "$(replicas "$1")" == "$2" ]]; }
 replicas_ge() { (($(replicas "$1") >= $2)); }
-prom() { DAS_PROMETHEUS_URL=$TESTBED_PROM_URL "$bin_das" "$@" --policy-db none; }
+prom() { DAS_PROMETHEUS_URL=$TESTBED_PROM_URL "$bin_das" "$@"; }
 st() { prom status --json --ds-interval 1s | jq -c --arg s "$1" '.policies[] | select(.service == $s)'; }
 st_outcome_is() { [[ "$(st "$1" | jq -r .outcome)" == "$2" ]]; }
 acts() {
@@ -97,6 +97,17 @@ check=$(prom policy check) || rc=$?
 assert_contains "$check" "service cpuzero: label das.min_no: 0 (scale to zero) needs every metric to be a query metric" \
   "min_no 0 on cpu_ratio is refused, naming the label"
 
+# tq: the same as a table row, its cond_item a query metric of its
+# metrics column
+dk service create --detach --name tq --replicas 1 "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+rc=0
+prom policy add tq --seq 5 --min 0 --max 3 --item q --out 50 --in 1 --out-for 6s --in-for 6s \
+  --metrics 'q.query=max(load_queue_length); q.target=service' --idle-for 8s --wake-no 2 \
+  --mode step --warmup 0s >"$TB_TMP/add.out" 2>&1 || rc=$?
+assert_eq "$rc" 0 "policy add of a query cond_item with --min 0: $(cat "$TB_TMP/add.out")"
+assert_eq "$(prom policy list --json | jq -c '.[] | select(.seq == 5) | [.cond_item, .status]')" \
+  '["q","ok"]' "the table row is ok, its cond_item the query metric q"
+
 line=$(prom policy list | awk '$3 == "web"' | tr -s ' ')
 assert_contains "$line" "rps 100 30 6s 6s step 0s - ok" "web's policy is its query metric: $line"
 assert_eq "$(prom policy list --json | jq -r '.[] | select(.service == "worker") | .metrics')" "null" \
@@ -109,7 +120,7 @@ assert_contains "$nop" '"metrics-unavailable"' "no Prometheus: web's query metri
 assert_contains "$nop" "give --prometheus-url or --influx-url" "and the reason says to give one"
 
 # --- das run on Prometheus ---------------------------------------------------
-DAS_PROMETHEUS_URL=$TESTBED_PROM_URL DAS_POLICY_DB=none bg_run "$LOG" "$bin_das" run \
+DAS_PROMETHEUS_URL=$TESTBED_PROM_URL bg_run "$LOG" "$bin_das" run \
   --interval 1s --ds-interval 1s --log-level debug
 DAS1=$BG_PID
 
@@ -131,6 +142,8 @@ assert_contains "$(prom events --json --service zero | jq -r '[.[] | select(.to 
 at_zero() { [[ "$(st zero | jq -c '[.outcome, .reason]')" == '["at-min","at zero: q reads 0"]' ]]; }
 wait_until 30 at_zero || fail "status at zero: $(st zero)"
 ok "status at zero: $(st zero | jq -r .reason)"
+wait_until 30 replicas_is tq 0 || fail "the table's tq did not go to zero: $(st tq)"
+ok "the table row's query policy went to zero too"
 
 # requests rise: 250 req/s over 1 replica > 100 per replica
 echo 250 >"$TB_TMP/rps"
@@ -158,6 +171,8 @@ wake=$(acts zero | sed -n 2p)
 assert_eq "$wake" '["scale-out",0,2,"q"]' "the wake-up goes 0 → 2 (wake_no) at once"
 assert_contains "$(prom events --json --service zero | jq -r '[.[] | select(.from == 0)][0].reason')" \
   "wake: q" "its reason says it woke on q"
+wait_until 30 replicas_ge tq 2 || fail "the table's tq did not wake: $(st tq)"
+ok "the table row's query policy woke too"
 echo 0 >"$TB_TMP/queue"
 wait_until 60 replicas_is worker 1 || fail "worker did not scale in with the queue empty: $(st worker)"
 ok "worker scaled back in with the queue empty"

@@ -30,9 +30,9 @@ static void test_influxql_window(void **state)
                                "time(1000ms) fill(none)");
     buf_cleanup(&b);
     buf_init(&b, 4096);
-    assert_int_equal(qwin_influxql("DROP MEASUREMENT app", 0, 1, 1, &b, err,
-                                   sizeof err),
-                     -1);
+    assert_int_equal(
+        qwin_influxql("DROP MEASUREMENT app", 0, 1, 1, &b, err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "one SELECT"));
     assert_int_equal(
         qwin_influxql("SELECT max(q) FROM app", 0, 1, 1, &b, err, sizeof err),
@@ -47,8 +47,8 @@ static void test_influxql_window(void **state)
     buf_cleanup(&b);
 }
 
-static int parse(const char *text, struct qwin_sample **v, size_t *n,
-                 char *err, size_t errlen)
+static int parse(const char *text, struct qwin_sample **v, size_t *n, char *err,
+                 size_t errlen)
 {
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);

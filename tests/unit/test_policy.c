@@ -456,7 +456,8 @@ static void test_unknown_cond_item(void **state)
                 "one of cpu_ratio, cpu_limit_ratio, mem_usage, mem_limit, "
                 "mem_ratio, net_read, net_write, blk_read, blk_write, "
                 "net_read_rate, net_write_rate, blk_read_rate, "
-                "blk_write_rate, pids",
+                "blk_write_rate, pids, or a query metric's name with its "
+                "query in the metrics column (<name>.query=...)",
                 false);
     r.col[POL_COND_ITEM] = NULL;
     expect_fail(r, "policy seq=3: cond_item is NULL; use one of cpu_ratio, ",
@@ -926,8 +927,9 @@ static void test_query_conditions(void **state)
     assert_int_equal(p.nconds, 3);
     assert_string_equal(p.conds[1].name, "rps");
     assert_true(p.conds[1].metric == &pol_metric_query);
-    assert_string_equal(p.conds[1].query,
-                        "sum(rate(http_requests_total{job=\"web\"}[1m]))");
+    const char *want = "sum(rate(http_requests_total{job=\"web\"}[1m]))";
+    assert_int_equal(p.conds[1].query_len, strlen(want));
+    assert_memory_equal(p.conds[1].query, want, strlen(want));
     assert_int_equal(p.conds[1].target, POL_TARGET_REPLICA);
     assert_true(p.conds[1].out_cond == 2500.0 && p.conds[1].in_cond == 100.0);
     assert_int_equal(p.conds[2].target, POL_TARGET_SERVICE);
@@ -946,7 +948,9 @@ static void test_query_conditions(void **state)
     if (pol_parse(&r, &back, err, sizeof err))
         fail_msg("%s", err);
     assert_int_equal(back.nconds, 3);
-    assert_string_equal(back.conds[2].query, "max(queue_len)");
+    assert_int_equal(back.conds[2].query_len, strlen("max(queue_len)"));
+    assert_memory_equal(back.conds[2].query, "max(queue_len)",
+                        strlen("max(queue_len)"));
     assert_true(back.conds[2].in_cond == 0.25);
 }
 
@@ -996,6 +1000,44 @@ static void test_query_conditions_bad(void **state)
     expect_label_fail(l, 4,
                       "service web: label das.rps.query: is 2049 bytes, "
                       "longer than 2048; a query is one expression");
+}
+
+/* A table row whose cond_item names a query metric of its metrics
+ * column: the thresholds and windows in the columns, the query there; its
+ * text borrowed from the column's, not NUL-terminated. */
+static void test_table_query_cond_item(void **state)
+{
+    struct pol_row r = good_row();
+    struct policy p;
+    char err[512] = "";
+    (void)state;
+    r.col[POL_MIN_NO] = "0";
+    r.col[POL_COND_ITEM] = "queue";
+    r.col[POL_OUT_COND] = "50";
+    r.col[POL_IN_COND] = "2.5";
+    r.col[POL_METRICS] = "queue.query= max(queue_length) ;queue.target=service";
+    r.col[POL_IDLE_FOR] = "5m";
+    if (pol_parse(&r, &p, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(p.nconds, 1);
+    assert_true(p.metric == &pol_metric_query);
+    assert_string_equal(pol_name(&p), "queue");
+    assert_int_equal(p.conds[0].query_len, strlen("max(queue_length)"));
+    assert_memory_equal(p.conds[0].query, "max(queue_length)",
+                        p.conds[0].query_len);
+    assert_true(p.conds[0].query >= r.col[POL_METRICS] &&
+                p.conds[0].query < r.col[POL_METRICS] + 60);
+    assert_int_equal(p.conds[0].target, POL_TARGET_SERVICE);
+    assert_true(p.in_cond == 2.5);
+    assert_int_equal(p.min_no, 0);
+    assert_int_equal(p.idle_ms, 300000);
+    /* its thresholds belong in the columns */
+    r.col[POL_METRICS] = "queue.query=max(q); queue.out_cond=9";
+    expect_fail(r,
+                "policy seq=3: metrics queue.out_cond: queue is the "
+                "policy's cond_item already; give its condition in one "
+                "place",
+                false);
 }
 
 /* Scale to zero: min_no 0 on query metrics only; idle_for and wake_no
@@ -1230,6 +1272,7 @@ int main(void)
         cmocka_unit_test(test_query_conditions),
         cmocka_unit_test(test_query_conditions_bad),
         cmocka_unit_test(test_scale_to_zero),
+        cmocka_unit_test(test_table_query_cond_item),
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_label_seq),
     };
