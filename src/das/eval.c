@@ -615,7 +615,7 @@ static void last_from_labels(struct das_eval *ev,
         const struct das_pol_eval *pe = &ev->pols[i];
         const char *v = pe->found ? das_svc_label(&pe->svc, HL_KEY) : NULL;
         struct hl_last l;
-        char err[300], q[120];
+        char err[300], q[120], qe[360];
         last[k] = 0;
         bets[k] = false;
         if (v && hl_parse(v, &l, err, sizeof err)) {
@@ -623,7 +623,8 @@ static void last_from_labels(struct das_eval *ev,
             if (complain(&bad_label, err))
                 log_warn("service's last-action label not readable",
                          "service=%s error=%s",
-                         log_quote(pe->svc.name, q, sizeof q), err);
+                         log_quote(pe->svc.name, q, sizeof q),
+                         log_quote(err, qe, sizeof qe));
         } else if (v && l.t_ms > until) {
             if (future->n++ == 0) {
                 future->first_seq = pe->pol.seq;

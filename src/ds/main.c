@@ -167,7 +167,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
 {
     struct sink *s = ud;
     struct infl_point p;
-    char err[256];
+    char err[256], q[300];
     ds_point_build(c, s->node, sp, &p);
     if (s->clock_corr_ms != 0) {
         /* this host's clock is off: stamped by InfluxDB's, and said so */
@@ -182,7 +182,6 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
         pthread_mutex_unlock(s->keep_lock);
     }
     if (log_enabled(LOG_DEBUG)) {
-        char q[160];
         log_debug(
             "point",
             "container=%s service_name=%s cpu_ratio=%.1f "
@@ -197,7 +196,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
         if (infl_point_encode(&p, &s->line, err, sizeof err)) {
             s->encode_errors++;
             log_warn("point not encodable", "container=%s err=%s", c->short_id,
-                     err);
+                     log_quote(err, q, sizeof q));
             return;
         }
         fwrite(s->line.ptr, 1, s->line.len, stdout);
@@ -205,7 +204,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
                infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
         s->encode_errors++;
         log_warn("point not encodable", "container=%s err=%s", c->short_id,
-                 err);
+                 log_quote(err, q, sizeof q));
         return;
     }
     s->points++;
@@ -374,14 +373,15 @@ static void clock_follow(struct ds_writer *w, struct sink *s)
 static void ensure_database(struct infl *infl, const char *db)
 {
     struct buf q;
-    char err[512];
+    char err[512], qe[600];
     json_t *res = NULL;
     buf_init(&q, 1024);
     if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
-        log_warn("database name not usable in InfluxQL", "db=%s", db);
+        log_warn("database name not usable in InfluxQL", "db=%s",
+                 log_quote(db, qe, sizeof qe));
     } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
         log_warn("could not make sure the InfluxDB database exists", "err=%s",
-                 err);
+                 log_quote(err, qe, sizeof qe));
     }
     json_decref(res);
     buf_cleanup(&q);
@@ -607,7 +607,7 @@ static int connect_engine(struct agent *a)
  * API, except with --source cgroup: then 1. */
 static int open_cgroupfs(struct agent *a)
 {
-    char err[512];
+    char err[512], q[600];
 
     a->source = parse_source(a->conf.source);
     if (a->source == DS_SRC_API)
@@ -620,7 +620,7 @@ static int open_cgroupfs(struct agent *a)
     }
     if (!a->cg)
         log_warn("cgroupfs not readable; using the Docker stats API", "err=%s",
-                 err);
+                 log_quote(err, q, sizeof q));
     return GO_ON;
 }
 
@@ -777,10 +777,11 @@ static int prime_rates(struct agent *a)
 static void note_engine(struct agent *a, bool answered, const char *err)
 {
     a->engine_ok = answered;
+    char q[600];
     if (!answered) {
         if (complain(&a->c_engine, err))
             log_error("docker engine unreachable", "host=%s err=%s",
-                      dkr_host(a->dkr), err);
+                      dkr_host(a->dkr), log_quote(err, q, sizeof q));
     } else if (complain_release(&a->c_engine)) {
         log_info("docker engine reachable again", "host=%s", dkr_host(a->dkr));
     }
