@@ -617,6 +617,12 @@ static int ag_window_set(void *impl, const char *field, int64_t now_ms,
     else if (now_ms - f->pc.base_ms > AG_REBASE_MS)
         pc_rebase(&f->pc, need_from);
     pc_trim(&f->pc, need_from);
+    /* this field may fill what the others leave of das's budget */
+    size_t others = 0;
+    for (size_t i = 0; i < a->nf; i++)
+        if (&a->f[i] != f)
+            others += pc_bytes(&a->f[i].pc);
+    f->pc.max_bytes = pc_budget(others);
     char first_err[300];
     size_t answering =
         read_all(a, field, fi, need_from, &f->pc, first_err, sizeof first_err);

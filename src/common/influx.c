@@ -752,8 +752,13 @@ int infl_stream_feed(struct infl_stream *s, const char *p, size_t n)
         } else {
             if (buf_append(&s->line, p, take))
                 return infl_stream_fail(
-                    s, "a line of InfluxDB's reply is over %zu bytes",
-                    s->line.max);
+                    s,
+                    "a line of InfluxDB's reply is over %zu bytes: das "
+                    "parses a line whole (about 10 times its size in "
+                    "memory) and stops there to stay within its memory; "
+                    "chunked replies (InfluxDB's, of %d rows) are far "
+                    "smaller",
+                    s->line.max, INFL_SET_CHUNK_ROWS);
             if (nl) {
                 int rc = stream_line(s, s->line.ptr, s->line.len);
                 buf_reset(&s->line);

@@ -220,6 +220,18 @@ bool prom_cgroup_container(const char *id, char out[16])
 
 /* ---- replies ---- */
 
+void prom_too_big_text(size_t cap, char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "the reply is over %zu MiB: das parses a Prometheus reply whole "
+             "(about 12 times its size in memory) and refuses more to stay "
+             "within its memory, so this field's policies get no decision; "
+             "a window of some 5,000 containers' samples fits (10-minute "
+             "windows of 10 s points): for more, shorter out_for / in_for "
+             "windows, or windows from InfluxDB or the ds agents",
+             cap >> 20);
+}
+
 void prom_series_free(struct prom_series *s, size_t n)
 {
     for (size_t i = 0; s && i < n; i++) {
@@ -715,6 +727,8 @@ static int query_series(struct prom *c, const char *metric, const char *service,
     if (http_request(c->http, "POST", "/api/v1/query",
                      "application/x-www-form-urlencoded", form.ptr, form.len,
                      &resp, e, sizeof e)) {
+        if (resp.toobig)
+            prom_too_big_text(resp.body.max, e, sizeof e);
         snprintf(err, errlen, "Prometheus at %s: %s", c->where, e);
         goto out;
     }

@@ -80,6 +80,17 @@ int prom_selector(const char *metric, const struct prom_matcher *m, size_t nm,
  * last 64-hex run. false when there is none. */
 bool prom_cgroup_container(const char *id, char out[16]);
 
+/* The largest reply das takes from Prometheus. A reply is parsed whole
+ * (jansson), at about 12 times its size in memory (measured: a 14 MiB
+ * reply of 10,000 containers' 60 samples took 168 MiB), so 8 MiB costs
+ * about 100 MiB of das's 256 MiB limit in the stack files: one window's
+ * samples of some 5,000 containers at 10-minute windows of 10 s points.
+ * A larger reply is refused (prom_too_big_text): das stays well away from
+ * the OOM killer, and that field's policies get no decision. */
+#define PROM_MAX_BODY ((size_t)8 << 20)
+/* What das says of a reply over cap bytes. */
+void prom_too_big_text(size_t cap, char *err, size_t errlen);
+
 /* One container's samples, sorted by time. */
 struct prom_series {
     char service[64];

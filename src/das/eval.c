@@ -183,7 +183,7 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         pc.url = conf->prometheus_url;
         pc.connect_timeout_ms = 3000;
         pc.timeout_ms = 30000;
-        pc.max_body = 256u * 1024u * 1024u;
+        pc.max_body = PROM_MAX_BODY;
         int names = prom_names_parse(conf->prometheus_names);
         /* a rate's first interval and a limit look back two collections */
         cl->prom = prom_new(

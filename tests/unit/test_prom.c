@@ -207,6 +207,21 @@ static void test_parse_good(void **state)
     assert_null(s);
 }
 
+/* A reply over the cap: das's own words, not the HTTP layer's. */
+static void test_too_big_text(void **state)
+{
+    (void)state;
+    char err[600];
+    prom_too_big_text(PROM_MAX_BODY, err, sizeof err);
+    if (!strstr(err, "the reply is over 8 MiB: das parses a Prometheus reply "
+                     "whole (about 12 times its size in memory) and refuses "
+                     "more to stay within its memory, so this field's "
+                     "policies get no decision") ||
+        !strstr(err, "windows from InfluxDB or the ds agents"))
+        fail_msg("%s", err);
+    assert_true(PROM_MAX_BODY * 12 < ((size_t)128 << 20));
+}
+
 static void test_parse_bad(void **state)
 {
     (void)state;
@@ -446,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_cgroup_container),
         cmocka_unit_test(test_maps),
         cmocka_unit_test(test_parse_good),
+        cmocka_unit_test(test_too_big_text),
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_windows_gauge),
         cmocka_unit_test(test_windows_rate_and_limit),
