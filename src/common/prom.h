@@ -100,20 +100,29 @@ struct prom_series {
     double *v;         /* NaN / ±Inf samples are left out */
     char part[96];     /* the cpu / interface / device labels (cAdvisor's
                           parts of one container), "" when none */
+    char source[128];  /* the target that exposed it: "job/instance" of
+                          its labels ("?" for one missing); for a
+                          WIN_BAD_DUPLICATE series, the two targets */
     unsigned char bad; /* WIN_BAD_KEY: a series of service whose other
-                          labels could not be used (n 0, no container) */
+                          labels could not be used (n 0, no container);
+                          WIN_BAD_DUPLICATE: a container two targets
+                          expose at once (n 0, container set) */
 };
 void prom_series_free(struct prom_series *s, size_t n);
 
 /* Parses a /api/v1/query reply (HTTP status and body) holding a matrix:
  * one series per (service, container) of the vocabulary (several series of
- * one container summed at equal times; two series of the same part, as
- * when two scrape jobs or ds instances carry the same container, count
- * once: the one with the latest sample is kept). Series without the service
- * label, with a label too long or without a usable container are left out and
- * counted in *unusable (may be NULL). 0 → *out heap (prom_series_free);
- * -1 → err: Prometheus's own error ("bad_data: …"), an HTTP status without
- * one, or what is wrong with the JSON. */
+ * one container summed at equal times). Two series of the same part (the
+ * same container from two targets) whose samples overlap in time make the
+ * container ambiguous: whichever is real, the other could steer its
+ * service, so neither is used: the container is one empty series marked
+ * WIN_BAD_DUPLICATE (counted in *unusable; source names both targets).
+ * Two that do not overlap (a target replaced by another, as a ds on a new
+ * address) count once: the one with the latest sample. Series without the
+ * service label, with a label too long or without a usable container are
+ * left out and counted in *unusable (may be NULL). 0 → *out heap
+ * (prom_series_free); -1 → err: Prometheus's own error ("bad_data: …"), an HTTP
+ * status without one, or what is wrong with the JSON. */
 int prom_matrix_parse(enum prom_names names, long status, const char *body,
                       size_t len, struct prom_series **out, size_t *n,
                       unsigned long *unusable, char *err, size_t errlen) WUR;
