@@ -239,7 +239,7 @@ int das_cmd_events(int argc, char **argv)
                                         err, sizeof err)
         : db ? pg_events(db, conf.service, since, (size_t)limit, &ev, &n, err,
                          sizeof err)
-             : hist_events(cl.influx, conf.service, since, (size_t)limit, &ev,
+             : hist_events(cl.history, conf.service, since, (size_t)limit, &ev,
                            &n, err, sizeof err)) {
         fprintf(stderr, "das events: %s\n", err);
         rc = 1;

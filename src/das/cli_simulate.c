@@ -307,10 +307,10 @@ static int replica_events(struct das_clients *cl, const struct dsvc *svc,
     if (das_store_none(cl->conf)) {
         /* no das_events table: InfluxDB's das measurement, or the events
          * the running das keeps */
-        if (cl->influx ? hist_events(cl->influx, svc->name, start,
-                                     SIM_EVENTS_MAX, ev, nev, err, sizeof err)
-                       : das_daemon_events(svc->name, start, EVLOG_CAP, ev, nev,
-                                           err, sizeof err)) {
+        if (cl->history ? hist_events(cl->history, svc->name, start,
+                                      SIM_EVENTS_MAX, ev, nev, err, sizeof err)
+                        : das_daemon_events(svc->name, start, EVLOG_CAP, ev,
+                                            nev, err, sizeof err)) {
             fprintf(stderr, "das simulate: what happened: %s\n", err);
             return 1;
         }

@@ -129,6 +129,16 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     }
     infl_set_statements(cl->influx, smode);
     mstore_influx(&cl->metrics, cl->influx);
+    cl->history = cl->influx;
+    const char *hdb = conf->influx_history_db;
+    if (hdb && hdb[0] && strcmp(hdb, conf->influx_db ? conf->influx_db : "")) {
+        cl->history = infl_new(&hc, hdb, ierr, sizeof ierr);
+        if (!cl->history) {
+            snprintf(err, errlen, "--influx-history-db: %s", ierr);
+            return -1;
+        }
+        infl_set_statements(cl->history, smode);
+    }
     return 0;
 }
 
@@ -208,6 +218,8 @@ void das_clients_close(struct das_clients *cl)
     if (!cl)
         return;
     dkr_free(cl->docker);
+    if (cl->history != cl->influx)
+        infl_free(cl->history);
     infl_free(cl->influx);
     prom_free(cl->prom);
     agents_free(cl->agents);
@@ -682,7 +694,7 @@ static void read_last_actions(struct das_clients *cl, struct das_eval *ev,
     if (ev->hist_labels) {
         last_from_labels(ev, plan, last, bets, since, until, &future);
     } else if (ev->store_none
-                   ? hist_last_actions(cl->influx, seqs, nseq, since, until,
+                   ? hist_last_actions(cl->history, seqs, nseq, since, until,
                                        &future, last, bets, err, sizeof err)
                    : pg_last_actions(cl->pg, seqs, nseq, since, until, &future,
                                      last, bets, err, sizeof err)) {

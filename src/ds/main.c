@@ -367,26 +367,6 @@ static void clock_follow(struct ds_writer *w, struct sink *s)
     s->clock_corr_ms = corr;
 }
 
-/* CREATE DATABASE is idempotent in InfluxDB 1.x: ask once at start, so a
- * fresh InfluxDB needs no manual step. A refusal (no admin rights, or
- * InfluxDB not up yet) is only logged: writes show the real state. */
-static void ensure_database(struct infl *infl, const char *db)
-{
-    struct buf q;
-    char err[512], qe[600];
-    json_t *res = NULL;
-    buf_init(&q, 1024);
-    if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
-        log_warn("database name not usable in InfluxQL", "db=%s",
-                 log_quote(db, qe, sizeof qe));
-    } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
-        log_warn("could not make sure the InfluxDB database exists", "err=%s",
-                 log_quote(err, qe, sizeof qe));
-    }
-    json_decref(res);
-    buf_cleanup(&q);
-}
-
 static enum ds_source parse_source(const char *s)
 {
     if (!strcmp(s, "cgroup"))
@@ -652,7 +632,7 @@ static int start_influx(struct agent *a)
     /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
      * are the operator's: their v1 API has no CREATE DATABASE. */
     if (!a->token)
-        ensure_database(a->infl, conf->influx_db);
+        infl_ensure_database(a->infl);
     /* from here on the writer thread alone talks to InfluxDB */
     a->writer = ds_writer_start(a->infl, (size_t)conf->buffer, err, sizeof err);
     if (!a->writer) {
