@@ -263,7 +263,7 @@ static int find_tasks(struct agents *a, const char *sid, unsigned port,
         char addr[64], hostport[80], e[256];
         if (!state || strcmp(state, "running") || !node)
             continue;
-        char q[120];
+        char q[120], q2[300];
         if (strspn(node, "0123456789abcdefghijklmnopqrstuvwxyz") !=
                 strlen(node) ||
             strlen(node) > 64) {
@@ -276,15 +276,17 @@ static int find_tasks(struct agents *a, const char *sid, unsigned port,
              !addr_ok(hostport, strlen(hostport)))) {
             log_warn("agent's node has no IPv4 address das can reach: not "
                      "read",
-                     "node=%s service=%.40s", node, sid);
+                     "node=%s service=%s", log_quote(node, q, sizeof q),
+                     log_quote(sid, q2, sizeof q2));
             continue;
         }
         struct ag_agent *g = agent_get(a, node, hostport, e, sizeof e);
         if (g)
             g->seen = true;
         else
-            log_warn("agent not usable", "node=%.40s address=%s error=%s", node,
-                     hostport, e);
+            log_warn("agent not usable", "node=%s address=%s error=%s",
+                     log_quote(node, q, sizeof q), hostport,
+                     log_quote(e, q2, sizeof q2));
     }
     json_decref(tasks);
     return 0;
@@ -540,11 +542,12 @@ static int find_once(struct agents *a, int64_t now_ms, char *err, size_t errlen)
     if (a->docker && a->found_ms != now_ms) {
         a->found_ms = now_ms;
         a->found_err[0] = '\0';
-        char e[256];
+        char e[256], q[300];
         if (discover(a, e, sizeof e)) {
             snprintf(a->found_err, sizeof a->found_err, "%s", e);
             if (complain(&a->c_find, e))
-                log_error("cannot find the ds agents", "error=%s", e);
+                log_error("cannot find the ds agents", "error=%s",
+                          log_quote(e, q, sizeof q));
         } else if (complain_release(&a->c_find)) {
             log_info("ds agents found again", "agents=%zu", a->n);
         }
@@ -614,6 +617,12 @@ static int ag_window_set(void *impl, const char *field, int64_t now_ms,
     else if (now_ms - f->pc.base_ms > AG_REBASE_MS)
         pc_rebase(&f->pc, need_from);
     pc_trim(&f->pc, need_from);
+    /* this field may fill what the others leave of das's budget */
+    size_t others = 0;
+    for (size_t i = 0; i < a->nf; i++)
+        if (&a->f[i] != f)
+            others += pc_bytes(&a->f[i].pc);
+    f->pc.max_bytes = pc_budget(others);
     char first_err[300];
     size_t answering =
         read_all(a, field, fi, need_from, &f->pc, first_err, sizeof first_err);

@@ -173,7 +173,7 @@ int hist_last_actions(struct infl *c, const long *seqs, size_t n,
         return 0;
     struct buf q;
     json_t *root = NULL;
-    char e[400];
+    char e[400], qe[460];
     buf_init(&q, 4096);
     int rc = hist_last_statement(since_ms, until_ms, &q, err, errlen);
     if (!rc && infl_query(c, q.ptr, &root, e, sizeof e)) {
@@ -189,7 +189,8 @@ int hist_last_actions(struct infl *c, const long *seqs, size_t n,
     if (!rc && !hist_future_statement(until_ms, &q, err, errlen) &&
         !infl_query(c, q.ptr, &root, e, sizeof e) &&
         hist_future_parse(root, future, e, sizeof e))
-        log_debug("future actions not counted", "error=%s", e);
+        log_debug("future actions not counted", "error=%s",
+                  log_quote(e, qe, sizeof qe));
     json_decref(root);
     buf_cleanup(&q);
     return rc;

@@ -165,6 +165,7 @@ char *http_url_shown(const char *url)
 void http_resp_init(struct http_resp *r)
 {
     r->status = 0;
+    r->toobig = false;
     buf_init(&r->body, HTTP_DEFAULT_MAX_BODY);
 }
 
@@ -305,6 +306,7 @@ int http_request(struct http *h, const char *method, const char *path,
     buf_reset(&resp->body);
     resp->body.max = h->max_body;
     resp->status = 0;
+    resp->toobig = false;
     h->date_ms = 0;
     if (content_type) {
         char *ct = xasprintf("Content-Type: %s", content_type);
@@ -317,6 +319,7 @@ int http_request(struct http *h, const char *method, const char *path,
     setup_easy(h, h->easy, method, url, hdrs, body, body_len, &sink, errbuf);
     CURLcode cc = curl_easy_perform(h->easy);
     if (cc != CURLE_OK) {
+        resp->toobig = sink.toobig;
         describe_failure(h, cc, &sink, errbuf, err, errlen);
         goto out;
     }

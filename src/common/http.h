@@ -38,6 +38,7 @@ struct http;
 struct http_resp {
     long status;     /* HTTP status; 0 when no response arrived */
     struct buf body; /* NUL-terminated, bounded by max_body */
+    bool toobig;     /* the request failed on a body over max_body */
 };
 
 /* Creates a client; copies everything it needs from conf. NULL + err on a

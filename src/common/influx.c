@@ -110,6 +110,24 @@ static void server_message(const struct http_resp *resp, char *out,
     json_decref(root);
 }
 
+void infl_ensure_database(struct infl *c)
+{
+    struct buf q;
+    char err[512], qd[200], qe[600];
+    json_t *res = NULL;
+    buf_init(&q, 1024);
+    log_quote(c->db, qd, sizeof qd);
+    if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(c->db, &q)) {
+        log_warn("database name not usable in InfluxQL", "db=%s", qd);
+    } else if (infl_query(c, q.ptr, &res, err, sizeof err)) {
+        log_warn("could not make sure the InfluxDB database exists: create "
+                 "it as an admin (a user that may only write or read cannot)",
+                 "db=%s err=%s", qd, log_quote(err, qe, sizeof qe));
+    }
+    json_decref(res);
+    buf_cleanup(&q);
+}
+
 int infl_ping(struct infl *c, char *err, size_t errlen)
 {
     struct http_resp resp;
@@ -752,8 +770,13 @@ int infl_stream_feed(struct infl_stream *s, const char *p, size_t n)
         } else {
             if (buf_append(&s->line, p, take))
                 return infl_stream_fail(
-                    s, "a line of InfluxDB's reply is over %zu bytes",
-                    s->line.max);
+                    s,
+                    "a line of InfluxDB's reply is over %zu bytes: das "
+                    "parses a line whole (about 10 times its size in "
+                    "memory) and stops there to stay within its memory; "
+                    "chunked replies (InfluxDB's, of %d rows) are far "
+                    "smaller",
+                    s->line.max, INFL_SET_CHUNK_ROWS);
             if (nl) {
                 int rc = stream_line(s, s->line.ptr, s->line.len);
                 buf_reset(&s->line);

@@ -52,6 +52,13 @@ bool infl_server_clock(const struct infl *c, int64_t *server_ms,
 /* Number of /query requests sent so far (benchmarks report it). */
 unsigned long infl_query_count(const struct infl *c);
 
+/* CREATE DATABASE of the client's database (idempotent in InfluxDB 1.x):
+ * asked once at start, so a fresh InfluxDB needs no manual step. A refusal
+ * (no admin rights, or InfluxDB not up yet) is only logged: writes show
+ * the real state. Not for 2.x/3.x with a token (their v1 API has no
+ * CREATE DATABASE: the bucket and its DBRP mapping are the operator's). */
+void infl_ensure_database(struct infl *c);
+
 /* GET /ping: 0 when InfluxDB answers 204. */
 int infl_ping(struct infl *c, char *err, size_t errlen) WUR;
 

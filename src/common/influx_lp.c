@@ -96,6 +96,21 @@ static bool token_escapes(enum infl_token kind, unsigned char ch)
     return ch == '=' && kind != INFL_TOK_MEASUREMENT;
 }
 
+/* Whether a backslash followed by next reads back as itself in every
+ * version: not before what InfluxDB 3 takes as escaped (a backslash, ',',
+ * ' ', '='; 1.x keeps \\ as two and reads a backslash before an escaped
+ * separator differently), not before a control byte written as \n (that
+ * would make \\n), and not last (1.x would escape the separator after it;
+ * 3.x refuses a token ending in one). */
+static bool backslash_kept(enum infl_token kind, unsigned char next)
+{
+    /* 1.x also unescapes \" in a field key */
+    if (next == '"' && kind == INFL_TOK_FIELD_KEY)
+        return false;
+    return next != '\0' && next != '\\' && next != ',' && next != ' ' &&
+           next != '=' && !control_repl(next);
+}
+
 int infl_escape_token(enum infl_token kind, const char *s, struct buf *out)
 {
     size_t start = out->len;
@@ -109,12 +124,8 @@ int infl_escape_token(enum infl_token kind, const char *s, struct buf *out)
             rc = buf_puts(out, repl);
         } else if (token_escapes(kind, ch)) {
             rc = buf_append(out, two, 2);
-        } else if (ch == '\\' &&
-                   (next == '\0' ||
-                    (kind != INFL_TOK_TAG &&
-                     (next == ',' || next == ' ' || next == '=')))) {
-            /* The 1.x parser would take it as escaping the separator after
-             * it (or, in a measurement or field key, unescape the pair). */
+        } else if (ch == '\\' && !backslash_kept(kind, next)) {
+            /* no spelling every version reads as a backslash here */
             rc = buf_append(out, "_", 1);
         } else {
             rc = buf_append(out, &s[i], 1);

@@ -2,7 +2,9 @@
  * the bounded point buffer and the write policy, all pure (no I/O: the
  * writer that sends them is infl_flush, influx.h).
  *
- * Line protocol escaping (checked against influxd 1.6.7's parser):
+ * Line protocol escaping, so that InfluxDB 1.x, 2.x (the same Go parser,
+ * checked against influxd 1.6.7) and 3.x (its Rust parser, which also reads
+ * the two bytes \\ as one backslash) all read the value written:
  *  - measurement: ',' and ' ' are backslash-escaped; it may not start with
  *    '#' (that line would be a comment): error.
  *  - tag keys, tag values, field keys: ',', '=' and ' ' are escaped.
@@ -11,11 +13,15 @@
  *    characters "\n", "\r", "\t" (as Telegraf does), so no value can start a
  *    second line; other control bytes become '?'. Bytes >= 0x80 (UTF-8) pass
  *    through unchanged.
- *  - A backslash the 1.x parser would read as escaping what follows it
- *    (one that ends a measurement, tag key, tag value or field key; in a
- *    measurement or field key also one before ',', '=' or ' ') cannot be
- *    written: it becomes '_'. Every other backslash is kept and reads back
- *    unchanged (checked by writing and reading back on influxd 1.6.7).
+ *  - A backslash that no spelling makes every version read back as a
+ *    backslash becomes '_': one that ends a measurement, tag key, tag value
+ *    or field key (1.x reads it as escaping the separator after it, 3.x
+ *    refuses the token), and one before a backslash, ',', ' ', '=' or a
+ *    control byte (1.x keeps \\ as two backslashes where 3.x reads one,
+ *    and reads \\, as backslash-comma where 3.x reads an escaped
+ *    backslash and a separator). Every other backslash is kept and reads
+ *    back unchanged (checked by writing and reading back on influxd 1.6.7:
+ *    t_ds_influx).
  *  - Tags are sorted by key (bytewise, as InfluxDB recommends); tags with an
  *    empty value are left out (InfluxDB rejects them); duplicate keys are an
  *    error.

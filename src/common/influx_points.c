@@ -80,15 +80,11 @@ static int pts_series(struct infl_pts_reader *r, json_t *series)
             r->field);
     json_t *rows = json_object_get(series, "values");
     for (size_t j = 0; j < json_array_size(rows); j++) {
-        size_t maxp = r->pc->max_points ? r->pc->max_points : PC_MAX_POINTS,
-               maxs = r->pc->max_series ? r->pc->max_series : PC_MAX_SERIES;
-        if (r->pc->points >= maxp || r->pc->n >= maxs)
-            return infl_stream_fail(
-                &r->s,
-                "%s: more than %zu points or %zu series; das "
-                "keeps at most that many a field (shorter out_for "
-                "/ in_for windows keep fewer)",
-                r->field, maxp, maxs);
+        if (pc_full(r->pc)) {
+            char e[sizeof r->s.err];
+            pc_full_text(r->pc, r->field, e, sizeof e);
+            return infl_stream_fail(&r->s, "%s", e);
+        }
         json_t *row = json_array_get(rows, j);
         json_t *v = json_array_get(row, (size_t)cv);
         int64_t t;

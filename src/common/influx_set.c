@@ -362,7 +362,6 @@ int infl_set_plan(const char *field, const int64_t *dur_ms, size_t k,
     size_t n = 0;
 
     memset(plan, 0, sizeof *plan);
-    plan->max_series = INFL_MAX_SERIES;
     if (infl_field_check(field, err, errlen))
         return -1;
     if (k == 0 || now_ms <= 0) {
@@ -393,6 +392,7 @@ int infl_set_plan(const char *field, const int64_t *dur_ms, size_t k,
     snprintf(plan->field, sizeof plan->field, "%s", field);
     plan->now_ms = now_ms;
     plan->k = n;
+    plan->max_series = infl_set_max_series(n);
     memcpy(plan->dur_ms, d, n * sizeof *d);
     /* groups, shortest first: a window joins the open group while the
      * group's longest stays within INFL_SET_MAX_BUCKETS buckets */
@@ -539,14 +539,29 @@ static void table_grow(struct infl_set_reader *r)
     r->tcap = cap;
 }
 
+/* What a series costs the reader: its record, its aggregates and rows in
+ * each of k windows, its table slots. */
+static size_t series_bytes(size_t k)
+{
+    return sizeof(struct set_rec) +
+           k * (sizeof(struct set_dur) + sizeof(struct win_agg)) +
+           2 * sizeof(size_t);
+}
+
+size_t infl_set_max_series(size_t k)
+{
+    return INFL_SET_MAX_BYTES / series_bytes(k ? k : 1);
+}
+
 /* The plan's series cap (a plan made by hand may leave it 0). */
 static size_t set_max_series(const struct infl_set_reader *r)
 {
-    return r->plan.max_series ? r->plan.max_series : INFL_MAX_SERIES;
+    return r->plan.max_series ? r->plan.max_series
+                              : infl_set_max_series(r->plan.k);
 }
 
 /* The record of (service, container), made when new; (size_t)-1 past
- * INFL_MAX_SERIES records. */
+ * the plan's max_series records. */
 static size_t rec_get(struct infl_set_reader *r, const struct infl_agg *key)
 {
     if ((r->nrec + 1) * 2 > r->tcap)
@@ -639,8 +654,10 @@ static int set_too_many(struct infl_set_reader *r)
     return infl_stream_fail(
         &r->s,
         "the reply names more than %zu (service, container) "
-        "series; das reads at most that many",
-        set_max_series(r));
+        "series; das reads at most that many for %zu window lengths "
+        "(%zu MiB) to stay within its memory, and this field's policies "
+        "get no decision",
+        set_max_series(r), r->plan.k, INFL_SET_MAX_BYTES >> 20);
 }
 
 /* A series without a usable key. One whose service tag can't name a row

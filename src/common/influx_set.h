@@ -72,14 +72,21 @@ int infl_windows_parse_count(const json_t *root, struct infl_agg **out,
 #define INFL_SET_MAX_BUCKETS 12
 #define INFL_SET_CHUNK_ROWS 10000
 /* The longest line (one chunk, or a whole reply from a server that does
- * not chunk) the reader takes. */
-#define INFL_SET_MAX_LINE (64u * 1024u * 1024u)
-/* The (service, container) series a window set's reply may name (4 M, 40
- * times the largest swarm known; the points reader's caps are the
- * cache's, pcache.h). Each line of a reply is bounded by
- * INFL_SET_MAX_LINE; this bounds their sum. Past it the read fails and
- * says so: the policies of that field get no decision. */
-#define INFL_MAX_SERIES (1u << 22)
+ * not chunk) the reader takes: a line is parsed whole (jansson), at about
+ * 10 times its size in memory (9 measured on a window set's reply), so 8
+ * MiB costs about 80 MiB at once. A chunk of INFL_SET_CHUNK_ROWS rows is
+ * about 1 MiB. */
+#define INFL_SET_MAX_LINE (8u * 1024u * 1024u)
+/* What a window set's reader may hold (its series' records, aggregates
+ * and rows; the points reader's cap is the cache's, pcache.h): 96 MiB of
+ * das's 256 MiB limit in the stack files. Each line of a reply is bounded
+ * by INFL_SET_MAX_LINE; this bounds their sum. */
+#define INFL_SET_MAX_BYTES ((size_t)96 << 20)
+/* The (service, container) series a reply for k window lengths may name
+ * within INFL_SET_MAX_BYTES (about 215,000 at 2 lengths, twice the
+ * largest swarm measured). Past it the read fails and says so: the
+ * policies of that field get no decision. */
+size_t infl_set_max_series(size_t k);
 
 struct infl_set_group {
     int64_t bucket_ms; /* B */
@@ -93,8 +100,8 @@ struct infl_set_plan {
     int64_t dur_ms[INFL_SET_MAX_DURS]; /* ascending, distinct, > 0 */
     size_t ngroups;
     struct infl_set_group groups[INFL_SET_MAX_DURS];
-    size_t max_series; /* series the reply may name; 0 or INFL_MAX_SERIES:
-                          the default */
+    size_t max_series; /* series the reply may name; 0:
+                          infl_set_max_series(k), the default */
 };
 
 /* Plans the statements for field over the windows of dur_ms (any order,

@@ -462,6 +462,10 @@ int kp_parse(const char *text, size_t len, const char *field, int64_t shift_ms,
         last_t = t;
         if (!have)
             continue;
+        if (pc_full(cache)) {
+            pc_full_text(cache, field, err, errlen);
+            return -1;
+        }
         if (pc_add(cache, service, container, t - shift_ms, v, true))
             out->points++;
         else

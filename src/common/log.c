@@ -34,6 +34,29 @@ bool log_enabled(enum log_level level)
     return level >= log_min && level < LOG_OFF;
 }
 
+size_t log_invisible_len(const char *s, size_t n, unsigned *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c = 0;
+    size_t len = 0;
+    if (n >= 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+        c = p[1]; /* C1: U+0080..U+009F */
+        len = 2;
+    } else if (n >= 2 && p[0] == 0xd8 && p[1] == 0x9c) {
+        c = 0x061c; /* ARABIC LETTER MARK */
+        len = 2;
+    } else if (n >= 3 && p[0] == 0xe2 && (p[1] == 0x80 || p[1] == 0x81) &&
+               (p[2] & 0xc0) == 0x80) {
+        c = 0x2000u | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3fu);
+        if (c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+            (c >= 0x2066 && c <= 0x2069))
+            len = 3;
+    }
+    if (len && cp)
+        *cp = c;
+    return len;
+}
+
 char *log_quote_span(const char *s, size_t len, size_t max, char *out,
                      size_t outlen, enum log_quote_style style)
 {
@@ -56,15 +79,21 @@ char *log_quote_span(const char *s, size_t len, size_t max, char *out,
     out[o++] = '"';
     size_t i = 0;
     for (; i < len && p[i]; i++) {
-        char tmp[5];
-        size_t n;
+        char tmp[8];
+        size_t n, skip;
+        unsigned cp;
         if (i == max && value) {
             memcpy(out + o, ell, sizeof ell); /* fits: checked last byte */
             return out;
         }
         if (i == max)
             break;
-        if (p[i] == '"' || p[i] == '\\') {
+        if (!value &&
+            (skip = log_invisible_len((const char *)p + i, len - i, &cp))) {
+            /* readable, not obeyed: \u202e */
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", cp);
+            i += skip - 1;
+        } else if (p[i] == '"' || p[i] == '\\') {
             tmp[0] = '\\';
             tmp[1] = (char)p[i];
             n = 2;
@@ -136,6 +165,12 @@ void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len)
         return;
     for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++) {
         unsigned char ch = (unsigned char)s[i];
+        size_t skip = log_invisible_len(s + i, len - i, NULL);
+        if (skip) {
+            out[o++] = '?'; /* one mark for the whole character */
+            i += skip - 1;
+            continue;
+        }
         out[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
     }
     out[o] = '\0';
@@ -149,8 +184,14 @@ void log_copy_printable(char *out, size_t outlen, const char *s)
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
          p++) {
         char tmp[8];
-        size_t n;
-        if (*p == '\n')
+        size_t n, skip;
+        unsigned cp;
+        if ((skip = log_invisible_len((const char *)p, 3, &cp))) {
+            /* a C1 control or a bidirectional override: shown, not obeyed
+             * (it could reorder what the terminal shows after it) */
+            n = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", cp);
+            p += skip - 1;
+        } else if (*p == '\n')
             n = (size_t)snprintf(tmp, sizeof tmp, "\\n");
         else if (*p == '\t')
             n = (size_t)snprintf(tmp, sizeof tmp, "\\t");
@@ -170,9 +211,15 @@ void log_copy_printable(char *out, size_t outlen, const char *s)
 
 char *log_oneline(char *s)
 {
-    for (unsigned char *p = (unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
+    for (unsigned char *p = (unsigned char *)s; *p; p++) {
+        size_t skip = log_invisible_len((const char *)p, 3, NULL);
+        if (skip) {
+            memset(p, '?', skip);
+            p += skip - 1;
+        } else if (*p < 0x20 || *p == 0x7f) {
             *p = '?';
+        }
+    }
     return s;
 }
 

@@ -31,10 +31,13 @@ void log_msg(enum log_level level, const char *msg, const char *fmt, ...)
 
 /* Writes s into out as a double-quoted string with quotes, backslashes and
  * control / non-printable bytes escaped (tmux stravis); truncated to fit.
- * Returns out. */
+ * C1 controls and the bidirectional formatting characters
+ * (log_invisible_len) are written \uXXXX: a log viewer shows them, never
+ * obeys them. Returns out. */
 char *log_quote(const char *s, char *out, size_t outlen);
 /* The two ways das quotes outside text: LOG_QUOTE_LOG is log_quote's
- * (UTF-8 kept readable in logs); LOG_QUOTE_VALUE is for a value an
+ * (UTF-8 kept readable in logs, but for the characters above);
+ * LOG_QUOTE_VALUE is for a value an
  * operator typed, shown in an error: tabs as \t, non-ASCII bytes escaped
  * too (\xc3: a look-alike character is seen), a value too long for out
  * ending in `..."`, and NULL written NULL (unquoted). */
@@ -47,16 +50,27 @@ char *log_quote_as(const char *s, char *out, size_t outlen,
 char *log_quote_span(const char *s, size_t len, size_t max, char *out,
                      size_t outlen, enum log_quote_style style);
 
-/* Replaces control bytes (newline included) in s with '?', in place, so
- * text from outside (a parser's error that quotes its input) stays one
- * line in a message. Returns s. */
+/* The UTF-8 characters that change what a terminal or a log viewer shows
+ * without being seen (what a forged reason or label could carry): the C1
+ * controls U+0080..U+009F and the bidirectional formatting characters
+ * U+061C, U+200E, U+200F, U+202A..U+202E and U+2066..U+2069. The length
+ * of such a character's sequence at s (reading at most n bytes), 0 for
+ * anything else; *cp (may be NULL) gets its code point. */
+size_t log_invisible_len(const char *s, size_t n, unsigned *cp);
+
+/* Replaces control bytes (newline included) and the characters of
+ * log_invisible_len (each byte of one) in s with '?', in place, so text
+ * from outside (a parser's error that quotes its input) stays one line in
+ * a message. Returns s. */
 char *log_oneline(char *s);
 /* Copies s (NULL: "") for a terminal or a one-line message, control bytes
- * shown as \n, \t or \xNN (so they can be read, not obeyed); cut at a
- * whole escape when outlen is short. */
+ * shown as \n, \t or \xNN and the characters of log_invisible_len as
+ * \uXXXX (so they can be read, not obeyed); cut at a whole escape when
+ * outlen is short. Each byte takes at most 4 bytes of out. */
 void log_copy_printable(char *out, size_t outlen, const char *s);
 /* Copies at most len bytes of untrusted s (up to a NUL) into out, bounded
- * by outlen, control bytes written as '?' (a server's text in a message). */
+ * by outlen, control bytes and each character of log_invisible_len written
+ * as '?' (a server's text in a message). */
 void log_copy_oneline(char *out, size_t outlen, const char *s, size_t len);
 
 /* A failure that repeats every interval is reported when it starts, when

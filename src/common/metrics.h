@@ -13,13 +13,16 @@
  * present but unusable, and why, instead of "no points". */
 enum win_bad {
     WIN_OK = 0,
-    WIN_BAD_KEY,      /* the container tag is not a container id */
-    WIN_BAD_VALUE,    /* no finite value or point count */
-    WIN_BAD_TIMES,    /* the times of its first and last points are missing */
-    WIN_BAD_LIMIT,    /* a ratio without a limit to divide by */
-    WIN_BAD_SAMPLES,  /* samples malformed or out of time order */
-    WIN_BAD_NOT_TASK, /* a container that reports but no task of the
-                         service runs: not a replica */
+    WIN_BAD_KEY,       /* the container tag is not a container id */
+    WIN_BAD_VALUE,     /* no finite value or point count */
+    WIN_BAD_TIMES,     /* the times of its first and last points are missing */
+    WIN_BAD_LIMIT,     /* a ratio without a limit to divide by */
+    WIN_BAD_SAMPLES,   /* samples malformed or out of time order */
+    WIN_BAD_NOT_TASK,  /* a container that reports but no task of the
+                          service runs: not a replica */
+    WIN_BAD_DUPLICATE, /* the same container's series from two sources at
+                          once (two Prometheus targets): which one is
+                          real cannot be told */
 };
 
 static inline const char *win_bad_text(int bad)
@@ -41,6 +44,9 @@ static inline const char *win_bad_text(int bad)
         return "a container that reports but no running or starting task "
                "of the service runs (it carries the service's labels but is "
                "no replica)";
+    case WIN_BAD_DUPLICATE:
+        return "a container whose series two Prometheus targets expose at "
+               "once (which one is real cannot be told; das logs both)";
     default:
         return "usable";
     }

@@ -148,6 +148,12 @@ static int pts_window_set(void *impl, const char *field, int64_t now_ms,
     /* the points that have left the windows go before the new ones come:
      * a series never holds both (no array grows past one window's) */
     pc_trim(&f->pc, need_from);
+    /* this field may fill what the others leave of das's budget */
+    size_t others = 0;
+    for (size_t i = 0; i < p->nf; i++)
+        if (&p->f[i] != f)
+            others += pc_bytes(&p->f[i].pc);
+    f->pc.max_bytes = pc_budget(others);
     size_t got = 0;
     int rc = infl_query_points(p->c, field, since, &f->pc, &got, err, errlen);
     pc_read_done(&f->reads, rc == 0, now_ms, need_from, p->overlap_ms);

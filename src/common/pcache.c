@@ -13,8 +13,7 @@ void pc_init(struct pcache *c, int64_t base_ms)
 {
     memset(c, 0, sizeof *c);
     c->base_ms = base_ms;
-    c->max_points = PC_MAX_POINTS;
-    c->max_series = PC_MAX_SERIES;
+    c->max_bytes = PC_MAX_BYTES;
 }
 
 void pc_free(struct pcache *c)
@@ -33,8 +32,38 @@ void pc_clear(struct pcache *c, int64_t base_ms)
     pc_free(c);
     pc_init(c, base_ms);
     c->dropped = keep.dropped;
-    c->max_points = keep.max_points;
-    c->max_series = keep.max_series;
+    c->max_bytes = keep.max_bytes;
+}
+
+size_t pc_bytes(const struct pcache *c)
+{
+    return c->point_bytes + c->cap * sizeof *c->s + c->tcap * sizeof *c->table +
+           c->names.cap + c->names.nslots * sizeof *c->names.slots;
+}
+
+bool pc_full(const struct pcache *c)
+{
+    return pc_bytes(c) > (c->max_bytes ? c->max_bytes : PC_MAX_BYTES);
+}
+
+void pc_full_text(const struct pcache *c, const char *field, char *err,
+                  size_t errlen)
+{
+    size_t cap = c->max_bytes ? c->max_bytes : PC_MAX_BYTES;
+    snprintf(err, errlen,
+             "%.64s: the points das keeps reached their cap of %.1f MiB "
+             "(%zu points of %zu series held for this field; every "
+             "field's together may take %zu MiB): das stops the read there "
+             "to stay within its memory, and this field's policies get no "
+             "decision (shorter out_for / in_for windows, or fewer "
+             "containers, keep less)",
+             field ? field : "", (double)cap / 1048576.0, c->points, c->n,
+             PC_MAX_BYTES >> 20);
+}
+
+size_t pc_budget(size_t others)
+{
+    return others < PC_MAX_BYTES ? PC_MAX_BYTES - others : 1;
 }
 
 uint64_t win_key_hash(const char *svc, const char *ctr)
@@ -120,8 +149,10 @@ static void series_put(struct pcache *c, struct pc_series *s, int32_t t,
         /* grow by an eighth: a series holds about one window of points
          * and takes one or two a cycle (a quarter left 10 of 72 unused
          * at a 10-minute window of 10 s points: 16 MB at 100,000) */
+        uint32_t was = s->cap;
         s->cap = s->cap < 16 ? 16 : s->cap + (s->cap < 32 ? 4 : s->cap / 8);
         s->p = xrealloc(s->p, s->cap * sizeof *s->p);
+        c->point_bytes += (size_t)(s->cap - was) * sizeof *s->p;
     }
     memmove(s->p + lo + 1, s->p + lo, (s->n - lo) * sizeof *s->p);
     s->p[lo] = (struct pc_point){t, v};
@@ -183,6 +214,7 @@ void pc_trim(struct pcache *c, int64_t from_ms)
             c->points -= lo;
         }
         if (s->n == 0) {
+            c->point_bytes -= (size_t)s->cap * sizeof *s->p;
             free(s->p);
             continue;
         }

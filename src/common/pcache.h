@@ -43,18 +43,23 @@ struct pcache {
     size_t *table; /* open addressing: series index + 1, 0 = empty */
     size_t tcap;
     size_t points;
+    size_t point_bytes;    /* held by the series' point arrays */
     unsigned long dropped; /* points too far from the base to keep */
-    size_t max_points;     /* points and series a read may fill it to */
-    size_t max_series;     /* (the points reader fails past them); 0: the
-                              default (a zeroed struct is an empty cache) */
+    size_t max_bytes;      /* what a read may fill it to (pc_bytes; the
+                              readers fail past it); 0: PC_MAX_BYTES (a
+                              zeroed struct is an empty cache) */
 };
 
-/* 64 M points (512 MiB at 8 bytes) and 4 M series a field: 40 times a
- * 100,000-container swarm's 10-minute windows. */
-#define PC_MAX_POINTS (1u << 26)
-#define PC_MAX_SERIES (1u << 22)
+/* What all of das's kept points may take, every field's cache together
+ * (each read gets what the others leave: pc_budget): 128 MiB of das's 256
+ * MiB limit in the stack files. Measured (8 bytes a point and the growth
+ * slack, about 200 bytes a series): a 100,000-container swarm's two
+ * fields over 10-minute windows of 10 s points take about 110 MiB. Past
+ * it a read fails and says so (pc_full_text): the policies of that field
+ * get no decision, and das stays well away from the OOM killer. */
+#define PC_MAX_BYTES ((size_t)128 << 20)
 
-/* An empty cache with the default caps. */
+/* An empty cache with the default cap. */
 void pc_init(struct pcache *c, int64_t base_ms);
 void pc_free(struct pcache *c);
 /* Empties the cache (its caps and dropped count stay); its base becomes
@@ -75,6 +80,20 @@ void pc_clear(struct pcache *c, int64_t base_ms);
  * dropped). */
 bool pc_add(struct pcache *c, const char *service, const char *container,
             int64_t t_ms, double v, bool number);
+
+/* The bytes the cache holds: its points' arrays, its series, their table
+ * and names. */
+size_t pc_bytes(const struct pcache *c);
+/* True when it holds more than its cap (max_bytes, or PC_MAX_BYTES). */
+bool pc_full(const struct pcache *c);
+/* The reader's message for a full cache: what field, how much is held and
+ * how to keep less. */
+void pc_full_text(const struct pcache *c, const char *field, char *err,
+                  size_t errlen);
+/* The cap of a cache read while the other fields' caches hold others
+ * bytes: what is left of PC_MAX_BYTES (at least 1: a cap, not the
+ * default). */
+size_t pc_budget(size_t others);
 
 /* Drops the points before from_ms, and the series left without any. */
 void pc_trim(struct pcache *c, int64_t from_ms);

@@ -531,7 +531,7 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
     for (int c = 0; c < POL_NCOLS; c++) {
         if (db->has_col[c] || !pol_col_optional[c])
             continue;
-        char sql[128], what[64];
+        char sql[128], what[64], q[600];
         snprintf(sql, sizeof sql, "alter table das add column %s %s",
                  pol_col_names[c], pol_col_types[c]);
         snprintf(what, sizeof what, "adding column %s to das",
@@ -544,7 +544,8 @@ int pg_ensure_schema(struct pg *db, char *err, size_t errlen)
         } else if (strcmp(db->state, SQLSTATE_DUPLICATE_COLUMN)) {
             log_warn("could not add a column to the policy table; its "
                      "default applies",
-                     "column=%s error=%s", pol_col_names[c], err);
+                     "column=%s error=%s", pol_col_names[c],
+                     log_quote(err, q, sizeof q));
         }
     }
     if (probe_cols(db, err, errlen))

@@ -221,6 +221,18 @@ bool prom_cgroup_container(const char *id, char out[16])
 
 /* ---- replies ---- */
 
+void prom_too_big_text(size_t cap, char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "the reply is over %zu MiB: das parses a Prometheus reply whole "
+             "(about 12 times its size in memory) and refuses more to stay "
+             "within its memory, so this field's policies get no decision; "
+             "a window of some 5,000 containers' samples fits (10-minute "
+             "windows of 10 s points): for more, shorter out_for / in_for "
+             "windows, or windows from InfluxDB or the ds agents",
+             cap >> 20);
+}
+
 void prom_series_free(struct prom_series *s, size_t n)
 {
     for (size_t i = 0; s && i < n; i++) {
@@ -242,6 +254,10 @@ static bool series_key(enum prom_names names, json_t *metric,
         return false;
     memset(s->service, 0, sizeof s->service);
     memcpy(s->service, svc, strlen(svc));
+    const char *job = json_string_value(json_object_get(metric, "job"));
+    const char *inst = json_string_value(json_object_get(metric, "instance"));
+    snprintf(s->source, sizeof s->source, "%.60s/%.60s", job ? job : "?",
+             inst ? inst : "?");
     memset(s->container, 0, sizeof s->container);
     /* the parts of one container that cAdvisor reports apart */
     static const char *const parts[] = {"cpu", "interface", "device"};
@@ -448,25 +464,81 @@ static void matrix_series(enum prom_names names, json_t *result,
     }
 }
 
+/* Whether two series' samples overlap in time: two sources at once. */
+static bool series_overlap(const struct prom_series *a,
+                           const struct prom_series *b)
+{
+    if (a->n == 0 || b->n == 0)
+        return false;
+    int64_t from = a->t_ms[0] > b->t_ms[0] ? a->t_ms[0] : b->t_ms[0];
+    int64_t to = last_ms(a) < last_ms(b) ? last_ms(a) : last_ms(b);
+    return from <= to;
+}
+
+/* Makes s the empty series of an ambiguous container (WIN_BAD_DUPLICATE),
+ * naming the other target too (once). */
+static void series_ambiguous(struct prom_series *s,
+                             const struct prom_series *other)
+{
+    if (s->bad != WIN_BAD_DUPLICATE) {
+        char both[sizeof s->source];
+        snprintf(both, sizeof both, "%.63s and %.60s", s->source,
+                 other->bad == WIN_BAD_DUPLICATE ? "more" : other->source);
+        memcpy(s->source, both, sizeof both);
+    }
+    free(s->t_ms);
+    free(s->v);
+    s->t_ms = NULL;
+    s->v = NULL;
+    s->n = 0;
+    s->bad = WIN_BAD_DUPLICATE;
+}
+
+static void series_drop(struct prom_series *s)
+{
+    free(s->t_ms);
+    free(s->v);
+}
+
+/* The same part of one container from two targets: kept (a replaced by b
+ * when b is later and they do not overlap), or the container ambiguous
+ * when they overlap (one more unusable series in *dropped). */
+static void series_same_part(struct prom_series *keep, struct prom_series *b,
+                             unsigned long *dropped)
+{
+    if (keep->bad == WIN_BAD_DUPLICATE) {
+        series_drop(b); /* a third target: ambiguous already */
+        return;
+    }
+    if (series_overlap(keep, b)) {
+        series_ambiguous(keep, b);
+        series_drop(b);
+        (*dropped)++;
+        return;
+    }
+    if (last_ms(b) > last_ms(keep)) {
+        struct prom_series t = *keep;
+        *keep = *b;
+        *b = t;
+    }
+    series_drop(b);
+}
+
 /* Sorts v and leaves one series per container, in place; returns the
- * count left. The same part twice (two scrapes of one container) counts once,
- * the one with the latest sample; several parts (per CPU, interface,
- * device) are summed at the times they share. */
-static size_t series_merge(struct prom_series *v, size_t nv)
+ * count left. The same part twice: series_same_part. Several parts (per
+ * CPU, interface, device) are summed at the times they share; one part
+ * ambiguous makes the container so. */
+static size_t series_merge(struct prom_series *v, size_t nv,
+                           unsigned long *dropped)
 {
     if (nv > 1)
         qsort(v, nv, sizeof *v, cmp_series_part);
     size_t w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (w > 0 && !v[i].bad && !cmp_series_part(&v[w - 1], &v[i])) {
-            struct prom_series *keep = &v[w - 1];
-            if (last_ms(&v[i]) > last_ms(keep)) {
-                struct prom_series t = *keep;
-                *keep = v[i];
-                v[i] = t;
-            }
-            free(v[i].t_ms);
-            free(v[i].v);
+        if (w > 0 && !v[i].bad &&
+            (!v[w - 1].bad || v[w - 1].bad == WIN_BAD_DUPLICATE) &&
+            !cmp_series_part(&v[w - 1], &v[i])) {
+            series_same_part(&v[w - 1], &v[i], dropped);
             continue;
         }
         v[w++] = v[i];
@@ -474,11 +546,18 @@ static size_t series_merge(struct prom_series *v, size_t nv)
     nv = w;
     w = 0;
     for (size_t i = 0; i < nv; i++) {
-        if (w > 0 && !v[i].bad && !v[w - 1].bad &&
-            !cmp_series(&v[w - 1], &v[i])) {
-            series_sum_into(&v[w - 1], &v[i]);
-            free(v[i].t_ms);
-            free(v[i].v);
+        struct prom_series *a = w > 0 ? &v[w - 1] : NULL;
+        bool dup =
+            a && (a->bad == WIN_BAD_DUPLICATE || v[i].bad == WIN_BAD_DUPLICATE);
+        if (a && (dup || (!v[i].bad && !a->bad)) && !cmp_series(a, &v[i])) {
+            if (!dup)
+                series_sum_into(a, &v[i]);
+            else if (a->bad != WIN_BAD_DUPLICATE) {
+                struct prom_series t = *a; /* the ambiguous part's row */
+                *a = v[i];
+                v[i] = t;
+            }
+            series_drop(&v[i]);
             continue;
         }
         v[w++] = v[i];
@@ -502,7 +581,7 @@ int prom_matrix_parse(enum prom_names names, long status, const char *body,
     struct prom_series *v = xcalloc(nr ? nr : 1, sizeof *v);
     matrix_series(names, result, v, &nv, &dropped);
     json_decref(root);
-    size_t w = series_merge(v, nv);
+    size_t w = series_merge(v, nv, &dropped);
     if (unusable)
         *unusable += dropped;
     if (w == 0) {
@@ -649,6 +728,8 @@ struct prom {
     enum prom_names names;
     int64_t lookback_ms;
     unsigned long queries, unusable;
+    struct complaint ambiguous; /* containers two targets expose */
+    char ambiguous_metric[64];  /* the metric it was seen in */
 };
 
 struct prom *prom_new(const struct http_conf *conf, enum prom_names names,
@@ -684,6 +765,39 @@ unsigned long prom_query_count(const struct prom *c)
     return c->queries;
 }
 
+/* Containers two targets expose at once, in a reply of metric: the first
+ * named (with both targets) when they are first seen and when the first
+ * changes; said gone when a reply of that metric has none. */
+static void say_ambiguous(struct prom *c, const char *metric,
+                          const struct prom_series *s, size_t n)
+{
+    const struct prom_series *first = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].bad == WIN_BAD_DUPLICATE && k++ == 0)
+            first = &s[i];
+    if (!first) {
+        if (!strcmp(c->ambiguous_metric, metric) &&
+            complain_release(&c->ambiguous))
+            log_info("no container exposed by two Prometheus targets any "
+                     "more",
+                     "metric=%s", metric);
+        return;
+    }
+    char text[256], q1[160], q2[80], q3[300];
+    snprintf(text, sizeof text, "%s %s %s", first->service, first->container,
+             first->source);
+    snprintf(c->ambiguous_metric, sizeof c->ambiguous_metric, "%s", metric);
+    if (complain(&c->ambiguous, text))
+        log_warn("two Prometheus targets expose the same container at once: "
+                 "neither is used (which one is real cannot be told)",
+                 "metric=%s containers=%zu service=%s container=%s "
+                 "targets=%s",
+                 metric, k, log_quote(first->service, q1, sizeof q1),
+                 log_quote(first->container, q2, sizeof q2),
+                 log_quote(first->source, q3, sizeof q3));
+}
+
 /* One instant query of metric's samples over range_ms before end_ms, of
  * every service (service NULL) or of one. */
 static int query_series(struct prom *c, const char *metric, const char *service,
@@ -716,6 +830,8 @@ static int query_series(struct prom *c, const char *metric, const char *service,
     if (http_request(c->http, "POST", "/api/v1/query",
                      "application/x-www-form-urlencoded", form.ptr, form.len,
                      &resp, e, sizeof e)) {
+        if (resp.toobig)
+            prom_too_big_text(resp.body.max, e, sizeof e);
         snprintf(err, errlen, "Prometheus at %s: %s", c->where, e);
         goto out;
     }
@@ -725,6 +841,7 @@ static int query_series(struct prom *c, const char *metric, const char *service,
                  q.ptr, e);
         goto out;
     }
+    say_ambiguous(c, metric, *out, *n);
     rc = 0;
 out:
     buf_cleanup(&q);

@@ -80,6 +80,17 @@ int prom_selector(const char *metric, const struct prom_matcher *m, size_t nm,
  * last 64-hex run. false when there is none. */
 bool prom_cgroup_container(const char *id, char out[16]);
 
+/* The largest reply das takes from Prometheus. A reply is parsed whole
+ * (jansson), at about 12 times its size in memory (measured: a 14 MiB
+ * reply of 10,000 containers' 60 samples took 168 MiB), so 8 MiB costs
+ * about 100 MiB of das's 256 MiB limit in the stack files: one window's
+ * samples of some 5,000 containers at 10-minute windows of 10 s points.
+ * A larger reply is refused (prom_too_big_text): das stays well away from
+ * the OOM killer, and that field's policies get no decision. */
+#define PROM_MAX_BODY ((size_t)8 << 20)
+/* What das says of a reply over cap bytes. */
+void prom_too_big_text(size_t cap, char *err, size_t errlen);
+
 /* One container's samples, sorted by time. */
 struct prom_series {
     char service[64];
@@ -89,20 +100,29 @@ struct prom_series {
     double *v;         /* NaN / ±Inf samples are left out */
     char part[96];     /* the cpu / interface / device labels (cAdvisor's
                           parts of one container), "" when none */
+    char source[128];  /* the target that exposed it: "job/instance" of
+                          its labels ("?" for one missing); for a
+                          WIN_BAD_DUPLICATE series, the two targets */
     unsigned char bad; /* WIN_BAD_KEY: a series of service whose other
-                          labels could not be used (n 0, no container) */
+                          labels could not be used (n 0, no container);
+                          WIN_BAD_DUPLICATE: a container two targets
+                          expose at once (n 0, container set) */
 };
 void prom_series_free(struct prom_series *s, size_t n);
 
 /* Parses a /api/v1/query reply (HTTP status and body) holding a matrix:
  * one series per (service, container) of the vocabulary (several series of
- * one container summed at equal times; two series of the same part, as
- * when two scrape jobs or ds instances carry the same container, count
- * once: the one with the latest sample is kept). Series without the service
- * label, with a label too long or without a usable container are left out and
- * counted in *unusable (may be NULL). 0 → *out heap (prom_series_free);
- * -1 → err: Prometheus's own error ("bad_data: …"), an HTTP status without
- * one, or what is wrong with the JSON. */
+ * one container summed at equal times). Two series of the same part (the
+ * same container from two targets) whose samples overlap in time make the
+ * container ambiguous: whichever is real, the other could steer its
+ * service, so neither is used: the container is one empty series marked
+ * WIN_BAD_DUPLICATE (counted in *unusable; source names both targets).
+ * Two that do not overlap (a target replaced by another, as a ds on a new
+ * address) count once: the one with the latest sample. Series without the
+ * service label, with a label too long or without a usable container are
+ * left out and counted in *unusable (may be NULL). 0 → *out heap
+ * (prom_series_free); -1 → err: Prometheus's own error ("bad_data: …"), an HTTP
+ * status without one, or what is wrong with the JSON. */
 int prom_matrix_parse(enum prom_names names, long status, const char *body,
                       size_t len, struct prom_series **out, size_t *n,
                       unsigned long *unusable, char *err, size_t errlen) WUR;

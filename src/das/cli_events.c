@@ -84,8 +84,11 @@ static void print_json(const struct pg_event *ev, size_t n)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, evlog_event_json(&ev[i]));
+    /* ASCII only, as das status --json: a reason's bidirectional or C1
+     * characters reach a terminal as \uXXXX, read back the same */
     json_dumpf(arr, stdout,
-               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) |
+                   JSON_ENSURE_ASCII);
     printf("\n");
     json_decref(arr);
 }

@@ -398,7 +398,8 @@ static int cmd_list(int argc, char **argv, bool check)
             listed_cells(&x, &t);
     }
     if (arr) {
-        json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_dumpf(arr, stdout,
+                   JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         printf("\n");
         json_decref(arr);
     } else if (check) {

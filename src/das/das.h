@@ -14,6 +14,7 @@ struct das_conf {
     char *docker_host;
     char *influx_url;
     char *influx_db;
+    char *influx_history_db; /* the das measurement's; NULL/"": influx_db */
     char *influx_user;
     char *influx_password_file;
     char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
@@ -70,6 +71,12 @@ struct das_conf {
      &(c)->influx_url},                                                        \
     {"--influx-db", "DAS_INFLUX_DB", CFG_STR, "docker", NULL, 0, 0,           \
      "InfluxDB database", &(c)->influx_db},                                    \
+    {"--influx-history-db", "DAS_INFLUX_HISTORY_DB", CFG_STR, NULL, NULL, 0,   \
+     0,                                                                        \
+     "InfluxDB database das writes its decisions to (measurement das) and "    \
+     "reads its history from; default: --influx-db. One of its own keeps "     \
+     "ds's user, which writes --influx-db, from writing das's history",        \
+     &(c)->influx_history_db},                                                 \
     {"--influx-user", "DAS_INFLUX_USER", CFG_STR, NULL, NULL, 0, 0,           \
      "InfluxDB user", &(c)->influx_user},                                      \
     {"--influx-password-file", "DAS_INFLUX_PASSWORD_FILE", CFG_STR, NULL,     \

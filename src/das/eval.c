@@ -124,6 +124,16 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     }
     infl_set_statements(cl->influx, smode);
     mstore_influx(&cl->metrics, cl->influx);
+    cl->history = cl->influx;
+    const char *hdb = conf->influx_history_db;
+    if (hdb && hdb[0] && strcmp(hdb, conf->influx_db ? conf->influx_db : "")) {
+        cl->history = infl_new(&hc, hdb, ierr, sizeof ierr);
+        if (!cl->history) {
+            snprintf(err, errlen, "--influx-history-db: %s", ierr);
+            return -1;
+        }
+        infl_set_statements(cl->history, smode);
+    }
     return 0;
 }
 
@@ -169,7 +179,7 @@ static int prom_open(struct das_clients *cl, const struct das_conf *conf,
     pc.bearer = true;
     pc.connect_timeout_ms = 3000;
     pc.timeout_ms = 30000;
-    pc.max_body = 256u * 1024u * 1024u;
+    pc.max_body = PROM_MAX_BODY;
     int names = prom_names_parse(conf->prometheus_names);
     char perr[256];
     /* a rate's first interval and a limit look back two collections */
@@ -249,6 +259,8 @@ void das_clients_close(struct das_clients *cl)
     if (!cl)
         return;
     dkr_free(cl->docker);
+    if (cl->history != cl->influx)
+        infl_free(cl->history);
     infl_free(cl->influx);
     prom_free(cl->prom);
     agents_free(cl->agents);

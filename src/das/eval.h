@@ -30,8 +30,10 @@
 struct das_clients {
     const struct das_conf *conf;
     struct dkr *docker;
-    struct infl *influx;          /* writes (the das measurement); windows too
-                                     unless metrics says otherwise */
+    struct infl *influx;          /* windows, unless metrics says otherwise */
+    struct infl *history;         /* the das measurement: written, read back
+                                     (influx, or a client of
+                                     --influx-history-db) */
     struct mstore metrics;        /* where the windows are read from */
     struct mstore_points *points; /* das run: InfluxDB's recent points */
     struct prom *prom;            /* --prometheus-url: the windows' store */

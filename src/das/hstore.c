@@ -99,7 +99,7 @@ static int infl_last(struct das_clients *cl, const struct hstore_pol *pols,
                      char *err, size_t errlen)
 {
     long *seqs = pol_seqs(pols, n);
-    int rc = hist_last_actions(cl->influx, seqs, n, since_ms, until_ms, future,
+    int rc = hist_last_actions(cl->history, seqs, n, since_ms, until_ms, future,
                                times, bets, err, errlen);
     free(seqs);
     return rc;
@@ -109,7 +109,7 @@ static int infl_events(struct das_clients *cl, const char *service,
                        int64_t since_ms, size_t limit, struct pg_event **out,
                        size_t *n, char *err, size_t errlen)
 {
-    return hist_events(cl->influx, service, since_ms, limit, out, n, err,
+    return hist_events(cl->history, service, since_ms, limit, out, n, err,
                        errlen);
 }
 
@@ -152,7 +152,7 @@ static int label_last(struct das_clients *cl, const struct hstore_pol *pols,
     for (size_t i = 0; i < n; i++) {
         const char *v = pols[i].last;
         struct hl_last l;
-        char perr[300], q[120];
+        char perr[300], q[120], qe[360];
         times[i] = 0;
         bets[i] = false;
         if (v && hl_parse(v, &l, perr, sizeof perr)) {
@@ -162,7 +162,7 @@ static int label_last(struct das_clients *cl, const struct hstore_pol *pols,
                          "service=%s error=%s",
                          log_quote(pols[i].service ? pols[i].service : "", q,
                                    sizeof q),
-                         perr);
+                         log_quote(perr, qe, sizeof qe));
         } else if (v && l.t_ms > until_ms) {
             if (future->n++ == 0) {
                 future->first_seq = pols[i].seq;

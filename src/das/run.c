@@ -307,7 +307,7 @@ static void watch_dep(struct complaint *c, bool ok, const char *what,
 static void write_points(struct run_state *st, const struct pg_event *ev,
                          size_t n)
 {
-    if (!st->cl.influx)
+    if (!st->cl.history)
         return; /* --influx-url none: the store and /metrics have it */
     char err[256], q[300];
     struct buf b;
@@ -337,7 +337,7 @@ static void write_points(struct run_state *st, const struct pg_event *ev,
             rc = -1; /* that one is left out (err says why); not the rest */
     }
     if (b.len > 0 &&
-        infl_write(st->cl.influx, b.ptr, b.len, err, sizeof err) != INFL_OK)
+        infl_write(st->cl.history, b.ptr, b.len, err, sizeof err) != INFL_OK)
         rc = -1;
     buf_cleanup(&b);
     if (rc) {
@@ -1023,6 +1023,11 @@ static int run_start(struct run_state *st, struct das_conf *conf)
             mstore_points_new(st->cl.influx, 3 * iv > 30000 ? 3 * iv : 30000);
         mstore_influx_points(&st->cl.metrics, st->cl.points);
     }
+    /* a history database of das's own: made if missing (as ds makes its
+     * own), when das may (not with a 2.x/3.x token: the operator's) */
+    if (st->cl.history && st->cl.history != st->cl.influx &&
+        !st->cl.influx_token)
+        infl_ensure_database(st->cl.history);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -53,13 +53,13 @@ static struct ds_ctr *find(struct ds_collector *col, const char *id)
  * it for the next round. */
 static void ctr_setup_inspect(struct ds_collector *col, struct ds_ctr *c)
 {
-    char err[512];
+    char err[512], q[600];
     col->inspects++;
     int rc = dkr_inspect(col->dkr, c->id, &c->insp, err, sizeof err);
     if (rc) {
         if (rc != DKR_GONE && complain(&c->c_read, err))
             log_warn("cannot inspect container", "container=%s err=%s",
-                     c->short_id, err);
+                     c->short_id, log_quote(err, q, sizeof q));
         return;
     }
     c->ready = true;
@@ -71,7 +71,6 @@ static void ctr_setup_inspect(struct ds_collector *col, struct ds_ctr *c)
     if (rc == 0) {
         c->use_cgroup = true;
     } else if (rc != CG_GONE) {
-        char q[600];
         log_warn("cgroup not found; using the Docker stats API for it",
                  "container=%s err=%s", c->short_id,
                  log_quote(err, q, sizeof q));
@@ -127,7 +126,7 @@ static int64_t engine_now_ns(struct ds_collector *col)
  * start or die event, an events call that failed, or a listing due. */
 static bool set_changed(struct ds_collector *col)
 {
-    char err[256];
+    char err[256], q[300];
     if (!col->listed || ++col->rounds_since_list >= DS_RELIST_ROUNDS)
         return true;
     struct dkr_event_list ev = {0};
@@ -135,7 +134,8 @@ static bool set_changed(struct ds_collector *col)
     col->event_polls++;
     if (dkr_events_since(col->dkr, col->events_since_ns, until, &ev, err,
                          sizeof err)) {
-        log_debug("events unavailable; listing containers", "err=%s", err);
+        log_debug("events unavailable; listing containers", "err=%s",
+                  log_quote(err, q, sizeof q));
         return true;
     }
     bool changed = ev.n > 0;
@@ -216,7 +216,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                size_t errlen)
 {
     int points = 0;
-    char rerr[512];
+    char rerr[512], q[600];
     if (follow(col, err, errlen))
         return -1;
 
@@ -245,7 +245,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
         if (rc) {
             if (complain(&c->c_read, rerr))
                 log_warn("cannot read container stats", "container=%s err=%s",
-                         c->short_id, rerr);
+                         c->short_id, log_quote(rerr, q, sizeof q));
             continue;
         }
         sample_done(c, &s, emit, ud, &points);
@@ -275,7 +275,7 @@ int ds_collect(struct ds_collector *col, ds_emit_fn emit, void *ud, char *err,
                 if (complain(&who[j]->c_read, st[j].err))
                     log_warn("cannot read container stats",
                              "container=%s err=%s", who[j]->short_id,
-                             st[j].err);
+                             log_quote(st[j].err, q, sizeof q));
                 continue;
             }
             st[j].cur.cpu_limit_cores = who[j]->insp.cpu_limit_cores;

@@ -167,7 +167,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
 {
     struct sink *s = ud;
     struct infl_point p;
-    char err[256];
+    char err[256], q[300];
     ds_point_build(c, s->node, sp, &p);
     if (s->clock_corr_ms != 0) {
         /* this host's clock is off: stamped by InfluxDB's, and said so */
@@ -182,7 +182,6 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
         pthread_mutex_unlock(s->keep_lock);
     }
     if (log_enabled(LOG_DEBUG)) {
-        char q[160];
         log_debug(
             "point",
             "container=%s service_name=%s cpu_ratio=%.1f "
@@ -197,7 +196,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
         if (infl_point_encode(&p, &s->line, err, sizeof err)) {
             s->encode_errors++;
             log_warn("point not encodable", "container=%s err=%s", c->short_id,
-                     err);
+                     log_quote(err, q, sizeof q));
             return;
         }
         fwrite(s->line.ptr, 1, s->line.len, stdout);
@@ -205,7 +204,7 @@ static void emit(const struct ds_ctr *c, const struct stats_point *sp, void *ud)
                infl_buffer_push_point(s->buffer, &p, err, sizeof err)) {
         s->encode_errors++;
         log_warn("point not encodable", "container=%s err=%s", c->short_id,
-                 err);
+                 log_quote(err, q, sizeof q));
         return;
     }
     s->points++;
@@ -366,25 +365,6 @@ static void clock_follow(struct ds_writer *w, struct sink *s)
         log_info("clock agrees with InfluxDB's again", "offset_ms=%lld",
                  (long long)ws.clock_offset_ms);
     s->clock_corr_ms = corr;
-}
-
-/* CREATE DATABASE is idempotent in InfluxDB 1.x: ask once at start, so a
- * fresh InfluxDB needs no manual step. A refusal (no admin rights, or
- * InfluxDB not up yet) is only logged: writes show the real state. */
-static void ensure_database(struct infl *infl, const char *db)
-{
-    struct buf q;
-    char err[512];
-    json_t *res = NULL;
-    buf_init(&q, 1024);
-    if (buf_puts(&q, "CREATE DATABASE ") || infl_quote_ident(db, &q)) {
-        log_warn("database name not usable in InfluxQL", "db=%s", db);
-    } else if (infl_query(infl, q.ptr, &res, err, sizeof err)) {
-        log_warn("could not make sure the InfluxDB database exists", "err=%s",
-                 err);
-    }
-    json_decref(res);
-    buf_cleanup(&q);
 }
 
 static enum ds_source parse_source(const char *s)
@@ -606,7 +586,7 @@ static int connect_engine(struct agent *a)
  * API, except with --source cgroup: then 1. */
 static int open_cgroupfs(struct agent *a)
 {
-    char err[512];
+    char err[512], q[600];
 
     a->source = parse_source(a->conf.source);
     if (a->source == DS_SRC_API)
@@ -619,7 +599,7 @@ static int open_cgroupfs(struct agent *a)
     }
     if (!a->cg)
         log_warn("cgroupfs not readable; using the Docker stats API", "err=%s",
-                 err);
+                 log_quote(err, q, sizeof q));
     return GO_ON;
 }
 
@@ -650,7 +630,7 @@ static int start_influx(struct agent *a)
     /* With a token (InfluxDB 2.x/3.x) the bucket and its DBRP mapping
      * are the operator's: their v1 API has no CREATE DATABASE. */
     if (!a->token)
-        ensure_database(a->infl, conf->influx_db);
+        infl_ensure_database(a->infl);
     /* from here on the writer thread alone talks to InfluxDB */
     a->writer = ds_writer_start(a->infl, (size_t)conf->buffer, err, sizeof err);
     if (!a->writer) {
@@ -775,10 +755,11 @@ static int prime_rates(struct agent *a)
 static void note_engine(struct agent *a, bool answered, const char *err)
 {
     a->engine_ok = answered;
+    char q[600];
     if (!answered) {
         if (complain(&a->c_engine, err))
             log_error("docker engine unreachable", "host=%s err=%s",
-                      dkr_host(a->dkr), err);
+                      dkr_host(a->dkr), log_quote(err, q, sizeof q));
     } else if (complain_release(&a->c_engine)) {
         log_info("docker engine reachable again", "host=%s", dkr_host(a->dkr));
     }

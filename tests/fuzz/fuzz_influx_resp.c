@@ -70,6 +70,17 @@ static void check_line(const char *s)
     }
     buf_cleanup(&out);
 
+    /* A token holds no two backslashes in a row (InfluxDB 3 would read one
+     * where 1.x reads two) and does not end in one. */
+    for (int kind = INFL_TOK_MEASUREMENT; kind <= INFL_TOK_FIELD_KEY; kind++) {
+        buf_init(&out, 1 << 20);
+        if (infl_escape_token((enum infl_token)kind, s, &out) == 0 &&
+            out.len > 0 &&
+            (out.ptr[out.len - 1] == '\\' || strstr(out.ptr, "\\\\")))
+            abort();
+        buf_cleanup(&out);
+    }
+
     buf_init(&out, 1 << 20);
     if (infl_quote_string(s, &out) == 0 &&
         (memchr(out.ptr, '\n', out.len) || out.ptr[0] != '\''))

@@ -25,7 +25,17 @@ static void check_series(const struct prom_series *s, size_t n)
         for (size_t j = 1; j < s[i].n; j++)
             if (s[i].t_ms[j] <= s[i].t_ms[j - 1])
                 abort();
-        if (s[i].bad && (s[i].n != 0 || s[i].bad > WIN_BAD_SAMPLES))
+        if (s[i].bad && (s[i].n != 0 || (s[i].bad > WIN_BAD_SAMPLES &&
+                                         s[i].bad != WIN_BAD_DUPLICATE)))
+            abort();
+        /* an ambiguous container is one row, with its container */
+        if (s[i].bad == WIN_BAD_DUPLICATE && !s[i].container[0])
+            abort();
+        if (i > 0 &&
+            (s[i].bad == WIN_BAD_DUPLICATE ||
+             s[i - 1].bad == WIN_BAD_DUPLICATE) &&
+            !strcmp(s[i - 1].service, s[i].service) &&
+            !strcmp(s[i - 1].container, s[i].container))
             abort();
         if (i > 0) {
             /* sorted; unique but for the empty series kept for unusable

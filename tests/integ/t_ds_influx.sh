@@ -74,12 +74,19 @@ assert_eq "$checked" 3 "points through the outage checked for each of the 3 cont
 metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 containers_are() { [[ "$(metric ds_containers)" == "$1" ]]; }
 assert_eq "$(metric ds_containers)" 3 "ds follows 3 containers"
-new=$(dk run -d --name late "$TESTBED_IMAGE" sleep 100000 | cut -c1-12)
+# its service_name label (anyone's to set) holds every byte line protocol
+# escapes: ds writes it so that InfluxDB 1.x, 2.x and 3.x read the same
+# value (a backslash none of them could read back as one is a '_')
+label='a\,b c=d\\e\'
+new=$(dk run -d --name late --label "com.docker.swarm.service.name=$label" "$TESTBED_IMAGE" sleep 100000 | cut -c1-12)
 wait_until 30 containers_are 4 || fail "ds did not pick up a started container"
 ok "a started container is followed"
 arrived() { [[ -n "$(influx_q "select count(mem_usage) from docker where container = '$new'" | jq -r '.results[0].series[0].values[0][1] // empty')" ]]; }
 wait_until 30 arrived || fail "no points for the started container $new"
 ok "its points arrive"
+stored=$(influx_q "show tag values from docker with key = \"service_name\" where container = '$new'" |
+  jq -r '.results[0].series[0].values[0][1] // empty')
+assert_eq "$stored" 'a_,b c=d_\e_' "its label $label is stored as the value every InfluxDB reads from ds's line"
 dk rm -f late >/dev/null
 wait_until 30 containers_are 3 || fail "ds still follows a removed container"
 ok "a removed container is dropped"

@@ -20,7 +20,10 @@
 #    service): the replicas there count as not reporting (`das status
 #    --json`: insufficient data, "1 of 2 replicas reporting") and an idle
 #    service is not scaled in on their missing data while a whole window
-#    passes; with ds back, it is.
+#    passes; with ds back, it is. Meanwhile an impostor, a plain `docker
+#    run` container given that service's labels and burning CPU, stands
+#    in for no replica and adds nothing to the mean (issue 22): it is
+#    named in the acting das's log and the decisions are the same.
 # The bed's specifics, set by environment (the file's defaults are for a
 # real cluster): every engine shares this host's network namespace, so das
 # listens on port 0 (the health check and `das events` find it) and the
@@ -281,6 +284,16 @@ dk service create --detach --name quiet --replicas 2 --replicas-max-per-node 1 \
   fail "service create quiet: $(cat "$TB_TMP/create.err")"
 wait_until 60 task_count_is quiet 2 || fail "quiet did not start"
 assert_eq "$(running_tasks quiet | cut -d' ' -f1 | sort | tr '\n' ' ')" "1 3 " "quiet: a replica on node 1 and one on node 3"
+# The impostor: no task of quiet, with its labels as a task's container
+# has them, at about 20% CPU on node 1. Counted, it would stand in for the
+# silent replica on node 3 and hold quiet's mean above in_cond (5%).
+QUIET=$(dk service inspect -f '{{.ID}}' quiet)
+IMP=$(dkn 1 run -d --name impostor --cpus 0.2 --label "com.docker.swarm.service.id=$QUIET" \
+  --label com.docker.swarm.service.name=quiet --label com.docker.swarm.task.id=forged0task0id0000000000 \
+  --label "com.docker.swarm.node.id=$(node_of 1)" --label com.docker.swarm.task.name=quiet.9.forged \
+  "$TESTBED_IMAGE" sh -c 'while :; do :; done' 2>"$TB_TMP/imp.err" | cut -c1-12) ||
+  fail "docker run impostor: $(cat "$TB_TMP/imp.err")"
+[[ -n "$IMP" ]] || fail "docker run impostor: $(cat "$TB_TMP/imp.err")"
 not_reporting() {
   local p
   p=$(policy "$LEADER" "$LCID" quiet)
@@ -289,6 +302,9 @@ not_reporting() {
 }
 wait_until 120 not_reporting || fail "quiet's replica on node 3 not shown as not reporting:$NL$(debug quiet)"
 ok "das status: quiet insufficient-data, in window: 1 of 2 replicas reporting"
+assert_contains "$(policy "$LEADER" "$LCID" quiet | jq -r .in.coverage)" \
+  "series unusable: a container that reports but no running or starting task of the service runs" \
+  "the impostor reporting quiet's labels stands in for no replica, and the coverage says why"
 # A whole in window (20 s = 10 cycles of 2 s) more of the leader deciding.
 c0=$(metric "$LEADER" "$LCID" das_cycles_total)
 [[ "$c0" =~ ^[0-9]+$ ]] || fail "no das_cycles_total on the acting das's /metrics"
@@ -302,7 +318,11 @@ assert_eq "$(policy "$LEADER" "$LCID" quiet | jq -r .outcome)" insufficient-data
 dk service update --detach --constraint-rm "node.id!=$N3" das_ds >/dev/null
 wait_until 90 ds_on_3 || fail "ds did not come back on node 3"
 wait_until 120 replicas_is quiet 1 || fail "quiet not scaled in with ds back on node 3:$NL$(debug quiet)"
-ok "ds back on node 3: quiet scaled in to 1"
+ok "ds back on node 3: quiet scaled in to 1 (the impostor's load in no mean)"
+named() { dkn "$LEADER" logs "$LCID" 2>&1 | grep 'no task of it runs' | grep -q "first=\"quiet/$IMP\""; }
+wait_until 30 named || fail "the acting das's log does not name the impostor $IMP:$NL$(dkn "$LEADER" logs --tail 20 "$LCID" 2>&1)"
+ok "the acting das's log names the impostor (quiet/$IMP)"
+dkn 1 rm -f impostor >/dev/null
 assert_eq "$(events "$LEADER" "$LCID" quiet | jq '[.[] | select(.action == "scale-in" and (.reason // "") != "")] | length')" 1 \
   "das events: quiet's scale-in with its reason"
 

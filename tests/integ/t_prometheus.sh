@@ -10,6 +10,9 @@
 #    Prometheus scraped from ds (a CPU burner at --limit-cpu 0.2, policy
 #    out at 10%), one query per (cond_item, duration) pair; das's /metrics
 #    passes promtool too and says it reads Prometheus;
+#  * a second target exposing one of that service's containers (load 0)
+#    replaces nothing: the container is ambiguous, the policy decides
+#    nothing and says why, das's log names both targets;
 #  * --prometheus-names cadvisor: Prometheus scrapes cAdvisor-format text
 #    (per-CPU CPU seconds at 0.5 core in all, a 0.5-core quota, a working
 #    set) served from a file by python3 -m http.server, for the real
@@ -128,6 +131,46 @@ assert_contains "$(cat "$TB_TMP/das.metrics")" 'das_up{dependency="prometheus"} 
 q=$(awk '$1 == "das_prometheus_queries_total" { print $2 }' "$TB_TMP/das.metrics")
 assert_ge "$q" 1 "das counts its Prometheus queries ($q)"
 bg_stop "$DAS_PID"
+
+# --- a second target exposing burn's container (issue 22) -------------------
+# Another exporter serves one of burn's containers with a load of 0: had
+# it replaced ds's series (the latest sample), das would scale burn in.
+# Neither is used: that container's data is ambiguous, burn's policy gets
+# no decision and says why, and das names both targets.
+EVIL_DIR=$TB_TMP/evil
+mkdir -p "$EVIL_DIR"
+victim=$(dk ps -q --filter "label=com.docker.swarm.service.id=$BURN" | head -1)
+printf 'ds_container_cpu_usage_ratio{container="%s",node="x",service="%s",service_name="burn"} 0\n' \
+  "$victim" "$BURN" >"$EVIL_DIR/metrics"
+port_evil=$(free_port)
+bg_run "$TB_TMP/evil.log" python3 -m http.server --bind 127.0.0.1 --directory "$EVIL_DIR" "$port_evil"
+EVIL_PID=$BG_PID
+prom_target evil "127.0.0.1:$port_evil"
+evil_scraped() { prom_q "ds_container_cpu_usage_ratio{instance=\"127.0.0.1:$port_evil\"}" | grep -q '"value"'; }
+wait_until 30 evil_scraped || fail "Prometheus did not scrape the second target: $(tail -3 "$TB_TMP/evil.log")"
+burn_reason() {
+  "$bin_das" status --json --ds-interval 1s 2>/dev/null |
+    python3 -c 'import json, sys
+p = [p for p in json.load(sys.stdin)["policies"] if p["seq"] == 1][0]
+print(p["outcome"], p["reason"])' || true
+}
+refused() { [[ "$(burn_reason)" == *"two Prometheus targets expose at once"* ]]; }
+wait_until 30 refused || fail "burn's container from two targets was not refused: $(burn_reason)"
+r=$(burn_reason)
+assert_contains "$r" "insufficient data: 1 of 2 replicas reporting; 1 series unusable" \
+  "burn's policy decides nothing on the container two targets expose, and says so"
+out=$("$bin_das" run --once --dry-run --ds-interval 1s 2>&1) || fail "das run --once with two targets: $out"
+line=$(grep 'two Prometheus targets expose the same container' <<<"$out" | head -1)
+echo "  $line"
+assert_contains "$line" "container=\"$victim\"" "das's log names the container two targets expose"
+assert_contains "$line" "127.0.0.1:$port_ds" "and the real target"
+assert_contains "$line" "127.0.0.1:$port_evil" "and the second one"
+if grep -q 'would act.*action=scale-in' <<<"$out"; then
+  fail "das would scale burn in on the second target's series: $out"
+fi
+assert_eq "$(replicas burn)" 2 "burn keeps its 2 replicas"
+rm -f "$TESTBED_PROM_TARGETS/evil.json"
+bg_stop "$EVIL_PID"
 
 # --- cAdvisor names ---------------------------------------------------------
 # cAdvisor itself is not packaged in Debian: its exposition format is, for

@@ -8,7 +8,7 @@
 #    (`ds healthcheck`, `das healthcheck`: GET /healthz in the container)
 #    report healthy; the secrets are mounted, readable by the program's user
 #    only (ds and das read the password file at start and stop if it is
-#    missing);
+#    missing), each program's InfluxDB secret its own;
 #  * every task's process runs as uid 10001 (the images' user), with the
 #    engine socket's group and no capabilities (/proc/PID/status on the
 #    host), and the image without that group is refused by the engine with
@@ -97,12 +97,15 @@ assert_contains "$out" "give it group $DOCKER_GID" \
 # --- secrets and the stack ---------------------------------------------------
 # The bed's influxd and PostgreSQL ask for no password; the values are read
 # (a missing file would stop ds and das at start) and sent, and ignored.
-printf 'not-checked-on-the-bed\n' | dk secret create das_influx_password - >/dev/null
+printf 'ds-not-checked-on-the-bed\n' | dk secret create ds_influx_password - >/dev/null
+printf 'das-not-checked-on-the-bed\n' | dk secret create das_influx_password - >/dev/null
 printf '*:*:*:crate:not-checked-on-the-bed\n' | dk secret create das_pgpass - >/dev/null
 (
   export DAS_NETWORK=host DAS_DOCKER_SOCKET="$SOCKS/{{.Node.ID}}.sock"
   export DS_LISTEN=127.0.0.1:0 DAS_LISTEN=127.0.0.1:0
-  export DS_INTERVAL=2s DAS_INTERVAL=2s DAS_INFLUX_USER=das
+  # the InfluxDB users (ds, das) and das's history database (das) are
+  # the file's defaults
+  export DS_INTERVAL=2s DAS_INTERVAL=2s
   export DAS_DOCKER_GID=$DOCKER_GID
   # DAS_INFLUX_URL, DAS_INFLUX_DB and DAS_POLICY_DB come from the bed's env.
   dk stack deploy --resolve-image never -c "$DAS_SRC/deploy/docker-stack.yml" das
@@ -175,6 +178,14 @@ assert_eq "$users" 4 "uid, groups and capabilities checked in 3 ds tasks and 1 d
 das_pid=$(task_pid 1 "$DAS_CID")
 assert_eq "$(stat -c '%a %u' "/proc/$das_pid/root/run/secrets/das_pgpass")" "400 10001" \
   "das: the das_pgpass secret is mounted, mode 0400 (libpq's rule), owned by das's uid"
+assert_eq "$(cat "/proc/$das_pid/root/run/secrets/influx_password")" das-not-checked-on-the-bed \
+  "das: its InfluxDB secret is das_influx_password"
+read -r k cid < <(running_tasks das_ds)
+ds_pid=$(task_pid "$k" "$cid")
+assert_eq "$(cat "/proc/$ds_pid/root/run/secrets/influx_password")" ds-not-checked-on-the-bed \
+  "ds: its InfluxDB secret is ds_influx_password, not das's"
+assert_eq "$(stat -c '%a %u' "/proc/$ds_pid/root/run/secrets/influx_password")" "400 10001" \
+  "ds: mode 0400, owned by ds's uid"
 
 # --- what ds and das serve and write ----------------------------------------
 metrics=$(das_exec das healthcheck /metrics)
@@ -220,6 +231,8 @@ ok "the stack's das scaled burn from 1 to 2 replicas"
 rows=$(psql_doc "select count(*) from das_events where seq = 1 and action = 'scale-out' and from_no = 1 and to_no = 2 and not dry_run")
 assert_eq "$rows" 1 "a das_events row for the scale-out"
 assert_contains "$(das_exec das events)" "scale-out" "das events in the das task shows it"
+hist=$(influx_q 'select count("to") from das.autogen.das' | jq -r '.results[0].series[0].values[0][1] // 0')
+assert_ge "$hist" 1 "its point went to das's own database, das (DAS_INFLUX_HISTORY_DB)"
 assert_contains "$(das_exec das status)" "burn" "das status in the das task shows the policy"
 
 # Nothing of the stack failed or restarted (a failed health check would).

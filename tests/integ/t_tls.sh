@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Authentication and TLS on real servers (issue 9, SECURITY.md "Secrets"):
 #  * an influxd of the test's own with auth-enabled and https-enabled
-#    (certificates made here with openssl): ds writes as a user that may
-#    only write, das reads and writes as its own user, each with a password
-#    file and the CA given by --influx-ca; the certificate is verified (a
-#    wrong CA is refused, and the message says it is the certificate);
+#    (certificates made here with openssl), users as the documented
+#    deployment has them (deploy/README.md): ds writes to `docker` as a
+#    user that may only write there, das reads `docker` and writes its
+#    history to a database of its own (`das`, --influx-history-db) as its
+#    own user, each with a password file and the CA given by --influx-ca;
+#    ds's user cannot write das's history, nor das's ds's points; the
+#    certificate is verified (a wrong CA is refused, and the message says
+#    it is the certificate);
 #  * the bed's PostgreSQL with TLS on and a password login that pg_hba
 #    accepts only over TLS (scram-sha-256): das reaches it with
 #    sslmode=verify-full and the password from PGPASSFILE; a wrong CA and
@@ -88,14 +92,15 @@ iq() { # USER:PASSWORD QUERY (the test's own curl; the programs under test get f
 out=$(curl -sS --cacert "$C/ca.pem" -XPOST "$IURL/query" \
   --data-urlencode "q=CREATE USER admin WITH PASSWORD '$PW_ADMIN' WITH ALL PRIVILEGES")
 [[ "$out" != *error* ]] || fail "CREATE USER admin: $out"
-for q in "CREATE DATABASE docker" "CREATE USER ds WITH PASSWORD '$PW_DS'" "GRANT WRITE ON docker TO ds" \
-  "CREATE USER das WITH PASSWORD '$PW_DAS'" "GRANT ALL ON docker TO das"; do
+for q in "CREATE DATABASE docker" "CREATE DATABASE das" "CREATE USER ds WITH PASSWORD '$PW_DS'" \
+  "GRANT WRITE ON docker TO ds" "CREATE USER das WITH PASSWORD '$PW_DAS'" "GRANT READ ON docker TO das" \
+  "GRANT ALL ON das TO das"; do
   out=$(iq "admin:$PW_ADMIN" "$q")
   [[ "$out" != *error* ]] || fail "$q: $out"
 done
 assert_contains "$(curl -sS --cacert "$C/ca.pem" -XPOST "$IURL/query?db=docker" --data-urlencode 'q=SHOW MEASUREMENTS')" \
   "authentication" "influxd refuses a query without credentials (auth is on)"
-ok "influxd over https with auth: users ds (write only) and das"
+ok "influxd over https with auth: users ds (write on docker) and das (read docker, its own das)"
 
 # --- PostgreSQL with TLS and a password login ------------------------------------
 PGD=$TESTBED_PG_DATA
@@ -125,7 +130,7 @@ PGURL_PLAIN="postgresql://das_pg@127.0.0.1:$TESTBED_PG_PORT/doc?sslmode=disable"
 
 # --- das and ds with all of it ---------------------------------------------------
 export DAS_INFLUX_URL=$IURL DAS_INFLUX_CA=$C/ca.pem DAS_POLICY_DB=$PGURL PGPASSFILE=$C/pgpass
-DAS_AUTH=(--influx-user das --influx-password-file "$C/das.pw")
+DAS_AUTH=(--influx-user das --influx-password-file "$C/das.pw" --influx-history-db das)
 out=$("$bin_das" policy add web --seq 1 --mode step --min 1 --max 2 --item cpu_ratio --out 5% \
   --in 1% --out-for 10s --in-for 10s --warmup 0s 2>&1) || fail "das policy add over verify-full TLS: $out"
 ok "das policy add: PostgreSQL over TLS (verify-full), password from PGPASSFILE"
@@ -148,6 +153,24 @@ n=$(iq "admin:$PW_ADMIN" "SELECT count(cpu_ratio) FROM docker.autogen.docker WHE
 assert_ge "$n" 5 "the https influxd holds ds's points for web ($n)"
 assert_eq "$(psql_doc "select from_no || '>' || to_no from das_events where seq = 1 and action = 'scale-out'")" "1>2" \
   "das_events (written as das_pg over TLS): 1>2"
+
+# --- each user writes only its own database (SECURITY.md) ----------------------
+count_in() { # DB: points of measurement das in DB, by the admin
+  iq "admin:$PW_ADMIN" "SELECT count(\"to\") FROM \"$1\".autogen.das" |
+    python3 -c 'import json, sys; s = json.load(sys.stdin)["results"][0].get("series"); print(s[0]["values"][0][1] if s else 0)'
+}
+assert_ge "$(count_in das)" 1 "das wrote its decision to its own database das"
+assert_eq "$(count_in docker)" 0 "and none to ds's database docker"
+forge="das,service=$WEB,seq=1,action=scale-out from=1i,to=2i,reason=\"forged\" $(($(date +%s) * 1000000000))"
+st=$(curl -s -o "$TB_TMP/forge.out" -w '%{http_code}' --cacert "$C/ca.pem" -u "ds:$PW_DS" \
+  -XPOST "$IURL/write?db=das" --data-binary "$forge")
+assert_eq "$st" 403 "ds's user may not write das's history (HTTP $st: $(cat "$TB_TMP/forge.out"))"
+st=$(curl -s -o "$TB_TMP/forge.out" -w '%{http_code}' --cacert "$C/ca.pem" -u "das:$PW_DAS" \
+  -XPOST "$IURL/write?db=docker" --data-binary "docker,service=$WEB,container=aaaaaaaaaaaa cpu_ratio=0 1")
+assert_eq "$st" 403 "das's user may not write ds's points (HTTP $st: $(cat "$TB_TMP/forge.out"))"
+hist=$("$bin_das" events --policy-db none --service web "${DAS_AUTH[@]}" 2>&1) ||
+  fail "das events from the history database: $hist"
+assert_contains "$hist" "scale-out" "das events --policy-db none reads the history back from das's own database"
 
 # --- what is refused, and how it says so ----------------------------------------
 out=$("$bin_das" status --ds-interval 1s --influx-ca "$C/wrongca.pem" "${DAS_AUTH[@]}" 2>&1) && fail "das status trusted a certificate the given CA did not sign"

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -85,6 +86,68 @@ static void test_log_oneline(void **state)
     (void)state;
     char s[] = "near \"timeNano\n\x7f\t end";
     assert_string_equal(log_oneline(s), "near \"timeNano\x3f\x3f\x3f end");
+    /* a right-to-left override (U+202E) and a C1 NEL (U+0085): each byte
+     * marked; other UTF-8 kept */
+    char b[] = "web\xe2\x80\xaegpj.exe \xc2\x85x \xc3\xa9";
+    assert_string_equal(log_oneline(b), "web???gpj.exe ??x \xc3\xa9");
+}
+
+/* The characters that reorder or control what a terminal shows, in every
+ * form das writes outside text: a log field (log_quote), a terminal cell
+ * (log_copy_printable) and a one-line message (log_copy_oneline). */
+static void test_log_invisible(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        unsigned cp;
+    } chars[] = {
+        {"\xc2\x80", 0x80},       {"\xc2\x9b", 0x9b},
+        {"\xc2\x9f", 0x9f},       {"\xd8\x9c", 0x061c},
+        {"\xe2\x80\x8e", 0x200e}, {"\xe2\x80\x8f", 0x200f},
+        {"\xe2\x80\xaa", 0x202a}, {"\xe2\x80\xae", 0x202e},
+        {"\xe2\x81\xa6", 0x2066}, {"\xe2\x81\xa9", 0x2069},
+    };
+    for (size_t i = 0; i < sizeof chars / sizeof chars[0]; i++) {
+        char in[32], want[32], out[64];
+        unsigned cp = 0;
+        assert_int_equal(log_invisible_len(chars[i].in, 3, &cp),
+                         strlen(chars[i].in));
+        assert_int_equal(cp, chars[i].cp);
+        snprintf(in, sizeof in, "a%sb", chars[i].in);
+        snprintf(want, sizeof want, "\"a\\u%04xb\"", chars[i].cp);
+        assert_string_equal(log_quote(in, out, sizeof out), want);
+        snprintf(want, sizeof want, "a\\u%04xb", chars[i].cp);
+        log_copy_printable(out, sizeof out, in);
+        assert_string_equal(out, want);
+        log_copy_oneline(out, sizeof out, in, strlen(in));
+        assert_string_equal(out, "a?b");
+    }
+    /* their neighbours are text: kept (log_quote keeps UTF-8 readable) */
+    static const char *const kept[] = {
+        "\xc2\xa0",     "\xc3\xa9",     "\xd8\x9b",
+        "\xe2\x80\x8d", "\xe2\x80\x94", "\xe2\x80\xaf",
+        "\xe2\x81\xa5", "\xe2\x81\xaa", "\xe2\x86\x92"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        char out[64], want[64];
+        assert_int_equal(log_invisible_len(kept[i], 3, NULL), 0);
+        snprintf(want, sizeof want, "\"%s\"", kept[i]);
+        assert_string_equal(log_quote(kept[i], out, sizeof out), want);
+        log_copy_printable(out, sizeof out, kept[i]);
+        assert_string_equal(out, kept[i]);
+    }
+    /* a sequence cut by the end of the text or of a span is no character:
+     * its bytes stay as they are (log_quote) */
+    char out[64];
+    assert_int_equal(log_invisible_len("\xe2\x80", 2, NULL), 0);
+    assert_int_equal(log_invisible_len("\xe2\x80\xae", 2, NULL), 0);
+    assert_string_equal(log_quote_span("a\xe2\x80\xae", 3, SIZE_MAX, out,
+                                       sizeof out, LOG_QUOTE_LOG),
+                        "\"a\xe2\x80\"");
+    /* a value an operator typed escapes every byte over 0x7f, these too */
+    assert_string_equal(
+        log_quote_as("\xe2\x80\xae", out, sizeof out, LOG_QUOTE_VALUE),
+        "\"\\xe2\\x80\\xae\"");
 }
 
 static void test_complain(void **state)
@@ -447,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_log_quote),
         cmocka_unit_test(test_log_quote_span),
         cmocka_unit_test(test_log_oneline),
+        cmocka_unit_test(test_log_invisible),
         cmocka_unit_test(test_complain),
         cmocka_unit_test(test_cfg_precedence),
         cmocka_unit_test(test_cfg_errors_collected),

@@ -142,11 +142,13 @@ static void test_body_cap(void **state)
                                   err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "over 1000 bytes"));
+    assert_true(r.toobig); /* the caller can say why in its own words */
     /* the full-size client reads it all */
     assert_int_equal(http_request(f->h, "GET", "/metrics", NULL, NULL, 0, &r,
                                   err, sizeof err),
                      0);
     assert_int_equal(r.body.len, 100000);
+    assert_false(r.toobig);
     http_free(small);
     http_resp_cleanup(&r);
 }

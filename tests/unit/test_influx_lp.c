@@ -160,29 +160,116 @@ static void test_escape_newline_no_injection(void **state)
     assert_string_equal(strfield("a\tb\x02"), "a\\tb?");
 }
 
+/* What a token reads back as, by the rules of each parser: 1.x/2.x (Go:
+ * a separator is escaped when the byte before it is a backslash, and only
+ * "\," "\ " "\=" are unescaped; "\=" not in a measurement, and "\"" too
+ * in a field key) and 3.x (Rust:
+ * a backslash escapes a backslash, ',', ' ' or '=' anywhere, any other
+ * backslash is itself; a token ending in one is refused). NULL when the
+ * token is cut early by an unescaped separator or refused. */
+static const char *read_back(const char *t, enum infl_token kind, bool v3,
+                             char *out, size_t outlen)
+{
+    size_t o = 0, n = strlen(t);
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        bool sep =
+            c == ',' || c == ' ' || (c == '=' && kind != INFL_TOK_MEASUREMENT);
+        if (!v3 && sep && (i == 0 || t[i - 1] != '\\'))
+            return NULL;
+        if (v3 && sep)
+            return NULL; /* an escaped one was consumed below */
+        if (c == '\\' && i + 1 < n) {
+            char d = t[i + 1];
+            bool esc = v3 ? (d == '\\' || d == ',' || d == ' ' || d == '=')
+                          : (d == ',' || d == ' ' ||
+                             (d == '=' && kind != INFL_TOK_MEASUREMENT));
+            /* Go unescapes \" in a field key too */
+            esc = esc || (!v3 && d == '"' && kind == INFL_TOK_FIELD_KEY);
+            if (esc) {
+                out[o++] = d;
+                i++;
+                if (o + 1 >= outlen)
+                    return NULL;
+                continue;
+            }
+        }
+        out[o++] = c;
+        if (o + 1 >= outlen)
+            return NULL;
+    }
+    out[o] = '\0';
+    if (v3 && o > 0 && out[o - 1] == '\\')
+        return NULL;
+    return out;
+}
+
 static void test_escape_backslash_edges(void **state)
 {
     (void)state;
-    /* Kept where the 1.x parser reads it back unchanged. */
+    /* Kept where every version reads it back unchanged. */
     assert_string_equal(tok(INFL_TOK_TAG, "a\\b"), "a\\b");
-    assert_string_equal(tok(INFL_TOK_TAG, "a\\ b"), "a\\\\ b");
-    assert_string_equal(tok(INFL_TOK_TAG, "a\\,b"), "a\\\\,b");
-    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\\\b"), "a\\\\b");
-    /* A trailing one would escape the separator: '_'. */
+    assert_string_equal(tok(INFL_TOK_TAG, "C:\\dir\\x"), "C:\\dir\\x");
+    assert_string_equal(tok(INFL_TOK_TAG, "\\n"), "\\n");
+    /* Before a backslash, a separator or a control byte: '_' (InfluxDB 3
+     * reads "\\" as one backslash, and "\\," as a backslash and then a
+     * separator, where 1.x reads both otherwise). */
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\ b"), "a_\\ b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\,b"), "a_\\,b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\=b"), "a_\\=b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\\\b"), "a_\\b");
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\\\b"), "a_\\b");
+    assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\=b"), "a_=b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\\nb"), "a_\\nb");
+    /* A trailing one would escape the separator (1.x) or be refused (3.x):
+     * '_'. */
     assert_string_equal(tok(INFL_TOK_TAG, "a\\"), "a_");
-    assert_string_equal(tok(INFL_TOK_TAG, "a\\\\"), "a\\_");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\\\"), "a__");
     assert_string_equal(tok(INFL_TOK_TAG, "\\"), "_");
     assert_string_equal(tok(INFL_TOK_MEASUREMENT, "m\\"), "m_");
     assert_string_equal(tok(INFL_TOK_FIELD_KEY, "f\\"), "f_");
-    /* In measurements and field keys also before an escaped byte. */
     assert_string_equal(tok(INFL_TOK_MEASUREMENT, "a\\ b"), "a_\\ b");
     assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a\\,b"), "a_\\,b");
     assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a\\=b"), "a_\\=b");
+    assert_string_equal(tok(INFL_TOK_FIELD_KEY, "a\\\"b"), "a_\"b");
+    assert_string_equal(tok(INFL_TOK_TAG, "a\\\"b"), "a\\\"b");
     struct infl_point p;
     infl_point_init(&p, "m", 1);
     infl_point_tag(&p, "t", "x\\");
     infl_point_int(&p, "v", 1);
     assert_string_equal(encode(&p), "m,t=x_ v=1i 1");
+
+    /* Whatever the value, both parsers read back the same text, with no
+     * separator left unescaped: every pair of the bytes that matter, in
+     * each kind of token. The same label t_ds_influx writes through a real
+     * influxd reads back as its 1.x rule says here. */
+    static const char alphabet[] = {'\\', ',', ' ', '=', 'a', '\n', '"'};
+    const enum infl_token kinds[] = {INFL_TOK_MEASUREMENT, INFL_TOK_TAG,
+                                     INFL_TOK_FIELD_KEY};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t len = 1; len <= 4; len++) {
+            size_t total = 1;
+            for (size_t j = 0; j < len; j++)
+                total *= sizeof alphabet;
+            for (size_t code = 0; code < total; code++) {
+                char in[8], b1[64], b3[64];
+                size_t c = code;
+                for (size_t j = 0; j < len; j++, c /= sizeof alphabet)
+                    in[j] = alphabet[c % sizeof alphabet];
+                in[len] = '\0';
+                const char *t = tok(kinds[k], in);
+                const char *r1 = read_back(t, kinds[k], false, b1, sizeof b1);
+                const char *r3 = read_back(t, kinds[k], true, b3, sizeof b3);
+                if (!r1 || !r3 || strcmp(r1, r3))
+                    fail_msg("kind %zu: \"%s\" written \"%s\" reads back as "
+                             "\"%s\" (1.x) and \"%s\" (3.x)",
+                             k, in, t, r1 ? r1 : "(cut)", r3 ? r3 : "(cut)");
+            }
+        }
+    char b1[64];
+    assert_string_equal(read_back(tok(INFL_TOK_TAG, "a\\,b c=d\\\\e\\"),
+                                  INFL_TOK_TAG, false, b1, sizeof b1),
+                        "a_,b c=d_\\e_");
 }
 
 static void test_escape_utf8(void **state)

@@ -74,24 +74,29 @@ static void test_points_statement_and_parse(void **state)
     assert_int_equal(z.points, 3);
     pc_free(&z);
 
-    /* a reply past the cache's caps fails and says what is kept (the
-     * defaults are 64 M points and 4 M series a field) */
-    const size_t caps[][2] = {{2, 100}, {100, 1}};
-    for (size_t i = 0; i < 2; i++) {
-        pc_init(&pc, 0);
-        assert_int_equal(pc.max_points, PC_MAX_POINTS);
-        pc.max_points = caps[i][0];
-        pc.max_series = caps[i][1];
-        err[0] = '\0';
-        assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &pc,
-                                           &got, err, sizeof err),
-                         -1);
-        if (!strstr(err, "cpu_ratio: more than") ||
-            !strstr(err, "das keeps at most that many a field"))
-            fail_msg("caps %zu: %s", i, err);
-        assert_true(pc.points <= caps[i][0] && pc.n <= caps[i][1]);
-        pc_free(&pc);
-    }
+    /* a reply past the cache's cap fails and says what is kept (the
+     * default: PC_MAX_BYTES, every field's cache together); the cache
+     * stops within one point of it */
+    pc_init(&pc, 0);
+    assert_int_equal(pc.max_bytes, PC_MAX_BYTES);
+    assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &pc,
+                                       &got, err, sizeof err),
+                     0);
+    size_t whole = pc_bytes(&pc);
+    pc_free(&pc);
+    pc_init(&pc, 0);
+    pc.max_bytes = whole - 1;
+    err[0] = '\0';
+    assert_int_equal(infl_points_parse("cpu_ratio", body, strlen(body), &pc,
+                                       &got, err, sizeof err),
+                     -1);
+    if (!strstr(err, "cpu_ratio: the points das keeps reached their cap") ||
+        !strstr(err, "held for this field; every field's together may take "
+                     "128 MiB)") ||
+        !strstr(err, "this field's policies get no decision"))
+        fail_msg("cap: %s", err);
+    assert_int_equal(pc.points, 2); /* the third would pass it */
+    pc_free(&pc);
 
     /* a reply cut after a partial chunk, an error, columns missing */
     const struct {

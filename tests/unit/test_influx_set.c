@@ -449,14 +449,18 @@ static void test_set_parse(void **state)
     free(o[1]);
 
     /* a reply naming more series than the plan reads fails and says so */
-    assert_int_equal(p.max_series, INFL_MAX_SERIES);
+    assert_int_equal(p.max_series, infl_set_max_series(p.k));
+    assert_true(infl_set_max_series(2) > 200000); /* twice 100,000 */
+    assert_true(infl_set_max_series(1) > infl_set_max_series(2));
     p.max_series = 2;
     assert_int_equal(infl_set_parse(&p, set_reply, strlen(set_reply), o, n,
                                     &unusable, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "the reply names more than 2 (service, "
-                                "container) series"));
-    p.max_series = INFL_MAX_SERIES;
+                                "container) series; das reads at most that "
+                                "many for 2 window lengths (96 MiB) to stay "
+                                "within its memory"));
+    p.max_series = infl_set_max_series(p.k);
 
     /* the same reply in pieces of 7 bytes, and without the last newline */
     struct infl_set_reader *r = infl_set_reader_new(&p, 0);
@@ -672,7 +676,10 @@ static void test_set_errors(void **state)
     /* a line that does not end within the reader's bound */
     expect_set_error("{\"results\":[{\"statement_id\":0}]}\n"
                      "{\"results\":[{\"statement_id\":1}]}",
-                     20, "a line of InfluxDB's reply is over 20 bytes");
+                     20,
+                     "a line of InfluxDB's reply is over 20 bytes: das "
+                     "parses a line whole (about 10 times its size in "
+                     "memory) and stops there to stay within its memory");
     /* a bucket that does not start on NOW − 10m + n × 2m */
     expect_set_error(
         "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"docker\","

@@ -96,6 +96,17 @@ static void test_serve_parse_roundtrip(void **state)
     assert_true(fabs(w[0][0].max - 51.25) < 1e-4);
     free(w[0]);
     pc_free(&pc);
+    /* a cache at its cap: the reply's read stops and says why */
+    pc_init(&pc, T0);
+    pc.max_bytes = 1;
+    assert_int_equal(
+        kp_parse(out.ptr, out.len, "cpu_ratio", 0, &pc, &rep, err, sizeof err),
+        -1);
+    if (!strstr(err, "cpu_ratio: the points das keeps reached their cap") ||
+        !strstr(err, "das stops the read there to stay within its memory"))
+        fail_msg("%s", err);
+    assert_int_equal(pc.points, 1);
+    pc_free(&pc);
     /* a field the reply does not carry */
     assert_int_equal(
         kp_parse(out.ptr, out.len, "pids", 0, &pc, &rep, err, sizeof err), -1);

@@ -188,6 +188,53 @@ static void test_trim_rebase(void **state)
     pc_free(&c);
 }
 
+/* What the cache holds, in bytes, follows its points and series as they
+ * come and go; its cap is das's whole budget less the other fields'. */
+static void test_bytes_cap(void **state)
+{
+    (void)state;
+    struct pcache c;
+    pc_init(&c, T0);
+    assert_int_equal(c.max_bytes, PC_MAX_BYTES);
+    assert_int_equal(pc_bytes(&c), 0);
+    assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0, 1, true));
+    size_t one = pc_bytes(&c);
+    /* a point array of 16, the series array and its table, the name */
+    assert_true(one >= 16 * sizeof(struct pc_point) + sizeof(struct pc_series));
+    assert_int_equal(c.point_bytes, 16 * sizeof(struct pc_point));
+    for (int i = 1; i < 17; i++)
+        assert_true(pc_add(&c, "s1", "aaaaaaaaaaaa", T0 + i * 1000, i, true));
+    assert_int_equal(c.point_bytes, 20 * sizeof(struct pc_point)); /* +4 */
+    assert_true(pc_add(&c, "s2", "bbbbbbbbbbbb", T0, 1, true));
+    assert_int_equal(c.point_bytes, 36 * sizeof(struct pc_point));
+    pc_trim(&c, T0 + 1); /* s2 goes, and its array with it */
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.point_bytes, 20 * sizeof(struct pc_point));
+    assert_false(pc_full(&c));
+    c.max_bytes = pc_bytes(&c);
+    assert_false(pc_full(&c)); /* at the cap is not past it */
+    c.max_bytes = pc_bytes(&c) - 1;
+    assert_true(pc_full(&c));
+    char err[600];
+    pc_full_text(&c, "cpu_ratio", err, sizeof err);
+    if (!strstr(err, "cpu_ratio: the points das keeps reached their cap of ") ||
+        !strstr(err, "(16 points of 1 series held for this field; every "
+                     "field's together may take 128 MiB)") ||
+        !strstr(err, "shorter out_for / in_for windows, or fewer containers, "
+                     "keep less"))
+        fail_msg("%s", err);
+    /* the budget: what the other fields leave, never 0 (the default) */
+    assert_int_equal(pc_budget(0), PC_MAX_BYTES);
+    assert_int_equal(pc_budget(PC_MAX_BYTES - 10), 10);
+    assert_int_equal(pc_budget(PC_MAX_BYTES), 1);
+    assert_int_equal(pc_budget(PC_MAX_BYTES + 10), 1);
+    size_t capped = c.max_bytes;
+    pc_clear(&c, T0); /* empty, its cap kept */
+    assert_int_equal(pc_bytes(&c), 0);
+    assert_int_equal(c.max_bytes, capped);
+    pc_free(&c);
+}
+
 /* When to read from: the whole windows first, then from the last read
  * less the overlap; after a failure back to the last good read until it
  * has left the windows; a longer window reads whole. */
@@ -263,7 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_windows),  cmocka_unit_test(test_untold_service),
         cmocka_unit_test(test_unusable), cmocka_unit_test(test_trim_rebase),
-        cmocka_unit_test(test_reads),
+        cmocka_unit_test(test_reads),    cmocka_unit_test(test_bytes_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

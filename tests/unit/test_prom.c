@@ -182,21 +182,153 @@ static void test_parse_good(void **state)
     assert_true(s[0].v[0] == 12.0 && s[0].v[1] == 23.0);
     prom_series_free(s, n);
 
-    /* one container scraped twice (two instances): counted once, the
-     * series with the latest sample, not summed */
-    const char *dup =
+    /* one container from a target replaced by another (a ds on a new
+     * address: the samples do not overlap): counted once, the series
+     * with the latest sample, not summed */
+    const char *moved =
         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
         "\"result\":["
         "{\"metric\":{\"instance\":\"a:1\",\"service\":\"s\",\"container\":"
         "\"c\"},\"values\":[[10,\"1\"],[20,\"2\"]]},"
         "{\"metric\":{\"instance\":\"b:2\",\"service\":\"s\",\"container\":"
-        "\"c\"},\"values\":[[10,\"1\"],[20,\"2\"],[30,\"3\"]]}"
+        "\"c\"},\"values\":[[30,\"3\"],[40,\"4\"]]}"
         "]}}";
-    assert_int_equal(parse(PROM_NAMES_DS, 200, dup, &s, &n, NULL, err), 0);
+    unusable = 0;
+    assert_int_equal(parse(PROM_NAMES_DS, 200, moved, &s, &n, &unusable, err),
+                     0);
     assert_int_equal(n, 1);
-    assert_int_equal(s[0].n, 3);
-    assert_true(s[0].v[0] == 1.0 && s[0].v[2] == 3.0);
+    assert_int_equal(unusable, 0);
+    assert_int_equal(s[0].bad, WIN_OK);
+    assert_int_equal(s[0].n, 2);
+    assert_true(s[0].v[0] == 3.0 && s[0].v[1] == 4.0);
+    assert_string_equal(s[0].source, "?/b:2");
     prom_series_free(s, n);
+}
+
+/* The same container from two targets at once (issue 22: a second target
+ * exposing a victim's series): neither is used, whichever came first or
+ * has the latest sample, and both targets are named. */
+static void test_parse_ambiguous(void **state)
+{
+    (void)state;
+    struct prom_series *s;
+    size_t n;
+    unsigned long unusable = 0;
+    char err[300];
+#define SERIES(job, inst, ctr, vals)                                           \
+    "{\"metric\":{\"job\":\"" job "\",\"instance\":\"" inst                    \
+    "\",\"service\":\"s\",\"container\":\"" ctr "\"},\"values\":[" vals "]}"
+#define REPLY(...)                                                             \
+    "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","             \
+    "\"result\":[" __VA_ARGS__ "]}}"
+    /* the forged series first or last, later or not: the same outcome */
+    const char *replies[] = {
+        REPLY(SERIES("ds", "n1:9101", "c", "[10,\"5\"],[20,\"5\"]") "," SERIES(
+            "evil", "x:1", "c",
+            "[15,\"99\"],[25,\"99\"]") "," SERIES("ds", "n1:9101", "d",
+                                                  "[10,"
+                                                  "\"5\"]")),
+        REPLY(SERIES("evil", "x:1", "c", "[10,\"99\"]") "," SERIES(
+            "ds", "n1:9101", "c",
+            "[10,\"5\"],[20,\"5\"]") "," SERIES("ds", "n1:9101", "d",
+                                                "[10,"
+                                                "\"5\"]")),
+    };
+    for (size_t i = 0; i < 2; i++) {
+        unusable = 0;
+        assert_int_equal(
+            parse(PROM_NAMES_DS, 200, replies[i], &s, &n, &unusable, err), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(unusable, 1);
+        assert_string_equal(s[0].container, "c");
+        assert_int_equal(s[0].bad, WIN_BAD_DUPLICATE);
+        assert_int_equal(s[0].n, 0);
+        if (!strstr(s[0].source, "evil/x:1") ||
+            !strstr(s[0].source, "ds/n1:9101") || !strstr(s[0].source, " and "))
+            fail_msg("reply %zu: targets \"%s\"", i, s[0].source);
+        /* the other container of the service is used as ever */
+        assert_string_equal(s[1].container, "d");
+        assert_int_equal(s[1].bad, WIN_OK);
+        assert_int_equal(s[1].n, 1);
+
+        /* its window: a row of the container, unusable, saying why */
+        struct win_agg *w;
+        size_t nw;
+        unsigned long wu = 0;
+        prom_windows_build(prom_map_find(PROM_NAMES_DS, "cpu_ratio"), s, n,
+                           NULL, 0, NULL, 0, 0, 100000, &w, &nw, &wu);
+        assert_int_equal(nw, 2);
+        assert_string_equal(w[0].container, "c");
+        assert_int_equal(w[0].bad, WIN_BAD_DUPLICATE);
+        assert_int_equal(w[0].count, 0);
+        assert_int_equal(w[1].bad, WIN_OK);
+        assert_true(w[1].mean == 500.0);
+        free(w);
+        prom_series_free(s, n);
+    }
+    assert_non_null(strstr(win_bad_text(WIN_BAD_DUPLICATE),
+                           "two Prometheus targets expose at once"));
+
+    /* three targets: one row, still ambiguous */
+    const char *three = REPLY(SERIES("a", "1", "c", "[10,\"1\"]") "," SERIES(
+        "b", "2", "c", "[10,\"1\"]") "," SERIES("c", "3", "c", "[10,\"1\"]"));
+    unusable = 0;
+    assert_int_equal(parse(PROM_NAMES_DS, 200, three, &s, &n, &unusable, err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].bad, WIN_BAD_DUPLICATE);
+    assert_int_equal(unusable, 1);
+    prom_series_free(s, n);
+#undef SERIES
+#undef REPLY
+
+    /* cAdvisor: one CPU of a container from two targets makes the whole
+     * container ambiguous, not a sum of the other CPUs */
+    const char *cad =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+        "\"result\":["
+        "{\"metric\":{\"container_label_com_docker_swarm_service_id\":\"sv\","
+        "\"cpu\":\"cpu00\",\"instance\":\"a\",\"id\":\"/docker/" HEX64 "\"},"
+        "\"values\":[[10,\"1\"],[11,\"2\"]]},"
+        "{\"metric\":{\"container_label_com_docker_swarm_service_id\":\"sv\","
+        "\"cpu\":\"cpu01\",\"instance\":\"a\",\"id\":\"/docker/" HEX64 "\"},"
+        "\"values\":[[10,\"1\"],[11,\"2\"]]},"
+        "{\"metric\":{\"container_label_com_docker_swarm_service_id\":\"sv\","
+        "\"cpu\":\"cpu01\",\"instance\":\"b\",\"id\":\"/docker/" HEX64 "\"},"
+        "\"values\":[[11,\"50\"]]}"
+        "]}}";
+    unusable = 0;
+    assert_int_equal(
+        parse(PROM_NAMES_CADVISOR, 200, cad, &s, &n, &unusable, err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(unusable, 1);
+    assert_string_equal(s[0].container, "0123456789ab");
+    assert_int_equal(s[0].bad, WIN_BAD_DUPLICATE);
+    assert_int_equal(s[0].n, 0);
+    prom_series_free(s, n);
+}
+
+/* A reply over the cap: das's own words, not the HTTP layer's. */
+static void test_too_big_text(void **state)
+{
+    (void)state;
+    char err[600];
+    prom_too_big_text(PROM_MAX_BODY, err, sizeof err);
+    if (!strstr(err, "the reply is over 8 MiB: das parses a Prometheus reply "
+                     "whole (about 12 times its size in memory) and refuses "
+                     "more to stay within its memory, so this field's "
+                     "policies get no decision") ||
+        !strstr(err, "windows from InfluxDB or the ds agents"))
+        fail_msg("%s", err);
+    assert_true(PROM_MAX_BODY * 12 < ((size_t)128 << 20));
+}
+
+static void test_parse_nothing(void **state)
+{
+    (void)state;
+    struct prom_series *s;
+    size_t n;
+    char err[300];
 
     /* nothing matched: no rows, no error */
     assert_int_equal(parse(PROM_NAMES_DS, 200,
@@ -508,6 +640,9 @@ int main(void)
         cmocka_unit_test(test_cgroup_container),
         cmocka_unit_test(test_maps),
         cmocka_unit_test(test_parse_good),
+        cmocka_unit_test(test_parse_ambiguous),
+        cmocka_unit_test(test_too_big_text),
+        cmocka_unit_test(test_parse_nothing),
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_windows_gauge),
         cmocka_unit_test(test_windows_rate_and_limit),

@@ -60,6 +60,19 @@ static void test_control_bytes(void **state)
     assert_null(strchr(s, '\x1b'));
     free(s);
     table_free(&t);
+
+    /* a reason forged in the das measurement: a right-to-left override
+     * (U+202E) would show "scale-in" where it says "ni-elacs", and a C1
+     * CSI (U+009B) is ESC [ on some terminals; both are shown, not obeyed */
+    table_init(&t, 2);
+    const char *f[] = {"web\xe2\x80\xae", "ni-elacs\xc2\x9b"
+                                          "2J \xe2\x81\xa6x"};
+    table_add(&t, f, 0);
+    s = printed(&t);
+    assert_string_equal(s, "web\\u202e  ni-elacs\\u009b2J \\u2066x\n");
+    assert_null(strstr(s, "\xe2\x80\xae"));
+    free(s);
+    table_free(&t);
 }
 
 /* Cells but the last are cut after max bytes, never inside a character. */
