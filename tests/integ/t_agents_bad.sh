@@ -131,4 +131,10 @@ assert_ge "$fails" 4 "das_agent_failures_total counts the failed reads ($fails)"
 assert_eq "$(awk '$1 == "das_agents_answering" { print $2 }' <<<"$metrics")" 1 "one agent of five answers"
 label=$(dk service inspect -f '{{index .Spec.Labels "das.last"}}' burn)
 assert_contains "$label" "kind=scale-out;from=1;to=2" "the action is recorded on the service (das.last: $label)"
+# the live page in the embedded mode (no store): burn, its state, its chart
+page=$(curl -s "http://127.0.0.1:$port_das/")
+assert_contains "$page" '<a href="/service/burn">burn</a>' "the page lists burn (agents, no store)"
+chart=$(curl -s "http://127.0.0.1:$port_das/service/burn")
+assert_contains "$chart" "<svg" "burn's page has its chart"
+assert_contains "$chart" '<title>scale-out 1 → 2' "and its scale-out marked on it"
 finish
