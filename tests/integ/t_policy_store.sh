@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The policy store on a real PostgreSQL: das creates the seed's `das` table
-# (its columns, then das's three optional ones) and `das_events`; the seed's
+# (its columns, then das's optional ones) and `das_events`; the seed's
 # own INSERT works unchanged; a table made by the seed's DDL is read as it
 # is and gets the optional columns when das makes sure of its schema
 # (ALTER TABLE, in das run and das policy add); das simulate
@@ -48,8 +48,8 @@ assert_contains "$out" "seq=5" "policy add names the seq it wrote"
 cols=$(psql_doc "select column_name || ':' || data_type
   from information_schema.columns where table_name = 'das' order by ordinal_position" | paste -sd , -)
 SEED_COLS="seq:integer,min_no:integer,max_no:integer,cur_no:integer,cond_item:text,out_cond:text,in_cond:text,out_duration:text,in_duration:text,service_id:text"
-assert_eq "$cols" "$SEED_COLS,scale_mode:text,warmup:text,metrics:text" \
-  "das created table das with the seed's columns, in order, then scale_mode, warmup and metrics"
+assert_eq "$cols" "$SEED_COLS,scale_mode:text,warmup:text,metrics:text,idle_for:text,wake_no:integer,schedule:text" \
+  "das created table das with the seed's columns, in order, then its optional ones"
 assert_eq "$(psql_doc "select kcu.column_name from information_schema.table_constraints tc
   join information_schema.key_column_usage kcu using (constraint_name)
   where tc.table_name = 'das' and tc.constraint_type = 'PRIMARY KEY'" | paste -sd , -)" seq "seq is the primary key"
@@ -133,7 +133,7 @@ bad_add "hostile service" "SERVICE" "not allowed" \
   "x'); drop table das; --" --min 1 --max 3 --item cpu_ratio --out 70% --in 10% --out-for 10m --in-for 10m
 bad_add "hostile item" "cond_item" "unknown metric" \
   web4 --min 1 --max 3 --item "cpu_ratio'; drop table das; --" --out 70% --in 10% --out-for 10m --in-for 10m
-bad_add "--min 0" "--min" "1 to" \
+bad_add "--min 0" "--min" "needs every metric to be a query metric" \
   web4 --min 0 --max 3 --item cpu_ratio --out 70% --in 10% --out-for 10m --in-for 10m
 bad_add "missing flags" "missing --max" "missing --in-for" web4 --min 1
 assert_eq "$(has_table das)" 1 "table das is still there"
@@ -176,8 +176,8 @@ assert_eq "$(row 1)" "1 table web 1 10 3 cpu_ratio 70% 10% 10m 10m auto 30s - ok
 das_run policy add web9 --seq 9 --mode step "${POL[@]}"
 assert_eq "$rc" 0 "policy add --mode step on the seed's table exits 0 (err: $err)"
 assert_eq "$(psql_doc "select column_name from information_schema.columns where table_name = 'das' order by ordinal_position" | paste -sd , -)" \
-  "seq,min_no,max_no,cur_no,cond_item,out_cond,in_cond,out_duration,in_duration,service_id,scale_mode,warmup,metrics" \
-  "das added scale_mode, warmup and metrics to the seed's table (ALTER TABLE) before writing"
+  "seq,min_no,max_no,cur_no,cond_item,out_cond,in_cond,out_duration,in_duration,service_id,scale_mode,warmup,metrics,idle_for,wake_no,schedule" \
+  "das added its optional columns to the seed's table (ALTER TABLE) before writing"
 assert_eq "$(psql_doc "select seq || ':' || coalesce(scale_mode, 'null') from das order by seq" | tr '\n' ' ')" \
   "1:null 9:step " "the seed's row keeps NULL (the default); the new one says step"
 das_run policy list
