@@ -13,6 +13,11 @@
 #  * a second target exposing one of that service's containers (load 0)
 #    replaces nothing: the container is ambiguous, the policy decides
 #    nothing and says why, das's log names both targets;
+#  * the Grafana dashboards of deploy/grafana: every query they hold
+#    (tests/scripts/grafana_check.py) returns its panel's series on this
+#    bed's data (a second ds writing to InfluxDB, das's decisions there, ds
+#    and das scraped by Prometheus), and the check fails for a service
+#    that has no data;
 #  * --prometheus-names cadvisor: Prometheus scrapes cAdvisor-format text
 #    (per-CPU CPU seconds at 0.5 core in all, a 0.5-core quota, a working
 #    set) served from a file by python3 -m http.server, for the real
@@ -65,18 +70,26 @@ assert_eq "$(grep -c '^# HELP ds_rounds_total ' "$TB_TMP/ds.metrics")" 1 "ds's o
 assert_contains "$(cat "$TB_TMP/ds.log")" 'sink=none' "ds says it writes no InfluxDB"
 pts=$(influx_q 'select count(*) from docker' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"][0].get("series", [])))')
 assert_eq "$pts" 0 "--influx-url none: ds wrote no point to InfluxDB"
+# a second ds that writes to InfluxDB, for the Grafana dashboards below
+GRAFANA_FROM_MS=$(date +%s%3N)
+bg_run "$TB_TMP/ds-influx.log" "$bin_ds" --interval 1s
 
 scraped() { prom_q "ds_container_cpu_usage_ratio{service=\"$BURN\"}" | grep -q '"value"'; }
 wait_until 30 scraped || fail "Prometheus did not scrape ds: $(tail -3 "$TESTBED_PROM_LOG")"
 ok "Prometheus scrapes ds"
 
 # --- das reads Prometheus (ds names) ---------------------------------------
-"$bin_das" policy add burn --min 1 --max 2 --item cpu_ratio --out 10% --in 1% \
-  --out-for 8s --in-for 8s --mode step >/dev/null
+# das scraped too, from before its first action (for the dashboard's
+# annotation of it): the policy comes once Prometheus has das's counters
 port_das=$(free_port)
 bg_run "$TB_TMP/das.log" "$bin_das" run --interval 1s --ds-interval 1s \
   --listen "127.0.0.1:$port_das"
 DAS_PID=$BG_PID
+prom_target das "127.0.0.1:$port_das"
+das_scraped() { prom_q 'das_actions_total{action="scale-out"}' | grep -q '"value"'; }
+wait_until 30 das_scraped || fail "Prometheus did not scrape das: $(tail -3 "$TB_TMP/das.log")"
+"$bin_das" policy add burn --min 1 --max 2 --item cpu_ratio --out 10% --in 1% \
+  --out-for 8s --in-for 8s --mode step >/dev/null
 two() { [[ "$(replicas burn)" == 2 ]]; }
 wait_until 60 two || fail "das --prometheus-url did not scale burn to 2: $(grep -v ' DEBUG ' "$TB_TMP/das.log" | tail -5)"
 ok "das scaled burn 1 → 2 from Prometheus's data"
@@ -98,6 +111,31 @@ if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1;
   fail "promtool check metrics on das's /metrics: $(head -5 "$TB_TMP/promtool.das")"
 fi
 ok "das's /metrics passes promtool check metrics"
+# --- the Grafana dashboards (deploy/grafana) ---------------------------------
+# every query they hold, on this bed's data: ds's points in InfluxDB (the
+# second ds) and Prometheus, das's decisions in InfluxDB (measurement das)
+# and its /metrics in Prometheus, once the annotation's query (its step
+# 5s) has the scale-out at a step before now
+das_annotated() {
+  prom_q 'sum by (action) (increase(das_actions_total{action!="synced"}[1m] offset 5s)) > 0' |
+    grep -q '"value"'
+}
+wait_until 30 das_annotated || fail "Prometheus has not scraped das's scale-out"
+grafana_check() {
+  python3 "$DAS_SRC/tests/scripts/grafana_check.py" --queries --influx "$DAS_INFLUX_URL" \
+    --db "$DAS_INFLUX_DB" --prometheus "$TESTBED_PROM_URL" --from-ms "$GRAFANA_FROM_MS" \
+    --to-ms "$(date +%s%3N)" "$@" "$DAS_SRC"/deploy/grafana/*.json
+}
+grafana_check --service burn >"$TB_TMP/grafana.out" 2>&1 ||
+  fail "the Grafana dashboards' queries on the bed: $(grep FAIL "$TB_TMP/grafana.out")"
+ok "the Grafana dashboards: $(grep -c '^ok: .*: [0-9]* series' "$TB_TMP/grafana.out") queries return their panels' series, the variables list burn"
+rc=0
+grafana_check --service nosuch >"$TB_TMP/grafana-nosuch.out" 2>&1 || rc=$?
+assert_eq "$rc" 1 "the dashboards' check fails for a service with no data"
+assert_contains "$(cat "$TB_TMP/grafana-nosuch.out")" "variable service: lists nosuch (3 values): its values: ['burn', 'cadv', 'idle']" \
+  "and says the service variable does not list it"
+assert_contains "$(cat "$TB_TMP/grafana-nosuch.out")" 'A: no series (expr: 100 * ds_container_cpu_usage_ratio{service_name=~"nosuch"})' \
+  "and which query returns nothing"
 # the what-if on the recorded past, from Prometheus's samples: the demand
 # is burn's container's cpu_ratio (about 20% of a core)
 "$bin_das" simulate --service burn --since 1m --ds-interval 1s --json >"$TB_TMP/past.json" 2>"$TB_TMP/past.err" ||
