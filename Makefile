@@ -66,7 +66,7 @@ asan:
 fuzz:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDAS_FUZZ=ON -DDAS_SANITIZE=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	bash scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(JOBS) bash scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Every test: the layout (.clang-format), unit, sanitizer unit, fuzz smoke,
 # then integration on real dockerd / influxd / PostgreSQL.

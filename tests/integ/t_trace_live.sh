@@ -24,11 +24,15 @@ need_bin "$bin_ds"
 need_bin "$bin_das"
 tb_up
 
-# The slice: step.csv from 25 to 50 trace minutes (demand 100, then 300
-# from 30 minutes): 150 rows, 2.5 real minutes.
+# The slice: step.csv from 27 to 46 trace minutes (demand 100, then 300
+# from 30 minutes): 114 rows, under 2 real minutes. The simulator scales
+# out 2 → 7 22 s in and returns its bet 7 → 5 at 82 s; what follows is
+# steady at 5 in both, so a longer slice adds the same replica-minutes to
+# live and simulated alike. The 18 s before the step cover the 12 s out
+# window and the 3 s warm-up (das live has seen web steady before).
 SRC_TRACE=$DAS_SRC/tests/fixtures/traces/step.csv
-START=150
-ROWS=150
+START=162
+ROWS=114
 POLICY=(--min 1 --max 10 --item cpu_limit_ratio --out 70% --in 30%
   --out-for 12s --in-for 30s --warmup 3s)
 

@@ -158,6 +158,14 @@ else
   echo "FAIL: run-fuzz: the target's arguments: $(cat "$T/runs/fuzz-out/fuzz_dur/log")"
   fails=$((fails + 1))
 fi
+check "run-fuzz: FUZZ_JOBS must be a whole number" 2 "FUZZ_JOBS must be a whole number" \
+  env FUZZ_JOBS=0 bash "$F" "$T/nofuzz" 1
+# targets run FUZZ_JOBS at a time: one that fails among those that pass
+# fails the run, and is named
+# shellcheck disable=SC2016  # $0: the stand-in's own name, when it runs
+standins "$T/onebad" 'case "$0" in *fuzz_dur) exit 1 ;; esac; echo "Done 7 runs in 1 second(s)"'
+check "run-fuzz: one failing target among passing ones fails the run" 1 "fuzz_dur: FAILED (exit 1," \
+  env FUZZ_JOBS=3 bash "$F" "$T/onebad" 1
 # without FUZZ_SEED: a seed of its own each run, printed (two runs drawing
 # the same one of 2^32 would fail this check once in four billion)
 seed_of() { bash "$F" "$T/runs" 1 2>&1 | sed -n 's/^run-fuzz: seed \([0-9]*\) .*/\1/p'; }
@@ -262,4 +270,4 @@ check "install-deps: an unknown argument is exit 2" 2 "unknown argument" \
   "$BASH" "$I" --plan --servers
 
 echo "$((checks - fails)) passed, $fails failed"
-((checks == 41 && fails == 0))
+((checks == 43 && fails == 0))
