@@ -28,8 +28,10 @@
  * serve /points on (deploy/das.yml sets it). */
 #define AGENTS_LABEL "das-agent.port"
 /* The largest reply of one agent: a node of 2,000 containers × 15 minutes
- * at 10 s of one field is about 5 MiB. */
-#define AGENTS_MAX_BODY ((size_t)64 << 20)
+ * at 10 s of one field is about 5 MiB. With AG_THREADS (8) reads at once,
+ * at most 128 MiB of replies are held: half of das's 256 MiB limit in
+ * the stack file. */
+#define AGENTS_MAX_BODY ((size_t)16 << 20)
 /* Agents at the most (nodes of a swarm). */
 #define AGENTS_MAX 4096
 

@@ -2,7 +2,7 @@
 # The embedded default's reads of the ds agents when some of them are bad,
 # on a real swarm with no store at all (testbed --no-stores):
 #  * beside a real ds, four agents that answer garbage (not ds's form),
-#    too much (a body over das's 64 MiB cap), nothing at all (a socket
+#    too much (a body over das's 16 MiB cap), nothing at all (a socket
 #    that accepts and never answers) and no connection: each is named in
 #    the log once, shown by das_agent_up{agent=...} 0 in /metrics and
 #    counted; the real agent's service is decided and scaled as usual (the
@@ -104,7 +104,7 @@ for p in "$p_garbage" "$p_huge" "$p_silent" "$p_closed"; do
   n=$(grep -c "ds agent not read.*agent=127.0.0.1:$p " "$TB_TMP/das-bad.log" || true)
   assert_eq "$n" 1 "agent :$p named once, not every cycle"
 done
-assert_contains "$(grep "agent=127.0.0.1:$p_huge " "$TB_TMP/das-bad.log")" "64" "the oversized reply is cut at the 64 MiB cap, and said"
+assert_contains "$(grep "agent=127.0.0.1:$p_huge " "$TB_TMP/das-bad.log")" "response body over 16777216 bytes" "the oversized reply is cut at the 16 MiB cap, and said"
 bg_stop "$BADDAS"
 assert_eq "$(dk service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' burn)" 1 "only bad agents: burn was not scaled"
 assert_eq "$(grep -c 'msg="acted"' "$TB_TMP/das-bad.log" || true)" 0 "and das logged no action"
