@@ -137,7 +137,7 @@ static unsigned tcp_line_port(const char *line, const unsigned long *inodes,
     unsigned long inode = strtoul(f[9], &end, 10);
     if (errno || end == f[9] || *end)
         return 0;
-    bool wanted = false;
+    bool wanted = !inodes; /* NULL: every listening socket */
     for (size_t i = 0; i < n && !wanted; i++)
         wanted = inodes[i] == inode;
     const char *colon = strrchr(f[1], ':');
@@ -158,6 +158,8 @@ static unsigned tcp_line_port(const char *line, const unsigned long *inodes,
 unsigned hc_listen_port(const char *net_tcp, const unsigned long *inodes,
                         size_t n)
 {
+    if (!inodes || !n)
+        return 0; /* no socket of the program's */
     for (const char *line = net_tcp; line && *line;) {
         unsigned port = tcp_line_port(line, inodes, n, NULL, 0);
         if (port)
@@ -241,6 +243,22 @@ static unsigned port_in_file(const char *path, const struct inode_set *s,
         port = tcp_line_port(line, s->v, s->n, addr, addrlen);
     fclose(f);
     return port;
+}
+
+/* node:PORT: the address of the IPv4 socket listening on port in this
+ * network namespace (/proc/net/tcp is readable by all; no /proc/PID/fd,
+ * which a program holding a secret hides). False when none listens. */
+static bool listener_addr(unsigned port, char *addr, size_t addrlen)
+{
+    char line[512];
+    bool found = false;
+    FILE *f = fopen("/proc/net/tcp", "re");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof line, f))
+        found = tcp_line_port(line, NULL, 0, addr, addrlen) == port;
+    fclose(f);
+    return found && addr[0];
 }
 
 /* Port 0: the port prog's processes listen on. 0 + a message when none. */
@@ -330,6 +348,10 @@ int hc_get(const char *prog, const char *listen_var, const char *path,
         char addr[64] = "";
         unsigned found = lookup_port(prog, listen_var, listen, addr,
                                      sizeof addr, err, errlen);
+        /* node:PORT and the program's sockets hidden (it holds a secret):
+         * whoever listens on that port here */
+        if (!found && port != 0 && listener_addr(port, addr, sizeof addr))
+            found = port;
         if (!found)
             return -1;
         port = found;

@@ -24,8 +24,9 @@
 # The bed's specifics, set by environment (the file's defaults are for a
 # real cluster): every engine shares this host's network namespace, so the
 # tasks join the swarm's `host` network to reach influxd and PostgreSQL on
-# loopback and listen on port 0 (the health check finds the port), and each
-# node's ds mounts its own engine's socket through a {{.Node.ID}} template.
+# loopback and listen on ports of their own (ds on its node's address), and
+# each node's ds mounts its own engine's socket through a {{.Node.ID}}
+# template.
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_ds"
 need_bin "$bin_das"
@@ -102,7 +103,10 @@ printf 'das-not-checked-on-the-bed\n' | dk secret create das_influx_password - >
 printf '*:*:*:crate:not-checked-on-the-bed\n' | dk secret create das_pgpass - >/dev/null
 (
   export DAS_NETWORK=host DAS_DOCKER_SOCKET="$SOCKS/{{.Node.ID}}.sock"
-  export DS_LISTEN=127.0.0.1:0 DAS_LISTEN=127.0.0.1:0
+  # fixed ports: a password held makes a daemon undumpable, its /proc/PID/fd
+  # root's, so a health check could not look a port 0 up; each ds on its
+  # node's own address (node:PORT), as deploy/das.yml does
+  export DS_LISTEN=node:$(free_port) DAS_LISTEN=127.0.0.1:$(free_port)
   # the InfluxDB users (ds, das) and das's history database (das) are
   # the file's defaults
   export DS_INTERVAL=2s DAS_INTERVAL=2s
@@ -142,7 +146,7 @@ health_report() {
 }
 
 wait_until 120 task_count_is das_ds 3 ||
-  fail "ds did not run on all 3 nodes: $(dk service ps --no-trunc das_ds 2>&1)"
+  fail "ds did not run on all 3 nodes: $(dk service ps --no-trunc das_ds 2>&1)$NL$(dk service logs --tail 10 das_ds 2>&1)"
 engines=$(running_tasks das_ds | cut -d' ' -f1 | sort -u | tr '\n' ' ')
 assert_eq "$engines" "1 2 3 " "ds: one task on every node (global)"
 wait_until 120 task_count_is das_das 1 ||
