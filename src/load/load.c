@@ -191,6 +191,7 @@ static void app_serve(struct app *a, int c)
     char req[2048], body[512], head[160];
     size_t got = 0;
     int64_t until = clock_ns(CLOCK_MONOTONIC) + NS_PER_S / 4;
+    req[0] = '\0'; /* strstr reads it before anything came */
     while (got < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
         int64_t left = (until - clock_ns(CLOCK_MONOTONIC)) / NS_PER_MS;
         struct pollfd p = {c, POLLIN, 0};
