@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 5
 
 .PHONY: all deps test-deps build install package images test unit integ \
-	asan fuzz demo demo-stores bench clean format-check
+	asan fuzz analyze demo demo-stores bench clean format-check
 
 all: build
 
@@ -54,6 +54,10 @@ CTEST = ctest --output-on-failure --no-tests=error
 unit: build
 	cd $(BUILD) && $(CTEST) -L unit --output-junit junit-unit.xml
 
+# the static analysis alone (scripts/analyze; `make unit` runs it too)
+analyze: build
+	bash scripts/analyze $(BUILD) $(JOBS)
+
 # two integration tests at a time (CMakeLists.txt says which run alone)
 integ: build
 	cd $(BUILD) && $(CTEST) -L integ -j 2 --output-junit junit-integ.xml
@@ -68,8 +72,9 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	FUZZ_JOBS=$(JOBS) bash scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# Every test: the layout (.clang-format), unit, sanitizer unit, fuzz smoke,
-# then integration on real dockerd / influxd / PostgreSQL.
+# Every test: the layout (.clang-format), unit (with the static analysis),
+# sanitizer unit, fuzz smoke, then integration on real dockerd / influxd /
+# PostgreSQL.
 test: test-deps
 	$(MAKE) --no-print-directory build
 	@bash scripts/format-check

@@ -495,6 +495,7 @@ static size_t read_all(struct agents *a, const char *field, size_t fi,
             started++;
     read_worker(&r); /* this thread reads too */
     for (size_t t = 0; t < started; t++)
+        /* cppcheck-suppress uninitvar ; pthread_create set th[0..started) */
         pthread_join(th[t], NULL);
     pthread_mutex_destroy(&r.lock);
     size_t answering = 0;

@@ -49,9 +49,13 @@ static char *tcp_url(const char *host, bool tls)
 struct dkr *dkr_new_tls(const char *docker_host, const struct dkr_tls *tls,
                         char *err, size_t errlen)
 {
+    static const struct dkr_tls no_tls; /* none given: all off */
     struct http_conf conf;
     struct dkr *d = NULL;
     char *url = NULL, *ca = NULL, *cert = NULL, *key = NULL, *dir = NULL;
+
+    if (!tls)
+        tls = &no_tls;
 
     if (!docker_host || !*docker_host)
         docker_host = getenv("DOCKER_HOST");

@@ -46,7 +46,8 @@ struct dkr_tls {
  * yet. NULL + err on a bad host or missing certificate files. */
 struct dkr *dkr_new(const char *docker_host, char *err, size_t errlen);
 /* The same with TLS given explicitly (the environment is not read for
- * TLS; docker_host NULL still falls back to $DOCKER_HOST). */
+ * TLS; docker_host NULL still falls back to $DOCKER_HOST). tls NULL is
+ * every setting off: an https:// host is then reached unverified. */
 struct dkr *dkr_new_tls(const char *docker_host, const struct dkr_tls *tls,
                         char *err, size_t errlen);
 void dkr_free(struct dkr *d);

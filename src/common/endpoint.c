@@ -189,6 +189,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     buf_init(&body, 4u * 1024);
+    const struct ep_route_def *route = route_of(ep, url);
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         if (buf_puts(&body, "only GET\n")) {
         }
@@ -222,13 +223,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
         rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
-    } else if (route_of(ep, url)) {
-        const struct ep_route_def *r = route_of(ep, url);
+    } else if (route) {
         struct ep_req req = {conn, url};
         const char *type = "text/plain";
         buf_cleanup(&body);
-        buf_init(&body, r->max_body);
-        unsigned status = r->fn(r->ud, &req, &body, &type);
+        buf_init(&body, route->max_body);
+        unsigned status = route->fn(route->ud, &req, &body, &type);
         rc = reply(conn, status, type, &body);
     } else {
         if (buf_puts(&body, "not found: try /healthz or /metrics\n")) {

@@ -554,7 +554,9 @@ static size_t series_merge(struct prom_series *v, size_t nv,
                 series_sum_into(a, &v[i]);
             else if (a->bad != WIN_BAD_DUPLICATE) {
                 struct prom_series t = *a; /* the ambiguous part's row */
-                *a = v[i];
+                /* (memcpy, not "*a = v[i]": clang's analyzer loses that
+                 * assignment and reports a double free at the next part) */
+                memcpy(a, &v[i], sizeof *a);
                 v[i] = t;
             }
             series_drop(&v[i]);

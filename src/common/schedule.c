@@ -493,6 +493,7 @@ static int64_t next_change(const struct sched *s, const struct occ *occ,
         if (occ[k].end > t)
             at[na++] = occ[k].end;
     }
+    /* cppcheck-suppress uninitvar ; qsort reads at[0..na), all set */
     qsort(at, na, sizeof at[0], cmp_i64);
     for (size_t k = 0; k < na; k++) {
         struct sched_now then;

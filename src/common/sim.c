@@ -480,7 +480,9 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             continue;
         add_action(res, &acap, step_t(tr, k), from, to, outcome, reason);
         last_action = rule_t(tr, k + 1) - tr->dt_ms / 2;
-        while ((long)md.n > to)
+        /* (md.n > 0: a valid policy never asks for fewer than one, but
+         * clang's analyzer cannot know it and pops an empty model) */
+        while (md.n > 0 && (long)md.n > to)
             replica_pop(&md);
         while ((long)md.n < to)
             replica_push(&md, k + 1);

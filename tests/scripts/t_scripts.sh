@@ -5,8 +5,8 @@
 # Each must fail when nothing ran, summary must count a skipped test as
 # skipped, never as passed, and a skip must never hide a failure. And
 # scripts/install-deps's choice of packages (--plan: nothing installed):
-# docker.io only where no Docker engine is. Run by ctest as unit.scripts
-# (no bed, no root, no apt).
+# docker.io only where no Docker engine is. scripts/analyze fails on a
+# finding. Run by ctest as unit.scripts (no bed, no root, no apt).
 set -uo pipefail
 SRC=${DAS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d)
@@ -179,6 +179,28 @@ else
   fails=$((fails + 1))
 fi
 
+# scripts/analyze on a tree of its own (the script beside one source file
+# and the build's compile_commands.json for it): each analyser's finding
+# fails it and is shown; a clean file passes.
+A=$T/atree
+mkdir -p "$A/scripts" "$A/src" "$A/build"
+cp "$SRC/scripts/analyze" "$A/scripts/"
+# analyze_c SOURCE: src/x.c holds SOURCE; scripts/analyze on it
+analyze_c() {
+  printf '%s\n' "$1" >"$A/src/x.c"
+  printf '[{"directory": "%s", "file": "%s", "command": "cc -std=c11 -Wall -c -o x.o %s"}]\n' \
+    "$A/build" "$A/src/x.c" "$A/src/x.c" >"$A/build/compile_commands.json"
+  bash "$A/scripts/analyze" "$A/build" 1
+}
+check "analyze: a path to a NULL dereference fails (clang)" 1 \
+  "[core.NullDereference]" analyze_c 'int f(int n);
+int f(int n) { int *p = 0; if (n > 1) return *p; return n; }'
+check "analyze: an index out of bounds fails (cppcheck)" 1 \
+  "[arrayIndexOutOfBounds]" analyze_c 'int g(void);
+int g(void) { int a[2] = {1, 2}; return a[2]; }'
+check "analyze: a clean file passes" 0 "1 files clean" analyze_c 'int h(int n);
+int h(int n) { int a[2] = {1, 2}; return n > 0 && n < 2 ? a[n] : 0; }'
+
 # install-deps --plan, with a stand-in dpkg-query (the packages in
 # FAKE_INSTALLED are installed) and a PATH of the test's own: the real
 # machine's dockerd and packages must not decide.
@@ -252,6 +274,8 @@ check_not "install-deps: --build wants no server" " influxdb " \
   wants "$T/nobin" "" --build
 check "install-deps: --build wants the -dev libraries" 0 " libjansson-dev " \
   wants "$T/nobin" "" --build
+check "install-deps: --test wants cppcheck (scripts/analyze)" 0 \
+  " cppcheck " wants "$T/nobin" "" --test
 check "install-deps: no group: both (libraries)" 0 " libcmocka-dev " \
   wants "$T/nobin" ""
 check "install-deps: no group: both (servers)" 0 " postgresql " \
@@ -270,4 +294,4 @@ check "install-deps: an unknown argument is exit 2" 2 "unknown argument" \
   "$BASH" "$I" --plan --servers
 
 echo "$((checks - fails)) passed, $fails failed"
-((checks == 43 && fails == 0))
+((checks == 47 && fails == 0))

@@ -399,6 +399,20 @@ static void test_new_hosts(void **state)
     assert_non_null(strstr(err, "key.pem"));
     unlink(f);
     rmdir(dir);
+    /* no TLS settings at all (NULL) with an https:// host: every one off,
+     * and no ~/.docker (it dereferenced NULL) */
+    const char *home = getenv("HOME");
+    char *saved = home ? strdup(home) : NULL;
+    setenv("HOME", "/nonexistent", 1);
+    d = dkr_new_tls("https://10.0.0.1:2376", NULL, err, sizeof err);
+    assert_non_null(d);
+    assert_string_equal(dkr_host(d), "https://10.0.0.1:2376");
+    dkr_free(d);
+    if (saved)
+        setenv("HOME", saved, 1);
+    else
+        unsetenv("HOME");
+    free(saved);
     dkr_free(NULL);
 }
 
