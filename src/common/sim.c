@@ -1004,8 +1004,18 @@ int sim_bind(const struct sim_trace *tr, const struct policy *pol, size_t *col,
     }
     if (pol->nconds > 0 && found == pol->nconds)
         return 0;
-    if (ncols == 1 && found == 0)
+    if (ncols == 1 && found == 0) {
+        for (size_t i = 0; i < tr->n; i++)
+            if (!isfinite(tr->demand[i])) {
+                errf(err, errlen,
+                     "column %s names no metric of the policy, and has an "
+                     "empty cell (row %zu): as CPU demand every row needs "
+                     "a value; name the policy's metric in the header",
+                     tr->name[0], i + 1);
+                return -1;
+            }
         return 1;
+    }
     errf(err, errlen,
          "the policy's %s %s no column in the trace; name each metric's "
          "column in the header, e.g. t,cpu_ratio,rps",

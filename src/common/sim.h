@@ -64,7 +64,8 @@ const double *sim_trace_col(const struct sim_trace *tr, size_t c);
  * column named after it. 0 when every condition has one; 1 when the trace
  * has one column and it names none of them (today's "t,demand": the CPU
  * demand of one condition); -1 + err otherwise (a metric without its
- * column, or a ds field's column with an empty cell). */
+ * column, a ds field's column with an empty cell, or the one column of a
+ * policy it does not name with an empty cell). */
 int sim_bind(const struct sim_trace *tr, const struct policy *pol, size_t *col,
              char *err, size_t errlen) WUR;
 

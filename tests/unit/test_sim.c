@@ -523,6 +523,17 @@ static void test_bind(void **state)
                              "trace; name each metric's column in the header, "
                              "e.g. t,cpu_ratio,rps");
     sim_trace_free(&tr);
+    /* a column that names none of the policy's metrics is CPU demand:
+     * every row needs a value */
+    text = "t,queue\n0,1\n10,\n";
+    assert_int_equal(sim_trace_parse(text, strlen(text), &tr, err, sizeof err),
+                     0);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), -1);
+    assert_string_equal(err, "column queue names no metric of the policy, and "
+                             "has an empty cell (row 2): as CPU demand every "
+                             "row needs a value; name the policy's metric in "
+                             "the header");
+    sim_trace_free(&tr);
     /* today's one column: the CPU demand of the policy's one metric */
     load_trace("step", &tr);
     assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 1);
@@ -598,7 +609,7 @@ static void test_several_metrics(void **state)
     label_policy(&both, kv, 4);
     assert_int_equal(both.nconds, 2);
     label_policy(&cpu, kv, 2);
-    load_trace("cpu-mem", &tr);
+    load_trace("metrics/cpu-mem", &tr);
     assert_int_equal(sim_bind(&tr, &both, col, err, sizeof err), 0);
     sim_play(&tr, &both, col, SIM_RULE_DAS, &m, NULL, &rb);
     assert_int_equal(sim_bind(&tr, &cpu, col, err, sizeof err), 0);
@@ -643,7 +654,7 @@ static void test_request_rate(void **state)
         "das.rps.out_cond",     "100", "das.rps.in_cond", "40",
         "das.rps.out_duration", "1m"};
     label_policy(&p, kv, 5);
-    load_trace("requests", &tr);
+    load_trace("metrics/requests", &tr);
     assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
     sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
     assert_true(most_replicas(&r) >= 9);
@@ -700,7 +711,7 @@ static void test_zero_and_wake(void **state)
                         "das.queue.in_duration",
                         "3m"};
     label_policy(&p, kv, 10);
-    load_trace("queue", &tr);
+    load_trace("metrics/queue", &tr);
     assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
     sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
     assert_true(r.scores.zero);
@@ -752,7 +763,7 @@ static void test_schedule(void **state)
     const char *kv[] = {"das.max_no", "10", "das.schedule",
                         "Mon-Fri 08:00-18:00 min=4"};
     label_policy(&p, kv, 2);
-    load_trace("office-day", &tr);
+    load_trace("metrics/office-day", &tr);
     assert_int_equal(tr.t0_ms, 1772409600000LL); /* Monday 2026-03-02 */
     assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
     sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
