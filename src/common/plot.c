@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Each panel's legend has a band of its own above it: no line is drawn
@@ -111,6 +112,12 @@ static double v_replicas_times(const struct sim_step *s, const void *a)
     return (double)s->replicas * *(const double *)a;
 }
 
+static double v_level(const struct sim_step *s, const void *a)
+{
+    (void)s;
+    return *(const double *)a;
+}
+
 static double v_replicas(const struct sim_step *s, const void *a)
 {
     (void)a;
@@ -215,8 +222,8 @@ static struct frame load_frame(const struct sim_result *r,
         const struct sim_step *s = &r->steps[k];
         double n = (double)s->replicas;
         /* fmax leaves out a NAN (a load not measured, no capacity) */
-        ymax =
-            fmax(ymax, fmax(s->demand, fmax(n * spec->cap, n * pol->out_cond)));
+        double out = spec->whole ? pol->out_cond : n * pol->out_cond;
+        ymax = fmax(ymax, fmax(s->demand, fmax(n * spec->cap, out)));
     }
     *ystep = nice_step(ymax > 0 ? ymax : 100, 6);
     top.y1 = ceil(ymax / *ystep) * *ystep;
@@ -340,20 +347,48 @@ static int load_lines(struct buf *o, const struct frame *top,
     if (isfinite(cap))
         bad |= step_path(o, top, r, v_serving_times, &cap, dt,
                          "fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\"");
-    bad |= step_path(o, top, r, v_replicas_times, &out, dt,
+    double (*line)(const struct sim_step *, const void *) =
+        spec->whole ? v_level : v_replicas_times;
+    bad |= step_path(o, top, r, line, &out, dt,
                      "fill=\"none\" stroke=\"#d60\" stroke-dasharray=\"6 4\"");
-    bad |= step_path(o, top, r, v_replicas_times, &in, dt,
+    bad |= step_path(o, top, r, line, &in, dt,
                      "fill=\"none\" stroke=\"#38c\" stroke-dasharray=\"2 4\"");
     return bad | step_path(o, top, r, v_demand, NULL, dt,
                            "fill=\"none\" stroke=\"#c22\" "
                            "stroke-width=\"1.5\"");
 }
 
-/* The policy's bounds across the replica panel, each named at its end. */
-static int bound_lines(struct buf *o, const struct frame *bot,
-                       const struct policy *pol)
+/* A schedule's bounds, step by step: one path each. */
+static int bound_steps(struct buf *o, const struct frame *bot,
+                       const struct sim_result *r, const struct plot_spec *spec,
+                       double dt)
 {
     int bad = 0;
+    const long *b[2] = {spec->min_no, spec->max_no};
+    for (int i = 0; i < 2 && !bad; i++) {
+        bad |= buf_puts(o, "<path class=\"bound\" fill=\"none\" "
+                           "stroke=\"#a6a\" stroke-dasharray=\"1 3\" "
+                           "stroke-width=\"2\" d=\"");
+        for (size_t k = 0; k < r->nsteps && !bad; k++) {
+            double t = (double)r->steps[k].t_ms / 1000.0;
+            bad |=
+                buf_printf(o, "%s%.1f %.1f H%.1f", k ? " L" : "M", px(bot, t),
+                           py(bot, (double)b[i][k]), px(bot, t + dt));
+        }
+        bad |= buf_puts(o, "\"/>\n");
+    }
+    return bad;
+}
+
+/* The policy's bounds across the replica panel, each named at its end
+ * (a schedule's: step by step). */
+static int bound_lines(struct buf *o, const struct frame *bot,
+                       const struct sim_result *r, const struct policy *pol,
+                       const struct plot_spec *spec, double dt)
+{
+    int bad = 0;
+    if (spec->min_no && spec->max_no)
+        return bound_steps(o, bot, r, spec, dt);
     long b[2] = {pol->min_no, pol->max_no};
     const char *name[2] = {"min", "max"};
     for (int i = 0; i < 2 && !bad; i++) {
@@ -433,18 +468,22 @@ static int load_legend(struct buf *o, const struct policy *pol,
                        lx, ly + 27, lx + 27, ly + 36, spec->under_frac * 100);
     }
     unit_format_exact(pol->out_cond, spec->unit, v, sizeof v);
-    snprintf(lab, sizeof lab, "scale-out line (%s per replica)", v);
+    const char *per = spec->whole ? ", the service's whole" : " per replica";
+    snprintf(lab, sizeof lab, "scale-out line (%s%s)", v, per);
     bad |= legend(o, lx + 520, ly, "stroke=\"#d60\" stroke-dasharray=\"6 4\"",
                   lab);
     unit_format_exact(pol->in_cond, spec->unit, v, sizeof v);
-    snprintf(lab, sizeof lab, "scale-in line (%s per replica)", v);
+    snprintf(lab, sizeof lab, "scale-in line (%s%s)", v, per);
     return bad | legend(o, lx + 520, ly + 16,
                         "stroke=\"#38c\" stroke-dasharray=\"2 4\"", lab);
 }
 
 /* The replica panel's legend, in its band above the panel. */
-static int replica_legend(struct buf *o, bool recorded)
+static int replica_legend(struct buf *o, bool recorded, bool scheduled)
 {
+    const char *bounds_label =
+        scheduled ? "the bounds in force (min_no, max_no, the schedule's)"
+                  : "the policy's bounds (min_no, max_no)";
     int lx = LEFT + 10, ly = BLEG_Y;
     int bad =
         legend(o, lx, ly, "stroke=\"#333\" stroke-width=\"2\"", "replicas");
@@ -461,7 +500,7 @@ static int replica_legend(struct buf *o, bool recorded)
     bad |= legend(o, lx + 350, ly,
                   "stroke=\"#a6a\" stroke-dasharray=\"1 3\" "
                   "stroke-width=\"2\"",
-                  "the policy's bounds (min_no, max_no)");
+                  bounds_label);
     if (recorded)
         bad |= legend(o, lx + 610, ly,
                       "stroke=\"#999\" stroke-width=\"3\" "
@@ -488,12 +527,12 @@ int plot_chart(const struct sim_result *r, const struct policy *pol,
     if (!bad)
         bad = shade_waits(o, &top, r, spec, dt);
     bad |= load_lines(o, &top, r, pol, spec, dt);
-    bad |= bound_lines(o, &bot, pol);
+    bad |= bound_lines(o, &bot, r, pol, spec, dt);
     bad |= replica_lines(o, &bot, r, spec->recorded, dt);
     if (!bad)
         bad = action_marks(o, &bot, r, spec->action_lag_s);
     bad |= load_legend(o, pol, spec);
-    bad |= replica_legend(o, spec->recorded != NULL);
+    bad |= replica_legend(o, spec->recorded != NULL, spec->min_no != NULL);
     bad |= buf_puts(o, "</svg>\n");
     return bad ? -1 : 0;
 }
@@ -518,4 +557,78 @@ int plot_svg(const struct sim_result *r, const struct policy *pol,
         .recorded = recorded,
     };
     return plot_chart(r, pol, &spec, o);
+}
+
+/* What chart c of a play of several metrics says about its metric. */
+static void metric_words(const struct policy *view, size_t c, char *ylabel,
+                         size_t ylen, char *label, size_t llen)
+{
+    const struct pol_cond *pc = &view->conds[c];
+    if (view->metric != &pol_metric_query) {
+        snprintf(ylabel, ylen, "%s, the service's", pc->name);
+        snprintf(label, llen, "%s demand (the trace)", pc->name);
+        return;
+    }
+    bool whole = pc->target == POL_TARGET_SERVICE;
+    snprintf(ylabel, ylen, "%s (query)", pc->name);
+    snprintf(label, llen, "%s: the query's value (the trace)%s", pc->name,
+             whole ? ", compared whole" : "");
+}
+
+int plot_metrics_svg(const struct sim_result *r, const struct policy *pol,
+                     const struct sim_model *m, const char *title,
+                     struct buf *o)
+{
+    const struct sim_metrics *mt = &r->metrics;
+    size_t n = mt->n ? mt->n : 1;
+    int bad = buf_printf(o,
+                         "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                         "width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d "
+                         "%zu\">\n<rect width=\"100%%\" height=\"100%%\" "
+                         "fill=\"white\"/>\n",
+                         W, (size_t)H * n, W, (size_t)H * n);
+    struct sim_result one = *r;
+    one.steps = xcalloc(r->nsteps ? r->nsteps : 1, sizeof *one.steps);
+    for (size_t c = 0; c < n && !bad; c++) {
+        struct policy view;
+        char ylabel[80], label[120], t[300], sub[200];
+        pol_cond_view(pol, c, &view);
+        for (size_t k = 0; k < r->nsteps; k++) {
+            one.steps[k] = r->steps[k];
+            one.steps[k].demand = mt->load[k * mt->n + c];
+        }
+        metric_words(&view, c, ylabel, sizeof ylabel, label, sizeof label);
+        double cap, limit;
+        sim_caps(view.metric, m, &cap, &limit);
+        snprintf(t, sizeof t, "%s: %s", title, view.conds[c].name);
+        snprintf(sub, sizeof sub,
+                 "metric %zu of %zu; the replicas and every action of the "
+                 "policy under it",
+                 c + 1, n);
+        struct plot_spec spec = {
+            .title = t,
+            .subtitle = c ? sub : NULL,
+            .scores = &r->scores,
+            .load_label = label,
+            .ylabel = ylabel,
+            .unit = view.metric->kind,
+            .cap = isfinite(cap) ? cap : NAN,
+            .under_frac = m->under_frac,
+            .action_lag_s =
+                r->nsteps > 1
+                    ? (double)(r->steps[1].t_ms - r->steps[0].t_ms) / 1000.0
+                    : 10.0,
+            .whole = view.metric == &pol_metric_query &&
+                     view.conds[c].target == POL_TARGET_SERVICE,
+            .min_no = mt->min_no,
+            .max_no = mt->max_no,
+        };
+        bad |= buf_printf(o, "<g transform=\"translate(0,%zu)\">\n",
+                          (size_t)H * c);
+        bad |= plot_chart(&one, &view, &spec, o) ? 1 : 0;
+        bad |= buf_puts(o, "</g>\n");
+    }
+    free(one.steps);
+    bad |= buf_puts(o, "</svg>\n");
+    return bad ? -1 : 0;
 }

@@ -25,6 +25,11 @@ struct plot_spec {
     double action_lag_s;               /* an action is drawn this long after its
                                           t_ms (a simulation acts after a step) */
     const struct sim_result *recorded; /* NULL, or the replicas it had */
+    bool whole;         /* the thresholds compare with the service's
+                           whole load (a query of target service): flat
+                           lines, not per replica */
+    const long *min_no; /* per step, the bounds in force (a schedule's); */
+    const long *max_no; /* NULL: the policy's own */
 };
 
 /* Appends the chart of r (steps: time, load (NAN: not measured, a gap),
@@ -41,6 +46,14 @@ int plot_chart(const struct sim_result *r, const struct policy *pol,
 int plot_svg(const struct sim_result *r, const struct policy *pol,
              const struct sim_model *m, const char *title,
              const struct sim_result *recorded, struct buf *out) WUR;
+
+/* A simulation of several metrics (r->metrics.n > 0): one chart per
+ * condition, stacked, each of its load (the trace's column) against its
+ * lines (pol_cond_view), with the replicas and actions under it, and the
+ * schedule's bounds when one played. 0 or -1 as plot_chart. */
+int plot_metrics_svg(const struct sim_result *r, const struct policy *pol,
+                     const struct sim_model *m, const char *title,
+                     struct buf *out) WUR;
 
 /* Writes s into out with &, <, >, " and ' as entities and control bytes
  * dropped, for SVG text and attributes. */

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cycle.h"
+#include "qwin.h"
+#include "stats.h"
 
 const char *const sim_rule_names[SIM_NRULES] = {"das", "step", "hpa", "hpa-eq"};
 
@@ -41,7 +43,14 @@ void sim_trace_free(struct sim_trace *tr)
     if (!tr)
         return;
     free(tr->demand);
+    for (size_t c = 0; c + 1 < SIM_COLS_MAX; c++)
+        free(tr->more[c]);
     memset(tr, 0, sizeof *tr);
+}
+
+const double *sim_trace_col(const struct sim_trace *tr, size_t c)
+{
+    return c == 0 ? tr->demand : tr->more[c - 1];
 }
 
 /* A strict decimal number (strtod, then nothing but the end of the
@@ -72,6 +81,120 @@ static bool header_line(const char *p, const char *le)
     const char *c1 = memchr(p, ',', (size_t)(le - p));
     double t1;
     return parse_num(p, c1 ? c1 : le, &t1) != 0;
+}
+
+/* A column's name: a letter, then letters, digits or _, at most
+ * SIM_COL_NAME_MAX bytes (a policy's metric names fit). */
+static bool col_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > SIM_COL_NAME_MAX ||
+        !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", *s))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_",
+                    s[i]) ||
+            !s[i])
+            return false;
+    return true;
+}
+
+/* The header line [p, le): the columns' names. Two fields ("t,demand"):
+ * one column, named when the name is one (else ""); three or more: each
+ * load column named, each name once. -1 + err. */
+static int header_parse(const char *p, const char *le, struct sim_trace *tr,
+                        char *err, size_t errlen)
+{
+    const char *f = memchr(p, ',', (size_t)(le - p));
+    size_t n = 0;
+    for (const char *q = f; q; q = memchr(q + 1, ',', (size_t)(le - q - 1)))
+        n++;
+    tr->ncols = 1;
+    if (n < 2) { /* "t,demand", "t,rps" */
+        const char *s = f ? f + 1 : le;
+        if (col_name_ok(s, (size_t)(le - s)))
+            snprintf(tr->name[0], sizeof tr->name[0], "%.*s", (int)(le - s), s);
+        return 0;
+    }
+    if (n > SIM_COLS_MAX) {
+        errf(err, errlen,
+             "line 1: %zu columns after t; a trace has at most %d (one a "
+             "metric of the policy)",
+             n, SIM_COLS_MAX);
+        return -1;
+    }
+    tr->ncols = n;
+    for (size_t c = 0; c < n; c++) {
+        const char *s = f + 1, *e = memchr(s, ',', (size_t)(le - s));
+        if (!e)
+            e = le;
+        if (!col_name_ok(s, (size_t)(e - s))) {
+            errf(err, errlen,
+                 "line 1: column %zu \"%.*s\" is not a metric's name (a "
+                 "letter, then letters, digits or _, at most %d); the header "
+                 "names each column: t,cpu_ratio,rps",
+                 c + 2, (int)((e - s) > 40 ? 40 : (e - s)), s,
+                 SIM_COL_NAME_MAX);
+            return -1;
+        }
+        snprintf(tr->name[c], sizeof tr->name[c], "%.*s", (int)(e - s), s);
+        for (size_t d = 0; d < c; d++)
+            if (!strcmp(tr->name[d], tr->name[c])) {
+                errf(err, errlen, "line 1: column %s named twice", tr->name[c]);
+                return -1;
+            }
+        f = e;
+    }
+    return 0;
+}
+
+/* A trace's one column named after a metric ("t,rps"), not today's
+ * "t,demand": read as a metric's column, empty cells and all. */
+static bool named_col(const struct sim_trace *tr)
+{
+    return tr->name[0][0] && strcmp(tr->name[0], "demand");
+}
+
+/* A data line [p, le) of a trace of several columns: t and each value
+ * (NAN for an empty cell). -1 + err naming the line. */
+static int row_parse_cols(const struct sim_trace *tr, const char *p,
+                          const char *le, size_t line, double *t, double *v,
+                          char *err, size_t errlen)
+{
+    const char *f = p;
+    size_t have = 1;
+    for (const char *q = p; (q = memchr(q, ',', (size_t)(le - q))); q++)
+        have++;
+    if (have != tr->ncols + 1) {
+        errf(err, errlen,
+             "line %zu: %zu columns; the header names %zu (t and each "
+             "metric; an empty cell is no value)",
+             line, have, tr->ncols + 1);
+        return -1;
+    }
+    const char *e = memchr(f, ',', (size_t)(le - f));
+    if (parse_num(f, e, t)) {
+        errf(err, errlen, "line %zu: t is not a number of seconds", line);
+        return -1;
+    }
+    for (size_t c = 0; c < tr->ncols; c++) {
+        f = e + 1;
+        e = memchr(f, ',', (size_t)(le - f));
+        if (!e)
+            e = le;
+        if (e == f) {
+            v[c] = NAN;
+            continue;
+        }
+        if (parse_num(f, e, &v[c]) || v[c] < 0 || v[c] > SIM_DEMAND_MAX) {
+            errf(err, errlen,
+                 "line %zu: %s is not a number from 0 to %.0f (or empty: no "
+                 "value)",
+                 line, tr->name[c], SIM_DEMAND_MAX);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* A data line [p, le) as its two numbers; -1 + err naming the line. */
@@ -161,13 +284,20 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
         if (!header) {
             header = true;
             if (header_line(p, le)) {
+                if (header_parse(p, le, tr, err, errlen))
+                    goto fail;
                 p = next;
                 continue;
             }
         }
-        double t, d;
-        if (row_parse(p, le, line, &t, &d, err, errlen))
+        double t, d, v[SIM_COLS_MAX];
+        if (tr->ncols > 1 || named_col(tr)) {
+            if (row_parse_cols(tr, p, le, line, &t, v, err, errlen))
+                goto fail;
+            d = v[0];
+        } else if (row_parse(p, le, line, &t, &d, err, errlen)) {
             goto fail;
+        }
         if (tr->n >= SIM_TRACE_MAX_ROWS) {
             errf(err, errlen, "more than %d rows; split the trace",
                  SIM_TRACE_MAX_ROWS);
@@ -180,7 +310,12 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
         if (tr->n == cap) {
             cap = cap ? cap * 2 : 1024;
             tr->demand = xrealloc(tr->demand, cap * sizeof *tr->demand);
+            for (size_t c = 1; c < tr->ncols; c++)
+                tr->more[c - 1] =
+                    xrealloc(tr->more[c - 1], cap * sizeof *tr->more[c - 1]);
         }
+        for (size_t c = 1; c < tr->ncols; c++)
+            tr->more[c - 1][tr->n] = v[c];
         tr->demand[tr->n++] = d;
         t_prev = t;
         p = next;
@@ -204,11 +339,13 @@ fail:
 /* ---- the model ---- */
 
 /* Replicas as a stack, oldest first: a scale-in pops the youngest. Each
- * keeps the prefix sums of its points since it was created. */
+ * keeps, for each condition whose points it reports (a ds field; slot 0
+ * always), the prefix sums of its points since it was created. */
 struct replica {
-    size_t created; /* first step it exists in */
-    double *sum;    /* sum[i] = Σ points of steps created..created+i-1 */
-    double *val;    /* val[i] = point of step created+i */
+    size_t created;            /* first step it exists in */
+    double *sum[SIM_COLS_MAX]; /* sum[c][i] = Σ points of steps
+                                  created..created+i-1 */
+    double *val[SIM_COLS_MAX]; /* val[c][i] = point of step created+i */
 };
 
 struct model {
@@ -216,7 +353,8 @@ struct model {
     const struct sim_model *m;
     struct replica *r;
     size_t n, cap;
-    size_t horizon; /* steps in the trace */
+    size_t horizon;            /* steps in the trace */
+    bool points[SIM_COLS_MAX]; /* the slots replicas report points in */
 };
 
 static void replica_push(struct model *md, size_t created)
@@ -227,16 +365,23 @@ static void replica_push(struct model *md, size_t created)
     }
     struct replica *r = &md->r[md->n++];
     size_t len = md->horizon - (created < md->horizon ? created : md->horizon);
+    memset(r, 0, sizeof *r);
     r->created = created;
-    r->sum = xcalloc(len + 1, sizeof *r->sum);
-    r->val = xcalloc(len + 1, sizeof *r->val);
+    for (size_t c = 0; c < SIM_COLS_MAX; c++) {
+        if (!md->points[c])
+            continue;
+        r->sum[c] = xcalloc(len + 1, sizeof *r->sum[c]);
+        r->val[c] = xcalloc(len + 1, sizeof *r->val[c]);
+    }
 }
 
 static void replica_pop(struct model *md)
 {
     struct replica *r = &md->r[--md->n];
-    free(r->sum);
-    free(r->val);
+    for (size_t c = 0; c < SIM_COLS_MAX; c++) {
+        free(r->sum[c]);
+        free(r->val[c]);
+    }
 }
 
 /* Serving at step k: created long enough before. The replicas of t0 serve
@@ -264,11 +409,11 @@ static int64_t step_t(const struct sim_trace *tr, size_t k)
     return tr->t0_ms + (int64_t)k * tr->dt_ms;
 }
 
-/* The replica's aggregate over the steps [from, k] (what InfluxDB returns
- * for one container), added to w. Replicas younger than warmup_ms are left
- * out and counted in w->warming. */
+/* The replica's aggregate of slot c over the steps [from, k] (what
+ * InfluxDB returns for one container), added to w. Replicas younger than
+ * warmup_ms are left out and counted in w->warming. */
 static void window_add(const struct model *md, const struct replica *r,
-                       size_t k, size_t from, int64_t warmup_ms,
+                       size_t c, size_t k, size_t from, int64_t warmup_ms,
                        struct dec_window *w)
 {
     const struct sim_trace *tr = md->tr;
@@ -282,22 +427,24 @@ static void window_add(const struct model *md, const struct replica *r,
     if (lo > k)
         return;
     size_t i0 = lo - r->created, i1 = k - r->created + 1;
-    struct cyc_ctr c = {
-        .mean = (r->sum[i1] - r->sum[i0]) / (double)(i1 - i0),
+    const double *sum = r->sum[c], *val = r->val[c];
+    struct cyc_ctr ctr = {
+        .mean = (sum[i1] - sum[i0]) / (double)(i1 - i0),
         .count = (long)(i1 - i0),
         .first_ms = rule_t(tr, lo) + tr->dt_ms / 2,
         .last_ms = rule_t(tr, k) + tr->dt_ms / 2,
-        .last = r->val[k - r->created],
-        .max = r->val[i0],
+        .last = val[k - r->created],
+        .max = val[i0],
     };
     for (size_t i = i0; i < i1; i++)
-        if (r->val[i] > c.max)
-            c.max = r->val[i];
-    cyc_window_add(w, &c, now - 2 * tr->dt_ms);
+        if (val[i] > ctr.max)
+            ctr.max = val[i];
+    cyc_window_add(w, &ctr, now - 2 * tr->dt_ms);
 }
 
-static void window_build(const struct model *md, size_t k, int64_t dur_ms,
-                         int64_t warmup_ms, struct dec_window *w)
+static void window_build(const struct model *md, size_t c, size_t k,
+                         int64_t dur_ms, int64_t warmup_ms,
+                         struct dec_window *w)
 {
     int64_t now = rule_t(md->tr, k + 1);
     int64_t steps = dur_ms / md->tr->dt_ms;
@@ -305,7 +452,7 @@ static void window_build(const struct model *md, size_t k, int64_t dur_ms,
         (int64_t)k + 1 >= steps ? (size_t)((int64_t)k + 1 - steps) : 0;
     cyc_window_init(w, now - dur_ms);
     for (size_t i = 0; i < md->n; i++)
-        window_add(md, &md->r[i], k, from, warmup_ms, w);
+        window_add(md, &md->r[i], c, k, from, warmup_ms, w);
 }
 
 /* HPA's recommendations so far, for its stabilization windows. */
@@ -333,7 +480,7 @@ static long hpa_decide(const struct model *md, struct hpa_state *hs,
     double sum = 0;
     for (size_t i = 0; i < md->n; i++)
         if (serving(md, &md->r[i], k)) {
-            sum += md->r[i].val[k - md->r[i].created];
+            sum += md->r[i].val[0][k - md->r[i].created];
             nserv++;
         }
     long rec = n;
@@ -392,52 +539,332 @@ static void add_action(struct sim_result *res, size_t *cap, int64_t t,
     snprintf(a->reason, sizeof a->reason, "%s", reason);
 }
 
-void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
-             enum sim_rule rule, const struct sim_model *m,
-             struct sim_result *res)
+/* ---- playing a policy ---- */
+
+/* What a play knows besides the model: the policy, each condition's
+ * column and how its points are made. */
+struct play {
+    const struct sim_trace *tr;
+    const struct sim_model *m;
+    struct policy pol; /* with the rule's scale_mode */
+    bool named;        /* conditions bound to named columns (sim_bind) */
+    size_t n;          /* conditions played */
+    struct policy view[POL_CONDS_MAX]; /* each as a policy (pol_cond_view) */
+    const char *field[POL_CONDS_MAX];  /* each one's name */
+    bool query[POL_CONDS_MAX];
+    const double *load[POL_CONDS_MAX]; /* its column */
+    double cap[POL_CONDS_MAX];   /* a replica's capacity (INFINITY: none) */
+    double limit[POL_CONDS_MAX]; /* what the engine is told (NAN: none) */
+    struct qwin_sample *qs[POL_CONDS_MAX]; /* a query's samples (heap) */
+    size_t nqs[POL_CONDS_MAX], lo[POL_CONDS_MAX], hi[POL_CONDS_MAX];
+    const struct tz *zone;
+};
+
+void sim_caps(const struct pol_metric *met, const struct sim_model *m,
+              double *cap, double *limit)
 {
+    *cap = INFINITY;
+    *limit = NAN;
+    if (met->bit == STATS_F_CPU_RATIO) {
+        *cap = m->cap;
+        *limit = m->limit;
+    } else if (met->bit == STATS_F_CPU_LIMIT_RATIO) {
+        *cap = 100.0;
+        *limit = 100.0;
+    } else if (met->kind == UNIT_RATIO) {
+        *cap = 100.0;
+    }
+}
+
+/* A query's samples, one a step in its middle (as the replicas' points),
+ * an empty cell left out. */
+static void query_samples(struct play *pl, size_t c)
+{
+    const struct sim_trace *tr = pl->tr;
+    pl->qs[c] = xcalloc(tr->n ? tr->n : 1, sizeof *pl->qs[c]);
+    for (size_t k = 0; k < tr->n; k++) {
+        if (!isfinite(pl->load[c][k]))
+            continue;
+        struct qwin_sample *q = &pl->qs[c][pl->nqs[c]++];
+        q->t_ms = rule_t(tr, k) + tr->dt_ms / 2;
+        q->v = pl->load[c][k];
+    }
+}
+
+static void play_init(struct play *pl, const struct sim_trace *tr,
+                      const struct policy *pol, const size_t *col,
+                      enum sim_rule rule, const struct sim_model *m,
+                      const struct tz *zone)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->tr = tr;
+    pl->m = m;
+    pl->pol = *pol;
+    pl->zone = zone;
+    if (rule == SIM_RULE_STEP)
+        pl->pol.mode = POL_MODE_STEP;
+    pl->named = col != NULL;
+    /* today's one-column trace: the policy's one metric, as given (a
+     * hand-made policy may have no conds[]) */
+    pl->n = pl->named ? pol->nconds : 1;
+    for (size_t c = 0; c < pl->n; c++) {
+        if (pl->n > 1)
+            pol_cond_view(&pl->pol, c, &pl->view[c]);
+        else
+            pl->view[c] = pl->pol;
+        pl->field[c] = pl->n > 1 ? pl->pol.conds[c].name : pol_name(&pl->pol);
+        pl->load[c] = sim_trace_col(tr, pl->named ? col[c] : 0);
+        pl->query[c] = pl->view[c].metric == &pol_metric_query;
+        if (!pl->named) {
+            pl->cap[c] = m->cap;
+            pl->limit[c] = m->limit;
+        } else if (pl->query[c]) {
+            pl->cap[c] = INFINITY;
+            pl->limit[c] = NAN;
+            query_samples(pl, c);
+        } else {
+            sim_caps(pl->view[c].metric, m, &pl->cap[c], &pl->limit[c]);
+        }
+    }
+}
+
+static void play_cleanup(struct play *pl)
+{
+    for (size_t c = 0; c < pl->n; c++)
+        free(pl->qs[c]);
+}
+
+/* The samples of query c in (now - win_ms, now]: [lo, hi) moves on with
+ * the steps. */
+static const struct qwin_sample *
+query_range(struct play *pl, size_t c, int64_t now, int64_t win_ms, size_t *n)
+{
+    while (pl->lo[c] < pl->nqs[c] && pl->qs[c][pl->lo[c]].t_ms < now - win_ms)
+        pl->lo[c]++;
+    if (pl->hi[c] < pl->lo[c])
+        pl->hi[c] = pl->lo[c];
+    while (pl->hi[c] < pl->nqs[c] && pl->qs[c][pl->hi[c]].t_ms <= now)
+        pl->hi[c]++;
+    *n = pl->hi[c] - pl->lo[c];
+    return pl->qs[c] + pl->lo[c];
+}
+
+/* A query metric decided as das run decides it (eval.c decide_query):
+ * bounds first, at zero the latest value alone (dec_at_zero), else its
+ * windows (qwin_window) and the engine with one replica as the floor of
+ * a policy that may go to zero; *idle when it read 0 for all idle_for. */
+static void decide_query(struct play *pl, size_t c, struct dec_input *in,
+                         struct dec_result *out, bool *idle)
+{
+    const struct policy *v = in->pol;
+    const struct pol_cond *pc = &v->conds[c];
+    const char *name = pl->field[c];
+    *idle = false;
+    if (in->actual < v->min_no) {
+        dec_evaluate(in, out); /* brought up to min_no (rule 3) */
+        return;
+    }
+    bool zero = v->min_no == 0;
+    int64_t now = in->now_ms;
+    int64_t win = v->out_ms > v->in_ms ? v->out_ms : v->in_ms;
+    if (zero && v->idle_ms > win)
+        win = v->idle_ms;
+    int64_t step = qwin_step(win, in->ds_interval_ms);
+    if (step > in->ds_interval_ms)
+        in->ds_interval_ms = step;
+    size_t n;
+    const struct qwin_sample *s = query_range(pl, c, now, win, &n);
+    if (zero && in->actual == 0) {
+        double val = 0;
+        bool fresh = qwin_latest(s, n, now, in->ds_interval_ms, &val);
+        dec_at_zero(in, name, fresh, val, out);
+        return;
+    }
+    if (zero)
+        *idle = qwin_idle(s, n, now - v->idle_ms, now, in->ds_interval_ms);
+    long reps = dec_expected(in);
+    char why[200];
+    if (qwin_window(s, n, now, pc->target, reps, &in->out_win, why,
+                    sizeof why) ||
+        qwin_window(s, n, now, pc->target, reps, &in->in_win, why,
+                    sizeof why)) {
+        memset(out, 0, sizeof *out);
+        out->outcome = DEC_O_METRICS_DOWN;
+        out->from = out->to = in->actual;
+        out->observed = out->threshold = NAN;
+        snprintf(out->reason, sizeof out->reason, "no decision: %s: %s", name,
+                 why);
+        *idle = false;
+        return;
+    }
+    struct policy floor1;
+    if (zero) {
+        floor1 = *v;
+        floor1.min_no = 1;
+        in->pol = &floor1;
+    }
+    dec_evaluate(in, out);
+    in->pol = v;
+}
+
+/* The rule after step k's points: each condition on its own windows,
+ * their combination, and for a policy of min_no 0 the way to zero. */
+static void decide(struct play *pl, const struct model *md, size_t k,
+                   const struct dec_input *base, struct dec_result *out)
+{
+    struct dec_result res[POL_CONDS_MAX];
+    bool idle = true;
+    for (size_t c = 0; c < pl->n; c++) {
+        struct dec_input in = *base;
+        struct policy *v = &pl->view[c];
+        v->cur_no = base->actual;
+        in.pol = v;
+        in.limit = pl->limit[c];
+        if (pl->query[c]) {
+            bool qi;
+            cyc_window_init(&in.out_win, in.now_ms - v->out_ms);
+            cyc_window_init(&in.in_win, in.now_ms - v->in_ms);
+            decide_query(pl, c, &in, &res[c], &qi);
+            idle = idle && qi;
+        } else {
+            window_build(md, c, k, v->out_ms, v->warmup_ms, &in.out_win);
+            window_build(md, c, k, v->in_ms, v->warmup_ms, &in.in_win);
+            dec_evaluate(&in, &res[c]);
+            idle = false;
+        }
+    }
+    if (pl->n > 1)
+        dec_combine(res, pl->n, pl->field, out);
+    else
+        *out = res[0];
+    if (pl->named && pl->pol.min_no == 0) {
+        struct dec_input in = *base;
+        pl->pol.cur_no = base->actual;
+        in.pol = &pl->pol;
+        dec_idle(&in, pl->n > 1 ? "every metric" : pl->field[0], idle, out);
+    }
+}
+
+/* Step k's points: the serving replicas share each ds field's demand
+ * (at most their capacity each; replicas starting up report 0); what
+ * each condition saw, into res->metrics. */
+static void step_points(struct play *pl, struct model *md, size_t k,
+                        struct sim_result *res)
+{
+    long nserv = 0;
+    for (size_t i = 0; i < md->n; i++)
+        if (serving(md, &md->r[i], k))
+            nserv++;
+    struct sim_step *st = &res->steps[k];
+    st->t_ms = step_t(pl->tr, k);
+    st->demand = pl->load[0][k];
+    st->replicas = (long)md->n;
+    st->serving = nserv;
+    for (size_t c = 0; c < pl->n; c++) {
+        double d = pl->load[c][k], seen, total = 0;
+        if (pl->query[c]) {
+            bool whole = pl->view[c].conds[c].target == POL_TARGET_SERVICE;
+            seen = whole ? d : md->n ? d / (double)md->n : NAN;
+        } else {
+            double share = 0;
+            if (nserv > 0)
+                share = fmin(pl->cap[c], d / (double)nserv);
+            for (size_t i = 0; i < md->n; i++) {
+                struct replica *r = &md->r[i];
+                size_t j = k - r->created;
+                double v = serving(md, r, k) ? share : 0.0;
+                r->val[c][j] = v;
+                r->sum[c][j + 1] = r->sum[c][j] + v;
+                total += v;
+            }
+            seen = md->n ? total / (double)md->n : NAN;
+        }
+        if (c == 0)
+            st->observed = seen;
+        if (pl->named) {
+            res->metrics.load[k * pl->n + c] = d;
+            res->metrics.seen[k * pl->n + c] = seen;
+        }
+    }
+}
+
+/* Users wait in step k: a ds field's demand above under_frac of the
+ * serving replicas' capacity, or a query reading requests with no replica
+ * serving. */
+static bool step_waits(const struct play *pl, const struct sim_step *st,
+                       size_t k)
+{
+    for (size_t c = 0; c < pl->n; c++) {
+        double d = pl->load[c][k];
+        if (pl->query[c]
+                ? (d > 0 && st->serving == 0)
+                : (isfinite(pl->cap[c]) &&
+                   d > pl->m->under_frac * pl->cap[c] * (double)st->serving))
+            return true;
+    }
+    return false;
+}
+
+/* The scores a play of several metrics adds: waits on every metric, and
+ * the wake-ups of a policy that goes to zero. */
+static void play_scores(const struct play *pl, struct sim_result *res)
+{
+    struct sim_scores *sc = &res->scores;
+    double dt_min = (double)pl->tr->dt_ms / 60000.0, sum = 0;
+    size_t wait_from = SIZE_MAX;
+    sc->under_min = 0;
+    for (size_t k = 0; k < res->nsteps; k++) {
+        const struct sim_step *st = &res->steps[k];
+        bool asked = false;
+        if (step_waits(pl, st, k))
+            sc->under_min += dt_min;
+        for (size_t c = 0; c < pl->n; c++)
+            asked = asked || (pl->query[c] && pl->load[c][k] > 0);
+        if (st->serving == 0 && asked && wait_from == SIZE_MAX)
+            wait_from = k;
+        if (st->serving > 0 && wait_from != SIZE_MAX) {
+            double s = (double)(k - wait_from) * (double)pl->tr->dt_ms / 1000.0;
+            sc->wakes++;
+            sum += s;
+            if (s > sc->wake_max_s)
+                sc->wake_max_s = s;
+            wait_from = SIZE_MAX;
+        }
+    }
+    sc->wake_mean_s = sc->wakes ? sum / (double)sc->wakes : 0;
+}
+
+static void play_steps(struct play *pl, enum sim_rule rule,
+                       struct sim_result *res)
+{
+    const struct sim_trace *tr = pl->tr;
+    const struct sim_model *m = pl->m;
     struct model md = {.tr = tr, .m = m, .horizon = tr->n};
     struct hpa_state hs = {0};
-    struct policy pol = *pol_in;
     size_t acap = 0;
     int64_t last_action = 0;
-    bool last_bet = false;
-    bool last_out = false;
-    double limit = m->limit;
+    bool last_bet = false, last_out = false;
 
-    memset(res, 0, sizeof *res);
-    res->steps = xcalloc(tr->n ? tr->n : 1, sizeof *res->steps);
-    res->nsteps = tr->n;
-    if (rule == SIM_RULE_STEP)
-        pol.mode = POL_MODE_STEP;
+    md.points[0] = true; /* the reference rules read slot 0 */
+    for (size_t c = 0; c < pl->n; c++)
+        md.points[c] = md.points[c] || !pl->query[c];
     if (rule == SIM_RULE_HPA || rule == SIM_RULE_HPA_EQ)
         hs.rec = xcalloc(tr->n ? tr->n : 1, sizeof *hs.rec);
     for (long i = 0; i < m->start; i++)
         replica_push(&md, 0);
 
     for (size_t k = 0; k < tr->n; k++) {
-        /* the step's points */
-        long nserv = 0;
-        for (size_t i = 0; i < md.n; i++)
-            if (serving(&md, &md.r[i], k))
-                nserv++;
-        double d = tr->demand[k], share = 0, total = 0;
-        if (nserv > 0)
-            share = fmin(m->cap, d / (double)nserv);
-        for (size_t i = 0; i < md.n; i++) {
-            struct replica *r = &md.r[i];
-            size_t j = k - r->created;
-            double v = serving(&md, r, k) ? share : 0.0;
-            r->val[j] = v;
-            r->sum[j + 1] = r->sum[j] + v;
-            total += v;
+        step_points(pl, &md, k, res);
+        /* the schedule at the rule's moment, by the trace's clock */
+        struct sched_now sn;
+        bool sched = pl->pol.sched.n > 0;
+        if (sched)
+            sched_eval(&pl->pol.sched, pl->zone, step_t(tr, k + 1),
+                       pl->pol.min_no, pl->pol.max_no, &sn);
+        if (sched) {
+            res->metrics.min_no[k] = sn.min_no;
+            res->metrics.max_no[k] = sn.max_no;
         }
-        struct sim_step *st = &res->steps[k];
-        st->t_ms = step_t(tr, k);
-        st->demand = d;
-        st->replicas = (long)md.n;
-        st->serving = nserv;
-        st->observed = md.n ? total / (double)md.n : NAN;
 
         /* the rule, after the step's points */
         long from = (long)md.n, to = from;
@@ -445,16 +872,16 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
         char reason[256] = "";
         if (rule == SIM_RULE_HPA || rule == SIM_RULE_HPA_EQ) {
             double cur;
-            to = hpa_decide(&md, &hs, &pol, rule == SIM_RULE_HPA_EQ, k, &cur);
+            to = hpa_decide(&md, &hs, &pl->pol, rule == SIM_RULE_HPA_EQ, k,
+                            &cur);
             outcome = to > from ? "scale-out" : "scale-in";
             snprintf(reason, sizeof reason,
                      "%s: current cpu_ratio %.1f%%, target %.0f%%: %ld \u2192 "
                      "%ld",
-                     sim_rule_names[rule], cur, pol.out_cond, from, to);
+                     sim_rule_names[rule], cur, pl->pol.out_cond, from, to);
         } else {
             struct dec_input in = {0};
             struct dec_result r;
-            in.pol = &pol;
             in.now_ms = rule_t(tr, k + 1);
             in.ds_interval_ms = tr->dt_ms;
             in.found = true;
@@ -462,12 +889,9 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
             in.last_action_ms = last_action;
             in.last_bet = last_bet;
             in.last_out = last_out;
-            in.limit = limit;
             in.running = from; /* every replica of the model reports */
-            window_build(&md, k, pol.out_ms, pol.warmup_ms, &in.out_win);
-            window_build(&md, k, pol.in_ms, pol.warmup_ms, &in.in_win);
-            pol.cur_no = from;
-            dec_evaluate(&in, &r);
+            in.sched = sched ? &sn : NULL;
+            decide(pl, &md, k, &in, &r);
             if (r.action != DEC_NONE) {
                 to = r.to;
                 last_bet = r.bet;
@@ -491,8 +915,114 @@ void sim_run(const struct sim_trace *tr, const struct policy *pol_in,
         replica_pop(&md);
     free(md.r);
     free(hs.rec);
+}
+
+static void play(const struct sim_trace *tr, const struct policy *pol,
+                 const size_t *col, enum sim_rule rule,
+                 const struct sim_model *m, const struct tz *zone,
+                 struct sim_result *res)
+{
+    struct play pl;
+    struct tz utc;
+    tz_init_utc(&utc);
+    play_init(&pl, tr, pol, col, rule, m, zone ? zone : &utc);
+    memset(res, 0, sizeof *res);
+    res->steps = xcalloc(tr->n ? tr->n : 1, sizeof *res->steps);
+    res->nsteps = tr->n;
+    if (pl.named) {
+        struct sim_metrics *mt = &res->metrics;
+        mt->n = pl.n;
+        for (size_t c = 0; c < pl.n; c++)
+            snprintf(mt->name[c], sizeof mt->name[c], "%s", pl.field[c]);
+        mt->load = xcalloc(tr->n * pl.n + 1, sizeof *mt->load);
+        mt->seen = xcalloc(tr->n * pl.n + 1, sizeof *mt->seen);
+    }
+    if (pol->sched.n) {
+        res->metrics.min_no = xcalloc(tr->n + 1, sizeof *res->metrics.min_no);
+        res->metrics.max_no = xcalloc(tr->n + 1, sizeof *res->metrics.max_no);
+    }
+    play_steps(&pl, rule, res);
     sim_score(res->steps, res->nsteps, res->actions, res->nactions, tr->dt_ms,
               m, &res->scores);
+    if (pl.named)
+        play_scores(&pl, res);
+    play_cleanup(&pl);
+    tz_cleanup(&utc);
+}
+
+void sim_run(const struct sim_trace *tr, const struct policy *pol,
+             enum sim_rule rule, const struct sim_model *m,
+             struct sim_result *res)
+{
+    play(tr, pol, NULL, rule, m, NULL, res);
+}
+
+void sim_play(const struct sim_trace *tr, const struct policy *pol,
+              const size_t *col, enum sim_rule rule, const struct sim_model *m,
+              const struct tz *zone, struct sim_result *res)
+{
+    play(tr, pol, col, rule, m, zone, res);
+    if (!col || pol->min_no != 0)
+        return;
+    /* what the same policy costs when it never goes below one replica */
+    struct policy floor1 = *pol;
+    struct sim_result fr;
+    floor1.min_no = 1;
+    play(tr, &floor1, col, rule, m, zone, &fr);
+    res->scores.zero = true;
+    res->scores.floor_min = fr.scores.replica_min;
+    res->scores.saved_min = fr.scores.replica_min - res->scores.replica_min;
+    sim_result_free(&fr);
+}
+
+int sim_bind(const struct sim_trace *tr, const struct policy *pol, size_t *col,
+             char *err, size_t errlen)
+{
+    size_t ncols = tr->ncols ? tr->ncols : 1, found = 0;
+    char missing[200] = "";
+    for (size_t k = 0; k < pol->nconds; k++) {
+        const char *name = pol->conds[k].name;
+        size_t c = 0;
+        while (c < ncols && strcmp(tr->name[c], name))
+            c++;
+        if (c == ncols) {
+            size_t have = strlen(missing);
+            snprintf(missing + have, sizeof missing - have, "%s%s",
+                     have ? ", " : "", name);
+            continue;
+        }
+        col[k] = c;
+        found++;
+        const double *v = sim_trace_col(tr, c);
+        for (size_t i = 0; !pol->conds[k].query && i < tr->n; i++)
+            if (!isfinite(v[i])) {
+                errf(err, errlen,
+                     "column %s has an empty cell (row %zu): only a query "
+                     "metric's column may (a ds field's replicas always "
+                     "report)",
+                     name, i + 1);
+                return -1;
+            }
+    }
+    if (pol->nconds > 0 && found == pol->nconds)
+        return 0;
+    if (ncols == 1 && found == 0) {
+        for (size_t i = 0; i < tr->n; i++)
+            if (!isfinite(tr->demand[i])) {
+                errf(err, errlen,
+                     "column %s names no metric of the policy, and has an "
+                     "empty cell (row %zu): as CPU demand every row needs "
+                     "a value; name the policy's metric in the header",
+                     tr->name[0], i + 1);
+                return -1;
+            }
+        return 1;
+    }
+    errf(err, errlen,
+         "the policy's %s %s no column in the trace; name each metric's "
+         "column in the header, e.g. t,cpu_ratio,rps",
+         missing, strchr(missing, ',') ? "have" : "has");
+    return -1;
 }
 
 void sim_score(const struct sim_step *steps, size_t nsteps,
@@ -522,5 +1052,9 @@ void sim_result_free(struct sim_result *res)
         return;
     free(res->steps);
     free(res->actions);
+    free(res->metrics.load);
+    free(res->metrics.seen);
+    free(res->metrics.min_no);
+    free(res->metrics.max_no);
     memset(res, 0, sizeof *res);
 }

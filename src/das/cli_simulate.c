@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "prom.h"
 #include "sim.h"
+#include "zones.h"
 
 #define ERRLEN 600
 /* A trace file larger than this is not a trace. */
@@ -54,6 +55,18 @@ static void usage(FILE *f)
             "with its reason. --rule step|hpa|hpa-eq plays a reference rule "
             "instead;\n"
             "--policy SEQ takes the policy's row from the policy store.\n"
+            "\n"
+            "A trace whose header names several columns (t,cpu_ratio,mem_ratio,"
+            "rps) plays\n"
+            "every metric of the policy, each on the column of its name: a ds "
+            "field's\n"
+            "demand for the whole service, a query metric's value as its query "
+            "would read\n"
+            "it; with --min 0 the wake-ups and the replica-minutes saved, with "
+            "--schedule\n"
+            "the windows at the trace's times (t in Unix seconds). Without "
+            "--item, --metrics\n"
+            "names every metric (as labels das.<metric>.<key> do).\n"
             "\n"
             "--service NAME --since DUR: the what-if on the recorded past. "
             "The load is what\n"
@@ -518,10 +531,98 @@ static void print_plain(const struct sim_result *r, const char *rule,
     }
 }
 
+/* A condition in words: "rps (query, per replica): out above 100 for 1m,
+ * in below 30 for 5m". */
+static void print_cond(const struct pol_cond *c)
+{
+    char oc[48], ic[48], od[32], id[32];
+    unit_format_exact(c->out_cond, c->metric->kind, oc, sizeof oc);
+    unit_format_exact(c->in_cond, c->metric->kind, ic, sizeof ic);
+    dur_format(c->out_ms, od, sizeof od);
+    dur_format(c->in_ms, id, sizeof id);
+    printf("  %s%s: out above %s for %s, in below %s for %s\n", c->name,
+           !c->query                         ? ""
+           : c->target == POL_TARGET_SERVICE ? " (query, the service's)"
+                                             : " (query, per replica)",
+           oc, od, ic, id);
+}
+
+/* A play of several metrics (a trace naming them): the policy, each
+ * metric, the way to zero and the schedule, the scores, the actions. */
+static void print_metrics(const struct sim_result *r, const char *rule,
+                          const struct policy *p)
+{
+    char wu[32], idle[32], st[SCHED_TEXT_MAX + 64];
+    dur_format(p->warmup_ms, wu, sizeof wu);
+    printf("rule %s: %ld..%ld replicas, mode %s, warmup %s, %zu metric%s\n",
+           rule, p->min_no, p->max_no, pol_mode_names[p->mode], wu, p->nconds,
+           p->nconds > 1 ? "s" : "");
+    for (size_t c = 0; c < p->nconds; c++)
+        print_cond(&p->conds[c]);
+    if (p->min_no == 0)
+        printf("  to zero after %s of 0 on %s, waking to %ld\n",
+               dur_format(p->idle_ms, idle, sizeof idle),
+               p->nconds > 1 ? "every metric" : p->conds[0].name, p->wake_no);
+    if (p->sched.n)
+        printf("  schedule: %s (played at the trace's t, Unix seconds)\n",
+               sched_text(&p->sched, st, sizeof st));
+    const struct sim_scores *sc = &r->scores;
+    printf("under_min %.1f  replica_min %.1f  actions %ld  flaps %ld\n",
+           sc->under_min, sc->replica_min, sc->actions, sc->flaps);
+    if (sc->zero)
+        printf("wakes %ld  wake_delay max %.0fs mean %.0fs  saved_min %.1f "
+               "(replica_min %.1f with min_no 1)\n",
+               sc->wakes, sc->wake_max_s, sc->wake_mean_s, sc->saved_min,
+               sc->floor_min);
+    for (size_t i = 0; i < r->nactions; i++) {
+        const struct sim_action *a = &r->actions[i];
+        char t[32];
+        fmt_t(a->t_ms, t, sizeof t);
+        printf("%s  %-9s %ld \u2192 %ld  %s\n", t, a->outcome, a->from, a->to,
+               a->reason);
+    }
+}
+
+/* What each metric read at each step, and the zero scores, into a play
+ * of several metrics' JSON. */
+static void metrics_json(const struct sim_result *r, json_t *o)
+{
+    const struct sim_metrics *mt = &r->metrics;
+    json_t *sc = json_object_get(o, "scores"),
+           *steps = json_object_get(o, "steps");
+    if (r->scores.zero) {
+        json_object_set_new(sc, "wakes", json_integer(r->scores.wakes));
+        json_object_set_new(sc, "wake_max_s", json_real(r->scores.wake_max_s));
+        json_object_set_new(sc, "wake_mean_s",
+                            json_real(r->scores.wake_mean_s));
+        json_object_set_new(sc, "saved_min", json_real(r->scores.saved_min));
+        json_object_set_new(sc, "floor_min", json_real(r->scores.floor_min));
+    }
+    for (size_t k = 0; k < r->nsteps; k++) {
+        json_t *x = json_array_get(steps, k), *ms = json_object();
+        for (size_t c = 0; c < mt->n; c++) {
+            double v = mt->load[k * mt->n + c], seen = mt->seen[k * mt->n + c];
+            json_t *one = json_object();
+            json_object_set_new(one, "value",
+                                isfinite(v) ? json_real(v) : json_null());
+            json_object_set_new(one, "seen",
+                                isfinite(seen) ? json_real(seen) : json_null());
+            json_object_set_new(ms, mt->name[c], one);
+        }
+        json_object_set_new(x, "metrics", ms);
+        if (mt->min_no) {
+            json_object_set_new(x, "min_no", json_integer(mt->min_no[k]));
+            json_object_set_new(x, "max_no", json_integer(mt->max_no[k]));
+        }
+    }
+}
+
 static void print_json(const struct sim_result *r, const char *rule,
                        const struct recorded *rec)
 {
     json_t *root = result_json(r);
+    if (r->metrics.n)
+        metrics_json(r, root);
     json_object_set_new(root, "rule", json_string(rule));
     if (rec) {
         json_t *h = result_json(&rec->happened);
@@ -559,7 +660,9 @@ static int write_plot(const char *plot, const struct sim_result *res,
     struct buf svg;
     int rc = 0;
     buf_init(&svg, 64u * 1024u * 1024u);
-    if (plot_svg(res, pol, m, title, recorded, &svg)) {
+    int bad = res->metrics.n ? plot_metrics_svg(res, pol, m, title, &svg)
+                             : plot_svg(res, pol, m, title, recorded, &svg);
+    if (bad) {
         fprintf(stderr, "das simulate: --plot %s: the picture is too large\n",
                 plot);
         rc = 1;
@@ -634,12 +737,16 @@ struct simulate_input {
     struct dsvc_list services;
     struct recorded rec; /* --service: the recorded past */
     bool have_rec;
-    struct sim_trace tr; /* --trace: the file's load */
+    struct sim_trace tr;       /* --trace: the file's load */
+    size_t col[POL_CONDS_MAX]; /* each condition's column */
+    bool named;                /* the trace names the policy's metrics */
+    struct zones *zones;       /* a schedule's zone */
 };
 
 static void simulate_input_cleanup(struct simulate_input *in)
 {
     sim_trace_free(&in->tr);
+    zones_free(in->zones);
     if (in->have_rec)
         recorded_free(&in->rec);
     dsvc_list_free(&in->services);
@@ -651,7 +758,7 @@ static bool policy_flags_given(const struct das_pol_flags *f)
 {
     return f->min_no >= 0 || f->max_no >= 0 || f->item || f->out || f->in ||
            f->out_for || f->in_for || f->mode || f->warmup || f->metrics ||
-           f->idle_for || f->wake_no;
+           f->idle_for || f->wake_no || f->schedule;
 }
 
 /* The load model is CPU: a policy on another metric has nothing to play. */
@@ -725,6 +832,84 @@ static int args_check(const struct simulate_args *a)
     return 0;
 }
 
+/* The label form of the flags: --metrics without --item names every
+ * metric of the policy, as labels das.<metric>.<key> do (a query metric
+ * can only be a further metric of a table row, so a policy that goes to
+ * zero is written this way). 0, or 2 with the message printed. */
+static int policy_from_labels(const struct das_pol_flags *f, struct policy *p)
+{
+    enum { NLAB = POL_CONDS_MAX * POL_NCOND_KEYS + 8 };
+    struct pol_label lab[NLAB];
+    char keys[NLAB][POL_COND_NAME_MAX + 40], text[POL_METRICS_TEXT_MAX + 1];
+    char mins[24], maxs[24], err[600], q[96];
+    size_t n = 0;
+    if (f->out || f->in || f->out_for || f->in_for || f->max_no < 0) {
+        fprintf(stderr, "das simulate: %s\n",
+                f->max_no < 0 ? "missing --max N"
+                              : "--out, --in, --out-for and --in-for are the "
+                                "--item metric's: give --item too, or name "
+                                "every metric in --metrics");
+        return 2;
+    }
+    if (strlen(f->metrics) > POL_METRICS_TEXT_MAX) {
+        fprintf(stderr, "das simulate: --metrics: longer than %d bytes\n",
+                POL_METRICS_TEXT_MAX);
+        return 2;
+    }
+    snprintf(text, sizeof text, "%s", f->metrics);
+    const struct {
+        const char *key, *value;
+    } cols[] = {
+        {"das.min_no", f->min_no >= 0 ? mins : NULL},
+        {"das.max_no", maxs},
+        {"das.scale_mode", f->mode},
+        {"das.warmup", f->warmup},
+        {"das.idle_for", f->idle_for},
+        {"das.wake_no", f->wake_no},
+        {"das.schedule", f->schedule},
+    };
+    snprintf(mins, sizeof mins, "%ld", f->min_no);
+    snprintf(maxs, sizeof maxs, "%ld", f->max_no);
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        if (cols[i].value)
+            lab[n++] = (struct pol_label){cols[i].key, cols[i].value, false};
+    for (char *save = NULL, *tok = strtok_r(text, ";\n", &save); tok;
+         tok = strtok_r(NULL, ";\n", &save)) {
+        tok += strspn(tok, " \t\r");
+        size_t tl = strlen(tok);
+        while (tl && strchr(" \t\r", tok[tl - 1]))
+            tok[--tl] = '\0';
+        if (!tl)
+            continue;
+        char *eq = strchr(tok, '=');
+        char *ke = eq;
+        while (ke && ke > tok && strchr(" \t", ke[-1]))
+            ke--;
+        if (!eq || !memchr(tok, '.', (size_t)(ke - tok)) ||
+            (size_t)(ke - tok) > POL_COND_NAME_MAX + 20 || n == NLAB) {
+            fprintf(stderr,
+                    "das simulate: --metrics: %s: not <metric>.<key>=<value> "
+                    "(at most %d metrics); e.g. 'rps.query=sum(rate(x[1m])); "
+                    "rps.out_cond=100; rps.in_cond=30'\n",
+                    dur_quote(tok, q, sizeof q), POL_CONDS_MAX);
+            return 2;
+        }
+        snprintf(keys[n], sizeof keys[n], "das.%.*s", (int)(ke - tok), tok);
+        lab[n] =
+            (struct pol_label){keys[n], eq + 1 + strspn(eq + 1, " \t"), false};
+        n++;
+    }
+    if (pol_parse_labels("simulated", "simulated", -1, lab, n, p, err,
+                         sizeof err)) {
+        fprintf(stderr,
+                "das simulate: the policy (--metrics without --item, "
+                "read as labels): %s\n",
+                err);
+        return 2;
+    }
+    return 0;
+}
+
 /* The policy of --policy SEQ or of the flags. With neither (--service
  * alone) there is none yet: the service's own row is looked up once the
  * service is known. 0, 1 or 2, with the message printed. */
@@ -735,6 +920,8 @@ static int policy_given(const struct simulate_args *a,
     int rc;
     if (a->seq > 0) {
         rc = policy_from_store(&a->conf, a->seq, &in->pol);
+    } else if (!a->f.item && a->f.metrics && !past) {
+        rc = policy_from_labels(&a->f, &in->pol);
     } else if (policy_flags_given(&a->f) || !past) {
         char mins[24], maxs[24];
         struct pol_row row;
@@ -830,15 +1017,58 @@ static int past_load(const struct simulate_args *a, struct simulate_input *in)
     return rc;
 }
 
-/* --trace FILE: the file's load. 0 or 2, with the message printed. */
+/* --trace FILE: the file's load, and which of its columns plays each
+ * metric: a trace that names the policy's metrics plays them all; a
+ * one-column trace that does not is the CPU demand of one of them. 0 or
+ * 2, with the message printed. */
 static int trace_load(const struct simulate_args *a, struct simulate_input *in)
 {
-    if (!cpu_policy(&in->pol)) {
-        fprintf(stderr, "das simulate: the load model is CPU: use --item "
-                        "cpu_ratio (or cpu_limit_ratio)\n");
+    char err[ERRLEN];
+    int rc = file_trace(a->trace, &in->tr);
+    if (rc)
+        return rc;
+    rc = sim_bind(&in->tr, &in->pol, in->col, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "das simulate: --trace %s: %s\n", a->trace, err);
         return 2;
     }
-    return file_trace(a->trace, &in->tr);
+    in->named = rc == 0;
+    if (!in->named && !cpu_policy(&in->pol)) {
+        fprintf(stderr,
+                "das simulate: the load model is CPU: use --item "
+                "cpu_ratio (or cpu_limit_ratio), or name the "
+                "policy's metrics in the trace's header "
+                "(t,%s,...)\n",
+                pol_name(&in->pol));
+        return 2;
+    }
+    bool ref = !strcmp(a->rule_s, "hpa") || !strcmp(a->rule_s, "hpa-eq");
+    if (in->named && ref &&
+        (in->pol.nconds > 1 || in->pol.metric == &pol_metric_query)) {
+        fprintf(stderr,
+                "das simulate: --rule %s plays one CPU metric; a "
+                "policy of several metrics or a query plays das or "
+                "step\n",
+                a->rule_s);
+        return 2;
+    }
+    return 0;
+}
+
+/* The zone of the policy's schedule (none: UTC). 0 or 2, with the
+ * message printed. */
+static int schedule_zone(struct simulate_input *in, const struct tz **zone)
+{
+    char err[ERRLEN];
+    *zone = NULL;
+    if (!in->pol.sched.n)
+        return 0;
+    in->zones = zones_new();
+    *zone = zones_get(in->zones, in->pol.sched.zone, err, sizeof err);
+    if (*zone)
+        return 0;
+    fprintf(stderr, "das simulate: schedule %s\n", err);
+    return 2;
 }
 
 /* docs/decisions.md's load model with --start-up; on the recorded past
@@ -869,7 +1099,9 @@ int das_cmd_simulate(int argc, char **argv)
         DAS_COMMON_OPTS(&a.conf),
         DAS_POLICY_FLAG_OPTS(&a.f),
         {"--trace", NULL, CFG_STR, NULL, NULL, 0, 0,
-         "the load: CSV t,demand (demand in percent of one core)", &a.trace},
+         "the load: CSV t,demand (demand in percent of one core), or t and "
+         "a column per metric (t,cpu_ratio,rps)",
+         &a.trace},
         {"--service", NULL, CFG_STR, NULL, NULL, 0, 0,
          "the load ds recorded for this service (with --since)",
          &a.conf.service},
@@ -878,6 +1110,10 @@ int das_cmd_simulate(int argc, char **argv)
         DAS_DS_INTERVAL_OPT(&a.conf, "--service: one step each"),
         {"--policy", NULL, CFG_INT, NULL, NULL, 1, INT32_MAX,
          "take the policy from this row of the store (seq)", &a.seq},
+        {"--schedule", NULL, CFG_STR, NULL, NULL, 0, 0,
+         "windows that raise min or lower max (column schedule), played at "
+         "the trace's t (Unix seconds): 'Mon-Fri 08:00-18:00 min=4'",
+         &a.f.schedule},
         {"--rule", NULL, CFG_ENUM, "das", "das|step|hpa|hpa-eq", 0, 0,
          "das's rule, or a reference rule (docs/decisions.md)", &a.rule_s},
         {"--json", NULL, CFG_BOOL, NULL, NULL, 0, 0,
@@ -919,9 +1155,16 @@ int das_cmd_simulate(int argc, char **argv)
         sim_score(h->steps, h->nsteps, h->actions, h->nactions, play->dt_ms, &m,
                   &h->scores);
     }
-    sim_run(play, &in.pol, (enum sim_rule)sim_rule_find(a.rule_s), &m, &res);
+    const struct tz *zone;
+    rc = schedule_zone(&in, &zone);
+    if (rc)
+        goto out;
+    sim_play(play, &in.pol, in.named ? in.col : NULL,
+             (enum sim_rule)sim_rule_find(a.rule_s), &m, zone, &res);
     if (a.conf.json) {
         print_json(&res, a.rule_s, rec);
+    } else if (in.named) {
+        print_metrics(&res, a.rule_s, &in.pol);
     } else {
         if (rec)
             print_recorded(rec, &in.pol);

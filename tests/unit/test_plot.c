@@ -252,12 +252,69 @@ static void test_live_chart(void **state)
     buf_cleanup(&b);
 }
 
+/* A play of several metrics: one chart per metric, each against its own
+ * lines (a query compared whole: flat), the schedule's bounds by step. */
+static void test_metrics_charts(void **state)
+{
+    struct sim_trace tr = {0};
+    struct sim_model m;
+    struct sim_result r;
+    struct policy p;
+    struct pol_label lab[] = {
+        {"das.max_no", "6", false},
+        {"das.out_cond", "70%", false},
+        {"das.queue.query", "max(queue)", false},
+        {"das.queue.target", "service", false},
+        {"das.queue.out_cond", "50", false},
+        {"das.queue.in_cond", "5", false},
+        {"das.schedule", "11:00-11:30 min=3", false},
+    };
+    size_t col[2] = {0, 1};
+    char err[400];
+    struct buf b;
+    (void)state;
+    if (pol_parse_labels("web", "web", -1, lab, 7, &p, err, sizeof err))
+        fail_msg("%s", err);
+    sim_model_default(&m);
+    tr.n = 720; /* 10:00 to 12:00, every 10 s */
+    tr.t0_ms = 36000000;
+    tr.dt_ms = 10000;
+    tr.ncols = 2;
+    tr.demand = xcalloc(tr.n, sizeof(double));
+    tr.more[0] = xcalloc(tr.n, sizeof(double));
+    for (size_t k = 0; k < tr.n; k++) {
+        tr.demand[k] = 100;
+        tr.more[0][k] = k >= 100 && k < 200 ? 180 : 10;
+    }
+    sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
+    assert_int_equal(r.metrics.n, 2);
+    assert_int_equal(r.metrics.min_no[360], 3); /* 11:00:10 */
+    assert_int_equal(r.metrics.min_no[600], 1);
+    buf_init(&b, 1 << 22);
+    assert_int_equal(plot_metrics_svg(&r, &p, &m, "two", &b), 0);
+    well_formed(b.ptr);
+    assert_int_equal(count(b.ptr, "<svg "), 3); /* the page and two charts */
+    assert_non_null(strstr(b.ptr, ">two: cpu_ratio</text>"));
+    assert_non_null(strstr(b.ptr, ">two: queue</text>"));
+    assert_non_null(strstr(b.ptr, ">scale-out line (70% per replica)</text>"));
+    assert_non_null(
+        strstr(b.ptr, ">scale-out line (50, the service&apos;s whole)</text>"));
+    assert_non_null(strstr(b.ptr, "the bounds in force (min_no, max_no, the "
+                                  "schedule&apos;s)"));
+    /* the bounds by step, in both charts */
+    assert_int_equal(count(b.ptr, "<path class=\"bound\""), 4);
+    buf_cleanup(&b);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_document),
         cmocka_unit_test(test_live_chart),
+        cmocka_unit_test(test_metrics_charts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

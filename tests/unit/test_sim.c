@@ -125,7 +125,8 @@ static void test_trace_parse(void **state)
 
 static struct sim_trace constant(double d, size_t n)
 {
-    struct sim_trace tr = {xcalloc(n, sizeof(double)), n, 0, 10000};
+    struct sim_trace tr = {
+        .demand = xcalloc(n, sizeof(double)), .n = n, .dt_ms = 10000};
     for (size_t i = 0; i < n; i++)
         tr.demand[i] = d;
     return tr;
@@ -424,6 +425,374 @@ static void test_trace_time_origin(void **state)
     sim_trace_free(&b);
 }
 
+/* ---- several metrics, queries, zero and schedules ---- */
+
+/* A policy from label-form key=value pairs (pol_parse_labels), as das
+ * simulate --metrics reads it. */
+static void label_policy(struct policy *p, const char *const *kv, size_t n)
+{
+    struct pol_label lab[32];
+    char err[600];
+    for (size_t i = 0; i < n; i++)
+        lab[i] = (struct pol_label){kv[2 * i], kv[2 * i + 1], false};
+    if (pol_parse_labels("web", "web", -1, lab, n, p, err, sizeof err))
+        fail_msg("%s", err);
+}
+
+static void test_trace_columns(void **state)
+{
+    struct sim_trace tr;
+    char err[256];
+    (void)state;
+    const char *ok = "t,cpu_ratio,rps\n0,100,\n10,120.5,30\n20,0,0\n";
+    assert_int_equal(sim_trace_parse(ok, strlen(ok), &tr, err, sizeof err), 0);
+    assert_int_equal(tr.ncols, 2);
+    assert_string_equal(tr.name[0], "cpu_ratio");
+    assert_string_equal(tr.name[1], "rps");
+    assert_true(tr.demand[1] == 120.5);
+    assert_true(isnan(sim_trace_col(&tr, 1)[0])); /* an empty cell */
+    assert_true(sim_trace_col(&tr, 1)[1] == 30);
+    sim_trace_free(&tr);
+    /* one named column takes empty cells; "t,demand" is today's */
+    const char *one = "t,queue\n0,\n10,3\n";
+    assert_int_equal(sim_trace_parse(one, strlen(one), &tr, err, sizeof err),
+                     0);
+    assert_int_equal(tr.ncols, 1);
+    assert_true(isnan(tr.demand[0]));
+    sim_trace_free(&tr);
+
+    expect_parse_fail("t,cpu_ratio,rps\n0,1\n10,1,2\n",
+                      "line 2: 2 columns; the header names 3 (t and each "
+                      "metric; an empty cell is no value)");
+    expect_parse_fail("t,cpu_ratio,rps\n0,1,-2\n10,1,2\n",
+                      "line 2: rps is not a number from 0 to 1000000000 (or "
+                      "empty: no value)");
+    expect_parse_fail("t,cpu ratio,rps\n0,1,2\n10,1,2\n",
+                      "line 1: column 2 \"cpu ratio\" is not a metric's name "
+                      "(a letter, then letters, digits or _, at most 32); the "
+                      "header names each column: t,cpu_ratio,rps");
+    expect_parse_fail("t,rps,rps\n0,1,2\n10,1,2\n",
+                      "line 1: column rps named twice");
+    expect_parse_fail("t,a,b,c,d,e,f,g,h,i\n",
+                      "line 1: 9 columns after t; a trace has at most 8 (one "
+                      "a metric of the policy)");
+    expect_parse_fail("t,demand\n0,\n10,1\n",
+                      "line 2: demand is not a number from 0 to 1000000000 "
+                      "(percent of one core)");
+}
+
+static void test_bind(void **state)
+{
+    struct sim_trace tr;
+    struct policy p;
+    size_t col[POL_CONDS_MAX];
+    char err[400];
+    (void)state;
+    const char *text = "t,rps,mem_ratio\n0,1,50\n10,2,\n";
+    assert_int_equal(sim_trace_parse(text, strlen(text), &tr, err, sizeof err),
+                     0);
+    const char *kv[] = {"das.max_no",
+                        "5",
+                        "das.mem_ratio.out_cond",
+                        "80%",
+                        "das.mem_ratio.in_cond",
+                        "30%",
+                        "das.rps.query",
+                        "sum(x)",
+                        "das.rps.out_cond",
+                        "100",
+                        "das.rps.in_cond",
+                        "20"};
+    label_policy(&p, kv, 6);
+    /* mem_ratio's column has an empty cell: a ds field always reports */
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), -1);
+    assert_string_equal(err, "column mem_ratio has an empty cell (row 2): "
+                             "only a query metric's column may (a ds field's "
+                             "replicas always report)");
+    tr.more[0][1] = 60;
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
+    assert_int_equal(col[0], 1); /* mem_ratio, named first */
+    assert_int_equal(col[1], 0);
+    sim_trace_free(&tr);
+    /* a metric without its column */
+    text = "t,rps,cpu_ratio\n0,1,50\n10,2,3\n";
+    assert_int_equal(sim_trace_parse(text, strlen(text), &tr, err, sizeof err),
+                     0);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), -1);
+    assert_string_equal(err, "the policy's mem_ratio has no column in the "
+                             "trace; name each metric's column in the header, "
+                             "e.g. t,cpu_ratio,rps");
+    sim_trace_free(&tr);
+    /* a column that names none of the policy's metrics is CPU demand:
+     * every row needs a value */
+    text = "t,queue\n0,1\n10,\n";
+    assert_int_equal(sim_trace_parse(text, strlen(text), &tr, err, sizeof err),
+                     0);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), -1);
+    assert_string_equal(err, "column queue names no metric of the policy, and "
+                             "has an empty cell (row 2): as CPU demand every "
+                             "row needs a value; name the policy's metric in "
+                             "the header");
+    sim_trace_free(&tr);
+    /* today's one column: the CPU demand of the policy's one metric */
+    load_trace("step", &tr);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 1);
+    sim_trace_free(&tr);
+}
+
+static long most_replicas(const struct sim_result *r)
+{
+    long most = 0;
+    for (size_t k = 0; k < r->nsteps; k++)
+        if (r->steps[k].replicas > most)
+            most = r->steps[k].replicas;
+    return most;
+}
+
+/* One CPU metric named by the trace plays exactly as today's trace. */
+static void test_named_is_today(void **state)
+{
+    struct sim_trace tr;
+    struct sim_model m;
+    struct policy p;
+    size_t col[POL_CONDS_MAX];
+    char err[200];
+    (void)state;
+    sim_model_default(&m);
+    const char *kv[] = {"das.max_no", "10", "das.out_cond", "70%"};
+    label_policy(&p, kv, 2);
+    load_trace("spikes", &tr);
+    snprintf(tr.name[0], sizeof tr.name[0], "cpu_ratio");
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
+    for (int rule = 0; rule < SIM_NRULES; rule++) {
+        struct sim_result a, b;
+        sim_run(&tr, &p, (enum sim_rule)rule, &m, &a);
+        sim_play(&tr, &p, col, (enum sim_rule)rule, &m, NULL, &b);
+        assert_int_equal(a.nactions, b.nactions);
+        assert_true(a.nactions > 0);
+        for (size_t i = 0; i < a.nactions; i++) {
+            assert_int_equal(a.actions[i].t_ms, b.actions[i].t_ms);
+            assert_int_equal(a.actions[i].to, b.actions[i].to);
+            assert_string_equal(a.actions[i].reason, b.actions[i].reason);
+        }
+        assert_true(a.scores.under_min == b.scores.under_min);
+        assert_true(a.scores.replica_min == b.scores.replica_min);
+        assert_int_equal(b.metrics.n, 1);
+        assert_false(b.scores.zero);
+        sim_result_free(&a);
+        sim_result_free(&b);
+    }
+    sim_trace_free(&tr);
+}
+
+/* cpu-mem.csv: memory grows while CPU stays; the policy of both follows
+ * memory out (which CPU alone never asks for) and scales in only when
+ * both agree. */
+static void test_several_metrics(void **state)
+{
+    struct sim_trace tr;
+    struct sim_model m;
+    struct policy both, cpu;
+    struct sim_result rb, rc;
+    size_t col[POL_CONDS_MAX];
+    char err[200];
+    (void)state;
+    sim_model_default(&m);
+    const char *kv[] = {"das.max_no",
+                        "10",
+                        "das.out_cond",
+                        "70%",
+                        "das.mem_ratio.out_cond",
+                        "80%",
+                        "das.mem_ratio.in_cond",
+                        "30%"};
+    label_policy(&both, kv, 4);
+    assert_int_equal(both.nconds, 2);
+    label_policy(&cpu, kv, 2);
+    load_trace("metrics/cpu-mem", &tr);
+    assert_int_equal(sim_bind(&tr, &both, col, err, sizeof err), 0);
+    sim_play(&tr, &both, col, SIM_RULE_DAS, &m, NULL, &rb);
+    assert_int_equal(sim_bind(&tr, &cpu, col, err, sizeof err), 0);
+    sim_play(&tr, &cpu, col, SIM_RULE_DAS, &m, NULL, &rc);
+    /* 420% of memory at 80% a replica needs 6; CPU (100..200%) at most 3 */
+    assert_int_equal(most_replicas(&rb), 6);
+    assert_true(most_replicas(&rc) <= 3);
+    size_t by_mem = 0, agreed = 0;
+    for (size_t i = 0; i < rb.nactions; i++) {
+        const struct sim_action *a = &rb.actions[i];
+        if (a->to > a->from && !strncmp(a->reason, "mean mem_ratio", 14))
+            by_mem++;
+        if (a->to < a->from) {
+            assert_non_null(strstr(a->reason, "every metric agrees"));
+            agreed++;
+        }
+    }
+    assert_true(by_mem >= 3);
+    assert_true(agreed >= 1);
+    assert_true(rb.scores.under_min == 0);
+    assert_int_equal(rb.scores.flaps, 0);
+    assert_int_equal(rb.metrics.n, 2);
+    assert_string_equal(rb.metrics.name[1], "mem_ratio");
+    sim_result_free(&rb);
+    sim_result_free(&rc);
+    sim_trace_free(&tr);
+}
+
+/* requests.csv: 40 to 900 requests/s, a target of 100 a replica. */
+static void test_request_rate(void **state)
+{
+    struct sim_trace tr;
+    struct sim_model m;
+    struct policy p;
+    struct sim_result r;
+    size_t col[POL_CONDS_MAX];
+    char err[200];
+    (void)state;
+    sim_model_default(&m);
+    const char *kv[] = {
+        "das.max_no",           "12",  "das.rps.query",   "sum(rate(x[1m]))",
+        "das.rps.out_cond",     "100", "das.rps.in_cond", "40",
+        "das.rps.out_duration", "1m"};
+    label_policy(&p, kv, 5);
+    load_trace("metrics/requests", &tr);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
+    sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
+    assert_true(most_replicas(&r) >= 9);
+    assert_int_equal(r.steps[r.nsteps - 1].replicas, 1);
+    for (size_t i = 0; i < r.nactions; i++)
+        assert_non_null(strstr(r.actions[i].reason, "rps"));
+    assert_int_equal(r.scores.flaps, 0);
+    /* what das compared: the rate over the replicas */
+    size_t k = 540;
+    assert_true(fabs(r.metrics.seen[k] -
+                     r.metrics.load[k] / (double)r.steps[k].replicas) < 1e-9);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
+static bool acted_between(const struct sim_result *r, int64_t from_ms,
+                          int64_t to_ms)
+{
+    for (size_t i = 0; i < r->nactions; i++)
+        if (r->actions[i].t_ms >= from_ms && r->actions[i].t_ms < to_ms)
+            return true;
+    return false;
+}
+
+/* queue.csv: a queue at 0 for long stretches and bursts; min_no 0. */
+static void test_zero_and_wake(void **state)
+{
+    struct sim_trace tr;
+    struct sim_model m;
+    struct policy p;
+    struct sim_result r;
+    size_t col[POL_CONDS_MAX];
+    char err[200];
+    (void)state;
+    sim_model_default(&m);
+    const char *kv[] = {"das.min_no",
+                        "0",
+                        "das.max_no",
+                        "8",
+                        "das.wake_no",
+                        "2",
+                        "das.idle_for",
+                        "10m",
+                        "das.queue.query",
+                        "max(queue_length)",
+                        "das.queue.target",
+                        "service",
+                        "das.queue.out_cond",
+                        "50",
+                        "das.queue.in_cond",
+                        "5",
+                        "das.queue.out_duration",
+                        "1m",
+                        "das.queue.in_duration",
+                        "3m"};
+    label_policy(&p, kv, 10);
+    load_trace("metrics/queue", &tr);
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
+    sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
+    assert_true(r.scores.zero);
+    /* four bursts (the trickle at 110 min too), each waking to 2 at once:
+     * seen at the step's end, serving a start-up later: 10 s + 20 s */
+    assert_int_equal(r.scores.wakes, 4);
+    assert_true(r.scores.wake_max_s == 30);
+    assert_true(r.scores.wake_mean_s == 30);
+    size_t wakes = 0, idles = 0;
+    for (size_t i = 0; i < r.nactions; i++) {
+        const struct sim_action *a = &r.actions[i];
+        if (a->from == 0) {
+            assert_int_equal(a->to, 2);
+            assert_true(!strncmp(a->reason, "wake: queue ", 12));
+            wakes++;
+        }
+        if (a->to == 0) {
+            assert_true(!strncmp(a->reason, "idle: queue read 0 for 10m", 26));
+            idles++;
+        }
+    }
+    assert_int_equal(wakes, 4);
+    assert_int_equal(idles, 5);
+    /* 50..53 min the query read nothing, at zero: nothing wakes on it */
+    assert_int_equal(r.steps[300].replicas, 0);
+    assert_false(acted_between(&r, 50 * 60000, 54 * 60000));
+    /* the same policy never below one replica costs more */
+    assert_true(r.scores.saved_min > 0);
+    assert_true(fabs(r.scores.floor_min - r.scores.replica_min -
+                     r.scores.saved_min) < 1e-9);
+    /* at zero with requests waiting, users wait: two steps per wake */
+    assert_true(fabs(r.scores.under_min - 4 * 20.0 / 60.0 * 1.5) < 1e-9);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
+/* office-day.csv: a Monday (t in Unix seconds, UTC); office hours raise
+ * the floor to 4 at their start and let it go at their end. */
+static void test_schedule(void **state)
+{
+    struct sim_trace tr;
+    struct sim_model m;
+    struct policy p;
+    struct sim_result r;
+    size_t col[POL_CONDS_MAX];
+    char err[200];
+    (void)state;
+    sim_model_default(&m);
+    const char *kv[] = {"das.max_no", "10", "das.schedule",
+                        "Mon-Fri 08:00-18:00 min=4"};
+    label_policy(&p, kv, 2);
+    load_trace("metrics/office-day", &tr);
+    assert_int_equal(tr.t0_ms, 1772409600000LL); /* Monday 2026-03-02 */
+    assert_int_equal(sim_bind(&tr, &p, col, err, sizeof err), 0);
+    sim_play(&tr, &p, col, SIM_RULE_DAS, &m, NULL, &r);
+    assert_non_null(r.metrics.min_no);
+    /* the rule after the step 07:59 runs at 08:00: a bound to 4 */
+    size_t at8 = 8 * 60 - 1;
+    assert_int_equal(r.metrics.min_no[at8 - 1], 1);
+    assert_int_equal(r.metrics.min_no[at8], 4);
+    bool bound = false;
+    for (size_t i = 0; i < r.nactions; i++) {
+        const struct sim_action *a = &r.actions[i];
+        if (a->t_ms == tr.t0_ms + (int64_t)at8 * 60000) {
+            assert_string_equal(a->outcome, "bound");
+            assert_int_equal(a->to, 4);
+            assert_non_null(strstr(a->reason, "(schedule: Mon-Fri "
+                                              "08:00-18:00 min=4, UTC)"));
+            bound = true;
+        }
+    }
+    assert_true(bound);
+    for (size_t k = at8 + 1; k < 18 * 60; k++)
+        assert_true(r.steps[k].replicas >= 4);
+    /* the night after: back to one */
+    assert_int_equal(r.steps[r.nsteps - 1].replicas, 1);
+    assert_int_equal(r.metrics.min_no[r.nsteps - 1], 1);
+    sim_result_free(&r);
+    sim_trace_free(&tr);
+}
+
 static void test_rule_names(void **state)
 {
     (void)state;
@@ -445,6 +814,13 @@ int main(void)
         cmocka_unit_test(test_goals_generated),
         cmocka_unit_test(test_trace_time_origin),
         cmocka_unit_test(test_rule_names),
+        cmocka_unit_test(test_trace_columns),
+        cmocka_unit_test(test_bind),
+        cmocka_unit_test(test_named_is_today),
+        cmocka_unit_test(test_several_metrics),
+        cmocka_unit_test(test_request_rate),
+        cmocka_unit_test(test_zero_and_wake),
+        cmocka_unit_test(test_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
