@@ -893,7 +893,8 @@ void dec_idle(const struct dec_input *in, const char *names, bool idle,
     const struct policy *pol = in->pol;
     char d[32];
     if (!idle || pol->min_no != 0 || in->actual < 1 ||
-        out->action == DEC_SCALE_OUT || before_windows(out->outcome))
+        (in->sched && in->sched->min_no > 0) || out->action == DEC_SCALE_OUT ||
+        before_windows(out->outcome))
         return;
     bool sync = out->sync;
     memset(out, 0, sizeof *out);

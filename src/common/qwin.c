@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "schedule.h"
 
 int64_t qwin_step(int64_t window_ms, int64_t interval_ms)
 {
@@ -145,4 +146,63 @@ int qwin_influxql(const char *query, int64_t start_ms, int64_t end_ms,
 full:
     snprintf(err, errlen, "the InfluxQL query is too long");
     return -1;
+}
+
+int64_t qwin_span(const struct policy *p)
+{
+    int64_t win = p->out_ms > p->in_ms ? p->out_ms : p->in_ms;
+    if (p->min_no == 0 && p->idle_ms > win)
+        win = p->idle_ms;
+    return win;
+}
+
+int qwin_decide(struct dec_input *in, const char *name, enum pol_target target,
+                const struct qwin_sample *s, size_t n, struct dec_result *out,
+                bool *idle, char *why, size_t whylen)
+{
+    const struct policy *pol = in->pol;
+    const struct sched_now *sched = in->sched;
+    long floor = sched ? sched->min_no : pol->min_no;
+    int64_t now = in->now_ms;
+    *idle = false;
+    if (in->actual < floor) {
+        dec_evaluate(in, out); /* brought up to the floor (rule 3) */
+        return 0;
+    }
+    bool zero = pol->min_no == 0 && floor == 0;
+    int64_t step = qwin_step(qwin_span(pol), in->ds_interval_ms);
+    if (step > in->ds_interval_ms)
+        in->ds_interval_ms = step; /* coverage at the query's step */
+    if (zero && in->actual == 0) {
+        double v = 0;
+        bool fresh = qwin_latest(s, n, now, in->ds_interval_ms, &v);
+        dec_at_zero(in, name, fresh, v, out);
+        return 0;
+    }
+    if (zero)
+        *idle = qwin_idle(s, n, now - pol->idle_ms, now, in->ds_interval_ms);
+    long reps = dec_expected(in);
+    if (qwin_window(s, n, now, target, reps, &in->out_win, why, whylen) ||
+        qwin_window(s, n, now, target, reps, &in->in_win, why, whylen)) {
+        *idle = false;
+        return -1;
+    }
+    /* one replica is the engine's floor of a policy that may go to zero,
+     * the schedule's too */
+    struct policy floor1;
+    struct sched_now sched1;
+    if (pol->min_no == 0) {
+        floor1 = *pol;
+        floor1.min_no = 1;
+        in->pol = &floor1;
+        if (sched && sched->min_no < 1) {
+            sched1 = *sched;
+            sched1.min_no = 1;
+            in->sched = &sched1;
+        }
+    }
+    dec_evaluate(in, out);
+    in->pol = pol;
+    in->sched = sched;
+    return 0;
 }

@@ -59,4 +59,22 @@ bool qwin_latest(const struct qwin_sample *s, size_t n, int64_t now_ms,
 bool qwin_idle(const struct qwin_sample *s, size_t n, int64_t start_ms,
                int64_t now_ms, int64_t interval_ms);
 
+/* How far back a query metric's policy reads: the longer window, or
+ * idle_for when it may go to zero (min_no 0) and that is longer. */
+int64_t qwin_span(const struct policy *p);
+
+/* A query metric's decision from its samples over qwin_span before
+ * in->now_ms, as das run and das simulate make it (one rule, no copy):
+ * below the floor in force (min_no, or the schedule's), the engine
+ * brings it up; at zero replicas (min_no 0 and no scheduled floor) the
+ * latest value alone decides (dec_at_zero); else the samples make the
+ * windows (qwin_window, coverage at the query's step) and the engine
+ * decides, a policy that may go to zero floored at one replica (only
+ * idle_for takes it to zero: *idle when it read 0 over all of it).
+ * 0 with out filled; -1 + why when the samples are unusable (out left
+ * alone: the caller says the metric is unavailable). */
+int qwin_decide(struct dec_input *in, const char *name, enum pol_target target,
+                const struct qwin_sample *s, size_t n, struct dec_result *out,
+                bool *idle, char *why, size_t whylen);
+
 #endif

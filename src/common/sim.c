@@ -290,7 +290,7 @@ int sim_trace_parse(const char *text, size_t len, struct sim_trace *tr,
                 continue;
             }
         }
-        double t, d, v[SIM_COLS_MAX];
+        double t, d, v[SIM_COLS_MAX] = {0}; /* filled by row_parse_cols */
         if (tr->ncols > 1 || named_col(tr)) {
             if (row_parse_cols(tr, p, le, line, &t, v, err, errlen))
                 goto fail;
@@ -649,62 +649,26 @@ query_range(struct play *pl, size_t c, int64_t now, int64_t win_ms, size_t *n)
     return pl->qs[c] + pl->lo[c];
 }
 
-/* A query metric decided as das run decides it (eval.c decide_query):
- * bounds first, at zero the latest value alone (dec_at_zero), else its
- * windows (qwin_window) and the engine with one replica as the floor of
- * a policy that may go to zero; *idle when it read 0 for all idle_for. */
+/* A query metric decided as das run decides it: qwin_decide on the
+ * samples over qwin_span before now; unusable samples are "metrics
+ * unavailable" with why, as in das run. */
 static void decide_query(struct play *pl, size_t c, struct dec_input *in,
                          struct dec_result *out, bool *idle)
 {
-    const struct policy *v = in->pol;
-    const struct pol_cond *pc = &v->conds[c];
+    const struct pol_cond *pc = &in->pol->conds[0]; /* the view's own */
     const char *name = pl->field[c];
-    *idle = false;
-    if (in->actual < v->min_no) {
-        dec_evaluate(in, out); /* brought up to min_no (rule 3) */
-        return;
-    }
-    bool zero = v->min_no == 0;
-    int64_t now = in->now_ms;
-    int64_t win = v->out_ms > v->in_ms ? v->out_ms : v->in_ms;
-    if (zero && v->idle_ms > win)
-        win = v->idle_ms;
-    int64_t step = qwin_step(win, in->ds_interval_ms);
-    if (step > in->ds_interval_ms)
-        in->ds_interval_ms = step;
     size_t n;
-    const struct qwin_sample *s = query_range(pl, c, now, win, &n);
-    if (zero && in->actual == 0) {
-        double val = 0;
-        bool fresh = qwin_latest(s, n, now, in->ds_interval_ms, &val);
-        dec_at_zero(in, name, fresh, val, out);
-        return;
-    }
-    if (zero)
-        *idle = qwin_idle(s, n, now - v->idle_ms, now, in->ds_interval_ms);
-    long reps = dec_expected(in);
+    const struct qwin_sample *s =
+        query_range(pl, c, in->now_ms, qwin_span(in->pol), &n);
     char why[200];
-    if (qwin_window(s, n, now, pc->target, reps, &in->out_win, why,
-                    sizeof why) ||
-        qwin_window(s, n, now, pc->target, reps, &in->in_win, why,
-                    sizeof why)) {
+    if (qwin_decide(in, name, pc->target, s, n, out, idle, why, sizeof why)) {
         memset(out, 0, sizeof *out);
         out->outcome = DEC_O_METRICS_DOWN;
         out->from = out->to = in->actual;
         out->observed = out->threshold = NAN;
         snprintf(out->reason, sizeof out->reason, "no decision: %s: %s", name,
                  why);
-        *idle = false;
-        return;
     }
-    struct policy floor1;
-    if (zero) {
-        floor1 = *v;
-        floor1.min_no = 1;
-        in->pol = &floor1;
-    }
-    dec_evaluate(in, out);
-    in->pol = v;
 }
 
 /* The rule after step k's points: each condition on its own windows,
@@ -712,7 +676,7 @@ static void decide_query(struct play *pl, size_t c, struct dec_input *in,
 static void decide(struct play *pl, const struct model *md, size_t k,
                    const struct dec_input *base, struct dec_result *out)
 {
-    struct dec_result res[POL_CONDS_MAX];
+    struct dec_result res[POL_CONDS_MAX] = {0}; /* pl->n >= 1 fill it */
     bool idle = true;
     for (size_t c = 0; c < pl->n; c++) {
         struct dec_input in = *base;

@@ -893,9 +893,9 @@ static void query_unavailable(struct das_eval *ev, struct das_pol_eval *pe,
                  why);
 }
 
-/* A query metric's decision: its query over the longer of its windows
- * (one request for both), the samples made into the windows (qwin.h),
- * the engine. Read from Prometheus only. */
+/* A query metric's decision: its query over qwin_span (one request for
+ * both windows, and idle_for), read from Prometheus or else InfluxDB,
+ * then qwin_decide (the rule das simulate plays too). */
 static void decide_query(struct das_clients *cl, struct das_eval *ev,
                          struct das_pol_eval *pe)
 {
@@ -913,20 +913,8 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
                           "--influx-url (the agents carry only ds's fields)");
         return;
     }
-    if (in->actual < pe->pol.min_no) {
-        dec_evaluate(in, &pe->res); /* brought up to min_no (rule 3) */
-        pe->evaluated = true;
-        return;
-    }
-    bool zero = pe->pol.min_no == 0;
-    int64_t now = ev->now_ms;
-    int64_t win =
-        pe->pol.out_ms > pe->pol.in_ms ? pe->pol.out_ms : pe->pol.in_ms;
-    if (zero && pe->pol.idle_ms > win)
-        win = pe->pol.idle_ms;
-    int64_t step = qwin_step(win, ev->ds_interval_ms);
-    if (step > in->ds_interval_ms)
-        in->ds_interval_ms = step; /* coverage at the query's step */
+    int64_t now = ev->now_ms, win = qwin_span(&pe->pol);
+    int64_t step = qwin_step(win, in->ds_interval_ms);
     struct qwin_sample *s = NULL;
     size_t n = 0;
     char err[600], why[200];
@@ -942,38 +930,15 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
         query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", err);
         return;
     }
-    if (zero && in->actual == 0) {
-        double v = 0;
-        bool fresh = qwin_latest(s, n, now, in->ds_interval_ms, &v);
-        free(s);
-        dec_at_zero(in, c->name, fresh, v, &pe->res);
-        pe->metrics_ok = fresh;
-        pe->evaluated = true;
-        return;
-    }
-    if (zero)
-        pe->idle =
-            qwin_idle(s, n, now - pe->pol.idle_ms, now, in->ds_interval_ms);
-    long reps = dec_expected(in);
-    if (qwin_window(s, n, now, c->target, reps, &in->out_win, why,
-                    sizeof why) ||
-        qwin_window(s, n, now, c->target, reps, &in->in_win, why, sizeof why)) {
-        free(s);
+    int rc = qwin_decide(in, c->name, c->target, s, n, &pe->res, &pe->idle, why,
+                         sizeof why);
+    free(s);
+    if (rc) {
         query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", why);
         return;
     }
-    free(s);
-    pe->metrics_ok = true;
-    /* one replica is the engine's floor: only idle_for takes it to zero
-     * (dec_idle, once every condition is decided) */
-    struct policy floor1;
-    if (zero) {
-        floor1 = pe->pol;
-        floor1.min_no = 1;
-        in->pol = &floor1;
-    }
-    dec_evaluate(in, &pe->res);
-    in->pol = &pe->pol;
+    pe->metrics_ok =
+        !(pe->res.outcome == DEC_O_INSUFFICIENT && pe->in.actual == 0);
     pe->evaluated = true;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cycle.h"
 #include "qwin.h"
+#include "schedule.h"
 
 static const struct qwin_sample rps[] = {
     {1000, 100}, {2000, 300}, {3000, 500}, {4000, 400}, {5000, 200},
@@ -120,6 +121,78 @@ static void test_latest_and_idle(void **state)
     assert_false(qwin_idle(q, 0, 0, 4000, 1000));     /* nothing read */
 }
 
+/* One rule for das run and das simulate: at zero the latest value; a
+ * schedule's floor brings a zero policy up and keeps it from zero; the
+ * engine never takes a zero policy below one replica. */
+static void test_decide_zero_and_schedule(void **state)
+{
+    struct policy p = {0};
+    struct qwin_sample q[40];
+    struct dec_result out;
+    char why[200];
+    bool idle = true;
+    (void)state;
+    p.seq = 1;
+    p.min_no = 0;
+    p.max_no = 6;
+    p.wake_no = 2;
+    p.idle_ms = 10000;
+    p.out_ms = p.in_ms = 10000;
+    p.out_cond = 50;
+    p.in_cond = 1;
+    p.metric = &pol_metric_query;
+    p.nconds = 1;
+    p.conds[0].metric = &pol_metric_query;
+    p.mode = POL_MODE_STEP;
+    for (int i = 0; i < 40; i++)
+        q[i] = (struct qwin_sample){(int64_t)i * 1000, 0};
+    struct dec_input in = {.pol = &p,
+                           .now_ms = 39000,
+                           .ds_interval_ms = 1000,
+                           .found = true,
+                           .actual = 0,
+                           .running = -1};
+    cyc_window_init(&in.out_win, in.now_ms - p.out_ms);
+    cyc_window_init(&in.in_win, in.now_ms - p.in_ms);
+    /* at zero, all 0: stays */
+    assert_int_equal(qwin_decide(&in, "q", POL_TARGET_SERVICE, q, 40, &out,
+                                 &idle, why, sizeof why),
+                     0);
+    assert_int_equal(out.action, DEC_NONE);
+    assert_string_equal(out.reason, "at zero: q reads 0");
+    /* a schedule's floor of 4: brought up, whatever the metric says */
+    struct sched_now s = {
+        .min_no = 4, .max_no = 6, .min_item = -1, .max_item = -1};
+    in.sched = &s;
+    assert_int_equal(qwin_decide(&in, "q", POL_TARGET_SERVICE, q, 40, &out,
+                                 &idle, why, sizeof why),
+                     0);
+    assert_int_equal(out.action, DEC_BOUND);
+    assert_int_equal(out.to, 4);
+    /* at 4 with the floor, all 0 for idle_for: not idle (no way to zero) */
+    in.actual = 4;
+    p.cur_no = 4;
+    assert_int_equal(qwin_decide(&in, "q", POL_TARGET_SERVICE, q, 40, &out,
+                                 &idle, why, sizeof why),
+                     0);
+    assert_false(idle);
+    dec_idle(&in, "q", true, &out);
+    assert_true(out.to >= 4);
+    /* no scheduled floor (its min 0): the engine stops at one replica */
+    s.min_no = 0;
+    in.actual = 1;
+    p.cur_no = 1;
+    assert_int_equal(qwin_decide(&in, "q", POL_TARGET_SERVICE, q, 40, &out,
+                                 &idle, why, sizeof why),
+                     0);
+    assert_true(idle);
+    assert_int_not_equal(out.action, DEC_SCALE_IN);
+    /* and only idle_for takes it to zero */
+    dec_idle(&in, "q", idle, &out);
+    assert_int_equal(out.action, DEC_SCALE_IN);
+    assert_int_equal(out.to, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_step),
         cmocka_unit_test(test_latest_and_idle),
+        cmocka_unit_test(test_decide_zero_and_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
