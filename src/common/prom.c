@@ -227,9 +227,10 @@ void prom_too_big_text(size_t cap, char *err, size_t errlen)
              "the reply is over %zu MiB: das parses a Prometheus reply whole "
              "(about 12 times its size in memory) and refuses more to stay "
              "within its memory, so this field's policies get no decision; "
-             "a window of some 5,000 containers' samples fits (10-minute "
-             "windows of 10 s points): for more, shorter out_for / in_for "
-             "windows, or windows from InfluxDB or the ds agents",
+             "a window of some 5,000 containers' samples fits in 8 MiB "
+             "(10-minute windows of 10 s points): for more, raise "
+             "--prometheus-max-reply with das's memory limit, shorten the "
+             "windows, or read them from InfluxDB or the ds agents",
              cap >> 20);
 }
 

@@ -86,7 +86,9 @@ bool prom_cgroup_container(const char *id, char out[16]);
  * about 100 MiB of das's 256 MiB limit in the stack files: one window's
  * samples of some 5,000 containers at 10-minute windows of 10 s points.
  * A larger reply is refused (prom_too_big_text): das stays well away from
- * the OOM killer, and that field's policies get no decision. */
+ * the OOM killer, and that field's policies get no decision. The default
+ * of das --prometheus-max-reply, which a larger swarm raises with das's
+ * memory limit. */
 #define PROM_MAX_BODY ((size_t)8 << 20)
 /* What das says of a reply over cap bytes. */
 void prom_too_big_text(size_t cap, char *err, size_t errlen);

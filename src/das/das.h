@@ -23,6 +23,7 @@ struct das_conf {
     char *prometheus_user;
     char *prometheus_password_file;
     char *prometheus_token_file;
+    long prometheus_max_reply; /* MiB of one Prometheus reply */
     char *influx_ca;
     char *influx_token_file;
     char *influx_statements;
@@ -104,6 +105,11 @@ struct das_conf {
      "file holding a Prometheus bearer token, sent as Authorization: "        \
      "Bearer (or DAS_PROMETHEUS_TOKEN); not with --prometheus-user",          \
      &(c)->prometheus_token_file},                                             \
+    {"--prometheus-max-reply", "DAS_PROMETHEUS_MAX_REPLY", CFG_INT, "8",      \
+     NULL, 1, 4096,                                                            \
+     "MiB of one Prometheus reply das parses (about 12 times that in "        \
+     "memory; 8 holds a window of some 5,000 containers): raise it with "     \
+     "das's memory limit", &(c)->prometheus_max_reply},                        \
     {"--prometheus-names", "DAS_PROMETHEUS_NAMES", CFG_ENUM, "ds",            \
      "ds|cadvisor", 0, 0,                                                      \
      "metric names in Prometheus: ds's own exporter or cAdvisor's",           \

@@ -179,7 +179,9 @@ static int prom_open(struct das_clients *cl, const struct das_conf *conf,
     pc.bearer = true;
     pc.connect_timeout_ms = 3000;
     pc.timeout_ms = 30000;
-    pc.max_body = PROM_MAX_BODY;
+    pc.max_body = conf->prometheus_max_reply > 0
+                      ? (size_t)conf->prometheus_max_reply << 20
+                      : PROM_MAX_BODY;
     int names = prom_names_parse(conf->prometheus_names);
     char perr[256];
     /* a rate's first interval and a limit look back two collections */

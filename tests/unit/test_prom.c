@@ -318,7 +318,8 @@ static void test_too_big_text(void **state)
                      "whole (about 12 times its size in memory) and refuses "
                      "more to stay within its memory, so this field's "
                      "policies get no decision") ||
-        !strstr(err, "windows from InfluxDB or the ds agents"))
+        !strstr(err, "raise --prometheus-max-reply with das's memory limit") ||
+        !strstr(err, "read them from InfluxDB or the ds agents"))
         fail_msg("%s", err);
     assert_true(PROM_MAX_BODY * 12 < ((size_t)128 << 20));
 }
