@@ -27,11 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     struct sched_now now;
     struct tz utc;
     char err[512], text[SCHED_TEXT_MAX];
-    int64_t t = 0;
+    uint64_t u = 0; /* unsigned: a shift of a signed value overflows */
     if (n < 8)
         return 0;
     for (int i = 0; i < 8; i++)
-        t = t << 8 | d[i];
+        u = u << 8 | d[i];
+    int64_t t = (int64_t)u;
     char *str = malloc(n - 8 + 1);
     if (!str)
         return 0;
