@@ -959,7 +959,8 @@ static void test_live_roundtrip(void **state)
 {
     LIVE(l);
     /* in → as stored: tag value, string field, measurement and field key
-     * (those two follow the same rules). */
+     * (the last two, and the tag value, follow the same rules: a backslash
+     * no version reads back as itself becomes '_'). */
     static const struct {
         const char *in, *tag, *str, *name;
     } cases[] = {
@@ -968,9 +969,9 @@ static void test_live_roundtrip(void **state)
         {"a=b", "a=b", "a=b", "a=b"},
         {"a\\b", "a\\b", "a\\b", "a\\b"},
         {"a\\", "a_", "a\\", "a_"},
-        {"a\\ b", "a\\ b", "a\\ b", "a_ b"},
-        {"a\\,b", "a\\,b", "a\\,b", "a_,b"},
-        {"a\\=b", "a\\=b", "a\\=b", "a_=b"},
+        {"a\\ b", "a_ b", "a\\ b", "a_ b"},
+        {"a\\,b", "a_,b", "a\\,b", "a_,b"},
+        {"a\\=b", "a_=b", "a\\=b", "a_=b"},
         {"a\"b", "a\"b", "a\"b", "a\"b"},
         {"it's", "it's", "it's", "it's"},
         {"two\nlines", "two\\nlines", "two\\nlines", "two\\nlines"},
@@ -1062,7 +1063,7 @@ static void test_live_roundtrip(void **state)
     buf_reset(&q);
     assert_int_equal(buf_puts(&q, "SELECT \"s\" FROM \"rt\" WHERE \"t\" = "),
                      0);
-    assert_int_equal(infl_quote_string("a\\ b", &q), 0);
+    assert_int_equal(infl_quote_string("a\\b", &q), 0);
     assert_int_equal(buf_puts(&q, " OR \"t\" = "), 0);
     assert_int_equal(infl_quote_string("x' or service =~ /.*/ or '", &q), 0);
     if (infl_query(l->c, q.ptr, &res, err, sizeof err))
