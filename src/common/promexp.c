@@ -43,6 +43,40 @@ const struct pexp_family pexp_families[] = {
 };
 const size_t pexp_nfamilies = sizeof pexp_families / sizeof pexp_families[0];
 
+/* The length of the well-formed UTF-8 sequence at p (n bytes left), 0
+ * when it is not one (a stray continuation byte, an overlong form, a
+ * surrogate, past U+10FFFF, or cut short). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned cp;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
 int pexp_label_value(const char *s, struct buf *out)
 {
     size_t n = s ? strlen(s) : 0;
@@ -52,18 +86,23 @@ int pexp_label_value(const char *s, struct buf *out)
         while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
             n--;
     }
-    for (const char *end = s + n; s && s < end; s++) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(p + i, n - i);
         int r;
-        if (*s == '\\')
+        if (p[i] == '\\')
             r = buf_puts(out, "\\\\");
-        else if (*s == '"')
+        else if (p[i] == '"')
             r = buf_puts(out, "\\\"");
-        else if (*s == '\n')
+        else if (p[i] == '\n')
             r = buf_puts(out, "\\n");
+        else if (len == 0) /* label values are UTF-8 */
+            r = buf_puts(out, "\xef\xbf\xbd");
         else
-            r = buf_append(out, s, 1);
+            r = buf_append(out, s + i, len);
         if (r)
             return -1;
+        i += len ? len : 1;
     }
     return cut ? buf_puts(out, "...") : 0;
 }

@@ -45,8 +45,10 @@ extern const size_t pexp_nfamilies;
 int pexp_containers(struct buf *out, const struct pexp_ctr *v, size_t n) WUR;
 
 /* Appends s as the inside of a quoted label value: backslash, double quote
- * and newline escaped (\\, \", \n), as the text format requires; at most
- * PEXP_LABEL_MAX bytes of s (a longer one ends in "..."). */
+ * and newline escaped (\\, \", \n), as the text format requires, and a
+ * byte that is not well-formed UTF-8 as U+FFFD (Prometheus label values
+ * are Unicode text in UTF-8); at most PEXP_LABEL_MAX bytes of s (a longer one
+ * ends in "..."). */
 #define PEXP_LABEL_MAX 256
 int pexp_label_value(const char *s, struct buf *out) WUR;
 /* A float in the shortest form that reads back to the same double; NaN and

@@ -35,6 +35,37 @@ static void test_label_escaping(void **state)
     assert_int_equal(b.len, PEXP_LABEL_MAX - 1 + 3);
     assert_string_equal(b.ptr + b.len - 4, "a...");
     buf_cleanup(&b);
+    /* a byte that is not well-formed UTF-8 becomes U+FFFD; characters of
+     * two, three and four bytes are kept */
+    static const struct {
+        const char *in, *out;
+    } utf8[] = {
+        {"caf\xc3\xa9 \xe6\x9c\x8d \xf0\x9f\x93\x88",
+         "caf\xc3\xa9 \xe6\x9c\x8d \xf0\x9f\x93\x88"},
+        {"a\xff"
+         "b",
+         "a\xef\xbf\xbd"
+         "b"}, /* never UTF-8 */
+        {"a\x80"
+         "b",
+         "a\xef\xbf\xbd"
+         "b"},                                    /* stray continuation */
+        {"a\xc3", "a\xef\xbf\xbd"},               /* cut short */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong '/' */
+        {"\xed\xa0\x80",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+        {"\xf4\x90\x80\x80x",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"}, /* > U+10FFFF */
+        {"\xe6\x9c\"", "\xef\xbf\xbd\xef\xbf\xbd\\\""}, /* cut, then a quote */
+    };
+    buf_init(&b, 1024);
+    for (size_t i = 0; i < sizeof utf8 / sizeof *utf8; i++) {
+        buf_reset(&b);
+        assert_int_equal(pexp_label_value(utf8[i].in, &b), 0);
+        if (strcmp(b.ptr, utf8[i].out))
+            fail_msg("case %zu: got \"%s\"", i, b.ptr);
+    }
+    buf_cleanup(&b);
     buf_init(&b, 1024);
     /* bounded: a value that does not fit is an error */
     buf_init(&b, 4);
