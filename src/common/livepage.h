@@ -36,6 +36,11 @@ struct lp_row {
     int outcome;            /* enum dec_outcome; -1 when not valid */
     char *reason;           /* heap: the outcome's reason, or what is wrong */
     int64_t last_action_ms; /* the history's last action; 0 none known */
+    long min_now, max_now;  /* the bounds in force (a schedule's), when
+                               valid */
+    /* Each condition's mean over its windows as das compared it, in the
+     * unit of its thresholds (pol.conds[k]); NAN: not read this cycle. */
+    double out_mean[POL_CONDS_MAX], in_mean[POL_CONDS_MAX];
 };
 
 /* What the page shows: the last cycle's rows, or who leads. */

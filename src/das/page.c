@@ -12,6 +12,7 @@
 #include "inputs.h"
 #include "livehist.h"
 #include "livepage.h"
+#include "polexp.h"
 #include "xmalloc.h"
 
 /* The recent events shown on a service's page. */
@@ -70,6 +71,8 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->running = r->pending = -1;
     r->limit = NAN;
     r->outcome = -1;
+    for (size_t k = 0; k < POL_CONDS_MAX; k++)
+        r->out_mean[k] = r->in_mean[k] = NAN;
     if (!pe->valid) {
         r->reason = xstrdup(das_pol_error(pe));
         return;
@@ -84,6 +87,21 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->outcome = (int)pe->res.outcome;
     r->reason = xstrdup(pe->res.reason);
     r->last_action_ms = pe->in.last_action_ms;
+    r->min_now = pe->in.sched ? pe->in.sched->min_no : pe->pol.min_no;
+    r->max_now = pe->in.sched ? pe->in.sched->max_no : pe->pol.max_no;
+    for (size_t k = 0; k < pe->pol.nconds; k++) {
+        /* a several-metric policy's conditions were evaluated each on its
+         * own (conds[k]); a one-metric policy's is the record itself */
+        const struct das_pol_eval *c = pe->conds ? &pe->conds[k]
+                                       : k == 0  ? pe
+                                                 : NULL;
+        if (!c || !c->metrics_ok)
+            continue;
+        if (c->in.out_win.has_data && isfinite(c->in.out_win.mean))
+            r->out_mean[k] = c->in.out_win.mean;
+        if (c->in.in_win.has_data && isfinite(c->in.in_win.mean))
+            r->in_mean[k] = c->in.in_win.mean;
+    }
 }
 
 /* The cycle's sample of a policy. The load: the mean over the out window
@@ -179,6 +197,17 @@ void page_standby(struct page *pg, struct dkr *docker, const char *engine)
     snprintf(pg->view.leader_err, sizeof pg->view.leader_err, "%s", err);
     pthread_mutex_unlock(&pg->lock);
     lp_rows_free(old, nold);
+}
+
+int page_metrics(struct page *pg, struct buf *out)
+{
+    if (!pg)
+        return 0;
+    pthread_mutex_lock(&pg->lock);
+    int rc =
+        pg->view.leader ? pexp_policies(out, pg->view.rows, pg->view.n) : 0;
+    pthread_mutex_unlock(&pg->lock);
+    return rc;
 }
 
 /* ---- the routes ------------------------------------------------------ */

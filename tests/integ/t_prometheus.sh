@@ -106,11 +106,41 @@ assert_contains "$page" '<a href="/service/burn">burn</a>' "the live page lists 
 chart=$(curl -s "http://127.0.0.1:$port_das/service/burn")
 assert_contains "$chart" '<path class="action out"' "burn's chart marks its scale-out"
 assert_contains "$chart" 'stroke="#c22" stroke-width="1.5" d=" M' "burn's chart draws its load"
-curl -s "http://127.0.0.1:$port_das/metrics" >"$TB_TMP/das.metrics"
+# a cycle after the scale-out: its history has the action, its snapshot
+# the new replica count
+das_saw_scale() {
+  curl -s "http://127.0.0.1:$port_das/metrics" >"$TB_TMP/das.metrics" &&
+    grep -q '^das_policy_replicas{service="burn",seq="1",state="desired"} 2$' "$TB_TMP/das.metrics" &&
+    grep -q '^das_policy_last_action_timestamp_seconds{service="burn",seq="1"} ' "$TB_TMP/das.metrics"
+}
+wait_until 20 das_saw_scale || fail "das's /metrics does not show burn's scale-out: $(grep '^das_policy_' "$TB_TMP/das.metrics" | head -20)"
 if ! promtool check metrics <"$TB_TMP/das.metrics" >"$TB_TMP/promtool.das" 2>&1; then
   fail "promtool check metrics on das's /metrics: $(head -5 "$TB_TMP/promtool.das")"
 fi
 ok "das's /metrics passes promtool check metrics"
+# the series per policy: burn's (seq 1) thresholds, bounds, replicas, the
+# last action's time, and a mean of its windows (the page's snapshot)
+dm=$(cat "$TB_TMP/das.metrics")
+burn_l='service="burn",seq="1"'
+for want in \
+  "das_policy_threshold{$burn_l,metric=\"cpu_ratio\",direction=\"out\"} 10" \
+  "das_policy_threshold{$burn_l,metric=\"cpu_ratio\",direction=\"in\"} 1" \
+  "das_policy_bound_replicas{$burn_l,bound=\"min\"} 1" \
+  "das_policy_bound_replicas{$burn_l,bound=\"max\"} 2" \
+  "das_policy_replicas{$burn_l,state=\"desired\"} 2"; do
+  assert_contains "$dm" "$want" "das's /metrics: ${want%% *}"
+done
+act_s=$(sed -n "s/^das_policy_last_action_timestamp_seconds{$burn_l} //p" "$TB_TMP/das.metrics")
+ev_s=$(psql_doc "select time_ms / 1000 from das_events where seq = 1 and to_no = 2 order by time_ms desc limit 1")
+assert_ge "${act_s%%.*}" "$((ev_s - 1))" "the last action's time on /metrics is the scale-out's ($act_s vs $ev_s)"
+assert_le "${act_s%%.*}" "$((ev_s + 1))" "the last action's time on /metrics is the scale-out's ($act_s vs $ev_s)"
+mean=$(sed -n "s/^das_policy_window_mean{$burn_l,metric=\"cpu_ratio\",window=\"out\"} //p" "$TB_TMP/das.metrics")
+[[ -n "$mean" ]] || fail "das's /metrics has no out-window mean for burn: $(grep das_policy_window_mean "$TB_TMP/das.metrics")"
+assert_le "$mean" 40 "burn's out-window mean on /metrics is a cpu_ratio in percent ($mean)"
+assert_eq "$(grep -c "^das_policy_outcome{$burn_l," "$TB_TMP/das.metrics")" 1 "burn has one outcome line"
+pol_scraped() { prom_q "das_policy_threshold{service=\"burn\",direction=\"out\"}" | grep -q '"10"'; }
+wait_until 30 pol_scraped || fail "Prometheus has not scraped das's series for burn"
+ok "das's /metrics has burn's policy series (mean $mean%, last action at $act_s), and Prometheus scraped them"
 # --- the Grafana dashboards (deploy/grafana) ---------------------------------
 # every query they hold, on this bed's data: ds's points in InfluxDB (the
 # second ds) and Prometheus, das's decisions in InfluxDB (measurement das)

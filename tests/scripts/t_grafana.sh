@@ -47,7 +47,7 @@ check "deploy/grafana/das-influxdb.json is importable" 0 \
   "das-influxdb.json: structure (3 panels, 6 queries, 1 annotations" \
   python3 "$CHECK" --structure "$SRC/deploy/grafana/das-influxdb.json"
 check "deploy/grafana/das-prometheus.json is importable" 0 \
-  "das-prometheus.json: structure (7 panels, 13 queries, 1 annotations" \
+  "das-prometheus.json: structure (8 panels, 17 queries, 1 annotations" \
   python3 "$CHECK" --structure "$SRC/deploy/grafana/das-prometheus.json"
 
 printf '{"uid": "x",' >"$T/cut.json"
