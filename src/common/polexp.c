@@ -24,8 +24,7 @@ static int line(struct buf *o, const char *name, const struct lp_row *r,
     if (buf_printf(o, "%s{", name) || labels(o, r) ||
         (cond && (buf_puts(o, ",metric=\"") || pexp_label_value(cond, o) ||
                   buf_puts(o, "\""))) ||
-        buf_printf(o, "%s} ", extra) || pexp_float(v, o) ||
-        buf_puts(o, "\n")) {
+        buf_printf(o, "%s} ", extra) || pexp_float(v, o) || buf_puts(o, "\n")) {
         buf_truncate(o, start);
         return -1;
     }
@@ -146,9 +145,10 @@ static int outcomes(struct buf *o, const struct lp_row *rows, size_t n)
                       "", NULL, (double)rows[i].last_action_ms / 1000.0);
     /* given() counted every valid row */
     omitted = seen > PEXP_POLICIES_MAX ? seen - PEXP_POLICIES_MAX : 0;
-    return rc || head(o, "das_policy_series_omitted",
-                      "Valid policies past the first 10000, which have no "
-                      "das_policy_* series.") ||
+    return rc ||
+           head(o, "das_policy_series_omitted",
+                "Valid policies past the first 10000, which have no "
+                "das_policy_* series.") ||
            buf_printf(o, "das_policy_series_omitted %zu\n", omitted);
 }
 

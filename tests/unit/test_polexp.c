@@ -113,12 +113,12 @@ static void test_one_policy(void **state)
     r.in_mean[0] = 41.5;
     char *t = render(&r, 1);
     well_formed(t);
-    assert_non_null(strstr(
-        t, "das_policy_replicas{service=\"web\",seq=\"3\",state=\"desired\"} 3\n"));
-    assert_non_null(strstr(
-        t, "das_policy_replicas{service=\"web\",seq=\"3\",state=\"running\"} 2\n"));
-    assert_non_null(strstr(
-        t, "das_policy_replicas{service=\"web\",seq=\"3\",state=\"pending\"} 1\n"));
+    assert_non_null(strstr(t, "das_policy_replicas{service=\"web\",seq=\"3\","
+                              "state=\"desired\"} 3\n"));
+    assert_non_null(strstr(t, "das_policy_replicas{service=\"web\",seq=\"3\","
+                              "state=\"running\"} 2\n"));
+    assert_non_null(strstr(t, "das_policy_replicas{service=\"web\",seq=\"3\","
+                              "state=\"pending\"} 1\n"));
     assert_non_null(strstr(t, "das_policy_bound_replicas{service=\"web\",seq="
                               "\"3\",bound=\"min\"} 1\n"));
     assert_non_null(strstr(t, "das_policy_bound_replicas{service=\"web\",seq="
@@ -127,12 +127,14 @@ static void test_one_policy(void **state)
                               "metric=\"cpu_ratio\",direction=\"out\"} 70\n"));
     assert_non_null(strstr(t, "das_policy_threshold{service=\"web\",seq=\"3\","
                               "metric=\"cpu_ratio\",direction=\"in\"} 30\n"));
-    assert_non_null(strstr(t, "das_policy_window_mean{service=\"web\",seq=\"3\","
-                              "metric=\"cpu_ratio\",window=\"out\"} 84.25\n"));
-    assert_non_null(strstr(t, "das_policy_window_mean{service=\"web\",seq=\"3\","
-                              "metric=\"cpu_ratio\",window=\"in\"} 41.5\n"));
-    assert_non_null(strstr(
-        t, "das_policy_outcome{service=\"web\",seq=\"3\",outcome=\"steady\"} 1\n"));
+    assert_non_null(strstr(t,
+                           "das_policy_window_mean{service=\"web\",seq=\"3\","
+                           "metric=\"cpu_ratio\",window=\"out\"} 84.25\n"));
+    assert_non_null(strstr(t,
+                           "das_policy_window_mean{service=\"web\",seq=\"3\","
+                           "metric=\"cpu_ratio\",window=\"in\"} 41.5\n"));
+    assert_non_null(strstr(t, "das_policy_outcome{service=\"web\",seq=\"3\","
+                              "outcome=\"steady\"} 1\n"));
     assert_non_null(
         strstr(t, "das_policy_last_action_timestamp_seconds{service=\"web\","
                   "seq=\"3\"} 1765000000.5\n"));
@@ -253,8 +255,7 @@ static void test_cap(void **state)
     assert_non_null(strstr(t, "service=\"service-09999-"));
     assert_null(strstr(t, "service=\"service-10000-"));
     printf("polexp: %zu bytes for %d one-metric policies (%.0f a policy)\n",
-           strlen(t), PEXP_POLICIES_MAX,
-           (double)strlen(t) / PEXP_POLICIES_MAX);
+           strlen(t), PEXP_POLICIES_MAX, (double)strlen(t) / PEXP_POLICIES_MAX);
     free(t);
     /* a buffer too small: -1, and what it holds are whole lines */
     struct buf b;
