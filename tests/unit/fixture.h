@@ -1,13 +1,24 @@
 /* Recorded replies for the unit tests: tests/fixtures/<dir>/<name>, read
  * whole (any size), NUL-terminated; the test fails when it is missing.
- * Include after <cmocka.h>. */
+ * And count_of, for tests of text output. Include after <cmocka.h>. */
 #ifndef DAS_TEST_FIXTURE_H
 #define DAS_TEST_FIXTURE_H
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "buf.h"
+
+/* How many times needle occurs in hay (overlapping ones too). */
+static inline size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
 
 static inline char *fixture_read(const char *dir, const char *name, size_t *len)
 {

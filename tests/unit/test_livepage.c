@@ -13,20 +13,13 @@
 #include <cmocka.h>
 
 #include "decide.h"
+#include "fixture.h"
 #include "livepage.h"
 #include "xmalloc.h"
 
 static const char hostile[] = "<script>x</script>&\"q'\x01\x1b[31m";
 static const char hostile_html[] =
     "&lt;script&gt;x&lt;/script&gt;&amp;&quot;q&#39;\\x01\\x1b[31m";
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    return n;
-}
 
 /* No byte of the hostile strings reached the page raw: no <script, no
  * control byte anywhere. */
@@ -134,7 +127,7 @@ static void test_overview(void **state)
     assert_null(strstr(b.ptr, "src="));
     assert_null(strstr(b.ptr, "http:"));
     assert_null(strstr(b.ptr, "https:"));
-    assert_int_equal(count(b.ptr, "<tr class=\"policy\""), 4);
+    assert_int_equal(count_of(b.ptr, "<tr class=\"policy\""), 4);
     assert_non_null(strstr(b.ptr, "<b>scaling out</b> because mean cpu_ratio"));
     assert_non_null(
         strstr(b.ptr, "<b>metrics unavailable</b> because insufficient data"));
@@ -143,7 +136,7 @@ static void test_overview(void **state)
     assert_non_null(strstr(b.ptr, "data-outcome=\"scale-out\""));
     assert_non_null(strstr(b.ptr, "<a href=\"/service/web\">web</a>"));
     /* the hostile name as text and as an escaped link */
-    assert_int_equal(count(b.ptr, hostile_html), 3); /* name, reason, last */
+    assert_int_equal(count_of(b.ptr, hostile_html), 3); /* name, reason, last */
     assert_non_null(strstr(b.ptr, "/service/%3Cscript%3Ex%3C%2Fscript%3E"));
     assert_non_null(strstr(b.ptr, "<b>2</b> of 1..5"));
     assert_non_null(strstr(b.ptr, "cpu_ratio &gt; 70% / &lt; 30%"));
@@ -181,14 +174,14 @@ static void test_pages(void **state)
     struct buf b;
     buf_init(&b, 1 << 20);
     assert_int_equal(lp_overview(&v, 0, last, &b), 0);
-    assert_int_equal(count(b.ptr, "<tr class=\"policy\""), LP_PAGE);
+    assert_int_equal(count_of(b.ptr, "<tr class=\"policy\""), LP_PAGE);
     assert_non_null(strstr(b.ptr, "policies 1–200 of 405"));
     assert_non_null(strstr(b.ptr, "href=\"/?page=1\">next"));
     assert_null(strstr(b.ptr, "previous"));
     assert_non_null(strstr(b.ptr, "405 policies — steady 405"));
     buf_reset(&b);
     assert_int_equal(lp_overview(&v, 2, last, &b), 0);
-    assert_int_equal(count(b.ptr, "<tr class=\"policy\""), 5);
+    assert_int_equal(count_of(b.ptr, "<tr class=\"policy\""), 5);
     assert_non_null(strstr(b.ptr, ">s404</a>"));
     assert_non_null(strstr(b.ptr, "href=\"/?page=1\">‹ previous"));
     assert_null(strstr(b.ptr, "next ›"));
@@ -261,15 +254,15 @@ static void test_service(void **state)
     assert_non_null(strstr(b.ptr, "<figure id=\"chart\"><svg"));
     /* the chart's marks: one action (the note and the old one left out),
      * the bounds, the thresholds, capacity from the limit */
-    assert_int_equal(count(b.ptr, "<path class=\"action out\""), 1);
-    assert_int_equal(count(b.ptr, "<line class=\"bound\""), 2);
+    assert_int_equal(count_of(b.ptr, "<path class=\"action out\""), 1);
+    assert_int_equal(count_of(b.ptr, "<line class=\"bound\""), 2);
     assert_non_null(strstr(b.ptr, "scale-out line (70% per replica)"));
     assert_non_null(
         strstr(b.ptr, "serving capacity (50% per serving replica)"));
     assert_non_null(strstr(b.ptr, "the last 9m45s as das run saw it"));
     assert_non_null(strstr(b.ptr, "load: the mean cpu_ratio over the out "
                                   "window (15s) × the replicas reporting"));
-    assert_int_equal(count(b.ptr, "<tr class=\"event\""), 3);
+    assert_int_equal(count_of(b.ptr, "<tr class=\"event\""), 3);
     assert_non_null(strstr(b.ptr, "scale-out 2 → 3: load &lt;script&gt;"));
     buf_reset(&b);
     /* no sample yet */

@@ -11,15 +11,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "plot.h"
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    return n;
-}
 
 /* Every element opened is closed in order (self-closing ones too); no
  * stray '<' or '&' in text. A small checker for the SVG plot writes. */
@@ -141,20 +134,20 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, "scale-out line (70% per replica)"));
     assert_non_null(strstr(b.ptr, "scale-in line (30% per replica)"));
     /* the policy's bounds, each a line named at its end */
-    assert_int_equal(count(b.ptr, "<line class=\"bound\""), 2);
+    assert_int_equal(count_of(b.ptr, "<line class=\"bound\""), 2);
     assert_non_null(strstr(b.ptr, ">min 1</text>"));
     assert_non_null(strstr(b.ptr, ">max 10</text>"));
     /* no legend inside a panel: each legend line lies above its panel */
     legends_outside(b.ptr);
     /* one marker per action, its reason as the tooltip */
-    assert_int_equal(count(b.ptr, "<title>"), r.nactions);
+    assert_int_equal(count_of(b.ptr, "<title>"), r.nactions);
     struct buf reason;
     buf_init(&reason, 1024);
     assert_int_equal(plot_escape(&reason, r.actions[0].reason), 0);
     assert_non_null(strstr(b.ptr, reason.ptr));
     buf_cleanup(&reason);
     /* six step lines: capacity, two thresholds, demand; replicas, serving */
-    assert_int_equal(count(b.ptr, "<path fill=\"none\""), 6);
+    assert_int_equal(count_of(b.ptr, "<path fill=\"none\""), 6);
     /* the time axis of a 1-hour trace: 0:00 to 1:00 */
     assert_non_null(strstr(b.ptr, ">0:00</text>"));
     assert_non_null(strstr(b.ptr, ">1:00</text>"));
@@ -177,7 +170,7 @@ static void test_document(void **state)
     assert_non_null(strstr(b.ptr, ">22:13:20</text>")); /* 1700000000 */
     assert_non_null(strstr(b.ptr, ">22:16:40</text>")); /* every 50 s */
     assert_non_null(strstr(b.ptr, ">replicas it really had</text>"));
-    assert_int_equal(count(b.ptr, "<path fill=\"none\""), 7);
+    assert_int_equal(count_of(b.ptr, "<path fill=\"none\""), 7);
     well_formed(b.ptr);
     buf_cleanup(&b);
 
@@ -229,7 +222,7 @@ static void test_live_chart(void **state)
     assert_null(strstr(b.ptr, "serving capacity"));
     assert_null(strstr(b.ptr, "#f6c9c4"));
     /* load, two thresholds; replicas, serving */
-    assert_int_equal(count(b.ptr, "<path fill=\"none\""), 5);
+    assert_int_equal(count_of(b.ptr, "<path fill=\"none\""), 5);
     assert_non_null(strstr(b.ptr, "scale-out line (512MiB per replica)"));
     /* byte ticks in bytes' units */
     assert_non_null(strstr(b.ptr, "MiB</text>"));
@@ -243,7 +236,7 @@ static void test_live_chart(void **state)
         moves += *q == 'M';
     assert_int_equal(moves, 2);
     /* the action, with its reason escaped, and the bounds */
-    assert_int_equal(count(b.ptr, "<path class=\"action out\""), 1);
+    assert_int_equal(count_of(b.ptr, "<path class=\"action out\""), 1);
     assert_non_null(
         strstr(b.ptr, "mean mem_usage &lt;b&gt; &amp; &quot;x&quot;"));
     assert_non_null(strstr(b.ptr, ">min 2</text>"));
@@ -293,7 +286,7 @@ static void test_metrics_charts(void **state)
     buf_init(&b, 1 << 22);
     assert_int_equal(plot_metrics_svg(&r, &p, &m, "two", &b), 0);
     well_formed(b.ptr);
-    assert_int_equal(count(b.ptr, "<svg "), 3); /* the page and two charts */
+    assert_int_equal(count_of(b.ptr, "<svg "), 3); /* the page and two charts */
     assert_non_null(strstr(b.ptr, ">two: cpu_ratio</text>"));
     assert_non_null(strstr(b.ptr, ">two: queue</text>"));
     assert_non_null(strstr(b.ptr, ">scale-out line (70% per replica)</text>"));
@@ -302,7 +295,7 @@ static void test_metrics_charts(void **state)
     assert_non_null(strstr(b.ptr, "the bounds in force (min_no, max_no, the "
                                   "schedule&apos;s)"));
     /* the bounds by step, in both charts */
-    assert_int_equal(count(b.ptr, "<path class=\"bound\""), 4);
+    assert_int_equal(count_of(b.ptr, "<path class=\"bound\""), 4);
     buf_cleanup(&b);
     sim_result_free(&r);
     sim_trace_free(&tr);

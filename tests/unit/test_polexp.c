@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "decide.h"
+#include "fixture.h"
 #include "polexp.h"
 #include "xmalloc.h"
 
@@ -66,14 +67,6 @@ static char *render(const struct lp_row *rows, size_t n)
     buf_init(&b, (size_t)64 << 20);
     assert_int_equal(pexp_policies(&b, rows, n), 0);
     return buf_take(&b);
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    return n;
 }
 
 /* Every line a comment or `name{labels} value`, and no label set twice. */
@@ -140,9 +133,9 @@ static void test_one_policy(void **state)
                   "seq=\"3\"} 1765000000.5\n"));
     assert_non_null(strstr(t, "das_policy_series_omitted 0\n"));
     /* a HELP and a TYPE line for each of the seven families */
-    assert_int_equal(count(t, "# HELP das_policy_"), 7);
-    assert_int_equal(count(t, "# TYPE das_policy_"), 7);
-    assert_int_equal(count(t, " gauge\n"), 7);
+    assert_int_equal(count_of(t, "# HELP das_policy_"), 7);
+    assert_int_equal(count_of(t, "# TYPE das_policy_"), 7);
+    assert_int_equal(count_of(t, " gauge\n"), 7);
     free(t);
     free(r.service);
     free(r.reason);
@@ -165,12 +158,12 @@ static void test_unknowns_absent(void **state)
     well_formed(t);
     assert_null(strstr(t, "das_policy_replicas{"));
     assert_null(strstr(t, "das_policy_last_action_timestamp_seconds{"));
-    assert_int_equal(count(t, "das_policy_window_mean{"), 1);
+    assert_int_equal(count_of(t, "das_policy_window_mean{"), 1);
     assert_non_null(strstr(t, "window=\"out\"} 12\n"));
     assert_non_null(strstr(t, "outcome=\"metrics-unavailable\"} 1\n"));
     /* the bounds and thresholds are the policy's: known */
-    assert_int_equal(count(t, "das_policy_bound_replicas{"), 2);
-    assert_int_equal(count(t, "das_policy_threshold{"), 2);
+    assert_int_equal(count_of(t, "das_policy_bound_replicas{"), 2);
+    assert_int_equal(count_of(t, "das_policy_threshold{"), 2);
     free(t);
     free(r.service);
     free(r.reason);
@@ -194,8 +187,8 @@ static void test_conditions_and_schedule(void **state)
     r.in_mean[2] = 240;
     char *t = render(&r, 1);
     well_formed(t);
-    assert_int_equal(count(t, "das_policy_threshold{"), 6);
-    assert_int_equal(count(t, "das_policy_window_mean{"), 5);
+    assert_int_equal(count_of(t, "das_policy_threshold{"), 6);
+    assert_int_equal(count_of(t, "das_policy_window_mean{"), 5);
     assert_non_null(strstr(t, "metric=\"rps\",direction=\"out\"} 100\n"));
     assert_non_null(strstr(t, "metric=\"mem_ratio\",direction=\"in\"} 40\n"));
     assert_non_null(strstr(t, "metric=\"rps\",window=\"in\"} 240\n"));
@@ -222,7 +215,7 @@ static void test_invalid_and_escaping(void **state)
     well_formed(t);
     assert_null(strstr(t, "bad1"));
     assert_null(strstr(t, "bad2"));
-    assert_int_equal(count(t, "das_policy_outcome{"), 2);
+    assert_int_equal(count_of(t, "das_policy_outcome{"), 2);
     assert_non_null(
         strstr(t, "service=\"we\\\"b\\\\x\\ny\xef\xbf\xbd\",seq=\"6\""));
     for (const char *p = t; *p; p++)
@@ -250,7 +243,7 @@ static void test_cap(void **state)
         r[i].in_mean[0] = 45;
     }
     char *t = render(r, n);
-    assert_int_equal(count(t, "das_policy_outcome{"), PEXP_POLICIES_MAX);
+    assert_int_equal(count_of(t, "das_policy_outcome{"), PEXP_POLICIES_MAX);
     assert_non_null(strstr(t, "das_policy_series_omitted 5\n"));
     assert_non_null(strstr(t, "service=\"service-09999-"));
     assert_null(strstr(t, "service=\"service-10000-"));
