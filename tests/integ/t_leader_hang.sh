@@ -18,7 +18,9 @@
 #     there decided 2 → 3, before the update: the other two managers elect a
 #     leader, the das beside it scales 2 → 3; the old das's request times
 #     out (30 s) and it says so, acting never. SIGCONT: the old engine is a
-#     follower, its das says standby; the service was updated once.
+#     follower, its das says standby; the service was updated once. Each
+#     das notifies a receiver on loopback: the old one leader-lost, the
+#     new one leader-gained and its scale-out.
 #  3. das on the new leader frozen after it decided 3 → 4 (max_no raised to
 #     4 for it; a 30 s interval, so its decision may wait 60 s and only the
 #     leader check can stop it); leadership moves away (the leader demoted,
@@ -95,6 +97,17 @@ done
   --out 8MiB --in 1MiB --out-for "${WIN}s" --in-for "${WIN}s" --warmup 0s >/dev/null
 
 # --- das processes -------------------------------------------------------------
+# a notification receiver: das K posts to its path /das-K (ok-das-K.jsonl)
+RX=$TB_TMP/rx
+mkdir -p "$RX"
+bg_run "$TB_TMP/receiver.log" python3 "$DAS_SRC/tests/integ/notify_rx.py" "$RX" ok
+wait_until 20 test -s "$RX/ports" || fail "the receiver did not start: $(cat "$TB_TMP/receiver.log")"
+read -r P_RX <"$RX/ports"
+notified() { # K: the actions das K notified, in order
+  [[ -s "$RX/ok-das-$1.jsonl" ]] && jq -r -s '[.[].action] | join(" ")' "$RX/ok-das-$1.jsonl"
+}
+notified_is() { [[ "$(notified "$1")" == "$2" ]]; }
+notified_ends() { [[ "$(notified "$1")" == *" $2" ]]; }
 DAS_ARGS=(--ds-interval 1s --listen 127.0.0.1:0 --log-level debug)
 INTERVAL=1s # of the next das started
 DAS_PID=() # das K's pid
@@ -103,7 +116,7 @@ DAS_LOG=() # its log
 das_start() { # K TAG: das beside engine K, logging to das-K-TAG.log
   DAS_LOG[$1]=$TB_TMP/das-$1-$2.log
   bg_run "${DAS_LOG[$1]}" "$bin_das" run --docker-host "$(host_of "$1")" \
-    --interval "$INTERVAL" "${DAS_ARGS[@]}"
+    --interval "$INTERVAL" "${DAS_ARGS[@]}" --notify-url "http://127.0.0.1:$P_RX/das-$1"
   DAS_PID[$1]=$BG_PID
   GDB_PID[$1]=
 }
@@ -127,7 +140,8 @@ das_gdb() {
   } >"$script"
   DAS_LOG[k]=$TB_TMP/das-$k-$tag.log
   bg_run "${DAS_LOG[$k]}" gdb -q -batch -x "$script" --args \
-    "$bin_das" run --docker-host "$(host_of "$k")" --interval "$INTERVAL" "${DAS_ARGS[@]}"
+    "$bin_das" run --docker-host "$(host_of "$k")" --interval "$INTERVAL" "${DAS_ARGS[@]}" \
+    --notify-url "http://127.0.0.1:$P_RX/das-$k"
   GDB_PID[k]=$BG_PID
   DAS_PID[k]=
   for ((i = 0; i < 100; i++)); do
@@ -266,6 +280,18 @@ ok "SIGCONT: engine $L is a manager that does not lead"
 wait_until 60 after "$L" 'msg="scaling failed"' 'standby: this engine is not the swarm leader' ||
   die "das on engine $L did not go to standby"
 ok "das on engine $L says standby"
+# told: das L started as the leader and lost it; das NEW, a standby since
+# part 1, gained it and scaled (das L of part 1 notified too, before these
+# in the same file: leader-gained, and the table row's cur_no synced)
+wait_until 30 notified_ends "$L" "leader-gained leader-lost" ||
+  die "das on engine $L did not notify leader-lost: $(notified "$L")"
+wait_until 30 notified_is "$NEW" "leader-gained scale-out" ||
+  die "das on engine $NEW did not notify leader-gained and its scale-out: $(notified "$NEW")"
+lost=$(jq -c -s '[.[] | select(.action == "leader-lost")][0]' "$RX/ok-das-$L.jsonl")
+assert_eq "$(jq -r '.kind + " " + (.seq | tostring) + " " + (.service | tostring)' <<<"$lost")" \
+  "leadership null null" "leader-lost is of kind leadership, of no policy"
+assert_ge "$(jq -r .time_ms <<<"$lost")" "$T_FREEZE" "and noted after the engine froze"
+ok "receivers were told: leader-lost by das $L ($(jq -r .reason <<<"$lost")), leader-gained and the scale-out by das $NEW"
 assert_eq "$(acted "$L")" 0 "das on engine $L still did not act"
 assert_eq "$(events scale-out)" "2>3" "still one scale-out row"
 assert_eq "$(updated_at)" "$UPD1" "the service was updated once (UpdatedAt as after 2 → 3)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# das run --notify-url on a real swarm, with receivers on loopback (a few
-# lines of Python's http.server), all five at once for the whole run:
+# das run --notify-url on a real swarm, with receivers on loopback
+# (tests/integ/notify_rx.py), all five at once for the whole run:
 #  * one that answers 200, named in --notify-url-file with a token in its
 #    query: it gets leader-gained, a bad label policy (policy-invalid, then
 #    policy-valid once fixed), metrics-unavailable (no points for longer
@@ -32,50 +32,7 @@ mkdir -p "$RX"
 echo 0 >"$LOAD"
 
 # --- the receivers ----------------------------------------------------------
-cat >"$TB_TMP/receiver.py" <<'PY'
-import http.server, os, sys, threading, time
-out = sys.argv[1]
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        mode = self.server.mode
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(os.path.join(out, mode + ".count"), "a") as f:
-            f.write("1\n")
-        if mode == "hang":
-            time.sleep(3600)  # accepted, read, never answered
-            return
-        if mode == "ok":
-            with open(os.path.join(out, "ok.jsonl"), "ab") as f:
-                f.write(body + b"\n")
-            with open(os.path.join(out, "ok.path"), "a") as f:
-                f.write(self.path + "\n")
-            self.send_response(200)
-        elif mode == "fail":
-            self.send_response(500)
-        else:  # redirect, to itself, for ever
-            self.send_response(302)
-            self.send_header("Location", self.path)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-ports = []
-for mode in sys.argv[2:]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.mode = mode
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    ports.append(str(srv.server_address[1]))
-with open(os.path.join(out, "ports.tmp"), "w") as f:
-    f.write(" ".join(ports) + "\n")
-os.rename(os.path.join(out, "ports.tmp"), os.path.join(out, "ports"))
-while True:
-    time.sleep(3600)
-PY
-bg_run "$TB_TMP/receiver.log" python3 "$TB_TMP/receiver.py" "$RX" ok hang fail redirect
+bg_run "$TB_TMP/receiver.log" python3 "$DAS_SRC/tests/integ/notify_rx.py" "$RX" ok hang fail redirect
 wait_until 20 test -s "$RX/ports" || fail "the receivers did not start: $(cat "$TB_TMP/receiver.log")"
 read -r P_OK P_HANG P_FAIL P_REDIR <"$RX/ports"
 P_ABSENT=$(free_port)
