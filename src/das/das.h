@@ -17,7 +17,8 @@ struct das_conf {
     char *influx_history_db; /* the das measurement's; NULL/"": influx_db */
     char *influx_user;
     char *influx_password_file;
-    char *prometheus_url;   /* windows from Prometheus instead of InfluxDB */
+    char *prometheus_url; /* windows from Prometheus instead of InfluxDB */
+    char *query_url; /* the query metrics' Prometheus; NULL: prometheus_url */
     char *prometheus_names; /* ds | cadvisor */
     char *prometheus_ca;
     char *prometheus_user;
@@ -55,6 +56,9 @@ struct das_conf {
 #define DAS_PROMETHEUS_URL_PW                                                  \
     "give the password in --prometheus-password-file with "                    \
     "--prometheus-user, or the URL in DAS_PROMETHEUS_URL"
+#define DAS_QUERY_URL_PW                                                       \
+    "give the password in --prometheus-password-file with "                    \
+    "--prometheus-user, or the URL in DAS_QUERY_URL"
 #define DAS_POLICY_DB_PW                                                       \
     "give the password in a libpq password file (PGPASSFILE), or the "         \
     "connection string in DAS_POLICY_DB"
@@ -87,6 +91,13 @@ struct das_conf {
      DAS_PROMETHEUS_URL_PW, 0, 0,                                              \
      "read the windows from this Prometheus server instead of InfluxDB",     \
      &(c)->prometheus_url},                                                    \
+    {"--query-url", "DAS_QUERY_URL", CFG_SERVER, NULL, DAS_QUERY_URL_PW, 0,   \
+     0,                                                                        \
+     "the Prometheus server the query metrics' PromQL is sent to, when the "  \
+     "windows come from elsewhere (the agents, InfluxDB); default: "          \
+     "--prometheus-url; none or empty: none. The --prometheus-ca, -user, "    \
+     "-password-file and -token-file options apply to it too",                \
+     &(c)->query_url},                                                         \
     {"--prometheus-ca", "DAS_PROMETHEUS_CA", CFG_STR, NULL, NULL, 0, 0,        \
      "CA certificates (PEM) for an https Prometheus URL (default: the "       \
      "system's)",                                                              \

@@ -137,15 +137,15 @@ static int influx_open(struct das_clients *cl, const struct das_conf *conf,
     return 0;
 }
 
-/* The Prometheus client of --prometheus-url: its certificate verified
- * (--prometheus-ca, else the system's CAs), basic auth from
- * --prometheus-user and a password file, or a bearer token from a file. */
-static int prom_open(struct das_clients *cl, const struct das_conf *conf,
-                     char *err, size_t errlen)
+/* The Prometheus credentials, read once for every Prometheus client:
+ * basic auth from --prometheus-user and a password file, or a bearer
+ * token from a file. */
+static int prom_secrets(struct das_clients *cl, const struct das_conf *conf,
+                        const char *user, char *err, size_t errlen)
 {
-    const char *user = conf->prometheus_user && conf->prometheus_user[0]
-                           ? conf->prometheus_user
-                           : NULL;
+    if (cl->prom_secrets_read)
+        return 0;
+    cl->prom_secrets_read = true;
     cl->prom_password = cfg_secret(conf->prometheus_password_file,
                                    "DAS_PROMETHEUS_PASSWORD", err, errlen);
     if (!cl->prom_password && err[0])
@@ -168,9 +168,24 @@ static int prom_open(struct das_clients *cl, const struct das_conf *conf,
                  "without --prometheus-user: give the user too");
         return -1;
     }
+    return 0;
+}
+
+/* A Prometheus client of url (flag names it in messages): its
+ * certificate verified (--prometheus-ca, else the system's CAs), with
+ * the credentials of prom_secrets. NULL with err. */
+static struct prom *prom_client(struct das_clients *cl,
+                                const struct das_conf *conf, const char *url,
+                                const char *flag, char *err, size_t errlen)
+{
+    const char *user = conf->prometheus_user && conf->prometheus_user[0]
+                           ? conf->prometheus_user
+                           : NULL;
+    if (prom_secrets(cl, conf, user, err, errlen))
+        return NULL;
     struct http_conf pc;
     memset(&pc, 0, sizeof pc); /* tls_no_verify false: https verified */
-    pc.url = conf->prometheus_url;
+    pc.url = url;
     pc.ca = conf->prometheus_ca && conf->prometheus_ca[0] ? conf->prometheus_ca
                                                           : NULL;
     pc.user = user;
@@ -185,17 +200,14 @@ static int prom_open(struct das_clients *cl, const struct das_conf *conf,
     int names = prom_names_parse(conf->prometheus_names);
     char perr[256];
     /* a rate's first interval and a limit look back two collections */
-    cl->prom = prom_new(
+    struct prom *p = prom_new(
         &pc, names < 0 ? PROM_NAMES_DS : (enum prom_names)names,
         2 * (conf->ds_interval_ms > 0 ? conf->ds_interval_ms : 10000) + 1000,
         perr, sizeof perr);
-    if (!cl->prom) {
-        snprintf(err, errlen, "--prometheus-url%s: %s",
+    if (!p)
+        snprintf(err, errlen, "%s%s: %s", flag,
                  pc.token ? " / Prometheus token" : "", perr);
-        return -1;
-    }
-    prom_mstore(&cl->metrics, cl->prom);
-    return 0;
+    return p;
 }
 
 /* Zeroes and frees a secret. */
@@ -247,8 +259,22 @@ int das_clients_open(struct das_clients *cl, const struct das_conf *conf,
         }
         agents_mstore(&cl->metrics, cl->agents);
     }
-    if (with_prom && prom_open(cl, conf, err, errlen))
-        goto fail;
+    if (with_prom) {
+        cl->prom = prom_client(cl, conf, conf->prometheus_url,
+                               "--prometheus-url", err, errlen);
+        if (!cl->prom)
+            goto fail;
+        prom_mstore(&cl->metrics, cl->prom);
+    }
+    /* the query metrics' own Prometheus, unless it is the windows' */
+    if (conf->query_url && conf->query_url[0] &&
+        strcmp(conf->query_url, "none") &&
+        !(with_prom && !strcmp(conf->query_url, conf->prometheus_url))) {
+        cl->qprom =
+            prom_client(cl, conf, conf->query_url, "--query-url", err, errlen);
+        if (!cl->qprom)
+            goto fail;
+    }
     hstore_init(&cl->hist, cl);
     return 0;
 fail:
@@ -265,6 +291,7 @@ void das_clients_close(struct das_clients *cl)
         infl_free(cl->history);
     infl_free(cl->influx);
     prom_free(cl->prom);
+    prom_free(cl->qprom);
     agents_free(cl->agents);
     mstore_points_free(cl->points);
     pg_close(cl->pg);
@@ -908,11 +935,14 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
         pe->evaluated = true;
         return;
     }
-    if (!cl->prom && !cl->influx) {
+    /* PromQL on --query-url, else on --prometheus-url, else InfluxQL */
+    struct prom *qp = cl->qprom ? cl->qprom : cl->prom;
+    if (!qp && !cl->influx) {
         query_unavailable(ev, pe, "Prometheus or InfluxDB",
                           "a query metric is read from Prometheus (PromQL) or "
-                          "InfluxDB (InfluxQL): give --prometheus-url or "
-                          "--influx-url (the agents carry only ds's fields)");
+                          "InfluxDB (InfluxQL): give --query-url, "
+                          "--prometheus-url or --influx-url (the agents "
+                          "carry only ds's fields)");
         return;
     }
     int64_t now = ev->now_ms, win = qwin_span(&pe->pol);
@@ -925,18 +955,18 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
      * (a table's is not NUL-terminated in its column) */
     char query[POL_QUERY_MAX + 1];
     snprintf(query, sizeof query, "%.*s", (int)c->query_len, c->query);
-    if (cl->prom ? prom_query_value(cl->prom, query, now - win, now, step, &s,
-                                    &n, err, sizeof err)
-                 : infl_query_value(cl->influx, query, now - win, now, step, &s,
-                                    &n, err, sizeof err)) {
-        query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", err);
+    if (qp ? prom_query_value(qp, query, now - win, now, step, &s, &n, err,
+                              sizeof err)
+           : infl_query_value(cl->influx, query, now - win, now, step, &s, &n,
+                              err, sizeof err)) {
+        query_unavailable(ev, pe, qp ? "Prometheus" : "InfluxDB", err);
         return;
     }
     int rc = qwin_decide(in, c->name, c->target, s, n, &pe->res, &pe->idle, why,
                          sizeof why);
     free(s);
     if (rc) {
-        query_unavailable(ev, pe, cl->prom ? "Prometheus" : "InfluxDB", why);
+        query_unavailable(ev, pe, qp ? "Prometheus" : "InfluxDB", why);
         return;
     }
     pe->metrics_ok =

@@ -37,12 +37,15 @@ struct das_clients {
     struct mstore metrics;        /* where the windows are read from */
     struct mstore_points *points; /* das run: InfluxDB's recent points */
     struct prom *prom;            /* --prometheus-url: the windows' store */
+    struct prom *qprom;           /* --query-url, when not prom's: the query
+                                     metrics' Prometheus */
     struct agents *agents;        /* neither: the ds agents (agents.h) */
     struct pg *pg;                /* NULL until the store first answers */
     char *influx_password;        /* heap; never logged */
     char *influx_token;           /* heap; never logged */
     char *prom_password;          /* heap; never logged */
     char *prom_token;             /* heap; never logged */
+    bool prom_secrets_read;       /* both read (every client shares them) */
     bool ensure_schema;           /* create das / das_events when missing */
     bool schema_done;             /* per connection: reset on a store failure */
     /* Extra last-action times consulted as well as the store's (dry run). */

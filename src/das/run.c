@@ -1063,7 +1063,7 @@ static int run_start(struct run_state *st, struct das_conf *conf)
     log_info("starting",
              "interval=%s ds_interval=%s dry_run=%s once=%s "
              "policies=%s docker=%s influxdb=%s prometheus=%s agents=%s "
-             "history=%s",
+             "queries=%s history=%s",
              iv, dsiv, conf->dry_run ? "true" : "false",
              conf->once ? "true" : "false",
              das_store_none(conf) ? "labels" : "table+labels",
@@ -1071,7 +1071,12 @@ static int run_start(struct run_state *st, struct das_conf *conf)
              log_quote(st->cl.influx ? infl_where(st->cl.influx) : "none", q2,
                        sizeof q2),
              st->cl.prom ? prom_where(st->cl.prom) : "none",
-             st->cl.agents ? conf->agents : "none", hstore_name(&st->cl.hist));
+             st->cl.agents ? conf->agents : "none",
+             st->cl.qprom    ? prom_where(st->cl.qprom)
+             : st->cl.prom   ? prom_where(st->cl.prom)
+             : st->cl.influx ? "influxdb"
+                             : "none",
+             hstore_name(&st->cl.hist));
     return 0;
 }
 

@@ -23,11 +23,15 @@
 #    wake_no 2): an empty queue for idle_for takes `zero` to 0 replicas
 #    ("idle"), where status says it reads 0; the queue's first non-zero
 #    value wakes it straight to 2 ("wake"); empty again, back to 0; a
-#    min_no 0 on a ds field is refused.
+#    min_no 0 on a ds field is refused;
+#  * the embedded default with --query-url: ds's fields from a real ds's
+#    /points (no store), the queue from Prometheus: mix scales out on the
+#    queue and back in once the queue is empty and its CPU agrees.
 # shellcheck disable=SC2317  # functions run through wait_until
 # shellcheck source=tests/integ/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin "$bin_das"
+need_bin "$bin_ds"
 need_bin "$bin_load"
 tb_up --prometheus
 
@@ -117,7 +121,7 @@ assert_eq "$(prom policy list --json | jq -r '.[] | select(.service == "worker")
 nop=$(DAS_PROMETHEUS_URL= DAS_INFLUX_URL=none "$bin_das" status --json --ds-interval 1s --policy-db none |
   jq -c '.policies[] | select(.service == "web") | [.outcome, .reason]')
 assert_contains "$nop" '"metrics-unavailable"' "no Prometheus: web's query metric is unavailable: $nop"
-assert_contains "$nop" "give --prometheus-url or --influx-url" "and the reason says to give one"
+assert_contains "$nop" "give --query-url, --prometheus-url or --influx-url" "and the reason says to give one"
 
 # --- das run on Prometheus ---------------------------------------------------
 DAS_PROMETHEUS_URL=$TESTBED_PROM_URL bg_run "$LOG" "$bin_das" run \
@@ -204,6 +208,7 @@ infl() { DAS_PROMETHEUS_URL= "$bin_das" "$@" --policy-db none; }
 sti() { infl status --json --ds-interval 1s | jq -c --arg s "$1" '.policies[] | select(.service == $s)'; }
 DAS_PROMETHEUS_URL= DAS_POLICY_DB=none bg_run "$TB_TMP/das-influx.log" "$bin_das" run \
   --interval 1s --ds-interval 1s
+DASI=$BG_PID
 iq_steady() { [[ "$(sti iq | jq -r .outcome)" == steady || "$(sti iq | jq -r .outcome)" == at-min ]]; }
 wait_until 60 iq_steady || fail "iq is not decided on InfluxQL: $(sti iq)"
 echo 120 >"$TB_TMP/iqueue"
@@ -214,6 +219,43 @@ wait_until 60 replicas_is iq 1 || fail "iq did not scale back in: $(sti iq)"
 ok "iq scaled back in with the queue empty"
 assert_contains "$(sti web | jq -r .reason)" "no decision: rps: InfluxDB (InfluxQL): an InfluxQL query metric is one SELECT" \
   "a PromQL query read from InfluxDB: unavailable, saying what InfluxQL takes"
+
+# --- the embedded default, queries on Prometheus: --query-url ----------------
+# ds's fields from the agents (a real ds serving /points, no store at
+# all), the application's metric from Prometheus: mix scales out on its
+# queue alone, and back in only once its CPU (read from the agent) agrees
+bg_stop "$DASI"
+port_ds=$(free_port)
+bg_run "$TB_TMP/ds.log" "$bin_ds" --interval 1s --influx-url none --listen "127.0.0.1:$port_ds"
+emb=(--policy-db none --influx-url none --agents "127.0.0.1:$port_ds" --query-url "$TESTBED_PROM_URL"
+  --ds-interval 1s)
+dk service create --detach --name mix --replicas 1 --label das.max_no=3 --label das.scale_mode=step \
+  --label das.warmup=0s --label das.cpu_ratio.out_cond=90% --label das.cpu_ratio.in_cond=5% \
+  --label das.cpu_ratio.out_duration=4s --label das.cpu_ratio.in_duration=4s \
+  --label 'das.q.query=max(load_queue_length)' --label das.q.target=service \
+  --label das.q.out_cond=50 --label das.q.in_cond=1 \
+  --label das.q.out_duration=6s --label das.q.in_duration=6s \
+  "$TESTBED_IMAGE" sleep 100000 >/dev/null 2>&1
+stm() { DAS_PROMETHEUS_URL= "$bin_das" status --json "${emb[@]}" | jq -c '.policies[] | select(.service == "mix")'; }
+DAS_PROMETHEUS_URL= bg_run "$TB_TMP/das-query.log" "$bin_das" run "${emb[@]}" --interval 1s
+# both conditions decided: cpu_ratio on the agent's points, q on Prometheus
+both_read() {
+  [[ "$(stm | jq -r '[.conditions[] | .cond_item + ":" + (.out.containers | tostring) + ":" + .outcome] | join(" ")')" \
+    =~ ^cpu_ratio:1:at-min\ q:[01]:at-min$ ]]
+}
+wait_until 60 both_read || fail "mix's conditions are not both read: $(stm | jq -c .conditions)"
+assert_contains "$(head -c 2000 "$TB_TMP/das-query.log")" "queries=http://127.0.0.1:" \
+  "das says where its queries go ($(grep -o 'prometheus=[^ ]* agents=[^ ]* queries=[^ ]*' "$TB_TMP/das-query.log" | head -1))"
+ok "mix: cpu_ratio read from the agent, q from --query-url's Prometheus, both at-min"
+echo 120 >"$TB_TMP/queue"
+wait_until 60 replicas_ge mix 2 || fail "mix did not scale out on its queue: $(stm)"
+last=$(dk service inspect -f '{{index .Spec.Labels "das.last"}}|{{index .Spec.Labels "das.last.reason"}}' mix)
+assert_contains "$last" "kind=scale-out;from=1;to=2" "mix scaled out 1 → 2 (das.last: $last)"
+assert_contains "${last#*|}" "mean q " "on q, the queue read through --query-url"
+echo 0 >"$TB_TMP/queue"
+wait_until 60 replicas_is mix 1 || fail "mix did not scale back in: $(stm)"
+last=$(dk service inspect -f '{{index .Spec.Labels "das.last"}}|{{index .Spec.Labels "das.last.reason"}}' mix)
+assert_contains "$last" "kind=scale-in;from=2;to=1" "mix scaled back in 2 → 1 with the queue empty and its CPU idle (das.last: $last)"
 
 # --- the exporter gone: stale, never scaled ----------------------------------
 echo 20 >"$TB_TMP/rps"
