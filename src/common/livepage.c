@@ -405,12 +405,12 @@ static int chart(struct buf *o, const struct lp_row *r,
                  e->reason);
     }
     char ylabel[96], load[160], sub[200], iv[32], of[32];
-    snprintf(ylabel, sizeof ylabel, "%s × replicas", r->pol.metric->field);
+    snprintf(ylabel, sizeof ylabel, "%s × replicas", pol_name(&r->pol));
     dur_format(r->pol.out_ms, of, sizeof of);
     snprintf(load, sizeof load,
              "load: the mean %s over the out window (%s) × the replicas "
              "reporting",
-             r->pol.metric->field, of);
+             pol_name(&r->pol), of);
     int64_t span = ns > 1 ? s[ns - 1].t_ms - s[0].t_ms : 0;
     dur_format(span - span % 1000, iv, sizeof iv); /* whole seconds */
     snprintf(sub, sizeof sub,
@@ -435,22 +435,64 @@ static int chart(struct buf *o, const struct lp_row *r,
     return bad;
 }
 
+/* A mean of the last cycle in the condition's unit, "–" when not read. */
+static void mean_text(double v, enum unit_kind kind, char *out, size_t len)
+{
+    if (isnan(v))
+        snprintf(out, len, "–");
+    else
+        unit_format(v, kind, out, len);
+}
+
+/* The policy's bounds and settings, then each condition: its thresholds
+ * and windows, and the means the last cycle compared with them. */
 static int settings(struct buf *o, const struct lp_row *r)
 {
-    char out[48], in[48], of[32], inf[32], wu[32];
+    char wu[32], now[64] = "";
     const struct policy *p = &r->pol;
-    unit_format_exact(p->out_cond, p->metric->kind, out, sizeof out);
-    unit_format_exact(p->in_cond, p->metric->kind, in, sizeof in);
-    dur_format(p->out_ms, of, sizeof of);
-    dur_format(p->in_ms, inf, sizeof inf);
     dur_format(p->warmup_ms, wu, sizeof wu);
-    return buf_printf(o,
-                      "<p id=\"policy\">Policy %ld (%s): %ld..%ld replicas; "
-                      "out when the mean %s is above %s for %s, in when it "
-                      "is below %s for %s; scale_mode %s, warmup %s.</p>\n",
-                      p->seq, pol_source_names[p->source == POL_SRC_LABELS],
-                      p->min_no, p->max_no, p->metric->field, out, of, in, inf,
-                      pol_mode_names[p->mode], wu);
+    if (r->min_now != p->min_no || r->max_now != p->max_no)
+        snprintf(now, sizeof now, " (%ld..%ld now, by its schedule)",
+                 r->min_now, r->max_now);
+    int bad =
+        buf_printf(o,
+                   "<p id=\"policy\">Policy %ld (%s): %ld..%ld "
+                   "replicas%s; scale_mode %s, warmup %s. Out when "
+                   "any condition's mean is above its line for its "
+                   "window, in when every one is below.</p>\n",
+                   p->seq, pol_source_names[p->source == POL_SRC_LABELS],
+                   p->min_no, p->max_no, now, pol_mode_names[p->mode], wu);
+    bad |= buf_puts(o, "<table id=\"conditions\"><thead><tr><th>metric</th>"
+                       "<th>out above</th><th>for</th><th>in below</th>"
+                       "<th>for</th><th>mean over the out window</th>"
+                       "<th>mean over the in window</th></tr></thead>"
+                       "<tbody>\n");
+    for (size_t k = 0; k < p->nconds && !bad; k++) {
+        const struct pol_cond *c = &p->conds[k];
+        enum unit_kind kind = c->metric->kind;
+        char out[48], in[48], of[32], inf[32], mo[48], mi[48];
+        unit_format_exact(c->out_cond, kind, out, sizeof out);
+        unit_format_exact(c->in_cond, kind, in, sizeof in);
+        dur_format(c->out_ms, of, sizeof of);
+        dur_format(c->in_ms, inf, sizeof inf);
+        mean_text(r->out_mean[k], kind, mo, sizeof mo);
+        mean_text(r->in_mean[k], kind, mi, sizeof mi);
+        bad |= buf_puts(o, "<tr class=\"condition\"><td data-h=\"metric\">");
+        bad |= lp_escape(o, c->name);
+        if (c->query)
+            bad |= buf_puts(o, c->target == POL_TARGET_SERVICE
+                                   ? " (query, for the service)"
+                                   : " (query, per replica)");
+        bad |= buf_printf(o,
+                          "</td><td data-h=\"out above\">%s</td>"
+                          "<td data-h=\"for\">%s</td>"
+                          "<td data-h=\"in below\">%s</td>"
+                          "<td data-h=\"for\">%s</td>"
+                          "<td data-h=\"mean, out window\">%s</td>"
+                          "<td data-h=\"mean, in window\">%s</td></tr>\n",
+                          out, of, in, inf, mo, mi);
+    }
+    return bad | buf_puts(o, "</tbody></table>\n");
 }
 
 static int events_table(struct buf *o, const struct pg_event *ev, size_t nev)

@@ -133,6 +133,11 @@ assert_contains "$dom" 'scale-out line (70% per replica)' "the chart draws the s
 assert_contains "$dom" 'stroke="#c22" stroke-width="1.5" d=" M' "the chart draws the load"
 assert_contains "$dom" '<path class="action in"' "the bound (4 → 3) is marked on the chart"
 assert_contains "$dom" '<title>bound 4 → 3: ' "the mark carries its reason"
+assert_contains "$dom" '<tr class="condition"><td data-h="metric">cpu_ratio</td><td data-h="out above">70%</td>' \
+  "web's condition, with its thresholds"
+grep -qE 'data-h="mean, out window">[0-9.]+%</td>' <<<"$dom" ||
+  fail "web's page shows no mean of its out window: $(grep -o '<table id="conditions">.*</table>' <<<"$dom")"
+ok "and the mean of the last cycle's out window: $(grep -oE 'data-h="mean, out window">[0-9.]+%' <<<"$dom" | grep -oE '[0-9.]+%')"
 assert_contains "$dom" '<tr class="event">' "the recent events, in a table"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/service/nope")
 assert_eq "$code" 404 "a service no policy names: 404"

@@ -48,6 +48,18 @@ static void valid_row(struct lp_row *r, long seq, const char *svc, int outcome,
     r->pol.out_ms = 120000;
     r->pol.in_ms = 300000;
     r->pol.warmup_ms = 30000;
+    r->pol.nconds = 1;
+    struct pol_cond *c = &r->pol.conds[0];
+    c->metric = r->pol.metric;
+    snprintf(c->name, sizeof c->name, "cpu_ratio");
+    c->out_cond = 70;
+    c->in_cond = 30;
+    c->out_ms = 120000;
+    c->in_ms = 300000;
+    r->min_now = 1;
+    r->max_now = 5;
+    for (size_t k = 0; k < POL_CONDS_MAX; k++)
+        r->out_mean[k] = r->in_mean[k] = NAN;
     r->replicas = 2;
     r->running = 2;
     r->pending = 0;
@@ -243,14 +255,22 @@ static void test_service(void **state)
     ev[1].to_no = 2;
     ev[2] = ev[0];
     ev[2].time_ms = 1600000000000LL; /* before the chart: in the table only */
-    rows[0].pol.out_ms = 15000;
+    rows[0].pol.out_ms = rows[0].pol.conds[0].out_ms = 15000;
     struct buf b;
     buf_init(&b, 1 << 20);
     assert_int_equal(lp_service(&v, &rows[0], s, 40, ev, 3, &b), 0);
     no_raw(b.ptr);
     assert_non_null(strstr(b.ptr, "<h1>web</h1>"));
     assert_non_null(strstr(b.ptr, "<b>settling</b>: settling: 30s of 2m"));
-    assert_non_null(strstr(b.ptr, "Policy 1 (table): 1..5 replicas"));
+    assert_non_null(strstr(b.ptr, "Policy 1 (table): 1..5 replicas;"));
+    /* its one condition, its means not read this cycle */
+    assert_int_equal(count_of(b.ptr, "<tr class=\"condition\""), 1);
+    assert_non_null(strstr(
+        b.ptr, "<td data-h=\"metric\">cpu_ratio</td><td data-h=\"out "
+               "above\">70%</td><td data-h=\"for\">15s</td><td "
+               "data-h=\"in below\">30%</td><td data-h=\"for\">5m</td><td "
+               "data-h=\"mean, out window\">–</td><td data-h=\"mean, in "
+               "window\">–</td></tr>"));
     assert_non_null(strstr(b.ptr, "<figure id=\"chart\"><svg"));
     /* the chart's marks: one action (the note and the old one left out),
      * the bounds, the thresholds, capacity from the limit */
@@ -277,12 +297,64 @@ static void test_service(void **state)
     lp_rows_free(rows, 1);
 }
 
+/* A policy of two conditions, the first a query metric: each its row with
+ * its means, the chart named after the first, the schedule's bounds. */
+static void test_conditions(void **state)
+{
+    (void)state;
+    struct lp_row *rows = xcalloc(1, sizeof *rows);
+    valid_row(&rows[0], 2, "shop", DEC_O_STEADY, "steady");
+    struct policy *p = &rows[0].pol;
+    static const char query[] = "sum(rate(http_requests_total[1m]))";
+    p->metric = &pol_metric_query;
+    p->conds[0].metric = &pol_metric_query;
+    snprintf(p->conds[0].name, sizeof p->conds[0].name, "rps");
+    p->conds[0].query = query;
+    p->conds[0].query_len = sizeof query - 1;
+    p->conds[0].out_cond = p->out_cond = 100;
+    p->conds[0].in_cond = p->in_cond = 30;
+    p->conds[1] = p->conds[0];
+    p->conds[1].metric = pol_metric_find("mem_ratio");
+    snprintf(p->conds[1].name, sizeof p->conds[1].name, "mem_ratio");
+    p->conds[1].query = NULL;
+    p->conds[1].out_cond = 80;
+    p->conds[1].in_cond = 40;
+    p->nconds = 2;
+    rows[0].out_mean[0] = 2500;
+    rows[0].in_mean[0] = 2400;
+    rows[0].out_mean[1] = 61.25;
+    rows[0].min_now = 4;
+    rows[0].max_now = 5;
+    struct lp_view v;
+    view(&v, rows, 1);
+    struct lh_sample s[2] = {{1700000000000LL, 200, 2, 2},
+                             {1700000015000LL, 220, 2, 2}};
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(lp_service(&v, &rows[0], s, 2, NULL, 0, &b), 0);
+    no_raw(b.ptr);
+    assert_int_equal(count_of(b.ptr, "<tr class=\"condition\""), 2);
+    assert_non_null(strstr(b.ptr, "1..5 replicas (4..5 now, by its schedule)"));
+    assert_non_null(strstr(b.ptr, ">rps (query, per replica)</td>"
+                                  "<td data-h=\"out above\">100</td>"));
+    assert_non_null(strstr(b.ptr, "\">2500.0</td><td data-h=\"mean, in "
+                                  "window\">2400.0</td>"));
+    assert_non_null(strstr(b.ptr, ">mem_ratio</td><td data-h=\"out "
+                                  "above\">80%</td>"));
+    assert_non_null(strstr(b.ptr, "\">61.2%</td><td data-h=\"mean, in "
+                                  "window\">–</td>"));
+    assert_non_null(strstr(b.ptr, "load: the mean rps over the out window"));
+    assert_null(strstr(b.ptr, "the mean query"));
+    buf_cleanup(&b);
+    lp_rows_free(rows, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),  cmocka_unit_test(test_overview),
         cmocka_unit_test(test_pages),   cmocka_unit_test(test_standby),
-        cmocka_unit_test(test_service),
+        cmocka_unit_test(test_service), cmocka_unit_test(test_conditions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
