@@ -266,15 +266,15 @@ static int row_html(struct buf *o, const struct lp_row *r,
     bad |= lp_escape(o, r->service);
     bad |= buf_printf(o, "</a></td><td class=\"source\" data-h=\"policy\">%s",
                       pol_source_names[r->source == POL_SRC_LABELS]);
-    if (r->valid) {
+    for (size_t k = 0; r->valid && k < r->pol.nconds; k++) {
+        /* each condition: "cpu_ratio > 70% / < 30%" */
+        const struct pol_cond *c = &r->pol.conds[k];
         char out[48], in[48];
-        unit_format_exact(r->pol.out_cond, r->pol.metric->kind, out,
-                          sizeof out);
-        unit_format_exact(r->pol.in_cond, r->pol.metric->kind, in, sizeof in);
-        bad |= buf_printf(o,
-                          "<br><span class=\"small\">%s &gt; %s / &lt; %s"
-                          "</span>",
-                          r->pol.metric->field, out, in);
+        unit_format_exact(c->out_cond, c->metric->kind, out, sizeof out);
+        unit_format_exact(c->in_cond, c->metric->kind, in, sizeof in);
+        bad |= buf_puts(o, "<br><span class=\"small\">");
+        bad |= lp_escape(o, c->name);
+        bad |= buf_printf(o, " &gt; %s / &lt; %s</span>", out, in);
     }
     bad |= buf_puts(o, "</td>");
     bad |= replicas_cell(o, r);

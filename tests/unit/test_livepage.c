@@ -345,6 +345,14 @@ static void test_conditions(void **state)
                                   "window\">–</td>"));
     assert_non_null(strstr(b.ptr, "load: the mean rps over the out window"));
     assert_null(strstr(b.ptr, "the mean query"));
+    /* the overview's row names both conditions */
+    buf_reset(&b);
+    struct pg_event last = {0};
+    assert_int_equal(lp_overview(&v, 0, &last, &b), 0);
+    assert_non_null(strstr(b.ptr, "<span class=\"small\">rps &gt; 100 / "
+                                  "&lt; 30</span><br><span class=\"small\">"
+                                  "mem_ratio &gt; 80% / &lt; 40%</span>"));
+    assert_null(strstr(b.ptr, "query &gt;"));
     buf_cleanup(&b);
     lp_rows_free(rows, 1);
 }
