@@ -479,7 +479,7 @@ static int settings(struct buf *o, const struct lp_row *r)
         mean_text(r->in_mean[k], kind, mi, sizeof mi);
         bad |= buf_puts(o, "<tr class=\"condition\"><td data-h=\"metric\">");
         bad |= lp_escape(o, c->name);
-        if (c->query)
+        if (c->metric == &pol_metric_query)
             bad |= buf_puts(o, c->target == POL_TARGET_SERVICE
                                    ? " (query, for the service)"
                                    : " (query, per replica)");

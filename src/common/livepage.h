@@ -29,7 +29,8 @@ struct lp_row {
     char *service; /* heap: the service's name, or the policy's reference */
     enum pol_source source;
     bool valid;
-    struct policy pol;      /* when valid */
+    struct policy pol;      /* when valid; its conditions' query texts
+                               NULL (they were the cycle's) */
     long replicas;          /* the service's desired replicas; -1 unknown */
     long running, pending;  /* its tasks; -1 unknown */
     double limit;           /* a replica's ceiling in the metric; NAN none */

@@ -78,6 +78,12 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
         return;
     }
     r->pol = pe->pol;
+    /* a query's text is the cycle's (a table row's, the labels'): the
+     * snapshot outlives it */
+    for (size_t k = 0; k < r->pol.nconds; k++) {
+        r->pol.conds[k].query = NULL;
+        r->pol.conds[k].query_len = 0;
+    }
     if (pe->found && ev->tasks_ok) {
         r->running = pe->tasks.running;
         r->pending = pe->tasks.pending;
