@@ -35,6 +35,9 @@ struct endpoint {
     char reason[256];
     int64_t published_ms; /* monotonic time of the last ep_publish */
     int64_t stale_ms;
+    ep_extra_fn extra; /* appended to /metrics (ep_metrics_extra) */
+    void *extra_ud;
+    size_t extra_max;
 };
 
 static int64_t mono_ms(void)
@@ -51,6 +54,49 @@ void ep_set_stale_after(struct endpoint *ep, int64_t stale_ms)
     pthread_mutex_lock(&ep->lock);
     ep->stale_ms = stale_ms;
     pthread_mutex_unlock(&ep->lock);
+}
+
+void ep_metrics_extra(struct endpoint *ep, ep_extra_fn fn, void *ud, size_t max)
+{
+    if (!ep)
+        return;
+    pthread_mutex_lock(&ep->lock);
+    ep->extra = fn;
+    ep->extra_ud = ud;
+    ep->extra_max = max;
+    pthread_mutex_unlock(&ep->lock);
+}
+
+/* GET /metrics: the published text, then the extra series rendered now;
+ * handed to libmicrohttpd without another copy. */
+static enum MHD_Result serve_metrics(struct endpoint *ep,
+                                     struct MHD_Connection *conn)
+{
+    struct buf m;
+    pthread_mutex_lock(&ep->lock);
+    const char *pub = ep->metrics ? ep->metrics : "";
+    size_t n = strlen(pub);
+    ep_extra_fn extra = ep->extra;
+    void *ud = ep->extra_ud;
+    buf_init(&m, n + ep->extra_max + 1);
+    int full = buf_append(&m, pub, n);
+    pthread_mutex_unlock(&ep->lock);
+    if (!full && extra && extra(ud, &m)) {
+        /* what fitted: whole lines (the fn appends whole lines) */
+    }
+    size_t len = m.len;
+    char *text = buf_take(&m);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, text ? text : (char *)"",
+        text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
 }
 
 void ep_publish(struct endpoint *ep, const char *metrics, bool healthy,
@@ -210,19 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         rc = reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                    "text/plain", &body);
     } else if (!strcmp(url, "/metrics")) {
-        /* the published copy as it is (its size is the program's cap) */
-        pthread_mutex_lock(&ep->lock);
-        const char *m = ep->metrics ? ep->metrics : "";
-        struct MHD_Response *r = MHD_create_response_from_buffer(
-            strlen(m), (void *)m, MHD_RESPMEM_MUST_COPY);
-        pthread_mutex_unlock(&ep->lock);
-        if (!r) {
-            buf_cleanup(&body);
-            return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
-        rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
+        rc = serve_metrics(ep, conn);
     } else if (route) {
         struct ep_req req = {conn, url};
         const char *type = "text/plain";

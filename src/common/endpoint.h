@@ -50,6 +50,14 @@ typedef unsigned (*ep_handler)(void *ud, struct ep_req *req, struct buf *body,
                                const char **content_type);
 void ep_route(struct endpoint *ep, const char *path, ep_handler fn, void *ud,
               size_t max_body);
+/* Text appended to /metrics at each request, after what was published:
+ * fn(ud, out) on the server's thread (it takes whatever lock its data
+ * needs), out bounded by max bytes (a fn that returns -1 serves what
+ * fitted). For series too many to copy at every publish: they cost
+ * memory only while a scrape is answered. */
+typedef int (*ep_extra_fn)(void *ud, struct buf *out);
+void ep_metrics_extra(struct endpoint *ep, ep_extra_fn fn, void *ud,
+                      size_t max);
 /* The port actually bound (useful with port 0). */
 unsigned ep_port(const struct endpoint *ep);
 void ep_stop(struct endpoint *ep);

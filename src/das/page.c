@@ -205,8 +205,9 @@ void page_standby(struct page *pg, struct dkr *docker, const char *engine)
     lp_rows_free(old, nold);
 }
 
-int page_metrics(struct page *pg, struct buf *out)
+int page_metrics(void *ud, struct buf *out)
 {
+    struct page *pg = ud;
     if (!pg)
         return 0;
     pthread_mutex_lock(&pg->lock);

@@ -36,8 +36,9 @@ void page_cycle(struct page *pg, const struct das_eval *ev);
  * asks the engine which manager leads. */
 void page_standby(struct page *pg, struct dkr *docker, const char *engine);
 /* Appends the series per policy (polexp.h) of the last cycle's snapshot
- * to out: none on a standby. 0, or -1 when out is full. */
-int page_metrics(struct page *pg, struct buf *out);
+ * to out: none on a standby. 0, or -1 when out is full. An ep_extra_fn
+ * (ud: the page): rendered when /metrics is asked for, not kept. */
+int page_metrics(void *pg, struct buf *out);
 void page_free(struct page *pg);
 
 #endif

@@ -118,9 +118,9 @@ static void publish(struct run_state *st)
     if (!st->ep)
         return;
     struct buf out;
-    /* grown as needed: ~20 KB, and ~1 KB a policy (polexp.h; at most 8 KB
-     * for one of 8 conditions) */
-    buf_init(&out, (size_t)96 << 20);
+    /* grown as needed: ~20 KB, and ~100 bytes an agent (das_agent_up);
+     * the series per policy are rendered when asked for (page_metrics) */
+    buf_init(&out, (size_t)16 << 20);
     int rc = buf_printf(
         &out,
         "# HELP das_cycles_total Evaluation cycles run.\n"
@@ -214,8 +214,6 @@ static void publish(struct run_state *st)
                    "# TYPE das_prometheus_queries_total counter\n"
                    "das_prometheus_queries_total %lu\n",
                    mstore_requests(&st->cl.metrics)))
-        rc = -1;
-    if (page_metrics(st->page, &out))
         rc = -1;
     if (buf_puts(&out, "# HELP das_policy_outcomes Valid policies by the "
                        "outcome of the last cycle.\n"
@@ -968,8 +966,8 @@ static int cycle(struct run_state *st)
     flush_events(st);
 
     int64_t t1 = mono_ms();
-    page_cycle(st->page, &ev); /* before publish: /metrics reads it */
     cycle_publish(st, &ev, t1 - t0);
+    page_cycle(st->page, &ev);
     log_debug("cycle done", "policies=%zu invalid=%zu queries=%zu ms=%lld",
               ev.n, ev.nbad, ev.queries, (long long)(t1 - t0));
     das_eval_free(&ev);
@@ -1053,6 +1051,8 @@ static int run_start(struct run_state *st, struct das_conf *conf)
         st->page = page_new(conf, ep_port(st->ep), mstore_name(&st->cl.metrics),
                             &st->evlog, &st->evlog_lock);
         page_routes(st->page, st->ep);
+        /* ~1 KB a policy (polexp.h; at most 8 KB for one of 8 conditions) */
+        ep_metrics_extra(st->ep, page_metrics, st->page, (size_t)96 << 20);
         log_info("serving /healthz, /metrics, /events and the live page /",
                  "listen=%s port=%u", conf->listen, ep_port(st->ep));
     }
