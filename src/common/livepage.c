@@ -194,7 +194,7 @@ static int replicas_cell(struct buf *o, const struct lp_row *r)
     else
         bad |= buf_puts(o, "<b>?</b>");
     if (r->valid)
-        bad |= buf_printf(o, " of %ld..%ld", r->pol.min_no, r->pol.max_no);
+        bad |= buf_printf(o, " of %ld..%ld", r->min_no, r->max_no);
     if (r->running >= 0)
         bad |=
             buf_printf(o, "<br><span class=\"small\">%ld running", r->running);
@@ -266,9 +266,9 @@ static int row_html(struct buf *o, const struct lp_row *r,
     bad |= lp_escape(o, r->service);
     bad |= buf_printf(o, "</a></td><td class=\"source\" data-h=\"policy\">%s",
                       pol_source_names[r->source == POL_SRC_LABELS]);
-    for (size_t k = 0; r->valid && k < r->pol.nconds; k++) {
+    for (size_t k = 0; r->valid && k < r->nconds; k++) {
         /* each condition: "cpu_ratio > 70% / < 30%" */
-        const struct pol_cond *c = &r->pol.conds[k];
+        const struct lp_cond *c = &r->conds[k];
         char out[48], in[48];
         unit_format_exact(c->out_cond, c->metric->kind, out, sizeof out);
         unit_format_exact(c->in_cond, c->metric->kind, in, sizeof in);
@@ -404,13 +404,24 @@ static int chart(struct buf *o, const struct lp_row *r,
                  e->dry_run ? "dry run: " : "", e->action, e->from_no, e->to_no,
                  e->reason);
     }
+    /* the chart is of the first condition: the policy as plot.h takes it */
+    const struct lp_cond *c = &r->conds[0];
+    struct policy pol;
+    memset(&pol, 0, sizeof pol);
+    pol.min_no = r->min_no;
+    pol.max_no = r->max_no;
+    pol.metric = c->metric;
+    pol.out_cond = c->out_cond;
+    pol.in_cond = c->in_cond;
+    pol.out_ms = c->out_ms;
+    pol.in_ms = c->in_ms;
     char ylabel[96], load[160], sub[200], iv[32], of[32];
-    snprintf(ylabel, sizeof ylabel, "%s × replicas", pol_name(&r->pol));
-    dur_format(r->pol.out_ms, of, sizeof of);
+    snprintf(ylabel, sizeof ylabel, "%s × replicas", c->name);
+    dur_format(c->out_ms, of, sizeof of);
     snprintf(load, sizeof load,
              "load: the mean %s over the out window (%s) × the replicas "
              "reporting",
-             pol_name(&r->pol), of);
+             c->name, of);
     int64_t span = ns > 1 ? s[ns - 1].t_ms - s[0].t_ms : 0;
     dur_format(span - span % 1000, iv, sizeof iv); /* whole seconds */
     snprintf(sub, sizeof sub,
@@ -422,13 +433,13 @@ static int chart(struct buf *o, const struct lp_row *r,
         .subtitle = sub,
         .load_label = load,
         .ylabel = ylabel,
-        .unit = r->pol.metric->kind,
+        .unit = c->metric->kind,
         .cap = r->limit,
         .under_frac = 0.9,
         .action_lag_s = 0,
     };
     int bad = buf_puts(o, "<figure id=\"chart\">");
-    bad |= plot_chart(&res, &r->pol, &spec, o);
+    bad |= plot_chart(&res, &pol, &spec, o);
     bad |= buf_puts(o, "</figure>\n");
     free(res.steps);
     free(res.actions);
@@ -449,9 +460,8 @@ static void mean_text(double v, enum unit_kind kind, char *out, size_t len)
 static int settings(struct buf *o, const struct lp_row *r)
 {
     char wu[32], now[64] = "";
-    const struct policy *p = &r->pol;
-    dur_format(p->warmup_ms, wu, sizeof wu);
-    if (r->min_now != p->min_no || r->max_now != p->max_no)
+    dur_format(r->warmup_ms, wu, sizeof wu);
+    if (r->min_now != r->min_no || r->max_now != r->max_no)
         snprintf(now, sizeof now, " (%ld..%ld now, by its schedule)",
                  r->min_now, r->max_now);
     int bad =
@@ -460,23 +470,23 @@ static int settings(struct buf *o, const struct lp_row *r)
                    "replicas%s; scale_mode %s, warmup %s. Out when "
                    "any condition's mean is above its line for its "
                    "window, in when every one is below.</p>\n",
-                   p->seq, pol_source_names[p->source == POL_SRC_LABELS],
-                   p->min_no, p->max_no, now, pol_mode_names[p->mode], wu);
+                   r->seq, pol_source_names[r->source == POL_SRC_LABELS],
+                   r->min_no, r->max_no, now, pol_mode_names[r->mode], wu);
     bad |= buf_puts(o, "<table id=\"conditions\"><thead><tr><th>metric</th>"
                        "<th>out above</th><th>for</th><th>in below</th>"
                        "<th>for</th><th>mean over the out window</th>"
                        "<th>mean over the in window</th></tr></thead>"
                        "<tbody>\n");
-    for (size_t k = 0; k < p->nconds && !bad; k++) {
-        const struct pol_cond *c = &p->conds[k];
+    for (size_t k = 0; k < r->nconds && !bad; k++) {
+        const struct lp_cond *c = &r->conds[k];
         enum unit_kind kind = c->metric->kind;
         char out[48], in[48], of[32], inf[32], mo[48], mi[48];
         unit_format_exact(c->out_cond, kind, out, sizeof out);
         unit_format_exact(c->in_cond, kind, in, sizeof in);
         dur_format(c->out_ms, of, sizeof of);
         dur_format(c->in_ms, inf, sizeof inf);
-        mean_text(r->out_mean[k], kind, mo, sizeof mo);
-        mean_text(r->in_mean[k], kind, mi, sizeof mi);
+        mean_text(c->out_mean, kind, mo, sizeof mo);
+        mean_text(c->in_mean, kind, mi, sizeof mi);
         bad |= buf_puts(o, "<tr class=\"condition\"><td data-h=\"metric\">");
         bad |= lp_escape(o, c->name);
         if (c->metric == &pol_metric_query)
@@ -563,11 +573,36 @@ int lp_not_found(const struct lp_view *v, const char *name, struct buf *o)
     return bad | buf_puts(o, "”.</p></body></html>\n") ? -1 : 0;
 }
 
+void lp_row_policy(struct lp_row *r, const struct policy *p)
+{
+    r->min_no = p->min_no;
+    r->max_no = p->max_no;
+    r->min_now = p->min_no;
+    r->max_now = p->max_no;
+    r->mode = p->mode;
+    r->warmup_ms = p->warmup_ms;
+    r->nconds = p->nconds;
+    r->conds = xcalloc(p->nconds ? p->nconds : 1, sizeof *r->conds);
+    for (size_t k = 0; k < p->nconds; k++) {
+        const struct pol_cond *pc = &p->conds[k];
+        struct lp_cond *c = &r->conds[k];
+        snprintf(c->name, sizeof c->name, "%s", pc->name);
+        c->metric = pc->metric;
+        c->target = pc->target;
+        c->out_cond = pc->out_cond;
+        c->in_cond = pc->in_cond;
+        c->out_ms = pc->out_ms;
+        c->in_ms = pc->in_ms;
+        c->out_mean = c->in_mean = NAN;
+    }
+}
+
 void lp_rows_free(struct lp_row *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++) {
         free(rows[i].service);
         free(rows[i].reason);
+        free(rows[i].conds);
     }
     free(rows);
 }

@@ -23,26 +23,43 @@
 /* Policies on one page of the overview. */
 #define LP_PAGE 200
 
-/* One policy as the last cycle left it. */
+/* A condition of a policy as the page shows it, with the means the last
+ * cycle compared (NAN: not read). */
+struct lp_cond {
+    char name[POL_COND_NAME_MAX + 1];
+    const struct pol_metric *metric; /* its unit (metric->kind);
+                                        &pol_metric_query: a query */
+    enum pol_target target;          /* a query's */
+    double out_cond, in_cond;
+    int64_t out_ms, in_ms;
+    double out_mean, in_mean;
+};
+
+/* One policy as the last cycle left it: what the page and /metrics show
+ * of it, not the whole policy (10,000 of these are kept). */
 struct lp_row {
     long seq;
     char *service; /* heap: the service's name, or the policy's reference */
     enum pol_source source;
     bool valid;
-    struct policy pol;      /* when valid; its conditions' query texts
-                               NULL (they were the cycle's) */
+    /* when valid: */
+    long min_no, max_no;   /* the policy's bounds */
+    long min_now, max_now; /* the bounds in force (a schedule's) */
+    enum pol_mode mode;
+    int64_t warmup_ms;
+    struct lp_cond *conds; /* heap: nconds */
+    size_t nconds;
     long replicas;          /* the service's desired replicas; -1 unknown */
     long running, pending;  /* its tasks; -1 unknown */
     double limit;           /* a replica's ceiling in the metric; NAN none */
     int outcome;            /* enum dec_outcome; -1 when not valid */
     char *reason;           /* heap: the outcome's reason, or what is wrong */
     int64_t last_action_ms; /* the history's last action; 0 none known */
-    long min_now, max_now;  /* the bounds in force (a schedule's), when
-                               valid */
-    /* Each condition's mean over its windows as das compared it, in the
-     * unit of its thresholds (pol.conds[k]); NAN: not read this cycle. */
-    double out_mean[POL_CONDS_MAX], in_mean[POL_CONDS_MAX];
 };
+
+/* Fills r's policy part from p (valid rows): its bounds, settings and
+ * conditions (conds allocated; their means NAN). */
+void lp_row_policy(struct lp_row *r, const struct policy *p);
 
 /* What the page shows: the last cycle's rows, or who leads. */
 struct lp_view {
@@ -89,7 +106,7 @@ int lp_service(const struct lp_view *v, const struct lp_row *r,
 int lp_not_found(const struct lp_view *v, const char *name,
                  struct buf *out) WUR;
 
-/* Frees the rows' strings and the rows. */
+/* Frees the rows' strings and conditions, and the rows. */
 void lp_rows_free(struct lp_row *rows, size_t n);
 
 #endif

@@ -53,8 +53,8 @@ static int bounds_of(struct buf *o, const char *name, const struct lp_row *r)
 static int thresholds_of(struct buf *o, const char *name,
                          const struct lp_row *r)
 {
-    for (size_t k = 0; k < r->pol.nconds; k++) {
-        const struct pol_cond *c = &r->pol.conds[k];
+    for (size_t k = 0; k < r->nconds; k++) {
+        const struct lp_cond *c = &r->conds[k];
         if (line(o, name, r, c->name, ",direction=\"out\"", c->out_cond) ||
             line(o, name, r, c->name, ",direction=\"in\"", c->in_cond))
             return -1;
@@ -64,12 +64,12 @@ static int thresholds_of(struct buf *o, const char *name,
 
 static int means_of(struct buf *o, const char *name, const struct lp_row *r)
 {
-    for (size_t k = 0; k < r->pol.nconds; k++) {
-        const char *c = r->pol.conds[k].name;
-        if ((!isnan(r->out_mean[k]) &&
-             line(o, name, r, c, ",window=\"out\"", r->out_mean[k])) ||
-            (!isnan(r->in_mean[k]) &&
-             line(o, name, r, c, ",window=\"in\"", r->in_mean[k])))
+    for (size_t k = 0; k < r->nconds; k++) {
+        const struct lp_cond *c = &r->conds[k];
+        if ((!isnan(c->out_mean) &&
+             line(o, name, r, c->name, ",window=\"out\"", c->out_mean)) ||
+            (!isnan(c->in_mean) &&
+             line(o, name, r, c->name, ",window=\"in\"", c->in_mean)))
             return -1;
     }
     return 0;

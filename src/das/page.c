@@ -71,18 +71,14 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->running = r->pending = -1;
     r->limit = NAN;
     r->outcome = -1;
-    for (size_t k = 0; k < POL_CONDS_MAX; k++)
-        r->out_mean[k] = r->in_mean[k] = NAN;
     if (!pe->valid) {
         r->reason = xstrdup(das_pol_error(pe));
         return;
     }
-    r->pol = pe->pol;
-    /* a query's text is the cycle's (a table row's, the labels'): the
-     * snapshot outlives it */
-    for (size_t k = 0; k < r->pol.nconds; k++) {
-        r->pol.conds[k].query = NULL;
-        r->pol.conds[k].query_len = 0;
+    lp_row_policy(r, &pe->pol);
+    if (pe->in.sched) {
+        r->min_now = pe->in.sched->min_no;
+        r->max_now = pe->in.sched->max_no;
     }
     if (pe->found && ev->tasks_ok) {
         r->running = pe->tasks.running;
@@ -93,8 +89,6 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->outcome = (int)pe->res.outcome;
     r->reason = xstrdup(pe->res.reason);
     r->last_action_ms = pe->in.last_action_ms;
-    r->min_now = pe->in.sched ? pe->in.sched->min_no : pe->pol.min_no;
-    r->max_now = pe->in.sched ? pe->in.sched->max_no : pe->pol.max_no;
     for (size_t k = 0; k < pe->pol.nconds; k++) {
         /* a several-metric policy's conditions were evaluated each on its
          * own (conds[k]); a one-metric policy's is the record itself */
@@ -104,9 +98,9 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
         if (!c || !c->metrics_ok)
             continue;
         if (c->in.out_win.has_data && isfinite(c->in.out_win.mean))
-            r->out_mean[k] = c->in.out_win.mean;
+            r->conds[k].out_mean = c->in.out_win.mean;
         if (c->in.in_win.has_data && isfinite(c->in.in_win.mean))
-            r->in_mean[k] = c->in.in_win.mean;
+            r->conds[k].in_mean = c->in.in_win.mean;
     }
 }
 
@@ -122,8 +116,8 @@ static struct lh_sample sample_of(const struct das_eval *ev,
     if (pe->evaluated && pe->metrics_ok && w->has_data && w->containers > 0)
         s.load = (float)(w->mean * (double)w->containers);
     if (pe->found) {
-        s.replicas = (int32_t)pe->svc.replicas;
-        s.serving = ev->tasks_ok ? (int32_t)pe->tasks.running : s.replicas;
+        s.replicas = lh_replicas(pe->svc.replicas);
+        s.serving = ev->tasks_ok ? lh_replicas(pe->tasks.running) : s.replicas;
     }
     return s;
 }

@@ -31,35 +31,40 @@ static void no_raw(const char *doc)
             fail_msg("a control byte at %.20s", p);
 }
 
-static void valid_row(struct lp_row *r, long seq, const char *svc, int outcome,
-                      const char *reason)
+/* A policy of one condition, cpu_ratio 70%/30% over 2m/5m, 1..5. */
+static void one_metric(struct policy *p, long seq)
 {
-    memset(r, 0, sizeof *r);
-    r->seq = seq;
-    r->service = xstrdup(svc);
-    r->source = POL_SRC_TABLE;
-    r->valid = true;
-    r->pol.seq = seq;
-    r->pol.min_no = 1;
-    r->pol.max_no = 5;
-    r->pol.metric = pol_metric_find("cpu_ratio");
-    r->pol.out_cond = 70;
-    r->pol.in_cond = 30;
-    r->pol.out_ms = 120000;
-    r->pol.in_ms = 300000;
-    r->pol.warmup_ms = 30000;
-    r->pol.nconds = 1;
-    struct pol_cond *c = &r->pol.conds[0];
-    c->metric = r->pol.metric;
+    memset(p, 0, sizeof *p);
+    p->seq = seq;
+    p->min_no = 1;
+    p->max_no = 5;
+    p->metric = pol_metric_find("cpu_ratio");
+    p->out_cond = 70;
+    p->in_cond = 30;
+    p->out_ms = 120000;
+    p->in_ms = 300000;
+    p->warmup_ms = 30000;
+    p->nconds = 1;
+    struct pol_cond *c = &p->conds[0];
+    c->metric = p->metric;
     snprintf(c->name, sizeof c->name, "cpu_ratio");
     c->out_cond = 70;
     c->in_cond = 30;
     c->out_ms = 120000;
     c->in_ms = 300000;
-    r->min_now = 1;
-    r->max_now = 5;
-    for (size_t k = 0; k < POL_CONDS_MAX; k++)
-        r->out_mean[k] = r->in_mean[k] = NAN;
+}
+
+static void valid_row(struct lp_row *r, long seq, const char *svc, int outcome,
+                      const char *reason)
+{
+    struct policy p;
+    one_metric(&p, seq);
+    memset(r, 0, sizeof *r);
+    r->seq = seq;
+    r->service = xstrdup(svc);
+    r->source = POL_SRC_TABLE;
+    r->valid = true;
+    lp_row_policy(r, &p);
     r->replicas = 2;
     r->running = 2;
     r->pending = 0;
@@ -255,7 +260,7 @@ static void test_service(void **state)
     ev[1].to_no = 2;
     ev[2] = ev[0];
     ev[2].time_ms = 1600000000000LL; /* before the chart: in the table only */
-    rows[0].pol.out_ms = rows[0].pol.conds[0].out_ms = 15000;
+    rows[0].conds[0].out_ms = 15000;
     struct buf b;
     buf_init(&b, 1 << 20);
     assert_int_equal(lp_service(&v, &rows[0], s, 40, ev, 3, &b), 0);
@@ -304,8 +309,10 @@ static void test_conditions(void **state)
     (void)state;
     struct lp_row *rows = xcalloc(1, sizeof *rows);
     valid_row(&rows[0], 2, "shop", DEC_O_STEADY, "steady");
-    struct policy *p = &rows[0].pol;
-    /* a query metric (its text is not in the snapshot: page.c clears it) */
+    /* a query metric (its text is not in the row), then mem_ratio */
+    struct policy pol;
+    struct policy *p = &pol;
+    one_metric(p, 2);
     p->metric = &pol_metric_query;
     p->conds[0].metric = &pol_metric_query;
     snprintf(p->conds[0].name, sizeof p->conds[0].name, "rps");
@@ -317,9 +324,11 @@ static void test_conditions(void **state)
     p->conds[1].out_cond = 80;
     p->conds[1].in_cond = 40;
     p->nconds = 2;
-    rows[0].out_mean[0] = 2500;
-    rows[0].in_mean[0] = 2400;
-    rows[0].out_mean[1] = 61.25;
+    free(rows[0].conds);
+    lp_row_policy(&rows[0], p);
+    rows[0].conds[0].out_mean = 2500;
+    rows[0].conds[0].in_mean = 2400;
+    rows[0].conds[1].out_mean = 61.25;
     rows[0].min_now = 4;
     rows[0].max_now = 5;
     struct lp_view v;

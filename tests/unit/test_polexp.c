@@ -20,23 +20,23 @@
 #include "polexp.h"
 #include "xmalloc.h"
 
-static void cond(struct policy *p, size_t k, const char *name, double out,
+static void cond(struct lp_row *r, size_t k, const char *name, double out,
                  double in)
 {
-    struct pol_cond *c = &p->conds[k];
-    c->metric = pol_metric_find(name);
+    if (r->nconds < k + 1) {
+        r->conds = xrealloc(r->conds, (k + 1) * sizeof *r->conds);
+        r->nconds = k + 1;
+    }
+    struct lp_cond *c = &r->conds[k];
+    memset(c, 0, sizeof *c);
+    c->metric =
+        pol_metric_find(name) ? pol_metric_find(name) : &pol_metric_query;
     snprintf(c->name, sizeof c->name, "%s", name);
     c->out_cond = out;
     c->in_cond = in;
     c->out_ms = 120000;
     c->in_ms = 300000;
-    if (k == 0) {
-        p->metric = c->metric;
-        p->out_cond = out;
-        p->in_cond = in;
-    }
-    if (p->nconds < k + 1)
-        p->nconds = k + 1;
+    c->out_mean = c->in_mean = NAN;
 }
 
 static void row(struct lp_row *r, long seq, const char *svc)
@@ -45,20 +45,15 @@ static void row(struct lp_row *r, long seq, const char *svc)
     r->seq = seq;
     r->service = xstrdup(svc);
     r->valid = true;
-    r->pol.seq = seq;
-    r->pol.min_no = 1;
-    r->pol.max_no = 5;
-    r->min_now = 1;
-    r->max_now = 5;
-    cond(&r->pol, 0, "cpu_ratio", 70, 30);
+    r->min_no = r->min_now = 1;
+    r->max_no = r->max_now = 5;
+    cond(r, 0, "cpu_ratio", 70, 30);
     r->replicas = 3;
     r->running = 2;
     r->pending = 1;
     r->outcome = DEC_O_STEADY;
     r->reason = xstrdup("steady");
     r->last_action_ms = 1765000000500LL;
-    for (size_t k = 0; k < POL_CONDS_MAX; k++)
-        r->out_mean[k] = r->in_mean[k] = NAN;
 }
 
 static char *render(const struct lp_row *rows, size_t n)
@@ -102,8 +97,8 @@ static void test_one_policy(void **state)
     (void)state;
     struct lp_row r;
     row(&r, 3, "web");
-    r.out_mean[0] = 84.25;
-    r.in_mean[0] = 41.5;
+    r.conds[0].out_mean = 84.25;
+    r.conds[0].in_mean = 41.5;
     char *t = render(&r, 1);
     well_formed(t);
     assert_non_null(strstr(t, "das_policy_replicas{service=\"web\",seq=\"3\","
@@ -139,6 +134,7 @@ static void test_one_policy(void **state)
     free(t);
     free(r.service);
     free(r.reason);
+    free(r.conds);
 }
 
 /* Unknown inputs are left out, never written as 0: a service not found
@@ -152,7 +148,7 @@ static void test_unknowns_absent(void **state)
     r.replicas = -1;
     r.running = r.pending = -1;
     r.last_action_ms = 0;
-    r.out_mean[0] = 12.0; /* the in window not read */
+    r.conds[0].out_mean = 12.0; /* the in window not read */
     r.outcome = DEC_O_METRICS_DOWN;
     char *t = render(&r, 1);
     well_formed(t);
@@ -167,6 +163,7 @@ static void test_unknowns_absent(void **state)
     free(t);
     free(r.service);
     free(r.reason);
+    free(r.conds);
 }
 
 /* A policy of three conditions: each its thresholds and means under its
@@ -176,15 +173,15 @@ static void test_conditions_and_schedule(void **state)
     (void)state;
     struct lp_row r;
     row(&r, 7, "shop");
-    cond(&r.pol, 1, "mem_ratio", 80, 40);
-    cond(&r.pol, 2, "rps", 100, 20);
+    cond(&r, 1, "mem_ratio", 80, 40);
+    cond(&r, 2, "rps", 100, 20);
     r.min_now = 4; /* a window of the schedule holds */
     r.max_now = 10;
-    r.out_mean[0] = 50;
-    r.out_mean[1] = 90;
-    r.in_mean[1] = 85;
-    r.out_mean[2] = 250;
-    r.in_mean[2] = 240;
+    r.conds[0].out_mean = 50;
+    r.conds[1].out_mean = 90;
+    r.conds[1].in_mean = 85;
+    r.conds[2].out_mean = 250;
+    r.conds[2].in_mean = 240;
     char *t = render(&r, 1);
     well_formed(t);
     assert_int_equal(count_of(t, "das_policy_threshold{"), 6);
@@ -197,6 +194,7 @@ static void test_conditions_and_schedule(void **state)
     free(t);
     free(r.service);
     free(r.reason);
+    free(r.conds);
 }
 
 /* Invalid rows have no series (das_policies{state="invalid"} counts
@@ -225,6 +223,7 @@ static void test_invalid_and_escaping(void **state)
     for (size_t i = 0; i < 4; i++) {
         free(r[i].service);
         free(r[i].reason);
+        free(r[i].conds);
     }
 }
 
@@ -239,8 +238,8 @@ static void test_cap(void **state)
     for (size_t i = 0; i < n; i++) {
         snprintf(name, sizeof name, "service-%05zu-of-a-long-ish-name", i);
         row(&r[i], (long)i + 1, name);
-        r[i].out_mean[0] = 50;
-        r[i].in_mean[0] = 45;
+        r[i].conds[0].out_mean = 50;
+        r[i].conds[0].in_mean = 45;
     }
     char *t = render(r, n);
     assert_int_equal(count_of(t, "das_policy_outcome{"), PEXP_POLICIES_MAX);
@@ -259,6 +258,7 @@ static void test_cap(void **state)
     for (size_t i = 0; i < n; i++) {
         free(r[i].service);
         free(r[i].reason);
+        free(r[i].conds);
     }
     free(r);
 }
