@@ -22,6 +22,12 @@ void lh_push(struct lh_ring *r, const struct lh_sample *s)
 {
     if (r->cap == 0)
         return;
+    if (r->n < r->cap && r->n == r->alloc) {
+        /* not yet wrapped (head 0): the samples are v[0..n) */
+        uint32_t a = r->alloc ? 2 * r->alloc : LH_RING_MIN;
+        r->alloc = a < r->cap ? a : r->cap;
+        r->v = xrealloc(r->v, r->alloc * sizeof *r->v);
+    }
     if (r->n < r->cap) {
         r->v[(r->head + r->n) % r->cap] = *s;
         r->n++;
@@ -46,7 +52,7 @@ size_t lh_copy(const struct lh_ring *r, int64_t since_ms, struct lh_sample *out,
 /* A ring of cap with the newest of old's samples; old is freed. */
 static void resize(struct lh_ring *r, uint32_t cap)
 {
-    struct lh_ring nr = {xcalloc(cap, sizeof *nr.v), cap, 0, 0};
+    struct lh_ring nr = {NULL, cap, 0, 0, 0};
     uint32_t skip = r->n > cap ? r->n - cap : 0;
     for (uint32_t i = skip; i < r->n; i++)
         lh_push(&nr, &r->v[(r->head + i) % r->cap]);
@@ -89,8 +95,7 @@ void lh_set_keep(struct lh_set *set, const long *seqs, size_t n, uint32_t cap)
             if (nv[i].ring.cap != cap)
                 resize(&nv[i].ring, cap);
         } else {
-            nv[i].ring = (struct lh_ring){
-                xcalloc(cap, sizeof(struct lh_sample)), cap, 0, 0};
+            nv[i].ring = (struct lh_ring){NULL, cap, 0, 0, 0};
         }
     }
     lh_set_free(set);

@@ -20,18 +20,29 @@
 struct lh_sample {
     int64_t t_ms;
     float load;
-    int32_t replicas; /* the service's desired replicas; -1 unknown */
-    int32_t serving;  /* running tasks; -1 unknown */
+    int16_t replicas; /* the service's desired replicas; -1 unknown (at
+                         most LH_REPLICAS_MAX: lh_replicas) */
+    int16_t serving;  /* running tasks; -1 unknown */
 };
+/* 16 bytes a sample. Replicas above this are drawn at it. */
+#define LH_REPLICAS_MAX INT16_MAX
+/* n as a sample's replicas: -1 (unknown) for a negative n, at most
+ * LH_REPLICAS_MAX. */
+static inline int16_t lh_replicas(long n)
+{
+    return (int16_t)(n < 0 ? -1 : n > LH_REPLICAS_MAX ? LH_REPLICAS_MAX : n);
+}
 
 #define LH_SPAN_MS (3600LL * 1000) /* an hour */
 #define LH_RING_MAX 720            /* an hour at a 5 s interval */
 #define LH_RING_MIN 8
 #define LH_BUDGET ((size_t)1 << 20) /* samples in all: 16 MiB */
 
+/* A ring's memory grows with its samples (doubling, up to cap): a das
+ * that starts does not take the whole budget at its first cycle. */
 struct lh_ring {
-    struct lh_sample *v;   /* heap, cap of them */
-    uint32_t cap, n, head; /* the oldest at head once full */
+    struct lh_sample *v;          /* heap, alloc of them */
+    uint32_t cap, n, head, alloc; /* the oldest at head once full */
 };
 
 /* The samples a ring of each policy holds for npolicies at interval_ms:

@@ -13,7 +13,7 @@
 
 static struct lh_sample at(int64_t t)
 {
-    return (struct lh_sample){t, (float)t / 10, (int32_t)t, (int32_t)t};
+    return (struct lh_sample){t, (float)t / 10, lh_replicas(t), lh_replicas(t)};
 }
 
 static void test_cap(void **state)
@@ -62,6 +62,50 @@ static void test_ring(void **state)
     assert_int_equal(lh_copy(r, 0, out, 1), 1);
     assert_int_equal(out[0].t_ms, 7);
     lh_set_free(&set);
+}
+
+/* A ring's memory follows its samples: none before the first, doubling
+ * from LH_RING_MIN up to its cap, the samples the same as a full ring's;
+ * a sample's replicas are clamped. */
+static void test_growth(void **state)
+{
+    (void)state;
+    struct lh_set set = {0};
+    long seq = 1;
+    lh_set_keep(&set, &seq, 1, 100);
+    struct lh_ring *r = lh_find(&set, 1);
+    assert_int_equal(r->alloc, 0);
+    assert_null(r->v);
+    struct lh_sample s = at(1), out[100];
+    lh_push(r, &s);
+    assert_int_equal(r->alloc, LH_RING_MIN);
+    for (int64_t t = 2; t <= 20; t++) {
+        s = at(t);
+        lh_push(r, &s);
+    }
+    assert_int_equal(r->alloc, 4 * LH_RING_MIN);
+    assert_int_equal(lh_copy(r, 0, out, 100), 20);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(out[i].t_ms, i + 1);
+    for (int64_t t = 21; t <= 250; t++) {
+        s = at(t);
+        lh_push(r, &s);
+    }
+    assert_int_equal(r->alloc, 100);
+    assert_int_equal(lh_copy(r, 0, out, 100), 100);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(out[i].t_ms, 151 + i);
+    /* a cap that shrinks keeps the newest, in a ring grown anew */
+    lh_set_keep(&set, &seq, 1, 10);
+    r = lh_find(&set, 1);
+    assert_int_equal(lh_copy(r, 0, out, 100), 10);
+    assert_int_equal(out[0].t_ms, 241);
+    assert_true(r->alloc <= 10);
+    lh_set_free(&set);
+    assert_int_equal(lh_replicas(-3), -1);
+    assert_int_equal(lh_replicas(7), 7);
+    assert_int_equal(lh_replicas(40000), LH_REPLICAS_MAX);
+    assert_int_equal(sizeof(struct lh_sample), 16);
 }
 
 static void test_set(void **state)
@@ -115,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_growth),
         cmocka_unit_test(test_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
