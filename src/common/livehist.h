@@ -36,7 +36,10 @@ static inline int16_t lh_replicas(long n)
 #define LH_SPAN_MS (3600LL * 1000) /* an hour */
 #define LH_RING_MAX 720            /* an hour at a 5 s interval */
 #define LH_RING_MIN 8
-#define LH_BUDGET ((size_t)1 << 20) /* samples in all: 16 MiB */
+/* Samples in all: 8 MiB. An hour at 15 s for up to 2,184 policies (728
+ * at 5 s); 13 minutes each at 10,000, where das's whole budget is tight
+ * (BENCHMARKS.md, the embedded default at 100,000 containers). */
+#define LH_BUDGET ((size_t)1 << 19)
 
 /* A ring's memory grows with its samples (doubling, up to cap): a das
  * that starts does not take the whole budget at its first cycle. */

@@ -25,8 +25,9 @@ static void test_cap(void **state)
     assert_int_equal(lh_cap(15000, 10000000), LH_RING_MIN);
     assert_int_equal(lh_cap(3600000 * 2, 1), LH_RING_MIN);
     assert_int_equal(lh_cap(0, 1), LH_RING_MAX);
-    /* the budget holds for any count up to it */
-    for (size_t n = 1; n <= 100000; n *= 10)
+    /* the budget holds for any count up to LH_BUDGET / LH_RING_MIN
+     * policies (65,536; beyond, each keeps LH_RING_MIN) */
+    for (size_t n = 1; n <= LH_BUDGET / LH_RING_MIN; n *= 2)
         assert_true((size_t)lh_cap(1000, n) * n <= LH_BUDGET);
 }
 
