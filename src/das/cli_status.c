@@ -156,7 +156,7 @@ static void fill_row(const struct das_pol_eval *pe, const struct das_eval *ev,
     }
     sched_cell(pe, r->c[C_REPL], sizeof r->c[C_REPL]);
     /* several metrics: the windows of the one that decided */
-    const struct das_pol_eval *dp = pe->conds ? &pe->conds[pe->res.cond] : pe;
+    const struct das_pol_eval *dp = das_cond_eval(pe, pe->res.cond);
     char wc[300], of[48] = "";
     if (p->nconds > 1)
         snprintf(of, sizeof of, " (decides, of %zu metrics)", p->nconds);
@@ -417,8 +417,8 @@ static json_t *policy_json(const struct das_pol_eval *pe,
      * cond_item above are the first's */
     json_t *conds = json_array();
     for (size_t c = 0; c < p->nconds; c++) {
-        const struct das_pol_eval *ce = pe->conds ? &pe->conds[c] : pe;
-        const struct dec_result *r = pe->conds ? &ce->res : &pe->res;
+        const struct das_pol_eval *ce = das_cond_eval(pe, c);
+        const struct dec_result *r = &ce->res;
         json_t *co = json_object();
         json_object_set_new(co, "cond_item", json_string(p->conds[c].name));
         json_object_set_new(co, "out", window_json(ce, ev, true));

@@ -96,6 +96,22 @@ struct das_pol_eval {
     struct das_pol_eval *conds;
 };
 
+/* The Prometheus the query metrics' PromQL goes to: --query-url's, else
+ * --prometheus-url's; NULL: InfluxQL on InfluxDB, if any. */
+static inline struct prom *das_query_prom(const struct das_clients *cl)
+{
+    return cl->qprom ? cl->qprom : cl->prom;
+}
+
+/* The record of pe's condition k: conds[k] when its conditions were
+ * evaluated each on its own, else pe itself (a one-metric policy, or
+ * one not evaluated this cycle: its windows were not read). */
+static inline const struct das_pol_eval *
+das_cond_eval(const struct das_pol_eval *pe, size_t k)
+{
+    return pe->conds ? &pe->conds[k] : pe;
+}
+
 /* Why the policy's row is skipped, "" when it is valid. */
 static inline const char *das_pol_error(const struct das_pol_eval *pe)
 {

@@ -90,12 +90,10 @@ static void row_of(const struct das_eval *ev, const struct das_pol_eval *pe,
     r->reason = xstrdup(pe->res.reason);
     r->last_action_ms = pe->in.last_action_ms;
     for (size_t k = 0; k < pe->pol.nconds; k++) {
-        /* a several-metric policy's conditions were evaluated each on its
-         * own (conds[k]); a one-metric policy's is the record itself */
-        const struct das_pol_eval *c = pe->conds ? &pe->conds[k]
-                                       : k == 0  ? pe
-                                                 : NULL;
-        if (!c || !c->metrics_ok)
+        /* without conds, a several-metric policy's windows were not read:
+         * metrics_ok is false */
+        const struct das_pol_eval *c = das_cond_eval(pe, k);
+        if (!c->metrics_ok)
             continue;
         if (c->in.out_win.has_data && isfinite(c->in.out_win.mean))
             r->conds[k].out_mean = c->in.out_win.mean;
