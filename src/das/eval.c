@@ -935,8 +935,7 @@ static void decide_query(struct das_clients *cl, struct das_eval *ev,
         pe->evaluated = true;
         return;
     }
-    /* PromQL on --query-url, else on --prometheus-url, else InfluxQL */
-    struct prom *qp = cl->qprom ? cl->qprom : cl->prom;
+    struct prom *qp = das_query_prom(cl); /* NULL: InfluxQL */
     if (!qp && !cl->influx) {
         query_unavailable(ev, pe, "Prometheus or InfluxDB",
                           "a query metric is read from Prometheus (PromQL) or "

@@ -1072,10 +1072,9 @@ static int run_start(struct run_state *st, struct das_conf *conf)
                        sizeof q2),
              st->cl.prom ? prom_where(st->cl.prom) : "none",
              st->cl.agents ? conf->agents : "none",
-             st->cl.qprom    ? prom_where(st->cl.qprom)
-             : st->cl.prom   ? prom_where(st->cl.prom)
-             : st->cl.influx ? "influxdb"
-                             : "none",
+             das_query_prom(&st->cl) ? prom_where(das_query_prom(&st->cl))
+             : st->cl.influx         ? "influxdb"
+                                     : "none",
              hstore_name(&st->cl.hist));
     return 0;
 }
